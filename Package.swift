@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Kernels are written with SIMD8/SIMD4<Double>; at the x86-64 baseline those compile to scalar
+// libm calls, so by default we build for the CPU we run on. `POSSUM_PORTABLE=1 swift build`
+// builds a binary that runs on any x86-64 (and is several times slower in the kernels).
+let portable = Context.environment["POSSUM_PORTABLE"] != nil
+let nativeCPU: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"])]
+
+let package = Package(
+    name: "possum",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "possum", targets: ["possum"]),
+        .executable(name: "possum-bench", targets: ["possum-bench"]),
+        .library(name: "PossumLinalg", targets: ["PossumLinalg"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure Swift numerics: no C imports, no BLAS.
+        .target(name: "PossumLinalg", swiftSettings: nativeCPU),
+        // Thin system-library shim over Debian's OpenBLAS (BLAS + LAPACK Fortran symbols).
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "PossumOpenBLAS", dependencies: ["COpenBLAS", "PossumLinalg"]),
+        // Tables: CSV reading with row/column-precise errors.
+        .target(name: "PossumData"),
+        // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
+        .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"], swiftSettings: nativeCPU),
+        .target(
+            name: "PossumCLI",
+            dependencies: [
+                "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
+        .executableTarget(
+            name: "possum-bench",
+            dependencies: [
+                "PossumLinalg", "PossumOpenBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/possum-bench", swiftSettings: nativeCPU),
+
+        .testTarget(name: "PossumLinalgTests", dependencies: ["PossumLinalg", "PossumOpenBLAS"]),
+        .testTarget(name: "PossumDataTests", dependencies: ["PossumData"]),
+        .testTarget(name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"]),
+        .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI"]),
+    ]
+)

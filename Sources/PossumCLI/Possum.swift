@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// The `possum` command tree. Commands parse and validate; the work lives in the library modules.
+public struct Possum: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "possum",
+        abstract: "Least squares with a hand-vectorized Swift QR, and the possum tail-length model built on it.",
+        discussion: """
+            Quick start (after `make demo` has fetched the data):
+              possum train --solver simd        fit RidgeCV on datasets/possum.csv with our SIMD QR
+              possum train --solver openblas    the same through OpenBLAS's LAPACK, to compare
+            """,
+        version: possumVersion,
+        subcommands: [TrainCommand.self])
+
+    public init() {}
+}
+
+public let possumVersion = "0.1.0"

@@ -1,0 +1,79 @@
+/// A QR factorization A = Q·R of an m × n matrix (m ≥ n), with Q kept implicit.
+public protocol QRFactorization {
+    var rows: Int { get }
+    var columns: Int { get }
+    /// The n × n upper-triangular factor.
+    var r: Matrix { get }
+    /// Qᵀ·b for a vector of `rows` entries.
+    func applyQTranspose(_ b: [Double]) -> [Double]
+    /// The m × n matrix of the first n columns of Q.
+    func thinQ() -> Matrix
+    /// x with R·x = c[0..<n].
+    func solveUpper(_ c: [Double]) -> [Double]
+}
+
+/// The solution of min‖A·x − b‖₂ and what it cost to trust it.
+public struct LeastSquaresSolution: Sendable, Equatable {
+    public var x: [Double]
+    /// ‖b − A·x‖₂, read off Qᵀb (the part of b outside range(A)).
+    public var residualNorm: Double
+}
+
+/// Something that factors A = QR. Everything else (least squares, ridge) is built on that, so
+/// that the three backends differ only where they should: in the factorization kernels.
+public protocol LeastSquaresSolver: Sendable {
+    /// The name a user selects it by (`--solver NAME`).
+    var name: String { get }
+    func factorize(_ a: Matrix) throws -> any QRFactorization
+}
+
+extension LeastSquaresSolver {
+    /// min‖A·x − b‖₂ for full-column-rank A, via x = R⁻¹·(Qᵀb)[0..<n].
+    ///
+    /// Refuses a rank-deficient A rather than return a meaningless x: column k is declared
+    /// dependent when |r_kk| ≤ max(m, n)·ε·max|r_ii|, the threshold below which r_kk is
+    /// indistinguishable from the rounding errors of the factorization itself.
+    public func solve(_ a: Matrix, _ b: [Double]) throws -> LeastSquaresSolution {
+        guard b.count == a.rows else {
+            throw LinalgError.shapeMismatch("b has \(b.count) entries, A has \(a.rows) rows")
+        }
+        if let i = b.firstIndex(where: { !$0.isFinite }) {
+            throw LinalgError.nonFinite(operand: "b", row: i, column: 0)
+        }
+        let qr = try factorize(a)
+        try checkFullRank(qr)
+        let c = qr.applyQTranspose(b)
+        let x = qr.solveUpper(c)
+        return LeastSquaresSolution(x: x, residualNorm: scaledNorm2(c[a.columns...]))
+    }
+}
+
+/// Throws `rankDeficient` when some diagonal entry of R is negligible (see `solve`).
+public func checkFullRank(_ qr: any QRFactorization) throws {
+    let r = qr.r
+    let n = qr.columns
+    let diag = (0..<n).map { abs(r[$0, $0]) }
+    let largest = diag.max() ?? 0
+    let tolerance = Double(max(qr.rows, n)) * Double.ulpOfOne * largest
+    if let k = diag.firstIndex(where: { $0 <= tolerance }) {
+        throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : diag[k] / largest)
+    }
+}
+
+/// Our hand-vectorized Householder QR (`SIMD8<Double>` kernels, no BLAS).
+public struct SIMDSolver: LeastSquaresSolver {
+    public init() {}
+    public var name: String { "simd" }
+    public func factorize(_ a: Matrix) throws -> any QRFactorization {
+        try HouseholderQR<SIMDKernels>(factoring: a)
+    }
+}
+
+/// The same algorithm with the plain scalar reference kernels: the correctness baseline.
+public struct NaiveSolver: LeastSquaresSolver {
+    public init() {}
+    public var name: String { "naive" }
+    public func factorize(_ a: Matrix) throws -> any QRFactorization {
+        try HouseholderQR<ScalarKernels>(factoring: a)
+    }
+}

@@ -1,0 +1,44 @@
+import PossumLinalg
+
+/// z-scoring per column: (x − mean) / scale, with the population standard deviation (divide by
+/// n, as scikit-learn's `StandardScaler`).
+public struct StandardScaler: Sendable, Equatable, Codable {
+    public var mean: [Double]
+    public var scale: [Double]
+
+    /// Fits means and scales. A constant column carries no information and would divide by
+    /// zero; it is refused by name (`names[j]`) rather than silently kept.
+    public init(fitting x: Matrix, names: [String]) throws {
+        let n = Double(x.rows)
+        let mean = (0..<x.columns).map { j in (0..<x.rows).reduce(0) { $0 + x[$1, j] } / n }
+        let scale = (0..<x.columns).map { j in
+            // Two-pass variance: subtracting the mean first avoids cancellation.
+            ((0..<x.rows).reduce(0) { s, i in let d = x[i, j] - mean[j]; return s + d * d } / n).squareRoot()
+        }
+        (self.mean, self.scale) = (mean, scale)
+        if let j = scale.firstIndex(where: { $0 == 0 }) {
+            throw FeatureError.constantColumn(names[j])
+        }
+    }
+
+    public func transform(_ x: Matrix) -> Matrix {
+        precondition(x.columns == mean.count, "scaler was fitted on \(mean.count) columns")
+        var z = x
+        for j in 0..<x.columns { for i in 0..<x.rows { z[i, j] = (x[i, j] - mean[j]) / scale[j] } }
+        return z
+    }
+}
+
+public enum FeatureError: Error, Equatable, Sendable, CustomStringConvertible {
+    case constantColumn(String)
+    case tooFewRows(rows: Int, features: Int)
+
+    public var description: String {
+        switch self {
+        case let .constantColumn(name):
+            return "feature '\(name)' is constant over the complete rows (zero variance): it cannot be standardized"
+        case let .tooFewRows(rows, features):
+            return "\(rows) complete rows for \(features) features: need more rows than features"
+        }
+    }
+}

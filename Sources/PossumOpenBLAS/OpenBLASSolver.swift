@@ -1,0 +1,128 @@
+import COpenBLAS
+import PossumLinalg
+
+/// QR least squares through OpenBLAS's LAPACK: `dgeqrf` to factor, `dormqr` to apply Qᵀ,
+/// `dorgqr` to form Q, `dtrtrs` for the triangle, and `dgels` for the one-call solve.
+public struct OpenBLASSolver: LeastSquaresSolver {
+    public init() {}
+    public var name: String { "openblas" }
+
+    public func factorize(_ a: Matrix) throws -> any QRFactorization {
+        try OpenBLASQR(factoring: a)
+    }
+
+    /// min‖A·x − b‖₂ in one `dgels` call (scales A, factors, solves); the baseline of the
+    /// benchmark's `lstsq` operation.
+    public func dgels(_ a: Matrix, _ b: [Double]) throws -> [Double] {
+        guard b.count == a.rows else {
+            throw LinalgError.shapeMismatch("b has \(b.count) entries, A has \(a.rows) rows")
+        }
+        guard a.rows >= a.columns, a.columns >= 1 else {
+            throw LinalgError.underdetermined(rows: a.rows, columns: a.columns)
+        }
+        var m = Int32(a.rows), n = Int32(a.columns), nrhs: Int32 = 1
+        var lda = m, ldb = m, info: Int32 = 0
+        var work = a.elements
+        var rhs = b
+        var trans = CChar(UInt8(ascii: "N"))
+        var lwork = Int32(-1)
+        var query = 0.0
+        dgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &query, &lwork, &info, 1)
+        lwork = Int32(query)
+        var scratch = [Double](repeating: 0, count: max(1, Int(lwork)))
+        dgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &scratch, &lwork, &info, 1)
+        if info > 0 {
+            throw LinalgError.rankDeficient(column: Int(info) - 1, ratio: 0)
+        }
+        try check(info, "dgels")
+        return Array(rhs[0..<a.columns])
+    }
+}
+
+/// Sets OpenBLAS's thread count for everything that follows (process-wide).
+public func setOpenBLASThreads(_ n: Int) {
+    openblas_set_num_threads(Int32(n))
+}
+
+/// OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH … Cooperlake".
+public var openBLASConfiguration: String {
+    String(cString: openblas_get_config())
+}
+
+/// The result of `dgeqrf`: R and the reflectors in LAPACK's packed layout.
+public struct OpenBLASQR: QRFactorization {
+    public private(set) var packed: Matrix
+    public private(set) var tau: [Double]
+    public var rows: Int { packed.rows }
+    public var columns: Int { packed.columns }
+
+    public init(factoring a: Matrix) throws {
+        guard a.columns >= 1 else { throw LinalgError.shapeMismatch("A has no columns") }
+        guard a.rows >= a.columns else { throw LinalgError.underdetermined(rows: a.rows, columns: a.columns) }
+        if let (i, j) = a.firstNonFinite() { throw LinalgError.nonFinite(operand: "A", row: i, column: j) }
+        packed = a
+        tau = [Double](repeating: 0, count: a.columns)
+        var m = Int32(a.rows), n = Int32(a.columns), lda = Int32(a.rows), info: Int32 = 0
+        var lwork = Int32(-1)
+        var query = 0.0
+        dgeqrf_(&m, &n, &packed.elements, &lda, &tau, &query, &lwork, &info)
+        lwork = Int32(query)
+        var work = [Double](repeating: 0, count: max(1, Int(lwork)))
+        dgeqrf_(&m, &n, &packed.elements, &lda, &tau, &work, &lwork, &info)
+        try check(info, "dgeqrf")
+    }
+
+    public var r: Matrix {
+        var r = Matrix(rows: columns, columns: columns)
+        for j in 0..<columns { for i in 0...j { r[i, j] = packed[i, j] } }
+        return r
+    }
+
+    public func applyQTranspose(_ b: [Double]) -> [Double] {
+        var c = b
+        var side = CChar(UInt8(ascii: "L")), trans = CChar(UInt8(ascii: "T"))
+        var m = Int32(rows), nrhs: Int32 = 1, k = Int32(columns), lda = Int32(rows), ldc = Int32(rows)
+        var info: Int32 = 0
+        var lwork = Int32(-1)
+        var query = 0.0
+        var a = packed.elements
+        var t = tau
+        dormqr_(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &query, &lwork, &info, 1, 1)
+        lwork = Int32(query)
+        var work = [Double](repeating: 0, count: max(1, Int(lwork)))
+        dormqr_(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &work, &lwork, &info, 1, 1)
+        precondition(info == 0, "dormqr rejected argument \(-info)")  // arguments are ours, not the user's
+        return c
+    }
+
+    public func thinQ() -> Matrix {
+        var q = packed
+        var m = Int32(rows), n = Int32(columns), k = Int32(columns), lda = Int32(rows), info: Int32 = 0
+        var lwork = Int32(-1)
+        var query = 0.0
+        var t = tau
+        dorgqr_(&m, &n, &k, &q.elements, &lda, &t, &query, &lwork, &info)
+        lwork = Int32(query)
+        var work = [Double](repeating: 0, count: max(1, Int(lwork)))
+        dorgqr_(&m, &n, &k, &q.elements, &lda, &t, &work, &lwork, &info)
+        precondition(info == 0, "dorgqr rejected argument \(-info)")
+        return q
+    }
+
+    public func solveUpper(_ c: [Double]) -> [Double] {
+        var x = Array(c[0..<columns])
+        var uplo = CChar(UInt8(ascii: "U")), trans = CChar(UInt8(ascii: "N")), diag = CChar(UInt8(ascii: "N"))
+        var n = Int32(columns), nrhs: Int32 = 1, lda = Int32(rows), ldb = Int32(columns), info: Int32 = 0
+        var a = packed.elements
+        dtrtrs_(&uplo, &trans, &diag, &n, &nrhs, &a, &lda, &x, &ldb, &info, 1, 1, 1)
+        precondition(info >= 0, "dtrtrs rejected argument \(-info)")
+        // info > 0: R has an exact zero on its diagonal and dtrtrs solved nothing. Callers check
+        // the rank first; should one not, NaN says "no answer" rather than a stale c.
+        return info == 0 ? x : [Double](repeating: .nan, count: columns)
+    }
+}
+
+private func check(_ info: Int32, _ routine: String) throws {
+    if info < 0 { throw LinalgError.backend("\(routine): argument \(-info) had an illegal value") }
+    if info > 0 { throw LinalgError.backend("\(routine) failed with info = \(info)") }
+}

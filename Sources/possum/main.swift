@@ -1,0 +1,3 @@
+import PossumCLI
+
+Possum.main()

@@ -16,7 +16,7 @@ demo: deps data build
 	$(POSSUM) train --solver openblas | head -5
 
 test: deps data
-	$(SWIFT) test 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	$(SWIFT) test
 
 build: deps
 	$(SWIFT) build -c release

@@ -47,7 +47,9 @@ let package = Package(
 
         .testTarget(name: "PossumLinalgTests", dependencies: ["PossumLinalg", "PossumOpenBLAS"]),
         .testTarget(name: "PossumDataTests", dependencies: ["PossumData"]),
-        .testTarget(name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"]),
+        .testTarget(
+            name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI"]),
     ]
 )

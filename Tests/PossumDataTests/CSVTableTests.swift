@@ -1,0 +1,64 @@
+import Foundation
+import PossumData
+import Testing
+
+@Suite struct CSVTableTests {
+    @Test func parsesQuotesCRLFBlankLinesAndBOM() throws {
+        let text = "\u{FEFF}name,value,note\r\n\"a, b\",1.5,\"say \"\"hi\"\"\"\r\n\r\nc,NA,\"two\nlines\"\nd,,x\n"
+        let t = try CSVTable.parse(text, source: "t.csv")
+        #expect(t.header == ["name", "value", "note"])
+        #expect(t.rows == [["a, b", "1.5", "say \"hi\""], ["c", "NA", "two\nlines"], ["d", "", "x"]])
+        #expect(t.lines == [2, 4, 6])  // line 3 is blank; the quoted newline spans lines 4–5
+        #expect(try t.numericColumn("value") == [1.5, nil, nil])
+        #expect(try t.textColumn("name") == ["a, b", "c", "d"])
+    }
+
+    @Test func lastLineWithoutNewline() throws {
+        let t = try CSVTable.parse("x,y\n1,2", source: "t.csv")
+        #expect(t.rows == [["1", "2"]])
+    }
+
+    @Test(arguments: [
+        ("x,y\n1,2\n3\n", "t.csv:3: expected 2 fields (as in the header), found 1"),
+        ("x,y\n1,2,3\n", "t.csv:2: expected 2 fields (as in the header), found 3"),
+        ("", "t.csv: empty file: no header line"),
+        ("x,x\n1,2\n", "t.csv:1: column name 'x' appears twice"),
+        ("x,\n1,2\n", "t.csv:1: header field 2 is empty"),
+        ("x,y\n\"1,2\n", "t.csv:2: quoted field is never closed"),
+        ("x,y\n1\"2,3\n", "t.csv:2: stray double quote inside an unquoted field"),
+    ])
+    func malformedFilesGiveOneLineErrorsWithTheLine(text: String, message: String) {
+        #expect(throws: DataError.self) { try CSVTable.parse(text, source: "t.csv") }
+        do {
+            _ = try CSVTable.parse(text, source: "t.csv")
+        } catch {
+            #expect("\(error)" == message)
+            #expect(!"\(error)".contains("\n"))
+        }
+    }
+
+    @Test(arguments: [
+        ("abc", "t.csv:3: column 'y': 'abc' is not a number"),
+        ("nan", "t.csv:3: column 'y': 'nan' is not a finite number (write NA for a missing value)"),
+        ("inf", "t.csv:3: column 'y': 'inf' is not a finite number (write NA for a missing value)"),
+        ("-Infinity", "t.csv:3: column 'y': '-Infinity' is not a finite number (write NA for a missing value)"),
+        ("1e400", "t.csv:3: column 'y': '1e400' is not a finite number (write NA for a missing value)"),
+    ])
+    func badNumbersNameLineAndColumn(field: String, message: String) throws {
+        let t = try CSVTable.parse("x,y\n1,2\n3,\(field)\n", source: "t.csv")
+        #expect(throws: DataError(file: "t.csv", line: 3, column: "y", String(message.split(separator: ": ", maxSplits: 2)[2]))) {
+            try t.numericColumn("y")
+        }
+    }
+
+    @Test func unknownColumnListsTheColumns() throws {
+        let t = try CSVTable.parse("x,y\n1,2\n", source: "t.csv")
+        #expect(throws: DataError(file: "t.csv", "no column 'z' (columns: x, y)")) { try t.numericColumn("z") }
+    }
+
+    @Test func missingFileIsNamed() {
+        #expect(throws: DataError(file: "/nonexistent/p.csv", "no such file")) {
+            try CSVTable.read(contentsOf: "/nonexistent/p.csv")
+        }
+    }
+}

@@ -1,2 +1,3 @@
-// Placeholder until the benchmark executable lands (issue: performance).
-print("possum-bench: not implemented yet")
+// possum-bench: our SIMD Householder QR against OpenBLAS's LAPACK, side by side in one process.
+// See Benchmarks/README.md for what is timed and how to read the figures.
+PossumBench.main()

@@ -60,12 +60,18 @@ public func checkFullRank(_ qr: any QRFactorization) throws {
     }
 }
 
-/// Our hand-vectorized Householder QR (`SIMD8<Double>` kernels, no BLAS).
+/// Our hand-vectorized Householder QR (`SIMD8<Double>` kernels, no BLAS), choosing the fastest
+/// of its paths by shape (see `SIMDSolver+Paths.swift`).
 public struct SIMDSolver: LeastSquaresSolver {
-    public init() {}
+    /// Threads the factorization may use (1: everything on the calling thread).
+    public var threads: Int
+    public init(threads: Int = 1) {
+        precondition(threads >= 1, "threads must be at least 1")
+        self.threads = threads
+    }
     public var name: String { "simd" }
     public func factorize(_ a: Matrix) throws -> any QRFactorization {
-        try HouseholderQR<SIMDKernels>(factoring: a)
+        try factorizeFast(a)
     }
 }
 

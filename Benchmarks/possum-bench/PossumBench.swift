@@ -1,0 +1,212 @@
+import ArgumentParser
+import PossumLinalg
+import PossumOpenBLAS
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One line of the report and one record of the JSON output.
+struct Record {
+    var op: Op
+    var solver: SolverName
+    var shape: Shape
+    var threads: Int
+    var dtype = "float64"
+    var medianSeconds: Double
+    var minSeconds: Double
+    var backwardError: Double
+    var errorKind: ErrorKind
+    /// OpenBLAS's median for the same op and shape divided by ours (> 1: we are faster).
+    var speedup: Double
+
+    var gflops: Double { shape.flops / medianSeconds / 1e9 }
+
+    var json: String {
+        func num(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+        return """
+            {"op": "\(op.rawValue)", "solver": "\(solver.rawValue)", "m": \(shape.m), "n": \(shape.n), \
+            "threads": \(threads), "dtype": "\(dtype)", "median_s": \(num(medianSeconds)), \
+            "min_s": \(num(minSeconds)), "gflops": \(num(gflops)), "backward_error": \(num(backwardError))}
+            """
+    }
+}
+
+struct PossumBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "possum-bench",
+        abstract: "Time possum's SIMD Householder QR against OpenBLAS's LAPACK (dgeqrf, dgels).",
+        discussion: """
+            For every shape and operation the solvers run interleaved, one call each per repetition, \
+            and the report gives the median and minimum time per call, GFLOP/s (counting \
+            2mn² − 2n³/3 flops for both operations), the speed-up over OpenBLAS (its median / ours), \
+            and the backward error of the result. The naive solver is skipped above 1e8 flops.
+            """)
+
+    static let defaultShapes = ShapeList(argument: "104x17,1000x50,100000x32,1000000x16,1000x1000,2000x2000,4000x4000")!
+    static let quickShapes = ShapeList(argument: "104x17,1000x50,100000x32,1000x1000")!
+
+    @Option(help: "Comma-separated m×n shapes, e.g. 104x17,1000x50 (default: the issue's table).")
+    var shapes: ShapeList?
+
+    @Option(help: "Threads for OpenBLAS and for possum.")
+    var threads: Int = 1
+
+    @Option(name: .customLong("repeat"), help: "Timed repetitions per solver (the median is reported).")
+    var repetitions: Int = 7
+
+    @Option(help: "Operations to time.")
+    var ops: EnumList<Op> = EnumList(Op.allCases)
+
+    @Option(help: "Solvers to time (openblas is the reference of the speed-up column).")
+    var solvers: EnumList<SolverName> = EnumList(SolverName.allCases)
+
+    @Option(help: "Write the records as a JSON list to this file.")
+    var json: String?
+
+    @Flag(help: "Small shapes and at most 3 repetitions: finishes in well under a minute.")
+    var quick = false
+
+    mutating func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
+    }
+
+    func run() throws {
+        let shapeList = (shapes ?? (quick ? Self.quickShapes : Self.defaultShapes)).shapes
+        let reps = quick ? min(repetitions, 3) : repetitions
+        setOpenBLASThreads(threads)
+        let simd = SIMDSolver(threads: threads)
+        print("possum-bench: \(reps) repetitions, \(threads) thread(s), float64")
+        print("OpenBLAS: \(openBLASConfiguration)")
+        print("possum simd: \(simd.configurationDescription)")
+        if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
+        print("")
+        printHeader()
+
+        var records: [Record] = []
+        for shape in shapeList {
+            progress("generating \(shape)")
+            let problem = Problem(shape, seed: UInt64(shape.m &* 1_000_003 &+ shape.n))
+            for op in ops.values {
+                let active = solvers.values.filter { $0 != .naive || shape.flops <= 1e8 }
+                progress("\(op.rawValue) \(shape): timing \(active.map(\.rawValue).joined(separator: ", "))")
+                let contenders = active.map { contender(op, $0, problem, simd) }
+                let samples = try measure(contenders, repetitions: reps)
+                let reference = samples.median(.openblas)
+                for s in active {
+                    progress("\(op.rawValue) \(shape): backward error of \(s.rawValue)")
+                    let (err, kind) = try backwardError(op, s, problem, simd)
+                    let record = Record(
+                        op: op, solver: s, shape: shape, threads: threads,
+                        medianSeconds: samples.median(s), minSeconds: samples.min(s),
+                        backwardError: err, errorKind: kind, speedup: reference / samples.median(s))
+                    records.append(record)
+                    printRow(record)
+                }
+            }
+        }
+        if let path = json {
+            let text = "[\n" + records.map { "  " + $0.json }.joined(separator: ",\n") + "\n]\n"
+            try writeFile(path, text)
+            progress("wrote \(records.count) records to \(path)")
+        }
+    }
+
+    /// The timed call of one solver: only the factorization or the solve. Each API takes A by
+    /// value and leaves the caller's copy untouched, so both sides pay one copy of A into their
+    /// own working storage inside the call (OpenBLAS also a workspace query and allocation).
+    func contender(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver) -> Contender {
+        let a = p.a, b = p.b
+        switch (op, s) {
+        case (.qr, .simd): return Contender(solver: s) { blackHole(try simd.factorize(a)) }
+        case (.qr, .openblas): return Contender(solver: s) { blackHole(try OpenBLASQR(factoring: a)) }
+        case (.qr, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().factorize(a)) }
+        case (.lstsq, .simd): return Contender(solver: s) { blackHole(try simd.solve(a, b)) }
+        case (.lstsq, .openblas): return Contender(solver: s) { blackHole(try OpenBLASSolver().dgels(a, b)) }
+        case (.lstsq, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().solve(a, b)) }
+        }
+    }
+
+    func backwardError(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver) throws -> (Double, ErrorKind) {
+        switch op {
+        case .qr:
+            let qr: any QRFactorization
+            switch s {
+            case .simd: qr = try simd.factorize(p.a)
+            case .openblas: qr = try OpenBLASQR(factoring: p.a)
+            case .naive: qr = try NaiveSolver().factorize(p.a)
+            }
+            return qrBackwardError(p.a, qr)
+        case .lstsq:
+            let x: [Double]
+            switch s {
+            case .simd: x = try simd.solve(p.a, p.b).x
+            case .openblas: x = try OpenBLASSolver().dgels(p.a, p.b)
+            case .naive: x = try NaiveSolver().solve(p.a, p.b).x
+            }
+            return (leastSquaresBackwardError(p.a, p.b, x), .normal)
+        }
+    }
+}
+
+// MARK: - Output
+
+func progress(_ message: String) {
+    var line = "possum-bench: \(message)\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+func writeFile(_ path: String, _ text: String) throws {
+    guard let f = fopen(path, "w") else { throw ValidationError("cannot open \(path) for writing") }
+    defer { fclose(f) }
+    guard fputs(text, f) >= 0 else { throw ValidationError("cannot write \(path)") }
+}
+
+func pad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+}
+
+/// x with `digits` significant digits, in the unit that keeps it between 1 and 1000.
+func formatTime(_ t: Double) -> String {
+    guard t.isFinite else { return "–" }
+    let (v, unit): (Double, String) = t < 1e-3 ? (t * 1e6, "µs") : t < 1 ? (t * 1e3, "ms") : (t, "s")
+    return fixed(v, v < 10 ? 2 : v < 100 ? 1 : 0) + " " + unit
+}
+
+func fixed(_ x: Double, _ decimals: Int) -> String {
+    guard x.isFinite else { return "–" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let r = (abs(x) * scale).rounded()
+    let whole = Int(r / scale)
+    let frac = Int(r - Double(whole) * scale)
+    let sign = x < 0 && r != 0 ? "-" : ""
+    if decimals == 0 { return sign + "\(whole)" }
+    let f = String(frac)
+    return sign + "\(whole)." + String(repeating: "0", count: decimals - f.count) + f
+}
+
+func scientific(_ x: Double) -> String {
+    guard x.isFinite, x != 0 else { return x == 0 ? "0" : "–" }
+    var e = 0
+    var v = abs(x)
+    while v >= 10 { v /= 10; e += 1 }
+    while v < 1 { v *= 10; e -= 1 }
+    return fixed(v, 1) + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + "\(abs(e))"
+}
+
+func printHeader() {
+    print([pad("op", 5), pad("m×n", 12), pad("solver", 8), pad("median", 10), pad("min", 10),
+           pad("GFLOP/s", 8), pad("vs OpenBLAS", 11), pad("bwd error", 10), pad("/(nε)", 7)].joined(separator: " "))
+}
+
+func printRow(_ r: Record) {
+    let ratio = r.backwardError / (Double(r.shape.n) * Double.ulpOfOne)
+    print([pad(r.op.rawValue, 5), pad(r.shape.description, 12), pad(r.solver.rawValue, 8),
+           pad(formatTime(r.medianSeconds), 10), pad(formatTime(r.minSeconds), 10),
+           pad(fixed(r.gflops, 2), 8), pad(fixed(r.speedup, 2) + "×", 11),
+           pad(scientific(r.backwardError) + r.errorKind.rawValue, 10), pad(fixed(ratio, 2), 7)]
+        .joined(separator: " "))
+    fflush(nil)  // flush stdout (nil: every stream; `stdout` itself is not concurrency-safe)
+}

@@ -1,0 +1,57 @@
+/// Seconds of a `Duration`.
+func seconds(_ d: Duration) -> Double {
+    let c = d.components
+    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+}
+
+/// Keeps a result alive so the optimizer cannot drop the work that produced it.
+@inline(never)
+func blackHole<T>(_ x: T) {
+    withExtendedLifetime(x) {}
+}
+
+/// One contender: a name and a call that does the timed work once.
+struct Contender {
+    var solver: SolverName
+    var run: () throws -> Void
+}
+
+/// Timing samples of each contender, in seconds per call.
+struct Samples {
+    var perCall: [SolverName: [Double]] = [:]
+
+    func median(_ s: SolverName) -> Double {
+        let v = (perCall[s] ?? []).sorted()
+        guard !v.isEmpty else { return .nan }
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+    }
+
+    func min(_ s: SolverName) -> Double { perCall[s]?.min() ?? .nan }
+}
+
+/// Times the contenders interleaved: repetition r runs every contender once (in an order rotated
+/// by r, so that none always runs right after another's cache pollution) before repetition r + 1
+/// starts. Machine-wide slowdowns (another process, thermal state) then hit every contender
+/// alike, and their *ratios* stay meaningful even when absolute times drift.
+///
+/// A sample of a short call repeats it `inner` times back to back, with `inner` calibrated so a
+/// sample lasts at least `minimumSample` seconds: clock overhead and jitter stay below 1 %.
+func measure(_ contenders: [Contender], repetitions: Int, minimumSample: Double = 0.005) throws -> Samples {
+    let clock = ContinuousClock()
+    var inner: [Int] = []
+    for c in contenders {  // warm-up (page faults, lazy initialisation) and calibration
+        let t = seconds(try clock.measure { try c.run() })
+        inner.append(t >= minimumSample ? 1 : Swift.min(100_000, Int((minimumSample / Swift.max(t, 1e-9)).rounded(.up))))
+    }
+    var samples = Samples()
+    for r in 0..<repetitions {
+        for k in 0..<contenders.count {
+            let i = (k + r) % contenders.count
+            let c = contenders[i]
+            let count = inner[i]
+            let t = seconds(try clock.measure { for _ in 0..<count { try c.run() } })
+            samples.perCall[c.solver, default: []].append(t / Double(count))
+        }
+    }
+    return samples
+}

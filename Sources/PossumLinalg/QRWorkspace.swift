@@ -1,0 +1,29 @@
+/// Reusable scratch memory of the blocked and tall-skinny QR: after the first factorization of
+/// a given size, factoring again with the same workspace allocates nothing (the steady state a
+/// caller who factors many same-sized matrices wants).
+///
+/// One array carved into the regions the algorithms need, so that growing it is one allocation.
+/// Not thread-safe: one workspace per thread.
+public struct QRWorkspace {
+    @usableFromInline var storage: [Double] = []
+
+    public init() {}
+
+    /// Doubles currently reserved (grows, never shrinks).
+    public var capacity: Int { storage.count }
+
+    /// Makes sure at least `count` doubles are available; allocates only when it must grow.
+    @inlinable
+    public mutating func reserve(_ count: Int) {
+        if storage.count < count {
+            storage = [Double](repeating: 0, count: count)
+        }
+    }
+
+    /// Calls `body` with the base of at least `count` doubles of scratch (contents unspecified).
+    @inlinable
+    public mutating func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Double>) throws -> R) rethrows -> R {
+        reserve(max(count, 1))
+        return try storage.withUnsafeMutableBufferPointer { try body($0.baseAddress!) }
+    }
+}

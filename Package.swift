@@ -26,6 +26,9 @@ let package = Package(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         .target(name: "PossumOpenBLAS", dependencies: ["COpenBLAS", "PossumLinalg"]),
+        // Thin system-library shim over Debian's serial HDF5 1.10, and the safe Swift wrapper over it.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .target(name: "PossumHDF5", dependencies: ["CHDF5"]),
         // Tables: CSV reading with row/column-precise errors.
         .target(name: "PossumData"),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
@@ -33,7 +36,7 @@ let package = Package(
         .target(
             name: "PossumCLI",
             dependencies: [
-                "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML",
+                "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
@@ -51,5 +54,6 @@ let package = Package(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
             exclude: ["Fixtures"]),
         .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI"]),
+        .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5"]),
     ]
 )

@@ -1,0 +1,105 @@
+import CHDF5
+
+/// Owns one HDF5 identifier and closes it exactly once: on `close()` or in `deinit`.
+///
+/// Every identifier the module obtains is wrapped in a handle immediately, so no code path
+/// (including a thrown error) can leak it. Public objects keep their handle (and their file's
+/// handle) alive; transient ones (dataspaces, datatypes, property lists) die with the scope.
+final class HDF5Handle {
+    enum Kind {
+        case file, group, dataset, attribute, dataspace, datatype, propertyList
+
+        var name: String {
+            switch self {
+            case .file: "file"
+            case .group: "group"
+            case .dataset: "dataset"
+            case .attribute: "attribute"
+            case .dataspace: "dataspace"
+            case .datatype: "datatype"
+            case .propertyList: "property list"
+            }
+        }
+    }
+
+    let kind: Kind
+    let id: hid_t
+    private(set) var isClosed = false
+
+    /// Takes ownership of `id`, which must be valid (>= 0). Caller holds the library lock.
+    init(_ kind: Kind, _ id: hid_t) {
+        precondition(id >= 0, "HDF5Handle needs a valid identifier")
+        self.kind = kind
+        self.id = id
+        HDF5Library.didOpen()
+    }
+
+    /// Wraps the result of an HDF5 call that returns an identifier, or throws the library's error.
+    static func make(
+        _ kind: Kind, _ id: hid_t, _ context: HDF5Context, _ what: @autoclosure () -> String,
+        _ fallback: HDF5Error.Kind = .library
+    ) throws -> HDF5Handle {
+        guard id >= 0 else { throw context.error(fallback, what()) }
+        return HDF5Handle(kind, id)
+    }
+
+    /// Closes the identifier. Returns false if HDF5 refused, which for a file means buffered
+    /// data may not have reached the disk. A file closed with close-degree "strong" also closes
+    /// every object in it; their later close calls are then skipped (`H5Iis_valid` says no).
+    @discardableResult
+    func close() -> Bool {
+        HDF5Library.locked {
+            guard !isClosed else { return true }
+            isClosed = true
+            HDF5Library.didClose()
+            guard H5Iis_valid(id) > 0 else { return kind != .file }
+            let rc: herr_t
+            switch kind {
+            case .file: rc = H5Fclose(id)
+            case .group: rc = H5Gclose(id)
+            case .dataset: rc = H5Dclose(id)
+            case .attribute: rc = H5Aclose(id)
+            case .dataspace: rc = H5Sclose(id)
+            case .datatype: rc = H5Tclose(id)
+            case .propertyList: rc = H5Pclose(id)
+            }
+            if rc < 0 { _ = HDF5Error.takeStack() }
+            return rc >= 0
+        }
+    }
+
+    /// The identifier, or a `.closed` error if the handle (or its file) was closed.
+    /// Caller holds the library lock.
+    func validID(_ context: HDF5Context) throws -> hid_t {
+        guard !isClosed, H5Iis_valid(id) > 0 else {
+            throw HDF5Error(.closed, file: context.file, objectPath: context.path, "\(kind.name) is closed")
+        }
+        return id
+    }
+
+    deinit { close() }
+}
+
+/// Where an operation happens, for error messages: the file as the caller named it and the
+/// absolute object path inside it.
+struct HDF5Context {
+    var file: String
+    var path: String?
+
+    func at(_ path: String?) -> HDF5Context { HDF5Context(file: file, path: path) }
+
+    /// An error from the HDF5 error stack (call right after the failing HDF5 call).
+    func error(_ fallback: HDF5Error.Kind, _ message: String) -> HDF5Error {
+        HDF5Error.fromStack(fallback, file: file, objectPath: path, message)
+    }
+
+    /// An error the wrapper itself detected (no HDF5 stack involved).
+    func fail(_ kind: HDF5Error.Kind, _ message: String) -> HDF5Error {
+        HDF5Error(kind, file: file, objectPath: path, message)
+    }
+
+    /// Throws the library's error if `rc` is negative.
+    func check(_ rc: herr_t, _ what: @autoclosure () -> String, _ fallback: HDF5Error.Kind = .library) throws {
+        if rc < 0 { throw error(fallback, what()) }
+    }
+}

@@ -13,6 +13,10 @@ struct TrainingJob {
     func run() throws -> TrainingReport {
         let table = try CSVTable.read(contentsOf: dataPath)
         let design = try spec.design(from: table)
+        // Checked before scaling: with too few rows, "constant column" would be the wrong diagnosis.
+        guard design.x.rows > design.x.columns else {
+            throw FeatureError.tooFewRows(rows: design.x.rows, features: design.x.columns)
+        }
         let scaler = try StandardScaler(fitting: design.x, names: design.names)
         let z = scaler.transform(design.x)
         let backend = solver.makeSolver()

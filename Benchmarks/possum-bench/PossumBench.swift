@@ -67,6 +67,11 @@ struct PossumBench: ParsableCommand {
     @Flag(help: "Small shapes and at most 3 repetitions: finishes in well under a minute.")
     var quick = false
 
+    @Option(help: ArgumentHelp(
+        "For tuning: the factorization the simd solver times for `qr` (default, unblocked, blocked:NB, tsqr:MB).",
+        visibility: .hidden))
+    var simdVariant: String = "default"
+
     mutating func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -119,7 +124,7 @@ struct PossumBench: ParsableCommand {
     func contender(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver) -> Contender {
         let a = p.a, b = p.b
         switch (op, s) {
-        case (.qr, .simd): return Contender(solver: s) { blackHole(try simd.factorize(a)) }
+        case (.qr, .simd): return Contender(solver: s) { blackHole(try simdFactorize(a, simd)) }
         case (.qr, .openblas): return Contender(solver: s) { blackHole(try OpenBLASQR(factoring: a)) }
         case (.qr, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().factorize(a)) }
         case (.lstsq, .simd): return Contender(solver: s) { blackHole(try simd.solve(a, b)) }
@@ -128,12 +133,24 @@ struct PossumBench: ParsableCommand {
         }
     }
 
+    /// The simd factorization, or the variant chosen with `--simd-variant` (block-size tuning).
+    func simdFactorize(_ a: Matrix, _ simd: SIMDSolver) throws -> any QRFactorization {
+        let parts = simdVariant.split(separator: ":")
+        let size = parts.count > 1 ? Int(parts[1]) : nil
+        switch parts.first.map(String.init) {
+        case "unblocked": return try HouseholderQR<SIMDKernels>(factoring: a)
+        case "blocked": return try BlockedHouseholderQR(factoring: a, blockSize: size ?? BlockedHouseholderQR.defaultBlockSize)
+        case "tsqr": return try TallSkinnyQR(factoring: a, blockRows: size ?? TallSkinnyQR.defaultBlockRows)
+        default: return try simd.factorize(a)
+        }
+    }
+
     func backwardError(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver) throws -> (Double, ErrorKind) {
         switch op {
         case .qr:
             let qr: any QRFactorization
             switch s {
-            case .simd: qr = try simd.factorize(p.a)
+            case .simd: qr = try simdFactorize(p.a, simd)
             case .openblas: qr = try OpenBLASQR(factoring: p.a)
             case .naive: qr = try NaiveSolver().factorize(p.a)
             }

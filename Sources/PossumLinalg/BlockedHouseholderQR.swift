@@ -44,13 +44,16 @@ public struct BlockedHouseholderQR: QRFactorization {
         return ld * m + 2 * ld * n + ld * ld + 2 * nb * nb
     }
 
-    /// Overwrites `a` (m × n, m ≥ n) with its QR factorization in `dgeqrf` layout and τ.
+    /// Overwrites the first `n` columns of `a` (m × n', m ≥ n, n' ≥ n; n = n' by default) with
+    /// their QR factorization in `dgeqrf` layout and τ, and applies Qᵀ to the other n' − n
+    /// columns: with b as column n, that column ends up holding Qᵀb.
     public static func factor(
-        _ a: MutableMatrixView, tau: UnsafeMutablePointer<Double>, blockSize nb: Int,
+        _ a: MutableMatrixView, reflectors: Int? = nil, tau: UnsafeMutablePointer<Double>, blockSize nb: Int,
         workspace: inout QRWorkspace
     ) {
-        let (m, n) = (a.rows, a.columns)
-        workspace.withScratch(workspaceSize(rows: m, columns: n, blockSize: nb)) { scratch in
+        let m = a.rows, n = reflectors ?? a.columns, total = a.columns
+        precondition(n <= total && n <= m, "cannot factor more columns than there are")
+        workspace.withScratch(workspaceSize(rows: m, columns: total, blockSize: nb)) { scratch in
             var k = 0
             while k < n {
                 let jb = min(nb, n - k)
@@ -59,10 +62,10 @@ public struct BlockedHouseholderQR: QRFactorization {
                 for c in 0..<jb {
                     HouseholderQR<SIMDKernels>.eliminate(column: c, of: panel, tau: &tau[k + c])
                 }
-                if k + jb < n {
+                if k + jb < total {
                     applyBlockReflectorTransposed(
                         panel, tau: tau + k,
-                        to: a.block(row: k, column: k + jb, rows: m - k, columns: n - k - jb),
+                        to: a.block(row: k, column: k + jb, rows: m - k, columns: total - k - jb),
                         scratch: scratch)
                 }
                 k += jb

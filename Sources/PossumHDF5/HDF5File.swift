@@ -89,7 +89,7 @@ public final class HDF5File {
                 switch error.kind {
                 case .notHDF5: error.message = "not an HDF5 file"
                 case .truncated: error.message = "file is truncated"
-                default: error.message = "cannot open HDF5 file (corrupt or unreadable)"
+                default: error.message = "cannot open HDF5 file"
                 }
                 throw error
             }

@@ -2,42 +2,56 @@
 /// crossovers are measured (Benchmarks/README.md), not derived: they move with the cache sizes.
 extension SIMDSolver {
     /// The algorithms behind `SIMDSolver`.
-    public enum Path: String, Sendable {
-        /// `TallSkinnyQR`: row blocks streamed through the cache (also covers small matrices,
-        /// where block 0 is the whole matrix and this is plain unblocked QR).
-        case tallSkinny
-        /// `BlockedHouseholderQR`: compact-WY panels and the register-blocked micro-kernel.
-        case blocked
+    public enum Path: Equatable, Sendable {
+        /// `HouseholderQR<SIMDKernels>`: column by column; best while A fits in L1/L2 and n is small.
+        case unblocked
+        /// `BlockedHouseholderQR` with panels of `blockSize` columns: compact-WY updates through
+        /// the register-blocked micro-kernel.
+        case blocked(blockSize: Int)
+        /// `TallSkinnyQR` with row blocks of `blockRows`: A streamed through the cache once.
+        case tallSkinny(blockRows: Int)
     }
 
-    /// Above this many columns the blocked algorithm wins (its trailing update is level 3).
+    /// Above this many columns the blocked algorithm with `BlockedHouseholderQR.defaultBlockSize`
+    /// wins for every m (its trailing update is level 3 and the panel is a small share).
     public static let blockedCrossover = 64
 
-    /// The path taken for an m × n matrix.
+    /// The path taken for an m × n matrix. Crossovers measured with `possum-bench
+    /// --simd-variant` on the benchmark machine (Benchmarks/README.md):
+    /// - n > 64: blocked, nb = 32.
+    /// - A bigger than L2 (m·n > 128 Ki doubles = 1 MiB) and n ≤ 64: TSQR, row blocks of about
+    ///   256 KiB (32 Ki doubles / n rows, at least 256) so a block stays in L2 while n reflectors
+    ///   sweep it. Bigger blocks also mean fewer sequential updates of R (TSQR's error grows
+    ///   slowly with their number).
+    /// - small (m·n ≤ 16 Ki doubles, n ≤ 32): unblocked, whose per-call overhead is lowest.
+    /// - otherwise: blocked with nb = 8 (narrow panels: the trailing matrix is narrow too).
     public static func path(rows m: Int, columns n: Int) -> Path {
-        n > blockedCrossover ? .blocked : .tallSkinny
+        if n > blockedCrossover { return .blocked(blockSize: BlockedHouseholderQR.defaultBlockSize) }
+        if m * n > 1 << 17 { return .tallSkinny(blockRows: max(256, (1 << 15) / n)) }
+        if m * n <= 1 << 14 && n <= 32 { return .unblocked }
+        return .blocked(blockSize: 8)
     }
 
     /// A one-line description of the configuration, printed by the benchmark.
     public var configurationDescription: String {
-        "tall-skinny QR (row blocks of \(TallSkinnyQR.defaultBlockRows)) for n ≤ \(Self.blockedCrossover), "
-            + "blocked QR nb=\(BlockedHouseholderQR.defaultBlockSize) above, "
+        "TSQR (row blocks of 32Ki/n doubles) for m·n > 128Ki and n ≤ \(Self.blockedCrossover), "
+            + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize); 8 for n ≤ \(Self.blockedCrossover)) otherwise, "
             + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double>, threads=\(threads)"
     }
 
-    /// The factorization `factorize` returns: the blocked algorithm, whose reflectors, τ and R
-    /// are those of `dgeqrf` and of the unblocked `HouseholderQR` up to rounding — R's row signs
-    /// included, which TSQR's are not (each of its block steps picks β's sign from its own pivot).
-    /// TSQR serves the fused `solve`, where x and ‖r‖ do not depend on those signs; it is
-    /// available as `TallSkinnyQR` to callers who want its speed and accept the signs.
+    /// The factorization `factorize` returns, by `path(rows:columns:)`.
+    ///
+    /// R is unique only up to the signs of its rows. On the unblocked and blocked paths the
+    /// reflectors, τ and R are those of `dgeqrf` (up to rounding), signs included. On the TSQR path
+    /// each block step chooses β's sign from its own pivot, so rows of R (and the matching
+    /// columns of Q) may have the opposite sign to `dgeqrf`'s; Q·R, Qᵀb, least-squares solutions
+    /// and |R| are unaffected.
     func factorizeFast(_ a: Matrix) throws -> any QRFactorization {
-        try BlockedHouseholderQR(factoring: a, blockSize: Self.factorizationBlockSize(rows: a.rows, columns: a.columns))
-    }
-
-    /// Panel width for `factorize`: n itself (unblocked) for narrow matrices, `defaultBlockSize`
-    /// otherwise.
-    public static func factorizationBlockSize(rows m: Int, columns n: Int) -> Int {
-        n <= blockedCrossover ? n : BlockedHouseholderQR.defaultBlockSize
+        switch Self.path(rows: a.rows, columns: a.columns) {
+        case .unblocked: return try HouseholderQR<SIMDKernels>(factoring: a)
+        case .blocked(let nb): return try BlockedHouseholderQR(factoring: a, blockSize: nb)
+        case .tallSkinny(let mb): return try TallSkinnyQR(factoring: a, blockRows: mb)
+        }
     }
 
     /// min‖A·x − b‖₂ for full-column-rank A in one factorization of [A | b]: Qᵀb is formed by
@@ -67,18 +81,19 @@ extension SIMDSolver {
             count = m * (n + 1)
         }
         let path = Self.path(rows: m, columns: n)
-        let tauCount = path == .tallSkinny
-            ? n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: TallSkinnyQR.defaultBlockRows) : n
+        var tauCount = n
+        if case .tallSkinny(let mb) = path { tauCount = n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb) }
         var tau = [Double](repeating: 0, count: tauCount)
         return try augmented.withUnsafeMutableBufferPointer { buffer in
             let view = MutableMatrixView(base: buffer.baseAddress!, rows: m, columns: n + 1, leadingDimension: m)
             tau.withUnsafeMutableBufferPointer { t in
                 switch path {
-                case .tallSkinny:
-                    TallSkinnyQR.factor(view, reflectors: n, tau: t.baseAddress!, blockRows: TallSkinnyQR.defaultBlockRows)
-                case .blocked:
-                    BlockedHouseholderQR.factor(view, reflectors: n, tau: t.baseAddress!,
-                                                blockSize: BlockedHouseholderQR.defaultBlockSize, workspace: &workspace)
+                case .unblocked:
+                    for k in 0..<n { HouseholderQR<SIMDKernels>.eliminate(column: k, of: view, tau: &t[k]) }
+                case .blocked(let nb):
+                    BlockedHouseholderQR.factor(view, reflectors: n, tau: t.baseAddress!, blockSize: nb, workspace: &workspace)
+                case .tallSkinny(let mb):
+                    TallSkinnyQR.factor(view, reflectors: n, tau: t.baseAddress!, blockRows: mb)
                 }
             }
             // The rank test of `checkFullRank`, on R's diagonal in place.

@@ -25,7 +25,7 @@ public struct TallSkinnyQR: QRFactorization {
 
     /// Block size mb, chosen by measurement (see Benchmarks/README.md): a block of mb × n
     /// doubles plus R should stay in L2 while its n reflectors sweep it.
-    public static let defaultBlockRows = 512
+    public static let defaultBlockRows = 2048
 
     public var rows: Int { packed.rows }
     public var columns: Int { packed.columns }

@@ -53,9 +53,12 @@ import Testing
     /// SIMDSolver's fused solve on the tall-skinny path (several row blocks of the default size)
     /// agrees with dgels.
     @Test func fusedSolveOnTallSkinnyPathMatchesDgels() throws {
-        let (m, n) = (1300, 7)
-        #expect(SIMDSolver.path(rows: m, columns: n) == .tallSkinny)
-        let a = perfTestMatrix("graded", rows: m, columns: n, seed: 21)
+        let (m, n) = (20_000, 7)
+        guard case .tallSkinny(let mb) = SIMDSolver.path(rows: m, columns: n) else {
+            Issue.record("20000 × 7 should take the TSQR path"); return
+        }
+        #expect(m > 2 * mb, "several row blocks")
+        let a = perfTestMatrix("random", rows: m, columns: n, seed: 21)
         var rng = SplitMix64(seed: 22)
         let b = (0..<m).map { _ in Double.random(in: -1..<1, using: &rng) }
         let ours = try SIMDSolver().solve(a, b)

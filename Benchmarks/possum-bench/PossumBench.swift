@@ -68,7 +68,7 @@ struct PossumBench: ParsableCommand {
     var quick = false
 
     @Option(help: ArgumentHelp(
-        "For tuning: the factorization the simd solver times for `qr` (default, unblocked, blocked:NB, tsqr:MB).",
+        "For tuning: the factorization the simd solver times for `qr` (default, unblocked, blocked:NB, tsqr:MB[:NB]).",
         visibility: .hidden))
     var simdVariant: String = "default"
 
@@ -140,7 +140,10 @@ struct PossumBench: ParsableCommand {
         switch parts.first.map(String.init) {
         case "unblocked": return try HouseholderQR<SIMDKernels>(factoring: a)
         case "blocked": return try BlockedHouseholderQR(factoring: a, blockSize: size ?? BlockedHouseholderQR.defaultBlockSize)
-        case "tsqr": return try TallSkinnyQR(factoring: a, blockRows: size ?? TallSkinnyQR.defaultBlockRows)
+        case "tsqr":
+            let panel = parts.count > 2 ? Int(parts[2]) : nil
+            return try TallSkinnyQR(factoring: a, blockRows: size ?? TallSkinnyQR.defaultBlockRows,
+                                    panelWidth: panel ?? TallSkinnyQR.defaultPanelWidth)
         default: return try simd.factorize(a)
         }
     }

@@ -26,7 +26,7 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// Factors `a`, taking scratch memory from `workspace` (no allocation once it is big enough,
     /// apart from the result's own `packed` and `tau`).
     public init(factoring a: Matrix, blockSize: Int = defaultBlockSize, workspace: inout QRWorkspace) throws {
-        try validateLeastSquaresShape(a)
+        try validateLeastSquaresShapeFast(a)
         precondition(blockSize >= 1, "block size must be positive")
         packed = a
         tau = [Double](repeating: 0, count: a.columns)
@@ -39,7 +39,7 @@ public struct BlockedHouseholderQR: QRFactorization {
 
     /// Doubles of scratch `factor` needs for an m × n matrix with panels of nb columns.
     public static func workspaceSize(rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
-        let ld = roundUp(min(nb, n), MicroKernel.mr)
+        let ld = roundUp(nb, MicroKernel.mr)
         // Vᵀ (ld × m), W and W' (ld × n each), −Tᵀ (ld × ld), T and V₁ (nb × nb each)
         return ld * m + 2 * ld * n + ld * ld + 2 * nb * nb
     }
@@ -53,7 +53,9 @@ public struct BlockedHouseholderQR: QRFactorization {
     ) {
         let m = a.rows, n = reflectors ?? a.columns, total = a.columns
         precondition(n <= total && n <= m, "cannot factor more columns than there are")
-        workspace.withScratch(workspaceSize(rows: m, columns: total, blockSize: nb)) { scratch in
+        // No trailing update (one panel covers everything): no scratch needed, none reserved.
+        let scratchSize = min(nb, n) < total ? workspaceSize(rows: m, columns: total, blockSize: nb) : 0
+        workspace.withScratch(scratchSize) { scratch in
             var k = 0
             while k < n {
                 let jb = min(nb, n - k)

@@ -48,7 +48,8 @@ extension SIMDSolver {
     /// and |R| are unaffected.
     func factorizeFast(_ a: Matrix) throws -> any QRFactorization {
         switch Self.path(rows: a.rows, columns: a.columns) {
-        case .unblocked: return try HouseholderQR<SIMDKernels>(factoring: a)
+        // One panel of n columns: the unblocked algorithm, without HouseholderQR's slower scan.
+        case .unblocked: return try BlockedHouseholderQR(factoring: a, blockSize: a.columns)
         case .blocked(let nb): return try BlockedHouseholderQR(factoring: a, blockSize: nb)
         case .tallSkinny(let mb): return try TallSkinnyQR(factoring: a, blockRows: mb)
         }
@@ -73,7 +74,7 @@ extension SIMDSolver {
         if let i = b.firstIndex(where: { !$0.isFinite }) {
             throw LinalgError.nonFinite(operand: "b", row: i, column: 0)
         }
-        try validateLeastSquaresShape(a)
+        try validateLeastSquaresShapeFast(a)
         // [A | b], column-major: A's storage followed by b.
         var augmented = [Double](unsafeUninitializedCapacity: m * (n + 1)) { buffer, count in
             a.elements.withUnsafeBufferPointer { buffer.baseAddress!.initialize(from: $0.baseAddress!, count: m * n) }
@@ -93,7 +94,7 @@ extension SIMDSolver {
                 case .blocked(let nb):
                     BlockedHouseholderQR.factor(view, reflectors: n, tau: t.baseAddress!, blockSize: nb, workspace: &workspace)
                 case .tallSkinny(let mb):
-                    TallSkinnyQR.factor(view, reflectors: n, tau: t.baseAddress!, blockRows: mb)
+                    TallSkinnyQR.factor(view, reflectors: n, tau: t.baseAddress!, blockRows: mb, workspace: &workspace)
                 }
             }
             // The rank test of `checkFullRank`, on R's diagonal in place.

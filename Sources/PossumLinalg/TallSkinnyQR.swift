@@ -30,19 +30,33 @@ public struct TallSkinnyQR: QRFactorization {
     public var rows: Int { packed.rows }
     public var columns: Int { packed.columns }
 
-    public init(factoring a: Matrix, blockRows: Int = defaultBlockRows) throws {
-        try validateLeastSquaresShape(a)
-        precondition(blockRows >= 1, "block rows must be positive")
+    public init(factoring a: Matrix, blockRows: Int = defaultBlockRows, panelWidth: Int = defaultPanelWidth) throws {
+        var workspace = QRWorkspace()
+        try self.init(factoring: a, blockRows: blockRows, panelWidth: panelWidth, workspace: &workspace)
+    }
+
+    /// Factors `a` with scratch memory from `workspace` (no allocation once it is big enough,
+    /// apart from the result's own storage).
+    public init(factoring a: Matrix, blockRows: Int = defaultBlockRows, panelWidth: Int = defaultPanelWidth,
+                workspace: inout QRWorkspace) throws {
+        try validateLeastSquaresShapeFast(a)
+        precondition(blockRows >= 1 && panelWidth >= 1, "block rows and panel width must be positive")
         self.blockRows = blockRows
         packed = a
         let n = a.columns
         tau = [Double](repeating: 0, count: n * Self.blockCount(rows: a.rows, columns: n, blockRows: blockRows))
         tau.withUnsafeMutableBufferPointer { t in
             packed.withMutableView { view in
-                Self.factor(view, reflectors: n, tau: t.baseAddress!, blockRows: blockRows)
+                Self.factor(view, reflectors: n, tau: t.baseAddress!, blockRows: blockRows, panelWidth: panelWidth,
+                            workspace: &workspace)
             }
         }
     }
+
+    /// Reflectors per panel inside a block: the first `panelWidth` are generated column by
+    /// column (level 2, on an L2-resident mb × panelWidth slice), then applied to the rest of
+    /// the block at once through the compact WY form and `MicroKernel` (level 3). Measured.
+    public static let defaultPanelWidth = 8
 
     /// Rows of block 0: at least n, so that R fits in it.
     @inlinable
@@ -61,29 +75,46 @@ public struct TallSkinnyQR: QRFactorization {
     /// ends up holding Qᵀb — least squares in the same single pass over A.
     ///
     /// `tau` has room for `blockCount · n` entries.
-    public static func factor(_ a: MutableMatrixView, reflectors n: Int, tau: UnsafeMutablePointer<Double>, blockRows mb: Int) {
-        let m = a.rows
+    public static func factor(
+        _ a: MutableMatrixView, reflectors n: Int, tau: UnsafeMutablePointer<Double>, blockRows mb: Int,
+        panelWidth nb: Int = defaultPanelWidth, workspace: inout QRWorkspace
+    ) {
+        let m = a.rows, total = a.columns
         let b0 = firstBlockRows(rows: m, columns: n, blockRows: mb)
-        let head = a.block(row: 0, column: 0, rows: b0, columns: a.columns)
-        for k in 0..<n {
-            HouseholderQR<SIMDKernels>.eliminate(column: k, of: head, tau: &tau[k])
-        }
-        var r0 = b0
-        var blk = 1
-        while r0 < m {
-            let len = min(mb, m - r0)
-            for k in 0..<n {
-                tau[blk * n + k] = eliminateStructured(a, row: k, block: r0, count: len, reflectors: n)
+        // Block 0 is an ordinary QR of its rows.
+        BlockedHouseholderQR.factor(a.block(row: 0, column: 0, rows: b0, columns: total), reflectors: n, tau: tau,
+                                    blockSize: nb, workspace: &workspace)
+        guard b0 < m else { return }
+        let scratchSize = min(nb, n) < total ? BlockedHouseholderQR.workspaceSize(rows: mb, columns: total, blockSize: nb) : 0
+        workspace.withScratch(scratchSize) { scratch in
+            var r0 = b0
+            var blk = 1
+            while r0 < m {
+                let len = min(mb, m - r0)
+                let blockTau = tau + blk * n
+                var k0 = 0
+                while k0 < n {
+                    let jb = min(nb, n - k0)
+                    for k in k0..<(k0 + jb) {
+                        blockTau[k] = eliminateStructured(a, row: k, block: r0, count: len, applyThrough: k0 + jb)
+                    }
+                    if k0 + jb < total {
+                        applyStructuredBlockReflector(
+                            a, panel: k0, width: jb, block: r0, count: len, tau: blockTau + k0,
+                            scratch: scratch)
+                    }
+                    k0 += jb
+                }
+                r0 += len
+                blk += 1
             }
-            r0 += len
-            blk += 1
         }
     }
 
     /// Generates the reflector that zeroes a[r0..<r0+len, k] against the pivot a[k, k] and
-    /// applies it to columns k+1… of the rows {k} ∪ [r0, r0+len); returns τ.
+    /// applies it to columns k+1..<end of the rows {k} ∪ [r0, r0+len); returns τ.
     @inline(__always)
-    static func eliminateStructured(_ a: MutableMatrixView, row k: Int, block r0: Int, count len: Int, reflectors n: Int) -> Double {
+    static func eliminateStructured(_ a: MutableMatrixView, row k: Int, block r0: Int, count len: Int, applyThrough end: Int) -> Double {
         let x = a.column(k) + r0
         let alpha = a[k, k]
         let tailNorm = SIMDKernels.norm2(len, x)
@@ -92,11 +123,68 @@ public struct TallSkinnyQR: QRFactorization {
         let tau = (beta - alpha) / beta
         SIMDKernels.scale(len, 1 / (alpha - beta), x)
         a[k, k] = beta
-        if k + 1 < a.columns {
+        if k + 1 < end {
             applyStructuredReflector(UnsafePointer(x), count: len, tau: tau, headRow: k, tailRow: r0,
-                                     to: a.block(row: 0, column: k + 1, rows: a.rows, columns: a.columns - k - 1))
+                                     to: a.block(row: 0, column: k + 1, rows: a.rows, columns: end - k - 1))
         }
         return tau
+    }
+
+    /// Applies the jb reflectors of the panel at columns k0..<k0+jb of block [r0, r0+len) to all
+    /// the columns after the panel, at once: their vectors are V = [E; V_B] with E the identity
+    /// on the R rows k0..<k0+jb and V_B dense on the block rows, so with C = [C_R; C_B]
+    ///
+    ///     W = VᵀC = C_R + V_Bᵀ·C_B,   W' = −Tᵀ·W,   C_R += W',   C_B += V_B·W',
+    ///
+    /// where T is `dlarft`'s triangle; since the E parts are orthonormal, V's Gram matrix is
+    /// I + V_BᵀV_B and T[0..<i, i] = −τᵢ·T[0..<i, 0..<i]·(V_B[:, 0..<i]ᵀ·V_B[:, i]).
+    static func applyStructuredBlockReflector(
+        _ a: MutableMatrixView, panel k0: Int, width jb: Int, block r0: Int, count len: Int,
+        tau: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>
+    ) {
+        let lda = a.leadingDimension
+        let c0 = k0 + jb, nc = a.columns - c0
+        let ld = roundUp(jb, MicroKernel.mr)
+        let vt = scratch                    // ld × len: V_Bᵀ, padding rows 0
+        let w = vt + ld * len               // ld × nc
+        let w2 = w + ld * nc                // ld × nc
+        let negTt = w2 + ld * nc            // ld × ld
+        let t = negTt + ld * ld             // jb × jb
+        let vb = UnsafePointer(a.column(k0) + r0)
+
+        for r in 0..<len {
+            let dst = vt + r * ld
+            for i in 0..<jb { dst[i] = vb[r + i * lda] }
+            for i in jb..<ld { dst[i] = 0 }
+        }
+        t.update(repeating: 0, count: jb * jb)
+        for i in 0..<jb {
+            t[i + i * jb] = tau[i]
+            guard i > 0, tau[i] != 0 else { continue }
+            let ti = t + i * jb
+            for j in 0..<i { ti[j] = SIMDKernels.dot(len, vb + j * lda, vb + i * lda) }
+            for r in 0..<i {
+                var s = 0.0
+                for q in r..<i { s += t[r + q * jb] * ti[q] }
+                ti[r] = -tau[i] * s
+            }
+        }
+        for p in 0..<ld {
+            for i in 0..<ld { negTt[i + p * ld] = i < jb && p <= i ? -t[p + i * jb] : 0 }
+        }
+        // W = C_R + V_Bᵀ·C_B (padding rows of W: 0).
+        w.update(repeating: 0, count: 2 * ld * nc)
+        for j in 0..<nc {
+            let cj = a.column(c0 + j)
+            for i in 0..<jb { w[i + j * ld] = cj[k0 + i] }
+        }
+        accumulateProduct(m: ld, n: nc, k: len, vt, lda: ld, a.column(c0) + r0, ldb: lda, w, ldc: ld)
+        accumulateProduct(m: ld, n: nc, k: jb, negTt, lda: ld, w, ldb: ld, w2, ldc: ld)
+        for j in 0..<nc {
+            let cj = a.column(c0 + j)
+            for i in 0..<jb { cj[k0 + i] += w2[i + j * ld] }
+        }
+        accumulateProduct(m: len, n: nc, k: jb, vb, lda: lda, w2, ldb: ld, a.column(c0) + r0, ldc: lda)
     }
 
     /// c ← (I − τ·v·vᵀ)·c for every column c of `c`, where v is 1 at `headRow` and v[0..<len]

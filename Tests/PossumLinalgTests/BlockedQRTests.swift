@@ -94,6 +94,19 @@ func perfTestMatrix(_ name: String, rows m: Int, columns n: Int, seed: UInt64) -
         #expect(abs(ours.residualNorm - scaledNorm2(r)) <= 1e-10 * scaledNorm2(b))
     }
 
+    /// The fused solve on every path: the trailing update must reach b's column even when one
+    /// panel covers all of A's columns (n ≤ nb).
+    @Test(arguments: [(40, 9), (104, 17), (300, 50), (20_000, 3)])
+    func fusedSolveMatchesDgelsOnEveryPath(shape: (m: Int, n: Int)) throws {
+        let a = perfTestMatrix("random", rows: shape.m, columns: shape.n, seed: UInt64(shape.m))
+        var rng = SplitMix64(seed: 14)
+        let b = (0..<shape.m).map { _ in Double.random(in: -1..<1, using: &rng) }
+        let ours = try SIMDSolver().solve(a, b)
+        let reference = try OpenBLASSolver().dgels(a, b)
+        let xNorm = scaledNorm2(reference)
+        for k in 0..<shape.n { #expect(abs(ours.x[k] - reference[k]) <= 1e-10 * xNorm, "\(SIMDSolver.path(rows: shape.m, columns: shape.n)) x[\(k)]") }
+    }
+
     @Test func fusedSolveRefusesRankDeficientMatrix() throws {
         var a = perfTestMatrix("random", rows: 90, columns: 70, seed: 13)
         for i in 0..<90 { a[i, 50] = 2 * a[i, 3] - a[i, 7] }

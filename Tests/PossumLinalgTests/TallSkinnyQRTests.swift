@@ -8,16 +8,17 @@ import Testing
 /// Mori–Yamamoto–Zhang 2012; observed errors are O(√n·ε), and a wrong τ, head row or block
 /// boundary gives O(1)), plus R against OpenBLAS and Qᵀb against the formed Q.
 @Suite struct TallSkinnyQRTests {
-    static let cases: [(name: String, m: Int, n: Int, mb: Int)] = [
-        ("random", 200, 6, 16), ("random", 203, 13, 17), ("graded", 150, 9, 20), ("tall", 1000, 17, 64),
-        ("blockSmallerThanN", 60, 10, 4), ("oneColumn", 77, 1, 8), ("oneRowMore", 21, 20, 5),
-        ("single block", 104, 17, 512), ("square", 12, 12, 3),
+    /// (name, m, n, row block mb, panel width nb inside a block)
+    static let cases: [(name: String, m: Int, n: Int, mb: Int, nb: Int)] = [
+        ("random", 200, 6, 16, 4), ("random", 203, 13, 17, 3), ("graded", 150, 9, 20, 8), ("tall", 1000, 17, 64, 8),
+        ("blockSmallerThanN", 60, 10, 4, 3), ("oneColumn", 77, 1, 8, 8), ("oneRowMore", 21, 20, 5, 6),
+        ("single block", 104, 17, 512, 8), ("square", 12, 12, 3, 5), ("level-2 only", 130, 11, 23, 1),
     ]
 
     @Test(arguments: cases)
-    func backwardErrorOrthogonalityAndR(c: (name: String, m: Int, n: Int, mb: Int)) throws {
+    func backwardErrorOrthogonalityAndR(c: (name: String, m: Int, n: Int, mb: Int, nb: Int)) throws {
         let a = perfTestMatrix(c.name, rows: c.m, columns: c.n, seed: UInt64(c.m * 7 + c.n))
-        let qr = try TallSkinnyQR(factoring: a, blockRows: c.mb)
+        let qr = try TallSkinnyQR(factoring: a, blockRows: c.mb, panelWidth: c.nb)
         let (backward, orthogonality) = factorizationErrors(a, qr)
         let bound = 10 * Double(c.n) * .ulpOfOne
         #expect(backward <= bound, "‖A − QR‖/‖A‖ = \(backward)")
@@ -38,9 +39,9 @@ import Testing
     }
 
     @Test(arguments: cases)
-    func implicitQTransposeAgreesWithFormedQ(c: (name: String, m: Int, n: Int, mb: Int)) throws {
+    func implicitQTransposeAgreesWithFormedQ(c: (name: String, m: Int, n: Int, mb: Int, nb: Int)) throws {
         let a = perfTestMatrix(c.name, rows: c.m, columns: c.n, seed: UInt64(c.m * 7 + c.n))
-        let qr = try TallSkinnyQR(factoring: a, blockRows: c.mb)
+        let qr = try TallSkinnyQR(factoring: a, blockRows: c.mb, panelWidth: c.nb)
         var rng = SplitMix64(seed: 99)
         let b = (0..<c.m).map { _ in Double.random(in: -1..<1, using: &rng) }
         let qtb = qr.applyQTranspose(b)
@@ -48,6 +49,23 @@ import Testing
         let bNorm = scaledNorm2(b)
         for k in 0..<c.n { #expect(abs(qtb[k] - viaQ[k]) <= 10 * Double(c.m) * .ulpOfOne * bNorm, "k=\(k)") }
         #expect(abs(scaledNorm2(qtb) - bNorm) <= 10 * Double(c.m) * .ulpOfOne * bNorm)
+    }
+
+    /// Panels inside a row block regroup the same reflectors: packed storage and τ agree with
+    /// the column-by-column (panel width 1) factorization up to rounding (1e-10 leaves a margin
+    /// of ~10⁴ over the observed differences; a wrong T or W entry gives O(1)).
+    @Test(arguments: [2, 3, 8, 13])
+    func panelsGiveTheSameReflectorsAsColumnByColumn(nb: Int) throws {
+        let a = perfTestMatrix("random", rows: 333, columns: 13, seed: 31)
+        let reference = try TallSkinnyQR(factoring: a, blockRows: 50, panelWidth: 1)
+        let blocked = try TallSkinnyQR(factoring: a, blockRows: 50, panelWidth: nb)
+        for j in 0..<13 {
+            for i in 0..<333 {
+                let scale = i <= j ? abs(reference.packed[j, j]) : 1
+                #expect(abs(blocked.packed[i, j] - reference.packed[i, j]) <= 1e-10 * scale, "packed[\(i),\(j)]")
+            }
+        }
+        for k in reference.tau.indices { #expect(abs(blocked.tau[k] - reference.tau[k]) <= 1e-10, "τ[\(k)]") }
     }
 
     /// SIMDSolver's fused solve on the tall-skinny path (several row blocks of the default size)

@@ -71,8 +71,8 @@ extension SIMDSolver {
         guard b.count == m else {
             throw LinalgError.shapeMismatch("b has \(b.count) entries, A has \(m) rows")
         }
-        if let i = b.firstIndex(where: { !$0.isFinite }) {
-            throw LinalgError.nonFinite(operand: "b", row: i, column: 0)
+        guard allFinite(m, b) else {
+            throw LinalgError.nonFinite(operand: "b", row: b.firstIndex(where: { !$0.isFinite })!, column: 0)
         }
         try validateLeastSquaresShapeFast(a)
         // [A | b], column-major: A's storage followed by b.
@@ -81,40 +81,16 @@ extension SIMDSolver {
             b.withUnsafeBufferPointer { (buffer.baseAddress! + m * n).initialize(from: $0.baseAddress!, count: m) }
             count = m * (n + 1)
         }
-        let path = Self.path(rows: m, columns: n)
-        var tauCount = n
-        if case .tallSkinny(let mb) = path { tauCount = n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb) }
-        var tau = [Double](repeating: 0, count: tauCount)
-        return try augmented.withUnsafeMutableBufferPointer { buffer in
-            let view = MutableMatrixView(base: buffer.baseAddress!, rows: m, columns: n + 1, leadingDimension: m)
-            tau.withUnsafeMutableBufferPointer { t in
-                switch path {
-                case .unblocked:
-                    for k in 0..<n { HouseholderQR<SIMDKernels>.eliminate(column: k, of: view, tau: &t[k]) }
-                case .blocked(let nb):
-                    BlockedHouseholderQR.factor(view, reflectors: n, tau: t.baseAddress!, blockSize: nb, workspace: &workspace)
-                case .tallSkinny(let mb):
-                    TallSkinnyQR.factor(view, reflectors: n, tau: t.baseAddress!, blockRows: mb, workspace: &workspace)
+        var tau = [Double](repeating: 0, count: Self.tauCount(rows: m, columns: n))
+        var x = [Double](repeating: 0, count: n)
+        let residual = try augmented.withUnsafeMutableBufferPointer { buffer in
+            try tau.withUnsafeMutableBufferPointer { t in
+                try x.withUnsafeMutableBufferPointer { xb in
+                    try solve(inPlace: MutableMatrixView(base: buffer.baseAddress!, rows: m, columns: n + 1, leadingDimension: m),
+                              tau: t.baseAddress!, solution: xb.baseAddress!, workspace: &workspace)
                 }
             }
-            // The rank test of `checkFullRank`, on R's diagonal in place.
-            var largest = 0.0
-            for i in 0..<n { largest = max(largest, abs(view[i, i])) }
-            let tolerance = Double(max(m, n)) * Double.ulpOfOne * largest
-            for k in 0..<n where abs(view[k, k]) <= tolerance {
-                throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : abs(view[k, k]) / largest)
-            }
-            // R·x = (Qᵀb)[0..<n], column-oriented back substitution; ‖r‖ = ‖(Qᵀb)[n..<m]‖.
-            let qtb = view.column(n)
-            var x = Array(UnsafeBufferPointer(start: qtb, count: n))
-            for j in stride(from: n - 1, through: 0, by: -1) {
-                x[j] /= view[j, j]
-                let xj = x[j]
-                let rj = view.column(j)
-                for i in 0..<j { x[i] -= rj[i] * xj }
-            }
-            let residual = SIMDKernels.norm2(m - n, qtb + n)
-            return LeastSquaresSolution(x: x, residualNorm: residual)
         }
+        return LeastSquaresSolution(x: x, residualNorm: residual)
     }
 }

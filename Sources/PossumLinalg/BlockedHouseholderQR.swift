@@ -37,6 +37,9 @@ public struct BlockedHouseholderQR: QRFactorization {
         }
     }
 
+    /// Trailing matrices with fewer columns than this are updated reflector by reflector.
+    static let minimumBlockedColumns = MicroKernel.nr
+
     /// Doubles of scratch `factor` needs for an m × n matrix with panels of nb columns.
     public static func workspaceSize(rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
         let ld = roundUp(nb, MicroKernel.mr)
@@ -54,17 +57,20 @@ public struct BlockedHouseholderQR: QRFactorization {
         let m = a.rows, n = reflectors ?? a.columns, total = a.columns
         precondition(n <= total && n <= m, "cannot factor more columns than there are")
         // No trailing update (one panel covers everything): no scratch needed, none reserved.
-        let scratchSize = min(nb, n) < total ? workspaceSize(rows: m, columns: total, blockSize: nb) : 0
+        let scratchSize = total - min(nb, n) >= minimumBlockedColumns ? workspaceSize(rows: m, columns: total, blockSize: nb) : 0
         workspace.withScratch(scratchSize) { scratch in
             var k = 0
             while k < n {
                 let jb = min(nb, n - k)
-                let panel = a.block(row: k, column: k, rows: m - k, columns: jb)
+                // A trailing matrix narrower than a micro-tile (e.g. just b in a fused solve) is
+                // cheaper to sweep with each reflector than to pack V and form T for.
+                let sweepAll = total - k - jb < minimumBlockedColumns
+                let panel = a.block(row: k, column: k, rows: m - k, columns: sweepAll ? total - k : jb)
                 // The panel itself: unblocked, SIMD level-2 (it is O(nb/n) of the flops).
                 for c in 0..<jb {
                     HouseholderQR<SIMDKernels>.eliminate(column: c, of: panel, tau: &tau[k + c])
                 }
-                if k + jb < total {
+                if !sweepAll && k + jb < total {
                     applyBlockReflectorTransposed(
                         panel, tau: tau + k,
                         to: a.block(row: k, column: k + jb, rows: m - k, columns: total - k - jb),

@@ -85,7 +85,7 @@ public struct TallSkinnyQR: QRFactorization {
         BlockedHouseholderQR.factor(a.block(row: 0, column: 0, rows: b0, columns: total), reflectors: n, tau: tau,
                                     blockSize: nb, workspace: &workspace)
         guard b0 < m else { return }
-        let scratchSize = min(nb, n) < total ? BlockedHouseholderQR.workspaceSize(rows: mb, columns: total, blockSize: nb) : 0
+        let scratchSize = total - min(nb, n) >= BlockedHouseholderQR.minimumBlockedColumns ? BlockedHouseholderQR.workspaceSize(rows: mb, columns: total, blockSize: nb) : 0
         workspace.withScratch(scratchSize) { scratch in
             var r0 = b0
             var blk = 1
@@ -95,10 +95,13 @@ public struct TallSkinnyQR: QRFactorization {
                 var k0 = 0
                 while k0 < n {
                     let jb = min(nb, n - k0)
+                    // Narrow trailing matrix (e.g. only b): sweep it with each reflector instead.
+                    let sweepAll = total - k0 - jb < BlockedHouseholderQR.minimumBlockedColumns
                     for k in k0..<(k0 + jb) {
-                        blockTau[k] = eliminateStructured(a, row: k, block: r0, count: len, applyThrough: k0 + jb)
+                        blockTau[k] = eliminateStructured(a, row: k, block: r0, count: len,
+                                                          applyThrough: sweepAll ? total : k0 + jb)
                     }
-                    if k0 + jb < total {
+                    if !sweepAll && k0 + jb < total {
                         applyStructuredBlockReflector(
                             a, panel: k0, width: jb, block: r0, count: len, tau: blockTau + k0,
                             scratch: scratch)

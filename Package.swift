@@ -33,10 +33,12 @@ let package = Package(
         .target(name: "PossumData"),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
         .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"], swiftSettings: nativeCPU),
+        // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
+        .target(name: "PossumTracking"),
         .target(
             name: "PossumCLI",
             dependencies: [
-                "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5",
+                "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5", "PossumTracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
@@ -55,5 +57,6 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5"]),
+        .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking"]),
     ]
 )

@@ -1,0 +1,236 @@
+/// A tracking store in a directory, laid out exactly as MLflow's `FileStore` lays out `mlruns/`, so
+/// that `mlflow ui --backend-store-uri ./mlruns` and `mlflow.MlflowClient` read what possum writes:
+///
+///     mlruns/
+///       .trash/                          (soft-deleted experiments; created as MLflow does)
+///       .possum.lock                     (our flock file; a file, so MLflow ignores it)
+///       0/meta.yaml                      (the Default experiment)
+///       <exp_id>/meta.yaml               artifact_location, creation_time, experiment_id, ...
+///       <exp_id>/tags/<key>
+///       <exp_id>/<run_id>/meta.yaml      artifact_uri, end_time, status (1..5), ...
+///       <exp_id>/<run_id>/params/<key>   the value, no newline
+///       <exp_id>/<run_id>/metrics/<key>  lines "timestamp value step"
+///       <exp_id>/<run_id>/tags/<key>
+///       <exp_id>/<run_id>/artifacts/
+///       models/<name>/meta.yaml, tags/, aliases/<alias>, version-<n>/meta.yaml, version-<n>/tags/
+///
+/// Experiment ids are small integers allocated under the lock (MLflow's own file store picks random
+/// 18-digit ones; any string matching `[A-Za-z0-9][\w-]*` is valid to it). Run ids are uuid4 hex.
+///
+/// Concurrency: runs never share files (their ids are random), metric lines are single `O_APPEND`
+/// writes, every other file is replaced atomically, and the few read-modify-write operations
+/// (experiment creation, run `meta.yaml` updates, registry changes) hold an `flock` on `.possum.lock`.
+public final class FileTrackingStore: TrackingStore, Sendable {
+    /// The store's absolute directory.
+    public let root: String
+    /// fsync every write (the default). Tests that create thousands of runs turn it off.
+    public let durable: Bool
+
+    public var location: String { root }
+
+    static let defaultExperimentID = "0"
+    static let defaultExperimentName = "Default"
+    static let trashFolder = ".trash"
+    static let modelsFolder = "models"
+    static let lockFile = ".possum.lock"
+    /// Folders inside an experiment that are not runs (MLflow's `RESERVED_EXPERIMENT_FOLDERS`).
+    static let reservedExperimentFolders: Set<String> = ["tags", "datasets", "traces", "models"]
+
+    /// Opens (creating if needed) the store at `root`, with the Default experiment `0` and `.trash`,
+    /// as MLflow's `FileStore.__init__` does.
+    public init(root: String, durable: Bool = true) throws {
+        self.root = absolutePath(root)
+        self.durable = durable
+        if FileIO.exists(self.root) && !FileIO.isDirectory(self.root) {
+            throw TrackingError.corruptFile(path: self.root, reason: "tracking store path exists but is not a directory")
+        }
+        try FileIO.makeDirectories(self.root)
+        if !FileIO.isRegularFile(path(Self.defaultExperimentID, "meta.yaml")) {
+            try lock.withLock {
+                if !FileIO.isRegularFile(path(Self.defaultExperimentID, "meta.yaml")) {
+                    try writeNewExperiment(id: Self.defaultExperimentID, name: Self.defaultExperimentName, tags: [:])
+                }
+            }
+        }
+        try FileIO.makeDirectory(path(Self.trashFolder))
+    }
+
+    // MARK: - Paths and shared helpers
+
+    var lock: FileLock { FileLock(path: path(Self.lockFile)) }
+
+    func path(_ components: String...) -> String {
+        ([root] + components).joined(separator: "/")
+    }
+
+    func experimentDirectory(_ id: String) -> String { path(id) }
+
+    func writeYAML(_ fields: [String: YAMLScalar], to file: String, tempDirectory: String? = nil) throws {
+        try FileIO.writeAtomically(Array(FlatYAML.encode(fields).utf8), to: file, tempDirectory: tempDirectory, durable: durable)
+    }
+
+    func writeText(_ text: String, to file: String, tempDirectory: String) throws {
+        try FileIO.writeAtomically(Array(text.utf8), to: file, tempDirectory: tempDirectory, durable: durable)
+    }
+
+    func readYAML(_ file: String) throws -> FlatYAMLDocument? {
+        guard let bytes = try FileIO.readBytes(file) else { return nil }
+        return try FlatYAML.decode(bytes: bytes, path: file)
+    }
+
+    /// Files in a key/value folder (`params/`, `tags/`, `aliases/`), each read as text. Keys that are
+    /// not valid names (a hand-made `tags/../x` cannot exist, but `tags/.hidden` or a sub-directory
+    /// can) are reported, naming the file, rather than silently skipped.
+    func readKeyValueFolder(_ folder: String) throws -> [String: String] {
+        guard let names = try FileIO.listDirectory(folder) else { return [:] }
+        var out: [String: String] = [:]
+        for name in names {
+            let file = folder + "/" + name
+            if FileIO.isDirectory(file) {
+                throw TrackingError.corruptFile(path: file, reason: "unexpected directory (possum does not write keys containing '/')")
+            }
+            guard let value = try FileIO.readText(file) else { continue }  // deleted meanwhile
+            out[name] = value
+        }
+        return out
+    }
+
+    // MARK: - Experiments
+
+    public func createExperiment(name: String, tags: [String: String] = [:]) throws -> Experiment {
+        try NameValidation.validateDisplayName(name, kind: "experiment", maxLength: NameValidation.maxExperimentNameLength)
+        try validateTags(tags)
+        return try lock.withLock {
+            if try experiment(named: name) != nil { throw TrackingError.alreadyExists("experiment '\(name)'") }
+            return try writeNewExperiment(id: try nextExperimentID(), name: name, tags: tags)
+        }
+    }
+
+    public func getOrCreateExperiment(named name: String) throws -> Experiment {
+        if let existing = try experiment(named: name) { return existing }
+        try NameValidation.validateDisplayName(name, kind: "experiment", maxLength: NameValidation.maxExperimentNameLength)
+        return try lock.withLock {
+            // Re-check under the lock: another process may have created it since.
+            if let existing = try experiment(named: name) { return existing }
+            return try writeNewExperiment(id: try nextExperimentID(), name: name, tags: [:])
+        }
+    }
+
+    public func experiment(id: String) throws -> Experiment {
+        try NameValidation.validateExperimentID(id)
+        guard let e = try readExperiment(id: id) else { throw TrackingError.notFound("experiment with id '\(id)'") }
+        return e
+    }
+
+    public func experiment(named name: String) throws -> Experiment? {
+        try experiments().first { $0.name == name }
+    }
+
+    public func experiments() throws -> [Experiment] {
+        var out: [Experiment] = []
+        for id in try experimentIDs() {
+            if let e = try readExperiment(id: id) { out.append(e) }
+        }
+        return out.sorted { ($0.creationTime ?? 0, numericOrder($0.experimentID)) < ($1.creationTime ?? 0, numericOrder($1.experimentID)) }
+    }
+
+    public func setExperimentTag(experimentID: String, key: String, value: String) throws {
+        try NameValidation.validateKey(key, kind: "tag")
+        try validateTagValue(value, key: key)
+        _ = try experiment(id: experimentID)
+        let dir = experimentDirectory(experimentID)
+        try FileIO.makeDirectory(dir + "/tags")
+        try writeText(value, to: dir + "/tags/" + key, tempDirectory: dir)
+    }
+
+    /// Directory names at the root that are experiments: everything but `.trash`, `models` and
+    /// dot-files. A stray directory whose name cannot be an experiment id is reported.
+    func experimentIDs() throws -> [String] {
+        guard let names = try FileIO.listDirectory(root) else { return [] }
+        var ids: [String] = []
+        for name in names where !name.hasPrefix(".") && name != Self.modelsFolder {
+            guard FileIO.isDirectory(path(name)) else { continue }  // files at the root are not MLflow's
+            do { try NameValidation.validateExperimentID(name) } catch {
+                throw TrackingError.corruptFile(path: path(name), reason: "unexpected directory: not an experiment id")
+            }
+            ids.append(name)
+        }
+        return ids
+    }
+
+    /// Reads `<id>/meta.yaml`; nil if the directory does not exist.
+    func readExperiment(id: String) throws -> Experiment? {
+        let dir = experimentDirectory(id)
+        guard FileIO.isDirectory(dir) else { return nil }
+        let metaPath = dir + "/meta.yaml"
+        var doc = try readYAML(metaPath)
+        if doc == nil {
+            // Experiment creation holds the lock from mkdir to meta.yaml: wait for it, then re-check.
+            doc = try lock.withLock { try readYAML(metaPath) }
+        }
+        guard let doc else { throw TrackingError.corruptFile(path: metaPath, reason: "missing: the experiment directory has no meta.yaml") }
+        let recordedID = try doc.string("experiment_id")
+        guard recordedID == id else {
+            throw TrackingError.corruptFile(path: metaPath, reason: "experiment_id '\(recordedID)' does not match its directory '\(id)'")
+        }
+        let stage = try doc.string("lifecycle_stage")
+        guard let lifecycle = LifecycleStage(rawValue: stage) else {
+            throw TrackingError.corruptFile(path: metaPath, reason: "unknown lifecycle_stage '\(stage)'")
+        }
+        return Experiment(
+            experimentID: id, name: try doc.string("name"), artifactLocation: try doc.string("artifact_location"),
+            lifecycleStage: lifecycle, creationTime: try doc.optionalInt("creation_time"),
+            lastUpdateTime: try doc.optionalInt("last_update_time"), tags: try readKeyValueFolder(dir + "/tags"))
+    }
+
+    /// Called with the lock held.
+    @discardableResult
+    func writeNewExperiment(id: String, name: String, tags: [String: String]) throws -> Experiment {
+        let dir = experimentDirectory(id)
+        try FileIO.makeDirectory(dir)
+        let now = ProcessIdentity.nowMillis()
+        let experiment = Experiment(
+            experimentID: id, name: name, artifactLocation: fileURI(forPath: dir), lifecycleStage: .active,
+            creationTime: now, lastUpdateTime: now, tags: tags)
+        // Tags first, meta.yaml last: a reader that sees meta.yaml sees a complete experiment.
+        if !tags.isEmpty { try FileIO.makeDirectory(dir + "/tags") }
+        for (key, value) in tags { try writeText(value, to: dir + "/tags/" + key, tempDirectory: dir) }
+        try writeYAML([
+            "artifact_location": .string(experiment.artifactLocation),
+            "creation_time": .int(now),
+            "experiment_id": .string(id),
+            "last_update_time": .int(now),
+            "lifecycle_stage": .string(LifecycleStage.active.rawValue),
+            "name": .string(name),
+        ], to: dir + "/meta.yaml", tempDirectory: dir)
+        return experiment
+    }
+
+    /// One more than the largest numeric id in use, counting deleted experiments in `.trash`.
+    /// Called with the lock held.
+    private func nextExperimentID() throws -> String {
+        var largest = 0
+        for dir in [root, path(Self.trashFolder)] {
+            for name in try FileIO.listDirectory(dir) ?? [] {
+                if let n = Int(name), n >= 0, n < 1_000_000_000 { largest = max(largest, n) }
+            }
+        }
+        return String(largest + 1)
+    }
+
+    func validateTags(_ tags: [String: String]) throws {
+        for (key, value) in tags {
+            try NameValidation.validateKey(key, kind: "tag")
+            try validateTagValue(value, key: key)
+        }
+    }
+
+    func validateTagValue(_ value: String, key: String) throws {
+        if value.count > NameValidation.maxTagValueLength {
+            throw TrackingError.invalidValue("tag '\(key)': value longer than \(NameValidation.maxTagValueLength) characters")
+        }
+    }
+}
+
+/// Sort key that orders "2" before "10" and puts non-numeric ids after numeric ones.
+func numericOrder(_ id: String) -> Int { Int(id) ?? Int.max }

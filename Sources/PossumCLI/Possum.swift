@@ -11,7 +11,7 @@ public struct Possum: ParsableCommand {
               possum train --solver openblas    the same through OpenBLAS's LAPACK, to compare
             """,
         version: possumVersion,
-        subcommands: [TrainCommand.self])
+        subcommands: [TrainCommand.self, AccuracyCommand.self])
 
     public init() {}
 }

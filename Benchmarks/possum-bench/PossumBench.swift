@@ -49,7 +49,7 @@ struct PossumBench: ParsableCommand {
     @Option(help: "Comma-separated m×n shapes, e.g. 104x17,1000x50 (default: the issue's table).")
     var shapes: ShapeList?
 
-    @Option(help: "Threads for OpenBLAS and for possum.")
+    @Option(help: "Threads for OpenBLAS (possum's solvers are single-threaded for now).")
     var threads: Int = 1
 
     @Option(name: .customLong("repeat"), help: "Timed repetitions per solver (the median is reported).")
@@ -67,6 +67,11 @@ struct PossumBench: ParsableCommand {
     @Flag(help: "Small shapes and at most 3 repetitions: finishes in well under a minute.")
     var quick = false
 
+    @Option(help: ArgumentHelp(
+        "For tuning: the factorization the simd solver times for `qr` (default, unblocked, blocked:NB, tsqr:MB[:NB]).",
+        visibility: .hidden))
+    var simdVariant: String = "default"
+
     mutating func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -76,11 +81,14 @@ struct PossumBench: ParsableCommand {
         let shapeList = (shapes ?? (quick ? Self.quickShapes : Self.defaultShapes)).shapes
         let reps = quick ? min(repetitions, 3) : repetitions
         setOpenBLASThreads(threads)
-        let simd = SIMDSolver(threads: threads)
+        let simd = SIMDSolver()
         print("possum-bench: \(reps) repetitions, \(threads) thread(s), float64")
         print("OpenBLAS: \(openBLASConfiguration)")
         print("possum simd: \(simd.configurationDescription)")
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
+        if threads > 1 {
+            print("note: --threads \(threads) applies to OpenBLAS only; possum's solvers run on 1 thread (recorded as threads = 1)")
+        }
         print("")
         printHeader()
 
@@ -91,14 +99,16 @@ struct PossumBench: ParsableCommand {
             for op in ops.values {
                 let active = solvers.values.filter { $0 != .naive || shape.flops <= 1e8 }
                 progress("\(op.rawValue) \(shape): timing \(active.map(\.rawValue).joined(separator: ", "))")
-                let contenders = active.map { contender(op, $0, problem, simd) }
+                let buffers = Buffers(problem, tauCount: SIMDSolver.tauCount(rows: shape.m, columns: shape.n))
+                defer { buffers.release() }
+                let contenders = active.map { contender(op, $0, problem, simd, buffers) }
                 let samples = try measure(contenders, repetitions: reps)
                 let reference = samples.median(.openblas)
                 for s in active {
                     progress("\(op.rawValue) \(shape): backward error of \(s.rawValue)")
                     let (err, kind) = try backwardError(op, s, problem, simd)
                     let record = Record(
-                        op: op, solver: s, shape: shape, threads: threads,
+                        op: op, solver: s, shape: shape, threads: s == .openblas ? threads : 1,
                         medianSeconds: samples.median(s), minSeconds: samples.min(s),
                         backwardError: err, errorKind: kind, speedup: reference / samples.median(s))
                     records.append(record)
@@ -113,18 +123,59 @@ struct PossumBench: ParsableCommand {
         }
     }
 
-    /// The timed call of one solver: only the factorization or the solve. Each API takes A by
-    /// value and leaves the caller's copy untouched, so both sides pay one copy of A into their
-    /// own working storage inside the call (OpenBLAS also a workspace query and allocation).
-    func contender(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver) -> Contender {
-        let a = p.a, b = p.b
+    /// The timed call of one solver: only the factorization or the solve, on storage allocated
+    /// once per shape into which A (and b) are copied before each call, outside the timed
+    /// region (see `Buffers`). `naive` goes through its `Matrix` API, copies included: it is the
+    /// correctness baseline, not a contender for speed.
+    func contender(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver, _ buffers: Buffers) -> Contender {
+        let (m, n) = (p.a.rows, p.a.columns)
         switch (op, s) {
-        case (.qr, .simd): return Contender(solver: s) { blackHole(try simd.factorize(a)) }
-        case (.qr, .openblas): return Contender(solver: s) { blackHole(try OpenBLASQR(factoring: a)) }
-        case (.qr, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().factorize(a)) }
-        case (.lstsq, .simd): return Contender(solver: s) { blackHole(try simd.solve(a, b)) }
-        case (.lstsq, .openblas): return Contender(solver: s) { blackHole(try OpenBLASSolver().dgels(a, b)) }
-        case (.lstsq, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().solve(a, b)) }
+        case (.qr, .simd):
+            let view = MutableMatrixView(base: buffers.a, rows: m, columns: n, leadingDimension: m)
+            let parts = simdVariant.split(separator: ":").map(String.init)
+            let size = parts.count > 1 ? Int(parts[1]) : nil, panel = parts.count > 2 ? Int(parts[2]) : nil
+            switch parts[0] {
+            case "unblocked", "blocked":
+                let nb = parts[0] == "unblocked" ? n : size ?? BlockedHouseholderQR.defaultBlockSize
+                return Contender(solver: s, prepare: buffers.loadA) {
+                    BlockedHouseholderQR.factor(view, tau: buffers.tau, blockSize: nb, workspace: &buffers.workspace)
+                }
+            case "tsqr":
+                return Contender(solver: s, prepare: buffers.loadA) {
+                    TallSkinnyQR.factor(view, reflectors: n, tau: buffers.tau, blockRows: size ?? TallSkinnyQR.defaultBlockRows,
+                                        panelWidth: panel ?? TallSkinnyQR.defaultPanelWidth, workspace: &buffers.workspace)
+                }
+            default:
+                return Contender(solver: s, prepare: buffers.loadA) {
+                    simd.factor(inPlace: view, tau: buffers.tau, workspace: &buffers.workspace)
+                }
+            }
+        case (.lstsq, .simd):
+            let view = MutableMatrixView(base: buffers.a, rows: m, columns: n + 1, leadingDimension: m)
+            return Contender(solver: s, prepare: buffers.loadAB) {
+                blackHole(try simd.solve(inPlace: view, tau: buffers.tau, solution: buffers.x, workspace: &buffers.workspace))
+            }
+        case (.qr, .openblas):
+            return Contender(solver: s, prepare: buffers.loadA) { try buffers.dgeqrf() }
+        case (.lstsq, .openblas):
+            return Contender(solver: s, prepare: buffers.loadAB) { try buffers.dgels() }
+        case (.qr, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().factorize(p.a)) }
+        case (.lstsq, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().solve(p.a, p.b)) }
+        }
+    }
+
+    /// The simd factorization, or the variant chosen with `--simd-variant` (block-size tuning).
+    func simdFactorize(_ a: Matrix, _ simd: SIMDSolver) throws -> any QRFactorization {
+        let parts = simdVariant.split(separator: ":")
+        let size = parts.count > 1 ? Int(parts[1]) : nil
+        switch parts.first.map(String.init) {
+        case "unblocked": return try BlockedHouseholderQR(factoring: a, blockSize: a.columns)
+        case "blocked": return try BlockedHouseholderQR(factoring: a, blockSize: size ?? BlockedHouseholderQR.defaultBlockSize)
+        case "tsqr":
+            let panel = parts.count > 2 ? Int(parts[2]) : nil
+            return try TallSkinnyQR(factoring: a, blockRows: size ?? TallSkinnyQR.defaultBlockRows,
+                                    panelWidth: panel ?? TallSkinnyQR.defaultPanelWidth)
+        default: return try simd.factorize(a)
         }
     }
 
@@ -133,7 +184,7 @@ struct PossumBench: ParsableCommand {
         case .qr:
             let qr: any QRFactorization
             switch s {
-            case .simd: qr = try simd.factorize(p.a)
+            case .simd: qr = try simdFactorize(p.a, simd)
             case .openblas: qr = try OpenBLASQR(factoring: p.a)
             case .naive: qr = try NaiveSolver().factorize(p.a)
             }

@@ -37,6 +37,7 @@ static inline hid_t possum_h5p_file_access(void) { return H5P_FILE_ACCESS; }
 static inline hid_t possum_h5p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t possum_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t possum_h5p_link_create(void) { return H5P_LINK_CREATE; }
+static inline hid_t possum_h5p_attribute_create(void) { return H5P_ATTRIBUTE_CREATE; }
 
 // --- Native (in-memory) datatypes (library globals behind H5OPEN) --------------------------
 static inline hid_t possum_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }

@@ -77,6 +77,17 @@ final class HDF5Handle {
         return id
     }
 
+    /// Runs `body` with the identifier, then closes it. For transient handles used once.
+    ///
+    /// Lifetimes matter here: Swift may release a local object right after its last use, which
+    /// for a handle would be right after reading `id` and *before* the HDF5 call using it. So
+    /// transient handles are closed explicitly, with `closing` or `defer { h.close() }`, which
+    /// also keeps them alive until then; `deinit` is only the safety net.
+    func closing<R>(_ body: (hid_t) throws -> R) rethrows -> R {
+        defer { close() }
+        return try withExtendedLifetime(self) { try body(id) }
+    }
+
     deinit { close() }
 }
 

@@ -4,25 +4,25 @@ import Foundation
 /// Process-wide state of the HDF5 library: one-time initialization, the lock that serializes
 /// every call into it, and counters for leak checks.
 ///
-/// **Threads.** Debian's `libhdf5` is the *serial* build: it is not thread-safe, and two threads
-/// inside the library at once can corrupt its global state. Every call this module makes into
-/// HDF5 therefore runs under one process-wide recursive lock. Using different files from
-/// different threads is thus safe (but not parallel); the wrapper objects themselves
-/// (`HDF5File`, `HDF5Group`, `HDF5Dataset`) are deliberately not `Sendable`, so one object is
-/// not shared between concurrency domains. Code that calls `CHDF5` directly must take the lock
-/// too (`HDF5Library.withExclusiveAccess`).
+/// **Threads.** HDF5 is only safe to call from several threads when built thread-safe. Debian's
+/// `libhdf5` 1.10.8 happens to be (`H5_HAVE_THREADSAFE`: a global lock inside the library, and
+/// per-thread error stacks and error-printing settings), but the usual serial build is not, and
+/// the high-level sequences here (open a type, query it, read, free strings) are not atomic
+/// anyway. So every call this module makes into HDF5 runs under one process-wide recursive
+/// lock: using different files from different threads is safe, but not parallel. The wrapper
+/// objects (`HDF5File`, `HDF5Group`, `HDF5Dataset`) are deliberately not `Sendable`, so one
+/// object is not shared between concurrency domains. Code calling `CHDF5` directly must take
+/// the lock too (`HDF5Library.withExclusiveAccess`).
 public enum HDF5Library {
     /// Serializes all HDF5 calls. Recursive because public operations call each other, and
     /// because `withExclusiveAccess` lets a caller hold it across several operations.
     private static let lock = NSRecursiveLock()
 
-    /// Runs once, on first use: initializes the library and silences its automatic error
-    /// printing, so failures reach callers as `HDF5Error`s and never as noise on stderr.
-    private static let initialized: Bool = {
-        let ok = H5open() >= 0
-        _ = H5Eset_auto2(possum_h5e_default(), nil, nil)
-        return ok
-    }()
+    /// Runs once, on first use: initializes the library.
+    private static let initialized: Bool = H5open() >= 0
+
+    /// Nesting depth of `locked` on the thread holding the lock. Guarded by `lock`.
+    nonisolated(unsafe) private static var depth = 0
 
     /// Number of live identifiers owned by this module (files, groups, datasets, attributes,
     /// and the transient dataspaces, datatypes and property lists it creates). HDF5 itself can
@@ -33,8 +33,18 @@ public enum HDF5Library {
     /// Runs `body` holding the HDF5 lock, after making sure the library is initialized.
     static func locked<R>(_ body: () throws -> R) rethrows -> R {
         lock.lock()
-        defer { lock.unlock() }
+        depth += 1
+        defer {
+            depth -= 1
+            lock.unlock()
+        }
         _ = initialized
+        if depth == 1 {
+            // Silence HDF5's automatic error printing, so failures reach callers as `HDF5Error`s
+            // and never as noise on stderr. In a thread-safe build (Debian's) the setting is
+            // per thread, so it is (re)applied each time a thread enters; it is one cheap call.
+            _ = H5Eset_auto2(possum_h5e_default(), nil, nil)
+        }
         return try body()
     }
 

@@ -99,6 +99,7 @@ enum HDF5Transfer {
         // Read with the stored type itself (same variable/fixed length, same character set), so
         // HDF5 converts nothing and we decode the bytes ourselves.
         let memType = try HDF5Handle.make(.datatype, H5Tcopy(storedType), context, "cannot copy string type")
+        defer { memType.close() }
         let isVariable = H5Tis_variable_str(storedType)
         guard isVariable >= 0 else { throw context.error(.corrupt, "cannot inspect string type") }
         if isVariable > 0 {

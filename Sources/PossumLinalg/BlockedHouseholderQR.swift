@@ -26,7 +26,7 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// Factors `a`, taking scratch memory from `workspace` (no allocation once it is big enough,
     /// apart from the result's own `packed` and `tau`).
     public init(factoring a: Matrix, blockSize: Int = defaultBlockSize, workspace: inout QRWorkspace) throws {
-        try validateLeastSquaresShape(a)
+        try validateLeastSquaresShapeFast(a)
         precondition(blockSize >= 1, "block size must be positive")
         packed = a
         tau = [Double](repeating: 0, count: a.columns)
@@ -37,32 +37,43 @@ public struct BlockedHouseholderQR: QRFactorization {
         }
     }
 
+    /// Trailing matrices with fewer columns than this are updated reflector by reflector.
+    static let minimumBlockedColumns = MicroKernel.nr
+
     /// Doubles of scratch `factor` needs for an m × n matrix with panels of nb columns.
     public static func workspaceSize(rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
-        let ld = roundUp(min(nb, n), MicroKernel.mr)
+        let ld = roundUp(nb, MicroKernel.mr)
         // Vᵀ (ld × m), W and W' (ld × n each), −Tᵀ (ld × ld), T and V₁ (nb × nb each)
         return ld * m + 2 * ld * n + ld * ld + 2 * nb * nb
     }
 
-    /// Overwrites `a` (m × n, m ≥ n) with its QR factorization in `dgeqrf` layout and τ.
+    /// Overwrites the first `n` columns of `a` (m × n', m ≥ n, n' ≥ n; n = n' by default) with
+    /// their QR factorization in `dgeqrf` layout and τ, and applies Qᵀ to the other n' − n
+    /// columns: with b as column n, that column ends up holding Qᵀb.
     public static func factor(
-        _ a: MutableMatrixView, tau: UnsafeMutablePointer<Double>, blockSize nb: Int,
+        _ a: MutableMatrixView, reflectors: Int? = nil, tau: UnsafeMutablePointer<Double>, blockSize nb: Int,
         workspace: inout QRWorkspace
     ) {
-        let (m, n) = (a.rows, a.columns)
-        workspace.withScratch(workspaceSize(rows: m, columns: n, blockSize: nb)) { scratch in
+        let m = a.rows, n = reflectors ?? a.columns, total = a.columns
+        precondition(n <= total && n <= m, "cannot factor more columns than there are")
+        // No trailing update (one panel covers everything): no scratch needed, none reserved.
+        let scratchSize = total - min(nb, n) >= minimumBlockedColumns ? workspaceSize(rows: m, columns: total, blockSize: nb) : 0
+        workspace.withScratch(scratchSize) { scratch in
             var k = 0
             while k < n {
                 let jb = min(nb, n - k)
-                let panel = a.block(row: k, column: k, rows: m - k, columns: jb)
+                // A trailing matrix narrower than a micro-tile (e.g. just b in a fused solve) is
+                // cheaper to sweep with each reflector than to pack V and form T for.
+                let sweepAll = total - k - jb < minimumBlockedColumns
+                let panel = a.block(row: k, column: k, rows: m - k, columns: sweepAll ? total - k : jb)
                 // The panel itself: unblocked, SIMD level-2 (it is O(nb/n) of the flops).
                 for c in 0..<jb {
                     HouseholderQR<SIMDKernels>.eliminate(column: c, of: panel, tau: &tau[k + c])
                 }
-                if k + jb < n {
+                if !sweepAll && k + jb < total {
                     applyBlockReflectorTransposed(
                         panel, tau: tau + k,
-                        to: a.block(row: k, column: k + jb, rows: m - k, columns: n - k - jb),
+                        to: a.block(row: k, column: k + jb, rows: m - k, columns: total - k - jb),
                         scratch: scratch)
                 }
                 k += jb

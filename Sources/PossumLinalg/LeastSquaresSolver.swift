@@ -62,13 +62,10 @@ public func checkFullRank(_ qr: any QRFactorization) throws {
 
 /// Our hand-vectorized Householder QR (`SIMD8<Double>` kernels, no BLAS), choosing the fastest
 /// of its paths by shape (see `SIMDSolver+Paths.swift`).
+///
+/// Single-threaded: the 2-thread mode of the performance issue is not implemented yet.
 public struct SIMDSolver: LeastSquaresSolver {
-    /// Threads the factorization may use (1: everything on the calling thread).
-    public var threads: Int
-    public init(threads: Int = 1) {
-        precondition(threads >= 1, "threads must be at least 1")
-        self.threads = threads
-    }
+    public init() {}
     public var name: String { "simd" }
     public func factorize(_ a: Matrix) throws -> any QRFactorization {
         try factorizeFast(a)

@@ -23,7 +23,10 @@ public struct QRWorkspace {
     /// Calls `body` with the base of at least `count` doubles of scratch (contents unspecified).
     @inlinable
     public mutating func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Double>) throws -> R) rethrows -> R {
-        reserve(max(count, 1))
+        if count == 0 && storage.isEmpty {  // nothing needed: no heap allocation either
+            return try withUnsafeTemporaryAllocation(of: Double.self, capacity: 1) { try body($0.baseAddress!) }
+        }
+        reserve(count)
         return try storage.withUnsafeMutableBufferPointer { try body($0.baseAddress!) }
     }
 }

@@ -1,0 +1,64 @@
+/// The allocation-free core of `SIMDSolver`: factorization and least squares on caller-owned
+/// storage. With a `QRWorkspace` that has served a problem of the same size before, these
+/// allocate nothing — the steady state of a caller (or a benchmark) that solves many problems.
+/// Inputs are not validated here (the `Matrix` entry points do that): finite entries, m ≥ n ≥ 1.
+extension SIMDSolver {
+    /// Entries of τ the in-place factorization of an m × n matrix writes (n, or n per row block
+    /// on the TSQR path).
+    public static func tauCount(rows m: Int, columns n: Int) -> Int {
+        if case .tallSkinny(let mb) = path(rows: m, columns: n) {
+            return n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb)
+        }
+        return n
+    }
+
+    /// Factors the first `reflectors` columns of `a` in place by `path(rows:columns:)` (layout of
+    /// `BlockedHouseholderQR` or `TallSkinnyQR`) and applies Qᵀ to the remaining columns.
+    /// `tau` has room for `tauCount(rows:columns:)` entries. Returns the path taken.
+    @discardableResult
+    public func factor(
+        inPlace a: MutableMatrixView, reflectors: Int? = nil, tau: UnsafeMutablePointer<Double>,
+        workspace: inout QRWorkspace
+    ) -> Path {
+        let n = reflectors ?? a.columns
+        let path = Self.path(rows: a.rows, columns: n)
+        switch path {
+        case .unblocked:
+            BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: n, workspace: &workspace)
+        case .blocked(let nb):
+            BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: nb, workspace: &workspace)
+        case .tallSkinny(let mb):
+            TallSkinnyQR.factor(a, reflectors: n, tau: tau, blockRows: mb, workspace: &workspace)
+        }
+        return path
+    }
+
+    /// min‖A·x − b‖₂ on `augmented` = [A | b] (m × (n + 1)), overwritten by the factorization;
+    /// writes x (n entries) to `solution` and returns ‖b − A·x‖₂. Throws `rankDeficient` like
+    /// `LeastSquaresSolver.solve` (same test on R's diagonal, |r_kk| ≤ max(m, n)·ε·max|r_ii|).
+    public func solve(
+        inPlace augmented: MutableMatrixView, tau: UnsafeMutablePointer<Double>,
+        solution x: UnsafeMutablePointer<Double>, workspace: inout QRWorkspace
+    ) throws -> Double {
+        let m = augmented.rows, n = augmented.columns - 1
+        precondition(n >= 1 && m >= n, "solve(inPlace:) needs [A | b] with m ≥ n ≥ 1")
+        factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace)
+        let view = augmented
+        var largest = 0.0
+        for i in 0..<n { largest = max(largest, abs(view[i, i])) }
+        let tolerance = Double(max(m, n)) * Double.ulpOfOne * largest
+        for k in 0..<n where abs(view[k, k]) <= tolerance {
+            throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : abs(view[k, k]) / largest)
+        }
+        // R·x = (Qᵀb)[0..<n] by column-oriented back substitution; ‖r‖ = ‖(Qᵀb)[n..<m]‖.
+        let qtb = view.column(n)
+        x.update(from: qtb, count: n)
+        for j in stride(from: n - 1, through: 0, by: -1) {
+            x[j] /= view[j, j]
+            let xj = x[j]
+            let rj = view.column(j)
+            for i in 0..<j { x[i] -= rj[i] * xj }
+        }
+        return SIMDKernels.norm2(m - n, qtb + n)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+@testable import PossumHDF5
+
+/// A fresh directory per test, removed afterwards, so parallel tests never share files.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "possum-hdf5-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    /// Names in the directory, hidden ones included (to spot leftover temporary files).
+    func contents() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Runs `body` and returns the `HDF5Error` it throws, or nil if it throws nothing (other
+/// errors are rethrown, so a wrong error type fails the test).
+func hdf5Error(_ body: () throws -> Void) throws -> HDF5Error? {
+    do {
+        try body()
+        return nil
+    } catch let error as HDF5Error {
+        return error
+    }
+}
+
+/// A small file with one of everything, used by the bad-input and fuzz tests.
+func writeSampleFile(at path: String) throws {
+    let file = try HDF5File.create(at: path)
+    try file.attributes.set("schema_version", Int64(1))
+    try file.attributes.set("title", "possum sample")
+    let group = try file.createGroup("model")
+    try group.attributes.set("alpha", 0.5)
+    try group.attributes.set("alphas", [0.1, 1.0, 10.0])
+    try group.createDataset("coefficients", values: [1.5, -2.25, 3.0, 4.5, 0, 7], shape: [3, 2])
+    try group.createDataset("features", values: ["age", "sex", "hdlngth"])
+    try file.createDataset("data/counts", values: (0..<100).map { Int64($0) }, storage: .compressed(chunkRows: 16))
+    try file.close()
+}

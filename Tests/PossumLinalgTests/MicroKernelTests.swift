@@ -1,0 +1,78 @@
+import PossumLinalg
+import Testing
+
+/// The micro-kernel, its portable fallback and the tiled product against the scalar twin.
+///
+/// Every entry is a sum of k products in some order, so the kernels may differ from the twin by
+/// at most γₖ·Σₚ|aᵢₚ·bₚⱼ| each (Higham Lemma 3.1; γₖ = kε/(1 − kε)); the bound below is twice that
+/// (both sides round) plus the rounding of adding to C's initial entry. A wrong index, stride or
+/// skipped term moves entries by O(1) ≫ the bound.
+@Suite struct MicroKernelTests {
+    func gammaBound(_ k: Int) -> Double { Double(k + 1) * .ulpOfOne / (1 - Double(k + 1) * .ulpOfOne) }
+
+    /// Strided operands (leading dimensions larger than the tile) with random contents; C starts
+    /// non-zero so that "+=" is tested, not "=".
+    struct Operands {
+        var a: [Double], b: [Double], c: [Double]
+        let lda: Int, ldb: Int, ldc: Int
+        init(mr: Int, nr: Int, k: Int, seed: UInt64) {
+            var rng = SplitMix64(seed: seed)
+            (lda, ldb, ldc) = (mr + 3, k + 2, mr + 5)
+            a = (0..<(lda * max(k, 1))).map { _ in Double.random(in: -1..<1, using: &rng) }
+            b = (0..<(ldb * nr)).map { _ in Double.random(in: -1..<1, using: &rng) }
+            c = (0..<(ldc * nr)).map { _ in Double.random(in: -1..<1, using: &rng) }
+        }
+    }
+
+    func expectClose(_ got: [Double], _ want: [Double], _ o: Operands, mr: Int, nr: Int, k: Int,
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+        for j in 0..<nr {
+            for i in 0..<mr {
+                var magnitude = abs(o.c[i + j * o.ldc])
+                for p in 0..<k { magnitude += abs(o.a[i + p * o.lda] * o.b[p + j * o.ldb]) }
+                let bound = 2 * gammaBound(k) * magnitude
+                #expect(abs(got[i + j * o.ldc] - want[i + j * o.ldc]) <= bound,
+                        "C[\(i),\(j)] = \(got[i + j * o.ldc]) vs twin \(want[i + j * o.ldc])",
+                        sourceLocation: sourceLocation)
+            }
+        }
+        // Entries of C outside the tile (the padding rows of each column) are untouched.
+        for j in 0..<nr { for i in mr..<o.ldc { #expect(got[i + j * o.ldc] == o.c[i + j * o.ldc]) } }
+    }
+
+    func twin(_ o: Operands, mr: Int, nr: Int, k: Int) -> [Double] {
+        var c = o.c
+        MicroKernel.reference(mr: mr, nr: nr, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        return c
+    }
+
+    @Test(arguments: [0, 1, 2, 7, 8, 33, 256])
+    func fullTileMatchesScalarTwin(k: Int) {
+        let o = Operands(mr: 8, nr: 6, k: k, seed: UInt64(k) + 1)
+        var c = o.c
+        MicroKernel.accumulate8x6(k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        expectClose(c, twin(o, mr: 8, nr: 6, k: k), o, mr: 8, nr: 6, k: k)
+    }
+
+    @Test(arguments: [(1, 1), (7, 6), (8, 5), (9, 6), (15, 3), (16, 1), (17, 7), (3, 2)])
+    func edgeTilesMatchScalarTwin(shape: (mr: Int, nr: Int)) {
+        let k = 19
+        let o = Operands(mr: shape.mr, nr: shape.nr, k: k, seed: UInt64(shape.mr * 10 + shape.nr))
+        var c = o.c
+        MicroKernel.accumulateEdge(mr: shape.mr, nr: shape.nr, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        expectClose(c, twin(o, mr: shape.mr, nr: shape.nr, k: k), o, mr: shape.mr, nr: shape.nr, k: k)
+    }
+
+    /// The tiled product over sizes that are not multiples of the tile, with cache blocks small
+    /// enough (kc = 5, mc = 16) that every chunking loop runs several times and has a remainder.
+    @Test(arguments: [(1, 1, 1), (8, 6, 5), (37, 13, 23), (16, 12, 10), (45, 7, 3), (5, 20, 40)])
+    func tiledProductMatchesScalarTwin(size: (m: Int, n: Int, k: Int)) {
+        let o = Operands(mr: size.m, nr: size.n, k: size.k, seed: UInt64(size.m + 100 * size.n + 10_000 * size.k))
+        for (kc, mc) in [(5, 16), (256, 128)] {
+            var c = o.c
+            accumulateProduct(m: size.m, n: size.n, k: size.k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc,
+                              kc: kc, mc: mc)
+            expectClose(c, twin(o, mr: size.m, nr: size.n, k: size.k), o, mr: size.m, nr: size.n, k: size.k)
+        }
+    }
+}

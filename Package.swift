@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
     targets: [
         // Pure Swift numerics: no C imports, no BLAS.
@@ -29,6 +30,10 @@ let package = Package(
         // Thin system-library shim over Debian's serial HDF5 1.10, and the safe Swift wrapper over it.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "PossumHDF5", dependencies: ["CHDF5"]),
+        // Accuracy: an exact rational least-squares oracle, a corpus of hard problems, LRE tables.
+        .target(
+            name: "PossumAccuracy",
+            dependencies: ["PossumLinalg", "PossumOpenBLAS", .product(name: "BigInt", package: "BigInt")]),
         // Tables: CSV reading with row/column-precise errors.
         .target(name: "PossumData"),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
@@ -39,6 +44,7 @@ let package = Package(
             name: "PossumCLI",
             dependencies: [
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5", "PossumTracking",
+                "PossumAccuracy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
@@ -51,6 +57,7 @@ let package = Package(
             path: "Benchmarks/possum-bench", swiftSettings: nativeCPU),
 
         .testTarget(name: "PossumLinalgTests", dependencies: ["PossumLinalg", "PossumOpenBLAS"]),
+        .testTarget(name: "PossumAccuracyTests", dependencies: ["PossumAccuracy", "PossumLinalg", "PossumOpenBLAS"]),
         .testTarget(name: "PossumDataTests", dependencies: ["PossumData"]),
         .testTarget(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],

@@ -9,9 +9,11 @@ public struct Possum: ParsableCommand {
             Quick start (after `make demo` has fetched the data):
               possum train --solver simd        fit RidgeCV on datasets/possum.csv with our SIMD QR
               possum train --solver openblas    the same through OpenBLAS's LAPACK, to compare
+              possum lstsq A.csv b.csv --refine least squares from CSV files, minimum-norm if rank-deficient
+              possum accuracy                   correct digits of each solver on a corpus of hard problems
             """,
         version: possumVersion,
-        subcommands: [TrainCommand.self])
+        subcommands: [TrainCommand.self, LstsqCommand.self, AccuracyCommand.self])
 
     public init() {}
 }

@@ -21,4 +21,15 @@ public enum SolverChoice: String, CaseIterable, ExpressibleByArgument, Sendable 
         case .naive: return NaiveSolver()
         }
     }
+
+    /// The backend for rank-revealing, minimum-norm solves (`possum lstsq`).
+    public func makeRankRevealingSolver() -> any RankRevealingSolver {
+        switch self {
+        case .simd: return SIMDSolver()
+        case .openblas:
+            setOpenBLASThreads(1)
+            return OpenBLASSolver()
+        case .naive: return NaiveSolver()
+        }
+    }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import PossumData
+import PossumLinalg
+
+/// `possum lstsq`'s work: read A and b, solve with the chosen rank-revealing backend, judge.
+struct LeastSquaresJob {
+    var matrixPath: String
+    var rhsPath: String
+    var solver: SolverChoice
+    var options: RankRevealingOptions
+
+    struct Result: Encodable {
+        var solver: String
+        var rows: Int
+        var columns: Int
+        var solution: RankRevealingSolution
+        var seconds: Double
+        var warnings: [String]
+
+        enum CodingKeys: String, CodingKey { case solver, rows, columns, x, rank, conditionEstimate = "condition_estimate", residualNorm = "residual_norm", refinementSteps = "refinement_steps", seconds, warnings }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(solver, forKey: .solver)
+            try c.encode(rows, forKey: .rows)
+            try c.encode(columns, forKey: .columns)
+            try c.encode(solution.x, forKey: .x)
+            try c.encode(solution.rank, forKey: .rank)
+            try c.encode(solution.conditionEstimate.isFinite ? solution.conditionEstimate : -1, forKey: .conditionEstimate)
+            try c.encode(solution.residualNorm, forKey: .residualNorm)
+            try c.encode(solution.refinementSteps, forKey: .refinementSteps)
+            try c.encode(seconds, forKey: .seconds)
+            try c.encode(warnings, forKey: .warnings)
+        }
+
+        func json() throws -> String {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            return String(decoding: try e.encode(self), as: UTF8.self)
+        }
+
+        func summary() -> String {
+            let cond = solution.conditionEstimate.isFinite ? String(format: "%.2e", solution.conditionEstimate) : "∞"
+            var s = "\(rows)×\(columns) least squares, solver \(solver): rank \(solution.rank), κ₁(R) ≈ \(cond), ‖b − Ax‖ = \(String(format: "%.6g", solution.residualNorm))"
+            if solution.refinementSteps > 0 { s += ", \(solution.refinementSteps) refinement steps" }
+            return s + ", \(formatDuration(seconds))\n"
+        }
+    }
+
+    func run() throws -> Result {
+        let a = try NumericMatrixFile.read(contentsOf: matrixPath)
+        let b = try NumericMatrixFile.read(contentsOf: rhsPath)
+        guard b.columns == 1 else {
+            throw DataError(file: rhsPath, "b must have one number per line, found \(b.columns) per line")
+        }
+        guard b.rows == a.rows else {
+            throw DataError(file: rhsPath, "b has \(b.rows) rows but A (\(matrixPath)) has \(a.rows)")
+        }
+        var matrix = Matrix(rows: a.rows, columns: a.columns)
+        for i in 0..<a.rows { for j in 0..<a.columns { matrix[i, j] = a.values[i * a.columns + j] } }
+        let backend = solver.makeRankRevealingSolver()
+        let clock = ContinuousClock()
+        var solution: RankRevealingSolution!
+        let elapsed = try clock.measure { solution = try backend.solveMinimumNorm(matrix, b.values, options: options) }
+        var warnings: [String] = []
+        if solution.isRankDeficient {
+            warnings.append("A is rank-deficient (numerical rank \(solution.rank) of \(a.columns) columns): the minimum-norm solution is returned")
+        }
+        if solution.isIllConditioned {
+            let digits = max(0, Int((-log10(solution.conditionEstimate * .ulpOfOne)).rounded(.down)))
+            warnings.append(String(format: "A is ill-conditioned (κ₁(R) ≈ %.1e): expect about %d correct digits%@", solution.conditionEstimate, digits,
+                                   options.refine ? "" : "; --refine may recover more"))
+        }
+        return Result(solver: solver.rawValue, rows: a.rows, columns: a.columns, solution: solution,
+                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                      warnings: warnings)
+    }
+}

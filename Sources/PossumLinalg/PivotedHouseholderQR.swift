@@ -1,0 +1,138 @@
+/// Householder QR with column pivoting, A·P = Q·R (the role of LAPACK's `dgeqp3`), on columns
+/// equilibrated to unit norm first.
+///
+/// At step k the remaining column of largest norm is swapped to position k, so |r₀₀| ≥ |r₁₁| ≥ …
+/// and a negligible trailing block of R shows a numerically rank-deficient A. Column norms are
+/// downdated after each reflector rather than recomputed (O(n) instead of O(mn) per step), with
+/// the safeguard of LAPACK Working Note 176 (Drmač & Bujanović): when cancellation has eaten
+/// more than half the digits of a downdated norm, it is recomputed from the column.
+///
+/// Why equilibrate: rank is a property of the directions of the columns, not of their units.
+/// Scaling column j by a power of two, dⱼ ≈ 1/‖aⱼ‖, is exact, changes nothing about the
+/// least-squares problem (x = D·y), and makes the rank test |r_kk| ≤ tol·|r₀₀| mean "linearly
+/// dependent" rather than "measured in small units".
+public struct PivotedHouseholderQR<Kernels: HouseholderKernels> {
+    /// R on and above the diagonal, reflector tails below (of the equilibrated, permuted A).
+    public private(set) var packed: Matrix
+    public private(set) var tau: [Double]
+    /// Column k of A·P is column `permutation[k]` of A.
+    public private(set) var permutation: [Int]
+    /// The power-of-two column scales: the factored matrix is A·D·P, D = diag(columnScale).
+    public private(set) var columnScale: [Double]
+
+    public var rows: Int { packed.rows }
+    public var columns: Int { packed.columns }
+
+    /// Factors `a` (any shape, finite entries).
+    public init(factoring a: Matrix) throws {
+        guard a.columns >= 1, a.rows >= 1 else { throw LinalgError.shapeMismatch("A is empty (\(a.rows)×\(a.columns))") }
+        if let (i, j) = a.firstNonFinite() { throw LinalgError.nonFinite(operand: "A", row: i, column: j) }
+        let (m, n) = (a.rows, a.columns)
+        var packed = a
+        var columnScale = [Double](repeating: 1, count: n)
+        var permutation = Array(0..<n)
+        var tau = [Double](repeating: 0, count: min(m, n))
+        var norms = [Double](repeating: 0, count: n)      // partial column norms (rows k…)
+        var reference = [Double](repeating: 0, count: n)  // norms when last recomputed
+        packed.withMutableView { v in
+            for j in 0..<n {
+                let norm = Kernels.norm2(m, v.column(j))
+                if norm > 0 {
+                    // 2^(−exponent) keeps the scaling exact (only the exponent changes).
+                    let s = Double(sign: .plus, exponent: -norm.exponent, significand: 1)
+                    Kernels.scale(m, s, v.column(j))
+                    columnScale[j] = s
+                    norms[j] = norm * s
+                }
+                reference[j] = norms[j]
+            }
+            let downdateThreshold = Double.ulpOfOne.squareRoot()
+            for k in 0..<min(m, n) {
+                // Pivot: bring the largest remaining column to position k.
+                var p = k
+                for j in (k + 1)..<max(k + 1, n) where norms[j] > norms[p] { p = j }
+                if p != k {
+                    Self.swapColumns(v, k, p)
+                    permutation.swapAt(k, p)
+                    columnScale.swapAt(k, p)
+                    norms[p] = norms[k]
+                    reference[p] = reference[k]
+                }
+                HouseholderQR<Kernels>.eliminate(column: k, of: v, tau: &tau[k])
+                // Downdate: removing row k's entry from each remaining column's norm.
+                for j in (k + 1)..<max(k + 1, n) where norms[j] != 0 {
+                    let ratio = abs(v[k, j]) / norms[j]
+                    let shrink = max(0, (1 - ratio) * (1 + ratio))
+                    let relative = shrink * (norms[j] / reference[j]) * (norms[j] / reference[j])
+                    if relative <= downdateThreshold {
+                        norms[j] = k + 1 < m ? Kernels.norm2(m - k - 1, v.column(j) + k + 1) : 0
+                        reference[j] = norms[j]
+                    } else {
+                        norms[j] *= shrink.squareRoot()
+                    }
+                }
+            }
+        }
+        (self.packed, self.tau, self.permutation, self.columnScale) = (packed, tau, permutation, columnScale)
+    }
+
+    private static func swapColumns(_ v: MutableMatrixView, _ a: Int, _ b: Int) {
+        let (x, y) = (v.column(a), v.column(b))
+        for i in 0..<v.rows { (x[i], y[i]) = (y[i], x[i]) }
+    }
+
+    /// The diagonal of R, in pivot order (non-increasing in magnitude up to rounding).
+    public var diagonal: [Double] { (0..<min(rows, columns)).map { packed[$0, $0] } }
+
+    /// The numerical rank: the number of k with |r_kk| > tolerance·|r₀₀|.
+    ///
+    /// The default tolerance, max(m, n)·ε, is the size of the rounding errors the factorization
+    /// itself commits relative to ‖A·D‖ (Higham Thm 19.4): a smaller r_kk cannot be told apart from
+    /// zero. It is numpy's `lstsq` default; `dgelsy` users pass it as RCOND.
+    public func rank(tolerance: Double? = nil) -> Int {
+        let tol = tolerance ?? Self.defaultTolerance(rows: rows, columns: columns)
+        let d = diagonal.map(abs)
+        guard let first = d.first, first > 0 else { return 0 }
+        return d.prefix { $0 > tol * first }.count
+    }
+
+    public static func defaultTolerance(rows: Int, columns: Int) -> Double {
+        Double(max(rows, columns)) * .ulpOfOne
+    }
+
+    /// Qᵀ·b.
+    public func applyQTranspose(_ b: [Double]) -> [Double] {
+        var c = b
+        applyReflectors(to: &c, reversed: false)
+        return c
+    }
+
+    /// Q·c (c has `rows` entries).
+    public func applyQ(_ c: [Double]) -> [Double] {
+        var q = c
+        applyReflectors(to: &q, reversed: true)
+        return q
+    }
+
+    private func applyReflectors(to c: inout [Double], reversed: Bool) {
+        precondition(c.count == rows, "vector must have one entry per row of A")
+        let m = rows
+        let order = reversed ? Array((0..<tau.count).reversed()) : Array(0..<tau.count)
+        packed.elements.withUnsafeBufferPointer { p in
+            c.withUnsafeMutableBufferPointer { cb in
+                let view = MutableMatrixView(base: cb.baseAddress!, rows: m, columns: 1, leadingDimension: m)
+                for k in order where tau[k] != 0 {
+                    Kernels.applyReflector(p.baseAddress! + k + k * m, tau: tau[k],
+                                           to: view.block(row: k, column: 0, rows: m - k, columns: 1))
+                }
+            }
+        }
+    }
+
+    /// The leading r × n block of R (upper trapezoid).
+    public func r(rank r: Int) -> Matrix {
+        var t = Matrix(rows: r, columns: columns)
+        for j in 0..<columns { for i in 0..<min(r, j + 1) { t[i, j] = packed[i, j] } }
+        return t
+    }
+}

@@ -1,0 +1,39 @@
+import COpenBLAS
+import PossumLinalg
+
+extension OpenBLASSolver: RankRevealingSolver {
+    /// Minimum-norm least squares by LAPACK `dgelsy` (QR with column pivoting, then a complete
+    /// orthogonal factorization). RCOND is our default tolerance max(m, n)·ε unless given.
+    /// Refinement is ours, not LAPACK's: asking for it here is an error, not a silent no-op.
+    public func solveMinimumNorm(_ a: Matrix, _ b: [Double], options: RankRevealingOptions) throws -> RankRevealingSolution {
+        guard !options.refine else {
+            throw LinalgError.backend("iterative refinement is implemented for the simd and naive solvers only")
+        }
+        guard a.rows >= 1, a.columns >= 1 else { throw LinalgError.shapeMismatch("A is empty (\(a.rows)×\(a.columns))") }
+        guard b.count == a.rows else { throw LinalgError.shapeMismatch("b has \(b.count) entries, A has \(a.rows) rows") }
+        if let (i, j) = a.firstNonFinite() { throw LinalgError.nonFinite(operand: "A", row: i, column: j) }
+        if let i = b.firstIndex(where: { !$0.isFinite }) { throw LinalgError.nonFinite(operand: "b", row: i, column: 0) }
+        var m = Int32(a.rows), n = Int32(a.columns), nrhs: Int32 = 1
+        var lda = m, ldb = Int32(max(a.rows, a.columns)), info: Int32 = 0, rank: Int32 = 0
+        var work = a.elements
+        var rhs = b + [Double](repeating: 0, count: max(0, a.columns - a.rows))
+        var pivots = [Int32](repeating: 0, count: a.columns)
+        var rcond = options.tolerance ?? Double(max(a.rows, a.columns)) * .ulpOfOne
+        var lwork = Int32(-1)
+        var query = 0.0
+        dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &query, &lwork, &info)
+        lwork = Int32(query)
+        var scratch = [Double](repeating: 0, count: max(1, Int(lwork)))
+        dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &scratch, &lwork, &info)
+        guard info == 0 else { throw LinalgError.backend("dgelsy: argument \(-info) had an illegal value") }
+        let r = Int(rank)
+        let x = Array(rhs[0..<a.columns])
+        // The leading r × r triangle left in A is T₁₁ = R₁₁·Zᵀ-rotated, of the same 2-norm
+        // condition as R₁₁.
+        var t11 = Matrix(rows: r, columns: r)
+        for j in 0..<r { for i in 0...j { t11[i, j] = work[i + j * a.rows] } }
+        let residual = zip(b, a.multiplied(by: x)).map { $0 - $1 }
+        return RankRevealingSolution(x: x, rank: r, conditionEstimate: r > 0 ? conditionEstimate1(upperTriangular: t11) : .infinity,
+                                     residualNorm: scaledNorm2(residual), refinementSteps: 0)
+    }
+}

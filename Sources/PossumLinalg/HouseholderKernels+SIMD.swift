@@ -53,12 +53,54 @@ public enum SIMDKernels: HouseholderKernels {
             applyReflector4(v, tau: tau, m, c.column(j), c.column(j + 1), c.column(j + 2), c.column(j + 3))
             j += 4
         }
+        // Two leftover columns share one sweep too: on narrow matrices (104 × 17) the leftovers
+        // are a large share of all columns.
+        if j + 2 <= c.columns {
+            applyReflector2(v, tau: tau, m, c.column(j), c.column(j + 1))
+            j += 2
+        }
         while j < c.columns {
             let col = c.column(j)
             let w = tau * (col[0] + dot(m - 1, v + 1, col + 1))
             col[0] -= w
             axpy(m - 1, -w, v + 1, col + 1)
             j += 1
+        }
+    }
+
+    /// `applyReflector4` for two columns.
+    @inline(__always)
+    static func applyReflector2(
+        _ v: UnsafePointer<Double>, tau: Double, _ m: Int,
+        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>
+    ) {
+        var s0 = SIMD8<Double>(), s1 = SIMD8<Double>()
+        var i = 1
+        while i + 8 <= m {
+            let vv = load8(v + i)
+            s0.addProduct(vv, load8(c0 + i))
+            s1.addProduct(vv, load8(c1 + i))
+            i += 8
+        }
+        var w0 = s0.sum(), w1 = s1.sum()
+        var t = i
+        while t < m {
+            w0 += v[t] * c0[t]; w1 += v[t] * c1[t]
+            t += 1
+        }
+        w0 = tau * (w0 + c0[0]); w1 = tau * (w1 + c1[0])
+        c0[0] -= w0; c1[0] -= w1
+        let n0 = SIMD8<Double>(repeating: -w0), n1 = SIMD8<Double>(repeating: -w1)
+        i = 1
+        while i + 8 <= m {
+            let vv = load8(v + i)
+            store8(load8(c0 + i).addingProduct(n0, vv), c0 + i)
+            store8(load8(c1 + i).addingProduct(n1, vv), c1 + i)
+            i += 8
+        }
+        while i < m {
+            c0[i] -= w0 * v[i]; c1[i] -= w1 * v[i]
+            i += 1
         }
     }
 

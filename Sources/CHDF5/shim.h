@@ -10,6 +10,14 @@
 
 #include <hdf5.h>
 
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 // --- Default / "all" identifiers ---------------------------------------------------------
 static inline hid_t possum_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t possum_h5s_all(void) { return H5S_ALL; }
@@ -71,5 +79,228 @@ static inline hid_t possum_h5e_notfound(void) { return H5E_NOTFOUND; }
 static inline hid_t possum_h5e_exists(void) { return H5E_EXISTS; }
 static inline hid_t possum_h5e_cantopenfile(void) { return H5E_CANTOPENFILE; }
 static inline hid_t possum_h5e_cantlockfile(void) { return H5E_CANTLOCKFILE; }
+
+// --- Sandboxed probe of variable-length reads ------------------------------------------------
+//
+// HDF5 1.10.8 trusts the global heap, where variable-length strings live and which has no
+// checksum in any file format: a corrupted heap index makes H5HG_read copy from a wild pointer
+// (only an assert guards it, compiled out in release builds), and a corrupted heap collection
+// can make the library loop forever. Neither can be caught in-process. So before a
+// variable-length read, possum performs the same read in a forked child: if the child
+// completes, the parent's identical read is safe; if it crashes or hangs, the data is corrupt.
+//
+// The child runs only this C code and HDF5 (never Swift, whose runtime locks another thread may
+// have held at fork time), restores default signal handlers so a crash is a quiet death rather
+// than a crash report, disables core dumps, and leaves with _exit so no atexit handler (such as
+// HDF5's own H5close) runs. The caller must hold possum's HDF5 lock, so no other thread is
+// inside HDF5 at the fork.
+
+/// Waits for a probe child: 0 if it exited 0, 1 if it exited otherwise, 2 if a signal killed it,
+/// 3 if it ran past timeout_ms (it is then killed), -1 if it cannot be waited for.
+static inline int possum_probe_wait(pid_t pid, long timeout_ms) {
+    long waited_us = 0, step_us = 50;
+    for (;;) {
+        int status = 0;
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid) {
+            if (WIFEXITED(status)) return WEXITSTATUS(status) == 0 ? 0 : 1;
+            return 2;
+        }
+        if (done < 0 && errno != EINTR) return -1;
+        if (waited_us >= timeout_ms * 1000) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+            return 3;
+        }
+        usleep((useconds_t)step_us);
+        waited_us += step_us;
+        if (step_us < 20000) step_us *= 2;
+    }
+}
+
+// Returns 0 if the read completes, 1 if it fails with an ordinary HDF5 error, 2 if it crashed,
+// 3 if it did not finish within timeout_ms (the child is killed), -1 if no child could be run.
+static inline int possum_probe_vlen_read(hid_t object, int is_attribute, hid_t mem_type, hid_t mem_space,
+                                         hid_t file_space, size_t count, long timeout_ms) {
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
+        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        void *buffer = calloc(count ? count : 1, sizeof(char *));
+        if (buffer == NULL) _exit(1);
+        herr_t rc = is_attribute ? H5Aread(object, mem_type, buffer)
+                                 : H5Dread(object, mem_type, mem_space, file_space, H5P_DEFAULT, buffer);
+        _exit(rc < 0 ? 1 : 0);
+    }
+    return possum_probe_wait(pid, timeout_ms);
+}
+
+// --- Sandboxed probe of a whole file ---------------------------------------------------------
+//
+// Files without metadata checksums (HDF5's default format, which h5py writes) can crash
+// HDF5 1.10.8 in group iteration and B-tree code as well, not only in the global heap. So
+// HDF5File.open first walks the whole file in a forked child, with the same calls the Swift
+// wrapper makes (link iteration and lookup, object info, dataset type/space/properties, every
+// attribute and every dataset value, in blocks of at most 16 MiB), and only opens it in-process
+// if the child finished. HDF5 errors in the child are fine (the parent reports them cleanly);
+// a crash or a hang means the file is corrupt in a way HDF5 cannot survive.
+
+typedef struct {
+    int depth;
+    /// Bytes of values to read per dataset at most (see possum_probe_file).
+    hsize_t budget;
+} possum_probe_state;
+
+static inline void possum_probe_read_attributes(hid_t object);
+static inline void possum_probe_read_dataset(hid_t dataset, hsize_t budget);
+
+static inline herr_t possum_probe_attribute(hid_t object, const char *name, const H5A_info_t *info, void *data) {
+    (void)info; (void)data;
+    if (H5Aexists(object, name) <= 0) return 0;
+    hid_t attribute = H5Aopen(object, name, H5P_DEFAULT);
+    if (attribute < 0) return 0;
+    hid_t type = H5Aget_type(attribute);
+    hid_t space = H5Aget_space(attribute);
+    hid_t native = type >= 0 ? H5Tget_native_type(type, H5T_DIR_DEFAULT) : -1;
+    hssize_t points = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    size_t size = native >= 0 ? H5Tget_size(native) : 0;
+    if (native >= 0 && points > 0 && size > 0 && (size_t)points <= ((size_t)64 << 20) / size) {
+        void *buffer = calloc((size_t)points, size);
+        if (buffer != NULL) {
+            // Variable-length results are not reclaimed: the child exits right after.
+            H5Aread(attribute, native, buffer);
+            free(buffer);
+        }
+    }
+    if (native >= 0) H5Tclose(native);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    H5Aclose(attribute);
+    return 0;
+}
+
+static inline void possum_probe_read_attributes(hid_t object) {
+    hsize_t index = 0;
+    H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, possum_probe_attribute, NULL);
+}
+
+static inline void possum_probe_read_dataset(hid_t dataset, hsize_t budget) {
+    possum_probe_read_attributes(dataset);
+    hid_t dcpl = H5Dget_create_plist(dataset);
+    if (dcpl >= 0) {
+        hsize_t chunk[32];
+        if (H5Pget_layout(dcpl) == H5D_CHUNKED) H5Pget_chunk(dcpl, 32, chunk);
+        int filters = H5Pget_nfilters(dcpl);
+        for (int i = 0; i < filters; i++) {
+            unsigned flags = 0, values[8], config = 0;
+            size_t count = 8;
+            H5Pget_filter2(dcpl, (unsigned)i, &flags, &count, values, 0, NULL, &config);
+        }
+        H5Pclose(dcpl);
+    }
+    // Values beyond what the stored bytes can expand to (deflate's ratio is at most ~1032) are
+    // fill values of a corrupted, enormous extent: reading them proves nothing and takes ages.
+    hsize_t stored = H5Dget_storage_size(dataset);
+    hsize_t plausible = stored > budget / 1100 ? budget : stored * 1100;
+    if (plausible < ((hsize_t)1 << 20)) plausible = (hsize_t)1 << 20;
+    if (plausible < budget) budget = plausible;
+    hid_t type = H5Dget_type(dataset);
+    hid_t space = H5Dget_space(dataset);
+    hid_t native = type >= 0 ? H5Tget_native_type(type, H5T_DIR_DEFAULT) : -1;
+    size_t size = native >= 0 ? H5Tget_size(native) : 0;
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (native >= 0 && size > 0 && rank >= 0 && rank <= 32) {
+        hsize_t dims[32];
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        // Elements per row (all but the first dimension), then rows per block of <= 16 MiB.
+        hsize_t row = 1;
+        for (int d = 1; d < rank; d++) row = dims[d] == 0 ? 0 : (row > ((hsize_t)1 << 40) / dims[d] ? 0 : row * dims[d]);
+        hsize_t rows = rank == 0 ? 1 : dims[0];
+        hsize_t limit = ((hsize_t)16 << 20) / size;
+        hsize_t block = row == 0 ? 0 : (row > limit ? 1 : limit / row);
+        if (row > 0 && row <= limit * 64 && block > 0 && rows > 0) {
+            void *buffer = calloc((size_t)(block * row), size);
+            hsize_t done = 0;
+            for (hsize_t start = 0; buffer != NULL && start < rows && done < budget; start += block) {
+                hsize_t count_rows = rows - start < block ? rows - start : block;
+                hsize_t n = rank == 0 ? 1 : count_rows * row;
+                hid_t memory = H5Screate_simple(1, &n, NULL);
+                hid_t selection = H5Scopy(space);
+                if (rank > 0) {
+                    hsize_t offset[32] = {0}, count[32];
+                    offset[0] = start;
+                    count[0] = count_rows;
+                    for (int d = 1; d < rank; d++) count[d] = dims[d];
+                    H5Sselect_hyperslab(selection, H5S_SELECT_SET, offset, NULL, count, NULL);
+                }
+                herr_t rc = H5Dread(dataset, native, memory, selection, H5P_DEFAULT, buffer);
+                done += n * size;
+                H5Sclose(selection);
+                H5Sclose(memory);
+                if (rc < 0) break;
+            }
+            free(buffer);
+        }
+    }
+    if (native >= 0) H5Tclose(native);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+}
+
+static inline herr_t possum_probe_link(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+    (void)info;
+    possum_probe_state *state = (possum_probe_state *)data;
+    if (H5Lexists(group, name, H5P_DEFAULT) <= 0) return 0;
+    H5O_info_t object;
+    if (H5Oget_info_by_name2(group, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return 0;
+    if (object.type == H5O_TYPE_GROUP && state->depth < 32) {
+        hid_t child = H5Gopen2(group, name, H5P_DEFAULT);
+        if (child >= 0) {
+            possum_probe_read_attributes(child);
+            possum_probe_state inner = {state->depth + 1, state->budget};
+            hsize_t index = 0;
+            H5Literate(child, H5_INDEX_NAME, H5_ITER_INC, &index, possum_probe_link, &inner);
+            H5Gclose(child);
+        }
+    } else if (object.type == H5O_TYPE_DATASET) {
+        hid_t dataset = H5Dopen2(group, name, H5P_DEFAULT);
+        if (dataset >= 0) {
+            possum_probe_read_dataset(dataset, state->budget);
+            H5Dclose(dataset);
+        }
+    }
+    return 0;
+}
+
+/// Walks and reads all of `path` in a forked child. Same return values as
+/// possum_probe_vlen_read: 0 finished, 1 could not even open, 2 crashed, 3 timed out, -1 no child.
+///
+/// Each dataset is read up to `budget` bytes of values, and no further than its stored bytes
+/// could expand to (at least 1 MiB). A corrupted dimension can make a chunked dataset logically
+/// enormous (unallocated chunks read as fill values); reading all of it would only cost time.
+static inline int possum_probe_file(const char *path, hid_t fapl, hsize_t budget, long timeout_ms) {
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
+        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+        if (file < 0) _exit(1);
+        hid_t root = H5Gopen2(file, "/", H5P_DEFAULT);
+        if (root >= 0) {
+            possum_probe_read_attributes(root);
+            possum_probe_state state = {0, budget};
+            hsize_t index = 0;
+            H5Literate(root, H5_INDEX_NAME, H5_ITER_INC, &index, possum_probe_link, &state);
+        }
+        _exit(0);
+    }
+    return possum_probe_wait(pid, timeout_ms);
+}
 
 #endif

@@ -134,9 +134,10 @@ public struct HDF5Attributes {
             defer { space.close() }
             let count = try HDF5Dataspace.elementCount(try HDF5Dataspace.shape(of: space.id, ctx), ctx)
             do {
-                return try HDF5Transfer.read(T.self, count: count, storedType: type.id, reclaimSpace: space.id, ctx) {
-                    H5Aread(attribute.id, $0, $1)
-                }
+                return try HDF5Transfer.read(
+                    T.self, count: count, storedType: type.id, reclaimSpace: space.id, ctx,
+                    probe: { possum_probe_vlen_read(attribute.id, 1, $0, 0, 0, count, $1) }
+                ) { H5Aread(attribute.id, $0, $1) }
             } catch var error as HDF5Error {
                 error.message = "attribute '\(name)': " + error.message
                 throw error

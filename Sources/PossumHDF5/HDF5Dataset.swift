@@ -103,9 +103,10 @@ public final class HDF5Dataset {
             let count = try HDF5Dataspace.elementCount(try HDF5Dataspace.shape(of: space.id, context), context)
             let stored = try fileType()
             defer { stored.close() }
-            return try HDF5Transfer.read(T.self, count: count, storedType: stored.id, reclaimSpace: space.id, context) {
-                H5Dread(id, $0, possum_h5s_all(), possum_h5s_all(), possum_h5p_default(), $1)
-            }
+            return try HDF5Transfer.read(
+                T.self, count: count, storedType: stored.id, reclaimSpace: space.id, context,
+                probe: { possum_probe_vlen_read(id, 0, $0, possum_h5s_all(), possum_h5s_all(), count, $1) }
+            ) { H5Dread(id, $0, possum_h5s_all(), possum_h5s_all(), possum_h5p_default(), $1) }
         }
     }
 
@@ -130,9 +131,10 @@ public final class HDF5Dataset {
             defer { memory.close() }
             let stored = try fileType()
             defer { stored.close() }
-            return try HDF5Transfer.read(T.self, count: count, storedType: stored.id, reclaimSpace: memory.id, context) {
-                H5Dread(id, $0, memory.id, space.id, possum_h5p_default(), $1)
-            }
+            return try HDF5Transfer.read(
+                T.self, count: count, storedType: stored.id, reclaimSpace: memory.id, context,
+                probe: { possum_probe_vlen_read(id, 0, $0, memory.id, space.id, count, $1) }
+            ) { H5Dread(id, $0, memory.id, space.id, possum_h5p_default(), $1) }
         }
     }
 

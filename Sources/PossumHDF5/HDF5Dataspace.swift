@@ -33,8 +33,14 @@ enum HDF5Dataspace {
         let rank = H5Sget_simple_extent_ndims(space)
         guard rank >= 0, rank <= 32 else { throw context.error(.corrupt, "invalid dataspace rank \(rank)") }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
-        guard H5Sget_simple_extent_dims(space, &dims, nil) == rank else {
+        var max = [hsize_t](repeating: 0, count: Int(rank))
+        guard H5Sget_simple_extent_dims(space, &dims, &max) == rank else {
             throw context.error(.corrupt, "cannot read dataspace dimensions")
+        }
+        // HDF5 does not check this when reading a damaged header; a dimension beyond its
+        // declared maximum is a sure sign of corruption (and typically an absurd size).
+        for (d, m) in zip(dims, max) where m != possum_h5s_unlimited() && d > m {
+            throw context.fail(.corrupt, "dataspace dimension \(d) exceeds its maximum \(m)")
         }
         var count = 1
         for d in dims {

@@ -18,23 +18,28 @@ public final class HDF5File {
     public let path: String
     public let mode: Mode
     let handle: HDF5Handle
+    /// See `HDF5Context.trusted`.
+    let trusted: Bool
 
-    private init(path: String, mode: Mode, handle: HDF5Handle) {
+    private init(path: String, mode: Mode, handle: HDF5Handle, trusted: Bool) {
         self.path = path
         self.mode = mode
         self.handle = handle
+        self.trusted = trusted
     }
 
-    private var context: HDF5Context { HDF5Context(file: path, path: nil) }
+    private var context: HDF5Context { HDF5Context(file: path, path: nil, trusted: trusted) }
 
     /// The file-access properties every file is opened with. Caller holds the lock.
-    private static func accessList(forCreation: Bool, _ context: HDF5Context) throws -> HDF5Handle {
+    private static func accessList(
+        forCreation: Bool, earliestFormat: Bool = false, _ context: HDF5Context
+    ) throws -> HDF5Handle {
         let fapl = try HDF5Handle.make(.propertyList, H5Pcreate(possum_h5p_file_access()), context,
                                        "cannot create file-access properties")
         try context.check(H5Pset_fclose_degree(fapl.id, H5F_CLOSE_STRONG), "cannot set close degree")
         // Keep HDF5's file locking, but do not fail on file systems that lack it (some NFS mounts).
         try context.check(H5Pset_file_locking(fapl.id, true, true), "cannot set file locking")
-        if forCreation {
+        if forCreation && !earliestFormat {
             // The HDF5 1.8 file format: readable by every HDF5 >= 1.8 (h5py, MATLAB, Julia, R),
             // and, unlike the default "earliest" format, it checksums the superblock and object
             // headers, so corrupted metadata is detected instead of being trusted.
@@ -52,24 +57,34 @@ public final class HDF5File {
 
     /// Creates the file at `diskPath` but names `reportedAs` in errors: an atomic write creates
     /// a temporary file, and users should read about the file they asked for.
-    static func create(at diskPath: String, reportedAs path: String, overwrite: Bool) throws -> HDF5File {
+    /// `earliestFormat` writes HDF5's default "earliest" format (no metadata checksums), as
+    /// h5py and most tools do by default; tests use it to check we survive such files too.
+    static func create(
+        at diskPath: String, reportedAs path: String, overwrite: Bool, earliestFormat: Bool = false
+    ) throws -> HDF5File {
         try HDF5Library.locked {
             let ctx = HDF5Context(file: path, path: nil)
             if !overwrite, FileManager.default.fileExists(atPath: diskPath) {
                 throw ctx.fail(.alreadyExists, "file exists")
             }
-            let fapl = try accessList(forCreation: true, ctx)
+            let fapl = try accessList(forCreation: true, earliestFormat: earliestFormat, ctx)
             defer { fapl.close() }
             let flags = overwrite ? possum_h5f_acc_trunc() : possum_h5f_acc_excl()
             let id = H5Fcreate(diskPath, flags, possum_h5p_default(), fapl.id)
             let handle = try HDF5Handle.make(.file, id, ctx, "cannot create file", .io)
-            return HDF5File(path: path, mode: .readWrite, handle: handle)
+            return HDF5File(path: path, mode: .readWrite, handle: handle, trusted: true)
         }
     }
 
     /// Opens an existing file. A missing path, a directory, a non-HDF5 file and a truncated
     /// file each give a distinct one-line `HDF5Error`.
-    public static func open(at path: String, mode: Mode = .readOnly) throws -> HDF5File {
+    ///
+    /// With `verify` (the default), the whole file is first read once in a forked child process
+    /// (`possum_probe_file` in CHDF5): HDF5 1.10 can crash or loop forever on some corrupted
+    /// files, which no in-process check catches, so a file whose reading crashes or hangs the
+    /// child is refused with a `.corrupt` error. This costs one extra read of the file. Without
+    /// `verify`, reads of variable-length strings are still probed one by one.
+    public static func open(at path: String, mode: Mode = .readOnly, verify: Bool = true) throws -> HDF5File {
         try HDF5Library.locked {
             let ctx = HDF5Context(file: path, path: nil)
             var isDirectory: ObjCBool = false
@@ -82,6 +97,21 @@ public final class HDF5File {
             }
             let fapl = try accessList(forCreation: false, ctx)
             defer { fapl.close() }
+            var verified = false
+            if verify {
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                // Stored data cannot expand beyond ~1032x (deflate's limit) plus fill values, so
+                // this budget reads every stored byte without wading through a corrupted,
+                // astronomically large extent. The timeout is generous (a minute, plus a second
+                // per 10 MB) so that only a real hang hits it.
+                let budget = hsize_t(64 << 20) + hsize_t(max(0, size)) * 1100
+                switch possum_probe_file(path, fapl.id, budget, 60_000 + size / 10_000) {
+                case 0: verified = true
+                case 2: throw ctx.fail(.corrupt, "file is corrupt (reading it crashed HDF5 in a sandbox process)")
+                case 3: throw ctx.fail(.corrupt, "file is corrupt (reading it did not finish in a sandbox process)")
+                default: break  // 1: the open below reports why; -1: no child process, read unverified
+                }
+            }
             let flags = mode == .readOnly ? possum_h5f_acc_rdonly() : possum_h5f_acc_rdwr()
             let id = H5Fopen(path, flags, fapl.id)
             guard id >= 0 else {
@@ -93,7 +123,7 @@ public final class HDF5File {
                 }
                 throw error
             }
-            return HDF5File(path: path, mode: mode, handle: HDF5Handle(.file, id))
+            return HDF5File(path: path, mode: mode, handle: HDF5Handle(.file, id), trusted: verified)
         }
     }
 

@@ -96,8 +96,11 @@ final class HDF5Handle {
 struct HDF5Context {
     var file: String
     var path: String?
+    /// Whether the file was written by this process or checked whole in a sandbox when opened
+    /// (`HDF5File.open(at:mode:verify:)`); untrusted files get per-read sandbox probes instead.
+    var trusted = false
 
-    func at(_ path: String?) -> HDF5Context { HDF5Context(file: file, path: path) }
+    func at(_ path: String?) -> HDF5Context { HDF5Context(file: file, path: path, trusted: trusted) }
 
     /// An error from the HDF5 error stack (call right after the failing HDF5 call).
     func error(_ fallback: HDF5Error.Kind, _ message: String) -> HDF5Error {

@@ -7,6 +7,8 @@ import Foundation
 enum HDF5Transfer {
     typealias ReadCall = (_ memType: hid_t, _ buffer: UnsafeMutableRawPointer) -> herr_t
     typealias WriteCall = (_ memType: hid_t, _ buffer: UnsafeRawPointer) -> herr_t
+    /// Performs the same read as the `ReadCall` in a sandbox (`possum_probe_vlen_read`).
+    typealias ProbeCall = (_ memType: hid_t, _ timeoutMilliseconds: Int) -> Int32
 
     /// Checks that values stored as `storedType` can be read exactly as `T`.
     static func checkReadable<T: HDF5Scalar>(_: T.Type, storedType: hid_t, _ context: HDF5Context) throws {
@@ -20,12 +22,12 @@ enum HDF5Transfer {
     /// HDF5 needs to free variable-length strings.
     static func read<T: HDF5Scalar>(
         _: T.Type, count: Int, storedType: hid_t, reclaimSpace: hid_t, _ context: HDF5Context,
-        _ call: ReadCall
+        probe: ProbeCall, _ call: ReadCall
     ) throws -> [T] {
         try checkReadable(T.self, storedType: storedType, context)
         if T.self == String.self {
-            return try readStrings(count: count, storedType: storedType, reclaimSpace: reclaimSpace, context, call)
-                as! [T]
+            return try readStrings(
+                count: count, storedType: storedType, reclaimSpace: reclaimSpace, context, probe: probe, call) as! [T]
         }
         try HDF5Dataspace.checkReadSize(elements: count, bytesPerElement: MemoryLayout<T>.stride, context)
         guard count > 0 else { return [] }
@@ -93,7 +95,8 @@ enum HDF5Transfer {
     }
 
     private static func readStrings(
-        count: Int, storedType: hid_t, reclaimSpace: hid_t, _ context: HDF5Context, _ call: ReadCall
+        count: Int, storedType: hid_t, reclaimSpace: hid_t, _ context: HDF5Context, probe: ProbeCall,
+        _ call: ReadCall
     ) throws -> [String] {
         guard count > 0 else { return [] }
         // Read with the stored type itself (same variable/fixed length, same character set), so
@@ -104,6 +107,7 @@ enum HDF5Transfer {
         guard isVariable >= 0 else { throw context.error(.corrupt, "cannot inspect string type") }
         if isVariable > 0 {
             try HDF5Dataspace.checkReadSize(elements: count, bytesPerElement: 8, context)
+            try probeVariableLengthRead(memType.id, context, probe)
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             let rc = pointers.withUnsafeMutableBytes { call(memType.id, $0.baseAddress!) }
             try context.check(rc, "cannot read \(count) strings", .corrupt)
@@ -134,6 +138,26 @@ enum HDF5Transfer {
                 }
                 return decodeUTF8(field)
             }
+        }
+    }
+
+    /// How long a sandboxed probe may take before the data is declared corrupt (a corrupted
+    /// global heap can make HDF5 loop forever). Generous: a legitimate read of millions of
+    /// strings takes seconds. Guarded by the library lock.
+    nonisolated(unsafe) static var probeTimeoutMilliseconds = 60_000
+
+    /// Variable-length data lives in HDF5's global heap, which no file format checksums and which
+    /// HDF5 1.10 reads without bounds checks: corruption there crashes or hangs the library. So
+    /// the read is first done in a forked child (see `possum_probe_vlen_read` in CHDF5).
+    private static func probeVariableLengthRead(_ memType: hid_t, _ context: HDF5Context, _ probe: ProbeCall) throws {
+        guard !context.trusted else { return }
+        switch probe(memType, probeTimeoutMilliseconds) {
+        case 2: throw context.fail(.corrupt, "string data is corrupt (reading it crashed HDF5 in a sandbox process)")
+        case 3: throw context.fail(.corrupt, "string data is corrupt (reading it did not finish in a sandbox process)")
+        default:
+            // 0: safe. 1: the real read fails with HDF5's own error, reported below.
+            // -1: no child process could be started (e.g. the process limit): read unprotected.
+            return
         }
     }
 

@@ -134,19 +134,45 @@ private func readGroup(_ group: HDF5Group, depth: Int) throws {
             try readAttributes(dataset.attributes)
             _ = try dataset.shape
             _ = try dataset.storageInfo
-            let rows = try dataset.rowCount
-            switch try dataset.dtype {
-            case .string:
-                _ = try dataset.read(as: String.self)
-                if rows > 1, try !dataset.shape.isEmpty { _ = try dataset.read(rows: 1..<rows, as: String.self) }
-            case .float32, .float64:
-                _ = try dataset.read(as: Double.self)
-                if rows > 1, try !dataset.shape.isEmpty { _ = try dataset.read(rows: 1..<rows, as: Double.self) }
-            case .other: break
-            default:
-                _ = try? dataset.read(as: Int64.self)  // uint64 does not fit; the others do
-            }
+            try readValues(dataset)
         default: break
         }
+    }
+}
+
+/// Reads a dataset's values the way a careful consumer of large data does: in row slices of
+/// bounded size, and no more than about a million values (a corrupted extent can claim
+/// trillions of rows; the sandbox check on open has already visited every stored chunk).
+private func readValues(_ dataset: HDF5Dataset) throws {
+    let shape = try dataset.shape
+    let dtype = try dataset.dtype
+    func read(_ rows: Range<Int>) throws {
+        switch dtype {
+        case .string: _ = try dataset.read(rows: rows, as: String.self)
+        case .float32, .float64: _ = try dataset.read(rows: rows, as: Double.self)
+        case .other, .uint64: break
+        default: _ = try dataset.read(rows: rows, as: Int64.self)
+        }
+    }
+    func readAll() throws {
+        switch dtype {
+        case .string: _ = try dataset.read(as: String.self)
+        case .float32, .float64: _ = try dataset.read(as: Double.self)
+        case .other, .uint64: break
+        default: _ = try dataset.read(as: Int64.self)
+        }
+    }
+    guard let rowCount = shape.first else { return try readAll() }  // a scalar
+    let rowSize = max(1, shape.dropFirst().reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue })
+    guard rowSize <= 1 << 16 else { return }
+    if rowCount <= (1 << 20) / rowSize, rowCount > 0 {
+        try read(0..<rowCount)  // one selection of all rows
+        try readAll()  // and the no-selection (H5S_ALL) path
+    }
+    let step = max(1, (1 << 16) / rowSize)
+    var start = 0
+    while start < rowCount, start * rowSize < 1 << 20 {
+        try read(start..<min(rowCount, start + step))
+        start += step
     }
 }

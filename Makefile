@@ -1,19 +1,30 @@
 # possum — two commands on a fresh Debian 12 machine (as root, Swift installed):
-#   make demo    install what is missing, fetch the data, build (release), train the possum model
+#   make demo    install what is missing, fetch the data, build (release), run the possum pipeline
 #   make test    the whole test suite
+# Optional checks against other tools (each installs them into a private venv):
+#   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions
+#   make test-mlflow    the real MLflow client reads a tracking store written by possum
+#   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev libhdf5-dev hdf5-tools pkg-config
+APT_PACKAGES := libopenblas-dev libhdf5-dev hdf5-tools pkg-config librsvg2-bin
 VENV := datasets/.venv
 POSSUM := .build/release/possum
+OUT := out
 
-.PHONY: demo test deps build data clean
+.PHONY: demo test deps build data bench test-interop test-mlflow clean
 
 demo: deps data build
-	@echo "== possum train --solver simd =="
-	$(POSSUM) train --solver simd
+	@mkdir -p $(OUT)
+	$(POSSUM) data import datasets/possum.csv --out $(OUT)/possum.h5
+	$(POSSUM) features --data $(OUT)/possum.h5 --out $(OUT)/features.h5
+	$(POSSUM) train --features $(OUT)/features.h5 --solver simd --export $(OUT)/possum-ridge.h5 \
+	    --register Reg_RidgeCV_possums --stage Staging
 	@echo "== the same model through OpenBLAS (LAPACK dgeqrf/dormqr/dorgqr/dtrtrs) =="
-	$(POSSUM) train --solver openblas | head -5
+	$(POSSUM) train --features $(OUT)/features.h5 --solver openblas --no-track | head -5
+	$(POSSUM) predict --model $(OUT)/possum-ridge.h5 --data $(OUT)/possum.h5 \
+	    --out $(OUT)/predictions.csv --plot $(OUT)/predictions.svg
+	@echo "picture: $(OUT)/predictions.png (and .svg); runs: $(POSSUM) runs list; models: $(POSSUM) models list"
 
 test: deps data
 	$(SWIFT) test
@@ -22,6 +33,10 @@ build: deps
 	$(SWIFT) build -c release
 
 data: datasets/possum.csv
+
+bench: deps build
+	$(SWIFT) build -c release --product possum-bench
+	.build/release/possum-bench --quick
 
 # System libraries: installed only when missing, so a re-run is quick and offline.
 deps:
@@ -42,5 +57,16 @@ datasets/possum.csv:
 	$(MAKE) $(VENV)/.ready
 	$(VENV)/bin/python datasets/fetch_possum.py $@
 
+.build-interop/h5py/.ready:
+	python3 -m venv .build-interop/h5py
+	.build-interop/h5py/bin/pip install --quiet --disable-pip-version-check h5py numpy
+	touch $@
+
+test-interop: demo .build-interop/h5py/.ready
+	.build-interop/h5py/bin/python Tests/interop/check_h5py.py $(OUT)/possum.h5 $(OUT)/possum-ridge.h5 $(OUT)/predictions.csv
+
+test-mlflow:
+	python3 Tests/interop/check_mlflow.py
+
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build $(VENV) .build-interop $(OUT)

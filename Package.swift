@@ -38,13 +38,17 @@ let package = Package(
         .target(name: "PossumData"),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
         .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"], swiftSettings: nativeCPU),
+        // Pictures: SVG plots (PNG through librsvg).
+        .target(name: "PossumPlot"),
+        // Storage: tables, feature sets and models in possum's HDF5 layouts.
+        .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
         .target(name: "PossumTracking"),
         .target(
             name: "PossumCLI",
             dependencies: [
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5", "PossumTracking",
-                "PossumAccuracy",
+                "PossumAccuracy", "PossumStorage", "PossumPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
@@ -64,6 +68,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5"]),
+        .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking"]),
     ]
 )

@@ -13,7 +13,10 @@ public struct Possum: ParsableCommand {
               possum accuracy                   correct digits of each solver on a corpus of hard problems
             """,
         version: possumVersion,
-        subcommands: [TrainCommand.self, LstsqCommand.self, AccuracyCommand.self])
+        subcommands: [
+            TrainCommand.self, PredictCommand.self, FeaturesCommand.self, DataCommand.self, ModelCommand.self,
+            RunsCommand.self, ModelsCommand.self, ReportCommand.self, LstsqCommand.self, AccuracyCommand.self,
+        ])
 
     public init() {}
 }

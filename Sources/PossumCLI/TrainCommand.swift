@@ -1,42 +1,81 @@
 import ArgumentParser
 import Foundation
 import PossumML
+import PossumTracking
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Fit ridge regression of tail length, alpha chosen by leave-one-out error.",
         discussion: """
-            Drops `case` and rows with missing values, one-hot encodes site, Pop and sex (every level),
-            z-scores every feature, then for each alpha in logspace(-3, 1, 30) factors [X; sqrt(alpha) I]
-            by QR with the chosen solver and scores it by exact leave-one-out error.
+            From a table (--data, CSV or HDF5): drops `case` and rows with missing values, one-hot encodes
+            site, Pop and sex (every level), z-scores every feature. From a feature set (--features, written by
+            `possum features`): uses it as is. Then for each alpha in logspace(-3, 1, 30) factors
+            [X; sqrt(alpha) I] by QR with the chosen solver and scores it by exact leave-one-out error.
+            The run is logged to the tracking store (params, metrics, the model file and coefficient table).
             """)
 
-    @Option(name: .long, help: "CSV file with the possum table.")
-    var data = "datasets/possum.csv"
+    @Option(name: .long, help: "CSV or HDF5 table with the possum data (default: datasets/possum.csv).")
+    var data: String?
+
+    @Option(name: .long, help: "Feature set written by `possum features` (instead of --data).")
+    var features: String?
 
     @Option(name: .long, help: "Least-squares backend: \(SolverChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
     var solver: SolverChoice = .simd
 
-    @Option(name: .long, help: "Column to predict.")
+    @Option(name: .long, help: "Column to predict (with --data).")
     var target = FeatureSpec.possum.target
 
     @Option(name: .long, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace).")
     var alphas = AlphaGrid(lower: -3, upper: 1, count: 30)
 
+    @Option(name: .long, help: "Write the fitted model to this HDF5 file (atomically).")
+    var export: String?
+
+    @Option(name: .long, help: "Register the model under this name in the model registry.")
+    var register: String?
+
+    @Option(name: .long, help: "Stage for the new registered version: None, Staging, Production, Archived.")
+    var stage: String?
+
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
+
+    @OptionGroup var logging: RunLoggingOptions
+
+    func validate() throws {
+        if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
+        if let stage, ModelStage(parsing: stage) == nil {
+            throw ValidationError("--stage must be one of None, Staging, Production, Archived (got '\(stage)')")
+        }
+        if stage != nil && register == nil { throw ValidationError("--stage needs --register NAME") }
+        if register != nil && logging.noTrack { throw ValidationError("--register needs tracking (drop --no-track)") }
+    }
 
     func run() throws {
         var spec = FeatureSpec.possum
         spec.target = target
-        let report = try TrainingJob(dataPath: data, spec: spec, alphas: alphas.values, solver: solver).run()
+        let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", spec)
+        let job = TrainingJob(source: source, alphas: alphas.values, alphaGrid: alphas.description, solver: solver)
+        let report = try LoggedRun.run(logging, name: "RidgeCV") { run in
+            let result = try job.run()
+            if let export { try result.exportModel(to: export) }
+            if let run {
+                let artifact = try result.log(to: run, exportedModel: export)
+                if let register {
+                    let version = try result.register(in: run, artifact: artifact, name: register, stage: stage.flatMap(ModelStage.init(parsing:)) ?? .none)
+                    FileHandle.standardError.write(Data("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n".utf8))
+                }
+            }
+            return result.report
+        }
         print(json ? try report.json() : report.table())
     }
 }
 
 /// A log-spaced alpha grid given on the command line as `LOWER:UPPER:COUNT`.
-struct AlphaGrid: ExpressibleByArgument, Sendable {
+struct AlphaGrid: ExpressibleByArgument, Sendable, CustomStringConvertible {
     var lower: Double, upper: Double, count: Int
 
     init(lower: Double, upper: Double, count: Int) {
@@ -50,6 +89,9 @@ struct AlphaGrid: ExpressibleByArgument, Sendable {
         self.init(lower: lo, upper: hi, count: n)
     }
 
-    var defaultValueDescription: String { "\(Int(lower)):\(Int(upper)):\(count)" }
+    var defaultValueDescription: String { description }
+    var description: String { "\(canonicalNumber(lower)):\(canonicalNumber(upper)):\(count)" }
     var values: [Double] { logspace(lower, upper, count: count) }
+
+    private func canonicalNumber(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : "\(v)" }
 }

@@ -2,112 +2,90 @@ import Foundation
 import PossumData
 import PossumLinalg
 import PossumML
+import PossumStorage
+import PossumTracking
 
-/// `possum train`'s work: read, build features, fit, time the solver.
+/// `possum train`'s work: get standardized features, fit, time the solver, build the model.
 struct TrainingJob {
-    var dataPath: String
-    var spec: FeatureSpec
+    enum Source {
+        case table(String, FeatureSpec)
+        case features(String)
+    }
+
+    var source: Source
     var alphas: [Double]
+    var alphaGrid: String
     var solver: SolverChoice
 
-    func run() throws -> TrainingReport {
-        let table = try CSVTable.read(contentsOf: dataPath)
-        let design = try spec.design(from: table)
-        // Checked before scaling: with too few rows, "constant column" would be the wrong diagnosis.
-        guard design.x.rows > design.x.columns else {
-            throw FeatureError.tooFewRows(rows: design.x.rows, features: design.x.columns)
+    struct Result {
+        var model: RidgeModel
+        var report: TrainingReport
+
+        func exportModel(to path: String) throws { try ModelFile.write(model, to: path) }
+
+        /// Params, metrics and artifacts of the training run (MLflow's vocabulary). Returns the
+        /// model file's path inside the run's artifacts.
+        @discardableResult
+        func log(to run: LoggedRun, exportedModel: String?) throws -> String {
+            try run.params([
+                "solver": report.solver, "alphas": "logspace(\(report.alphaGrid))", "data": report.data,
+                "data_sha256": model.trainingDataSHA256, "target": model.transform.spec.target,
+                "n_features": String(model.coefficients.count), "n_rows": String(model.trainingRows),
+            ])
+            try run.metrics(["alpha": model.alpha, "loo_rmse": model.looRMSE, "train_r2": model.trainR2,
+                             "fit_seconds": report.solveSeconds, "intercept": model.intercept])
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("possum-train-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let modelFile = exportedModel ?? scratch.appendingPathComponent("possum-ridge.h5").path
+            if exportedModel == nil { try exportModel(to: modelFile) }
+            try run.artifact(modelFile, under: "model")
+            let table = scratch.appendingPathComponent("coefficients.csv")
+            let rows = ["feature,coefficient", "(intercept),\(String(format: "%.17g", model.intercept))"]
+                + zip(model.transform.featureNames, model.coefficients).map { "\($0),\(String(format: "%.17g", $1))" }
+            try (rows.joined(separator: "\n") + "\n").write(to: table, atomically: true, encoding: .utf8)
+            try run.artifact(table.path, under: nil)
+            return "model/" + URL(fileURLWithPath: modelFile).lastPathComponent
         }
-        let scaler = try StandardScaler(fitting: design.x, names: design.names)
-        let z = scaler.transform(design.x)
+
+        /// Registers the logged model (tags as the reference pipeline sets them) and moves the new
+        /// version to `stage`, archiving the one there before, as MLflow's
+        /// `archive_existing_versions=True` does.
+        func register(in run: LoggedRun, artifact: String, name: String, stage: ModelStage) throws -> ModelVersion {
+            let store = run.store
+            if (try? store.registeredModel(named: name)) == nil {
+                _ = try store.createRegisteredModel(name: name, tags: ["model_type": "regression", "data": "possum"], description: nil)
+            }
+            let version = try store.createModelVersion(name: name, source: "runs:/\(run.runID)/\(artifact)",
+                                                       runID: run.runID, tags: ["solver": report.solver], description: nil)
+            return stage == .none ? version : try store.promote(name: name, version: version.version, to: stage)
+        }
+    }
+
+    func run() throws -> Result {
+        let features: FeatureSet
+        let dataName: String
+        switch source {
+        case let .table(path, spec):
+            features = try FeatureJob(dataPath: path, spec: spec).run()
+            dataName = path
+        case let .features(path):
+            features = try FeaturesFile.read(path)
+            dataName = path
+        }
         let backend = solver.makeSolver()
         let clock = ContinuousClock()
         var fit: RidgeCV.Fit!
         let elapsed = try clock.measure {
-            fit = try RidgeCV(alphas: alphas).fit(z, design.y, solver: backend)
+            fit = try RidgeCV(alphas: alphas).fit(features.z, features.y, solver: backend)
         }
-        return TrainingReport(
-            data: dataPath, solver: solver.rawValue, rows: design.x.rows, droppedRows: design.droppedRows,
-            features: design.names, alphas: alphas, fit: fit,
-            solveSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let model = RidgeModel(transform: features.transform, fit: fit, alphas: alphas, solver: solver.rawValue,
+                               trainingDataSHA256: features.sourceSHA256, trainingRows: features.z.rows,
+                               created: ISO8601DateFormatter().string(from: Date()), possumVersion: possumVersion)
+        let report = TrainingReport(data: dataName, solver: solver.rawValue, rows: features.z.rows,
+                                    droppedRows: nil, features: features.transform.featureNames, alphas: alphas,
+                                    alphaGrid: alphaGrid, fit: fit, solveSeconds: seconds)
+        return Result(model: model, report: report)
     }
-}
-
-/// What `possum train` prints.
-struct TrainingReport: Encodable {
-    var data: String
-    var solver: String
-    var rows: Int
-    var droppedRows: Int
-    var features: [String]
-    var alphas: [Double]
-    var alpha: Double
-    var intercept: Double
-    var coefficients: [String: Double]
-    var looRMSE: Double
-    var looMSE: [Double]
-    var trainR2: Double
-    var solveSeconds: Double
-    private var orderedCoefficients: [Double]
-
-    init(data: String, solver: String, rows: Int, droppedRows: Int, features: [String], alphas: [Double],
-         fit: RidgeCV.Fit, solveSeconds: Double) {
-        (self.data, self.solver, self.rows, self.droppedRows, self.features, self.alphas) =
-            (data, solver, rows, droppedRows, features, alphas)
-        alpha = fit.alpha
-        intercept = fit.intercept
-        orderedCoefficients = fit.coefficients
-        coefficients = Dictionary(uniqueKeysWithValues: zip(features, fit.coefficients))
-        looRMSE = fit.looRMSE
-        looMSE = fit.looMeanSquaredErrors
-        trainR2 = fit.trainR2
-        self.solveSeconds = solveSeconds
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case data, solver, rows, droppedRows = "dropped_rows", features, alphas, alpha, intercept, coefficients
-        case looRMSE = "loo_rmse", looMSE = "loo_mse", trainR2 = "train_r2", solveSeconds = "solve_seconds"
-    }
-
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-
-    func table() -> String {
-        let chosen = alphas.firstIndex(of: alpha)!
-        var out = """
-            RidgeCV on \(data): \(rows) rows used (\(droppedRows) with missing values dropped), \(features.count) features
-            solver        \(solver)  (\(alphas.count) QR factorizations in \(formatDuration(solveSeconds)))
-            alpha         \(fmt(alpha, 6))  (grid point \(chosen + 1) of \(alphas.count), \(fmt(alphas.first!, 3))…\(fmt(alphas.last!, 3)))
-            LOO RMSE      \(fmt(looRMSE, 6))
-            train R²      \(fmt(trainR2, 6))
-
-            """
-        out += "LOO RMSE by alpha (● chosen)\n" + looChart(chosen: chosen) + "\n"
-        let width = max(11, features.map(\.count).max() ?? 0)
-        out += "\("feature".padding(toLength: width, withPad: " ", startingAt: 0))  coefficient\n"
-        out += "\("(intercept)".padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(intercept))\n"
-        for (name, c) in zip(features, orderedCoefficients) {
-            out += "\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(c))\n"
-        }
-        return out
-    }
-
-    /// A horizontal bar per alpha, scaled between the best and worst LOO RMSE.
-    private func looChart(chosen: Int) -> String {
-        let rmse = looMSE.map { $0.squareRoot() }
-        let (lo, hi) = (rmse.min()!, rmse.max()!)
-        let span = hi > lo ? hi - lo : 1
-        return zip(alphas, rmse).enumerated().map { k, pair in
-            let bar = String(repeating: "█", count: 1 + Int((pair.1 - lo) / span * 40))
-            return "  \(fmt(pair.0, 4).padding(toLength: 10, withPad: " ", startingAt: 0)) \(fmt(pair.1, 5)) \(k == chosen ? "●" : " ") \(bar)"
-        }.joined(separator: "\n") + "\n"
-    }
-}
-
-func fmt(_ x: Double, _ significant: Int) -> String { String(format: "%.\(significant)g", x) }
-func signed(_ x: Double) -> String { String(format: "%+.10f", x) }
-func formatDuration(_ s: Double) -> String {
-    s >= 1 ? String(format: "%.2f s", s) : s >= 1e-3 ? String(format: "%.2f ms", s * 1e3) : String(format: "%.1f µs", s * 1e6)
 }

@@ -135,10 +135,16 @@ public struct CSVTable: Sendable {
         return t.isEmpty || t == "NA"
     }
 
-    /// Column `name` as text, nil where missing.
+    /// Column `name` as text, nil where missing; a field that reads as a number is given in
+    /// canonical form ("1.0" and "1" are the same level, as they are the same stored double).
     public func textColumn(_ name: String) throws -> [String?] {
         let k = try columnIndex(name)
-        return rows.map { Self.isMissing($0[k]) ? nil : $0[k].trimmingCharacters(in: .whitespaces) }
+        return rows.map { row in
+            if Self.isMissing(row[k]) { return nil }
+            let t = row[k].trimmingCharacters(in: .whitespaces)
+            if let v = Double(t), v.isFinite { return canonicalNumberText(v) }
+            return t
+        }
     }
 
     /// Column `name` as finite numbers, nil where missing. A field that is not a number, or is

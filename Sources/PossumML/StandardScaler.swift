@@ -6,6 +6,12 @@ public struct StandardScaler: Sendable, Equatable, Codable {
     public var mean: [Double]
     public var scale: [Double]
 
+    /// A scaler with known parameters (read back from a model file).
+    public init(mean: [Double], scale: [Double]) {
+        precondition(mean.count == scale.count, "one scale per mean")
+        (self.mean, self.scale) = (mean, scale)
+    }
+
     /// Fits means and scales. A constant column carries no information and would divide by
     /// zero; it is refused by name (`names[j]`) rather than silently kept.
     public init(fitting x: Matrix, names: [String]) throws {

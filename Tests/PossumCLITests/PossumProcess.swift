@@ -21,11 +21,18 @@ struct PossumProcess {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(_ arguments: [String], in directory: URL = repositoryRoot) throws -> PossumProcess {
+    /// Runs possum with `arguments`; tracking goes to a private store unless `environment` says
+    /// otherwise, so tests never write into the repository's ./mlruns.
+    static func run(_ arguments: [String], in directory: URL = repositoryRoot,
+                    environment: [String: String] = [:]) throws -> PossumProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env["POSSUM_TRACKING_URI"] = FileManager.default.temporaryDirectory.appendingPathComponent("possum-cli-tests-mlruns").path
+        env.merge(environment) { $1 }
+        process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -37,6 +44,13 @@ struct PossumProcess {
                              stdout: String(decoding: outData, as: UTF8.self),
                              stderr: String(decoding: errData, as: UTF8.self),
                              crashed: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// An empty scratch directory, removed by the caller.
+    static func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("possum-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
     }
 
     /// A scratch directory holding one file, removed by the caller.

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import PossumData
+import PossumML
+import PossumStorage
+
+struct FeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "One-hot encode and standardize a table; write the feature set to HDF5 and log the scaler.",
+        discussion: "The scaler's means are logged as metrics of a run named \"Scaler\" (as the reference pipeline does).")
+
+    @Option(name: .long, help: "CSV or HDF5 table.")
+    var data = "datasets/possum.csv"
+
+    @Option(name: .long, help: "Feature set file (HDF5) to write.")
+    var out: String
+
+    @Option(name: .long, help: "Column to predict.")
+    var target = FeatureSpec.possum.target
+
+    @OptionGroup var logging: RunLoggingOptions
+
+    func run() throws {
+        var spec = FeatureSpec.possum
+        spec.target = target
+        let features = try LoggedRun.run(logging, name: "Scaler") { run in
+            let features = try FeatureJob(dataPath: data, spec: spec).run()
+            try FeaturesFile.write(features, to: out)
+            if let run {
+                try run.params(["data": data, "data_sha256": features.sourceSHA256, "target": target])
+                let names = features.transform.featureNames
+                try run.metrics(Dictionary(uniqueKeysWithValues: zip(names.map { "mean_\($0)" }, features.transform.scaler.mean)))
+            }
+            return features
+        }
+        print("wrote \(out): \(features.z.rows) rows × \(features.z.columns) standardized features")
+    }
+}
+
+/// Reads a table and produces its standardized feature set.
+struct FeatureJob {
+    var dataPath: String
+    var spec: FeatureSpec
+
+    func run() throws -> FeatureSet {
+        let table = try openDataTable(dataPath)
+        let design = try spec.design(from: table)
+        let transform = try FeatureTransform(fitting: design, spec: spec)
+        let sha = try SHA256.hex(ofFile: dataPath)  // of the file actually read (CSV or HDF5)
+        return FeatureSet(z: transform.scaler.transform(design.x), y: design.y, rowLabels: design.lines, transform: transform,
+                          sourceFile: URL(fileURLWithPath: dataPath).lastPathComponent, sourceSHA256: sha)
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import PossumML
+import PossumStorage
+
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model", abstract: "Inspect and export model files.",
+        subcommands: [ShowCommand.self, ExportCommand.self])
+
+    struct ShowCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a model file's contents.")
+
+        @Argument(help: "Model file (HDF5).")
+        var file: String
+
+        @Flag(name: .long, help: "Print as JSON.")
+        var json = false
+
+        func run() throws {
+            let model = try ModelFile.read(file)
+            print(json ? try ModelDescription(model).json() : ModelDescription(model).text(file: file))
+        }
+    }
+
+    struct ExportCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Train on a table or feature set and write the model file (no tracking), or copy a registered model's file.")
+
+        @Option(name: .long, help: "CSV/HDF5 table to train on.")
+        var data: String?
+
+        @Option(name: .long, help: "Feature set to train on.")
+        var features: String?
+
+        @Option(name: .long, help: "Registered model reference, e.g. Reg_RidgeCV_possums@Production.")
+        var registered: String?
+
+        @Option(name: .long, help: "Least-squares backend.")
+        var solver: SolverChoice = .simd
+
+        @Option(name: .long, help: "Model file to write.")
+        var out: String
+
+        @OptionGroup var tracking: TrackingOptions
+
+        func validate() throws {
+            guard [data, features, registered].compactMap({ $0 }).count == 1 else {
+                throw ValidationError("give exactly one of --data, --features, --registered")
+            }
+        }
+
+        func run() throws {
+            if let registered {
+                let path = try tracking.openStore().resolveModel(registered).artifactPath
+                let model = try ModelFile.read(path)  // validates before copying
+                try ModelFile.write(model, to: out)
+            } else {
+                let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data!, .possum)
+                let grid = AlphaGrid(lower: -3, upper: 1, count: 30)
+                try TrainingJob(source: source, alphas: grid.values, alphaGrid: grid.description, solver: solver).run().exportModel(to: out)
+            }
+            print("wrote \(out)")
+        }
+    }
+}
+
+/// What `possum model show` prints.
+struct ModelDescription: Encodable {
+    var target: String
+    var solver: String
+    var alpha: Double
+    var intercept: Double
+    var features: [String]
+    var coefficients: [Double]
+    var scalerMean: [Double]
+    var scalerScale: [Double]
+    var levels: [String: [String]]
+    var looRMSE: Double
+    var trainR2: Double
+    var trainingRows: Int
+    var trainingDataSHA256: String
+    var created: String
+    var possumVersion: String
+
+    init(_ m: RidgeModel) {
+        target = m.transform.spec.target
+        solver = m.solver
+        alpha = m.alpha
+        intercept = m.intercept
+        features = m.transform.featureNames
+        coefficients = m.coefficients
+        scalerMean = m.transform.scaler.mean
+        scalerScale = m.transform.scaler.scale
+        levels = Dictionary(uniqueKeysWithValues: m.transform.encodings.map { ($0.column, $0.levels) })
+        looRMSE = m.looRMSE
+        trainR2 = m.trainR2
+        trainingRows = m.trainingRows
+        trainingDataSHA256 = m.trainingDataSHA256
+        created = m.created
+        possumVersion = m.possumVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case target, solver, alpha, intercept, features, coefficients, levels, created
+        case scalerMean = "scaler_mean", scalerScale = "scaler_scale", looRMSE = "loo_rmse", trainR2 = "train_r2"
+        case trainingRows = "training_rows", trainingDataSHA256 = "training_data_sha256", possumVersion = "possum_version"
+    }
+
+    func json() throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try e.encode(self), as: UTF8.self)
+    }
+
+    func text(file: String) -> String {
+        var s = """
+            \(file): ridge regression of \(target) (RidgeCV), possum \(possumVersion), created \(created)
+            solver \(solver), alpha \(String(format: "%.6g", alpha)), LOO RMSE \(String(format: "%.6g", looRMSE)), train R² \(String(format: "%.6g", trainR2))
+            trained on \(trainingRows) rows, data sha256 \(trainingDataSHA256)
+            levels: \(levels.sorted { $0.key < $1.key }.map { "\($0.key) = [\($0.value.joined(separator: ", "))]" }.joined(separator: "; "))
+
+            """
+        let width = max(11, features.map(\.count).max() ?? 0)
+        s += "feature".padding(toLength: width, withPad: " ", startingAt: 0) + "   coefficient         mean        scale\n"
+        s += "(intercept)".padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %+12.6f\n", intercept)
+        for k in features.indices {
+            s += features[k].padding(toLength: width, withPad: " ", startingAt: 0)
+                + String(format: "  %+12.6f  %11.5g  %11.5g\n", coefficients[k], scalerMean[k], scalerScale[k])
+        }
+        return s
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import PossumData
+import PossumML
+import PossumPlot
+import PossumStorage
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict with a model file; write predictions as CSV and a predicted-vs-true picture.",
+        discussion: """
+            Rows missing a feature are skipped (and counted). With the target column present, R² and RMSE are
+            reported and the picture plots predicted against true values with the identity line. --plot FILE.svg
+            also writes FILE.png (via rsvg-convert).
+            """)
+
+    @Option(name: .long, help: "Model file written by `possum train --export`.")
+    var model: String
+
+    @Option(name: .long, help: "CSV or HDF5 table to predict for.")
+    var data: String
+
+    @Option(name: .long, help: "Predictions CSV to write (default: standard output).")
+    var out: String?
+
+    @Option(name: .long, help: "Predicted-vs-true picture to write (.svg; a .png is written beside it).")
+    var plot: String?
+
+    func run() throws {
+        let result = try PredictionJob(modelPath: model, dataPath: data).run()
+        if let out {
+            try writeFileAtomically(Data(result.csv().utf8), to: out)
+        } else {
+            print(result.csv(), terminator: "")
+        }
+        if let plot {
+            guard let picture = result.scatterPlot() else {
+                throw ValidationError("--plot needs the target column '\(result.target)' in \(data)")
+            }
+            let svg = picture.svg()
+            try writeFileAtomically(Data(svg.utf8), to: plot)
+            let png = URL(fileURLWithPath: plot).deletingPathExtension().appendingPathExtension("png").path
+            try renderPNG(svg: svg, to: png)
+        }
+        FileHandle.standardError.write(Data(result.summary().utf8))
+    }
+}
+
+/// Predictions for a table, with the accuracy figures when the truth is known.
+struct PredictionJob {
+    var modelPath: String
+    var dataPath: String
+
+    struct Result {
+        var target: String
+        var rowLabels: [Int]
+        var truth: [Double]?
+        var predictions: [Double]
+        var skipped: Int
+
+        var rmse: Double? {
+            truth.map { t in (zip(t, predictions).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(t.count)).squareRoot() }
+        }
+        var r2: Double? {
+            truth.map { t in
+                let mean = t.reduce(0, +) / Double(t.count)
+                let ss = t.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+                return 1 - zip(t, predictions).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / ss
+            }
+        }
+
+        /// `row,taill,predicted` — row is the source line (CSV) or row number (HDF5); 17
+        /// significant digits so the file round-trips the doubles exactly.
+        func csv() -> String {
+            var lines = [truth == nil ? "row,predicted" : "row,\(target),predicted"]
+            for (k, p) in predictions.enumerated() {
+                let t = truth.map { String(format: "%.17g,", $0[k]) } ?? ""
+                lines.append("\(rowLabels[k]),\(t)\(String(format: "%.17g", p))")
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+
+        func scatterPlot() -> ScatterPlot? {
+            guard let truth, let r2, let rmse else { return nil }
+            return ScatterPlot(x: truth, y: predictions,
+                               title: String(format: "Predicted vs true %@ — R² = %.3f, RMSE = %.3f (n = %d)", target, r2, rmse, truth.count),
+                               xLabel: "true \(target)", yLabel: "predicted \(target)")
+        }
+
+        func summary() -> String {
+            var s = "\(predictions.count) predictions"
+            if skipped > 0 { s += " (\(skipped) rows skipped: missing features)" }
+            if let r2, let rmse { s += String(format: ", R² = %.4f, RMSE = %.4f", r2, rmse) }
+            return s + "\n"
+        }
+    }
+
+    func run() throws -> Result {
+        let model = try ModelFile.read(modelPath)
+        let table = try openDataTable(dataPath)
+        let (predictions, design) = try model.predict(table)
+        let truth = design.hasTarget && design.y.allSatisfy(\.isFinite) ? design.y : nil
+        return Result(target: model.transform.spec.target, rowLabels: design.lines, truth: truth,
+                      predictions: predictions, skipped: design.droppedRows)
+    }
+}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import PossumData
+import PossumTracking
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs", abstract: "List, show, compare and clean up tracked runs.",
+        subcommands: [ListCommand.self, ShowCommand.self, CompareCommand.self, GCCommand.self])
+
+    struct ListCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Runs as a table, newest first.")
+        @OptionGroup var tracking: TrackingOptions
+        @Option(name: .long, help: "Only runs of this experiment.") var experiment: String?
+        @Option(name: .long, help: "Sort key, e.g. metrics.loo_rmse or 'metrics.loo_rmse DESC'.") var sort: String?
+        @Option(name: .long, help: "MLflow filter, e.g. \"metrics.loo_rmse < 1.3 AND params.solver = 'simd'\".") var filter: String?
+        @Option(name: .long, help: "Show at most this many runs.") var limit: Int?
+        @Flag(name: .long, help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let runs = try tracking.openStore().listRuns(experiment: experiment, filter: filter, sort: sort, maxResults: limit)
+            print(json ? try TrackingJSON.encode(runs) : TrackingFormat.runsTable(runs))
+        }
+    }
+
+    struct ShowCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "One run's params, metrics, tags and artifacts.")
+        @OptionGroup var tracking: TrackingOptions
+        @Argument(help: "Run id.") var runID: String
+        @Flag(name: .long, help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let store = try tracking.openStore()
+            let run = try store.run(id: runID)
+            if json { print(try TrackingJSON.encode(run)); return }
+            let experiment = try? store.experiment(id: run.info.experimentID).name
+            print(TrackingFormat.runDetail(run, experimentName: experiment, artifacts: try store.artifacts(runID: runID)))
+        }
+    }
+
+    struct CompareCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "compare", abstract: "Runs side by side; differences highlighted.")
+        @OptionGroup var tracking: TrackingOptions
+        @Argument(help: "Two or more run ids.") var runIDs: [String]
+        @Flag(name: .long, help: "Print as JSON.") var json = false
+
+        func validate() throws { if runIDs.count < 2 { throw ValidationError("compare needs at least two run ids") } }
+
+        func run() throws {
+            let comparison = try tracking.openStore().compareRuns(ids: runIDs)
+            print(json ? try TrackingJSON.encode(comparison)
+                       : TrackingFormat.comparisonTable(comparison, ansi: isatty(STDOUT_FILENO) != 0))
+        }
+    }
+
+    struct GCCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gc", abstract: "Mark RUNNING runs whose process is gone as KILLED (or --status FAILED).")
+        @OptionGroup var tracking: TrackingOptions
+        @Option(name: .long, help: "Status for dead runs: KILLED or FAILED.") var status = "KILLED"
+        @Flag(name: .long, help: "Only say what would change.") var dryRun = false
+
+        func run() throws {
+            guard let s = RunStatus(name: status.uppercased()), s == .killed || s == .failed else {
+                throw ValidationError("--status must be KILLED or FAILED")
+            }
+            print(TrackingFormat.gcTable(try tracking.openStore().collectGarbage(markAs: s, dryRun: dryRun), dryRun: dryRun))
+        }
+    }
+}
+
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "The model registry: list, show, promote, get.",
+        subcommands: [ListCommand.self, ShowCommand.self, PromoteCommand.self, GetCommand.self])
+
+    struct ListCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Registered models and their latest versions.")
+        @OptionGroup var tracking: TrackingOptions
+        @Flag(name: .long, help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let store = try tracking.openStore()
+            let models = try store.registeredModels().map { (model: $0, versions: try store.modelVersions(name: $0.name)) }
+            print(json ? try TrackingJSON.encode(models.map(\.model)) : TrackingFormat.modelsTable(models))
+        }
+    }
+
+    struct ShowCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "A registered model with every version and stage.")
+        @OptionGroup var tracking: TrackingOptions
+        @Argument(help: "Registered model name.") var name: String
+        @Flag(name: .long, help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let store = try tracking.openStore()
+            let model = try store.registeredModel(named: name)
+            let versions = try store.modelVersions(name: name)
+            print(json ? try TrackingJSON.encode(versions) : TrackingFormat.modelDetail(model, versions: versions))
+        }
+    }
+
+    struct PromoteCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "promote", abstract: "Move a version to a stage; the version there before is archived.")
+        @OptionGroup var tracking: TrackingOptions
+        @Argument(help: "Registered model name.") var name: String
+        @Argument(help: "Version number.") var version: Int
+        @Option(name: .long, help: "None, Staging, Production or Archived.") var stage: String
+
+        func run() throws {
+            guard let target = ModelStage(parsing: stage) else {
+                throw ValidationError("--stage must be one of None, Staging, Production, Archived")
+            }
+            let v = try tracking.openStore().promote(name: name, version: version, to: target)
+            print("\(name) version \(v.version) → \(v.currentStage.rawValue)")
+        }
+    }
+
+    struct GetCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "get", abstract: "Print the model file path of NAME@STAGE, NAME@ALIAS, NAME@latest or NAME/VERSION.")
+        @OptionGroup var tracking: TrackingOptions
+        @Argument(help: "Model reference, e.g. Reg_RidgeCV_possums@Production.") var reference: String
+
+        func run() throws {
+            print(try tracking.openStore().resolveModel(reference).artifactPath)
+        }
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Write a self-contained HTML report of experiments, runs, metric histories and models.")
+    @OptionGroup var tracking: TrackingOptions
+    @Option(name: .long, help: "HTML file to write.") var out = "report.html"
+
+    func run() throws {
+        try writeFileAtomically(Data(try renderReport(tracking.openStore()).utf8), to: out)
+        print("wrote \(out)")
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import PossumTracking
+
+/// Where runs are logged: `--tracking-uri`, else `$POSSUM_TRACKING_URI`, else `./mlruns`.
+struct TrackingOptions: ParsableArguments {
+    @Option(name: .long, help: "Tracking store: a directory or file: URI (default: $POSSUM_TRACKING_URI, else ./mlruns).")
+    var trackingURI: String?
+
+    func openStore() throws -> any TrackingStore { try openTrackingStore(uri: trackingURI) }
+}
+
+/// Options of commands that log a run.
+struct RunLoggingOptions: ParsableArguments {
+    @OptionGroup var tracking: TrackingOptions
+
+    @Option(name: .long, help: "Experiment to log the run in.")
+    var experiment = "Possum_tails"
+
+    @Flag(name: .long, help: "Do not log a run.")
+    var noTrack = false
+}
+
+/// A run being logged: ends FINISHED when `body` returns, FAILED when it throws.
+struct LoggedRun {
+    let store: any TrackingStore
+    let runID: String
+
+    static func run<R>(_ options: RunLoggingOptions, name: String, _ body: (LoggedRun?) throws -> R) throws -> R {
+        guard !options.noTrack else { return try body(nil) }
+        let store = try options.tracking.openStore()
+        let experiment = try store.getOrCreateExperiment(named: options.experiment)
+        let info = try store.startRun(experimentID: experiment.experimentID, name: name, parentRunID: parentRunFromEnvironment(),
+                                      tags: ["mlflow.source.name": "possum", "mlflow.source.type": "LOCAL"], startTime: nil)
+        let run = LoggedRun(store: store, runID: info.runID)
+        do {
+            let result = try body(run)
+            _ = try store.endRun(runID: info.runID, status: .finished, endTime: nil)
+            return result
+        } catch {
+            _ = try? store.endRun(runID: info.runID, status: .failed, endTime: nil)
+            throw error
+        }
+    }
+
+    /// A DAG task's run nests under the DAG run that started it.
+    private static func parentRunFromEnvironment() -> String? {
+        ProcessInfo.processInfo.environment["POSSUM_PARENT_RUN_ID"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func params(_ values: [String: String]) throws {
+        for (k, v) in values.sorted(by: { $0.key < $1.key }) { try store.logParam(runID: runID, key: k, value: v) }
+    }
+
+    func metrics(_ values: [String: Double]) throws {
+        for (k, v) in values.sorted(by: { $0.key < $1.key }) { try store.logMetric(runID: runID, key: k, value: v, step: 0, timestamp: nil) }
+    }
+
+    func artifact(_ file: String, under directory: String?) throws {
+        _ = try store.logArtifact(runID: runID, file: file, artifactPath: directory)
+    }
+}

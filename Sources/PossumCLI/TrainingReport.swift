@@ -1,0 +1,83 @@
+import Foundation
+import PossumML
+
+/// What `possum train` prints.
+struct TrainingReport: Encodable {
+    var data: String
+    var solver: String
+    var rows: Int
+    var droppedRows: Int?
+    var alphaGrid: String
+    var features: [String]
+    var alphas: [Double]
+    var alpha: Double
+    var intercept: Double
+    var coefficients: [String: Double]
+    var looRMSE: Double
+    var looMSE: [Double]
+    var trainR2: Double
+    var solveSeconds: Double
+    private var orderedCoefficients: [Double]
+
+    init(data: String, solver: String, rows: Int, droppedRows: Int?, features: [String], alphas: [Double],
+         alphaGrid: String, fit: RidgeCV.Fit, solveSeconds: Double) {
+        (self.data, self.solver, self.rows, self.droppedRows, self.features, self.alphas, self.alphaGrid) =
+            (data, solver, rows, droppedRows, features, alphas, alphaGrid)
+        alpha = fit.alpha
+        intercept = fit.intercept
+        orderedCoefficients = fit.coefficients
+        coefficients = Dictionary(uniqueKeysWithValues: zip(features, fit.coefficients))
+        looRMSE = fit.looRMSE
+        looMSE = fit.looMeanSquaredErrors
+        trainR2 = fit.trainR2
+        self.solveSeconds = solveSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case data, solver, rows, features, alphas, alpha, intercept, coefficients
+        case looRMSE = "loo_rmse", looMSE = "loo_mse", trainR2 = "train_r2", solveSeconds = "solve_seconds"
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    func table() -> String {
+        let chosen = alphas.firstIndex(of: alpha)!
+        var out = """
+            RidgeCV on \(data): \(rows) complete rows, \(features.count) features
+            solver        \(solver)  (\(alphas.count) QR factorizations in \(formatDuration(solveSeconds)))
+            alpha         \(fmt(alpha, 6))  (grid point \(chosen + 1) of \(alphas.count), \(fmt(alphas.first!, 3))…\(fmt(alphas.last!, 3)))
+            LOO RMSE      \(fmt(looRMSE, 6))
+            train R²      \(fmt(trainR2, 6))
+
+            """
+        out += "LOO RMSE by alpha (● chosen)\n" + looChart(chosen: chosen) + "\n"
+        let width = max(11, features.map(\.count).max() ?? 0)
+        out += "\("feature".padding(toLength: width, withPad: " ", startingAt: 0))  coefficient\n"
+        out += "\("(intercept)".padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(intercept))\n"
+        for (name, c) in zip(features, orderedCoefficients) {
+            out += "\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(c))\n"
+        }
+        return out
+    }
+
+    /// A horizontal bar per alpha, scaled between the best and worst LOO RMSE.
+    private func looChart(chosen: Int) -> String {
+        let rmse = looMSE.map { $0.squareRoot() }
+        let (lo, hi) = (rmse.min()!, rmse.max()!)
+        let span = hi > lo ? hi - lo : 1
+        return zip(alphas, rmse).enumerated().map { k, pair in
+            let bar = String(repeating: "█", count: 1 + Int((pair.1 - lo) / span * 40))
+            return "  \(fmt(pair.0, 4).padding(toLength: 10, withPad: " ", startingAt: 0)) \(fmt(pair.1, 5)) \(k == chosen ? "●" : " ") \(bar)"
+        }.joined(separator: "\n") + "\n"
+    }
+}
+
+func fmt(_ x: Double, _ significant: Int) -> String { String(format: "%.\(significant)g", x) }
+func signed(_ x: Double) -> String { String(format: "%+.10f", x) }
+func formatDuration(_ s: Double) -> String {
+    s >= 1 ? String(format: "%.2f s", s) : s >= 1e-3 ? String(format: "%.2f ms", s * 1e3) : String(format: "%.1f µs", s * 1e6)
+}

@@ -1,0 +1,69 @@
+import PossumHDF5
+import PossumLinalg
+import PossumML
+
+/// Standardized features, ready to train on (the output of `possum features`):
+///
+///     /                          possum_format = "features", schema_version = 1
+///     /features                  source_file, source_sha256, rows, created
+///     /features/z                float64, rows × features (row-major), standardized
+///     /features/y                float64, the target
+///     /features/feature_names    UTF-8 strings
+///     /features/row_labels       int64: source line (CSV) or row number (HDF5) of each row
+///     /features/transform        see TransformGroup
+public struct FeatureSet: Sendable {
+    public var z: Matrix
+    public var y: [Double]
+    public var rowLabels: [Int]
+    public var transform: FeatureTransform
+    public var sourceFile: String
+    public var sourceSHA256: String
+
+    public init(z: Matrix, y: [Double], rowLabels: [Int], transform: FeatureTransform, sourceFile: String, sourceSHA256: String) {
+        (self.z, self.y, self.rowLabels, self.transform, self.sourceFile, self.sourceSHA256) = (z, y, rowLabels, transform, sourceFile, sourceSHA256)
+    }
+}
+
+public enum FeaturesFile {
+    public static func write(_ f: FeatureSet, to path: String) throws {
+        try HDF5File.writeAtomically(to: path) { file in
+            try StorageFormat.features.stamp(file)
+            let g = try file.createGroup("features")
+            try g.attributes.set("source_file", f.sourceFile)
+            try g.attributes.set("source_sha256", f.sourceSHA256)
+            try g.attributes.set("rows", Int64(f.z.rows))
+            try g.attributes.set("created", iso8601Now())
+            try g.createDataset("z", values: f.z.transposed.elements, shape: [f.z.rows, f.z.columns]).close()
+            try g.createDataset("y", values: f.y).close()
+            try g.createDataset("feature_names", values: f.transform.featureNames).close()
+            try g.createDataset("row_labels", values: f.rowLabels.map(Int64.init)).close()
+            try TransformGroup.write(f.transform, into: g)
+        }
+    }
+
+    public static func read(_ path: String) throws -> FeatureSet {
+        let file = try HDF5File.open(at: path)
+        defer { try? file.close() }
+        try StorageFormat.features.check(file)
+        let g = try file.openGroup("features")
+        let transform = try TransformGroup.read(from: g, file: path)
+        let zSet = try g.openDataset("z")
+        let shape = try zSet.shape
+        let p = transform.featureNames.count
+        guard shape.count == 2, shape[1] == p else {
+            throw StorageError(file: path, object: "/features/z", "has shape \(shape), expected rows × \(p)")
+        }
+        let rowMajor = try zSet.read(as: Double.self)
+        let y = try g.openDataset("y").read(as: Double.self)
+        let labels = try g.openDataset("row_labels").read(as: Int64.self)
+        guard y.count == shape[0], labels.count == shape[0] else {
+            throw StorageError(file: path, object: "/features/y", "has \(y.count) rows, z has \(shape[0])")
+        }
+        guard rowMajor.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else {
+            throw StorageError(file: path, object: "/features", "non-finite values in z or y")
+        }
+        let z = Matrix(rows: shape[1], columns: shape[0], columnMajor: rowMajor).transposed
+        return FeatureSet(z: z, y: y, rowLabels: labels.map(Int.init), transform: transform,
+                          sourceFile: try g.attributes.get("source_file"), sourceSHA256: try g.attributes.get("source_sha256"))
+    }
+}

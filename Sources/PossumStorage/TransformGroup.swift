@@ -1,0 +1,48 @@
+import PossumHDF5
+import PossumML
+
+/// The feature transform (one-hot levels, scaler) as an HDF5 group, shared by features and model
+/// files:
+///
+///     transform/               target, dropped, categorical (attributes; empty lists omitted)
+///     transform/numeric_columns            UTF-8 strings
+///     transform/levels/<column>            UTF-8 strings, in encoding order
+///     transform/scaler_mean, scaler_scale  float64, one per feature
+enum TransformGroup {
+    static func write(_ t: FeatureTransform, into parent: HDF5Group) throws {
+        let g = try parent.createGroup("transform")
+        try g.attributes.set("target", t.spec.target)
+        if !t.spec.dropped.isEmpty { try g.attributes.set("dropped", t.spec.dropped) }
+        if !t.spec.categorical.isEmpty { try g.attributes.set("categorical", t.spec.categorical) }
+        if !t.numericColumns.isEmpty { try g.createDataset("numeric_columns", values: t.numericColumns).close() }
+        let levels = try g.createGroup("levels")
+        for e in t.encodings { try levels.createDataset(e.column, values: e.levels).close() }
+        try g.createDataset("scaler_mean", values: t.scaler.mean).close()
+        try g.createDataset("scaler_scale", values: t.scaler.scale).close()
+    }
+
+    static func read(from parent: HDF5Group, file: String) throws -> FeatureTransform {
+        let g = try parent.openGroup("transform")
+        let target: String = try g.attributes.get("target")
+        let dropped = try g.attributes.contains("dropped") ? try g.attributes.getArray("dropped", as: String.self) : []
+        let categorical = try g.attributes.contains("categorical") ? try g.attributes.getArray("categorical", as: String.self) : []
+        let numeric = try g.contains("numeric_columns") ? try g.openDataset("numeric_columns").read(as: String.self) : []
+        let levels = try g.openGroup("levels")
+        let encodings = try categorical.map { column in
+            OneHotEncoding(column: column, levels: try levels.openDataset(column).read(as: String.self))
+        }
+        let mean = try g.openDataset("scaler_mean").read(as: Double.self)
+        let scale = try g.openDataset("scaler_scale").read(as: Double.self)
+        let features = numeric.count + encodings.reduce(0) { $0 + $1.levels.count }
+        guard mean.count == features, scale.count == features else {
+            throw StorageError(file: file, object: g.path,
+                               "scaler has \(mean.count)/\(scale.count) entries for \(features) features")
+        }
+        guard scale.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
+            throw StorageError(file: file, object: g.path + "/scaler_scale", "scales must be positive and finite")
+        }
+        return FeatureTransform(spec: FeatureSpec(target: target, dropped: dropped, categorical: categorical),
+                                numericColumns: numeric, encodings: encodings,
+                                scaler: StandardScaler(mean: mean, scale: scale))
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// The reference pipeline through the real binary: import → features → train → register → predict.
+@Suite(.serialized) struct WorkflowCommandTests {
+    static let csv = PossumProcess.repositoryRoot.appendingPathComponent("datasets/possum.csv").path
+
+    struct TrainReport: Decodable { var alpha: Double; var train_r2: Double; var intercept: Double }
+
+    @Test func pipelineFromCSVToPictureWithRegistry() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let env = ["POSSUM_TRACKING_URI": dir.appendingPathComponent("mlruns").path]
+        func possum(_ args: String...) throws -> PossumProcess {
+            let p = try PossumProcess.run(args, in: dir, environment: env)
+            #expect(p.status == 0, "possum \(args.joined(separator: " ")): \(p.stderr)")
+            return p
+        }
+        _ = try possum("data", "import", Self.csv, "--out", "possum.h5")
+        let shown = try possum("data", "show", "possum.h5")
+        #expect(shown.stdout.contains("104 rows × 14 columns"))
+        _ = try possum("features", "--data", "possum.h5", "--out", "features.h5")
+        let trained = try possum("train", "--features", "features.h5", "--export", "model.h5", "--json",
+                                 "--register", "Reg_RidgeCV_possums", "--stage", "Staging")
+        let report = try JSONDecoder().decode(TrainReport.self, from: Data(trained.stdout.utf8))
+        _ = try possum("predict", "--model", "model.h5", "--data", "possum.h5", "--out", "pred.csv", "--plot", "pred.svg")
+        for file in ["pred.csv", "pred.svg", "pred.png"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), "\(file) missing")
+        }
+        // R² recomputed here from the written predictions equals the training R² (same rows, same
+        // model): an end-to-end check that export, reload and prediction lose nothing.
+        let lines = try String(contentsOf: dir.appendingPathComponent("pred.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        let pairs = lines.map { $0.split(separator: ",").map { Double($0)! } }.map { ($0[1], $0[2]) }
+        let mean = pairs.reduce(0) { $0 + $1.0 } / Double(pairs.count)
+        let r2 = 1 - pairs.reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / pairs.reduce(0) { $0 + ($1.0 - mean) * ($1.0 - mean) }
+        #expect(pairs.count == 101)
+        #expect(abs(r2 - report.train_r2) <= 1e-12)
+        // The registry knows the model, and its Staging version is the file we trained.
+        let path = try possum("models", "get", "Reg_RidgeCV_possums@Staging").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shownModel = try possum("model", "show", path)
+        #expect(shownModel.stdout.contains("ridge regression of taill"))
+        let svg = try String(contentsOf: dir.appendingPathComponent("pred.svg"), encoding: .utf8)
+        #expect(svg.contains("R² = ") && svg.contains("RMSE = ") && svg.contains("y = x"))
+        let runs = try possum("runs", "list", "--filter", "params.solver = 'simd'", "--json")
+        #expect(runs.stdout.contains("RidgeCV"))
+    }
+
+    /// Predicting from the CSV and from its HDF5 import gives the same bits.
+    @Test func csvAndHDF5PredictionsAreIdentical() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func possum(_ args: String...) throws -> PossumProcess {
+            let p = try PossumProcess.run(args, in: dir)
+            #expect(p.status == 0, "\(p.stderr)")
+            return p
+        }
+        _ = try possum("data", "import", Self.csv, "--out", "possum.h5")
+        _ = try possum("model", "export", "--data", Self.csv, "--out", "m.h5")
+        let fromCSV = try possum("predict", "--model", "m.h5", "--data", Self.csv).stdout
+        let fromHDF5 = try possum("predict", "--model", "m.h5", "--data", "possum.h5").stdout
+        // Row labels differ (file line vs row number); the numbers must not.
+        func numbers(_ s: String) -> [String] { s.split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst().joined(separator: ",") } }
+        #expect(numbers(fromCSV) == numbers(fromHDF5))
+        #expect(numbers(fromCSV).count == 101)
+    }
+
+    @Test func badModelFilesGiveOneLineErrors() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "not hdf5 at all\n".write(to: dir.appendingPathComponent("junk.h5"), atomically: true, encoding: .utf8)
+        _ = try PossumProcess.run(["data", "import", Self.csv, "--out", "table.h5"], in: dir)
+        for (model, fragment) in [("junk.h5", "junk.h5"), ("table.h5", "not a model file"), ("missing.h5", "missing.h5")] {
+            let p = try PossumProcess.run(["predict", "--model", model, "--data", Self.csv], in: dir)
+            #expect(p.status == 1 && !p.crashed, "\(model)")
+            #expect(p.stderr.split(separator: "\n").count == 1 && p.stderr.contains(fragment), "\(model): \(p.stderr)")
+        }
+    }
+
+    @Test func lstsqWritesSolutionAndWarnsOnRankDeficiency() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "1,0\n0,1\n1,1\n".write(to: dir.appendingPathComponent("A.csv"), atomically: true, encoding: .utf8)
+        try "1\n2\n4\n".write(to: dir.appendingPathComponent("b.csv"), atomically: true, encoding: .utf8)
+        let p = try PossumProcess.run(["lstsq", "A.csv", "b.csv", "--refine", "--out", "x.csv"], in: dir)
+        #expect(p.status == 0, "\(p.stderr)")
+        // Normal equations [[2,1],[1,2]]x = (5,6): x = (4/3, 7/3), correctly rounded after refinement.
+        let x = try String(contentsOf: dir.appendingPathComponent("x.csv"), encoding: .utf8).split(separator: "\n").map { Double($0)! }
+        #expect(x == [4.0 / 3.0, 7.0 / 3.0])
+        try "1,2\n2,4\n3,6\n".write(to: dir.appendingPathComponent("R.csv"), atomically: true, encoding: .utf8)
+        let r = try PossumProcess.run(["lstsq", "R.csv", "b.csv"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("rank-deficient (numerical rank 1 of 2 columns)"))
+        try "1\n2\n".write(to: dir.appendingPathComponent("short.csv"), atomically: true, encoding: .utf8)
+        let bad = try PossumProcess.run(["lstsq", "A.csv", "short.csv"], in: dir)
+        #expect(bad.status == 1 && bad.stderr.contains("short.csv: b has 2 rows but A (A.csv) has 3"))
+        try "1,nan\n0,1\n1,1\n".write(to: dir.appendingPathComponent("N.csv"), atomically: true, encoding: .utf8)
+        let nan = try PossumProcess.run(["lstsq", "N.csv", "b.csv"], in: dir)
+        #expect(nan.status == 1 && nan.stderr.contains("N.csv:1: field 2: 'nan' is not a finite number"))
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import PossumData
+import PossumHDF5
+import PossumLinalg
+import PossumML
+import PossumStorage
+import Testing
+
+/// Tables, feature sets and models survive HDF5 exactly, and bad files are refused by name.
+@Suite(.serialized) struct StorageTests {
+    let directory: URL = {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("possum-storage-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }()
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    let csv = """
+        case,site,Pop,sex,age,taill,chest
+        1,1,Vic,m,8,36,28
+        2,2,other,f,NA,36.5,28.5
+        3,1,Vic,f,6,39,30
+        4,2,other,m,6,38,28
+        5,1,Vic,f,2,36,27.5
+        6,2,Vic,m,1,37,26
+        7,1,other,f,5,38.5,29
+        8,2,other,m,3,35,31
+        9,1,Vic,f,4,34,27
+        """
+
+    func writeCSV() throws -> String {
+        let p = path("t.csv")
+        try csv.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    @Test func importedTableReadsBackAsTheCSVDoes() throws {
+        let csvPath = try writeCSV()
+        let (rows, columns) = try TableFile.importCSV(csvPath, to: path("t.h5"))
+        #expect(rows == 9 && columns == 7)
+        let h5 = try HDF5Table(path: path("t.h5"))
+        let text = try CSVTable.read(contentsOf: csvPath)
+        #expect(h5.columnNames == text.columnNames)
+        for name in ["case", "age", "taill", "chest"] { #expect(try h5.numericColumn(name) == text.numericColumn(name)) }
+        for name in ["site", "Pop", "sex"] { #expect(try h5.textColumn(name) == text.textColumn(name)) }
+        #expect(h5.sourceSHA256 == (try SHA256.hex(ofFile: csvPath)))
+        // The same design (names, numbers) from either source.
+        let spec = FeatureSpec(target: "taill", dropped: ["case"], categorical: ["site", "Pop", "sex"])
+        let a = try spec.design(from: h5), b = try spec.design(from: text)
+        #expect(a.names == b.names)
+        #expect(a.x == b.x)
+        #expect(a.y == b.y)
+    }
+
+    @Test func modelFileRoundTripsAndPredictsBitIdentically() throws {
+        let csvPath = try writeCSV()
+        let spec = FeatureSpec(target: "taill", dropped: ["case", "sex"], categorical: ["Pop"])
+        let table = try CSVTable.read(contentsOf: csvPath)
+        let design = try spec.design(from: table)
+        let transform = try FeatureTransform(fitting: design, spec: spec)
+        let fit = try RidgeCV(alphas: [0.1, 1, 10]).fit(transform.scaler.transform(design.x), design.y, solver: SIMDSolver())
+        let model = RidgeModel(transform: transform, fit: fit, alphas: [0.1, 1, 10], solver: "simd",
+                               trainingDataSHA256: "abc", trainingRows: design.x.rows, created: "2026-11-27T00:00:00Z",
+                               possumVersion: "test")
+        try ModelFile.write(model, to: path("m.h5"))
+        let back = try ModelFile.read(path("m.h5"))
+        #expect(back == model)
+        let (p1, _) = try model.predict(table)
+        let (p2, _) = try back.predict(table)
+        #expect(p1 == p2)  // bitwise: same numbers, same order of operations
+    }
+
+    @Test func featureSetRoundTrips() throws {
+        let csvPath = try writeCSV()
+        let spec = FeatureSpec(target: "taill", dropped: ["case", "Pop"], categorical: ["site", "sex"])
+        let design = try spec.design(from: CSVTable.read(contentsOf: csvPath))
+        let transform = try FeatureTransform(fitting: design, spec: spec)
+        let set = FeatureSet(z: transform.scaler.transform(design.x), y: design.y, rowLabels: design.lines,
+                             transform: transform, sourceFile: "t.csv", sourceSHA256: "x")
+        try FeaturesFile.write(set, to: path("f.h5"))
+        let back = try FeaturesFile.read(path("f.h5"))
+        #expect(back.z == set.z && back.y == set.y && back.rowLabels == set.rowLabels && back.transform == transform)
+    }
+
+    @Test func wrongKindOfFileAndNewerSchemaAreRefused() throws {
+        let csvPath = try writeCSV()
+        _ = try TableFile.importCSV(csvPath, to: path("t.h5"))
+        #expect(throws: StorageError(file: path("t.h5"), object: "/", "is a possum table file, not a model file")) {
+            try ModelFile.read(path("t.h5"))
+        }
+        let newer = path("newer.h5")
+        try HDF5File.writeAtomically(to: newer) { f in
+            try f.attributes.set("possum_format", "model")
+            try f.attributes.set("schema_version", Int64(99))
+        }
+        #expect(throws: StorageError(file: newer, object: "/", "schema version 99 is newer than this possum reads (1): upgrade possum")) {
+            try ModelFile.read(newer)
+        }
+    }
+
+    @Test func maskWithWrongRowCountIsRefused() throws {
+        let csvPath = try writeCSV()
+        let p = path("t.h5")
+        _ = try TableFile.importCSV(csvPath, to: p)
+        let file = try HDF5File.open(at: p, mode: .readWrite)
+        try file.remove("t/missing/age")
+        try file.openGroup("t/missing").createDataset("age", values: [Int8](repeating: 0, count: 5)).close()
+        try file.close()
+        #expect(throws: StorageError(file: p, object: "/t/missing/age", "mask has 5 entries, the table has 9 rows")) {
+            try HDF5Table(path: p).numericColumn("age")
+        }
+    }
+
+    /// Random byte flips in a valid model file: every read either succeeds or throws; none crashes.
+    @Test func corruptedModelFilesNeverCrash() throws {
+        let csvPath = try writeCSV()
+        let spec = FeatureSpec(target: "taill", dropped: ["case", "sex"], categorical: ["Pop"])
+        let table = try CSVTable.read(contentsOf: csvPath)
+        let design = try spec.design(from: table)
+        let transform = try FeatureTransform(fitting: design, spec: spec)
+        let fit = try RidgeCV(alphas: [1]).fit(transform.scaler.transform(design.x), design.y, solver: SIMDSolver())
+        try ModelFile.write(RidgeModel(transform: transform, fit: fit, alphas: [1], solver: "simd", trainingDataSHA256: "",
+                                       trainingRows: 8, created: "", possumVersion: ""), to: path("m.h5"))
+        let original = try Data(contentsOf: URL(fileURLWithPath: path("m.h5")))
+        var rng = SplitMix64(seed: 2026)
+        var refused = 0
+        for trial in 0..<150 {
+            var bytes = [UInt8](original)
+            for _ in 0..<(1 + trial % 4) {
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
+            }
+            if trial % 10 == 0 { bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &rng))) }  // truncation
+            let corrupt = path("c.h5")
+            try Data(bytes).write(to: URL(fileURLWithPath: corrupt))
+            do {
+                let m = try ModelFile.read(corrupt)
+                _ = try m.predict(table)
+            } catch {
+                refused += 1
+                #expect(!"\(error)".contains("\n"), "multi-line error: \(error)")
+            }
+        }
+        #expect(refused > 0)  // the flips did reach structures that matter
+    }
+}

@@ -58,7 +58,7 @@ struct LeastSquaresJob {
         }
         var matrix = Matrix(rows: a.rows, columns: a.columns)
         for i in 0..<a.rows { for j in 0..<a.columns { matrix[i, j] = a.values[i * a.columns + j] } }
-        let backend = solver.makeRankRevealingSolver()
+        let backend = solver.makeSolver()
         let clock = ContinuousClock()
         var solution: RankRevealingSolution!
         let elapsed = try clock.measure { solution = try backend.solveMinimumNorm(matrix, b.values, options: options) }

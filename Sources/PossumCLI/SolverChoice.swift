@@ -11,22 +11,13 @@ public enum SolverChoice: String, CaseIterable, ExpressibleByArgument, Sendable 
     /// The same Householder QR with plain scalar loops: the correctness baseline.
     case naive
 
-    public func makeSolver() -> any LeastSquaresSolver {
+    /// The backend. Every one of them can factor (`possum train`) and solve rank-revealing,
+    /// minimum-norm problems (`possum lstsq`).
+    public func makeSolver() -> any RankRevealingSolver {
         switch self {
         case .simd: return SIMDSolver()
         case .openblas:
             // possum's problems are small: one thread avoids OpenBLAS's thread start-up costs.
-            setOpenBLASThreads(1)
-            return OpenBLASSolver()
-        case .naive: return NaiveSolver()
-        }
-    }
-
-    /// The backend for rank-revealing, minimum-norm solves (`possum lstsq`).
-    public func makeRankRevealingSolver() -> any RankRevealingSolver {
-        switch self {
-        case .simd: return SIMDSolver()
-        case .openblas:
             setOpenBLASThreads(1)
             return OpenBLASSolver()
         case .naive: return NaiveSolver()

@@ -49,7 +49,7 @@ struct PossumBench: ParsableCommand {
     @Option(help: "Comma-separated m×n shapes, e.g. 104x17,1000x50 (default: the issue's table).")
     var shapes: ShapeList?
 
-    @Option(help: "Threads for OpenBLAS (possum's solvers are single-threaded for now).")
+    @Option(help: "Threads for OpenBLAS and for possum's simd solver (which uses 2 only for tall-skinny least squares).")
     var threads: Int = 1
 
     @Option(name: .customLong("repeat"), help: "Timed repetitions per solver (the median is reported).")
@@ -99,13 +99,14 @@ struct PossumBench: ParsableCommand {
         }
         let reps = quick ? min(repetitions, 3) : repetitions
         setOpenBLASThreads(threads)
-        let simd = SIMDSolver()
+        let simd = SIMDSolver(threads: threads)
         print("possum-bench: \(reps) repetitions, \(threads) thread(s), float64")
         print("OpenBLAS: \(openBLASConfiguration)")
         print("possum simd: \(simd.configurationDescription)")
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
         if threads > 1 {
-            print("note: --threads \(threads) applies to OpenBLAS only; possum's solvers run on 1 thread (recorded as threads = 1)")
+            print("note: possum uses 2 threads only for TSQR least squares with m ≥ 4 row blocks; every other "
+                  + "simd and naive record runs on 1 thread and says so (threads = 1)")
         }
         print("")
         printHeader()
@@ -126,7 +127,9 @@ struct PossumBench: ParsableCommand {
                     progress("\(op.rawValue) \(shape): backward error of \(s.rawValue)")
                     let (err, kind) = try backwardError(op, s, problem, simd)
                     let record = Record(
-                        op: op, solver: s, shape: shape, threads: s == .openblas ? threads : 1,
+                        op: op, solver: s, shape: shape,
+                        threads: s == .openblas ? threads
+                            : s == .simd && op == .lstsq ? simd.threadsUsed(solvingRows: shape.m, columns: shape.n) : 1,
                         medianSeconds: samples.median(s), minSeconds: samples.min(s),
                         backwardError: err, errorKind: kind, speedup: reference / samples.median(s))
                     records.append(record)

@@ -92,6 +92,16 @@ public final class HDF5Dataset {
         }
     }
 
+    /// Byte offset of a contiguous dataset's data in the file (nil if chunked, compact or not
+    /// yet written). For tests that damage specific bytes, and for diagnostics.
+    var fileOffset: Int? {
+        HDF5Library.locked {
+            guard let id = try? handle.validID(context) else { return nil }
+            let offset = H5Dget_offset(id)
+            return offset == haddr_t.max ? nil : Int(exactly: offset)
+        }
+    }
+
     // MARK: Reading
 
     /// All values, flattened row-major.

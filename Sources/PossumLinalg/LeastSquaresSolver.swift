@@ -62,10 +62,14 @@ public func checkFullRank(_ qr: any QRFactorization) throws {
 
 /// Our hand-vectorized Householder QR (`SIMD8<Double>` kernels, no BLAS), choosing the fastest
 /// of its paths by shape (see `SIMDSolver+Paths.swift`).
-///
-/// Single-threaded: the 2-thread mode of the performance issue is not implemented yet.
 public struct SIMDSolver: LeastSquaresSolver {
-    public init() {}
+    /// Threads a least-squares solve may use: with 2, tall-skinny solves split their rows
+    /// between two threads (see `SIMDSolver+InPlace.swift`); everything else runs on one.
+    public var threads: Int
+    public init(threads: Int = 1) {
+        precondition(threads >= 1, "threads must be at least 1")
+        self.threads = threads
+    }
     public var name: String { "simd" }
     public func factorize(_ a: Matrix) throws -> any QRFactorization {
         try factorizeFast(a)

@@ -6,11 +6,13 @@
 /// Not thread-safe: one workspace per thread.
 public struct QRWorkspace {
     @usableFromInline var storage: [Double] = []
+    /// The second thread's scratch in two-thread solves (moved out and back, never copied).
+    var partnerStorage: [Double] = []
 
     public init() {}
 
-    /// Doubles currently reserved (grows, never shrinks).
-    public var capacity: Int { storage.count }
+    /// Doubles currently reserved for both threads (grows, never shrinks).
+    public var capacity: Int { storage.count + partnerStorage.count }
 
     /// Makes sure at least `count` doubles are available; allocates only when it must grow.
     @inlinable

@@ -7,9 +7,17 @@ extension SIMDSolver {
     /// on the TSQR path).
     public static func tauCount(rows m: Int, columns n: Int) -> Int {
         if case .tallSkinny(let mb) = path(rows: m, columns: n) {
-            return n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb)
+            // + 1 block: splitting the rows in two halves can add one partial block.
+            return n * (TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb) + 1)
         }
         return n
+    }
+
+    /// Threads `solve(inPlace:…)` uses for an m × n problem: 2 when `threads ≥ 2`, the problem
+    /// takes the TSQR path and has at least four row blocks (two per thread), else 1.
+    public func threadsUsed(solvingRows m: Int, columns n: Int) -> Int {
+        guard threads >= 2, case .tallSkinny(let mb) = Self.path(rows: m, columns: n), m >= 4 * mb else { return 1 }
+        return 2
     }
 
     /// Factors the first `reflectors` columns of `a` in place by `path(rows:columns:)` (layout of
@@ -42,6 +50,13 @@ extension SIMDSolver {
     ) throws -> Double {
         let m = augmented.rows, n = augmented.columns - 1
         precondition(n >= 1 && m >= n, "solve(inPlace:) needs [A | b] with m ≥ n ≥ 1")
+        if threadsUsed(solvingRows: m, columns: n) == 2, case .tallSkinny(let mb) = Self.path(rows: m, columns: n) {
+            var second = QRWorkspace()
+            swap(&second.storage, &workspace.partnerStorage)
+            defer { swap(&second.storage, &workspace.partnerStorage) }
+            return try TallSkinnyQR.solveInTwoHalves(augmented, blockRows: mb, tau: tau, solution: x,
+                                                     workspace: &workspace, workspace2: &second)
+        }
         factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace)
         let view = augmented
         var largest = 0.0
@@ -50,15 +65,8 @@ extension SIMDSolver {
         for k in 0..<n where abs(view[k, k]) <= tolerance {
             throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : abs(view[k, k]) / largest)
         }
-        // R·x = (Qᵀb)[0..<n] by column-oriented back substitution; ‖r‖ = ‖(Qᵀb)[n..<m]‖.
-        let qtb = view.column(n)
-        x.update(from: qtb, count: n)
-        for j in stride(from: n - 1, through: 0, by: -1) {
-            x[j] /= view[j, j]
-            let xj = x[j]
-            let rj = view.column(j)
-            for i in 0..<j { x[i] -= rj[i] * xj }
-        }
-        return SIMDKernels.norm2(m - n, qtb + n)
+        // R·x = (Qᵀb)[0..<n]; ‖r‖ = ‖(Qᵀb)[n..<m]‖.
+        backSubstituteInPlace(view, solution: x)
+        return SIMDKernels.norm2(m - n, view.column(n) + n)
     }
 }

@@ -36,7 +36,8 @@ extension SIMDSolver {
     public var configurationDescription: String {
         "TSQR (row blocks of 32Ki/n doubles) for m·n > 128Ki and n ≤ \(Self.blockedCrossover), "
             + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize); 8 for n ≤ \(Self.blockedCrossover)) otherwise, "
-            + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double>, 1 thread"
+            + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double>, "
+            + (threads >= 2 ? "2 threads for TSQR least squares (m ≥ 4·row block), 1 otherwise" : "1 thread")
     }
 
     /// The factorization `factorize` returns, by `path(rows:columns:)`.

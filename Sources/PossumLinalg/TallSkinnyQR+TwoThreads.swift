@@ -1,0 +1,107 @@
+import Dispatch
+
+/// A value handed to the other thread of `solveInTwoHalves`. Each thread touches a disjoint part
+/// of what the pointers address (its own rows, τ entries and workspace), which is what makes the
+/// unchecked `Sendable` sound.
+struct SharedWithWorker<T>: @unchecked Sendable {
+    let value: T
+}
+
+extension TallSkinnyQR {
+    /// Rows of the first half in `solveInTwoHalves`: about m/2, a multiple of 8 (so both halves
+    /// start on the same SIMD alignment), and at least n rows in each half.
+    public static func splitRow(rows m: Int, columns n: Int) -> Int {
+        min(max(roundUp((m + 1) / 2, 8), n), m - n)
+    }
+
+    /// Whether `solveInTwoHalves` can split an m × n problem (both halves need n rows).
+    public static func canSplit(rows m: Int, columns n: Int) -> Bool { m >= 2 * n + 8 }
+
+    /// min‖A·x − b‖₂ on `augmented` = [A | b] with two threads: TSQR reduction tree of depth one.
+    ///
+    /// The row halves [A₁ b₁] and [A₂ b₂] are factored concurrently by `factor` (one streaming
+    /// pass each, Qᵢᵀbᵢ formed on the way), giving triangles R₁, R₂ and cᵢ = (Qᵢᵀbᵢ)[0..<n]; then
+    /// [R₁ c₁; R₂ c₂] (2n × (n + 1)) is factored by the same structured reflectors as a TSQR block
+    /// step, giving R and c with R·x = c, and ‖r‖² = ‖r₁‖² + ‖r₂‖² + ‖(combined)[n..<2n]‖².
+    ///
+    /// Deterministic: the split depends only on m and n, each half's arithmetic only on its rows,
+    /// so the result is bit-for-bit the same on every run (it differs from the one-thread result
+    /// by rounding only). Backward stable like TSQR (the tree only reorders orthogonal steps).
+    ///
+    /// `tau` has room for n·(blockCount(h) + blockCount(m − h)) entries, h = `splitRow`;
+    /// `workspace` serves the first half and the combination, `workspace2` the second half.
+    /// Throws `rankDeficient` like `SIMDSolver.solve(inPlace:…)`. `augmented` is overwritten.
+    public static func solveInTwoHalves(
+        _ augmented: MutableMatrixView, blockRows mb: Int, panelWidth nb: Int = defaultPanelWidth,
+        tau: UnsafeMutablePointer<Double>, solution x: UnsafeMutablePointer<Double>,
+        workspace: inout QRWorkspace, workspace2: inout QRWorkspace
+    ) throws -> Double {
+        let m = augmented.rows, n = augmented.columns - 1
+        precondition(n >= 1 && canSplit(rows: m, columns: n), "solveInTwoHalves: too few rows to split")
+        let h = splitRow(rows: m, columns: n)
+        let top = augmented.block(row: 0, column: 0, rows: h, columns: n + 1)
+        let bottom = augmented.block(row: h, column: 0, rows: m - h, columns: n + 1)
+        let tau2 = tau + n * blockCount(rows: h, columns: n, blockRows: mb)
+
+        try withUnsafeTemporaryAllocation(of: QRWorkspace.self, capacity: 2) { spaces in
+            // Move the workspaces' storage into the shared slots (no copy) and back afterwards.
+            spaces.initializeElement(at: 0, to: workspace)
+            spaces.initializeElement(at: 1, to: workspace2)
+            workspace = QRWorkspace()
+            workspace2 = QRWorkspace()
+            defer {
+                workspace = spaces.moveElement(from: 0)
+                workspace2 = spaces.moveElement(from: 1)
+            }
+            let shared = SharedWithWorker(value: (top, bottom, tau, tau2, spaces.baseAddress!))
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                let (top, bottom, tau, tau2, spaces) = shared.value
+                if half == 0 {
+                    factor(top, reflectors: n, tau: tau, blockRows: mb, panelWidth: nb, workspace: &spaces[0])
+                } else {
+                    factor(bottom, reflectors: n, tau: tau2, blockRows: mb, panelWidth: nb, workspace: &spaces[1])
+                }
+            }
+        }
+
+        // ‖r₁‖ and ‖r₂‖: the parts of Qᵢᵀbᵢ below each half's triangle.
+        let r1 = SIMDKernels.norm2(h - n, top.column(n) + n)
+        let r2 = SIMDKernels.norm2(m - h - n, bottom.column(n) + n)
+        // S = [R₁ c₁; R₂ c₂], 2n × (n + 1), zeros below the triangles.
+        let ld = 2 * n
+        return try workspace.withScratch(ld * (n + 1)) { s in
+            let sv = MutableMatrixView(base: s, rows: ld, columns: n + 1, leadingDimension: ld)
+            for j in 0...n {
+                for i in 0..<n {
+                    sv[i, j] = j == n || i <= j ? top[i, j] : 0
+                    sv[n + i, j] = j == n || i <= j ? bottom[i, j] : 0
+                }
+            }
+            for k in 0..<n {
+                _ = eliminateStructured(sv, row: k, block: n, count: n, applyThrough: n + 1)
+            }
+            var largest = 0.0
+            for i in 0..<n { largest = max(largest, abs(sv[i, i])) }
+            let tolerance = Double(max(m, n)) * Double.ulpOfOne * largest
+            for k in 0..<n where abs(sv[k, k]) <= tolerance {
+                throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : abs(sv[k, k]) / largest)
+            }
+            backSubstituteInPlace(sv, solution: x)
+            let r3 = SIMDKernels.norm2(n, sv.column(n) + n)
+            return pythagoras(pythagoras(r1, r2), r3)
+        }
+    }
+}
+
+/// x ← R⁻¹·c for the upper triangle R of the first n columns of `a` and c = column n (rows
+/// 0..<n): column-oriented back substitution, unit-stride inner loop.
+func backSubstituteInPlace(_ a: MutableMatrixView, solution x: UnsafeMutablePointer<Double>) {
+    let n = a.columns - 1
+    x.update(from: a.column(n), count: n)
+    for j in stride(from: n - 1, through: 0, by: -1) {
+        x[j] /= a[j, j]
+        let xj = x[j]
+        let rj = a.column(j)
+        for i in 0..<j { x[i] -= rj[i] * xj }
+    }
+}

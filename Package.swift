@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Pure Swift numerics: no C imports, no BLAS.
@@ -44,11 +45,13 @@ let package = Package(
         .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
         .target(name: "PossumTracking"),
+        // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
+        .target(name: "PossumPipeline", dependencies: ["PossumTracking", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "PossumCLI",
             dependencies: [
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5", "PossumTracking",
-                "PossumAccuracy", "PossumStorage", "PossumPlot",
+                "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
@@ -70,5 +73,6 @@ let package = Package(
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking"]),
+        .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline"]),
     ]
 )

@@ -17,6 +17,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 // --- Default / "all" identifiers ---------------------------------------------------------
 static inline hid_t possum_h5p_default(void) { return H5P_DEFAULT; }
@@ -95,6 +98,20 @@ static inline hid_t possum_h5e_cantlockfile(void) { return H5E_CANTLOCKFILE; }
 // HDF5's own H5close) runs. The caller must hold possum's HDF5 lock, so no other thread is
 // inside HDF5 at the fork.
 
+/// First thing a probe child does: die quietly on a crash, write no core file, and make HDF5's
+/// reads of uninitialized heap memory deterministic (glibc fills new blocks with a pattern that
+/// is never a valid pointer), so a crash that in the parent would depend on leftover memory
+/// contents happens reliably in the child.
+static inline void possum_probe_child_setup(void) {
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+#ifdef __GLIBC__
+    mallopt(M_PERTURB, 0xA5);
+#endif
+}
+
 /// Waits for a probe child: 0 if it exited 0, 1 if it exited otherwise, 2 if a signal killed it,
 /// 3 if it ran past timeout_ms (it is then killed), -1 if it cannot be waited for.
 static inline int possum_probe_wait(pid_t pid, long timeout_ms) {
@@ -125,10 +142,7 @@ static inline int possum_probe_vlen_read(hid_t object, int is_attribute, hid_t m
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
-        static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
-        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
-        struct rlimit no_core = {0, 0};
-        setrlimit(RLIMIT_CORE, &no_core);
+        possum_probe_child_setup();
         void *buffer = calloc(count ? count : 1, sizeof(char *));
         if (buffer == NULL) _exit(1);
         herr_t rc = is_attribute ? H5Aread(object, mem_type, buffer)
@@ -285,10 +299,7 @@ static inline int possum_probe_file(const char *path, hid_t fapl, hsize_t budget
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
-        static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
-        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
-        struct rlimit no_core = {0, 0};
-        setrlimit(RLIMIT_CORE, &no_core);
+        possum_probe_child_setup();
         hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
         if (file < 0) _exit(1);
         hid_t root = H5Gopen2(file, "/", H5P_DEFAULT);

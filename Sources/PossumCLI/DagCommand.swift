@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import PossumPipeline
+import PossumTracking
+
+/// `possum dag …`: run a pipeline (a DAG of tasks from YAML) with caching, retries and resume.
+struct DagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dag",
+        abstract: "Run pipelines: DAGs of possum and shell tasks, cached, retried, resumable.",
+        discussion: """
+            A pipeline is a YAML file of tasks with commands, dependencies, inputs and outputs
+            (see pipelines/possum.yaml). State lives in <workdir>/.possum/dags/<dag>/.
+              possum dag run pipelines/possum.yaml          run it; unchanged tasks are cached
+              possum dag run FILE --force train              rerun train and what depends on it
+              possum dag status                              the latest run, task by task
+              possum dag resume RUN_ID                       rerun what did not finish
+              possum dag export FILE --airflow dag.py        the same DAG for Airflow 3
+            """,
+        subcommands: [DagRunCommand.self, DagStatusCommand.self, DagResumeCommand.self, DagShowCommand.self,
+                      DagListRunsCommand.self, DagExportCommand.self])
+}
+
+/// Options shared by the commands that run tasks: where the tracker is, and which possum binary
+/// a task's leading `possum` means.
+struct DagRunEnvironment: ParsableArguments {
+    @Option(name: .long, help: "Tracking store (path or file: URI). Default: $POSSUM_TRACKING_URI, else <workdir>/mlruns.")
+    var trackingURI: String?
+
+    @Flag(name: .long, help: "Do not log the run to the tracker.")
+    var noTrack = false
+
+    @Option(name: .long, help: ArgumentHelp("The possum binary that `possum` in a command runs (default: this one).", visibility: .hidden))
+    var possum: String?
+
+    /// Run options for a pipeline in `workdir`.
+    func options(workdir: String) throws -> RunOptions {
+        var options = RunOptions()
+        options.possumExecutable = possum ?? currentExecutablePath()
+        if !noTrack {
+            let env = processEnvironment()
+            if trackingURI != nil || !(env[trackingURIEnvironmentVariable] ?? "").isEmpty {
+                options.trackingDirectory = try resolveTrackingDirectory(uri: trackingURI, environment: env)
+            } else {
+                options.trackingDirectory = workdir + "/mlruns"
+            }
+        }
+        return options
+    }
+}
+
+/// Prints progress lines as they happen (stdout, flushed: the lines are the live view).
+@Sendable func printProgress(_ event: ProgressEvent) {
+    FileHandle.standardOutput.write(Data((event.line + "\n").utf8))
+}
+
+/// Loads and validates a pipeline file.
+func loadGraph(_ file: String, checkFiles: Bool) throws -> PipelineGraph {
+    try PipelineGraph(PipelineParser.load(path: file), checkFiles: checkFiles)
+}
+
+/// Ends a run's command: the failure summary on stderr and exit 1 if anything failed.
+func finish(_ state: RunState, store: StateStore, started: Date) throws {
+    let ms = Date().timeIntervalSince(started) * 1000
+    let c = state.counts
+    let parts = TaskStatus.allCases.compactMap { s in c[s].map { "\($0) \(s.rawValue)" } }
+    print("DAG '\(state.dag)' \(state.status.rawValue) in \(Int(ms.rounded())) ms (\(parts.joined(separator: ", "))), run \(state.runID)")
+    if state.status == .failed {
+        let summary = RunReport.failureSummary(state, logDirectory: store.logDirectory(dag: state.dag, runID: state.runID))
+        FileHandle.standardError.write(Data((summary + "\n").utf8))
+        throw ExitCode(1)
+    }
+}

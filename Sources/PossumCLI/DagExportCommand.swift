@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import PossumPipeline
+
+/// `possum dag export FILE --airflow OUT.py`: the pipeline as an Airflow 3 DAG file.
+struct DagExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the pipeline as an Airflow 3 DAG (one BashOperator per task, calling `possum task run`).")
+
+    @Argument(help: "The pipeline YAML file.")
+    var file: String
+
+    @Option(name: .long, help: "The Airflow DAG file to write.")
+    var airflow: String
+
+    @Option(name: .long, help: "The possum binary the DAG calls (default: this one).")
+    var possum: String?
+
+    func run() throws {
+        let graph = try loadGraph(file, checkFiles: false)
+        let exe = possum.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 } ?? currentExecutablePath()
+        let source = AirflowExport.render(graph, possum: exe)
+        try source.write(toFile: airflow, atomically: true, encoding: .utf8)
+        print("wrote \(airflow): Airflow DAG '\(AirflowExport.dagID(graph.pipeline.name))' with \(graph.order.count) tasks")
+    }
+}

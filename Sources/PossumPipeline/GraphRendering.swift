@@ -1,0 +1,46 @@
+import Foundation
+
+/// The DAG as text (for `dag show`) and as Graphviz DOT.
+public enum GraphRendering {
+    /// Tasks by layer, each with its command, dependencies, inputs and outputs.
+    public static func text(_ graph: PipelineGraph) -> String {
+        let p = graph.pipeline
+        var lines = ["DAG \(p.name) (\(p.tasks.count) tasks), workdir \(p.workdir)"]
+        let layers = graph.layers
+        for name in graph.order {
+            let t = p.task(named: name)!
+            let indent = String(repeating: "  ", count: layers[name]! + 1)
+            let deps = t.dependsOn.isEmpty ? "" : "  ← " + t.dependsOn.joined(separator: ", ")
+            lines.append("\(indent)\(name)\(deps)")
+            lines.append("\(indent)  $ \(t.command.map(shellQuote).joined(separator: " "))")
+            if !t.inputs.isEmpty { lines.append("\(indent)  in:  \(t.inputs.joined(separator: ", "))") }
+            if !t.outputs.isEmpty { lines.append("\(indent)  out: \(t.outputs.joined(separator: ", "))") }
+            var policy: [String] = []
+            if t.retries > 0 { policy.append("retries \(t.retries), delay \(formatSeconds(t.retryDelaySeconds)) doubling") }
+            if let s = t.timeoutSeconds { policy.append("timeout \(formatSeconds(s))") }
+            if !policy.isEmpty { lines.append("\(indent)  \(policy.joined(separator: "; "))") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func dot(_ graph: PipelineGraph) -> String {
+        var lines = ["digraph \(dotID(graph.pipeline.name)) {", "  rankdir=LR;", "  node [shape=box, style=rounded, fontname=\"Helvetica\"];"]
+        for name in graph.order { lines.append("  \(dotID(name));") }
+        for name in graph.order {
+            for d in graph.dependencies[name] ?? [] { lines.append("  \(dotID(d)) -> \(dotID(name));") }
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func dotID(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+/// `s` quoted for a POSIX shell when it needs to be.
+func shellQuote(_ s: String) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=+,@%")
+    if !s.isEmpty && s.allSatisfy({ safe.contains($0) }) { return s }
+    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

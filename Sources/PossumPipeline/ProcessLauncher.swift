@@ -1,0 +1,189 @@
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How one attempt of a command ended.
+public struct ProcessOutcome: Sendable, Equatable {
+    /// The exit status, or 128 + signal number when the process was killed by a signal (as a shell reports it).
+    public var exitCode: Int32
+    /// The signal that ended it, if any.
+    public var signal: Int32?
+    /// Whether we killed it for running past its timeout.
+    public var timedOut: Bool
+    public var durationSeconds: Double
+
+    public var succeeded: Bool { exitCode == 0 && signal == nil && !timedOut }
+}
+
+/// Runs one command as a real subprocess with `posix_spawn`, in its own process group, stdin from
+/// /dev/null and stdout/stderr appended to log files.
+///
+/// Why not Foundation.Process: we need a new process group (so a timeout kills the command's children
+/// too: `sh -c` pipelines, `make -j`...), signals reset to default in the child, and no pipe that a
+/// grandchild can hold open past the command's exit.
+public struct ProcessLauncher: Sendable {
+    /// SIGTERM first, then SIGKILL after this grace period if the group is still alive.
+    public var killGraceSeconds: Double = 1
+
+    public init(killGraceSeconds: Double = 1) { self.killGraceSeconds = killGraceSeconds }
+
+    /// Runs `argv` in `directory` and waits. `argv[0]` is looked up in PATH unless it contains a `/`.
+    public func run(argv: [String], directory: String, environment: [String: String], stdoutPath: String?,
+                    stderrPath: String?, timeoutSeconds: Double?) throws -> ProcessOutcome {
+        precondition(!argv.isEmpty)
+        let started = DispatchTime.now()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // nil: the command shares our stdout/stderr (`possum task run` under Airflow).
+        if let stdoutPath { posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        if let stderrPath { posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        var command = argv
+        if let addChdir = Self.addChdir {
+            _ = addChdir(&actions, directory)
+        } else {
+            // Old C libraries: let a shell change directory, then exec the command in its place.
+            command = ["/bin/sh", "-c", "cd -- \"$0\" && exec \"$@\"", directory] + argv
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // New process group (pgid = child pid); default signal dispositions and an empty mask, since
+        // the runner's threads may have blocked or ignored signals the command relies on.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+
+        let envStrings = environment.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let rc = withCStrings(command) { argvPtr in
+            withCStrings(envStrings) { envPtr in
+                command[0].contains("/")
+                    ? posix_spawn(&pid, command[0], &actions, &attributes, argvPtr, envPtr)
+                    : posix_spawnp(&pid, command[0], &actions, &attributes, argvPtr, envPtr)
+            }
+        }
+        guard rc == 0 else { throw PipelineError.system(operation: "cannot run", path: argv[0], errno: rc) }
+        RunningGroups.shared.insert(pid)
+        defer { RunningGroups.shared.remove(pid) }
+
+        let watch = ChildWatch(pid: pid)
+        if let timeoutSeconds {
+            let grace = killGraceSeconds
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) {
+                guard watch.killGroup(SIGTERM, markTimedOut: true) else { return }
+                DispatchQueue.global().asyncAfter(deadline: .now() + grace) { _ = watch.killGroup(SIGKILL, markTimedOut: true) }
+            }
+        }
+        // Wait without reaping, mark the child exited under the lock, then reap: so the timer can
+        // never signal a pid (group) that was reaped and reused.
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+        let timedOut = watch.markExited()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if timedOut {
+            // Stragglers in the group (background children of a shell) go too.
+            killpg(pid, SIGKILL)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let signalled = status & 0x7f
+        if signalled != 0 {
+            return ProcessOutcome(exitCode: 128 + signalled, signal: signalled, timedOut: timedOut, durationSeconds: seconds)
+        }
+        return ProcessOutcome(exitCode: (status >> 8) & 0xff, signal: nil, timedOut: timedOut, durationSeconds: seconds)
+    }
+
+    /// glibc ≥ 2.29 has `posix_spawn_file_actions_addchdir_np`, but its header hides it from Swift.
+    typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    static let addChdir: AddChdir? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addchdir_np") else {
+            return nil
+        }
+        return unsafeBitCast(symbol, to: AddChdir.self)
+    }()
+}
+
+/// Shared between the waiting thread and the timeout timer: whether the child has exited, and
+/// whether the timer fired first.
+final class ChildWatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private let pid: pid_t
+    private var exited = false
+    private var timedOut = false
+
+    init(pid: pid_t) { self.pid = pid }
+
+    /// Signals the child's process group unless it already exited; false if it had.
+    func killGroup(_ signal: Int32, markTimedOut: Bool) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard !exited else { return false }
+        if markTimedOut { timedOut = true }
+        killpg(pid, signal)
+        return true
+    }
+
+    /// Records the exit; returns whether the timeout had fired.
+    func markExited() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        exited = true
+        return timedOut
+    }
+}
+
+/// A NULL-terminated `char *[]` for the duration of `body`.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    let pointers = strings.map { strdup($0) } + [nil]
+    defer { for p in pointers { free(p) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// Process groups of the commands running now, so that an interrupted runner takes them down
+/// with it (they are in their own groups, so the terminal's Ctrl-C does not reach them).
+public final class RunningGroups: @unchecked Sendable {
+    public static let shared = RunningGroups()
+    private let lock = NSLock()
+    private var groups: Set<pid_t> = []
+
+    func insert(_ pid: pid_t) { lock.lock(); groups.insert(pid); lock.unlock() }
+    func remove(_ pid: pid_t) { lock.lock(); groups.remove(pid); lock.unlock() }
+
+    /// Sends `signal` to every running command's process group.
+    public func signalAll(_ signal: Int32) {
+        lock.lock(); defer { lock.unlock() }
+        for g in groups { killpg(g, signal) }
+    }
+
+    /// On SIGINT or SIGTERM: terminate every running command's group, then exit 128 + signal.
+    /// The run's state keeps those tasks as `running`, which `dag resume` reruns.
+    public static func installInterruptHandler() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                RunningGroups.shared.signalAll(SIGTERM)
+                usleep(200_000)
+                RunningGroups.shared.signalAll(SIGKILL)
+                let message = "\ninterrupted; resume with `possum dag resume RUN_ID`\n"
+                _ = message.withCString { write(2, $0, strlen($0)) }
+                exit(128 + sig)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+}

@@ -1,0 +1,42 @@
+import Foundation
+import PossumTracking
+
+/// How to drive a DAG run.
+public struct RunOptions: Sendable {
+    /// At most this many tasks run at once.
+    public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Rerun these tasks and everything downstream of them, cache or not.
+    public var force: [String] = []
+    /// Wait for the DAG's lock instead of refusing when another run holds it.
+    public var waitForLock = false
+    /// What a command's leading `possum` runs: the path of the running possum binary.
+    public var possumExecutable: String?
+    /// fsync state, cache and tracker writes (the default).
+    public var durable = true
+    /// fsync tracker writes too. Off by default: the state file is the record a resume relies on;
+    /// the tracker is a log, and fsyncing its ~30 small files per run costs more than the run itself.
+    public var trackerDurable = false
+    /// Seconds between SIGTERM and SIGKILL when a task times out.
+    public var killGraceSeconds = 1.0
+    /// The tracker's directory; nil = don't log to a tracker.
+    public var trackingDirectory: String?
+    /// The environment commands start with (plus POSSUM_* variables naming the run and task).
+    public var environment: [String: String] = processEnvironment()
+
+    public init() {}
+
+    /// argv with a leading `possum` replaced by the possum binary.
+    func resolvedCommand(_ command: [String]) -> [String] {
+        guard command.first == "possum", let exe = possumExecutable else { return command }
+        return [exe] + command.dropFirst()
+    }
+}
+
+/// The absolute path of the running executable (`/proc/self/exe` on Linux), so a pipeline's
+/// `possum` tasks run the very binary that runs the pipeline, wherever it was installed.
+public func currentExecutablePath() -> String {
+    #if os(Linux)
+    if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
+    #endif
+    return absolute(CommandLine.arguments[0])
+}

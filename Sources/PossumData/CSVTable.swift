@@ -17,88 +17,31 @@ public struct CSVTable: Sendable {
 
     /// Reads and parses a CSV file (RFC 4180: comma-separated, optional double quotes).
     public static func read(contentsOf path: String) throws -> CSVTable {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
-            throw DataError(file: path, reason)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw DataError(file: path, "not UTF-8 text")
-        }
-        return try parse(text, source: path)
+        var reader = try CSVRecordReader(contentsOf: path)
+        return try collect(&reader, source: path)
     }
 
-    /// Parses CSV text. Blank lines are skipped; a quoted field may contain commas, newlines and
-    /// doubled quotes.
+    /// Parses CSV text (see `CSVRecordReader` for the dialect).
     public static func parse(_ text: String, source: String) throws -> CSVTable {
-        var records: [(line: Int, fields: [String])] = []
-        var fields: [String] = []
-        var field = ""
-        var inQuotes = false
-        var fieldWasQuoted = false
-        var line = 1
-        var recordLine = 1
-        var chars = Array(text.unicodeScalars)[...]
-        if chars.first == "\u{FEFF}" { chars = chars.dropFirst() }  // byte-order mark
+        var reader = CSVRecordReader(text: text, source: source)
+        return try collect(&reader, source: source)
+    }
 
-        func endRecord() {
-            fields.append(field)
-            if !(fields.count == 1 && fields[0].isEmpty && !fieldWasQuoted) {
-                records.append((recordLine, fields))
-            }
-            fields = []
-            field = ""
-            fieldWasQuoted = false
+    private static func collect(_ reader: inout CSVRecordReader, source: String) throws -> CSVTable {
+        let header = try readHeader(&reader, source: source).names
+        var rows: [[String]] = []
+        var lines: [Int] = []
+        while let record = try reader.next() {
+            try checkFieldCount(record, header: header, source: source)
+            rows.append(record.fields)
+            lines.append(record.line)
         }
+        return CSVTable(source: source, header: header, rows: rows, lines: lines)
+    }
 
-        var i = chars.startIndex
-        while i < chars.endIndex {
-            let c = chars[i]
-            if inQuotes {
-                if c == "\"" {
-                    let next = chars.index(after: i)
-                    if next < chars.endIndex && chars[next] == "\"" {
-                        field.unicodeScalars.append("\"")
-                        i = next
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
-                }
-            } else {
-                switch c {
-                case ",":
-                    fields.append(field)
-                    field = ""
-                    fieldWasQuoted = false
-                case "\"" where field.isEmpty && !fieldWasQuoted:
-                    inQuotes = true
-                    fieldWasQuoted = true
-                case "\"":
-                    throw DataError(file: source, line: line, "stray double quote inside an unquoted field")
-                case "\r":
-                    break  // CRLF line ends
-                case "\n":
-                    endRecord()
-                    line += 1
-                    recordLine = line
-                default:
-                    if fieldWasQuoted {
-                        throw DataError(file: source, line: line, "text after a closing quote")
-                    }
-                    field.unicodeScalars.append(c)
-                }
-            }
-            i = chars.index(after: i)
-        }
-        if inQuotes { throw DataError(file: source, line: recordLine, "quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
-
-        guard let first = records.first else { throw DataError(file: source, "empty file: no header line") }
+    /// Reads and validates the header record: no empty and no repeated names.
+    public static func readHeader(_ reader: inout CSVRecordReader, source: String) throws -> (names: [String], line: Int) {
+        guard let first = try reader.next() else { throw DataError(file: source, "empty file: no header line") }
         let header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         var seen = Set<String>()
         for (k, name) in header.enumerated() {
@@ -107,18 +50,28 @@ public struct CSVTable: Sendable {
                 throw DataError(file: source, line: first.line, "column name '\(name)' appears twice")
             }
         }
-        var rows: [[String]] = []
-        var lines: [Int] = []
-        rows.reserveCapacity(records.count - 1)
-        for record in records.dropFirst() {
-            guard record.fields.count == header.count else {
-                throw DataError(file: source, line: record.line,
-                                "expected \(header.count) fields (as in the header), found \(record.fields.count)")
-            }
-            rows.append(record.fields)
-            lines.append(record.line)
+        return (header, first.line)
+    }
+
+    /// Throws unless a data record has as many fields as the header.
+    public static func checkFieldCount(_ record: CSVRecordReader.Record, header: [String], source: String) throws {
+        guard record.fields.count == header.count else {
+            throw DataError(file: source, line: record.line,
+                            "expected \(header.count) fields (as in the header), found \(record.fields.count)")
         }
-        return CSVTable(source: source, header: header, rows: rows, lines: lines)
+    }
+
+    /// The number a field stands for: nil when missing; an error when it is not a finite number.
+    public static func number(_ raw: String, file: String, line: Int, column: String) throws -> Double? {
+        if isMissing(raw) { return nil }
+        let t = raw.trimmingCharacters(in: .whitespaces)
+        guard let v = Double(t) else {
+            throw DataError(file: file, line: line, column: column, "'\(t)' is not a number")
+        }
+        guard v.isFinite else {
+            throw DataError(file: file, line: line, column: column, "'\(t)' is not a finite number (write NA for a missing value)")
+        }
+        return v
     }
 
     /// The index of column `name`, or an error listing the columns there are.
@@ -135,16 +88,19 @@ public struct CSVTable: Sendable {
         return t.isEmpty || t == "NA"
     }
 
-    /// Column `name` as text, nil where missing; a field that reads as a number is given in
-    /// canonical form ("1.0" and "1" are the same level, as they are the same stored double).
+    /// Column `name` as text, nil where missing (see `text(_:)`).
     public func textColumn(_ name: String) throws -> [String?] {
         let k = try columnIndex(name)
-        return rows.map { row in
-            if Self.isMissing(row[k]) { return nil }
-            let t = row[k].trimmingCharacters(in: .whitespaces)
-            if let v = Double(t), v.isFinite { return canonicalNumberText(v) }
-            return t
-        }
+        return rows.map { Self.text($0[k]) }
+    }
+
+    /// A field as text: nil when missing, trimmed, and a field that reads as a number in
+    /// canonical form ("1.0" and "1" are the same level, as they are the same stored double).
+    public static func text(_ raw: String) -> String? {
+        if isMissing(raw) { return nil }
+        let t = raw.trimmingCharacters(in: .whitespaces)
+        if let v = Double(t), v.isFinite { return canonicalNumberText(v) }
+        return t
     }
 
     /// Column `name` as finite numbers, nil where missing. A field that is not a number, or is
@@ -152,18 +108,6 @@ public struct CSVTable: Sendable {
     /// value must be spelled as missing, not as an arithmetic accident.
     public func numericColumn(_ name: String) throws -> [Double?] {
         let k = try columnIndex(name)
-        return try rows.indices.map { r in
-            let raw = rows[r][k]
-            if Self.isMissing(raw) { return nil }
-            let t = raw.trimmingCharacters(in: .whitespaces)
-            guard let v = Double(t) else {
-                throw DataError(file: source, line: lines[r], column: name, "'\(t)' is not a number")
-            }
-            guard v.isFinite else {
-                throw DataError(file: source, line: lines[r], column: name,
-                                "'\(t)' is not a finite number (write NA for a missing value)")
-            }
-            return v
-        }
+        return try rows.indices.map { try Self.number(rows[$0][k], file: source, line: lines[$0], column: name) }
     }
 }

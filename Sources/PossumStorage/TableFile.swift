@@ -15,38 +15,98 @@ import PossumHDF5
 public enum TableFile {
     /// Imports a CSV file, writing the HDF5 file atomically. Columns whose every present value
     /// is a finite number are numeric; the others are text.
-    public static func importCSV(_ csvPath: String, to path: String, tableName: String? = nil) throws -> (rows: Int, columns: Int) {
-        let csv = try CSVTable.read(contentsOf: csvPath)
+    ///
+    /// Streams: a first pass over the file validates it and decides each column's kind and row
+    /// count, a second writes blocks of `blockRows` rows into chunked datasets. Memory stays at a
+    /// block, whatever the file's size; the CSV text is never held whole.
+    public static func importCSV(_ csvPath: String, to path: String, tableName: String? = nil,
+                                 blockRows: Int = 65_536) throws -> (rows: Int, columns: Int) {
+        let plan = try survey(csvPath)
         let sha = try SHA256.hex(ofFile: csvPath)
         let name = tableName ?? URL(fileURLWithPath: csvPath).deletingPathExtension().lastPathComponent
+        let storage = plan.rows > 4096 ? HDF5Storage.compressed(level: 4, chunkRows: min(plan.rows, blockRows)) : .contiguous
         try HDF5File.writeAtomically(to: path) { file in
             try StorageFormat.table.stamp(file)
             let group = try file.createGroup(name)
             try group.attributes.set("source_file", URL(fileURLWithPath: csvPath).lastPathComponent)
             try group.attributes.set("source_sha256", sha)
-            try group.attributes.set("row_count", Int64(csv.rowCount))
-            try group.attributes.set("column_names", csv.header)
+            try group.attributes.set("row_count", Int64(plan.rows))
+            try group.attributes.set("column_names", plan.header)
             try group.attributes.set("created", iso8601Now())
             let columns = try group.createGroup("columns")
             let missing = try group.createGroup("missing")
-            let storage = csv.rowCount > 4096 ? HDF5Storage.compressed(level: 4) : .contiguous
-            for (k, column) in csv.header.enumerated() {
-                let raw = csv.rows.map { $0[k] }
-                let mask = raw.map { CSVTable.isMissing($0) ? Int8(1) : 0 }
-                let numbers: [Double?]? = try? csv.numericColumn(column)
-                let dataset: HDF5Dataset
-                if let numbers {
-                    dataset = try columns.createDataset(column, values: numbers.map { $0 ?? .nan }, storage: storage)
-                    try dataset.attributes.set("kind", "numeric")
-                } else {
-                    dataset = try columns.createDataset(column, values: try csv.textColumn(column).map { $0 ?? "" }, storage: storage)
-                    try dataset.attributes.set("kind", "text")
-                }
-                dataset.close()
-                if mask.contains(1) { try missing.createDataset(column, values: mask, storage: storage).close() }
+            var values: [HDF5Dataset] = []
+            var masks: [HDF5Dataset?] = []
+            for (k, column) in plan.header.enumerated() {
+                let d = plan.numeric[k] ? try columns.createDataset(column, of: Double.self, shape: [plan.rows], storage: storage)
+                                        : try columns.createDataset(column, of: String.self, shape: [plan.rows], storage: storage)
+                try d.attributes.set("kind", plan.numeric[k] ? "numeric" : "text")
+                values.append(d)
+                masks.append(plan.hasMissing[k] ? try missing.createDataset(column, of: Int8.self, shape: [plan.rows], storage: storage) : nil)
             }
+            var reader = try CSVRecordReader(contentsOf: csvPath)
+            _ = try CSVTable.readHeader(&reader, source: csvPath)
+            var start = 0
+            var numbers = [[Double]](repeating: [], count: plan.header.count)
+            var texts = [[String]](repeating: [], count: plan.header.count)
+            var flags = [[Int8]](repeating: [], count: plan.header.count)
+            func flush() throws {
+                let count = flags.first?.count ?? 0
+                guard count > 0 else { return }
+                for k in plan.header.indices {
+                    if plan.numeric[k] { try values[k].write(numbers[k], rows: start..<(start + count)) }
+                    else { try values[k].write(texts[k], rows: start..<(start + count)) }
+                    try masks[k]?.write(flags[k], rows: start..<(start + count))
+                    numbers[k].removeAll(keepingCapacity: true)
+                    texts[k].removeAll(keepingCapacity: true)
+                    flags[k].removeAll(keepingCapacity: true)
+                }
+                start += count
+            }
+            while let record = try reader.next() {
+                for (k, raw) in record.fields.enumerated() {
+                    let isMissing = CSVTable.isMissing(raw)
+                    flags[k].append(isMissing ? 1 : 0)
+                    if plan.numeric[k] {
+                        numbers[k].append(try CSVTable.number(raw, file: csvPath, line: record.line, column: plan.header[k]) ?? .nan)
+                    } else {
+                        texts[k].append(CSVTable.text(raw) ?? "")
+                    }
+                }
+                if flags[0].count == blockRows { try flush() }
+            }
+            try flush()
+            for d in values { d.close() }
+            for m in masks { m?.close() }
         }
-        return (csv.rowCount, csv.header.count)
+        return (plan.rows, plan.header.count)
+    }
+
+    /// What the first pass learns: the header, the row count, and per column whether every
+    /// present value is a finite number and whether any value is missing.
+    private struct Plan {
+        var header: [String]
+        var rows = 0
+        var numeric: [Bool]
+        var hasMissing: [Bool]
+    }
+
+    private static func survey(_ csvPath: String) throws -> Plan {
+        var reader = try CSVRecordReader(contentsOf: csvPath)
+        let header = try CSVTable.readHeader(&reader, source: csvPath).names
+        var plan = Plan(header: header, numeric: [Bool](repeating: true, count: header.count),
+                        hasMissing: [Bool](repeating: false, count: header.count))
+        while let record = try reader.next() {
+            try CSVTable.checkFieldCount(record, header: header, source: csvPath)
+            for (k, raw) in record.fields.enumerated() {
+                if CSVTable.isMissing(raw) { plan.hasMissing[k] = true; continue }
+                if plan.numeric[k], (try? CSVTable.number(raw, file: csvPath, line: record.line, column: header[k])) == nil {
+                    plan.numeric[k] = false
+                }
+            }
+            plan.rows += 1
+        }
+        return plan
     }
 }
 

@@ -84,6 +84,11 @@ public final class HDF5File {
     /// files, which no in-process check catches, so a file whose reading crashes or hangs the
     /// child is refused with a `.corrupt` error. This costs one extra read of the file. Without
     /// `verify`, reads of variable-length strings are still probed one by one.
+    ///
+    /// The probe is only as good as HDF5 is deterministic: damage that leads the library into
+    /// undefined behavior could still, in principle, crash the parent but not the child (the
+    /// child reads uninitialized memory as a fixed poison pattern, which makes the known cases
+    /// crash there). Files possum writes checksum their metadata, which makes this far rarer.
     public static func open(at path: String, mode: Mode = .readOnly, verify: Bool = true) throws -> HDF5File {
         try HDF5Library.locked {
             let ctx = HDF5Context(file: path, path: nil)

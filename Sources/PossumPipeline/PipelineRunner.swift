@@ -186,7 +186,12 @@ public final class PipelineRunner {
                         } else {
                             inFlight.insert(name)
                             taskStart[name] = DispatchTime.now()
-                            DispatchQueue.global().async { job.run(key: key) { channel.post($0) } }
+                            // A thread of its own, not Dispatch's pool: the worker blocks in waitpid for
+                            // the whole task, and the pool stops at one thread per core, which would
+                            // cap --jobs at the core count and starve the timeout timers.
+                            let thread = Thread { job.run(key: key) { channel.post($0) } }
+                            thread.stackSize = 1 << 20
+                            thread.start()
                         }
                     }
                     progressed = true

@@ -43,6 +43,9 @@ public struct ProcessLauncher: Sendable {
         // nil: the command shares our stdout/stderr (`possum task run` under Airflow).
         if let stdoutPath { posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
         if let stderrPath { posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        // Close every other inherited descriptor: a task must not keep our caller's pipes open
+        // (whoever waits for EOF on them would wait for the task's orphans too).
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
         var command = argv
         if let addChdir = Self.addChdir {
             _ = addChdir(&actions, directory)
@@ -105,6 +108,15 @@ public struct ProcessLauncher: Sendable {
         }
         return ProcessOutcome(exitCode: (status >> 8) & 0xff, signal: nil, timedOut: timedOut, durationSeconds: seconds)
     }
+
+    /// glibc ≥ 2.34 has `posix_spawn_file_actions_addclosefrom_np`, hidden from Swift likewise.
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    static let addCloseFrom: AddCloseFrom? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else {
+            return nil
+        }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
 
     /// glibc ≥ 2.29 has `posix_spawn_file_actions_addchdir_np`, but its header hides it from Swift.
     typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32

@@ -7,7 +7,7 @@ public enum RunReport {
         let width = max(4, state.order.map(\.count).max() ?? 4)
         var lines = ["DAG \(state.dag), run \(state.runID): \(state.status.rawValue)"
             + (state.resumes > 0 ? " (resumed \(state.resumes)×)" : "")
-            + ", started \(StateStore.isoFormatter.string(from: state.createdAt))"]
+            + ", started \(ISOTime.format(state.createdAt))"]
         lines.append("  " + "task".padding(toLength: width, withPad: " ", startingAt: 0) + "  status     attempts  duration")
         for name in state.order {
             let t = state.tasks[name]!

@@ -85,11 +85,7 @@ public struct RunState: Codable, Sendable, Equatable {
 
     /// A fresh, sortable, unique run id: UTC time to the second plus 6 random hex digits.
     public static func newRunID(now: Date = Date()) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss"
-        return f.string(from: now) + "-" + String(format: "%06x", UInt32.random(in: 0..<(1 << 24)))
+        return ISOTime.compact(now) + "-" + String(format: "%06x", UInt32.random(in: 0..<(1 << 24)))
     }
 }
 

@@ -23,7 +23,8 @@ public enum SVGLayout {
         }
         let rows = Double(columns.map(\.count).max() ?? 1)
         let width = margin * 2 + Double(columnCount) * boxWidth + Double(columnCount - 1) * columnGap
-        let height = margin * 2 + rows * boxHeight + (rows - 1) * rowGap + 24
+        let hasLongEdges = graph.order.contains { n in (graph.dependencies[n] ?? []).contains { depth[n]! - depth[$0]! > 1 } }
+        let height = margin * 2 + rows * boxHeight + (rows - 1) * rowGap + 24 + (hasLongEdges ? rowGap + 14 : 0)
         // Centre each column vertically.
         func position(_ n: String) -> (x: Double, y: Double) {
             let c = depth[n]!
@@ -42,7 +43,15 @@ public enum SVGLayout {
                 let a = position(d), b = position(name)
                 let (x1, y1, x2, y2) = (a.x + boxWidth, a.y + boxHeight / 2, b.x, b.y + boxHeight / 2)
                 let mid = (x1 + x2) / 2
-                out += "  <path d=\"M \(fmt(x1)) \(fmt(y1)) C \(fmt(mid)) \(fmt(y1)), \(fmt(mid)) \(fmt(y2)), \(fmt(x2)) \(fmt(y2))\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\n"
+                let path: String
+                if depth[name]! - depth[d]! > 1 {
+                    // A long edge would run straight through the boxes between: bow it below them.
+                    let below = max(y1, y2) + boxHeight / 2 + rowGap + 14
+                    path = "M \(fmt(a.x + boxWidth / 2)) \(fmt(a.y + boxHeight)) C \(fmt(a.x + boxWidth / 2)) \(fmt(below)), \(fmt(b.x + boxWidth / 2)) \(fmt(below)), \(fmt(b.x + boxWidth / 2)) \(fmt(b.y + boxHeight))"
+                } else {
+                    path = "M \(fmt(x1)) \(fmt(y1)) C \(fmt(mid)) \(fmt(y1)), \(fmt(mid)) \(fmt(y2)), \(fmt(x2)) \(fmt(y2))"
+                }
+                out += "  <path d=\"\(path)\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\n"
             }
         }
         for name in graph.order {

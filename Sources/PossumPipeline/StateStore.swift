@@ -29,7 +29,7 @@ public struct StateStore: Sendable {
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         e.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
-            try c.encode(isoFormatter.string(from: date))
+            try c.encode(ISOTime.format(date))
         }
         return e
     }()
@@ -39,18 +39,12 @@ public struct StateStore: Sendable {
         d.dateDecodingStrategy = .custom { decoder in
             let c = try decoder.singleValueContainer()
             let s = try c.decode(String.self)
-            guard let date = isoFormatter.date(from: s) else {
+            guard let date = ISOTime.parse(s) else {
                 throw DecodingError.dataCorruptedError(in: c, debugDescription: "bad date '\(s)'")
             }
             return date
         }
         return d
-    }()
-
-    nonisolated(unsafe) static let isoFormatter: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
     }()
 
     /// Writes the run's state atomically (temp + fsync + rename + fsync of the folder).

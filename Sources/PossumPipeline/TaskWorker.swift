@@ -65,7 +65,7 @@ struct TaskJob: Sendable {
                 if delay > 0 { usleep(useconds_t(min(delay, 3600) * 1_000_000)) }
             }
             post(.attemptStarted(task: name, attempt: attempt, key: key))
-            let banner = "== possum: attempt \(attempt) of \(total) at \(StateStore.isoFormatter.string(from: Date())): \(argv.joined(separator: " "))\n"
+            let banner = "== possum: attempt \(attempt) of \(total) at \(ISOTime.format(Date())): \(argv.joined(separator: " "))\n"
             appendLine(banner, to: stdoutPath)
             appendLine(banner, to: stderrPath)
             let stderrStart = fileSize(stderrPath)

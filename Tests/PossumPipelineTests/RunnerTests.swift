@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+@testable import PossumPipeline
+import PossumTracking
+
+/// Running DAGs of small shell commands: order, parallelism, caching, retries, timeouts, failures.
+@Suite struct RunnerTests {
+    @Test func runsInDependencyOrderThenCaches() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        try s.write("hello\n", to: "in.txt")
+        try s.pipeline(diamondYAML)
+        let (first, events) = try s.run(track: true)
+        #expect(first.status == .succeeded)
+        let log = s.read("runs.log")!.split(separator: "\n").map(String.init)
+        #expect(log.first == "a" && log.last == "d" && Set(log) == ["a", "b", "c", "d"])
+        #expect(s.read("d.txt") == "hello\nhello\n")
+        #expect(events.contains(.taskSucceeded(task: "d", milliseconds: 0)) == false)  // ms vary; just shape:
+        #expect(events.filter { if case .taskSucceeded = $0 { return true }; return false }.count == 4)
+        for t in first.tasks.values {
+            #expect(t.status == .succeeded && t.attempts == 1 && t.startedAt != nil && t.endedAt != nil)
+        }
+        #expect(first.tasks["d"]!.outputHashes["d.txt"] == SHA256.hex("hello\nhello\n"))
+
+        // No change: everything cached, nothing ran.
+        let (second, events2) = try s.run()
+        #expect(second.status == .succeeded && second.tasks.values.allSatisfy { $0.status == .cached })
+        #expect(events2.filter { $0 == .taskCached(task: "a") || $0 == .taskCached(task: "d") }.count == 2)
+        #expect(s.read("runs.log")!.split(separator: "\n").count == 4)
+        #expect(second.runID != first.runID)
+
+        // Tracker: a parent run per DAG run, one child per task with parentRunId and metrics.
+        let store = try FileTrackingStore(root: "\(s.dir)/mlruns")
+        let exp = try #require(try store.experiment(named: "possum-dags"))
+        let runs = try store.searchRuns(experimentIDs: [exp.experimentID], filter: nil, orderBy: [], maxResults: nil, include: .all)
+        let parent = try #require(runs.first { $0.info.runID == first.trackerRunID })
+        #expect(parent.info.runName == "diamond" && parent.info.status == .finished)
+        let children = runs.filter { $0.parentRunID == parent.info.runID }
+        #expect(Set(children.map(\.info.runName)) == ["a", "b", "c", "d"])
+        for c in children {
+            #expect(c.info.status == .finished && c.metrics["attempts"]?.value == 1 && c.metrics["duration_seconds"] != nil)
+        }
+    }
+
+    @Test func inputChangeRerunsDownstreamOnly() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        try s.write("one\n", to: "in.txt")
+        try s.write("side\n", to: "side.txt")
+        try s.pipeline(diamondYAML.replacingOccurrences(of: "inputs: [a.txt]\n    outputs: [c.txt]", with: "inputs: [a.txt, side.txt]\n    outputs: [c.txt]"))
+        _ = try s.run()
+        try s.write("changed\n", to: "side.txt")
+        let (state, _) = try s.run()
+        #expect(state.status("a") == .cached && state.status("b") == .cached)
+        #expect(state.status("c") == .succeeded)
+        // c's output is byte-identical (it does not use side.txt), so d stays cached: the key
+        // follows content, not timestamps.
+        #expect(state.status("d") == .cached)
+        try s.write("two\n", to: "in.txt")
+        let (again, _) = try s.run()
+        #expect(["a", "b", "c", "d"].allSatisfy { again.status($0) == .succeeded })
+        #expect(s.read("d.txt") == "two\ntwo\n")
+    }
+
+    @Test func forceRerunsTaskAndDownstreamAndTamperedOutputsRerun() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        try s.write("x\n", to: "in.txt")
+        try s.pipeline(diamondYAML)
+        _ = try s.run()
+        let (forced, _) = try s.run(force: ["b"])
+        #expect(forced.status("a") == .cached && forced.status("c") == .cached)
+        #expect(forced.status("b") == .succeeded && forced.status("d") == .succeeded)
+        #expect(forced.forced == ["b"])
+        // An output edited behind our back no longer matches its hash: the task reruns.
+        try s.write("tampered\n", to: "c.txt")
+        let (state, _) = try s.run()
+        #expect(state.status("c") == .succeeded && state.status("a") == .cached && s.read("c.txt") == "x\n")
+        #expect(throws: PipelineError.unknownTask(name: "nope")) { try s.run(force: ["nope"]) }
+    }
+
+    @Test func parallelismIsBounded() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        let tasks = (1...6).map { "  - {name: t\($0), command: \"echo s >> par.log; sleep 0.15; echo e >> par.log\"}" }
+        try s.pipeline("tasks:\n" + tasks.joined(separator: "\n") + "\n")
+        func maxConcurrency() -> Int {
+            var running = 0, peak = 0
+            for line in s.read("par.log")!.split(separator: "\n") {
+                running += line == "s" ? 1 : -1
+                peak = max(peak, running)
+            }
+            return peak
+        }
+        _ = try s.run(jobs: 2)
+        #expect(maxConcurrency() == 2)
+        try FileManager.default.removeItem(atPath: "\(s.dir)/par.log")
+        let t0 = Date()
+        _ = try s.run(jobs: 6, force: (1...6).map { "t\($0)" })
+        #expect(maxConcurrency() >= 3)  // they really overlap (on any machine, sleep does not need a core)
+        #expect(Date().timeIntervalSince(t0) < 0.15 * 6)
+        try FileManager.default.removeItem(atPath: "\(s.dir)/par.log")
+        _ = try s.run(jobs: 1, force: (1...6).map { "t\($0)" })
+        #expect(maxConcurrency() == 1)
+    }
+
+    @Test func retriesWithExponentialBackoff() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        // Fails on attempts 1 and 2, succeeds on 3.
+        try s.pipeline("""
+            tasks:
+              - name: flaky
+                command: 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "attempt $n failing" >&2; [ $n -ge 3 ] && echo ok > out.txt'
+                outputs: [out.txt]
+                retries: 3
+                retry_delay_seconds: 0.1
+            """)
+        let t0 = Date()
+        let (state, events) = try s.run()
+        let elapsed = Date().timeIntervalSince(t0)
+        #expect(state.status == .succeeded && state.tasks["flaky"]!.attempts == 3)
+        #expect(elapsed >= 0.3, "backoff 0.1 s then 0.2 s")
+        let retries = events.compactMap { e -> Double? in if case let .taskRetrying(_, _, d, _) = e { return d }; return nil }
+        #expect(retries == [0.1, 0.2])
+        #expect(s.read("count") == "3\n")
+    }
+
+    @Test func failureSummaryAndSkippedDownstream() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        try s.pipeline("""
+            tasks:
+              - {name: ok, command: "echo fine > ok.txt", outputs: [ok.txt]}
+              - name: broken
+                depends_on: [ok]
+                command: 'echo "line one" >&2; echo "the real reason" >&2; exit 3'
+                retries: 1
+                retry_delay_seconds: 0
+              - {name: after, depends_on: [broken], command: [true]}
+              - {name: independent, command: "echo y > y.txt", outputs: [y.txt]}
+              - {name: liar, command: [true], outputs: [never.txt]}
+            """)
+        let (state, _) = try s.run(track: true)
+        #expect(state.status == .failed)
+        let broken = state.tasks["broken"]!
+        #expect(broken.status == .failed && broken.exitCode == 3 && broken.attempts == 2)
+        #expect(broken.stderrTail?.suffix(2) == ["line one", "the real reason"])
+        #expect(state.status("after") == .skipped && state.status("independent") == .succeeded)
+        #expect(state.tasks["liar"]!.message == "exited 0 but did not write 'never.txt'")
+        let summary = RunReport.failureSummary(state)
+        #expect(summary.contains("broken: exit code 3 [exit code 3, 2 attempts]"))
+        #expect(summary.contains("| the real reason") && summary.contains("skipped: after"))
+        #expect(summary.contains("possum dag resume \(state.runID)"))
+        let store = try FileTrackingStore(root: "\(s.dir)/mlruns")
+        let failedChild = try store.run(id: broken.trackerRunID!)
+        #expect(failedChild.info.status == .failed && failedChild.metrics["attempts"]?.value == 2)
+        #expect(try store.run(id: state.trackerRunID!).info.status == .failed)
+    }
+
+    @Test func timeoutKillsTheProcessGroup() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        // The shell starts a background sleeper (same process group) and waits: both must die.
+        try s.pipeline("""
+            tasks:
+              - name: hang
+                command: 'sleep 30 & echo $! > sleeper.pid; wait'
+                timeout_seconds: 0.3
+            """)
+        let t0 = Date()
+        let (state, _) = try s.run()
+        #expect(Date().timeIntervalSince(t0) < 5)
+        let t = state.tasks["hang"]!
+        #expect(t.status == .failed && t.timedOut == true && t.message?.contains("timed out") == true)
+        let pid = try #require(Int32(s.read("sleeper.pid")!.trimmingCharacters(in: .whitespacesAndNewlines)))
+        usleep(100_000)
+        // Gone, or a zombie waiting for init to reap it: either way it no longer runs.
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        let procState = stat.split(separator: ")").last?.split(separator: " ").first ?? "gone"
+        #expect(kill(pid, 0) != 0 || procState == "Z", "background child of the timed-out task is gone (\(procState))")
+    }
+
+    @Test func missingInputAtRunTimeAndUnstartableCommand() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        try s.pipeline("""
+            tasks:
+              - {name: gone, command: "rm -f data.txt"}
+              - {name: reader, depends_on: [gone], command: [cat, data.txt], inputs: [data.txt]}
+              - {name: nosuch, command: [/nonexistent/tool, x]}
+            """)
+        try s.write("d", to: "data.txt")
+        let (state, _) = try s.run()
+        #expect(state.tasks["reader"]!.message == "input 'data.txt' is missing")
+        #expect(state.status("nosuch") == .failed && state.tasks["nosuch"]!.exitCode == 127)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

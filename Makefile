@@ -4,6 +4,7 @@
 # Optional checks against other tools (each installs them into a private venv):
 #   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions
 #   make test-mlflow    the real MLflow client reads a tracking store written by possum
+#   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -12,18 +13,14 @@ VENV := datasets/.venv
 POSSUM := .build/release/possum
 OUT := out
 
-.PHONY: demo test deps build data bench test-interop test-mlflow clean
+.PHONY: demo test deps build data bench test-interop test-mlflow test-airflow clean
 
 demo: deps data build
-	@mkdir -p $(OUT)
-	$(POSSUM) data import datasets/possum.csv --out $(OUT)/possum.h5
-	$(POSSUM) features --data $(OUT)/possum.h5 --out $(OUT)/features.h5
-	$(POSSUM) train --features $(OUT)/features.h5 --solver simd --export $(OUT)/possum-ridge.h5 \
-	    --register Reg_RidgeCV_possums --stage Staging
+	$(POSSUM) dag run pipelines/possum.yaml
 	@echo "== the same model through OpenBLAS (LAPACK dgeqrf/dormqr/dorgqr/dtrtrs) =="
 	$(POSSUM) train --features $(OUT)/features.h5 --solver openblas --no-track | head -5
-	$(POSSUM) predict --model $(OUT)/possum-ridge.h5 --data $(OUT)/possum.h5 \
-	    --out $(OUT)/predictions.csv --plot $(OUT)/predictions.svg
+	@echo "== the model our SIMD QR trained (registered as Reg_RidgeCV_possums, stage Staging) =="
+	$(POSSUM) model show $(OUT)/possum-ridge.h5
 	@echo "picture: $(OUT)/predictions.png (and .svg); runs: $(POSSUM) runs list; models: $(POSSUM) models list"
 
 test: deps data
@@ -68,5 +65,8 @@ test-interop: demo .build-interop/h5py/.ready
 test-mlflow:
 	python3 Tests/interop/check_mlflow.py
 
+test-airflow: deps
+	bash Tests/interop/check_airflow.sh
+
 clean:
-	rm -rf .build $(VENV) .build-interop $(OUT)
+	rm -rf .build $(VENV) .build-interop $(OUT) .possum

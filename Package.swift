@@ -46,7 +46,7 @@ let package = Package(
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
         .target(name: "PossumTracking"),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
-        .target(name: "PossumPipeline", dependencies: ["PossumTracking", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PossumPipeline", dependencies: ["PossumTracking", "PossumData", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "PossumCLI",
             dependencies: [
@@ -73,6 +73,6 @@ let package = Package(
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking"]),
-        .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline"]),
+        .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData"]),
     ]
 )

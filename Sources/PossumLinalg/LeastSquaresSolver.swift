@@ -25,6 +25,10 @@ public protocol LeastSquaresSolver: Sendable {
     /// The name a user selects it by (`--solver NAME`).
     var name: String { get }
     func factorize(_ a: Matrix) throws -> any QRFactorization
+    /// min‖A·x − b‖₂ for full-column-rank A. A requirement (not only an extension method) so that
+    /// a backend's own fused path — factoring [A | b] in one pass — is used through
+    /// `any LeastSquaresSolver` too; the extension below is the generic default.
+    func solve(_ a: Matrix, _ b: [Double]) throws -> LeastSquaresSolution
 }
 
 extension LeastSquaresSolver {

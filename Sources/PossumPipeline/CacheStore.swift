@@ -1,4 +1,5 @@
 import Foundation
+import PossumData
 
 /// What a successful task left behind: the key it ran with and the hashes of its outputs.
 public struct CacheEntry: Codable, Sendable, Equatable {

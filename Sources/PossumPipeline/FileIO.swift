@@ -1,4 +1,5 @@
 import Foundation
+import PossumData
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,21 +8,8 @@ import Darwin
 
 /// The few file operations the pipeline needs, on raw descriptors so that durability is explicit.
 enum FileIO {
-    /// SHA-256 of a file's contents, streamed in 256 KiB reads; nil if it cannot be opened.
-    static func sha256(path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var hasher = SHA256()
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return nil }
-            if n == 0 { break }
-            hasher.update(chunk[0..<n])
-        }
-        return SHA256.hexString(hasher.finalize())
-    }
+    /// SHA-256 of a file's contents (streamed); nil if it cannot be read.
+    static func sha256(path: String) -> String? { try? SHA256.hex(ofFile: path) }
 
     /// Replaces `path` with `data` so that a reader sees the old file or the new one, never a part,
     /// and the new one survives a crash: write a temp file beside it, fsync, rename, fsync the folder.

@@ -1,4 +1,5 @@
 import Foundation
+import PossumData
 import Testing
 @testable import PossumPipeline
 import PossumTracking

@@ -1,5 +1,5 @@
 import Testing
-@testable import PossumPipeline
+import PossumData
 
 /// FIPS 180-4 / NIST example vectors.
 @Suite struct SHA256Tests {

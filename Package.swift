@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI"]),
+        .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking"]),

@@ -1,6 +1,7 @@
 import Foundation
 import PossumData
 import PossumLinalg
+import PossumStorage
 
 /// `possum lstsq`'s work: read A and b, solve with the chosen rank-revealing backend, judge.
 struct LeastSquaresJob {
@@ -48,8 +49,8 @@ struct LeastSquaresJob {
     }
 
     func run() throws -> Result {
-        let a = try NumericMatrixFile.read(contentsOf: matrixPath)
-        let b = try NumericMatrixFile.read(contentsOf: rhsPath)
+        let a = try NumericArrayFile.read(matrixPath)
+        let b = try NumericArrayFile.read(rhsPath)
         guard b.columns == 1 else {
             throw DataError(file: rhsPath, "b must have one number per line, found \(b.columns) per line")
         }

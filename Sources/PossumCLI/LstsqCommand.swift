@@ -9,16 +9,17 @@ struct LstsqCommand: ParsableCommand {
         abstract: "Solve min ‖A·x − b‖₂ (minimum-norm x when A is rank-deficient).",
         discussion: """
             A.csv: m lines of n comma-separated numbers, no header. b.csv: m numbers, one per line.
+            HDF5 works for either: FILE.h5 (its only root dataset) or FILE.h5:NAME; float64, m × n (row-major) or m.
             x is written one number per line with 17 significant digits (exact round trip).
             The simd and naive solvers use our column-pivoted QR on equilibrated columns with compensated
             inner products; openblas uses LAPACK dgelsy. The numerical rank, a 1-norm condition estimate
             and the residual norm are reported; a warning says when cond·ε is too large to trust 6 digits.
             """)
 
-    @Argument(help: "CSV file with A (no header).")
+    @Argument(help: "A: CSV (no header) or HDF5 (.h5).")
     var matrix: String
 
-    @Argument(help: "CSV file with b (one number per line).")
+    @Argument(help: "b: CSV (one number per line) or HDF5 (.h5).")
     var rhs: String
 
     @Option(name: .long, help: "Least-squares backend: \(SolverChoice.allCases.map(\.rawValue).joined(separator: ", ")).")

@@ -8,6 +8,11 @@ public struct NumericMatrixFile: Sendable {
     /// Row-major values.
     public var values: [Double]
 
+    public init(rows: Int, columns: Int, values: [Double]) {
+        precondition(values.count == rows * columns, "rows × columns values")
+        (self.rows, self.columns, self.values) = (rows, columns, values)
+    }
+
     /// Reads and validates: every line the same number of fields, every field a finite number.
     /// Errors name the file, line and field.
     public static func read(contentsOf path: String) throws -> NumericMatrixFile {

@@ -1,4 +1,5 @@
 import Foundation
+import PossumHDF5
 import Testing
 
 /// The reference pipeline through the real binary: import → features → train → register → predict.
@@ -97,4 +98,64 @@ import Testing
         let nan = try PossumProcess.run(["lstsq", "N.csv", "b.csv"], in: dir)
         #expect(nan.status == 1 && nan.stderr.contains("N.csv:1: field 2: 'nan' is not a finite number"))
     }
+}
+
+@Suite(.serialized) struct ConcurrencyAndHDF5InputTests {
+    static let csv = PossumProcess.repositoryRoot.appendingPathComponent("datasets/possum.csv").path
+
+    /// Two real `possum train` processes log and register into one store at the same time:
+    /// both runs finish intact and the registry gets versions 1 and 2, neither lost.
+    @Test func concurrentTrainingProcessesLoseNothing() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = dir.appendingPathComponent("mlruns").path
+        let group = DispatchGroup()
+        let results = ResultBox()
+        for solver in ["simd", "openblas", "naive"] {
+            group.enter()
+            DispatchQueue.global().async {
+                let p = try? PossumProcess.run(["train", "--data", Self.csv, "--solver", solver, "--register", "Shared", "--json"],
+                                               in: dir, environment: ["POSSUM_TRACKING_URI": store])
+                results.append(p)
+                group.leave()
+            }
+        }
+        group.wait()
+        #expect(results.all.count == 3)
+        for p in results.all { #expect(p?.status == 0, "\(p?.stderr ?? "did not start")") }
+        let runs = try PossumProcess.run(["runs", "list", "--json"], in: dir, environment: ["POSSUM_TRACKING_URI": store])
+        let parsed = try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as! [[String: Any]]
+        #expect(parsed.count == 3)
+        for run in parsed {
+            let info = run["info"] as! [String: Any]
+            #expect(info["status"] as? String == "FINISHED")
+            #expect((run["params"] as? [String: Any])?["solver"] != nil)
+        }
+        let model = try PossumProcess.run(["models", "show", "Shared", "--json"], in: dir, environment: ["POSSUM_TRACKING_URI": store])
+        let versions = try JSONSerialization.jsonObject(with: Data(model.stdout.utf8)) as! [[String: Any]]
+        #expect(Set(versions.compactMap { $0["version"] as? Int }) == [1, 2, 3])
+    }
+
+    /// `possum lstsq` reads A and b from HDF5 (FILE.h5 or FILE.h5:NAME) as it reads CSV.
+    @Test func lstsqReadsHDF5() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try HDF5File.writeAtomically(to: dir.appendingPathComponent("p.h5").path) { f in
+            try f.createDataset("A", values: [1.0, 0, 0, 1, 1, 1], shape: [3, 2])
+            try f.createDataset("b", values: [1.0, 2, 4])
+        }
+        let p = try PossumProcess.run(["lstsq", "p.h5:A", "p.h5:b", "--refine"], in: dir)
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(p.stdout.split(separator: "\n").map { Double($0)! } == [4.0 / 3.0, 7.0 / 3.0])
+        let ambiguous = try PossumProcess.run(["lstsq", "p.h5", "p.h5:b"], in: dir)
+        #expect(ambiguous.status == 1 && ambiguous.stderr.contains("holds several datasets (A, b): name one as p.h5:NAME"))
+    }
+}
+
+/// Collects results from concurrent closures.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [PossumProcess?] = []
+    func append(_ p: PossumProcess?) { lock.lock(); items.append(p); lock.unlock() }
+    var all: [PossumProcess?] { lock.lock(); defer { lock.unlock() }; return items }
 }

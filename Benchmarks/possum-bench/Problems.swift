@@ -1,16 +1,7 @@
 import PossumLinalg
 
-/// Deterministic pseudo-random numbers (SplitMix64), so every run times the same matrices.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [−1, 1).
+extension SplitMix64 {
+    /// Uniform in [−1, 1): every run times the same matrices.
     mutating func symmetricUnit() -> Double {
         Double(next() >> 11) * 0x1p-52 - 1
     }
@@ -23,7 +14,7 @@ struct Problem {
     var b: [Double]
 
     init(_ shape: Shape, seed: UInt64) {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var elements = [Double](repeating: 0, count: shape.m * shape.n)
         for i in elements.indices { elements[i] = rng.symmetricUnit() }
         a = Matrix(rows: shape.m, columns: shape.n, columnMajor: elements)
@@ -52,7 +43,7 @@ func qrBackwardError(_ a: Matrix, _ qr: any QRFactorization) -> (Double, ErrorKi
         let q = qr.thinQ()
         return ((a - q.multiplied(by: r)).frobeniusNorm / normA, .exact)
     }
-    var rng = SplitMix64(state: 0x5EED)
+    var rng = SplitMix64(seed: 0x5EED)
     var worst = 0.0
     for _ in 0..<3 {
         let x = (0..<n).map { _ in rng.symmetricUnit() }

@@ -147,13 +147,13 @@ public struct BlockedHouseholderQR: QRFactorization {
         }
     }
 
-    public var r: Matrix { PackedReflectors.r(packed) }
+    public var r: Matrix { PackedReflectors<SIMDKernels>.r(packed) }
 
     public func applyQTranspose(_ b: [Double]) -> [Double] {
-        PackedReflectors.applyQTranspose(packed, tau, b)
+        PackedReflectors<SIMDKernels>.applyQTranspose(packed, tau, b)
     }
 
-    public func thinQ() -> Matrix { PackedReflectors.thinQ(packed, tau) }
+    public func thinQ() -> Matrix { PackedReflectors<SIMDKernels>.thinQ(packed, tau) }
 
     public func solveUpper(_ c: [Double]) -> [Double] { backSubstitute(packed, c) }
 }

@@ -47,45 +47,16 @@ public struct HouseholderQR<Kernels: HouseholderKernels>: QRFactorization {
     }
 
     /// The n × n upper-triangular factor R.
-    public var r: Matrix {
-        var r = Matrix(rows: columns, columns: columns)
-        for j in 0..<columns { for i in 0...j { r[i, j] = packed[i, j] } }
-        return r
-    }
+    public var r: Matrix { PackedReflectors<Kernels>.r(packed) }
 
     /// Qᵀ·b, applying the reflectors in order; b has `rows` entries.
     public func applyQTranspose(_ b: [Double]) -> [Double] {
-        precondition(b.count == rows, "applyQTranspose: b must have one entry per row")
-        var c = b
-        let (m, n) = (rows, columns)
-        packed.elements.withUnsafeBufferPointer { p in
-            c.withUnsafeMutableBufferPointer { cb in
-                let cView = MutableMatrixView(base: cb.baseAddress!, rows: m, columns: 1, leadingDimension: m)
-                for k in 0..<n where tau[k] != 0 {
-                    Kernels.applyReflector(p.baseAddress! + k + k * m, tau: tau[k],
-                                           to: cView.block(row: k, column: 0, rows: m - k, columns: 1))
-                }
-            }
-        }
-        return c
+        PackedReflectors<Kernels>.applyQTranspose(packed, tau, b)
     }
 
     /// The first n columns of Q (m × n, orthonormal columns), accumulated backwards as `dorg2r`
     /// does: at step k only columns k… of the partial product differ from the identity.
-    public func thinQ() -> Matrix {
-        let (m, n) = (rows, columns)
-        var q = Matrix(rows: m, columns: n)
-        for j in 0..<n { q[j, j] = 1 }
-        packed.elements.withUnsafeBufferPointer { p in
-            q.withMutableView { qv in
-                for k in stride(from: n - 1, through: 0, by: -1) where tau[k] != 0 {
-                    Kernels.applyReflector(p.baseAddress! + k + k * m, tau: tau[k],
-                                           to: qv.block(row: k, column: k, rows: m - k, columns: n - k))
-                }
-            }
-        }
-        return q
-    }
+    public func thinQ() -> Matrix { PackedReflectors<Kernels>.thinQ(packed, tau) }
 
     /// Solves R·x = c[0..<n] by back substitution.
     public func solveUpper(_ c: [Double]) -> [Double] {

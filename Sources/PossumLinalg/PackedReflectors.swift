@@ -3,7 +3,8 @@
 /// diagonal of column k, Q = H₀·H₁⋯H₍ₙ₋₁₎ with Hₖ = I − τₖ·vₖ·vₖᵀ — shared by the factorizations
 /// whose output has that layout (the blocked one: blocking changes how the reflectors are
 /// *applied*, not what they are).
-enum PackedReflectors {
+/// Generic over the kernels, so that the scalar twin and the SIMD path share one algorithm.
+enum PackedReflectors<Kernels: HouseholderKernels> {
     /// The n × n upper triangle R.
     static func r(_ packed: Matrix) -> Matrix {
         let n = packed.columns
@@ -21,8 +22,8 @@ enum PackedReflectors {
             c.withUnsafeMutableBufferPointer { cb in
                 let cView = MutableMatrixView(base: cb.baseAddress!, rows: m, columns: 1, leadingDimension: m)
                 for k in 0..<n where tau[k] != 0 {
-                    SIMDKernels.applyReflector(p.baseAddress! + k + k * m, tau: tau[k],
-                                               to: cView.block(row: k, column: 0, rows: m - k, columns: 1))
+                    Kernels.applyReflector(p.baseAddress! + k + k * m, tau: tau[k],
+                                           to: cView.block(row: k, column: 0, rows: m - k, columns: 1))
                 }
             }
         }
@@ -38,8 +39,8 @@ enum PackedReflectors {
         packed.elements.withUnsafeBufferPointer { p in
             q.withMutableView { qv in
                 for k in stride(from: n - 1, through: 0, by: -1) where tau[k] != 0 {
-                    SIMDKernels.applyReflector(p.baseAddress! + k + k * m, tau: tau[k],
-                                               to: qv.block(row: k, column: k, rows: m - k, columns: n - k))
+                    Kernels.applyReflector(p.baseAddress! + k + k * m, tau: tau[k],
+                                           to: qv.block(row: k, column: k, rows: m - k, columns: n - k))
                 }
             }
         }

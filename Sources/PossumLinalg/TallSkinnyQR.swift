@@ -269,7 +269,7 @@ public struct TallSkinnyQR: QRFactorization {
 
     // MARK: - QRFactorization
 
-    public var r: Matrix { PackedReflectors.r(packed) }
+    public var r: Matrix { PackedReflectors<SIMDKernels>.r(packed) }
 
     /// Qᵀ·b = Q_Bᵀ⋯Q₁ᵀ·Q₀ᵀ·b, block by block (4mn flops, one pass over the reflectors).
     public func applyQTranspose(_ b: [Double]) -> [Double] {

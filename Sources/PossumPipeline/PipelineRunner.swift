@@ -225,6 +225,9 @@ public final class PipelineRunner {
         env["POSSUM_DAG"] = graph.pipeline.name
         env["POSSUM_DAG_RUN_ID"] = state.runID
         env["POSSUM_DAG_TASK"] = name
+        // Tasks already run side by side (--jobs); OpenBLAS's own worker threads would compete with
+        // them and spin at every process start (≈ 12 ms CPU each). A task may still ask for more.
+        if env["OPENBLAS_NUM_THREADS"] == nil { env["OPENBLAS_NUM_THREADS"] = "1" }
         if let dir = options.trackingDirectory { env["POSSUM_TRACKING_URI"] = dir }
         if let child = state.tasks[name]?.trackerRunID { env["POSSUM_PARENT_RUN_ID"] = child }
         var upstream: [String: [String: String]] = [:]

@@ -84,7 +84,7 @@ struct TrainingJob {
                                trainingDataSHA256: features.sourceSHA256, trainingRows: features.z.rows,
                                created: ISO8601DateFormatter().string(from: Date()), possumVersion: possumVersion)
         let report = TrainingReport(data: dataName, solver: solver.rawValue, rows: features.z.rows,
-                                    droppedRows: nil, features: features.transform.featureNames, alphas: alphas,
+                                    features: features.transform.featureNames, alphas: alphas,
                                     alphaGrid: alphaGrid, fit: fit, solveSeconds: seconds)
         return Result(model: model, report: report)
     }

@@ -6,7 +6,6 @@ struct TrainingReport: Encodable {
     var data: String
     var solver: String
     var rows: Int
-    var droppedRows: Int?
     var alphaGrid: String
     var features: [String]
     var alphas: [Double]
@@ -18,11 +17,13 @@ struct TrainingReport: Encodable {
     var trainR2: Double
     var solveSeconds: Double
     private var orderedCoefficients: [Double]
+    private var chosenIndex: Int
 
-    init(data: String, solver: String, rows: Int, droppedRows: Int?, features: [String], alphas: [Double],
+    init(data: String, solver: String, rows: Int, features: [String], alphas: [Double],
          alphaGrid: String, fit: RidgeCV.Fit, solveSeconds: Double) {
-        (self.data, self.solver, self.rows, self.droppedRows, self.features, self.alphas, self.alphaGrid) =
-            (data, solver, rows, droppedRows, features, alphas, alphaGrid)
+        (self.data, self.solver, self.rows, self.features, self.alphas, self.alphaGrid) =
+            (data, solver, rows, features, alphas, alphaGrid)
+        chosenIndex = fit.alphaIndex
         alpha = fit.alpha
         intercept = fit.intercept
         orderedCoefficients = fit.coefficients
@@ -45,7 +46,7 @@ struct TrainingReport: Encodable {
     }
 
     func table() -> String {
-        let chosen = alphas.firstIndex(of: alpha)!
+        let chosen = chosenIndex
         var out = """
             RidgeCV on \(data): \(rows) complete rows, \(features.count) features
             solver        \(solver)  (\(alphas.count) QR factorizations in \(formatDuration(solveSeconds)))

@@ -55,6 +55,15 @@ enum FileIO {
         return stat(path, &st) == 0
     }
 
+    /// Declared outputs say where a task writes: their folders exist before it runs (as Luigi's
+    /// targets do), so a fresh checkout needs no `mkdir out` step.
+    static func makeParentDirectories(of paths: [String]) {
+        for path in paths {
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+        }
+    }
+
     /// The last `count` lines of the bytes of `path` from `offset` on (a task attempt's stderr).
     static func tailLines(path: String, from offset: UInt64, count: Int) -> [String] {
         guard let handle = FileHandle(forReadingAtPath: path) else { return [] }

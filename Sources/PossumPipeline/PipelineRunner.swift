@@ -221,14 +221,8 @@ public final class PipelineRunner {
 
     private func makeJob(_ name: String, state: RunState, cache: CacheEntry?, logDir: String) -> TaskJob {
         let task = graph.pipeline.task(named: name)!
-        var env = options.environment
-        env["POSSUM_DAG"] = graph.pipeline.name
+        var env = options.taskEnvironment(dag: graph.pipeline.name, task: name)
         env["POSSUM_DAG_RUN_ID"] = state.runID
-        env["POSSUM_DAG_TASK"] = name
-        // Tasks already run side by side (--jobs); OpenBLAS's own worker threads would compete with
-        // them and spin at every process start (≈ 12 ms CPU each). A task may still ask for more.
-        if env["OPENBLAS_NUM_THREADS"] == nil { env["OPENBLAS_NUM_THREADS"] = "1" }
-        if let dir = options.trackingDirectory { env["POSSUM_TRACKING_URI"] = dir }
         if let child = state.tasks[name]?.trackerRunID { env["POSSUM_PARENT_RUN_ID"] = child }
         var upstream: [String: [String: String]] = [:]
         for d in graph.dependencies[name] ?? [] { upstream[d] = state.tasks[d]!.outputHashes }

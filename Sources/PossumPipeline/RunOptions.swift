@@ -40,3 +40,17 @@ public func currentExecutablePath() -> String {
     #endif
     return absolute(CommandLine.arguments[0])
 }
+
+extension RunOptions {
+    /// The environment of a task's process, in a DAG run and under `possum task run` alike.
+    func taskEnvironment(dag: String, task: String) -> [String: String] {
+        var env = environment
+        env["POSSUM_DAG"] = dag
+        env["POSSUM_DAG_TASK"] = task
+        // Tasks already run side by side (--jobs); OpenBLAS's own worker threads would compete with
+        // them and spin at every process start (≈ 12 ms CPU each). A task may still ask for more.
+        if env["OPENBLAS_NUM_THREADS"] == nil { env["OPENBLAS_NUM_THREADS"] = "1" }
+        if let dir = trackingDirectory { env["POSSUM_TRACKING_URI"] = dir }
+        return env
+    }
+}

@@ -14,10 +14,8 @@ public enum SingleTask {
         for input in task.inputs where !FileIO.exists(pipeline.resolve(input)) {
             throw PipelineError.missingInput(task: name, path: input)
         }
-        var env = options.environment
-        env["POSSUM_DAG"] = pipeline.name
-        env["POSSUM_DAG_TASK"] = name
-        if let dir = options.trackingDirectory { env["POSSUM_TRACKING_URI"] = dir }
+        let env = options.taskEnvironment(dag: pipeline.name, task: name)
+        FileIO.makeParentDirectories(of: task.outputs.map(pipeline.resolve))
         let argv = options.resolvedCommand(task.command)
         log("possum task run: \(pipeline.name).\(name): \(argv.map(shellQuote).joined(separator: " ")) (in \(pipeline.workdir))")
         let outcome = try ProcessLauncher(killGraceSeconds: options.killGraceSeconds)

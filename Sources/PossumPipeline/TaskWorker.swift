@@ -58,12 +58,7 @@ struct TaskJob: Sendable {
         let launcher = ProcessLauncher(killGraceSeconds: killGraceSeconds)
         let total = task.retries + 1
         var last: (exit: Int32?, timedOut: Bool, message: String, tail: [String]) = (nil, false, "", [])
-        // Declared outputs say where a task writes: their folders exist before it runs (as Luigi's
-        // targets do), so a fresh checkout needs no `mkdir out` step.
-        for output in task.outputs {
-            try? FileManager.default.createDirectory(atPath: (resolve(output) as NSString).deletingLastPathComponent,
-                                                     withIntermediateDirectories: true)
-        }
+        FileIO.makeParentDirectories(of: task.outputs.map(resolve))
         for attempt in 1...total {
             if attempt > 1 {
                 let delay = task.backoff(beforeAttempt: attempt)

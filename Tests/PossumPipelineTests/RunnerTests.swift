@@ -58,6 +58,11 @@ import PossumTracking
         let (report, _) = try s.run()
         #expect(report.status == .succeeded)
         #expect(s.read("out/deep/a.txt") == "x\n")
+        // `possum task run` (what the Airflow export calls) does the same.
+        try FileManager.default.removeItem(atPath: "\(s.dir)/out")
+        let status = try SingleTask.run(try s.graph(), task: "a", options: s.options()) { _ in }
+        #expect(status == 0)
+        #expect(s.read("out/deep/a.txt") == "x\n")
     }
 
     @Test func inputChangeRerunsDownstreamOnly() throws {

@@ -16,19 +16,17 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .long, help: "Feature set file (HDF5) to write.")
     var out: String
 
-    @Option(name: .long, help: "Column to predict.")
-    var target = FeatureSpec.possum.target
+    @OptionGroup var columns: FeatureOptions
 
     @OptionGroup var logging: RunLoggingOptions
 
     func run() throws {
-        var spec = FeatureSpec.possum
-        spec.target = target
+        let spec = columns.spec
         let features = try LoggedRun.run(logging, name: "Scaler") { run in
             let features = try FeatureJob(dataPath: data, spec: spec).run()
             try FeaturesFile.write(features, to: out)
             if let run {
-                try run.params(["data": data, "data_sha256": features.sourceSHA256, "target": target])
+                try run.params(["data": data, "data_sha256": features.sourceSHA256, "target": spec.target])
                 let names = features.transform.featureNames
                 try run.metrics(Dictionary(uniqueKeysWithValues: zip(names.map { "mean_\($0)" }, features.transform.scaler.mean)))
             }

@@ -24,8 +24,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Least-squares backend: \(SolverChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
     var solver: SolverChoice = .simd
 
-    @Option(name: .long, help: "Column to predict (with --data).")
-    var target = FeatureSpec.possum.target
+    @OptionGroup var columns: FeatureOptions
 
     @Option(name: .long, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace).")
     var alphas = AlphaGrid(lower: -3, upper: 1, count: 30)
@@ -54,8 +53,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var spec = FeatureSpec.possum
-        spec.target = target
+        let spec = columns.spec
         let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", spec)
         let job = TrainingJob(source: source, alphas: alphas.values, alphaGrid: alphas.description, solver: solver)
         let report = try LoggedRun.run(logging, name: "RidgeCV") { run in

@@ -11,13 +11,18 @@ public func logspace(_ lower: Double, _ upper: Double, count: Int) -> [Double] {
 
 /// Ridge regression with an unpenalized intercept, α chosen by exact leave-one-out error.
 ///
-/// For each α: center X and y, factor the stacked matrix [X_c; √α·I] = Q·R. Then
-/// - the coefficients solve R·w = Qᵀ·[y_c; 0] (the normal equations (XᵀX + αI)w = Xᵀy without
-///   squaring the condition number),
-/// - the hat matrix of the fit is 11ᵀ/n + Q₁Q₁ᵀ with Q₁ the first n rows of Q, so leverage
-///   hᵢ = 1/n + ‖row i of Q₁‖², and the LOO residual is eᵢ/(1 − hᵢ) — exact for ridge, no refits.
-/// The α with the smallest mean squared LOO residual wins (first one on ties), as in
-/// scikit-learn's `RidgeCV` (its `gcv_mode`s are different routes to the same numbers).
+/// Center X and y, and factor X_c = Q₀·R₀ once. For each α the ridge problem
+/// min ‖X_c·w − y_c‖² + α‖w‖² is the least-squares problem of the stacked matrix [X_c; √α·I], whose
+/// QR is Q₀-rotated from the small QR [R₀; √α·I] = Q_α·R_α (p × p blocks, so each α costs O(p³)
+/// plus O(np²) for the leverages, not a factorization of n rows). Then
+/// - the coefficients solve R_α·w = Q_αᵀ·[Q₀ᵀy_c; 0] (the normal equations (XᵀX + αI)w = Xᵀy
+///   without squaring the condition number),
+/// - the hat matrix of the fit is 11ᵀ/n + (Q₀U)(Q₀U)ᵀ with U the top p × p block of Q_α, so the
+///   leverage is hᵢ = 1/n + ‖row i of Q₀·U‖², and the LOO residual is eᵢ/(1 − hᵢ) — exact for
+///   ridge, no refits.
+/// Both factorizations go through the chosen solver. The α with the smallest mean squared LOO
+/// residual wins (first one on ties), as in scikit-learn's `RidgeCV` (its `gcv_mode`s are other
+/// routes to the same numbers).
 public struct RidgeCV: Sendable {
     public var alphas: [Double]
 
@@ -45,22 +50,33 @@ public struct RidgeCV: Sendable {
 
         let xMean = (0..<p).map { j in (0..<n).reduce(0) { $0 + x[$1, j] } / Double(n) }
         let yMean = y.reduce(0, +) / Double(n)
-        var centered = x
-        for j in 0..<p { for i in 0..<n { centered[i, j] -= xMean[j] } }
         let yc = y.map { $0 - yMean }
-        let rhs = yc + [Double](repeating: 0, count: p)
+        // One QR of the n rows; the centered copy and the packed factors live only in this scope.
+        let (r0, q0, c0): (Matrix, Matrix, [Double]) = try {
+            var centered = x
+            for j in 0..<p { for i in 0..<n { centered[i, j] -= xMean[j] } }
+            let qr = try solver.factorize(centered)
+            return (qr.r, qr.thinQ(), Array(qr.applyQTranspose(yc)[0..<p]))
+        }()
+        let rhs = c0 + [Double](repeating: 0, count: p)
 
         var errors: [Double] = []
         var weights: [[Double]] = []
+        var leverage = [Double](repeating: 0, count: n)
+        var rotated = [Double](repeating: 0, count: n)
         for alpha in alphas {
             var penalty = Matrix(rows: p, columns: p)
             for j in 0..<p { penalty[j, j] = alpha.squareRoot() }
-            let qr = try solver.factorize(centered.stacked(above: penalty))
+            let qr = try solver.factorize(r0.stacked(above: penalty))
             let w = qr.solveUpper(qr.applyQTranspose(rhs))
-            let q = qr.thinQ()
-            var leverage = [Double](repeating: 1 / Double(n), count: n)
-            for j in 0..<p { for i in 0..<n { leverage[i] += q[i, j] * q[i, j] } }
-            let fitted = centered.multiplied(by: w)
+            let u = qr.thinQ()  // 2p × p; its top p × p block is U
+            for i in 0..<n { leverage[i] = 1 / Double(n) }
+            for k in 0..<p {
+                // Column k of Q₀·U, then its squares into the leverages.
+                Self.combineColumns(q0, u, column: k, into: &rotated)
+                for i in 0..<n { leverage[i] += rotated[i] * rotated[i] }
+            }
+            let fitted = Self.fittedValues(q0, r0, w)
             var sse = 0.0
             for i in 0..<n {
                 let loo = (yc[i] - fitted[i]) / (1 - leverage[i])
@@ -72,10 +88,30 @@ public struct RidgeCV: Sendable {
         let best = errors.indices.min { errors[$0] < errors[$1] }!  // first minimum on ties
         let w = weights[best]
         let intercept = yMean - zip(xMean, w).reduce(0) { $0 + $1.0 * $1.1 }
-        let fitted = centered.multiplied(by: w)
+        let fitted = Self.fittedValues(q0, r0, w)
         let rss = zip(yc, fitted).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
         let tss = yc.reduce(0) { $0 + $1 * $1 }
         return Fit(alpha: alphas[best], alphaIndex: best, coefficients: w, intercept: intercept,
                    looMeanSquaredErrors: errors, trainR2: 1 - rss / tss)
+    }
+
+    /// out = Q₀·U[0..<p, k]: p unit-stride passes over Q₀'s columns.
+    static func combineColumns(_ q0: Matrix, _ u: Matrix, column k: Int, into out: inout [Double]) {
+        let (n, p) = (q0.rows, q0.columns)
+        out.withUnsafeMutableBufferPointer { o in
+            q0.elements.withUnsafeBufferPointer { q in
+                for i in 0..<n { o[i] = 0 }
+                for j in 0..<p {
+                    let c = u[j, k]
+                    let column = q.baseAddress! + j * n
+                    for i in 0..<n { o[i] += c * column[i] }
+                }
+            }
+        }
+    }
+
+    /// X_c·w = Q₀·(R₀·w), without keeping X_c.
+    static func fittedValues(_ q0: Matrix, _ r0: Matrix, _ w: [Double]) -> [Double] {
+        q0.multiplied(by: r0.multiplied(by: w))
     }
 }

@@ -106,7 +106,7 @@ public enum SIMDKernels: HouseholderKernels {
 
     /// y ← y + α·x.
     @inlinable
-    static func axpy(_ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+    public static func axpy(_ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
         let a = SIMD8<Double>(repeating: alpha)
         var i = 0
         while i + 8 <= n {

@@ -70,12 +70,7 @@ public struct RidgeCV: Sendable {
             let qr = try solver.factorize(r0.stacked(above: penalty))
             let w = qr.solveUpper(qr.applyQTranspose(rhs))
             let u = qr.thinQ()  // 2p × p; its top p × p block is U
-            for i in 0..<n { leverage[i] = 1 / Double(n) }
-            for k in 0..<p {
-                // Column k of Q₀·U, then its squares into the leverages.
-                Self.combineColumns(q0, u, column: k, into: &rotated)
-                for i in 0..<n { leverage[i] += rotated[i] * rotated[i] }
-            }
+            Self.leverages(q0, u, n: n, into: &leverage, scratch: &rotated)
             let fitted = Self.fittedValues(q0, r0, w)
             var sse = 0.0
             for i in 0..<n {
@@ -95,16 +90,35 @@ public struct RidgeCV: Sendable {
                    looMeanSquaredErrors: errors, trainR2: 1 - rss / tss)
     }
 
-    /// out = Q₀·U[0..<p, k]: p unit-stride passes over Q₀'s columns.
-    static func combineColumns(_ q0: Matrix, _ u: Matrix, column k: Int, into out: inout [Double]) {
-        let (n, p) = (q0.rows, q0.columns)
-        out.withUnsafeMutableBufferPointer { o in
-            q0.elements.withUnsafeBufferPointer { q in
-                for i in 0..<n { o[i] = 0 }
-                for j in 0..<p {
-                    let c = u[j, k]
-                    let column = q.baseAddress! + j * n
-                    for i in 0..<n { o[i] += c * column[i] }
+    /// hᵢ = 1/n + ‖row i of Q₀·U‖². Rows are taken in blocks small enough that the block of Q₀
+    /// and the partial column stay in cache while all p columns of Q₀·U are formed from them: one
+    /// pass over Q₀ per α instead of p (the loop is bandwidth-bound, p² axpys of length n).
+    static func leverages(_ q0: Matrix, _ u: Matrix, n: Int, into leverage: inout [Double], scratch: inout [Double]) {
+        let p = q0.columns
+        let blockRows = 2048
+        leverage.withUnsafeMutableBufferPointer { h in
+            scratch.withUnsafeMutableBufferPointer { t in
+                q0.elements.withUnsafeBufferPointer { q in
+                    for i in 0..<n { h[i] = 1 / Double(n) }
+                    var start = 0
+                    while start < n {
+                        let rows = min(blockRows, n - start)
+                        let tb = t.baseAddress! + start, hb = h.baseAddress! + start
+                        for k in 0..<p {
+                            for i in 0..<rows { tb[i] = 0 }
+                            for j in 0..<p { SIMDKernels.axpy(rows, u[j, k], q.baseAddress! + j * n + start, tb) }
+                            // h += t ⊙ t, eight at a time (t and h are distinct buffers).
+                            var i = 0
+                            while i + 8 <= rows {
+                                let tv = UnsafeRawPointer(tb + i).loadUnaligned(as: SIMD8<Double>.self)
+                                let hv = UnsafeRawPointer(hb + i).loadUnaligned(as: SIMD8<Double>.self)
+                                UnsafeMutableRawPointer(hb + i).storeBytes(of: hv.addingProduct(tv, tv), as: SIMD8<Double>.self)
+                                i += 8
+                            }
+                            while i < rows { hb[i] += tb[i] * tb[i]; i += 1 }
+                        }
+                        start += rows
+                    }
                 }
             }
         }
@@ -112,6 +126,14 @@ public struct RidgeCV: Sendable {
 
     /// X_c·w = Q₀·(R₀·w), without keeping X_c.
     static func fittedValues(_ q0: Matrix, _ r0: Matrix, _ w: [Double]) -> [Double] {
-        q0.multiplied(by: r0.multiplied(by: w))
+        let v = r0.multiplied(by: w)
+        let (n, p) = (q0.rows, q0.columns)
+        var out = [Double](repeating: 0, count: n)
+        out.withUnsafeMutableBufferPointer { o in
+            q0.elements.withUnsafeBufferPointer { q in
+                for j in 0..<p { SIMDKernels.axpy(n, v[j], q.baseAddress! + j * n, o.baseAddress!) }
+            }
+        }
+        return out
     }
 }

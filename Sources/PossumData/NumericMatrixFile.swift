@@ -56,32 +56,3 @@ public struct NumericMatrixFile: Sendable {
         return NumericMatrixFile(rows: rows, columns: c, values: values)
     }
 }
-
-/// Writes `data` to `path` so that a reader, or a crash, sees either the old file or the new one
-/// complete — never a prefix: write a temporary file in the same directory, fsync it, rename it
-/// over the target (atomic on POSIX file systems), then fsync the directory so the rename itself
-/// survives a power cut.
-public func writeFileAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let directory = url.deletingLastPathComponent().path
-    let temporary = directory + "/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-    guard fd >= 0 else { throw DataError(file: path, "cannot create a file in \(directory)") }
-    var ok = data.withUnsafeBytes { buffer -> Bool in
-        var offset = 0
-        while offset < buffer.count {
-            let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if n <= 0 { return false }
-            offset += n
-        }
-        return true
-    }
-    ok = ok && fsync(fd) == 0
-    close(fd)
-    guard ok, rename(temporary, path) == 0 else {
-        unlink(temporary)
-        throw DataError(file: path, "write failed (disk full or read-only?)")
-    }
-    let dirfd = open(directory, O_RDONLY)
-    if dirfd >= 0 { fsync(dirfd); close(dirfd) }
-}

@@ -29,7 +29,7 @@ public struct CacheFile: Codable, Sendable, Equatable {
     }
 
     public func save(path: String, durable: Bool) throws {
-        try FileIO.writeAtomically(try StateStore.encoder.encode(self), to: path, durable: durable)
+        try writeFileAtomically(try StateStore.encoder.encode(self), to: path, durable: durable)
     }
 }
 

@@ -11,37 +11,6 @@ enum FileIO {
     /// SHA-256 of a file's contents (streamed); nil if it cannot be read.
     static func sha256(path: String) -> String? { try? SHA256.hex(ofFile: path) }
 
-    /// Replaces `path` with `data` so that a reader sees the old file or the new one, never a part,
-    /// and the new one survives a crash: write a temp file beside it, fsync, rename, fsync the folder.
-    static func writeAtomically(_ data: Data, to path: String, durable: Bool = true) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        let temp = "\(dir)/.\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PipelineError.system(operation: "create", path: temp, errno: errno) }
-        var ok = false
-        defer { if !ok { unlink(temp) } }
-        try data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let e = errno; close(fd)
-                    throw PipelineError.system(operation: "write", path: temp, errno: e)
-                }
-                offset += n
-            }
-        }
-        if durable && fsync(fd) != 0 { let e = errno; close(fd); throw PipelineError.system(operation: "fsync", path: temp, errno: e) }
-        close(fd)
-        guard rename(temp, path) == 0 else { throw PipelineError.system(operation: "rename to", path: path, errno: errno) }
-        ok = true
-        if durable {
-            let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dfd >= 0 { fsync(dfd); close(dfd) }
-        }
-    }
-
     static func makeDirectories(_ path: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

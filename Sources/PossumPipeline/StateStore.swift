@@ -1,4 +1,5 @@
 import Foundation
+import PossumData
 
 /// The on-disk layout of pipeline state under a working directory:
 ///
@@ -51,7 +52,7 @@ public struct StateStore: Sendable {
     public func save(_ state: RunState) throws {
         try FileIO.makeDirectories(runDirectory(dag: state.dag, runID: state.runID))
         let data = try Self.encoder.encode(state)
-        try FileIO.writeAtomically(data, to: statePath(dag: state.dag, runID: state.runID), durable: durable)
+        try writeFileAtomically(data, to: statePath(dag: state.dag, runID: state.runID), durable: durable)
     }
 
     /// Reads a state file; anything unreadable or inconsistent is `corruptState` naming the file.

@@ -1,5 +1,7 @@
 import PossumAccuracy
 import PossumLinalg
+import Foundation
+import PossumOpenBLAS
 import Testing
 
 /// Numerical regression: every (problem, solver) keeps at least its committed number of correct
@@ -43,13 +45,40 @@ import Testing
         }
     }
 
-    /// Target: our SIMD solver is within half a digit of LAPACK's dgels everywhere — or agrees
-    /// with the exact answer to 14+ digits, where differences are a few ulps of rounding noise.
-    @Test func simdIsAsAccurateAsDgels() {
-        for name in Self.problems.keys {
+    /// Target: our SIMD solver is within half a digit of LAPACK's dgels on the minimum LRE over
+    /// coefficients. Where it is not, the shortfall must be the problem's componentwise sensitivity,
+    /// not a weaker solver: a backward-stable QR controls the *normwise* error of the solution in
+    /// equilibrated coordinates, ‖ŷ − y*‖ ≲ c·n·ε·κ(A·D)·‖y*‖, so a coefficient with |y_j| ≪ ‖y*‖
+    /// gets relative error ε·κ·‖y*‖/|y_j| from any such solver, and which of two solvers lands a few
+    /// ulps closer on it is luck. (graded-1e±8: the coefficient of the 1e6-scaled column has
+    /// |y_j|/‖y*‖ ≈ 0.01 and carries 14.1 digits, dgels 14.9 on it and 14.7 at its worst; normwise,
+    /// simd has 15.6 digits and dgels 15.4, measured 2026-11-27.) The fallback therefore compares the normwise LRE in the coordinates
+    /// y = D⁻¹x, D the exact power-of-two column equilibration, again within half a digit.
+    @Test func simdIsAsAccurateAsDgels() throws {
+        for (name, p) in Self.problems {
             let (ours, theirs) = (lre(name, .simd), lre(name, .dgels))
-            #expect(ours >= theirs - 0.5 || ours >= 14, "\(name): simd \(ours) vs dgels \(theirs)")
+            if ours >= theirs - 0.5 { continue }
+            let exact = ExactLeastSquares.solve(p.a, p.b).x
+            let d = (0..<p.a.columns).map { j -> Double in
+                let norm = (0..<p.a.rows).map { p.a[$0, j] * p.a[$0, j] }.reduce(0, +).squareRoot()
+                return norm > 0 ? Double(sign: .plus, exponent: -norm.exponent, significand: 1) : 1
+            }
+            let simd = try SIMDSolver().solveMinimumNorm(p.a, p.b, options: RankRevealingOptions()).x
+            let dgels = try OpenBLASSolver().dgels(p.a, p.b)
+            let (oursNormwise, theirsNormwise) = (normwiseLRE(simd, exact, scale: d), normwiseLRE(dgels, exact, scale: d))
+            #expect(oursNormwise >= theirsNormwise - 0.5,
+                    "\(name): simd \(ours) vs dgels \(theirs) per coefficient; normwise \(oursNormwise) vs \(theirsNormwise)")
         }
+    }
+
+    /// −log10(‖D⁻¹(x − x*)‖₂ / ‖D⁻¹x*‖₂), the error computed exactly and rounded once.
+    func normwiseLRE(_ x: [Double], _ exact: [Rational], scale d: [Double]) -> Double {
+        guard x.allSatisfy(\.isFinite) else { return 0 }
+        let error = zip(x, exact).enumerated().map { j, pair in ((Rational(pair.0) - pair.1).doubleValue / d[j]) }
+        let size = exact.enumerated().map { j, e in e.doubleValue / d[j] }
+        let norm = { (v: [Double]) in v.map { $0 * $0 }.reduce(0, +).squareRoot() }
+        let (e, s) = (norm(error), norm(size))
+        return e == 0 ? 15.9 : min(15.9, max(0, -log10(e / s)))
     }
 
     /// Target: with refinement, ≥ 12 digits whenever κ ≤ 1e10, and ≥ 7 on the Filip-like fit.

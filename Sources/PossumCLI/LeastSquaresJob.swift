@@ -67,7 +67,8 @@ struct LeastSquaresJob {
         if solution.isRankDeficient {
             warnings.append("A is rank-deficient (numerical rank \(solution.rank) of \(a.columns) columns): the minimum-norm solution is returned")
         }
-        if solution.isIllConditioned {
+        // Rank 0 (A = 0) has no triangle to be conditioned: κ = ∞ says nothing the rank does not.
+        if solution.rank > 0 && solution.isIllConditioned {
             let digits = max(0, Int((-log10(solution.conditionEstimate * .ulpOfOne)).rounded(.down)))
             warnings.append(String(format: "A is ill-conditioned (κ₁(R) ≈ %.1e): expect about %d correct digits%@", solution.conditionEstimate, digits,
                                    options.refine ? "" : "; --refine may recover more"))

@@ -97,6 +97,23 @@ import Testing
         try "1,nan\n0,1\n1,1\n".write(to: dir.appendingPathComponent("N.csv"), atomically: true, encoding: .utf8)
         let nan = try PossumProcess.run(["lstsq", "N.csv", "b.csv"], in: dir)
         #expect(nan.status == 1 && nan.stderr.contains("N.csv:1: field 2: 'nan' is not a finite number"))
+        // A zero matrix has rank 0: every x minimizes the residual, the minimum-norm one is 0,
+        // for every backend, with the rank-deficiency warning (and no crash on κ = ∞).
+        try "0,0\n0,0\n0,0\n".write(to: dir.appendingPathComponent("Z.csv"), atomically: true, encoding: .utf8)
+        for solver in ["simd", "openblas", "naive"] {
+            let z = try PossumProcess.run(["lstsq", "Z.csv", "b.csv", "--solver", solver], in: dir)
+            #expect(z.status == 0 && !z.crashed, "\(solver): \(z.stderr)")
+            #expect(z.stdout.split(separator: "\n").compactMap { Double($0) } == [0, 0], "\(solver): \(z.stdout)")
+            #expect(z.stderr.contains("numerical rank 0 of 2 columns"), "\(solver): \(z.stderr)")
+        }
+        // m < n: underdetermined, the minimum-norm solution of the consistent system.
+        try "1,1\n".write(to: dir.appendingPathComponent("W.csv"), atomically: true, encoding: .utf8)
+        try "2\n".write(to: dir.appendingPathComponent("w.csv"), atomically: true, encoding: .utf8)
+        let wide = try PossumProcess.run(["lstsq", "W.csv", "w.csv"], in: dir)
+        #expect(wide.status == 0, "\(wide.stderr)")
+        // Backward-stable bound for the minimum-norm solution: |x − x*| ≤ c·n·ε·‖x*‖ with c = 10.
+        let xw = wide.stdout.split(separator: "\n").compactMap { Double($0) }
+        #expect(xw.count == 2 && xw.allSatisfy { abs($0 - 1) <= 10 * 2 * .ulpOfOne * 2.0.squareRoot() }, "\(wide.stdout)")
     }
 }
 

@@ -8,11 +8,12 @@ struct LstsqCommand: ParsableCommand {
         commandName: "lstsq",
         abstract: "Solve min ‖A·x − b‖₂ (minimum-norm x when A is rank-deficient).",
         discussion: """
-            A.csv: m lines of n comma-separated numbers, no header. b.csv: m numbers, one per line.
-            HDF5 works for either: FILE.h5 (its only root dataset) or FILE.h5:NAME; float64, m × n (row-major) or m.
-            x is written one number per line with 17 significant digits (exact round trip).
-            The simd and naive solvers use our column-pivoted QR on equilibrated columns with compensated
-            inner products; openblas uses LAPACK dgelsy. The numerical rank, a 1-norm condition estimate
+            A.csv: m lines of n comma-separated numbers, no header. b.csv: m numbers, one per line. \
+            HDF5 works for either: FILE.h5 (its only root dataset) or FILE.h5:NAME; float64, m × n \
+            (row-major) or m. x is written one number per line with 17 significant digits (exact round trip).
+
+            The simd and naive solvers use our column-pivoted QR on equilibrated columns with compensated \
+            inner products; openblas uses LAPACK dgelsy. The numerical rank, a 1-norm condition estimate \
             and the residual norm are reported; a warning says when cond·ε is too large to trust 6 digits.
             """)
 

@@ -7,10 +7,12 @@ public struct Possum: ParsableCommand {
         abstract: "Least squares with a hand-vectorized Swift QR, and the possum tail-length model built on it.",
         discussion: """
             Quick start (after `make demo` has fetched the data):
-              possum train --solver simd        fit RidgeCV on datasets/possum.csv with our SIMD QR
-              possum train --solver openblas    the same through OpenBLAS's LAPACK, to compare
-              possum lstsq A.csv b.csv --refine least squares from CSV files, minimum-norm if rank-deficient
-              possum accuracy                   correct digits of each solver on a corpus of hard problems
+              possum train --solver simd      ridge on datasets/possum.csv, our SIMD QR
+              possum train --solver openblas  the same through OpenBLAS's LAPACK
+              possum lstsq A.csv b.csv        least squares, minimum-norm if needed
+              possum accuracy                 correct digits of each solver
+              possum dag run pipelines/possum.yaml
+                                              the whole pipeline, CSV to plot
             """,
         version: possumVersion,
         subcommands: [

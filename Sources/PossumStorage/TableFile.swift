@@ -63,14 +63,17 @@ public enum TableFile {
                 }
                 start += count
             }
-            while let record = try reader.next() {
-                for (k, raw) in record.fields.enumerated() {
-                    let isMissing = CSVTable.isMissing(raw)
-                    flags[k].append(isMissing ? 1 : 0)
-                    if plan.numeric[k] {
-                        numbers[k].append(try CSVTable.number(raw, file: csvPath, line: record.line, column: plan.header[k]) ?? .nan)
-                    } else {
-                        texts[k].append(CSVTable.text(raw) ?? "")
+            while let line = try reader.nextRecord() {
+                for k in 0..<plan.header.count {
+                    // Fields stay bytes: numbers are parsed from them, text columns get strings.
+                    try reader.withField(k) { raw in
+                        let isMissing = CSVTable.isMissing(raw)
+                        flags[k].append(isMissing ? 1 : 0)
+                        if plan.numeric[k] {
+                            numbers[k].append(try CSVTable.number(raw, file: csvPath, line: line, column: plan.header[k]) ?? .nan)
+                        } else {
+                            texts[k].append(CSVTable.text(String(decoding: raw, as: UTF8.self)) ?? "")
+                        }
                     }
                 }
                 if flags[0].count == blockRows { try flush() }
@@ -96,12 +99,14 @@ public enum TableFile {
         let header = try CSVTable.readHeader(&reader, source: csvPath).names
         var plan = Plan(header: header, numeric: [Bool](repeating: true, count: header.count),
                         hasMissing: [Bool](repeating: false, count: header.count))
-        while let record = try reader.next() {
-            try CSVTable.checkFieldCount(record, header: header, source: csvPath)
-            for (k, raw) in record.fields.enumerated() {
-                if CSVTable.isMissing(raw) { plan.hasMissing[k] = true; continue }
-                if plan.numeric[k], (try? CSVTable.number(raw, file: csvPath, line: record.line, column: header[k])) == nil {
-                    plan.numeric[k] = false
+        while let line = try reader.nextRecord() {
+            try CSVTable.checkFieldCount(reader.fieldCount, line: line, header: header, source: csvPath)
+            for k in 0..<header.count {
+                try reader.withField(k) { raw in
+                    if CSVTable.isMissing(raw) { plan.hasMissing[k] = true; return }
+                    if plan.numeric[k], (try? CSVTable.number(raw, file: csvPath, line: line, column: header[k])) == nil {
+                        plan.numeric[k] = false
+                    }
                 }
             }
             plan.rows += 1

@@ -185,6 +185,51 @@ public final class HDF5Table: DataTable {
         }
     }
 
+    public func missingRows(ofNumericColumn name: String) throws -> [Bool] {
+        let dataset = try dataset(name)
+        defer { dataset.close() }
+        guard try dataset.dtype == .float64 else {
+            throw StorageError(file: source, object: objectPath(name), "holds \(try dataset.dtype), not numbers (float64)")
+        }
+        return try missingMask(name)
+    }
+
+    /// Reads the column in blocks of rows straight from HDF5 into `destination`: memory beyond
+    /// the destination is one block and the missing mask, whatever the table's size.
+    public func readNumericColumn(_ name: String, keeping keep: [Bool], into destination: UnsafeMutableBufferPointer<Double>) throws {
+        precondition(keep.count == rowCount, "one keep flag per row")
+        let dataset = try dataset(name)
+        defer { dataset.close() }
+        guard try dataset.dtype == .float64 else {
+            throw StorageError(file: source, object: objectPath(name), "holds \(try dataset.dtype), not numbers (float64)")
+        }
+        let missing = try missingMask(name)
+        let blockRows = 65_536
+        var block = [Double](repeating: 0, count: min(blockRows, rowCount))
+        var k = 0
+        var start = 0
+        while start < rowCount {
+            let end = min(start + blockRows, rowCount)
+            try block.withUnsafeMutableBufferPointer { b in
+                let values = UnsafeMutableBufferPointer(rebasing: b[0..<(end - start)])
+                try dataset.read(rows: start..<end, into: values)
+                for (i, v) in values.enumerated() {
+                    let r = start + i
+                    if missing[r] {
+                        if keep[r] { destination[k] = .nan; k += 1 }
+                        continue
+                    }
+                    guard v.isFinite else {
+                        throw StorageError(file: source, object: objectPath(name), "row \(r + 1): non-finite value \(v) not marked missing")
+                    }
+                    if keep[r] { destination[k] = v; k += 1 }
+                }
+            }
+            start = end
+        }
+        precondition(k == destination.count, "destination holds one slot per kept row")
+    }
+
     public func textColumn(_ name: String) throws -> [String?] {
         let dataset = try dataset(name)
         defer { dataset.close() }

@@ -123,6 +123,26 @@ import Testing
         #expect(back.z == set.z && back.y == set.y && back.rowLabels == set.rowLabels && back.transform == transform)
     }
 
+    /// More rows than one block of the row-major z: the matrix comes back exactly, and the file
+    /// holds z row-major as numpy and h5py expect (checked element by element).
+    @Test func largeFeatureSetRoundTripsRowMajor() throws {
+        var rng = SplitMix64(seed: 5)
+        let rows = 70_001
+        let z = Matrix.random(rows: rows, columns: 3, using: &rng)
+        let transform = FeatureTransform(spec: FeatureSpec(target: "y"), numericColumns: ["a", "b", "c"], encodings: [],
+                                         scaler: StandardScaler(mean: [0, 0, 0], scale: [1, 1, 1]))
+        let set = FeatureSet(z: z, y: (0..<rows).map(Double.init), rowLabels: Array(1...rows), transform: transform,
+                             sourceFile: "t.h5", sourceSHA256: "x")
+        try FeaturesFile.write(set, to: path("big-f.h5"))
+        let back = try FeaturesFile.read(path("big-f.h5"))
+        #expect(back.z == set.z && back.y == set.y && back.rowLabels == set.rowLabels)
+        let file = try HDF5File.open(at: path("big-f.h5"))
+        let stored = try file.openDataset("features/z").read(as: Double.self)
+        try file.close()
+        #expect(stored.count == rows * 3)
+        #expect((0..<rows).allSatisfy { i in (0..<3).allSatisfy { j in stored[i * 3 + j] == z[i, j] } })
+    }
+
     @Test func wrongKindOfFileAndNewerSchemaAreRefused() throws {
         let csvPath = try writeCSV()
         _ = try TableFile.importCSV(csvPath, to: path("t.h5"))

@@ -43,10 +43,12 @@ struct FeatureJob {
 
     func run() throws -> FeatureSet {
         let table = try openDataTable(dataPath)
-        let design = try spec.design(from: table)
+        var design = try spec.design(from: table)
         let transform = try FeatureTransform(fitting: design, spec: spec)
         let sha = try SHA256.hex(ofFile: dataPath)  // of the file actually read (CSV or HDF5)
-        return FeatureSet(z: transform.scaler.transform(design.x), y: design.y, rowLabels: design.lines, transform: transform,
+        // Standardized where it lies: the design's matrix becomes the feature matrix, no copy.
+        transform.scaler.transform(inPlace: &design.x)
+        return FeatureSet(z: design.x, y: design.y, rowLabels: design.lines, transform: transform,
                           sourceFile: URL(fileURLWithPath: dataPath).lastPathComponent, sourceSHA256: sha)
     }
 }

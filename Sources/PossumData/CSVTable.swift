@@ -55,10 +55,7 @@ public struct CSVTable: Sendable {
 
     /// Throws unless a data record has as many fields as the header.
     public static func checkFieldCount(_ record: CSVRecordReader.Record, header: [String], source: String) throws {
-        guard record.fields.count == header.count else {
-            throw DataError(file: source, line: record.line,
-                            "expected \(header.count) fields (as in the header), found \(record.fields.count)")
-        }
+        try checkFieldCount(record.fields.count, line: record.line, header: header, source: source)
     }
 
     /// The number a field stands for: nil when missing; an error when it is not a finite number.

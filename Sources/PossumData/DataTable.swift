@@ -11,9 +11,35 @@ public protocol DataTable {
     func textColumn(_ name: String) throws -> [String?]
     /// Where row r came from, for messages: a file line for CSV, a 1-based row number otherwise.
     func rowLabel(_ r: Int) -> Int
+    /// Which rows of numeric column `name` are missing (true = missing). Refuses a column that
+    /// is not numeric; a store may leave checking the present values to
+    /// `readNumericColumn(_:keeping:into:)`, which reads them.
+    func missingRows(ofNumericColumn name: String) throws -> [Bool]
+    /// Writes the values of numeric column `name` at the rows where `keep` is true, in row
+    /// order, into `destination` (exactly that many slots; NaN where the value is missing), and
+    /// checks every present value of the column, kept or not, as `numericColumn` does. This is
+    /// how a design matrix is filled column by column without a `[Double?]` copy of the column.
+    func readNumericColumn(_ name: String, keeping keep: [Bool], into destination: UnsafeMutableBufferPointer<Double>) throws
 }
 
 extension DataTable {
+    /// Through `numericColumn`: for tables already in memory.
+    public func missingRows(ofNumericColumn name: String) throws -> [Bool] {
+        try numericColumn(name).map { $0 == nil }
+    }
+
+    /// Through `numericColumn`: for tables already in memory.
+    public func readNumericColumn(_ name: String, keeping keep: [Bool], into destination: UnsafeMutableBufferPointer<Double>) throws {
+        let column = try numericColumn(name)
+        precondition(keep.count == column.count, "one keep flag per row")
+        var k = 0
+        for (r, value) in column.enumerated() where keep[r] {
+            destination[k] = value ?? .nan
+            k += 1
+        }
+        precondition(k == destination.count, "destination holds one slot per kept row")
+    }
+
     /// Throws unless the table has column `name`, listing the columns it has.
     public func requireColumn(_ name: String) throws {
         guard columnNames.contains(name) else {

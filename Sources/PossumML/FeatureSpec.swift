@@ -77,13 +77,12 @@ extension FeatureSpec {
         for name in [target] + dropped + categorical { try table.requireColumn(name) }
         // Levels come from the complete rows only, as with pandas' dropna() before get_dummies().
         let text = try categorical.map { try table.textColumn($0) }
-        let targetColumn = try table.numericColumn(target)
-        let numeric = try numericColumns(of: table).map { try table.numericColumn($0) }
-        let complete = (0..<table.rowCount).filter { r in
-            targetColumn[r] != nil && text.allSatisfy { $0[r] != nil } && numeric.allSatisfy { $0[r] != nil }
+        var missing = try table.missingRows(ofNumericColumn: target)
+        for name in numericColumns(of: table) {
+            for (r, gap) in try table.missingRows(ofNumericColumn: name).enumerated() where gap { missing[r] = true }
         }
         let encodings = zip(categorical, text).map { name, values in
-            OneHotEncoding(column: name, values: complete.compactMap { values[$0] })
+            OneHotEncoding(column: name, values: values.indices.lazy.filter { !missing[$0] }.compactMap { values[$0] })
         }
         return try encode(table, numericColumns: numericColumns(of: table), encodings: encodings, requireTarget: true)
     }
@@ -91,38 +90,51 @@ extension FeatureSpec {
     /// Encodes `table` with known columns and levels (a fitted model's), for prediction. Rows
     /// missing a feature are dropped; the target is read when present. A level the model never
     /// saw is an error naming the row: the model has no coefficient for it.
+    ///
+    /// Numeric columns go straight from the table into the design's column-major matrix
+    /// (`DataTable.readNumericColumn`): the matrix is the only full-size copy of the data.
     public func encode(_ table: some DataTable, numericColumns: [String], encodings: [OneHotEncoding],
                        requireTarget: Bool) throws -> Design {
         for name in numericColumns + encodings.map(\.column) { try table.requireColumn(name) }
-        let numeric = try numericColumns.map { try table.numericColumn($0) }
-        let text = try encodings.map { try table.textColumn($0.column) }
         let hasTarget = table.columnNames.contains(target)
         if requireTarget && !hasTarget { try table.requireColumn(target) }
-        let targetColumn = hasTarget ? try table.numericColumn(target) : [Double?](repeating: nil, count: table.rowCount)
-
-        let complete = (0..<table.rowCount).filter { r in
-            (!requireTarget || targetColumn[r] != nil) && numeric.allSatisfy { $0[r] != nil } && text.allSatisfy { $0[r] != nil }
+        var keep = [Bool](repeating: true, count: table.rowCount)
+        for name in numericColumns + (requireTarget ? [target] : []) {
+            for (r, gap) in try table.missingRows(ofNumericColumn: name).enumerated() where gap { keep[r] = false }
         }
+        let text = try encodings.map { try table.textColumn($0.column) }
+        for values in text { for (r, value) in values.enumerated() where value == nil { keep[r] = false } }
+        let complete = keep.indices.filter { keep[$0] }
         guard !complete.isEmpty else {
             throw DataError(file: table.source, "no complete rows: every row has a missing value in a used column")
         }
         let names = numericColumns + encodings.flatMap(\.featureNames)
-        var x = Matrix(rows: complete.count, columns: names.count)
-        for (i, r) in complete.enumerated() {
-            for (j, col) in numeric.enumerated() { x[i, j] = col[r]! }
-            var offset = numeric.count
-            for (enc, values) in zip(encodings, text) {
-                guard let level = enc.levels.firstIndex(of: values[r]!) else {
-                    throw DataError(file: table.source, line: table.rowLabel(r), column: enc.column,
-                                    "level '\(values[r]!)' was not seen in training (levels: \(enc.levels.joined(separator: ", ")))")
-                }
-                x[i, offset + level] = 1
-                offset += enc.levels.count
+        let rows = complete.count
+        var x = Matrix(rows: rows, columns: names.count)
+        try x.elements.withUnsafeMutableBufferPointer { elements in
+            for (j, name) in numericColumns.enumerated() {
+                try table.readNumericColumn(name, keeping: keep, into: UnsafeMutableBufferPointer(rebasing: elements[(j * rows)..<((j + 1) * rows)]))
             }
         }
-        return Design(names: names, x: x, y: complete.map { targetColumn[$0] ?? .nan },
-                      lines: complete.map { table.rowLabel($0) },
-                      droppedRows: table.rowCount - complete.count, encodings: encodings,
+        if !encodings.isEmpty {
+            for (i, r) in complete.enumerated() {
+                var offset = numericColumns.count
+                for (enc, values) in zip(encodings, text) {
+                    guard let level = enc.levels.firstIndex(of: values[r]!) else {
+                        throw DataError(file: table.source, line: table.rowLabel(r), column: enc.column,
+                                        "level '\(values[r]!)' was not seen in training (levels: \(enc.levels.joined(separator: ", ")))")
+                    }
+                    x[i, offset + level] = 1
+                    offset += enc.levels.count
+                }
+            }
+        }
+        var y = [Double](repeating: .nan, count: rows)
+        if hasTarget {
+            try y.withUnsafeMutableBufferPointer { try table.readNumericColumn(target, keeping: keep, into: $0) }
+        }
+        return Design(names: names, x: x, y: y, lines: complete.map { table.rowLabel($0) },
+                      droppedRows: table.rowCount - rows, encodings: encodings,
                       numericColumns: numericColumns, hasTarget: hasTarget)
     }
 }

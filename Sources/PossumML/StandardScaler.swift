@@ -28,10 +28,22 @@ public struct StandardScaler: Sendable, Equatable, Codable {
     }
 
     public func transform(_ x: Matrix) -> Matrix {
-        precondition(x.columns == mean.count, "scaler was fitted on \(mean.count) columns")
         var z = x
-        for j in 0..<x.columns { for i in 0..<x.rows { z[i, j] = (x[i, j] - mean[j]) / scale[j] } }
+        transform(inPlace: &z)
         return z
+    }
+
+    /// z-scores `x` in its own storage (the same arithmetic, hence the same bits, as
+    /// `transform(_:)`): training on a table as big as memory allows needs no second copy.
+    public func transform(inPlace x: inout Matrix) {
+        precondition(x.columns == mean.count, "scaler was fitted on \(mean.count) columns")
+        let rows = x.rows
+        x.elements.withUnsafeMutableBufferPointer { e in
+            for j in 0..<mean.count {
+                let (m, s) = (mean[j], scale[j])
+                for i in (j * rows)..<((j + 1) * rows) { e[i] = (e[i] - m) / s }
+            }
+        }
     }
 }
 

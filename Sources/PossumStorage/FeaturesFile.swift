@@ -33,7 +33,7 @@ public enum FeaturesFile {
             try g.attributes.set("source_sha256", f.sourceSHA256)
             try g.attributes.set("rows", Int64(f.z.rows))
             try g.attributes.set("created", iso8601Now())
-            try g.createDataset("z", values: f.z.transposed.elements, shape: [f.z.rows, f.z.columns]).close()
+            try writeRowMajor(f.z, into: g, name: "z")
             try g.createDataset("y", values: f.y).close()
             try g.createDataset("feature_names", values: f.transform.featureNames).close()
             try g.createDataset("row_labels", values: f.rowLabels.map(Int64.init)).close()
@@ -53,17 +53,54 @@ public enum FeaturesFile {
         guard shape.count == 2, shape[1] == p else {
             throw StorageError(file: path, object: "/features/z", "has shape \(shape), expected rows × \(p)")
         }
-        let rowMajor = try zSet.read(as: Double.self)
         let y = try g.openDataset("y").read(as: Double.self)
         let labels = try g.openDataset("row_labels").read(as: Int64.self)
         guard y.count == shape[0], labels.count == shape[0] else {
             throw StorageError(file: path, object: "/features/y", "has \(y.count) rows, z has \(shape[0])")
         }
-        guard rowMajor.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else {
+        guard let z = try readRowMajor(zSet, rows: shape[0], columns: p), y.allSatisfy(\.isFinite) else {
             throw StorageError(file: path, object: "/features", "non-finite values in z or y")
         }
-        let z = Matrix(rows: shape[1], columns: shape[0], columnMajor: rowMajor).transposed
         return FeatureSet(z: z, y: y, rowLabels: labels.map(Int.init), transform: transform,
                           sourceFile: try g.attributes.get("source_file"), sourceSHA256: try g.attributes.get("source_sha256"))
+    }
+
+    /// Rows per block when moving z between the column-major matrix and the row-major dataset.
+    static let blockRows = 65_536
+
+    /// Writes `m` as a rows × columns row-major dataset (numpy's layout), a block of rows at a
+    /// time: memory beyond the matrix is one block, not a transposed copy.
+    static func writeRowMajor(_ m: Matrix, into group: HDF5Group, name: String) throws {
+        let dataset = try group.createDataset(name, of: Double.self, shape: [m.rows, m.columns])
+        defer { dataset.close() }
+        var block = [Double](repeating: 0, count: min(blockRows, m.rows) * m.columns)
+        var start = 0
+        while start < m.rows {
+            let count = min(blockRows, m.rows - start)
+            for i in 0..<count { for j in 0..<m.columns { block[i * m.columns + j] = m[start + i, j] } }
+            try block.withUnsafeBufferPointer { try dataset.write(from: UnsafeBufferPointer(rebasing: $0[0..<(count * m.columns)]), rows: start..<(start + count)) }
+            start += count
+        }
+    }
+
+    /// Reads a rows × columns row-major dataset into a column-major matrix a block of rows at a
+    /// time; nil if some value is not finite.
+    static func readRowMajor(_ dataset: HDF5Dataset, rows: Int, columns: Int) throws -> Matrix? {
+        var m = Matrix(rows: rows, columns: columns)
+        var block = [Double](repeating: 0, count: min(blockRows, rows) * columns)
+        var start = 0
+        while start < rows {
+            let count = min(blockRows, rows - start)
+            try block.withUnsafeMutableBufferPointer { try dataset.read(rows: start..<(start + count), into: UnsafeMutableBufferPointer(rebasing: $0[0..<(count * columns)])) }
+            for i in 0..<count {
+                for j in 0..<columns {
+                    let v = block[i * columns + j]
+                    guard v.isFinite else { return nil }
+                    m[start + i, j] = v
+                }
+            }
+            start += count
+        }
+        return m
     }
 }

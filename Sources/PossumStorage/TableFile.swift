@@ -63,14 +63,17 @@ public enum TableFile {
                 }
                 start += count
             }
-            while let record = try reader.next() {
-                for (k, raw) in record.fields.enumerated() {
-                    let isMissing = CSVTable.isMissing(raw)
-                    flags[k].append(isMissing ? 1 : 0)
-                    if plan.numeric[k] {
-                        numbers[k].append(try CSVTable.number(raw, file: csvPath, line: record.line, column: plan.header[k]) ?? .nan)
-                    } else {
-                        texts[k].append(CSVTable.text(raw) ?? "")
+            while let line = try reader.nextRecord() {
+                for k in 0..<plan.header.count {
+                    // Fields stay bytes: numbers are parsed from them, text columns get strings.
+                    try reader.withField(k) { raw in
+                        let isMissing = CSVTable.isMissing(raw)
+                        flags[k].append(isMissing ? 1 : 0)
+                        if plan.numeric[k] {
+                            numbers[k].append(try CSVTable.number(raw, file: csvPath, line: line, column: plan.header[k]) ?? .nan)
+                        } else {
+                            texts[k].append(CSVTable.text(String(decoding: raw, as: UTF8.self)) ?? "")
+                        }
                     }
                 }
                 if flags[0].count == blockRows { try flush() }
@@ -96,12 +99,14 @@ public enum TableFile {
         let header = try CSVTable.readHeader(&reader, source: csvPath).names
         var plan = Plan(header: header, numeric: [Bool](repeating: true, count: header.count),
                         hasMissing: [Bool](repeating: false, count: header.count))
-        while let record = try reader.next() {
-            try CSVTable.checkFieldCount(record, header: header, source: csvPath)
-            for (k, raw) in record.fields.enumerated() {
-                if CSVTable.isMissing(raw) { plan.hasMissing[k] = true; continue }
-                if plan.numeric[k], (try? CSVTable.number(raw, file: csvPath, line: record.line, column: header[k])) == nil {
-                    plan.numeric[k] = false
+        while let line = try reader.nextRecord() {
+            try CSVTable.checkFieldCount(reader.fieldCount, line: line, header: header, source: csvPath)
+            for k in 0..<header.count {
+                try reader.withField(k) { raw in
+                    if CSVTable.isMissing(raw) { plan.hasMissing[k] = true; return }
+                    if plan.numeric[k], (try? CSVTable.number(raw, file: csvPath, line: line, column: header[k])) == nil {
+                        plan.numeric[k] = false
+                    }
                 }
             }
             plan.rows += 1
@@ -178,6 +183,51 @@ public final class HDF5Table: DataTable {
             }
             return values[i]
         }
+    }
+
+    public func missingRows(ofNumericColumn name: String) throws -> [Bool] {
+        let dataset = try dataset(name)
+        defer { dataset.close() }
+        guard try dataset.dtype == .float64 else {
+            throw StorageError(file: source, object: objectPath(name), "holds \(try dataset.dtype), not numbers (float64)")
+        }
+        return try missingMask(name)
+    }
+
+    /// Reads the column in blocks of rows straight from HDF5 into `destination`: memory beyond
+    /// the destination is one block and the missing mask, whatever the table's size.
+    public func readNumericColumn(_ name: String, keeping keep: [Bool], into destination: UnsafeMutableBufferPointer<Double>) throws {
+        precondition(keep.count == rowCount, "one keep flag per row")
+        let dataset = try dataset(name)
+        defer { dataset.close() }
+        guard try dataset.dtype == .float64 else {
+            throw StorageError(file: source, object: objectPath(name), "holds \(try dataset.dtype), not numbers (float64)")
+        }
+        let missing = try missingMask(name)
+        let blockRows = 65_536
+        var block = [Double](repeating: 0, count: min(blockRows, rowCount))
+        var k = 0
+        var start = 0
+        while start < rowCount {
+            let end = min(start + blockRows, rowCount)
+            try block.withUnsafeMutableBufferPointer { b in
+                let values = UnsafeMutableBufferPointer(rebasing: b[0..<(end - start)])
+                try dataset.read(rows: start..<end, into: values)
+                for (i, v) in values.enumerated() {
+                    let r = start + i
+                    if missing[r] {
+                        if keep[r] { destination[k] = .nan; k += 1 }
+                        continue
+                    }
+                    guard v.isFinite else {
+                        throw StorageError(file: source, object: objectPath(name), "row \(r + 1): non-finite value \(v) not marked missing")
+                    }
+                    if keep[r] { destination[k] = v; k += 1 }
+                }
+            }
+            start = end
+        }
+        precondition(k == destination.count, "destination holds one slot per kept row")
     }
 
     public func textColumn(_ name: String) throws -> [String?] {

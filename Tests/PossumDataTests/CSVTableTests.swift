@@ -13,6 +13,27 @@ import Testing
         #expect(try t.textColumn("name") == ["a, b", "c", "d"])
     }
 
+    /// Records must not depend on where the file's read blocks end (a run of plain bytes, a
+    /// doubled quote, CRLF or the byte-order mark split across two blocks).
+    @Test(arguments: [1, 2, 3, 5, 7, 64])
+    func recordsDoNotDependOnTheReadBlockSize(blockSize: Int) throws {
+        let text = "\u{FEFF}name,value,note\r\n\"a, b\",1.5,\"say \"\"hi\"\"\"\r\n\r\nc,NA,\"two\nlines\"\nd,,x\n-12.75e-3,0.000125,é ü\nlast,2,3"
+        let p = FileManager.default.temporaryDirectory.appendingPathComponent("possum-blocks-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: p) }
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        var fromFile = try CSVRecordReader(contentsOf: p, blockSize: blockSize)
+        var fromText = CSVRecordReader(text: text, source: p)
+        var records = 0
+        while let expected = try fromText.next() {
+            let got = try fromFile.next()
+            #expect(got?.line == expected.line)
+            #expect(got?.fields == expected.fields)
+            records += 1
+        }
+        #expect(try fromFile.next() == nil)
+        #expect(records == 6)
+    }
+
     @Test func lastLineWithoutNewline() throws {
         let t = try CSVTable.parse("x,y\n1,2", source: "t.csv")
         #expect(t.rows == [["1", "2"]])

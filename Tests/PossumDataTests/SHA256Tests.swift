@@ -1,8 +1,29 @@
+import Foundation
 import Testing
 import PossumData
 
 /// FIPS 180-4 / NIST example vectors.
 @Suite struct SHA256Tests {
+    /// A file of several read chunks and an odd tail, against coreutils' `sha256sum`.
+    @Test func fileDigestMatchesSha256sum() throws {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<(3 * (1 << 18) + 12_345)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let p = FileManager.default.temporaryDirectory.appendingPathComponent("possum-sha-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: p) }
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [p]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try SHA256.hex(ofFile: p) == String(output.prefix(64)))
+        #expect(SHA256.hex(bytes) == String(output.prefix(64)))
+    }
+
     @Test func knownVectors() {
         #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -77,6 +77,40 @@ import Testing
         #expect(abs(fit.intercept - b) <= 1e-12 * 3)
     }
 
+    /// More rows than `RidgeCV.blockRows`, not a multiple of it: the streamed R₀ and the blockwise
+    /// leverages must give what the normal equations give on the whole matrix, where
+    /// hᵢ = 1/n + x_cᵢᵀ(X_cᵀX_c + αI)⁻¹x_cᵢ by Cholesky.
+    @Test func manyBlocksOfRowsAgreeWithTheNormalEquations() throws {
+        var rng = SplitMix64(seed: 77)
+        let n = 2 * RidgeCV.blockRows + 531, p = 5
+        let x = Matrix.random(rows: n, columns: p, using: &rng)
+        let y = (0..<n).map { i in 1 + x[i, 0] - 2 * x[i, 3] + 0.5 * Double.random(in: -1...1, using: &rng) }
+        let alphas = [0.001, 0.7, 40.0]
+        for solver in [SIMDSolver(), NaiveSolver()] as [any LeastSquaresSolver] {
+            let fit = try RidgeCV(alphas: alphas).fit(x, y, solver: solver)
+            let xMean = (0..<p).map { j in (0..<n).reduce(0) { $0 + x[$1, j] } / Double(n) }
+            for (k, alpha) in alphas.enumerated() {
+                let (w, b) = ridgeByNormalEquations(x, y, rows: Array(0..<n), alpha: alpha)
+                var s = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+                for i in 0..<n { for a in 0..<p { for c in 0..<p { s[a][c] += (x[i, a] - xMean[a]) * (x[i, c] - xMean[c]) } } }
+                for a in 0..<p { s[a][a] += alpha }
+                var sse = 0.0
+                for i in 0..<n {
+                    let xc = (0..<p).map { x[i, $0] - xMean[$0] }
+                    let h = 1 / Double(n) + zip(xc, choleskySolve(s, xc)).reduce(0) { $0 + $1.0 * $1.1 }
+                    let e = y[i] - b - (0..<p).reduce(0) { $0 + x[i, $1] * w[$1] }
+                    sse += (e / (1 - h)) * (e / (1 - h))
+                }
+                let explicit = sse / Double(n)
+                #expect(abs(fit.looMeanSquaredErrors[k] - explicit) <= 1e-10 * explicit, "\(solver.name) alpha \(alpha)")
+                if k == fit.alphaIndex {
+                    for j in 0..<p { #expect(abs(fit.coefficients[j] - w[j]) <= 1e-11, "\(solver.name) w[\(j)]") }
+                    #expect(abs(fit.intercept - b) <= 1e-11)
+                }
+            }
+        }
+    }
+
     @Test func picksTheFirstMinimumOfTheLOOCurve() throws {
         let (x, y) = problem()
         let fit = try RidgeCV(alphas: logspace(-3, 3, count: 13)).fit(x, y, solver: NaiveSolver())

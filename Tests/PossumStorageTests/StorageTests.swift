@@ -53,6 +53,46 @@ import Testing
         #expect(a.y == b.y)
     }
 
+    /// More rows than one import block and one column-read block (65,536), with gaps on both
+    /// sides of the boundary: the design read straight from HDF5 into the matrix equals the
+    /// design from the CSV text.
+    @Test func largeTableDesignEqualsTheCSVDesign() throws {
+        let rows = 70_003
+        var text = "id,a,b,y\n"
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<rows {
+            let a = [65_535, 65_536, 3].contains(i) ? "NA" : String(format: "%.6f", Double.random(in: -5...5, using: &rng))
+            let b = i == 69_999 ? "" : "\(Double.random(in: -1e3...1e3, using: &rng))"
+            let y = i == 65_537 ? "NA" : String(format: "%.3e", Double.random(in: -1...1, using: &rng))
+            text += "\(i),\(a),\(b),\(y)\n"
+        }
+        let csvPath = path("big.csv")
+        try text.write(toFile: csvPath, atomically: true, encoding: .utf8)
+        let (n, _) = try TableFile.importCSV(csvPath, to: path("big.h5"))
+        #expect(n == rows)
+        let spec = FeatureSpec(target: "y", dropped: ["id"], categorical: [])
+        let a = try spec.design(from: HDF5Table(path: path("big.h5"))), b = try spec.design(from: CSVTable.read(contentsOf: csvPath))
+        #expect(a.x.rows == rows - 5)
+        #expect(a.x == b.x)
+        #expect(a.y == b.y)
+        #expect(a.lines.map { $0 + 1 } == b.lines)  // HDF5 rows are 1-based row numbers, CSV rows file lines
+        #expect(a.droppedRows == 5)
+    }
+
+    @Test func nonFiniteValueNotMarkedMissingIsRefusedByRow() throws {
+        let csvPath = try writeCSV()
+        let p = path("t.h5")
+        _ = try TableFile.importCSV(csvPath, to: p)
+        let file = try HDF5File.open(at: p, mode: .readWrite)
+        try file.remove("t/columns/chest")
+        try file.openGroup("t/columns").createDataset("chest", values: [28, 28.5, 30, .infinity, 27.5, 26, 29, 31, 27]).close()
+        try file.close()
+        let spec = FeatureSpec(target: "taill", dropped: ["case", "site", "Pop", "sex"], categorical: [])
+        #expect(throws: StorageError(file: p, object: "/t/columns/chest", "row 4: non-finite value inf not marked missing")) {
+            try spec.design(from: HDF5Table(path: p))
+        }
+    }
+
     @Test func modelFileRoundTripsAndPredictsBitIdentically() throws {
         let csvPath = try writeCSV()
         let spec = FeatureSpec(target: "taill", dropped: ["case", "sex"], categorical: ["Pop"])
@@ -81,6 +121,26 @@ import Testing
         try FeaturesFile.write(set, to: path("f.h5"))
         let back = try FeaturesFile.read(path("f.h5"))
         #expect(back.z == set.z && back.y == set.y && back.rowLabels == set.rowLabels && back.transform == transform)
+    }
+
+    /// More rows than one block of the row-major z: the matrix comes back exactly, and the file
+    /// holds z row-major as numpy and h5py expect (checked element by element).
+    @Test func largeFeatureSetRoundTripsRowMajor() throws {
+        var rng = SplitMix64(seed: 5)
+        let rows = 70_001
+        let z = Matrix.random(rows: rows, columns: 3, using: &rng)
+        let transform = FeatureTransform(spec: FeatureSpec(target: "y"), numericColumns: ["a", "b", "c"], encodings: [],
+                                         scaler: StandardScaler(mean: [0, 0, 0], scale: [1, 1, 1]))
+        let set = FeatureSet(z: z, y: (0..<rows).map(Double.init), rowLabels: Array(1...rows), transform: transform,
+                             sourceFile: "t.h5", sourceSHA256: "x")
+        try FeaturesFile.write(set, to: path("big-f.h5"))
+        let back = try FeaturesFile.read(path("big-f.h5"))
+        #expect(back.z == set.z && back.y == set.y && back.rowLabels == set.rowLabels)
+        let file = try HDF5File.open(at: path("big-f.h5"))
+        let stored = try file.openDataset("features/z").read(as: Double.self)
+        try file.close()
+        #expect(stored.count == rows * 3)
+        #expect((0..<rows).allSatisfy { i in (0..<3).allSatisfy { j in stored[i * 3 + j] == z[i, j] } })
     }
 
     @Test func wrongKindOfFileAndNewerSchemaAreRefused() throws {

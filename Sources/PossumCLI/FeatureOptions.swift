@@ -6,10 +6,10 @@ struct FeatureOptions: ParsableArguments {
     @Option(name: .long, help: "Column to predict.")
     var target = FeatureSpec.possum.target
 
-    @Option(name: .long, help: "Columns to ignore, comma-separated (default: \(FeatureSpec.possum.dropped.joined(separator: ","))).")
+    @Option(name: .long, help: "Columns to ignore, comma-separated; \"\" for none.")
     var drop: String = FeatureSpec.possum.dropped.joined(separator: ",")
 
-    @Option(name: .long, help: "Categorical columns to one-hot encode, comma-separated (default: \(FeatureSpec.possum.categorical.joined(separator: ","))).")
+    @Option(name: .long, help: "Categorical columns to one-hot encode (every level), comma-separated; \"\" for none.")
     var categorical: String = FeatureSpec.possum.categorical.joined(separator: ",")
 
     var spec: FeatureSpec {

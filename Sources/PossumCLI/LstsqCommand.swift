@@ -23,7 +23,7 @@ struct LstsqCommand: ParsableCommand {
     @Argument(help: "b: CSV (one number per line) or HDF5 (.h5).")
     var rhs: String
 
-    @Option(name: .long, help: "Least-squares backend: \(SolverChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "Least-squares backend: our SIMD QR, LAPACK through OpenBLAS, or the scalar twin.")
     var solver: SolverChoice = .simd
 
     @Flag(name: .long, help: "Iterative refinement with doubled-precision residuals (simd and naive).")

@@ -10,9 +10,9 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Predict with a model file; write predictions as CSV and a predicted-vs-true picture.",
         discussion: """
-            Rows missing a feature are skipped (and counted). With the target column present, R² and RMSE are
-            reported and the picture plots predicted against true values with the identity line. --plot FILE.svg
-            also writes FILE.png (via rsvg-convert).
+            Rows missing a feature are skipped (and counted). With the target column present, R² and RMSE \
+            are reported and the picture plots predicted against true values with the identity line. \
+            --plot FILE.svg also writes FILE.png (via rsvg-convert).
             """)
 
     @Option(name: .long, help: "Model file written by `possum train --export`.")

@@ -6,13 +6,22 @@ import PossumTracking
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Fit ridge regression of tail length, alpha chosen by leave-one-out error.",
+        abstract: "Fit ridge regression (tail length, by default), alpha chosen by leave-one-out error.",
         discussion: """
-            From a table (--data, CSV or HDF5): drops `case` and rows with missing values, one-hot encodes
-            site, Pop and sex (every level), z-scores every feature. From a feature set (--features, written by
-            `possum features`): uses it as is. Then for each alpha in logspace(-3, 1, 30) factors
-            [X; sqrt(alpha) I] by QR with the chosen solver and scores it by exact leave-one-out error.
-            The run is logged to the tracking store (params, metrics, the model file and coefficient table).
+            From a table (--data, CSV or HDF5): drops the --drop columns and rows with missing values, \
+            one-hot encodes the --categorical columns (every level kept), z-scores every feature; the \
+            defaults are the possum data's. From a feature set (--features, written by `possum features`): \
+            uses it as is.
+
+            Then for each alpha of the grid (default logspace(-3, 1, 30)) it factors [X; sqrt(alpha) I] \
+            by QR with the chosen solver and scores it by exact leave-one-out error; the alpha with the \
+            smallest error wins. The run is logged to the tracking store (params, metrics, the model file \
+            and the coefficient table) unless --no-track.
+
+            Examples:
+              possum train --solver simd --export models/possum-ridge.h5
+              possum train --data big.h5 --target y --drop "" --categorical ""
+              possum train --register Reg_RidgeCV_possums --stage Staging
             """)
 
     @Option(name: .long, help: "CSV or HDF5 table with the possum data (default: datasets/possum.csv).")
@@ -21,7 +30,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Feature set written by `possum features` (instead of --data).")
     var features: String?
 
-    @Option(name: .long, help: "Least-squares backend: \(SolverChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "Least-squares backend: our SIMD QR, LAPACK through OpenBLAS, or the scalar twin.")
     var solver: SolverChoice = .simd
 
     @OptionGroup var columns: FeatureOptions

@@ -30,6 +30,13 @@ public final class PipelineRunner {
         for f in options.force where graph.pipeline.task(named: f) == nil { throw PipelineError.unknownTask(name: f) }
         let lock = try DagLock(path: store.lockPath(dag: graph.pipeline.name), dag: graph.pipeline.name, wait: options.waitForLock)
         defer { lock.release() }
+        // We hold the lock, so a previous run still marked running lost its driver: what that driver
+        // left running would race this run for the same outputs. Only the latest run is looked at
+        // (one small read): a driver killed before it would have been followed by this check already.
+        if let last = store.runPaths(dag: graph.pipeline.name).last, let previous = try? store.load(path: last.path),
+           previous.status == .running {
+            stopOrphans(of: previous)
+        }
         var forced = Set(options.force)
         for f in options.force { forced.formUnion(graph.descendants(of: f)) }
         var state = RunState(runID: RunState.newRunID(), dag: graph.pipeline.name, dagFile: graph.pipeline.file,
@@ -51,6 +58,10 @@ public final class PipelineRunner {
         }
         guard Set(state.order) == Set(graph.order) else {
             throw PipelineError.corruptState(file: path, reason: "its tasks no longer match \(graph.pipeline.file)")
+        }
+        if state.status == .running {
+            // Its driver died mid-run: what it left running must stop before anything reruns.
+            stopOrphans(of: state)
         }
         let tracker = RunTracker(directory: options.trackingDirectory, durable: options.trackerDurable) { [progress] in progress(.warning($0)) }
         tracker.endOrphan(state.trackerRunID)
@@ -105,11 +116,12 @@ public final class PipelineRunner {
 
         func apply(_ event: WorkerEvent) throws {
             switch event {
-            case let .attemptStarted(name, attempt, key):
+            case let .attemptStarted(name, attempt, key, process):
                 var t = state.tasks[name]!
                 t.status = .running
                 t.attempts = attempt
                 t.cacheKey = key
+                t.process = process
                 if attempt == 1 {
                     t.startedAt = Date()
                     t.trackerRunID = tracker.startChild(task: name, runID: state.runID)
@@ -133,6 +145,7 @@ public final class PipelineRunner {
                 t.endedAt = Date()
                 t.durationMs = elapsedMs(since: taskStart[name]!)
                 t.message = nil
+                t.process = nil
                 tracker.endChild(t.trackerRunID, status: .succeeded, durationSeconds: t.durationMs! / 1000, attempts: attempts)
                 state.tasks[name] = t
                 progress(.taskSucceeded(task: name, milliseconds: ms))
@@ -151,6 +164,7 @@ public final class PipelineRunner {
                 t.endedAt = Date()
                 t.durationMs = taskStart[name].map(elapsedMs) ?? 0
                 t.outputHashes = [:]
+                t.process = nil
                 if t.trackerRunID == nil { t.trackerRunID = tracker.startChild(task: name, runID: state.runID) }
                 tracker.endChild(t.trackerRunID, status: .failed, durationSeconds: t.durationMs! / 1000, attempts: attempts)
                 state.tasks[name] = t
@@ -212,6 +226,21 @@ public final class PipelineRunner {
         try save(&state)
         tracker.endParent(succeeded: ok, durationSeconds: elapsedMs(since: started) / 1000, counts: state.counts)
         return state
+    }
+
+    /// Stops the task processes a killed driver of this run left behind (see `OrphanReaper`).
+    private func stopOrphans(of state: RunState) {
+        let recorded = state.order.compactMap { name in
+            state.tasks[name].flatMap { $0.status == .running ? $0.process.map { (task: name, process: $0) } : nil }
+        }
+        // Twice: a shell being stopped may have started a new child between the scan and the signal.
+        for _ in 0..<2 {
+            let orphans = OrphanReaper.find(runID: state.runID, recorded: recorded)
+            if orphans.isEmpty { return }
+            for o in OrphanReaper.terminate(orphans, grace: options.killGraceSeconds) {
+                progress(.orphanStopped(task: o.task, pid: o.pid))
+            }
+        }
     }
 
     private func save(_ state: inout RunState) throws {

@@ -50,6 +50,10 @@ extension RunOptions {
         // Tasks already run side by side (--jobs); OpenBLAS's own worker threads would compete with
         // them and spin at every process start (≈ 12 ms CPU each). A task may still ask for more.
         if env["OPENBLAS_NUM_THREADS"] == nil { env["OPENBLAS_NUM_THREADS"] = "1" }
+        // The tasks' tracker writes follow the driver's: the run's durable record is its state
+        // file, and tracker fsyncs (50-70 per possum task) cost more than the task's own work on a
+        // busy disk. Writes stay atomic either way; only a power loss could drop recent entries.
+        if env["POSSUM_TRACKING_DURABLE"] == nil && !trackerDurable { env["POSSUM_TRACKING_DURABLE"] = "0" }
         if let dir = trackingDirectory { env["POSSUM_TRACKING_URI"] = dir }
         return env
     }

@@ -97,6 +97,7 @@ public final class PipelineRunner {
 
         let channel = EventChannel<WorkerEvent>()
         var inFlight: Set<String> = []
+        var stateWritten = false
         var taskStart: [String: DispatchTime] = [:]
         let jobs = max(1, options.jobs)
 
@@ -178,6 +179,7 @@ public final class PipelineRunner {
             // thread: they are cheap (hashing), and a cached task makes its dependents ready within
             // the same pass, so a fully cached DAG settles without a single extra state write.
             var progressed = true
+            var startedTasks = false
             while progressed {
                 progressed = false
                 for name in state.order where state.tasks[name]!.status == .pending && !inFlight.contains(name) {
@@ -206,13 +208,22 @@ public final class PipelineRunner {
                             let thread = Thread { job.run(key: key) { channel.post($0) } }
                             thread.stackSize = 1 << 20
                             thread.start()
+                            startedTasks = true
                         }
                     }
                     progressed = true
                 }
             }
             if inFlight.isEmpty { break }
-            try save(&state)
+            // A task just started posts `attemptStarted` (or `failed`) within milliseconds, and that
+            // batch is saved with everything before it: saving here too would write the same
+            // transitions twice (a durable write is two fsyncs, 1-10 ms each on a busy disk). The
+            // first state is still written at once, so a driver killed right after its first spawn
+            // leaves a run to resume (whose orphans resume then finds by their environment).
+            if !startedTasks || !stateWritten {
+                try save(&state)
+                stateWritten = true
+            }
             // Apply every event already waiting, then write the state once.
             var event: WorkerEvent? = channel.next()
             while let e = event {

@@ -33,16 +33,17 @@ public final class PipelineRunner {
         // We hold the lock, so a previous run still marked running lost its driver: what that driver
         // left running would race this run for the same outputs. Only the latest run is looked at
         // (one small read): a driver killed before it would have been followed by this check already.
+        var stopped: [ProgressEvent] = []
         if let last = store.runPaths(dag: graph.pipeline.name).last, let previous = try? store.load(path: last.path),
            previous.status == .running {
-            stopOrphans(of: previous)
+            stopped = stopOrphans(of: previous)
         }
         var forced = Set(options.force)
         for f in options.force { forced.formUnion(graph.descendants(of: f)) }
         var state = RunState(runID: RunState.newRunID(), dag: graph.pipeline.name, dagFile: graph.pipeline.file,
                              workdir: graph.pipeline.workdir, jobs: options.jobs, order: graph.order)
         state.forced = options.force
-        return try execute(&state, forced: forced, resumed: false)
+        return try execute(&state, forced: forced, resumed: false, stoppedOrphans: stopped)
     }
 
     /// Continues a run: tasks that succeeded or were cached are kept; every other task (pending,
@@ -59,10 +60,9 @@ public final class PipelineRunner {
         guard Set(state.order) == Set(graph.order) else {
             throw PipelineError.corruptState(file: path, reason: "its tasks no longer match \(graph.pipeline.file)")
         }
-        if state.status == .running {
-            // Its driver died mid-run: what it left running must stop before anything reruns.
-            stopOrphans(of: state)
-        }
+        // Its driver died mid-run if it is still marked running: what it left running must stop
+        // before anything reruns.
+        let stopped = state.status == .running ? stopOrphans(of: state) : []
         let tracker = RunTracker(directory: options.trackingDirectory, durable: options.trackerDurable) { [progress] in progress(.warning($0)) }
         tracker.endOrphan(state.trackerRunID)
         for name in state.order where !(state.tasks[name]!.status.isDone) {
@@ -75,10 +75,12 @@ public final class PipelineRunner {
         state.pid = getpid()
         state.resumes += 1
         state.jobs = options.jobs
-        return try execute(&state, forced: [], resumed: true, tracker: tracker)
+        return try execute(&state, forced: [], resumed: true, tracker: tracker, stoppedOrphans: stopped)
     }
 
-    private func execute(_ state: inout RunState, forced: Set<String>, resumed: Bool, tracker existing: RunTracker? = nil) throws -> RunState {
+    /// `stoppedOrphans` are reported right after the run's first line.
+    private func execute(_ state: inout RunState, forced: Set<String>, resumed: Bool, tracker existing: RunTracker? = nil,
+                         stoppedOrphans: [ProgressEvent] = []) throws -> RunState {
         let pipeline = graph.pipeline
         let started = DispatchTime.now()
         let logDir = store.logDirectory(dag: pipeline.name, runID: state.runID)
@@ -91,6 +93,7 @@ public final class PipelineRunner {
         // No state write yet: the first is made just before the first task starts (a run that
         // dies before that has nothing to resume), so a fully cached run writes its state once.
         progress(.runStarted(runID: state.runID, dag: pipeline.name, taskCount: state.order.count, resumed: resumed))
+        stoppedOrphans.forEach(progress)
         for name in state.order where state.tasks[name]!.status.isDone {
             progress(.taskKept(task: name, status: state.tasks[name]!.status))
         }
@@ -239,19 +242,20 @@ public final class PipelineRunner {
         return state
     }
 
-    /// Stops the task processes a killed driver of this run left behind (see `OrphanReaper`).
-    private func stopOrphans(of state: RunState) {
+    /// Stops the task processes a killed driver of this run left behind (see `OrphanReaper`);
+    /// returns one `orphanStopped` event per process it had to stop.
+    private func stopOrphans(of state: RunState) -> [ProgressEvent] {
         let recorded = state.order.compactMap { name in
             state.tasks[name].flatMap { $0.status == .running ? $0.process.map { (task: name, process: $0) } : nil }
         }
+        var events: [ProgressEvent] = []
         // Twice: a shell being stopped may have started a new child between the scan and the signal.
         for _ in 0..<2 {
             let orphans = OrphanReaper.find(runID: state.runID, recorded: recorded)
-            if orphans.isEmpty { return }
-            for o in OrphanReaper.terminate(orphans, grace: options.killGraceSeconds) {
-                progress(.orphanStopped(task: o.task, pid: o.pid))
-            }
+            if orphans.isEmpty { break }
+            events += OrphanReaper.terminate(orphans, grace: options.killGraceSeconds).map { .orphanStopped(task: $0.task, pid: $0.pid) }
         }
+        return events
     }
 
     private func save(_ state: inout RunState) throws {

@@ -84,7 +84,9 @@ extension OrphanTests {
         try store.save(crashed)
         let (state, events) = try s.run()
         #expect(state.status == .succeeded && state.runID != done.runID)
-        #expect(events.contains(.orphanStopped(task: "t", pid: sleeper.processIdentifier)))
+        let stopped = try #require(events.firstIndex(of: .orphanStopped(task: "t", pid: sleeper.processIdentifier)))
+        #expect(events.firstIndex { if case .runStarted = $0 { return true } else { return false } } == stopped - 1,
+                "reported right under the run's first line")
         sleeper.waitUntilExit()
         #expect(sleeper.terminationReason == .uncaughtSignal)
     }

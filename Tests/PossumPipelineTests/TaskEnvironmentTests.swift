@@ -29,5 +29,10 @@ import Testing
         o.environment["POSSUM_TRACKING_DURABLE"] = "1"
         let third = try PipelineRunner(graph: try s.graph(), options: o).run()
         #expect(s.read("env.txt") == "\(third.runID)|t|2|1\n")
+
+        // `possum task run` (under Airflow): no possum state file to rely on, so the tracker stays durable.
+        o.environment.removeValue(forKey: "POSSUM_TRACKING_DURABLE")
+        #expect(try SingleTask.run(try s.graph(), task: "t", options: o) { _ in } == 0)
+        #expect(s.read("env.txt") == "|t|2|\n")
     }
 }

@@ -50,7 +50,11 @@ struct DagResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
         abstract: "Rerun the tasks of a run that did not succeed (failed, skipped, or killed mid-run).",
-        discussion: "Tasks that succeeded or were cached are kept; a task left 'running' by a killed run is rerun.")
+        discussion: """
+            Tasks that succeeded or were cached are kept; a task left 'running' by a killed run is rerun. \
+            Processes such a task left running (its driver was killed, so nothing stopped them) are \
+            stopped first: SIGTERM, then SIGKILL.
+            """)
 
     @Argument(help: "The run id (see `possum dag list-runs`).")
     var runID: String

@@ -7,7 +7,15 @@ struct TrackingOptions: ParsableArguments {
     @Option(name: .long, help: "Tracking store: a directory or file: URI (default: $POSSUM_TRACKING_URI, else ./mlruns).")
     var trackingURI: String?
 
-    func openStore() throws -> any TrackingStore { try openTrackingStore(uri: trackingURI) }
+    /// `POSSUM_TRACKING_DURABLE=0` skips the fsyncs (writes stay atomic: a killed process leaves
+    /// whole files). `possum dag run` sets it for its tasks, whose durable record is the DAG's
+    /// state file: the 50-70 fsyncs of a features or train run were most of its wall time on a
+    /// busy disk.
+    func openStore() throws -> any TrackingStore {
+        let env = processEnvironment()
+        return try FileTrackingStore(root: resolveTrackingDirectory(uri: trackingURI, environment: env),
+                                     durable: env["POSSUM_TRACKING_DURABLE"] != "0")
+    }
 }
 
 /// Options of commands that log a run.

@@ -30,12 +30,20 @@ public final class PipelineRunner {
         for f in options.force where graph.pipeline.task(named: f) == nil { throw PipelineError.unknownTask(name: f) }
         let lock = try DagLock(path: store.lockPath(dag: graph.pipeline.name), dag: graph.pipeline.name, wait: options.waitForLock)
         defer { lock.release() }
+        // We hold the lock, so a previous run still marked running lost its driver: what that driver
+        // left running would race this run for the same outputs. Only the latest run is looked at
+        // (one small read): a driver killed before it would have been followed by this check already.
+        var stopped: [ProgressEvent] = []
+        if let last = store.runPaths(dag: graph.pipeline.name).last, let previous = try? store.load(path: last.path),
+           previous.status == .running {
+            stopped = stopOrphans(of: previous)
+        }
         var forced = Set(options.force)
         for f in options.force { forced.formUnion(graph.descendants(of: f)) }
         var state = RunState(runID: RunState.newRunID(), dag: graph.pipeline.name, dagFile: graph.pipeline.file,
                              workdir: graph.pipeline.workdir, jobs: options.jobs, order: graph.order)
         state.forced = options.force
-        return try execute(&state, forced: forced, resumed: false)
+        return try execute(&state, forced: forced, resumed: false, stoppedOrphans: stopped)
     }
 
     /// Continues a run: tasks that succeeded or were cached are kept; every other task (pending,
@@ -52,6 +60,9 @@ public final class PipelineRunner {
         guard Set(state.order) == Set(graph.order) else {
             throw PipelineError.corruptState(file: path, reason: "its tasks no longer match \(graph.pipeline.file)")
         }
+        // Its driver died mid-run if it is still marked running: what it left running must stop
+        // before anything reruns.
+        let stopped = state.status == .running ? stopOrphans(of: state) : []
         let tracker = RunTracker(directory: options.trackingDirectory, durable: options.trackerDurable) { [progress] in progress(.warning($0)) }
         tracker.endOrphan(state.trackerRunID)
         for name in state.order where !(state.tasks[name]!.status.isDone) {
@@ -64,10 +75,12 @@ public final class PipelineRunner {
         state.pid = getpid()
         state.resumes += 1
         state.jobs = options.jobs
-        return try execute(&state, forced: [], resumed: true, tracker: tracker)
+        return try execute(&state, forced: [], resumed: true, tracker: tracker, stoppedOrphans: stopped)
     }
 
-    private func execute(_ state: inout RunState, forced: Set<String>, resumed: Bool, tracker existing: RunTracker? = nil) throws -> RunState {
+    /// `stoppedOrphans` are reported right after the run's first line.
+    private func execute(_ state: inout RunState, forced: Set<String>, resumed: Bool, tracker existing: RunTracker? = nil,
+                         stoppedOrphans: [ProgressEvent] = []) throws -> RunState {
         let pipeline = graph.pipeline
         let started = DispatchTime.now()
         let logDir = store.logDirectory(dag: pipeline.name, runID: state.runID)
@@ -80,12 +93,14 @@ public final class PipelineRunner {
         // No state write yet: the first is made just before the first task starts (a run that
         // dies before that has nothing to resume), so a fully cached run writes its state once.
         progress(.runStarted(runID: state.runID, dag: pipeline.name, taskCount: state.order.count, resumed: resumed))
+        stoppedOrphans.forEach(progress)
         for name in state.order where state.tasks[name]!.status.isDone {
             progress(.taskKept(task: name, status: state.tasks[name]!.status))
         }
 
         let channel = EventChannel<WorkerEvent>()
         var inFlight: Set<String> = []
+        var stateWritten = false
         var taskStart: [String: DispatchTime] = [:]
         let jobs = max(1, options.jobs)
 
@@ -105,11 +120,12 @@ public final class PipelineRunner {
 
         func apply(_ event: WorkerEvent) throws {
             switch event {
-            case let .attemptStarted(name, attempt, key):
+            case let .attemptStarted(name, attempt, key, process):
                 var t = state.tasks[name]!
                 t.status = .running
                 t.attempts = attempt
                 t.cacheKey = key
+                t.process = process
                 if attempt == 1 {
                     t.startedAt = Date()
                     t.trackerRunID = tracker.startChild(task: name, runID: state.runID)
@@ -133,6 +149,7 @@ public final class PipelineRunner {
                 t.endedAt = Date()
                 t.durationMs = elapsedMs(since: taskStart[name]!)
                 t.message = nil
+                t.process = nil
                 tracker.endChild(t.trackerRunID, status: .succeeded, durationSeconds: t.durationMs! / 1000, attempts: attempts)
                 state.tasks[name] = t
                 progress(.taskSucceeded(task: name, milliseconds: ms))
@@ -151,6 +168,7 @@ public final class PipelineRunner {
                 t.endedAt = Date()
                 t.durationMs = taskStart[name].map(elapsedMs) ?? 0
                 t.outputHashes = [:]
+                t.process = nil
                 if t.trackerRunID == nil { t.trackerRunID = tracker.startChild(task: name, runID: state.runID) }
                 tracker.endChild(t.trackerRunID, status: .failed, durationSeconds: t.durationMs! / 1000, attempts: attempts)
                 state.tasks[name] = t
@@ -164,6 +182,7 @@ public final class PipelineRunner {
             // thread: they are cheap (hashing), and a cached task makes its dependents ready within
             // the same pass, so a fully cached DAG settles without a single extra state write.
             var progressed = true
+            var startedTasks = false
             while progressed {
                 progressed = false
                 for name in state.order where state.tasks[name]!.status == .pending && !inFlight.contains(name) {
@@ -192,13 +211,22 @@ public final class PipelineRunner {
                             let thread = Thread { job.run(key: key) { channel.post($0) } }
                             thread.stackSize = 1 << 20
                             thread.start()
+                            startedTasks = true
                         }
                     }
                     progressed = true
                 }
             }
             if inFlight.isEmpty { break }
-            try save(&state)
+            // A task just started posts `attemptStarted` (or `failed`) within milliseconds, and that
+            // batch is saved with everything before it: saving here too would write the same
+            // transitions twice (a durable write is two fsyncs, 1-10 ms each on a busy disk). The
+            // first state is still written at once, so a driver killed right after its first spawn
+            // leaves a run to resume (whose orphans resume then finds by their environment).
+            if !startedTasks || !stateWritten {
+                try save(&state)
+                stateWritten = true
+            }
             // Apply every event already waiting, then write the state once.
             var event: WorkerEvent? = channel.next()
             while let e = event {
@@ -212,6 +240,22 @@ public final class PipelineRunner {
         try save(&state)
         tracker.endParent(succeeded: ok, durationSeconds: elapsedMs(since: started) / 1000, counts: state.counts)
         return state
+    }
+
+    /// Stops the task processes a killed driver of this run left behind (see `OrphanReaper`);
+    /// returns one `orphanStopped` event per process it had to stop.
+    private func stopOrphans(of state: RunState) -> [ProgressEvent] {
+        let recorded = state.order.compactMap { name in
+            state.tasks[name].flatMap { $0.status == .running ? $0.process.map { (task: name, process: $0) } : nil }
+        }
+        var events: [ProgressEvent] = []
+        // Twice: a shell being stopped may have started a new child between the scan and the signal.
+        for _ in 0..<2 {
+            let orphans = OrphanReaper.find(runID: state.runID, recorded: recorded)
+            if orphans.isEmpty { break }
+            events += OrphanReaper.terminate(orphans, grace: options.killGraceSeconds).map { .orphanStopped(task: $0.task, pid: $0.pid) }
+        }
+        return events
     }
 
     private func save(_ state: inout RunState) throws {

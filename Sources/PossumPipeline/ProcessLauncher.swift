@@ -32,8 +32,10 @@ public struct ProcessLauncher: Sendable {
     public init(killGraceSeconds: Double = 1) { self.killGraceSeconds = killGraceSeconds }
 
     /// Runs `argv` in `directory` and waits. `argv[0]` is looked up in PATH unless it contains a `/`.
+    /// `spawned` is called with the child's pid as soon as it exists (before it is waited for).
     public func run(argv: [String], directory: String, environment: [String: String], stdoutPath: String?,
-                    stderrPath: String?, timeoutSeconds: Double?) throws -> ProcessOutcome {
+                    stderrPath: String?, timeoutSeconds: Double?,
+                    spawned: (pid_t) -> Void = { _ in }) throws -> ProcessOutcome {
         precondition(!argv.isEmpty)
         let started = DispatchTime.now()
         var actions = posix_spawn_file_actions_t()
@@ -81,6 +83,7 @@ public struct ProcessLauncher: Sendable {
         guard rc == 0 else { throw PipelineError.system(operation: "cannot run", path: argv[0], errno: rc) }
         RunningGroups.shared.insert(pid)
         defer { RunningGroups.shared.remove(pid) }
+        spawned(pid)
 
         let watch = ChildWatch(pid: pid)
         if let timeoutSeconds {

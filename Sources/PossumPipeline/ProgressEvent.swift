@@ -8,6 +8,8 @@ public enum ProgressEvent: Sendable, Equatable {
     case taskFailed(task: String, exitCode: Int32?, attempts: Int, message: String)
     case taskSkipped(task: String, reason: String)
     case taskKept(task: String, status: TaskStatus)
+    /// `dag resume` stopped a process its killed driver had left running.
+    case orphanStopped(task: String?, pid: Int32)
     case warning(String)
 }
 
@@ -31,6 +33,8 @@ extension ProgressEvent {
             return "  - \(task) skipped: \(reason)"
         case let .taskKept(task, status):
             return "  = \(task) already \(status.rawValue)"
+        case let .orphanStopped(task, pid):
+            return "  ⨯ stopped process \(pid)" + (task.map { " of task '\($0)'" } ?? "") + ", left running by the killed run"
         case let .warning(message):
             return "warning: \(message)"
         }

@@ -43,13 +43,19 @@ public func currentExecutablePath() -> String {
 
 extension RunOptions {
     /// The environment of a task's process, in a DAG run and under `possum task run` alike.
-    func taskEnvironment(dag: String, task: String) -> [String: String] {
+    /// `inDagRun`: false for `possum task run`, whose caller (Airflow) keeps its own record, so
+    /// tracker writes stay durable there.
+    func taskEnvironment(dag: String, task: String, inDagRun: Bool = true) -> [String: String] {
         var env = environment
         env["POSSUM_DAG"] = dag
         env["POSSUM_DAG_TASK"] = task
         // Tasks already run side by side (--jobs); OpenBLAS's own worker threads would compete with
         // them and spin at every process start (≈ 12 ms CPU each). A task may still ask for more.
         if env["OPENBLAS_NUM_THREADS"] == nil { env["OPENBLAS_NUM_THREADS"] = "1" }
+        // The tasks' tracker writes follow the driver's: the run's durable record is its state
+        // file, and tracker fsyncs (50-70 per possum task) cost more than the task's own work on a
+        // busy disk. Writes stay atomic either way; only a power loss could drop recent entries.
+        if inDagRun && env["POSSUM_TRACKING_DURABLE"] == nil && !trackerDurable { env["POSSUM_TRACKING_DURABLE"] = "0" }
         if let dir = trackingDirectory { env["POSSUM_TRACKING_URI"] = dir }
         return env
     }

@@ -33,6 +33,9 @@ public struct TaskState: Codable, Sendable, Equatable {
     public var stderrTail: [String]?
     /// The tracker's child run for this task.
     public var trackerRunID: String?
+    /// The attempt's process while the task runs (cleared when it ends): what `dag resume` stops
+    /// if the driver died meanwhile (see `OrphanReaper`).
+    public var process: TaskProcess?
 
     public init() {}
 }

@@ -14,7 +14,7 @@ public enum SingleTask {
         for input in task.inputs where !FileIO.exists(pipeline.resolve(input)) {
             throw PipelineError.missingInput(task: name, path: input)
         }
-        let env = options.taskEnvironment(dag: pipeline.name, task: name)
+        let env = options.taskEnvironment(dag: pipeline.name, task: name, inDagRun: false)
         FileIO.makeParentDirectories(of: task.outputs.map(pipeline.resolve))
         let argv = options.resolvedCommand(task.command)
         log("possum task run: \(pipeline.name).\(name): \(argv.map(shellQuote).joined(separator: " ")) (in \(pipeline.workdir))")

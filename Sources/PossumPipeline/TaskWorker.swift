@@ -8,7 +8,8 @@ import Darwin
 
 /// What a worker tells the scheduler. The scheduler alone owns the run state; workers only post.
 enum WorkerEvent: Sendable {
-    case attemptStarted(task: String, attempt: Int, key: String)
+    /// Posted once the attempt's process exists, with what identifies it (see `TaskProcess`).
+    case attemptStarted(task: String, attempt: Int, key: String, process: TaskProcess)
     case retrying(task: String, nextAttempt: Int, delay: Double, reason: String)
     case succeeded(task: String, key: String, outputs: [String: String], milliseconds: Double, attempts: Int)
     case failed(task: String, exitCode: Int32?, timedOut: Bool, attempts: Int, message: String, stderrTail: [String])
@@ -65,15 +66,18 @@ struct TaskJob: Sendable {
                 post(.retrying(task: name, nextAttempt: attempt, delay: delay, reason: last.message))
                 if delay > 0 { usleep(useconds_t(min(delay, 3600) * 1_000_000)) }
             }
-            post(.attemptStarted(task: name, attempt: attempt, key: key))
             let banner = "== possum: attempt \(attempt) of \(total) at \(ISOTime.format(Date())): \(argv.joined(separator: " "))\n"
             appendLine(banner, to: stdoutPath)
             appendLine(banner, to: stderrPath)
             let stderrStart = fileSize(stderrPath)
             let outcome: ProcessOutcome
             do {
+                // Started is posted only once there is a process to record: the state write it
+                // triggers is what lets a resume find the process if this driver is killed.
                 outcome = try launcher.run(argv: argv, directory: workdir, environment: environment, stdoutPath: stdoutPath,
-                                           stderrPath: stderrPath, timeoutSeconds: task.timeoutSeconds)
+                                           stderrPath: stderrPath, timeoutSeconds: task.timeoutSeconds) { pid in
+                    post(.attemptStarted(task: name, attempt: attempt, key: key, process: .spawned(pid: pid)))
+                }
             } catch {
                 // A command that cannot start will not start on a retry either.
                 post(.failed(task: name, exitCode: 127, timedOut: false, attempts: attempt, message: "\(error)", stderrTail: []))

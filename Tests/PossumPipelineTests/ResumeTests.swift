@@ -106,16 +106,25 @@ import Testing
         #expect(throws: PipelineError.unknownRun(id: "nope", directory: store.root)) { try store.load(runID: "nope") }
     }
 
-    /// A real crash: `possum dag run` killed with SIGKILL while a task runs, then resumed. Needs the
-    /// possum binary (built beside the tests by `swift build`/`swift test`); skipped without it.
-    @Test func killNineMidRunThenResume() throws {
+    /// A real crash: `possum dag run` killed with SIGKILL while a task runs. The task's processes
+    /// outlive their driver (they are in a group of their own); resume must stop them — the
+    /// shell, its child, and a grandchild that left the group with setsid — before it reruns the
+    /// task, and must not take the half-written output as done. Needs the possum binary (built
+    /// beside the tests by `swift build`/`swift test`); skipped without it.
+    @Test func killNineMidTaskThenResumeStopsTheOrphansAndReruns() throws {
         guard let possum = possumBinary() else { return }
         let s = try Scratch()
         defer { s.cleanup() }
         try s.pipeline("""
             tasks:
               - {name: quick, command: "echo q >> ran.log; echo q > q.txt", outputs: [q.txt]}
-              - {name: slow, depends_on: [quick], command: "echo s >> ran.log; sleep 30; echo s > s.txt", outputs: [s.txt]}
+              - name: slow
+                depends_on: [quick]
+                command: >-
+                  echo s >> ran.log; printf half > s.txt; echo $$ > shell.pid;
+                  sleep 30 & echo $! > child.pid; setsid sleep 30 & echo $! > escaped.pid;
+                  wait; echo s > s.txt
+                outputs: [s.txt]
               - {name: end, depends_on: [slow], command: "echo e >> ran.log; cat q.txt s.txt > e.txt", outputs: [e.txt]}
             """)
         let p = Process()
@@ -126,9 +135,10 @@ import Testing
         try p.run()
         let store = StateStore(workdir: s.dir)
         var runID: String?
-        for _ in 0..<200 {   // up to 10 s for `slow` to be running
+        for _ in 0..<200 {   // up to 10 s for `slow` to be running with all its processes started
             usleep(50_000)
-            if let r = store.runPaths().last, let st = try? store.load(path: r.path), st.tasks["slow"]?.status == .running {
+            if let r = store.runPaths().last, let st = try? store.load(path: r.path), st.tasks["slow"]?.status == .running,
+               let pids = s.read("escaped.pid"), !pids.isEmpty {
                 runID = r.runID
                 break
             }
@@ -136,15 +146,26 @@ import Testing
         let id = try #require(runID)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
+        let pids = try ["shell.pid", "child.pid", "escaped.pid"].map { name in
+            try #require(s.read(name).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }, "\(name)")
+        }
         let crashed = try store.load(runID: id)
         #expect(crashed.status == .running && crashed.status("quick") == .succeeded && crashed.status("slow") == .running)
-        // The orphaned `sleep 30` still runs; shorten the task so the resumed run is quick.
+        #expect(crashed.tasks["slow"]!.process?.pid == pids[0], "the state records the task's process")
+        #expect(pids.allSatisfy(isRunning), "the orphans outlive the killed driver")
+        #expect(s.read("s.txt") == "half")
+
+        // Shorten the task so the resumed run is quick (its cache key changes too: no stale record).
         try s.pipeline(try String(contentsOfFile: "\(s.dir)/p.yaml", encoding: .utf8).replacingOccurrences(of: "sleep 30", with: "sleep 0"))
+        let events = EventLog()
         // The kernel dropped the dead driver's flock: no --wait needed.
-        let resumed = try runner(s).resume(runID: id)
-        #expect(resumed.status == .succeeded && resumed.status("quick") == .succeeded)
+        let resumed = try PipelineRunner(graph: try s.graph(), options: s.options()) { events.append($0) }.resume(runID: id)
+        #expect(!pids.contains(where: isRunning), "resume stopped every orphan")
+        let stopped = events.all.compactMap { e -> Int32? in if case let .orphanStopped(task, pid) = e, task == "slow" { return pid } else { return nil } }
+        #expect(Set(stopped) == Set(pids))
+        #expect(resumed.status == .succeeded && resumed.status("quick") == .succeeded && resumed.status("slow") == .succeeded)
         #expect(s.read("ran.log") == "q\ns\ns\ne\n", "quick not redone; slow rerun once")
-        #expect(s.read("e.txt") == "q\ns\n")
+        #expect(s.read("s.txt") == "s\n" && s.read("e.txt") == "q\ns\n")
     }
 }
 

@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
+        // Files: atomic (and durable) replace, create-if-absent and append, on plain POSIX calls.
+        .target(name: "PossumFiles"),
         // Pure Swift numerics: no C imports, no BLAS.
         .target(name: "PossumLinalg", swiftSettings: nativeCPU),
         // Thin system-library shim over Debian's OpenBLAS (BLAS + LAPACK Fortran symbols).
@@ -63,6 +65,7 @@ let package = Package(
             ],
             path: "Benchmarks/possum-bench", swiftSettings: nativeCPU),
 
+        .testTarget(name: "PossumFilesTests", dependencies: ["PossumFiles"]),
         .testTarget(name: "PossumLinalgTests", dependencies: ["PossumLinalg", "PossumOpenBLAS"]),
         .testTarget(name: "PossumAccuracyTests", dependencies: ["PossumAccuracy", "PossumLinalg", "PossumOpenBLAS"]),
         .testTarget(name: "PossumDataTests", dependencies: ["PossumData"]),

@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "PossumOpenBLAS", dependencies: ["COpenBLAS", "PossumLinalg"]),
         // Thin system-library shim over Debian's serial HDF5 1.10, and the safe Swift wrapper over it.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
-        .target(name: "PossumHDF5", dependencies: ["CHDF5"]),
+        .target(name: "PossumHDF5", dependencies: ["CHDF5", "PossumFiles"]),
         // Accuracy: an exact rational least-squares oracle, a corpus of hard problems, LRE tables.
         .target(
             name: "PossumAccuracy",

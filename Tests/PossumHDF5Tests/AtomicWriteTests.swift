@@ -86,14 +86,4 @@ import Testing
         #expect(try hdf5Error { _ = try escaped.read(as: Double.self) }?.kind == .closed)
         #expect(try HDF5File.open(at: path).openDataset("x").read(as: Double.self) == [1.0])
     }
-
-    @Test func theGenericWriterWorksForAnyFile() throws {
-        let dir = try TemporaryDirectory()
-        let path = dir.file("out.csv")
-        try AtomicFileWriter.write(to: path) { temporary in
-            try "a,b\n1,2\n".write(toFile: temporary, atomically: false, encoding: .utf8)
-        }
-        #expect(try String(contentsOfFile: path, encoding: .utf8) == "a,b\n1,2\n")
-        #expect(try dir.contents() == ["out.csv"])
-    }
 }

@@ -48,12 +48,12 @@ let package = Package(
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
         .target(name: "PossumTracking"),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
-        .target(name: "PossumPipeline", dependencies: ["PossumTracking", "PossumData", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PossumPipeline", dependencies: ["PossumFiles", "PossumTracking", "PossumData", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "PossumCLI",
             dependencies: [
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5", "PossumTracking",
-                "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline",
+                "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline", "PossumFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),

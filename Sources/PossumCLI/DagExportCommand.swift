@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PossumFiles
 import PossumPipeline
 
 /// `possum dag export FILE --airflow OUT.py`: the pipeline as an Airflow 3 DAG file.
@@ -21,7 +22,7 @@ struct DagExportCommand: ParsableCommand {
         let graph = try loadGraph(file, checkFiles: false)
         let exe = possum.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 } ?? currentExecutablePath()
         let source = AirflowExport.render(graph, possum: exe)
-        try source.write(toFile: airflow, atomically: true, encoding: .utf8)
+        try writeAtomically(source.utf8, to: airflow)
         print("wrote \(airflow): Airflow DAG '\(AirflowExport.dagID(graph.pipeline.name))' with \(graph.order.count) tasks")
     }
 }

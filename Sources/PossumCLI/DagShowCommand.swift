@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PossumFiles
 import PossumPipeline
 
 /// `possum dag show FILE`: the graph, as text, DOT or SVG.
@@ -29,7 +30,7 @@ struct DagShowCommand: ParsableCommand {
         case .svg: text = SVGLayout.render(graph)
         }
         if let output {
-            try text.write(toFile: output, atomically: true, encoding: .utf8)
+            try writeAtomically(text.utf8, to: output)
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PossumData
+import PossumFiles
 import PossumLinalg
 
 struct LstsqCommand: ParsableCommand {
@@ -51,7 +52,7 @@ struct LstsqCommand: ParsableCommand {
         let result = try job.run()
         let xText = result.solution.x.map { String(format: "%.17g", $0) }.joined(separator: "\n") + "\n"
         if let out {
-            try writeFileAtomically(Data(xText.utf8), to: out)
+            try writeAtomically(xText.utf8, to: out)
         }
         for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         if json {

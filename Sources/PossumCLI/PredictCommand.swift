@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PossumData
+import PossumFiles
 import PossumML
 import PossumPlot
 import PossumStorage
@@ -30,7 +31,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let result = try PredictionJob(modelPath: model, dataPath: data).run()
         if let out {
-            try writeFileAtomically(Data(result.csv().utf8), to: out)
+            try writeAtomically(result.csv().utf8, to: out)
         } else {
             print(result.csv(), terminator: "")
         }
@@ -39,7 +40,7 @@ struct PredictCommand: ParsableCommand {
                 throw ValidationError("--plot needs the target column '\(result.target)' in \(data)")
             }
             let svg = picture.svg()
-            try writeFileAtomically(Data(svg.utf8), to: plot)
+            try writeAtomically(svg.utf8, to: plot)
             let png = URL(fileURLWithPath: plot).deletingPathExtension().appendingPathExtension("png").path
             try renderPNG(svg: svg, to: png)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PossumData
+import PossumFiles
 import PossumTracking
 
 struct RunsCommand: ParsableCommand {
@@ -136,7 +137,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "HTML file to write.") var out = "report.html"
 
     func run() throws {
-        try writeFileAtomically(Data(try renderReport(tracking.openStore()).utf8), to: out)
+        try writeAtomically(try renderReport(tracking.openStore()).utf8, to: out)
         print("wrote \(out)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PossumData
+import PossumFiles
 
 /// What a successful task left behind: the key it ran with and the hashes of its outputs.
 public struct CacheEntry: Codable, Sendable, Equatable {
@@ -29,7 +30,7 @@ public struct CacheFile: Codable, Sendable, Equatable {
     }
 
     public func save(path: String, durable: Bool) throws {
-        try writeFileAtomically(try StateStore.encoder.encode(self), to: path, durable: durable)
+        try writeAtomically(try StateStore.encoder.encode(self), to: path, durable: durable)
     }
 }
 

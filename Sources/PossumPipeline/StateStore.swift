@@ -1,5 +1,6 @@
 import Foundation
 import PossumData
+import PossumFiles
 
 /// The on-disk layout of pipeline state under a working directory:
 ///
@@ -52,7 +53,7 @@ public struct StateStore: Sendable {
     public func save(_ state: RunState) throws {
         try FileIO.makeDirectories(runDirectory(dag: state.dag, runID: state.runID))
         let data = try Self.encoder.encode(state)
-        try writeFileAtomically(data, to: statePath(dag: state.dag, runID: state.runID), durable: durable)
+        try writeAtomically(data, to: statePath(dag: state.dag, runID: state.runID), durable: durable)
     }
 
     /// Reads a state file; anything unreadable or inconsistent is `corruptState` naming the file.

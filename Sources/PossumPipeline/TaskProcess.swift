@@ -1,4 +1,5 @@
 import Foundation
+import PossumFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -77,18 +78,9 @@ struct ProcStat: Equatable {
     }
 }
 
-/// Reads a /proc file (their size is reported as 0, so read until EOF). nil if it cannot be opened.
+/// Reads a /proc file as text (their size is reported as 0; `readFile` reads until end of file).
+/// nil if it cannot be read.
 func readSmallFile(_ path: String, limit: Int = 1 << 20) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes = [UInt8]()
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while bytes.count < limit {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { break }
-        bytes.append(contentsOf: chunk[0..<n])
-    }
+    guard let bytes = try? readFile(path, limit: limit) else { return nil }
     return String(decoding: bytes, as: UTF8.self)
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PossumFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -67,8 +68,9 @@ struct TaskJob: Sendable {
                 if delay > 0 { usleep(useconds_t(min(delay, 3600) * 1_000_000)) }
             }
             let banner = "== possum: attempt \(attempt) of \(total) at \(ISOTime.format(Date())): \(argv.joined(separator: " "))\n"
-            appendLine(banner, to: stdoutPath)
-            appendLine(banner, to: stderrPath)
+            // Log lines only: a failed banner must not fail the attempt, and no fsync is worth it.
+            _ = try? appendLine(banner, to: stdoutPath, durable: false)
+            _ = try? appendLine(banner, to: stderrPath, durable: false)
             let stderrStart = fileSize(stderrPath)
             let outcome: ProcessOutcome
             do {
@@ -113,13 +115,6 @@ struct TaskJob: Sendable {
         }
         return out
     }
-}
-
-func appendLine(_ text: String, to path: String) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return }
-    _ = text.withCString { write(fd, $0, strlen($0)) }
-    close(fd)
 }
 
 func fileSize(_ path: String) -> UInt64 {

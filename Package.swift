@@ -46,7 +46,7 @@ let package = Package(
         // Storage: tables, feature sets and models in possum's HDF5 layouts.
         .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
-        .target(name: "PossumTracking"),
+        .target(name: "PossumTracking", dependencies: ["PossumFiles"]),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
         .target(name: "PossumPipeline", dependencies: ["PossumFiles", "PossumTracking", "PossumData", .product(name: "Yams", package: "Yams")]),
         .target(
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
-        .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking"]),
+        .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles"]),
         .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData"]),
     ]
 )

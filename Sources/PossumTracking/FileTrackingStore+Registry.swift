@@ -288,15 +288,3 @@ extension FileTrackingStore {
         ], to: dir + "/meta.yaml", tempDirectory: dir)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-extension FileIO {
-    static func remove(_ path: String) throws {
-        if unlink(path) != 0 && errno != ENOENT { throw TrackingError.io(path: path, operation: "unlink", code: errno) }
-    }
-}

@@ -1,3 +1,4 @@
+import PossumFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -136,7 +137,7 @@ extension FileTrackingStore {
         let top = try artifactDirectory(runID: runID)
         var out: [String] = []
         func walk(_ dir: String, _ prefix: String) throws {
-            for name in try FileIO.listDirectory(dir) ?? [] where !name.hasPrefix(".possum-tmp-") {
+            for name in try FileIO.listDirectory(dir) ?? [] where !isTemporaryName(name) {
                 let full = dir + "/" + name
                 if FileIO.isDirectory(full) { try walk(full, prefix + name + "/") } else { out.append(prefix + name) }
             }
@@ -299,27 +300,5 @@ extension FileTrackingStore {
         let a = Int(bytes[0]) % adjectives.count, b = Int(bytes[1]) % animals.count
         let n = Int(UInt64(runID.suffix(6), radix: 16) ?? 0) % 1000
         return "\(adjectives[a])-\(animals[b])-\(n)"
-    }
-}
-
-func lastPathComponent(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return path }
-    return String(path[path.index(after: slash)...])
-}
-
-extension FileIO {
-    /// Creates `path` with `bytes` only if it does not exist, atomically: the content is written to a
-    /// temp file and hard-linked into place (`link` fails with EEXIST rather than replacing).
-    /// Returns false if the file already existed.
-    static func createAtomically(_ bytes: [UInt8], at path: String, tempDirectory: String, durable: Bool) throws -> Bool {
-        let tmp = "\(tempDirectory)/.possum-tmp-\(getpid())-\(randomHex(8))"
-        try writeAtomically(bytes, to: tmp, tempDirectory: tempDirectory, durable: durable)
-        defer { unlink(tmp) }
-        if link(tmp, path) == 0 {
-            if durable { syncDirectory(parentDirectory(of: path)) }
-            return true
-        }
-        if errno == EEXIST { return false }
-        throw TrackingError.io(path: path, operation: "link", code: errno)
     }
 }

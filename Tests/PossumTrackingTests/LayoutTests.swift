@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PossumFiles
 @testable import PossumTracking
 
 /// The files on disk are MLflow's FileStore layout, field for field.
@@ -42,7 +43,8 @@ import Testing
         #expect(readFile(runDir + "/tags/possum.pid") == String(getpid()))
         #expect(readFile(runDir + "/artifacts/model/" + (try store.artifacts(runID: ridge.runID)[0].split(separator: "/").last.map(String.init) ?? "")) == "not really HDF5")
         // No temp files left anywhere.
-        let leftovers = FileManager.default.enumerator(atPath: root)!.compactMap { $0 as? String }.filter { $0.contains(".possum-tmp") }
+        let leftovers = FileManager.default.enumerator(atPath: root)!.compactMap { $0 as? String }
+            .filter { isTemporaryName(lastPathComponent($0)) }
         #expect(leftovers.isEmpty)
     }
 

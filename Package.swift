@@ -42,7 +42,7 @@ let package = Package(
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
         .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"], swiftSettings: nativeCPU),
         // Pictures: SVG plots (PNG through librsvg).
-        .target(name: "PossumPlot"),
+        .target(name: "PossumPlot", dependencies: ["PossumFiles"]),
         // Storage: tables, feature sets and models in possum's HDF5 layouts.
         .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.

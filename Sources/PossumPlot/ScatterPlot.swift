@@ -1,4 +1,5 @@
 import Foundation
+import PossumFiles
 
 /// A predicted-versus-true scatter plot with the identity line y = x: points on the line are
 /// perfect predictions, so the eye reads bias (a shifted cloud) and spread at once.
@@ -74,27 +75,31 @@ func niceTicks(_ lo: Double, _ hi: Double) -> [Double] {
 }
 
 /// Renders an SVG to PNG with `rsvg-convert` (librsvg, the rasterizer GNOME uses), written
-/// atomically next to the target. A picture deserves a real text renderer; we do not ship one.
+/// atomically: `rsvg-convert` writes the temporary file `replaceAtomically` hands it. A picture
+/// deserves a real text renderer; we do not ship one.
 public func renderPNG(svg: String, to path: String) throws {
     let converter = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first { FileManager.default.isExecutableFile(atPath: $0) }
     guard let converter else {
         throw PlotError("\(path): PNG needs rsvg-convert (apt-get install librsvg2-bin); the SVG was written")
     }
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: converter)
-    process.arguments = ["--format", "png", "--output", temporary]
-    let input = Pipe()
-    process.standardInput = input
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    input.fileHandleForWriting.write(Data(svg.utf8))
-    try input.fileHandleForWriting.close()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, rename(temporary, path) == 0 else {
-        unlink(temporary)
-        throw PlotError("\(path): rsvg-convert failed (status \(process.terminationStatus))")
+    do {
+        try replaceAtomically(path) { temporary in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: converter)
+            process.arguments = ["--format", "png", "--output", temporary]
+            let input = Pipe()
+            process.standardInput = input
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            input.fileHandleForWriting.write(Data(svg.utf8))
+            try input.fileHandleForWriting.close()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw PlotError("\(path): rsvg-convert failed (status \(process.terminationStatus))")
+            }
+        }
+    } catch let error as FileError {
+        throw PlotError(error.description)
     }
 }
 

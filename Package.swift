@@ -65,7 +65,9 @@ let package = Package(
             ],
             path: "Benchmarks/possum-bench", swiftSettings: nativeCPU),
 
-        .testTarget(name: "PossumFilesTests", dependencies: ["PossumFiles"]),
+        // Helpers shared by the test targets (a test target cannot import another one).
+        .target(name: "PossumTestSupport", path: "Tests/PossumTestSupport"),
+        .testTarget(name: "PossumFilesTests", dependencies: ["PossumFiles", "PossumTestSupport"]),
         .testTarget(name: "PossumLinalgTests", dependencies: ["PossumLinalg", "PossumOpenBLAS"]),
         .testTarget(name: "PossumAccuracyTests", dependencies: ["PossumAccuracy", "PossumLinalg", "PossumOpenBLAS"]),
         .testTarget(name: "PossumDataTests", dependencies: ["PossumData"]),
@@ -73,7 +75,7 @@ let package = Package(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
             exclude: ["Fixtures"]),
         .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5"]),
-        .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5"]),
+        .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles"]),
         .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData"]),

@@ -1,3 +1,4 @@
+import PossumTestSupport
 import Testing
 @testable import PossumHDF5
 

@@ -1,4 +1,5 @@
 import Foundation
+import PossumTestSupport
 import Testing
 @testable import PossumHDF5
 

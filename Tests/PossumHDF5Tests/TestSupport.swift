@@ -1,25 +1,6 @@
 import Foundation
 @testable import PossumHDF5
 
-/// A fresh directory per test, removed afterwards, so parallel tests never share files.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "possum-hdf5-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    /// Names in the directory, hidden ones included (to spot leftover temporary files).
-    func contents() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// Runs `body` and returns the `HDF5Error` it throws, or nil if it throws nothing (other
 /// errors are rethrown, so a wrong error type fails the test).
 func hdf5Error(_ body: () throws -> Void) throws -> HDF5Error? {

@@ -1,16 +1,9 @@
 import Foundation
+import PossumTestSupport
 @testable import PossumHDF5
 
-/// Runs `body` and returns the `HDF5Error` it throws, or nil if it throws nothing (other
-/// errors are rethrown, so a wrong error type fails the test).
-func hdf5Error(_ body: () throws -> Void) throws -> HDF5Error? {
-    do {
-        try body()
-        return nil
-    } catch let error as HDF5Error {
-        return error
-    }
-}
+/// The `HDF5Error` that `body` throws, or nil (see `thrownError`).
+func hdf5Error(_ body: () throws -> Void) throws -> HDF5Error? { try thrownError(HDF5Error.self, body) }
 
 /// A small file with one of everything, used by the bad-input and fuzz tests.
 func writeSampleFile(at path: String, earliestFormat: Bool = false) throws {

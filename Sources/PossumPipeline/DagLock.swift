@@ -1,4 +1,5 @@
 import Foundation
+import PossumFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,36 +12,26 @@ import Darwin
 /// stale lock behind (unlike a pid file). The holder's pid is written into the file for messages.
 public final class DagLock: @unchecked Sendable {
     public let path: String
-    private var fd: Int32 = -1
+    private let lock: FileLock
 
     /// Takes the lock. With `wait`, blocks until the holder releases it; otherwise throws `locked`.
     public init(path: String, dag: String, wait: Bool) throws {
         self.path = path
         try FileIO.makeDirectories((path as NSString).deletingLastPathComponent)
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PipelineError.system(operation: "open lock", path: path, errno: errno) }
-        while flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
-            if errno == EINTR { continue }
-            let e = errno
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            close(fd)
-            fd = -1
-            if e == EWOULDBLOCK { throw PipelineError.locked(dag: dag, lockFile: path, holder: holder?.isEmpty == false ? holder : nil) }
-            throw PipelineError.system(operation: "lock", path: path, errno: e)
+        let taken: FileLock?
+        do {
+            taken = try FileLock(path: path, wait: wait)
+        } catch let error as FileError {
+            throw PipelineError.system(operation: error.operation, path: path, errno: error.code)
         }
-        _ = ftruncate(fd, 0)
-        let pid = "\(getpid())\n"
-        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        guard let taken else {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw PipelineError.locked(dag: dag, lockFile: path, holder: holder?.isEmpty == false ? holder : nil)
+        }
+        taken.record("\(getpid())\n")
+        lock = taken
     }
 
     /// Releases the lock (also done on deinit and by the kernel at exit).
-    public func release() {
-        guard fd >= 0 else { return }
-        _ = ftruncate(fd, 0)
-        flock(fd, LOCK_UN)
-        close(fd)
-        fd = -1
-    }
-
-    deinit { release() }
+    public func release() { lock.release() }
 }

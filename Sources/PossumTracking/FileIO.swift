@@ -119,7 +119,7 @@ enum FileIO {
     }
 
     /// `PossumFiles` reports `FileError`; the store's callers and the CLI expect `TrackingError`.
-    private static func mappingFileErrors<T>(_ body: () throws -> T) throws -> T {
+    static func mappingFileErrors<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as FileError {

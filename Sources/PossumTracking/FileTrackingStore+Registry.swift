@@ -20,7 +20,7 @@ extension FileTrackingStore {
     public func createRegisteredModel(name: String, tags: [String: String], description: String?) throws -> RegisteredModel {
         try NameValidation.validateModelName(name)
         try validateTags(tags)
-        return try lock.withLock {
+        return try withStoreLock {
             try FileIO.makeDirectory(modelsDirectory)
             let dir = modelDirectory(name)
             guard try FileIO.makeDirectory(dir) else { throw TrackingError.alreadyExists("registered model '\(name)'") }
@@ -53,7 +53,7 @@ extension FileTrackingStore {
         try NameValidation.validateModelName(name)
         try NameValidation.validateKey(key, kind: "tag")
         try validateTagValue(value, key: key)
-        try lock.withLock {
+        try withStoreLock {
             var model = try readRegisteredModel(name)
             let dir = modelDirectory(name)
             try FileIO.makeDirectory(dir + "/tags")
@@ -68,7 +68,7 @@ extension FileTrackingStore {
         try validateTags(tags)
         if let runID { _ = try runInfo(id: runID) }
         guard !source.isEmpty, !source.contains("\0") else { throw TrackingError.invalidValue("model version source must be a non-empty URI or path") }
-        return try lock.withLock {
+        return try withStoreLock {
             var model = try readRegisteredModel(name)
             let number = (try versionNumbers(name).max() ?? 0) + 1
             let dir = modelDirectory(name) + "/version-\(number)"
@@ -106,7 +106,7 @@ extension FileTrackingStore {
         try NameValidation.validateModelName(name)
         try NameValidation.validateKey(key, kind: "tag")
         try validateTagValue(value, key: key)
-        try lock.withLock {
+        try withStoreLock {
             var model = try readRegisteredModel(name)
             _ = try readModelVersion(name, version, aliases: model.aliases)
             let dir = modelDirectory(name) + "/version-\(version)"
@@ -123,7 +123,7 @@ extension FileTrackingStore {
             throw TrackingError.invalidRequest(
                 "cannot archive existing versions when moving to '\(stage.rawValue)': only Staging and Production are active stages")
         }
-        return try lock.withLock {
+        return try withStoreLock {
             var model = try readRegisteredModel(name)
             var target = try readModelVersion(name, version, aliases: model.aliases)
             let now = ProcessIdentity.nowMillis()
@@ -149,7 +149,7 @@ extension FileTrackingStore {
     public func setRegisteredModelAlias(name: String, alias: String, version: Int) throws {
         try NameValidation.validateModelName(name)
         try NameValidation.validateAlias(alias)
-        try lock.withLock {
+        try withStoreLock {
             var model = try readRegisteredModel(name)
             _ = try readModelVersion(name, version, aliases: model.aliases)
             let dir = modelDirectory(name)
@@ -164,7 +164,7 @@ extension FileTrackingStore {
     public func deleteRegisteredModelAlias(name: String, alias: String) throws {
         try NameValidation.validateModelName(name)
         try NameValidation.validateAlias(alias)
-        try lock.withLock {
+        try withStoreLock {
             var model = try readRegisteredModel(name)
             let file = modelDirectory(name) + "/aliases/" + alias
             guard model.aliases[alias] != nil, FileIO.exists(file) else {
@@ -209,7 +209,7 @@ extension FileTrackingStore {
         guard FileIO.isDirectory(dir) else { throw TrackingError.notFound("registered model '\(name)'") }
         let metaPath = dir + "/meta.yaml"
         var doc = try readYAML(metaPath)
-        if doc == nil { doc = try lock.withLock { try readYAML(metaPath) } }  // being created: wait
+        if doc == nil { doc = try withStoreLock { try readYAML(metaPath) } }  // being created: wait
         guard let doc else { throw TrackingError.corruptFile(path: metaPath, reason: "missing: the model directory has no meta.yaml") }
         let recorded = try doc.string("name")
         guard recorded == name else {

@@ -39,7 +39,7 @@ extension FileTrackingStore {
             startTime: startTime ?? ProcessIdentity.nowMillis(), endTime: nil,
             artifactURI: experiment.artifactLocation + "/" + runID + "/artifacts", lifecycleStage: .active)
         // Under the lock so that a reader finding the directory without meta.yaml can wait for us.
-        try lock.withLock {
+        try withStoreLock {
             guard try FileIO.makeDirectory(dir) else { throw TrackingError.alreadyExists("run directory \(dir)") }
             for sub in ["metrics", "params", "artifacts", "tags"] { try FileIO.makeDirectory(dir + "/" + sub) }
             for (key, value) in allTags { try writeText(value, to: dir + "/tags/" + key, tempDirectory: dir) }
@@ -170,7 +170,7 @@ extension FileTrackingStore {
     @discardableResult
     func updateRunInfo(runID: String, _ change: (inout RunInfo) throws -> Void) throws -> RunInfo {
         let dir = try runDirectory(runID)
-        return try lock.withLock {
+        return try withStoreLock {
             var info = try readRunInfo(runDirectory: dir)
             try change(&info)
             try writeRunMeta(info, to: dir)
@@ -204,7 +204,7 @@ extension FileTrackingStore {
         var doc = try readYAML(metaPath)
         if doc == nil {
             // startRun holds the lock from mkdir to meta.yaml: wait for it, then re-check.
-            doc = try lock.withLock { try readYAML(metaPath) }
+            doc = try withStoreLock { try readYAML(metaPath) }
         }
         guard let doc else { throw TrackingError.corruptFile(path: metaPath, reason: "missing: the run directory has no meta.yaml") }
         let dirName = lastPathComponent(dir)

@@ -1,3 +1,4 @@
+import PossumFiles
 /// A tracking store in a directory, laid out exactly as MLflow's `FileStore` lays out `mlruns/`, so
 /// that `mlflow ui --backend-store-uri ./mlruns` and `mlflow.MlflowClient` read what possum writes:
 ///
@@ -46,7 +47,7 @@ public final class FileTrackingStore: TrackingStore, Sendable {
         }
         try FileIO.makeDirectories(self.root)
         if !FileIO.isRegularFile(path(Self.defaultExperimentID, "meta.yaml")) {
-            try lock.withLock {
+            try withStoreLock {
                 if !FileIO.isRegularFile(path(Self.defaultExperimentID, "meta.yaml")) {
                     try writeNewExperiment(id: Self.defaultExperimentID, name: Self.defaultExperimentName, tags: [:])
                 }
@@ -57,7 +58,12 @@ public final class FileTrackingStore: TrackingStore, Sendable {
 
     // MARK: - Paths and shared helpers
 
-    var lock: FileLock { FileLock(path: path(Self.lockFile)) }
+    /// `body` under the store's `flock` on `.possum.lock`, for the few read-modify-write operations:
+    /// creating an experiment (name uniqueness), rewriting a run's `meta.yaml`, and registry
+    /// changes (version numbers, stage transitions).
+    func withStoreLock<T>(_ body: () throws -> T) throws -> T {
+        try FileIO.mappingFileErrors { try FileLock.withLock(at: path(Self.lockFile), body) }
+    }
 
     func path(_ components: String...) -> String {
         ([root] + components).joined(separator: "/")
@@ -100,7 +106,7 @@ public final class FileTrackingStore: TrackingStore, Sendable {
     public func createExperiment(name: String, tags: [String: String] = [:]) throws -> Experiment {
         try NameValidation.validateDisplayName(name, kind: "experiment", maxLength: NameValidation.maxExperimentNameLength)
         try validateTags(tags)
-        return try lock.withLock {
+        return try withStoreLock {
             if try experiment(named: name) != nil { throw TrackingError.alreadyExists("experiment '\(name)'") }
             return try writeNewExperiment(id: try nextExperimentID(), name: name, tags: tags)
         }
@@ -109,7 +115,7 @@ public final class FileTrackingStore: TrackingStore, Sendable {
     public func getOrCreateExperiment(named name: String) throws -> Experiment {
         if let existing = try experiment(named: name) { return existing }
         try NameValidation.validateDisplayName(name, kind: "experiment", maxLength: NameValidation.maxExperimentNameLength)
-        return try lock.withLock {
+        return try withStoreLock {
             // Re-check under the lock: another process may have created it since.
             if let existing = try experiment(named: name) { return existing }
             return try writeNewExperiment(id: try nextExperimentID(), name: name, tags: [:])
@@ -166,7 +172,7 @@ public final class FileTrackingStore: TrackingStore, Sendable {
         var doc = try readYAML(metaPath)
         if doc == nil {
             // Experiment creation holds the lock from mkdir to meta.yaml: wait for it, then re-check.
-            doc = try lock.withLock { try readYAML(metaPath) }
+            doc = try withStoreLock { try readYAML(metaPath) }
         }
         guard let doc else { throw TrackingError.corruptFile(path: metaPath, reason: "missing: the experiment directory has no meta.yaml") }
         let recordedID = try doc.string("experiment_id")

@@ -67,7 +67,7 @@ extension FileTrackingStore {
                     outcome.reason = "process \(pid) on \(host) is gone"
                     if !dryRun {
                         // Re-check under the lock: the run may have ended itself meanwhile.
-                        try lock.withLock {
+                        try withStoreLock {
                             let dir = try runDirectory(run.info.runID)
                             var info = try readRunInfo(runDirectory: dir)
                             guard info.status == .running else { return }

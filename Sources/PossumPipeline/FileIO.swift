@@ -1,5 +1,6 @@
 import Foundation
 import PossumData
+import PossumFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,9 +14,9 @@ enum FileIO {
 
     static func makeDirectories(_ path: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw PipelineError.system(operation: "create directory", path: path, errno: EACCES)
+            try PossumFiles.makeDirectories(path)
+        } catch let error as FileError {
+            throw PipelineError.system(operation: error.operation, path: error.path, errno: error.code)
         }
     }
 
@@ -27,10 +28,7 @@ enum FileIO {
     /// Declared outputs say where a task writes: their folders exist before it runs (as Luigi's
     /// targets do), so a fresh checkout needs no `mkdir out` step.
     static func makeParentDirectories(of paths: [String]) {
-        for path in paths {
-            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                     withIntermediateDirectories: true)
-        }
+        for path in paths { try? PossumFiles.makeDirectories(parentDirectory(of: path)) }
     }
 
     /// The last `count` lines of the bytes of `path` from `offset` on (a task attempt's stderr).

@@ -62,56 +62,29 @@ enum FileIO {
         return s
     }
 
-    /// Creates a directory. Returns false if it already existed (so `mkdir` doubles as an atomic
-    /// "claim this name" between processes).
+    /// Creates a directory; false if one was already there (an atomic "claim this name").
     @discardableResult
     static func makeDirectory(_ path: String) throws -> Bool {
-        if mkdir(path, 0o755) == 0 { return true }
-        if errno == EEXIST {
-            guard isDirectory(path) else { throw TrackingError.corruptFile(path: path, reason: "exists but is not a directory") }
-            return false
-        }
-        throw TrackingError.io(path: path, operation: "mkdir", code: errno)
+        try mappingFileErrors { try PossumFiles.makeDirectory(path) }
     }
 
     /// `mkdir -p`.
     static func makeDirectories(_ path: String) throws {
-        if isDirectory(path) { return }
-        let parent = parentDirectory(of: path)
-        if parent != path && !parent.isEmpty { try makeDirectories(parent) }
-        try makeDirectory(path)
+        try mappingFileErrors { try PossumFiles.makeDirectories(path) }
     }
 
     /// Entry names (not `.`/`..`), unsorted; nil if the directory does not exist.
     static func listDirectory(_ path: String) throws -> [String]? {
-        guard let dir = opendir(path) else {
-            if errno == ENOENT { return nil }
-            throw TrackingError.io(path: path, operation: "list directory", code: errno)
-        }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        try mappingFileErrors { try PossumFiles.listDirectory(path) }
     }
 
-    static func isDirectory(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-    }
+    static func isDirectory(_ path: String) -> Bool { PossumFiles.isDirectory(path) }
+
+    static func isRegularFile(_ path: String) -> Bool { PossumFiles.isRegularFile(path) }
 
     static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0
-    }
-
-    static func isRegularFile(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     static func remove(_ path: String) throws {

@@ -12,12 +12,17 @@
 // - Power loss or a kernel crash with `durable: true` (the default): once the call returns, the
 //   new file survives: the temporary file is `fsync`ed before the rename and the directory after
 //   it. During the call, the target is old-or-new as above.
-// - Power loss with `durable: false`: still never a torn file on journalling file systems that
-//   order data before renames (ext4's default `data=ordered`, XFS, btrfs), but the last writes may
-//   be lost, i.e. the old file may come back. For files that are cheap to recompute or to lose.
+// - Power loss with `durable: false`: no guarantee. The old file may come back, and unless the file
+//   system writes a renamed file's data before the rename (ext4's `auto_da_alloc` does for a rename
+//   over an existing file; not every file system, nor every mount, does), the new name may point at
+//   an empty or partly written file. Only for files that are cheap to recompute or to lose; kill -9
+//   and readers are still safe.
 //
 // `appendLine` is the other write shape: one `O_APPEND` write of a whole line, so concurrent
 // appenders never interleave inside a line; with `durable`, fsynced before it returns.
+//
+// Also here, because the tracker and the DAG engine both need them: `FileLock` (`flock`), and the
+// directory helpers `makeDirectory` (an atomic name claim), `makeDirectories`, `listDirectory`.
 //
 // Plain POSIX through Glibc, no Foundation: Foundation's atomic writes neither fsync nor let the
 // caller choose where the temporary file goes.

@@ -45,6 +45,11 @@ enum Op: String, CaseIterable, ExpressibleByArgument {
     case lstsq
 }
 
+/// The precision of a record (the JSON's "dtype").
+enum DType: String, CaseIterable, ExpressibleByArgument {
+    case float64, float32
+}
+
 enum SolverName: String, CaseIterable, ExpressibleByArgument {
     case simd, openblas, naive
 }

@@ -42,23 +42,30 @@ public struct BlockedHouseholderQR: QRFactorization {
 
     /// Doubles of scratch `factor` needs for an m × n matrix with panels of nb columns.
     public static func workspaceSize(rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
-        let ld = roundUp(nb, MicroKernel.mr)
+        workspaceSize(of: Double.self, rows: m, columns: n, blockSize: nb)
+    }
+
+    /// Elements of T of scratch `factor` needs (T's vector length sets the padding).
+    public static func workspaceSize<T: QRScalar>(of type: T.Type, rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
+        let ld = roundUp(nb, T.lanes)
         // Vᵀ (ld × m), W and W' (ld × n each), −Tᵀ (ld × ld), T and V₁ (nb × nb each)
         return ld * m + 2 * ld * n + ld * ld + 2 * nb * nb
     }
 
     /// Overwrites the first `n` columns of `a` (m × n', m ≥ n, n' ≥ n; n = n' by default) with
     /// their QR factorization in `dgeqrf` layout and τ, and applies Qᵀ to the other n' − n
-    /// columns: with b as column n, that column ends up holding Qᵀb.
-    public static func factor(
-        _ a: MutableMatrixView, reflectors: Int? = nil, tau: UnsafeMutablePointer<Double>, blockSize nb: Int,
+    /// columns: with b as column n, that column ends up holding Qᵀb. T = `Double` or `Float`.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public static func factor<T: QRScalar>(
+        _ a: StridedMatrixView<T>, reflectors: Int? = nil, tau: UnsafeMutablePointer<T>, blockSize nb: Int,
         workspace: inout QRWorkspace
     ) {
         let m = a.rows, n = reflectors ?? a.columns, total = a.columns
         precondition(n <= total && n <= m, "cannot factor more columns than there are")
         // No trailing update (one panel covers everything): no scratch needed, none reserved.
-        let scratchSize = total - min(nb, n) >= minimumBlockedColumns ? workspaceSize(rows: m, columns: total, blockSize: nb) : 0
-        workspace.withScratch(scratchSize) { scratch in
+        let scratchSize = total - min(nb, n) >= minimumBlockedColumns ? workspaceSize(of: T.self, rows: m, columns: total, blockSize: nb) : 0
+        workspace.withScratch(of: T.self, scratchSize) { scratch in
             var k = 0
             while k < n {
                 let jb = min(nb, n - k)
@@ -68,7 +75,7 @@ public struct BlockedHouseholderQR: QRFactorization {
                 let panel = a.block(row: k, column: k, rows: m - k, columns: sweepAll ? total - k : jb)
                 // The panel itself: unblocked, SIMD level-2 (it is O(nb/n) of the flops).
                 for c in 0..<jb {
-                    HouseholderQR<SIMDKernels>.eliminate(column: c, of: panel, tau: &tau[k + c])
+                    HouseholderQR<VectorKernels<T>>.eliminate(column: c, of: panel, tau: &tau[k + c])
                 }
                 if !sweepAll && k + jb < total {
                     applyBlockReflectorTransposed(
@@ -85,12 +92,12 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// `dlarft` + `dlarfb`): W = VᵀC, W' = −Tᵀ·W, C += V·W', three calls of `accumulateProduct`.
     ///
     /// `scratch` holds at least `workspaceSize(rows: panel.rows, columns: jb + c.columns, …)`.
-    static func applyBlockReflectorTransposed(
-        _ panel: MutableMatrixView, tau: UnsafePointer<Double>, to c: MutableMatrixView,
-        scratch: UnsafeMutablePointer<Double>
+    static func applyBlockReflectorTransposed<T: QRScalar>(
+        _ panel: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>,
+        scratch: UnsafeMutablePointer<T>
     ) {
         let (rows, jb, nc) = (panel.rows, panel.columns, c.columns)
-        let ld = roundUp(jb, MicroKernel.mr)
+        let ld = roundUp(jb, T.lanes)
         let vt = scratch                    // ld × rows: Vᵀ with its unit triangle explicit
         let w = vt + ld * rows              // ld × nc
         let w2 = w + ld * nc                // ld × nc
@@ -126,7 +133,7 @@ public struct BlockedHouseholderQR: QRFactorization {
 
     /// The upper-triangular T of H₀⋯H₍jb−1₎ = I − V·T·Vᵀ (`dlarft`, forward, columnwise):
     /// T[i,i] = τᵢ and T[0..<i, i] = −τᵢ·T[0..<i, 0..<i]·(V[:, 0..<i]ᵀ·vᵢ).
-    static func formTriangularFactor(_ v: MutableMatrixView, tau: UnsafePointer<Double>, t: UnsafeMutablePointer<Double>) {
+    static func formTriangularFactor<T: QRScalar>(_ v: StridedMatrixView<T>, tau: UnsafePointer<T>, t: UnsafeMutablePointer<T>) {
         let (rows, jb) = (v.rows, v.columns)
         t.update(repeating: 0, count: jb * jb)
         for i in 0..<jb {
@@ -136,11 +143,11 @@ public struct BlockedHouseholderQR: QRFactorization {
             let ti = t + i * jb
             let vi = UnsafePointer(v.column(i))
             for j in 0..<i {
-                ti[j] = v[i, j] + SIMDKernels.dot(rows - i - 1, v.column(j) + i + 1, vi + i + 1)
+                ti[j] = v[i, j] + VectorKernels<T>.dot(rows - i - 1, v.column(j) + i + 1, vi + i + 1)
             }
             // T[0..<i, i] = −τᵢ·T[0..<i,0..<i]·y, top down: row r needs y_q for q ≥ r only.
             for r in 0..<i {
-                var s = 0.0
+                var s: T = 0
                 for q in r..<i { s += t[r + q * jb] * ti[q] }
                 ti[r] = -tau[i] * s
             }

@@ -10,14 +10,14 @@
 /// Same guarantee as the micro-kernel: each C[i, j] gets Σₚ A[i,p]·B[p,j] in some order, so the
 /// result agrees with the textbook product to within γₖ·Σₚ|A[i,p]·B[p,j]|.
 @inlinable
-public func accumulateProduct(
+public func accumulateProduct<T: QRScalar>(
     m: Int, n: Int, k: Int,
-    _ a: UnsafePointer<Double>, lda: Int,
-    _ b: UnsafePointer<Double>, ldb: Int,
-    _ c: UnsafeMutablePointer<Double>, ldc: Int,
+    _ a: UnsafePointer<T>, lda: Int,
+    _ b: UnsafePointer<T>, ldb: Int,
+    _ c: UnsafeMutablePointer<T>, ldc: Int,
     kc: Int = 256, mc: Int = 128
 ) {
-    let mr = MicroKernel.mr, nr = MicroKernel.nr
+    let mr = T.lanes, nr = MicroKernel.nr
     var pc = 0
     while pc < k {
         let kb = min(kc, k - pc)
@@ -31,8 +31,8 @@ public func accumulateProduct(
                 var i = ic
                 if nb == nr {
                     while i + mr <= ic + mb {
-                        MicroKernel.accumulate8x6(k: kb, a + i + pc * lda, lda: lda, bj, ldb: ldb,
-                                                  c + i + j * ldc, ldc: ldc)
+                        MicroKernel.accumulateTile(k: kb, a + i + pc * lda, lda: lda, bj, ldb: ldb,
+                                                   c + i + j * ldc, ldc: ldc)
                         i += mr
                     }
                 }

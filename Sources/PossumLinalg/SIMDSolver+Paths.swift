@@ -32,11 +32,20 @@ extension SIMDSolver {
         return .blocked(blockSize: 8)
     }
 
+    /// The path for an m × n matrix of `scalar`s: `path(rows:columns:)` for `Double`; for
+    /// `Float` the TSQR shapes take the blocked path with nb = 8 instead (`TallSkinnyQR` is
+    /// written for `Double` only).
+    public static func path<T: QRScalar>(rows m: Int, columns n: Int, scalar: T.Type) -> Path {
+        let p = path(rows: m, columns: n)
+        if T.self != Double.self, case .tallSkinny = p { return .blocked(blockSize: 8) }
+        return p
+    }
+
     /// A one-line description of the configuration, printed by the benchmark.
     public var configurationDescription: String {
         "TSQR (row blocks of 32Ki/n doubles) for m·n > 128Ki and n ≤ \(Self.blockedCrossover), "
             + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize); 8 for n ≤ \(Self.blockedCrossover)) otherwise, "
-            + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double>, "
+            + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double> / 16x\(MicroKernel.nr) SIMD16<Float> (Float32: no TSQR, blocked nb = 8 instead), "
             + (threads >= 2 ? "2 threads for TSQR least squares (m ≥ 4·row block), 1 otherwise" : "1 thread")
     }
 

@@ -95,7 +95,7 @@ extension TallSkinnyQR {
 
 /// x ← R⁻¹·c for the upper triangle R of the first n columns of `a` and c = column n (rows
 /// 0..<n): column-oriented back substitution, unit-stride inner loop.
-func backSubstituteInPlace(_ a: MutableMatrixView, solution x: UnsafeMutablePointer<Double>) {
+func backSubstituteInPlace<T: QRScalar>(_ a: StridedMatrixView<T>, solution x: UnsafeMutablePointer<T>) {
     let n = a.columns - 1
     x.update(from: a.column(n), count: n)
     for j in stride(from: n - 1, through: 0, by: -1) {

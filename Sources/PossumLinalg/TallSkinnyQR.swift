@@ -226,11 +226,11 @@ public struct TallSkinnyQR: QRFactorization {
         var s0 = SIMD8<Double>(), s1 = SIMD8<Double>(), s2 = SIMD8<Double>(), s3 = SIMD8<Double>()
         var i = 0
         while i + 8 <= n {
-            let vv = SIMDKernels.load8(v + i)
-            s0.addProduct(vv, SIMDKernels.load8(c0 + i))
-            s1.addProduct(vv, SIMDKernels.load8(c1 + i))
-            s2.addProduct(vv, SIMDKernels.load8(c2 + i))
-            s3.addProduct(vv, SIMDKernels.load8(c3 + i))
+            let vv = SIMDKernels.load(v + i)
+            s0.addProduct(vv, SIMDKernels.load(c0 + i))
+            s1.addProduct(vv, SIMDKernels.load(c1 + i))
+            s2.addProduct(vv, SIMDKernels.load(c2 + i))
+            s3.addProduct(vv, SIMDKernels.load(c3 + i))
             i += 8
         }
         var d0 = s0.sum(), d1 = s1.sum(), d2 = s2.sum(), d3 = s3.sum()
@@ -253,11 +253,11 @@ public struct TallSkinnyQR: QRFactorization {
         let n2 = SIMD8<Double>(repeating: a2), n3 = SIMD8<Double>(repeating: a3)
         var i = 0
         while i + 8 <= n {
-            let vv = SIMDKernels.load8(v + i)
-            SIMDKernels.store8(SIMDKernels.load8(c0 + i).addingProduct(n0, vv), c0 + i)
-            SIMDKernels.store8(SIMDKernels.load8(c1 + i).addingProduct(n1, vv), c1 + i)
-            SIMDKernels.store8(SIMDKernels.load8(c2 + i).addingProduct(n2, vv), c2 + i)
-            SIMDKernels.store8(SIMDKernels.load8(c3 + i).addingProduct(n3, vv), c3 + i)
+            let vv = SIMDKernels.load(v + i)
+            SIMDKernels.store(SIMDKernels.load(c0 + i).addingProduct(n0, vv), c0 + i)
+            SIMDKernels.store(SIMDKernels.load(c1 + i).addingProduct(n1, vv), c1 + i)
+            SIMDKernels.store(SIMDKernels.load(c2 + i).addingProduct(n2, vv), c2 + i)
+            SIMDKernels.store(SIMDKernels.load(c3 + i).addingProduct(n3, vv), c3 + i)
             i += 8
         }
         while i < n {

@@ -27,7 +27,7 @@ struct Record {
     var json: String {
         func num(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
         return """
-            {"op": "\(op.rawValue)", "solver": "\(solver.rawValue)", "m": \(shape.m), "n": \(shape.n), \
+            {"op": "\(op.rawValue)", "solver": "\(solver.recordName)", "m": \(shape.m), "n": \(shape.n), \
             "threads": \(threads), "dtype": "\(dtype)", "median_s": \(num(medianSeconds)), \
             "min_s": \(num(minSeconds)), "gflops": \(num(gflops)), "backward_error": \(num(backwardError))}
             """
@@ -51,7 +51,7 @@ struct PossumBench: ParsableCommand {
     @Option(help: "Comma-separated m×n shapes, e.g. 104x17,1000x50 (default: the issue's table).")
     var shapes: ShapeList?
 
-    @Option(help: "Threads for OpenBLAS and for possum's simd solver (which uses 2 only for tall-skinny least squares).")
+    @Option(help: "Threads for OpenBLAS and for possum's simd solver (2 at most; see the threads of each record). With 2, simd on 1 thread is timed too (simd-1t), for the speed-up.")
     var threads: Int = 1
 
     @Option(help: "Precisions to time: float64 (vs dgeqrf/dgels), float32 (vs sgeqrf/sgels).")
@@ -64,7 +64,7 @@ struct PossumBench: ParsableCommand {
     var ops: EnumList<Op> = EnumList(Op.allCases)
 
     @Option(help: "Solvers to time (openblas is the reference of the speed-up column).")
-    var solvers: EnumList<SolverName> = EnumList(SolverName.allCases)
+    var solvers: EnumList<SolverName> = EnumList(SolverName.defaults)
 
     @Option(help: "Write the records as a JSON list to this file.")
     var json: String?
@@ -110,8 +110,9 @@ struct PossumBench: ParsableCommand {
         print("possum simd: \(simd.configurationDescription)")
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
         if threads > 1 {
-            print("note: possum uses 2 threads only for TSQR least squares with m ≥ 4 row blocks; every other "
-                  + "simd and naive record runs on 1 thread and says so (threads = 1)")
+            print("note: possum uses 2 threads for blocked trailing updates big enough to split and for TSQR "
+                  + "least squares with m ≥ 4 row blocks; each record says how many it used (threads); simd-1t is "
+                  + "the simd solver on 1 thread, timed interleaved with the rest")
         }
         print("")
         printHeader()
@@ -142,7 +143,8 @@ struct PossumBench: ParsableCommand {
     ) throws -> [Record] {
         var records: [Record] = []
         for op in ops.values {
-            let active = solvers.values.filter { $0 != .naive || (shape.flops <= 1e8 && T.self == Double.self) }
+            var active = solvers.values.filter { $0 != .naive || (shape.flops <= 1e8 && T.self == Double.self) }
+            if threads >= 2 && active.contains(.simd) && !active.contains(.simdOneThread) { active.append(.simdOneThread) }
             progress("\(op.rawValue) \(shape) \(T.dtypeName): timing \(active.map(\.rawValue).joined(separator: ", "))")
             let buffers = Buffers<T>(problem, tauCount: SIMDSolver.tauCount(rows: shape.m, columns: shape.n))
             defer { buffers.release() }
@@ -151,7 +153,8 @@ struct PossumBench: ParsableCommand {
             let reference = samples.median(.openblas)
             for s in active {
                 progress("\(op.rawValue) \(shape) \(T.dtypeName): backward error of \(s.rawValue)")
-                let (err, kind) = try backwardError(op, s, problem, simd, buffers)
+                let solver = s == .simdOneThread ? SIMDSolver(threads: 1) : simd
+                let (err, kind) = try backwardError(op, s == .simdOneThread ? .simd : s, problem, solver, buffers)
                 let record = Record(
                     op: op, solver: s, shape: shape,
                     threads: s == .openblas ? threads
@@ -161,6 +164,10 @@ struct PossumBench: ParsableCommand {
                     backwardError: err, errorKind: kind, speedup: reference / samples.median(s))
                 records.append(record)
                 printRow(record)
+            }
+            if active.contains(.simdOneThread) {
+                print("       \(op.rawValue) \(shape) \(T.dtypeName): simd speed-up with \(threads) threads over 1 thread: "
+                      + fixed(samples.median(.simdOneThread) / samples.median(.simd), 2) + "× (medians)")
             }
         }
         return records
@@ -172,6 +179,11 @@ struct PossumBench: ParsableCommand {
     /// correctness baseline, not a contender for speed.
     func contender<T: BenchScalar>(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver, _ buffers: Buffers<T>) -> Contender {
         let n = p.a.columns
+        if s == .simdOneThread {
+            var c = contender(op, .simd, p, SIMDSolver(threads: 1), buffers)
+            c.solver = s
+            return c
+        }
         switch (op, s) {
         case (.qr, .simd):
             let view = buffers.view(augmented: false)
@@ -206,6 +218,7 @@ struct PossumBench: ParsableCommand {
             return Contender(solver: s, prepare: buffers.loadAB) { try buffers.gels() }
         case (.qr, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().factorize(p.a)) }
         case (.lstsq, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().solve(p.a, p.b)) }
+        case (_, .simdOneThread): fatalError("handled above")
         }
     }
 
@@ -311,7 +324,7 @@ struct PossumBench: ParsableCommand {
         case .qr:
             let qr: any QRFactorization
             switch s {
-            case .simd: qr = try simdFactorize(p.a, simd)
+            case .simd, .simdOneThread: qr = try simdFactorize(p.a, simd)
             case .openblas: qr = try OpenBLASQR(factoring: p.a)
             case .naive: qr = try NaiveSolver().factorize(p.a)
             }
@@ -319,7 +332,7 @@ struct PossumBench: ParsableCommand {
         case .lstsq:
             let x: [Double]
             switch s {
-            case .simd: x = try simd.solve(p.a, p.b).x
+            case .simd, .simdOneThread: x = try simd.solve(p.a, p.b).x
             case .openblas: x = try OpenBLASSolver().dgels(p.a, p.b)
             case .naive: x = try NaiveSolver().solve(p.a, p.b).x
             }

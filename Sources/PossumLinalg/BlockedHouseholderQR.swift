@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Blocked Householder QR (LAPACK `dgeqrf`): the same reflectors as `HouseholderQR`, in the same
 /// packed layout, but applied to the trailing matrix `nb` at a time through the compact WY
 /// representation H₀⋯H₍nb−1₎ = I − V·T·Vᵀ (Schreiber–Van Loan), so that 1 − O(nb/n) of the flops
@@ -48,8 +50,16 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// Elements of T of scratch `factor` needs (T's vector length sets the padding).
     public static func workspaceSize<T: QRScalar>(of type: T.Type, rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
         let ld = roundUp(nb, T.lanes)
-        // Vᵀ (ld × m), W and W' (ld × n each), −Tᵀ (ld × ld), T and V₁ (nb × nb each)
-        return ld * m + 2 * ld * n + ld * ld + 2 * nb * nb
+        // Vᵀ (ld × m), V in micro-panels (m rounded up to whole strips × nb), W and W' (ld × n
+        // each), −Tᵀ (ld × ld), T (nb × nb)
+        return ld * m + roundUp(m, T.lanes) * nb + 2 * ld * n + ld * ld + nb * nb
+    }
+
+    /// Whether a trailing update of `rows` × `columns` is split between two threads (when two
+    /// are allowed): each half must be worth more than the cost of waking a thread (≈ 10 µs
+    /// against ≈ 128 flops per element per panel) and hold whole micro-tiles.
+    public static func splitsUpdate(rows: Int, columns: Int) -> Bool {
+        columns >= 4 * MicroKernel.nr && rows * columns >= 1 << 15
     }
 
     /// Overwrites the first `n` columns of `a` (m × n', m ≥ n, n' ≥ n; n = n' by default) with
@@ -57,9 +67,13 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// columns: with b as column n, that column ends up holding Qᵀb. T = `Double` or `Float`.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
+    ///
+    /// `threads` = 2 splits each trailing update's columns between two threads. Every column of
+    /// the update is computed by the same operations in the same order whoever computes it, so
+    /// the result is bit-for-bit the one-thread result (tested).
     public static func factor<T: QRScalar>(
         _ a: StridedMatrixView<T>, reflectors: Int? = nil, tau: UnsafeMutablePointer<T>, blockSize nb: Int,
-        workspace: inout QRWorkspace
+        threads: Int = 1, workspace: inout QRWorkspace
     ) {
         let m = a.rows, n = reflectors ?? a.columns, total = a.columns
         precondition(n <= total && n <= m, "cannot factor more columns than there are")
@@ -81,7 +95,7 @@ public struct BlockedHouseholderQR: QRFactorization {
                     applyBlockReflectorTransposed(
                         panel, tau: tau + k,
                         to: a.block(row: k, column: k + jb, rows: m - k, columns: total - k - jb),
-                        scratch: scratch)
+                        scratch: scratch, threads: threads)
                 }
                 k += jb
             }
@@ -89,45 +103,67 @@ public struct BlockedHouseholderQR: QRFactorization {
     }
 
     /// C ← (H₀⋯H₍jb−1₎)ᵀ·C = (I − V·Tᵀ·Vᵀ)·C for the jb reflectors stored in `panel` (the role of
-    /// `dlarft` + `dlarfb`): W = VᵀC, W' = −Tᵀ·W, C += V·W', three calls of `accumulateProduct`.
+    /// `dlarft` + `dlarfb`): W = VᵀC, W' = −Tᵀ·W, C += V·W', three tiled products.
     ///
-    /// `scratch` holds at least `workspaceSize(rows: panel.rows, columns: jb + c.columns, …)`.
+    /// V is packed twice, once per product it feeds (BLIS-style): as Vᵀ with `T.lanes`
+    /// reflectors' entries of a row contiguous (A of W = VᵀC), and in micro-panels, `T.lanes`
+    /// rows × jb contiguous (A of C += V·W'), so that the micro-kernel streams both from
+    /// consecutive addresses instead of jb columns a whole leading dimension apart. Packing
+    /// costs 2·rows·jb copies against 4·rows·jb·nc flops.
+    ///
+    /// With `threads` ≥ 2 (and `splitsUpdate`), the columns of C (and of W, W') are split in two
+    /// halves updated concurrently; V, T and the packings are shared and read-only by then.
+    ///
+    /// `scratch` holds at least `workspaceSize(of: T.self, rows: panel.rows, columns: jb + c.columns, …)`.
     static func applyBlockReflectorTransposed<T: QRScalar>(
         _ panel: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>,
-        scratch: UnsafeMutablePointer<T>
+        scratch: UnsafeMutablePointer<T>, threads: Int = 1
     ) {
         let (rows, jb, nc) = (panel.rows, panel.columns, c.columns)
-        let ld = roundUp(jb, T.lanes)
+        let mr = T.lanes
+        let ld = roundUp(jb, mr)
         let vt = scratch                    // ld × rows: Vᵀ with its unit triangle explicit
-        let w = vt + ld * rows              // ld × nc
+        let vp = vt + ld * rows             // roundUp(rows, mr) × jb in micro-panels: V
+        let w = vp + roundUp(rows, mr) * jb // ld × nc
         let w2 = w + ld * nc                // ld × nc
         let negTt = w2 + ld * nc            // ld × ld: −Tᵀ, zero-padded
         let t = negTt + ld * ld             // jb × jb
-        let v1 = t + jb * jb                // jb × jb: V's top triangle with 1s and 0s explicit
 
-        // Vᵀ, packed so that 8 consecutive reflectors' entries of one row are contiguous (the
-        // micro-kernel's A operand for W = VᵀC). Rows of the padding stay 0.
-        for r in 0..<rows {
+        // Both packings in one pass over V (unit diagonal and zeros above it explicit); padding
+        // rows of Vᵀ (reflectors jb..<ld) and of the last micro-panel (rows ≥ `rows`) are 0.
+        for r in 0..<roundUp(rows, mr) {
             let dst = vt + r * ld
-            for i in 0..<ld {
-                dst[i] = i >= jb || r < i ? 0 : r == i ? 1 : panel[r, i]
+            let strip = vp + (r / mr) * mr * jb + r % mr
+            for i in 0..<jb {
+                let v: T = r >= rows || r < i ? 0 : r == i ? 1 : panel[r, i]
+                strip[i * mr] = v
+                if r < rows { dst[i] = v }
             }
-        }
-        for p in 0..<jb {
-            for i in 0..<jb { v1[i + p * jb] = i < p ? 0 : i == p ? 1 : panel[i, p] }
+            if r < rows { for i in jb..<ld { dst[i] = 0 } }
         }
         formTriangularFactor(panel, tau: tau, t: t)
         for p in 0..<ld {
             for i in 0..<ld { negTt[i + p * ld] = i < jb && p <= i ? -t[p + i * jb] : 0 }
         }
 
-        w.update(repeating: 0, count: 2 * ld * nc)
-        accumulateProduct(m: ld, n: nc, k: rows, vt, lda: ld, c.base, ldb: c.leadingDimension, w, ldc: ld)
-        accumulateProduct(m: ld, n: nc, k: jb, negTt, lda: ld, w, ldb: ld, w2, ldc: ld)
-        accumulateProduct(m: jb, n: nc, k: jb, v1, lda: jb, w2, ldb: ld, c.base, ldc: c.leadingDimension)
-        if rows > jb {
-            accumulateProduct(m: rows - jb, n: nc, k: jb, panel.base + jb, lda: panel.leadingDimension,
-                              w2, ldb: ld, c.base + jb, ldc: c.leadingDimension)
+        /// Columns j0..<j0+count of the update: touches only those columns of C, W and W'.
+        let update = { (j0: Int, count: Int) in
+            let wj = w + ld * j0, w2j = w2 + ld * j0, cj = c.column(j0)
+            wj.update(repeating: 0, count: ld * count)
+            w2j.update(repeating: 0, count: ld * count)
+            accumulateProduct(m: ld, n: count, k: rows, vt, lda: ld, cj, ldb: c.leadingDimension, wj, ldc: ld)
+            accumulateProduct(m: ld, n: count, k: jb, negTt, lda: ld, wj, ldb: ld, w2j, ldc: ld)
+            accumulatePackedProduct(m: rows, n: count, k: jb, vp, w2j, ldb: ld, cj, ldc: c.leadingDimension)
+        }
+        guard threads >= 2 && splitsUpdate(rows: rows, columns: nc) else {
+            update(0, nc)
+            return
+        }
+        // Whole micro-tiles on each side; which thread does a column does not change its bits.
+        let split = roundUp(nc / 2, MicroKernel.nr)
+        let shared = SharedWithWorker(value: update)
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            if half == 0 { shared.value(0, split) } else { shared.value(split, nc - split) }
         }
     }
 

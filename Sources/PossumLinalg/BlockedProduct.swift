@@ -47,3 +47,47 @@ public func accumulateProduct<T: QRScalar>(
         pc += kb
     }
 }
+
+/// C += A·B with A (m × k) packed in micro-panels: strips of mr = `T.lanes` rows, each stored as
+/// k columns of mr contiguous entries — A[s·mr + i, p] at a[s·mr·k + p·mr + i] — with the rows
+/// of the last strip past m present (any finite value: they are multiplied but never stored).
+/// The micro-kernel then reads A at unit stride (lda = mr) and a strip of A is one contiguous
+/// run of mr·k elements, where the unpacked operand had k columns a leading dimension apart.
+///
+/// For the small inner dimension of the QR update (k = jb ≤ 64): no k-chunking; rows in blocks
+/// of `mc` (mc × k of A: 128·32 doubles = 32 KiB, L1/L2) swept by every column tile of B.
+/// Same guarantee as `accumulateProduct`: each C[i, j] gets Σₚ A[i,p]·B[p,j] in some order.
+@inlinable
+public func accumulatePackedProduct<T: QRScalar>(
+    m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<T>,
+    _ b: UnsafePointer<T>, ldb: Int,
+    _ c: UnsafeMutablePointer<T>, ldc: Int,
+    mc: Int = 128
+) {
+    let mr = T.lanes, nr = MicroKernel.nr
+    precondition(mc % mr == 0, "row blocks must hold whole micro-panels")
+    var ic = 0
+    while ic < m {
+        let mb = min(mc, m - ic)
+        var j = 0
+        while j < n {
+            let nb = min(nr, n - j)
+            let bj = b + j * ldb
+            var i = ic
+            while i < ic + mb {
+                let strip = a + i * k  // i is a multiple of mr: strip i / mr starts at i·k
+                let rowsHere = min(mr, ic + mb - i)
+                if nb == nr && rowsHere == mr {
+                    MicroKernel.accumulateTile(k: k, strip, lda: mr, bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
+                } else {
+                    MicroKernel.accumulateEdge(mr: rowsHere, nr: nb, k: k, strip, lda: mr, bj, ldb: ldb,
+                                               c + i + j * ldc, ldc: ldc)
+                }
+                i += mr
+            }
+            j += nr
+        }
+        ic += mb
+    }
+}

@@ -25,13 +25,23 @@ extension SIMDSolver {
     /// The in-place operations, for `threadsUsed`.
     public enum Operation: Sendable { case factor, solve }
 
-    /// Threads an in-place call uses for an m × n problem of `scalar`s: 2 when `threads ≥ 2` and
-    /// the problem is a `Double` least-squares solve on the TSQR path with at least four row
-    /// blocks (two per thread), else 1.
+    /// Threads an in-place call uses for an m × n problem of `scalar`s when `threads ≥ 2`:
+    /// - blocked path (factor or solve, either precision): 2 when the first trailing update is
+    ///   big enough to split (`BlockedHouseholderQR.splitsUpdate`);
+    /// - TSQR path (`Double` only): 2 for a least-squares solve with at least four row blocks
+    ///   (two per thread); the factorization alone runs on one thread;
+    /// - else 1.
     public func threadsUsed<T: QRScalar>(_ op: Operation, rows m: Int, columns n: Int, scalar: T.Type) -> Int {
-        guard threads >= 2, op == .solve, T.self == Double.self,
-              case .tallSkinny(let mb) = Self.path(rows: m, columns: n), m >= 4 * mb else { return 1 }
-        return 2
+        guard threads >= 2 else { return 1 }
+        switch Self.path(rows: m, columns: n, scalar: T.self) {
+        case .blocked(let nb):
+            let trailing = n - nb + (op == .solve ? 1 : 0)
+            return BlockedHouseholderQR.splitsUpdate(rows: m, columns: trailing) ? 2 : 1
+        case .tallSkinny(let mb):
+            return op == .solve && T.self == Double.self && m >= 4 * mb ? 2 : 1
+        case .unblocked:
+            return 1
+        }
     }
 
     /// Factors the first `reflectors` columns of `a` in place by `path(rows:columns:)` (layout of
@@ -50,7 +60,8 @@ extension SIMDSolver {
         case .unblocked:
             BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: n, workspace: &workspace)
         case .blocked(let nb):
-            BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: nb, workspace: &workspace)
+            BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: nb, threads: min(threads, 2),
+                                        workspace: &workspace)
         case .tallSkinny(let mb):
             // `path(rows:columns:scalar:)` gives TSQR for `Double` only.
             let a = unsafeBitCast(a, to: MutableMatrixView.self)

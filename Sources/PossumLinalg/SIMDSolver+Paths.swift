@@ -46,7 +46,8 @@ extension SIMDSolver {
         "TSQR (row blocks of 32Ki/n doubles) for m·n > 128Ki and n ≤ \(Self.blockedCrossover), "
             + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize); 8 for n ≤ \(Self.blockedCrossover)) otherwise, "
             + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double> / 16x\(MicroKernel.nr) SIMD16<Float> (Float32: no TSQR, blocked nb = 8 instead), "
-            + (threads >= 2 ? "2 threads for TSQR least squares (m ≥ 4·row block), 1 otherwise" : "1 thread")
+            + (threads >= 2 ? "2 threads: trailing updates of the blocked QR split by columns, TSQR least squares "
+               + "split by rows (m ≥ 4·row block); 1 for the rest" : "1 thread")
     }
 
     /// The factorization `factorize` returns, by `path(rows:columns:)`.

@@ -96,4 +96,28 @@ import Testing
             expectClose(c, twin(o, mr: size.m, nr: size.n, k: size.k), o, mr: size.m, nr: size.n, k: size.k)
         }
     }
+
+    /// The product with A packed in micro-panels (the blocked QR's C += V·W'): pack the same
+    /// operands, compare with the scalar twin on the unpacked A. Row blocks of 2·mr (and the
+    /// default) so the row chunking runs several times with a partial last strip.
+    @Test(arguments: [(1, 1, 1), (8, 6, 5), (37, 13, 23), (16, 12, 32), (45, 7, 3), (100, 20, 64)])
+    func packedProductMatchesScalarTwin(size: (m: Int, n: Int, k: Int)) {
+        packedProduct(Double.self, size: size)
+        packedProduct(Float.self, size: size)
+    }
+
+    func packedProduct<T: QRScalar>(_: T.Type, size: (m: Int, n: Int, k: Int)) {
+        let (m, n, k) = size
+        let o = Operands<T>(mr: m, nr: n, k: k, seed: UInt64(7 * m + 11 * n + 13 * k))
+        let mr = T.lanes, strips = (m + mr - 1) / mr
+        var packed = [T](repeating: .nan, count: strips * mr * k)  // padding rows: never stored, any value is read
+        for i in 0..<(strips * mr) {
+            for p in 0..<k { packed[(i / mr) * mr * k + p * mr + i % mr] = i < m ? o.a[i + p * o.lda] : 0 }
+        }
+        for mc in [2 * mr, 128] {
+            var c = o.c
+            accumulatePackedProduct(m: m, n: n, k: k, packed, o.b, ldb: o.ldb, &c, ldc: o.ldc, mc: mc)
+            expectClose(c, twin(o, mr: m, nr: n, k: k), o, mr: m, nr: n, k: k)
+        }
+    }
 }

@@ -1,11 +1,12 @@
 /// C += A·B for column-major operands of any size, tiled for the cache and the registers around
-/// `MicroKernel` (the "macro-kernel" of BLIS, without packing: in the QR update A is either the
-/// packed Vᵀ or a reflector block whose 8-row strips are contiguous already).
+/// `MicroKernel` (the "macro-kernel" of BLIS; it does not pack: in the QR update its A is the
+/// packed Vᵀ or the small −Tᵀ, whose `T.lanes`-row strips are contiguous for each p already;
+/// the product whose A is V itself goes through `accumulatePackedProduct`).
 ///
 /// Loop order: chunks of `kc` along the inner dimension, then `mc` rows, then `nr` columns,
-/// then `mr` rows. Within one (kc, mc) chunk the mc × kc slice of A (≤ 128 × 256 doubles,
-/// 256 KiB — L2) is reused by every column tile, and the kc × 6 slice of B (12 KiB — L1) by every
-/// row tile; C is touched once per chunk.
+/// then mr = `T.lanes` rows. Within one (kc, mc) chunk the mc × kc slice of A (≤ 128 × 256
+/// elements, ≤ 256 KiB — L2) is reused by every column tile, and the kc × 6 slice of B (≤ 12 KiB —
+/// L1) by every row tile; C is touched once per chunk.
 ///
 /// Same guarantee as the micro-kernel: each C[i, j] gets Σₚ A[i,p]·B[p,j] in some order, so the
 /// result agrees with the textbook product to within γₖ·Σₚ|A[i,p]·B[p,j]|.

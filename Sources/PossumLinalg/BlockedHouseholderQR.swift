@@ -65,12 +65,12 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// Overwrites the first `n` columns of `a` (m × n', m ≥ n, n' ≥ n; n = n' by default) with
     /// their QR factorization in `dgeqrf` layout and τ, and applies Qᵀ to the other n' − n
     /// columns: with b as column n, that column ends up holding Qᵀb. T = `Double` or `Float`.
-    @_specialize(where T == Double)
-    @_specialize(where T == Float)
     ///
     /// `threads` = 2 splits each trailing update's columns between two threads. Every column of
     /// the update is computed by the same operations in the same order whoever computes it, so
     /// the result is bit-for-bit the one-thread result (tested).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     public static func factor<T: QRScalar>(
         _ a: StridedMatrixView<T>, reflectors: Int? = nil, tau: UnsafeMutablePointer<T>, blockSize nb: Int,
         threads: Int = 1, workspace: inout QRWorkspace

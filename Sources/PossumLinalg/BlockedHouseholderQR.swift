@@ -57,9 +57,11 @@ public struct BlockedHouseholderQR: QRFactorization {
 
     /// Whether a trailing update of `rows` × `columns` is split between two threads (when two
     /// are allowed): each half must be worth more than the cost of waking a thread (≈ 10 µs
-    /// against ≈ 128 flops per element per panel) and hold whole micro-tiles.
+    /// against ≈ 128 flops per element per panel). Measured (Benchmarks/README.md): splitting
+    /// the narrow updates of the nb = 8 path (1000 × 50, Float32 100000 × 32: 24–42 trailing
+    /// columns) gave 0.97–1.01×, the square ones 1.3–1.9×; so only updates of ≥ 64 columns split.
     public static func splitsUpdate(rows: Int, columns: Int) -> Bool {
-        columns >= 4 * MicroKernel.nr && rows * columns >= 1 << 15
+        columns >= 64 && rows * columns >= 1 << 15
     }
 
     /// Overwrites the first `n` columns of `a` (m × n', m ≥ n, n' ≥ n; n = n' by default) with

@@ -148,24 +148,36 @@ public struct BlockedHouseholderQR: QRFactorization {
             for i in 0..<ld { negTt[i + p * ld] = i < jb && p <= i ? -t[p + i * jb] : 0 }
         }
 
-        /// Columns j0..<j0+count of the update: touches only those columns of C, W and W'.
-        let update = { (j0: Int, count: Int) in
-            let wj = w + ld * j0, w2j = w2 + ld * j0, cj = c.column(j0)
-            wj.update(repeating: 0, count: ld * count)
-            w2j.update(repeating: 0, count: ld * count)
-            accumulateProduct(m: ld, n: count, k: rows, vt, lda: ld, cj, ldb: c.leadingDimension, wj, ldc: ld)
-            accumulateProduct(m: ld, n: count, k: jb, negTt, lda: ld, wj, ldb: ld, w2j, ldc: ld)
-            accumulatePackedProduct(m: rows, n: count, k: jb, vp, w2j, ldb: ld, cj, ldc: c.leadingDimension)
-        }
+        let update = TrailingUpdate(vt: vt, vp: vp, w: w, w2: w2, negTt: negTt, c: c, jb: jb, ld: ld)
         guard threads >= 2 && splitsUpdate(rows: rows, columns: nc) else {
-            update(0, nc)
+            update.columns(0, nc)
             return
         }
         // Whole micro-tiles on each side; which thread does a column does not change its bits.
         let split = roundUp(nc / 2, MicroKernel.nr)
         let shared = SharedWithWorker(value: update)
         DispatchQueue.concurrentPerform(iterations: 2) { half in
-            if half == 0 { shared.value(0, split) } else { shared.value(split, nc - split) }
+            if half == 0 { shared.value.columns(0, split) } else { shared.value.columns(split, nc - split) }
+        }
+    }
+
+    /// The three products of `applyBlockReflectorTransposed` on a range of C's columns (a value,
+    /// not a closure, so the one-thread path allocates no closure context: steady state).
+    struct TrailingUpdate<T: QRScalar> {
+        let vt: UnsafeMutablePointer<T>, vp: UnsafeMutablePointer<T>
+        let w: UnsafeMutablePointer<T>, w2: UnsafeMutablePointer<T>, negTt: UnsafeMutablePointer<T>
+        let c: StridedMatrixView<T>
+        let jb: Int, ld: Int
+
+        /// Columns j0..<j0+count of the update: touches only those columns of C, W and W'.
+        func columns(_ j0: Int, _ count: Int) {
+            let rows = c.rows
+            let wj = w + ld * j0, w2j = w2 + ld * j0, cj = c.column(j0)
+            wj.update(repeating: 0, count: ld * count)
+            w2j.update(repeating: 0, count: ld * count)
+            accumulateProduct(m: ld, n: count, k: rows, vt, lda: ld, cj, ldb: c.leadingDimension, wj, ldc: ld)
+            accumulateProduct(m: ld, n: count, k: jb, negTt, lda: ld, wj, ldb: ld, w2j, ldc: ld)
+            accumulatePackedProduct(m: rows, n: count, k: jb, vp, w2j, ldb: ld, cj, ldc: c.leadingDimension)
         }
     }
 

@@ -37,7 +37,7 @@ struct Record {
 struct PossumBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "possum-bench",
-        abstract: "Time possum's SIMD Householder QR against OpenBLAS's LAPACK (dgeqrf, dgels).",
+        abstract: "Time possum's SIMD Householder QR against OpenBLAS's LAPACK (dgeqrf/dgels, sgeqrf/sgels).",
         discussion: """
             For every shape and operation the solvers run interleaved, one call each per repetition, \
             and the report gives the median and minimum time per call, GFLOP/s (counting \

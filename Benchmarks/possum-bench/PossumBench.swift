@@ -290,7 +290,8 @@ struct PossumBench: ParsableCommand {
     /// the `Matrix` APIs. Float32: the in-place Float32 call on a fresh copy of A (and b), its
     /// result widened to Float64 exactly, and the error measured in Float64 against the rounded
     /// problem; Q of a Float32 factorization is formed from its reflectors by OpenBLAS's
-    /// `dorgqr`/`dormqr` (an oracle independent of our code).
+    /// `dorgqr`/`dormqr` (an oracle independent of our code), or for our TSQR layout (not
+    /// LAPACK's) by `TallSkinnyQR` in Float64.
     func backwardError<T: BenchScalar>(
         _ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver, _ buffers: Buffers<T>
     ) throws -> (Double, ErrorKind) {
@@ -303,6 +304,12 @@ struct PossumBench: ParsableCommand {
             if s == .simd { simd.factor(inPlace: buffers.view(augmented: false), tau: buffers.tau, workspace: &buffers.workspace) }
             else { try buffers.geqrf() }
             let packed = Matrix(rows: m, columns: n, columnMajor: (0..<(m * n)).map { Double(buffers.a[$0]) })
+            if s == .simd, case .tallSkinny(let mb) = SIMDSolver.path(rows: m, columns: n, scalar: T.self) {
+                // TSQR layout (a triangle per row block): Q formed by TallSkinnyQR in Float64.
+                let count = n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb)
+                let qr = TallSkinnyQR(packed: packed, tau: (0..<count).map { Double(buffers.tau[$0]) }, blockRows: mb)
+                return qrBackwardError(a, qr)
+            }
             let qr = OpenBLASQR(packed: packed, tau: (0..<n).map { Double(buffers.tau[$0]) })
             return qrBackwardError(a, qr)
         case .lstsq:

@@ -3,9 +3,9 @@
 /// allocate nothing — the steady state of a caller (or a benchmark) that solves many problems.
 /// Inputs are not validated here (the `Matrix` entry points do that): finite entries, m ≥ n ≥ 1.
 ///
-/// Generic over the scalar: `Double` storage takes every path of `path(rows:columns:)`, `Float`
-/// storage the unblocked and blocked ones (`path(rows:columns:scalar:)`): the same algorithm and
-/// kernels, instantiated with `SIMD16<Float>`, with ε = `Float.ulpOfOne` in the rank test.
+/// Generic over the scalar: `Double` and `Float` storage take the same paths
+/// (`path(rows:columns:)`): the same algorithms and kernels, instantiated with `SIMD16<Float>` for
+/// `Float`, with ε = `Float.ulpOfOne` in the rank test.
 extension SIMDSolver {
     /// Entries of τ the in-place factorization of an m × n matrix writes (n, or n per row block
     /// on the TSQR path).
@@ -28,7 +28,7 @@ extension SIMDSolver {
     /// Threads an in-place call uses for an m × n problem of `scalar`s when `threads ≥ 2`:
     /// - blocked path (factor or solve, either precision): 2 when the first trailing update is
     ///   big enough to split (`BlockedHouseholderQR.splitsUpdate`);
-    /// - TSQR path (`Double` only): 2 for a least-squares solve with at least four row blocks
+    /// - TSQR path: 2 for a least-squares solve with at least four row blocks
     ///   (two per thread); the factorization alone runs on one thread;
     /// - else 1.
     public func threadsUsed<T: QRScalar>(_ op: Operation, rows m: Int, columns n: Int, scalar: T.Type) -> Int {
@@ -38,7 +38,7 @@ extension SIMDSolver {
             let trailing = n - nb + (op == .solve ? 1 : 0)
             return BlockedHouseholderQR.splitsUpdate(rows: m, columns: trailing) ? 2 : 1
         case .tallSkinny(let mb):
-            return op == .solve && T.self == Double.self && m >= 4 * mb ? 2 : 1
+            return op == .solve && m >= 4 * mb ? 2 : 1
         case .unblocked:
             return 1
         }
@@ -63,10 +63,7 @@ extension SIMDSolver {
             BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: nb, threads: min(threads, 2),
                                         workspace: &workspace)
         case .tallSkinny(let mb):
-            // `path(rows:columns:scalar:)` gives TSQR for `Double` only.
-            let a = unsafeBitCast(a, to: MutableMatrixView.self)
-            TallSkinnyQR.factor(a, reflectors: n, tau: UnsafeMutableRawPointer(tau).assumingMemoryBound(to: Double.self),
-                                blockRows: mb, workspace: &workspace)
+            TallSkinnyQR.factor(a, reflectors: n, tau: tau, blockRows: mb, workspace: &workspace)
         }
         return path
     }
@@ -82,16 +79,13 @@ extension SIMDSolver {
     ) throws -> T {
         let m = augmented.rows, n = augmented.columns - 1
         precondition(n >= 1 && m >= n, "solve(inPlace:) needs [A | b] with m ≥ n ≥ 1")
-        if T.self == Double.self, threadsUsed(solvingRows: m, columns: n) == 2,
-           case .tallSkinny(let mb) = Self.path(rows: m, columns: n) {
-            let augmented = unsafeBitCast(augmented, to: MutableMatrixView.self)
-            let tau = UnsafeMutableRawPointer(tau).assumingMemoryBound(to: Double.self)
-            let x = UnsafeMutableRawPointer(x).assumingMemoryBound(to: Double.self)
+        if threadsUsed(.solve, rows: m, columns: n, scalar: T.self) == 2,
+           case .tallSkinny(let mb) = Self.path(rows: m, columns: n, scalar: T.self) {
             var second = QRWorkspace()
             swap(&second.storage, &workspace.partnerStorage)
             defer { swap(&second.storage, &workspace.partnerStorage) }
-            return T(try TallSkinnyQR.solveInTwoHalves(augmented, blockRows: mb, tau: tau, solution: x,
-                                                       workspace: &workspace, workspace2: &second))
+            return try TallSkinnyQR.solveInTwoHalves(augmented, blockRows: mb, tau: tau, solution: x,
+                                                     workspace: &workspace, workspace2: &second)
         }
         factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace)
         let view = augmented

@@ -32,20 +32,18 @@ extension SIMDSolver {
         return .blocked(blockSize: 8)
     }
 
-    /// The path for an m × n matrix of `scalar`s: `path(rows:columns:)` for `Double`; for
-    /// `Float` the TSQR shapes take the blocked path with nb = 8 instead (`TallSkinnyQR` is
-    /// written for `Double` only).
+    /// The path for an m × n matrix of `scalar`s: the same crossovers for `Double` and `Float`
+    /// (measured for `Double`; in `Float` a TSQR row block of 32 Ki elements is 128 KiB, half the
+    /// L2 budget, which the measurement in Benchmarks/README.md found good enough not to retune).
     public static func path<T: QRScalar>(rows m: Int, columns n: Int, scalar: T.Type) -> Path {
-        let p = path(rows: m, columns: n)
-        if T.self != Double.self, case .tallSkinny = p { return .blocked(blockSize: 8) }
-        return p
+        path(rows: m, columns: n)
     }
 
     /// A one-line description of the configuration, printed by the benchmark.
     public var configurationDescription: String {
         "TSQR (row blocks of 32Ki/n doubles) for m·n > 128Ki and n ≤ \(Self.blockedCrossover), "
             + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize); 8 for n ≤ \(Self.blockedCrossover)) otherwise, "
-            + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double> / 16x\(MicroKernel.nr) SIMD16<Float> (Float32: no TSQR, blocked nb = 8 instead), "
+            + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double> / 16x\(MicroKernel.nr) SIMD16<Float>, "
             + (threads >= 2 ? "2 threads: trailing updates of the blocked QR split by columns, TSQR least squares "
                + "split by rows (m ≥ 4·row block); 1 for the rest" : "1 thread")
     }

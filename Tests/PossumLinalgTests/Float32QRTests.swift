@@ -21,8 +21,7 @@ import Testing
     }
 
     /// Shapes covering the unblocked path (104 × 17), blocked nb = 8 (700 × 40), blocked nb = 32
-    /// with several panels and trailing updates (300 × 150), and a TSQR-sized shape that Float32
-    /// runs blocked (20000 × 9).
+    /// with several panels and trailing updates (300 × 150), and TSQR (20000 × 9: five row blocks).
     static let shapes = [(104, 17), (700, 40), (300, 150), (20000, 9), (33, 33)]
 
     @Test(arguments: shapes)
@@ -30,16 +29,23 @@ import Testing
         let (m, n) = shape
         let a = randomFloats(m * n, seed: UInt64(m * 31 + n))
         var packed = a
-        var tau = [Float](repeating: .nan, count: n)
+        var tau = [Float](repeating: 0, count: SIMDSolver.tauCount(rows: m, columns: n))
         var workspace = QRWorkspace()
-        packed.withUnsafeMutableBufferPointer { p in
+        let path = packed.withUnsafeMutableBufferPointer { p in
             tau.withUnsafeMutableBufferPointer { t in
-                _ = SIMDSolver().factor(inPlace: StridedMatrixView(base: p.baseAddress!, rows: m, columns: n, leadingDimension: m),
-                                        tau: t.baseAddress!, workspace: &workspace)
+                SIMDSolver().factor(inPlace: StridedMatrixView(base: p.baseAddress!, rows: m, columns: n, leadingDimension: m),
+                                    tau: t.baseAddress!, workspace: &workspace)
             }
         }
-        // Q from our reflectors by OpenBLAS in Float64: the error measured is the Float32 one.
-        let qr = OpenBLASQR(packed: Matrix(rows: m, columns: n, columnMajor: packed.map(Double.init)), tau: tau.map(Double.init))
+        // Q from our reflectors in Float64 — by OpenBLAS (dgeqrf layout) or, for the TSQR layout,
+        // by TallSkinnyQR's Float64 code: the error measured is the Float32 one.
+        let widened = Matrix(rows: m, columns: n, columnMajor: packed.map(Double.init))
+        let qr: any QRFactorization
+        if case .tallSkinny(let mb) = path {
+            qr = TallSkinnyQR(packed: widened, tau: tau.map(Double.init), blockRows: mb)
+        } else {
+            qr = OpenBLASQR(packed: widened, tau: Array(tau[0..<n]).map(Double.init))
+        }
         let wide = Matrix(rows: m, columns: n, columnMajor: a.map(Double.init))
         let residual = (wide - qr.thinQ().multiplied(by: qr.r)).frobeniusNorm / wide.frobeniusNorm
         #expect(residual <= 10 * Double(n) * Self.eps, "‖A − QR‖/‖A‖ = \(residual)")
@@ -59,7 +65,7 @@ import Testing
         let a = randomFloats(m * n, seed: UInt64(m * 17 + n))
         let b = randomFloats(m, seed: UInt64(m + 3 * n))
         var augmented = a + b
-        var tau = [Float](repeating: .nan, count: n)
+        var tau = [Float](repeating: 0, count: SIMDSolver.tauCount(rows: m, columns: n))
         var x = [Float](repeating: .nan, count: n)
         var workspace = QRWorkspace()
         let residual = try augmented.withUnsafeMutableBufferPointer { p in
@@ -93,6 +99,40 @@ import Testing
         // OpenBLAS's own Float32 solve obeys the same bound (the bound is not vacuous for it either).
         let single = try OpenBLASSolver().sgels(rows: m, columns: n, a, b).map(Double.init)
         #expect(scaledNorm2(zip(single, reference).map { $0 - $1 }) <= bound)
+    }
+
+    /// The two-thread TSQR solve in Float32 (20000 × 9: five row blocks, so it splits): the same
+    /// bits on every run, and x within twice the backward-error perturbation bound of the
+    /// one-thread x (both are backward stable with η = 10·n·ε).
+    @Test func twoThreadTallSkinnySolveIsDeterministic() throws {
+        let (m, n) = (20000, 9)
+        #expect(SIMDSolver(threads: 2).threadsUsed(.solve, rows: m, columns: n, scalar: Float.self) == 2)
+        let a = randomFloats(m * n, seed: 77), b = randomFloats(m, seed: 78)
+        func solve(threads: Int) throws -> [Float] {
+            var augmented = a + b
+            var tau = [Float](repeating: 0, count: SIMDSolver.tauCount(rows: m, columns: n))
+            var x = [Float](repeating: .nan, count: n)
+            var workspace = QRWorkspace()
+            _ = try augmented.withUnsafeMutableBufferPointer { p in
+                try SIMDSolver(threads: threads).solve(
+                    inPlace: StridedMatrixView(base: p.baseAddress!, rows: m, columns: n + 1, leadingDimension: m),
+                    tau: &tau, solution: &x, workspace: &workspace)
+            }
+            return x
+        }
+        let first = try solve(threads: 2), second = try solve(threads: 2), one = try solve(threads: 1)
+        #expect(first == second, "bit-for-bit deterministic with 2 threads")
+        // Each is within the perturbation bound of the exact solution (as in the test above), so
+        // they are within twice it of each other.
+        let wide = Matrix(rows: m, columns: n, columnMajor: a.map(Double.init))
+        let reference = try OpenBLASSolver().dgels(wide, b.map(Double.init))
+        let normA = wide.frobeniusNorm, xNorm = scaledNorm2(reference)
+        let kappa = normA * frobeniusNormOfInverse(upperTriangular: try OpenBLASSolver().factorize(wide).r)
+        let rNorm = scaledNorm2(zip(b.map(Double.init), wide.multiplied(by: reference)).map { $0 - $1 })
+        let eta = 10 * Double(n) * Self.eps
+        let bound = 2 * eta * kappa * (2 + (kappa + 1) * rNorm / (normA * xNorm)) * xNorm
+        let difference = scaledNorm2(zip(first, one).map { Double($0) - Double($1) })
+        #expect(difference <= bound, "‖x₂ − x₁‖ = \(difference), bound \(bound)")
     }
 
     /// ‖R⁻¹‖_F by solving R·X = I column by column (Float64).

@@ -33,8 +33,8 @@ extension SIMDSolver {
     }
 
     /// The path for an m × n matrix of `scalar`s: the same crossovers for `Double` and `Float`
-    /// (measured for `Double`; in `Float` a TSQR row block of 32 Ki elements is 128 KiB, half the
-    /// L2 budget, which the measurement in Benchmarks/README.md found good enough not to retune).
+    /// (measured for `Double` and not retuned for `Float`, whose TSQR row blocks of 32 Ki
+    /// elements are 128 KiB instead of 256; Benchmarks/README.md has the Float32 ratios).
     public static func path<T: QRScalar>(rows m: Int, columns n: Int, scalar: T.Type) -> Path {
         path(rows: m, columns: n)
     }

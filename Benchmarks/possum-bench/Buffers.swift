@@ -1,36 +1,82 @@
-import COpenBLAS  // through PossumOpenBLAS: dgeqrf_/dgels_ on our own buffers, no copies in the timed call
+import COpenBLAS  // through PossumOpenBLAS: ?geqrf_/?gels_ on our own buffers, no copies in the timed call
 import PossumLinalg
 
-/// Working storage of one shape, allocated once: every timed call overwrites `a` (and `b`) in
-/// place, and `loadA`/`loadAB` restore the problem's values before it, outside the timed
-/// region. LAPACK's workspace is queried and allocated here too, so that neither side pays for
-/// an allocation, a copy or a page fault inside the timing.
-final class Buffers {
+/// A precision the benchmark times: possum's generic solver and LAPACK's routine of that
+/// precision (`dgeqrf`/`dgels` for Float64, `sgeqrf`/`sgels` for Float32).
+protocol BenchScalar: QRScalar {
+    static func geqrf(_ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
+                      _ lda: UnsafeMutablePointer<Int32>, _ tau: UnsafeMutablePointer<Self>, _ work: UnsafeMutablePointer<Self>,
+                      _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+    static func gels(_ trans: UnsafeMutablePointer<CChar>, _ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>,
+                     _ nrhs: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>, _ lda: UnsafeMutablePointer<Int32>,
+                     _ b: UnsafeMutablePointer<Self>, _ ldb: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Self>,
+                     _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+    /// "dgeqrf"/"sgeqrf" prefix letter.
+    static var lapackPrefix: String { get }
+}
+
+extension Double: BenchScalar {
+    static func geqrf(_ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
+                      _ lda: UnsafeMutablePointer<Int32>, _ tau: UnsafeMutablePointer<Double>, _ work: UnsafeMutablePointer<Double>,
+                      _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>) {
+        dgeqrf_(m, n, a, lda, tau, work, lwork, info)
+    }
+    static func gels(_ trans: UnsafeMutablePointer<CChar>, _ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>,
+                     _ nrhs: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>, _ lda: UnsafeMutablePointer<Int32>,
+                     _ b: UnsafeMutablePointer<Double>, _ ldb: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Double>,
+                     _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>) {
+        dgels_(trans, m, n, nrhs, a, lda, b, ldb, work, lwork, info, 1)
+    }
+    static var lapackPrefix: String { "d" }
+}
+
+extension Float: BenchScalar {
+    static func geqrf(_ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
+                      _ lda: UnsafeMutablePointer<Int32>, _ tau: UnsafeMutablePointer<Float>, _ work: UnsafeMutablePointer<Float>,
+                      _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>) {
+        sgeqrf_(m, n, a, lda, tau, work, lwork, info)
+    }
+    static func gels(_ trans: UnsafeMutablePointer<CChar>, _ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>,
+                     _ nrhs: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>, _ lda: UnsafeMutablePointer<Int32>,
+                     _ b: UnsafeMutablePointer<Float>, _ ldb: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Float>,
+                     _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>) {
+        sgels_(trans, m, n, nrhs, a, lda, b, ldb, work, lwork, info, 1)
+    }
+    static var lapackPrefix: String { "s" }
+}
+
+/// Working storage of one shape and precision, allocated once: every timed call overwrites `a`
+/// (and `b`) in place, and `loadA`/`loadAB` restore the problem's values before it, outside the
+/// timed region. LAPACK's workspace is queried and allocated here too, so that neither side pays
+/// for an allocation, a copy or a page fault inside the timing.
+final class Buffers<T: BenchScalar> {
     let m: Int, n: Int
-    let source: Problem
+    /// The problem rounded to T (for Float64: the problem itself), column-major.
+    let sourceA: [T], sourceB: [T]
     /// m × (n + 1): [A | b] for the simd solve, A (first m·n entries) for the others.
-    let a: UnsafeMutablePointer<Double>
-    /// b for dgels (overwritten with x).
-    let b: UnsafeMutablePointer<Double>
-    let tau: UnsafeMutablePointer<Double>
-    let x: UnsafeMutablePointer<Double>
+    let a: UnsafeMutablePointer<T>
+    /// b for ?gels (overwritten with x).
+    let b: UnsafeMutablePointer<T>
+    let tau: UnsafeMutablePointer<T>
+    let x: UnsafeMutablePointer<T>
     var workspace = QRWorkspace()
-    private var lapackWork: UnsafeMutablePointer<Double>
+    private var lapackWork: UnsafeMutablePointer<T>
     private var lapackWorkCount: Int32
 
     init(_ p: Problem, tauCount: Int) {
-        source = p
         (m, n) = (p.a.rows, p.a.columns)
+        sourceA = p.a.elements.map { T($0) }
+        sourceB = p.b.map { T($0) }
         a = .allocate(capacity: m * (n + 1))
         b = .allocate(capacity: m)
         tau = .allocate(capacity: max(tauCount, m + n))  // m + n: room for any TSQR block size (--simd-variant)
         x = .allocate(capacity: n)
         // Workspace queries (lwork = −1) for both routines; keep the larger.
-        var mm = Int32(m), nn = Int32(n), lda = Int32(m), nrhs: Int32 = 1, info: Int32 = 0, lwork: Int32 = -1
-        var q1 = 0.0, q2 = 0.0
-        dgeqrf_(&mm, &nn, a, &lda, tau, &q1, &lwork, &info)
+        var mm = Int32(m), nn = Int32(n), lda = Int32(m), ldb = Int32(m), nrhs: Int32 = 1, info: Int32 = 0, lwork: Int32 = -1
+        var q1: T = 0, q2: T = 0
+        T.geqrf(&mm, &nn, a, &lda, tau, &q1, &lwork, &info)
         var trans = CChar(UInt8(ascii: "N"))
-        dgels_(&trans, &mm, &nn, &nrhs, a, &lda, b, &lda, &q2, &lwork, &info, 1)
+        T.gels(&trans, &mm, &nn, &nrhs, a, &lda, b, &ldb, &q2, &lwork, &info)
         lapackWorkCount = Int32(max(q1, q2, 1))
         lapackWork = .allocate(capacity: Int(lapackWorkCount))
         lapackWork.initialize(repeating: 0, count: Int(lapackWorkCount))
@@ -43,30 +89,40 @@ final class Buffers {
 
     /// a ← A.
     func loadA() {
-        source.a.elements.withUnsafeBufferPointer { a.update(from: $0.baseAddress!, count: m * n) }
+        sourceA.withUnsafeBufferPointer { a.update(from: $0.baseAddress!, count: m * n) }
     }
 
     /// a ← [A | b], b ← b.
     func loadAB() {
         loadA()
-        source.b.withUnsafeBufferPointer {
+        sourceB.withUnsafeBufferPointer {
             (a + m * n).update(from: $0.baseAddress!, count: m)
             b.update(from: $0.baseAddress!, count: m)
         }
     }
 
-    /// dgeqrf on `a` (m × n).
-    func dgeqrf() throws {
-        var mm = Int32(m), nn = Int32(n), lda = Int32(m), info: Int32 = 0, lwork = lapackWorkCount
-        dgeqrf_(&mm, &nn, a, &lda, tau, lapackWork, &lwork, &info)
-        if info != 0 { throw LinalgError.backend("dgeqrf: info = \(info)") }
+    /// The view the simd solver works on: A (m × n) or [A | b] (m × (n + 1)).
+    func view(augmented: Bool) -> StridedMatrixView<T> {
+        StridedMatrixView(base: a, rows: m, columns: augmented ? n + 1 : n, leadingDimension: m)
     }
 
-    /// dgels on `a` (m × n) and `b`.
-    func dgels() throws {
-        var mm = Int32(m), nn = Int32(n), lda = Int32(m), nrhs: Int32 = 1, info: Int32 = 0, lwork = lapackWorkCount
-        var trans = CChar(UInt8(ascii: "N"))
-        dgels_(&trans, &mm, &nn, &nrhs, a, &lda, b, &lda, lapackWork, &lwork, &info, 1)
-        if info != 0 { throw LinalgError.backend("dgels: info = \(info)") }
+    /// ?geqrf on `a` (m × n).
+    func geqrf() throws {
+        var mm = Int32(m), nn = Int32(n), lda = Int32(m), info: Int32 = 0, lwork = lapackWorkCount
+        T.geqrf(&mm, &nn, a, &lda, tau, lapackWork, &lwork, &info)
+        if info != 0 { throw LinalgError.backend("\(T.lapackPrefix)geqrf: info = \(info)") }
     }
+
+    /// ?gels on `a` (m × n) and `b`.
+    func gels() throws {
+        var mm = Int32(m), nn = Int32(n), lda = Int32(m), ldb = Int32(m), nrhs: Int32 = 1, info: Int32 = 0
+        var lwork = lapackWorkCount
+        var trans = CChar(UInt8(ascii: "N"))
+        T.gels(&trans, &mm, &nn, &nrhs, a, &lda, b, &ldb, lapackWork, &lwork, &info)
+        if info != 0 { throw LinalgError.backend("\(T.lapackPrefix)gels: info = \(info)") }
+    }
+
+    /// The Float64 matrix of `sourceA` (exact: every T value is a Double), for backward errors.
+    var widenedA: Matrix { Matrix(rows: m, columns: n, columnMajor: sourceA.map { Double($0) }) }
+    var widenedB: [Double] { sourceB.map { Double($0) } }
 }

@@ -13,6 +13,8 @@ struct Record {
     var shape: Shape
     var threads: Int
     var dtype = "float64"
+    /// The dtype's machine epsilon (the /(nε) column).
+    var epsilon = Double.ulpOfOne
     var medianSeconds: Double
     var minSeconds: Double
     var backwardError: Double
@@ -25,7 +27,7 @@ struct Record {
     var json: String {
         func num(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
         return """
-            {"op": "\(op.rawValue)", "solver": "\(solver.rawValue)", "m": \(shape.m), "n": \(shape.n), \
+            {"op": "\(op.rawValue)", "solver": "\(solver.recordName)", "m": \(shape.m), "n": \(shape.n), \
             "threads": \(threads), "dtype": "\(dtype)", "median_s": \(num(medianSeconds)), \
             "min_s": \(num(minSeconds)), "gflops": \(num(gflops)), "backward_error": \(num(backwardError))}
             """
@@ -35,7 +37,7 @@ struct Record {
 struct PossumBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "possum-bench",
-        abstract: "Time possum's SIMD Householder QR against OpenBLAS's LAPACK (dgeqrf, dgels).",
+        abstract: "Time possum's SIMD Householder QR against OpenBLAS's LAPACK (dgeqrf/dgels, sgeqrf/sgels).",
         discussion: """
             For every shape and operation the solvers run interleaved, one call each per repetition, \
             and the report gives the median and minimum time per call, GFLOP/s (counting \
@@ -49,8 +51,11 @@ struct PossumBench: ParsableCommand {
     @Option(help: "Comma-separated m×n shapes, e.g. 104x17,1000x50 (default: the issue's table).")
     var shapes: ShapeList?
 
-    @Option(help: "Threads for OpenBLAS and for possum's simd solver (which uses 2 only for tall-skinny least squares).")
+    @Option(help: "Threads for OpenBLAS and for possum's simd solver (2 at most; see the threads of each record). With 2, simd on 1 thread is timed too (simd-1t), for the speed-up.")
     var threads: Int = 1
+
+    @Option(help: "Precisions to time: float64 (vs dgeqrf/dgels), float32 (vs sgeqrf/sgels).")
+    var dtype: EnumList<DType> = EnumList(DType.allCases)
 
     @Option(name: .customLong("repeat"), help: "Timed repetitions per solver (the median is reported).")
     var repetitions: Int = 7
@@ -59,7 +64,7 @@ struct PossumBench: ParsableCommand {
     var ops: EnumList<Op> = EnumList(Op.allCases)
 
     @Option(help: "Solvers to time (openblas is the reference of the speed-up column).")
-    var solvers: EnumList<SolverName> = EnumList(SolverName.allCases)
+    var solvers: EnumList<SolverName> = EnumList(SolverName.defaults)
 
     @Option(help: "Write the records as a JSON list to this file.")
     var json: String?
@@ -100,13 +105,14 @@ struct PossumBench: ParsableCommand {
         let reps = quick ? min(repetitions, 3) : repetitions
         setOpenBLASThreads(threads)
         let simd = SIMDSolver(threads: threads)
-        print("possum-bench: \(reps) repetitions, \(threads) thread(s), float64")
+        print("possum-bench: \(reps) repetitions, \(threads) thread(s), \(dtype.values.map(\.rawValue).joined(separator: ", "))")
         print("OpenBLAS: \(openBLASConfiguration)")
         print("possum simd: \(simd.configurationDescription)")
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
         if threads > 1 {
-            print("note: possum uses 2 threads only for TSQR least squares with m ≥ 4 row blocks; every other "
-                  + "simd and naive record runs on 1 thread and says so (threads = 1)")
+            print("note: possum uses 2 threads for blocked trailing updates big enough to split and for TSQR "
+                  + "least squares with m ≥ 4 row blocks; each record says how many it used (threads); simd-1t is "
+                  + "the simd solver on 1 thread, timed interleaved with the rest")
         }
         print("")
         printHeader()
@@ -115,25 +121,10 @@ struct PossumBench: ParsableCommand {
         for shape in shapeList {
             progress("generating \(shape)")
             let problem = Problem(shape, seed: UInt64(shape.m &* 1_000_003 &+ shape.n))
-            for op in ops.values {
-                let active = solvers.values.filter { $0 != .naive || shape.flops <= 1e8 }
-                progress("\(op.rawValue) \(shape): timing \(active.map(\.rawValue).joined(separator: ", "))")
-                let buffers = Buffers(problem, tauCount: SIMDSolver.tauCount(rows: shape.m, columns: shape.n))
-                defer { buffers.release() }
-                let contenders = active.map { contender(op, $0, problem, simd, buffers) }
-                let samples = try measure(contenders, repetitions: reps)
-                let reference = samples.median(.openblas)
-                for s in active {
-                    progress("\(op.rawValue) \(shape): backward error of \(s.rawValue)")
-                    let (err, kind) = try backwardError(op, s, problem, simd)
-                    let record = Record(
-                        op: op, solver: s, shape: shape,
-                        threads: s == .openblas ? threads
-                            : s == .simd && op == .lstsq ? simd.threadsUsed(solvingRows: shape.m, columns: shape.n) : 1,
-                        medianSeconds: samples.median(s), minSeconds: samples.min(s),
-                        backwardError: err, errorKind: kind, speedup: reference / samples.median(s))
-                    records.append(record)
-                    printRow(record)
+            for d in dtype.values {
+                switch d {
+                case .float64: records += try time(Double.self, shape, problem, simd, repetitions: reps)
+                case .float32: records += try time(Float.self, shape, problem, simd, repetitions: reps)
                 }
             }
         }
@@ -144,15 +135,58 @@ struct PossumBench: ParsableCommand {
         }
     }
 
+    /// Times every op of one shape in precision T, solvers interleaved; prints and returns the
+    /// records. The problem is rounded to T once (the Float32 problem is the Float64 one rounded).
+    /// `naive` (Float64 reference kernels) is timed for Float64 only.
+    func time<T: BenchScalar>(
+        _ type: T.Type, _ shape: Shape, _ problem: Problem, _ simd: SIMDSolver, repetitions reps: Int
+    ) throws -> [Record] {
+        var records: [Record] = []
+        for op in ops.values {
+            var active = solvers.values.filter { $0 != .naive || (shape.flops <= 1e8 && T.self == Double.self) }
+            if threads >= 2 && active.contains(.simd) && !active.contains(.simdOneThread) { active.append(.simdOneThread) }
+            progress("\(op.rawValue) \(shape) \(T.dtypeName): timing \(active.map(\.rawValue).joined(separator: ", "))")
+            let buffers = Buffers<T>(problem, tauCount: SIMDSolver.tauCount(rows: shape.m, columns: shape.n))
+            defer { buffers.release() }
+            let contenders = active.map { contender(op, $0, problem, simd, buffers) }
+            let samples = try measure(contenders, repetitions: reps)
+            let reference = samples.median(.openblas)
+            for s in active {
+                progress("\(op.rawValue) \(shape) \(T.dtypeName): backward error of \(s.rawValue)")
+                let solver = s == .simdOneThread ? SIMDSolver(threads: 1) : simd
+                let (err, kind) = try backwardError(op, s == .simdOneThread ? .simd : s, problem, solver, buffers)
+                let record = Record(
+                    op: op, solver: s, shape: shape,
+                    threads: s == .openblas ? threads
+                        : s == .simd ? simd.threadsUsed(op == .qr ? .factor : .solve, rows: shape.m, columns: shape.n, scalar: T.self) : 1,
+                    dtype: T.dtypeName, epsilon: Double(T.ulpOfOne),
+                    medianSeconds: samples.median(s), minSeconds: samples.min(s),
+                    backwardError: err, errorKind: kind, speedup: reference / samples.median(s))
+                records.append(record)
+                printRow(record)
+            }
+            if active.contains(.simdOneThread) {
+                print("       \(op.rawValue) \(shape) \(T.dtypeName): simd speed-up with \(threads) threads over 1 thread: "
+                      + fixed(samples.median(.simdOneThread) / samples.median(.simd), 2) + "× (medians)")
+            }
+        }
+        return records
+    }
+
     /// The timed call of one solver: only the factorization or the solve, on storage allocated
     /// once per shape into which A (and b) are copied before each call, outside the timed
     /// region (see `Buffers`). `naive` goes through its `Matrix` API, copies included: it is the
     /// correctness baseline, not a contender for speed.
-    func contender(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver, _ buffers: Buffers) -> Contender {
-        let (m, n) = (p.a.rows, p.a.columns)
+    func contender<T: BenchScalar>(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver, _ buffers: Buffers<T>) -> Contender {
+        let n = p.a.columns
+        if s == .simdOneThread {
+            var c = contender(op, .simd, p, SIMDSolver(threads: 1), buffers)
+            c.solver = s
+            return c
+        }
         switch (op, s) {
         case (.qr, .simd):
-            let view = MutableMatrixView(base: buffers.a, rows: m, columns: n, leadingDimension: m)
+            let view = buffers.view(augmented: false)
             let parts = simdVariant.split(separator: ":").map(String.init)
             let size = parts.count > 1 ? Int(parts[1]) : nil, panel = parts.count > 2 ? Int(parts[2]) : nil
             switch parts[0] {
@@ -161,9 +195,11 @@ struct PossumBench: ParsableCommand {
                 return Contender(solver: s, prepare: buffers.loadA) {
                     BlockedHouseholderQR.factor(view, tau: buffers.tau, blockSize: nb, workspace: &buffers.workspace)
                 }
-            case "tsqr":
+            case "tsqr" where T.self == Double.self:
+                let view = unsafeBitCast(view, to: MutableMatrixView.self)
+                let tau = UnsafeMutableRawPointer(buffers.tau).assumingMemoryBound(to: Double.self)
                 return Contender(solver: s, prepare: buffers.loadA) {
-                    TallSkinnyQR.factor(view, reflectors: n, tau: buffers.tau, blockRows: size ?? TallSkinnyQR.defaultBlockRows,
+                    TallSkinnyQR.factor(view, reflectors: n, tau: tau, blockRows: size ?? TallSkinnyQR.defaultBlockRows,
                                         panelWidth: panel ?? TallSkinnyQR.defaultPanelWidth, workspace: &buffers.workspace)
                 }
             default:
@@ -172,47 +208,54 @@ struct PossumBench: ParsableCommand {
                 }
             }
         case (.lstsq, .simd):
-            let view = MutableMatrixView(base: buffers.a, rows: m, columns: n + 1, leadingDimension: m)
+            let view = buffers.view(augmented: true)
             return Contender(solver: s, prepare: buffers.loadAB) {
                 blackHole(try simd.solve(inPlace: view, tau: buffers.tau, solution: buffers.x, workspace: &buffers.workspace))
             }
         case (.qr, .openblas):
-            return Contender(solver: s, prepare: buffers.loadA) { try buffers.dgeqrf() }
+            return Contender(solver: s, prepare: buffers.loadA) { try buffers.geqrf() }
         case (.lstsq, .openblas):
-            return Contender(solver: s, prepare: buffers.loadAB) { try buffers.dgels() }
+            return Contender(solver: s, prepare: buffers.loadAB) { try buffers.gels() }
         case (.qr, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().factorize(p.a)) }
         case (.lstsq, .naive): return Contender(solver: s) { blackHole(try NaiveSolver().solve(p.a, p.b)) }
+        case (_, .simdOneThread): fatalError("handled above")
         }
     }
 
-    /// The attainable FMA throughput of `MicroKernel.accumulate8x6`: an 8 × 256 A and a 256 × 6 B
-    /// (28 KiB, L1), the tile accumulated 20 000 times; median of 7.
+    /// The attainable FMA throughput of `MicroKernel.accumulateTile` in both precisions: a
+    /// tile-high × 256 A and a 256 × 6 B (L1-resident), the tile accumulated 20 000 times; median of 7.
     func kernelRoof() {
-        let k = 256, calls = 20_000
-        let a = UnsafeMutablePointer<Double>.allocate(capacity: 8 * k)
-        let b = UnsafeMutablePointer<Double>.allocate(capacity: k * 6)
-        let c = UnsafeMutablePointer<Double>.allocate(capacity: 8 * 6)
+        kernelRoof(Double.self)
+        kernelRoof(Float.self)
+    }
+
+    func kernelRoof<T: QRScalar>(_: T.Type) {
+        let k = 256, calls = 20_000, mr = T.lanes
+        let a = UnsafeMutablePointer<T>.allocate(capacity: mr * k)
+        let b = UnsafeMutablePointer<T>.allocate(capacity: k * 6)
+        let c = UnsafeMutablePointer<T>.allocate(capacity: mr * 6)
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        a.initialize(repeating: 1e-3, count: 8 * k)
+        a.initialize(repeating: 1e-3, count: mr * k)
         b.initialize(repeating: 1e-3, count: k * 6)
-        c.initialize(repeating: 0, count: 8 * 6)
+        c.initialize(repeating: 0, count: mr * 6)
         let clock = ContinuousClock()
         var times: [Double] = []
         for _ in 0..<7 {
             times.append(seconds(clock.measure {
-                for _ in 0..<calls { MicroKernel.accumulate8x6(k: k, a, lda: 8, b, ldb: k, c, ldc: 8) }
+                for _ in 0..<calls { MicroKernel.accumulateTile(k: k, a, lda: mr, b, ldb: k, c, ldc: mr) }
             }))
         }
         blackHole(c[0])
         let t = times.sorted()[3]
-        print("micro-kernel 8x6, k = \(k), L1-resident: \(fixed(Double(2 * 8 * 6 * k * calls) / t / 1e9, 2)) GFLOP/s (median of 7)")
+        print("micro-kernel \(mr)x6 \(T.dtypeName), k = \(k), L1-resident: "
+              + "\(fixed(Double(2 * mr * 6 * k * calls) / t / 1e9, 2)) GFLOP/s (median of 7)")
     }
 
     /// `calls` in-place factorizations and solves on buffers and a workspace allocated before
     /// the first: everything after the first call is the steady state.
     func steadyState(_ shape: Shape, calls: Int) throws {
         let problem = Problem(shape, seed: 1)
-        let buffers = Buffers(problem, tauCount: SIMDSolver.tauCount(rows: shape.m, columns: shape.n))
+        let buffers = Buffers<Double>(problem, tauCount: SIMDSolver.tauCount(rows: shape.m, columns: shape.n))
         defer { buffers.release() }
         let simd = SIMDSolver()
         let (m, n) = (shape.m, shape.n)
@@ -243,12 +286,52 @@ struct PossumBench: ParsableCommand {
         }
     }
 
+    /// The backward error of one solver's result on the problem in precision T. Float64: through
+    /// the `Matrix` APIs. Float32: the in-place Float32 call on a fresh copy of A (and b), its
+    /// result widened to Float64 exactly, and the error measured in Float64 against the rounded
+    /// problem; Q of a Float32 factorization is formed from its reflectors by OpenBLAS's
+    /// `dorgqr`/`dormqr` (an oracle independent of our code), or for our TSQR layout (not
+    /// LAPACK's) by `TallSkinnyQR` in Float64.
+    func backwardError<T: BenchScalar>(
+        _ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver, _ buffers: Buffers<T>
+    ) throws -> (Double, ErrorKind) {
+        if T.self == Double.self { return try backwardError(op, s, p, simd) }
+        let (m, n) = (buffers.m, buffers.n)
+        let a = buffers.widenedA
+        switch op {
+        case .qr:
+            buffers.loadA()
+            if s == .simd { simd.factor(inPlace: buffers.view(augmented: false), tau: buffers.tau, workspace: &buffers.workspace) }
+            else { try buffers.geqrf() }
+            let packed = Matrix(rows: m, columns: n, columnMajor: (0..<(m * n)).map { Double(buffers.a[$0]) })
+            if s == .simd, case .tallSkinny(let mb) = SIMDSolver.path(rows: m, columns: n, scalar: T.self) {
+                // TSQR layout (a triangle per row block): Q formed by TallSkinnyQR in Float64.
+                let count = n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb)
+                let qr = TallSkinnyQR(packed: packed, tau: (0..<count).map { Double(buffers.tau[$0]) }, blockRows: mb)
+                return qrBackwardError(a, qr)
+            }
+            let qr = OpenBLASQR(packed: packed, tau: (0..<n).map { Double(buffers.tau[$0]) })
+            return qrBackwardError(a, qr)
+        case .lstsq:
+            buffers.loadAB()
+            if s == .simd {
+                _ = try simd.solve(inPlace: buffers.view(augmented: true), tau: buffers.tau, solution: buffers.x,
+                                   workspace: &buffers.workspace)
+            } else {
+                try buffers.gels()
+                buffers.x.update(from: buffers.b, count: n)
+            }
+            let x = (0..<n).map { Double(buffers.x[$0]) }
+            return (leastSquaresBackwardError(a, buffers.widenedB, x), .normal)
+        }
+    }
+
     func backwardError(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver) throws -> (Double, ErrorKind) {
         switch op {
         case .qr:
             let qr: any QRFactorization
             switch s {
-            case .simd: qr = try simdFactorize(p.a, simd)
+            case .simd, .simdOneThread: qr = try simdFactorize(p.a, simd)
             case .openblas: qr = try OpenBLASQR(factoring: p.a)
             case .naive: qr = try NaiveSolver().factorize(p.a)
             }
@@ -256,7 +339,7 @@ struct PossumBench: ParsableCommand {
         case .lstsq:
             let x: [Double]
             switch s {
-            case .simd: x = try simd.solve(p.a, p.b).x
+            case .simd, .simdOneThread: x = try simd.solve(p.a, p.b).x
             case .openblas: x = try OpenBLASSolver().dgels(p.a, p.b)
             case .naive: x = try NaiveSolver().solve(p.a, p.b).x
             }
@@ -312,13 +395,13 @@ func scientific(_ x: Double) -> String {
 }
 
 func printHeader() {
-    print([pad("op", 5), pad("m×n", 12), pad("solver", 8), pad("median", 10), pad("min", 10),
+    print([pad("op", 5), pad("m×n", 12), pad("dtype", 7), pad("solver", 8), pad("median", 10), pad("min", 10),
            pad("GFLOP/s", 8), pad("vs OpenBLAS", 11), pad("bwd error", 10), pad("/(nε)", 7)].joined(separator: " "))
 }
 
 func printRow(_ r: Record) {
-    let ratio = r.backwardError / (Double(r.shape.n) * Double.ulpOfOne)
-    print([pad(r.op.rawValue, 5), pad(r.shape.description, 12), pad(r.solver.rawValue, 8),
+    let ratio = r.backwardError / (Double(r.shape.n) * r.epsilon)
+    print([pad(r.op.rawValue, 5), pad(r.shape.description, 12), pad(r.dtype, 7), pad(r.solver.rawValue, 8),
            pad(formatTime(r.medianSeconds), 10), pad(formatTime(r.minSeconds), 10),
            pad(fixed(r.gflops, 2), 8), pad(fixed(r.speedup, 2) + "×", 11),
            pad(scientific(r.backwardError) + r.errorKind.rawValue, 10), pad(fixed(ratio, 2), 7)]

@@ -45,8 +45,22 @@ enum Op: String, CaseIterable, ExpressibleByArgument {
     case lstsq
 }
 
+/// The precision of a record (the JSON's "dtype").
+enum DType: String, CaseIterable, ExpressibleByArgument {
+    case float64, float32
+}
+
 enum SolverName: String, CaseIterable, ExpressibleByArgument {
     case simd, openblas, naive
+    /// With `--threads 2`: possum's solver on one thread, timed beside the two-thread one so that
+    /// its speed-up comes from interleaved samples too. Recorded as solver "simd", threads 1.
+    case simdOneThread = "simd-1t"
+
+    /// The solvers timed unless `--solvers` says otherwise.
+    static let defaults: [SolverName] = [.simd, .openblas, .naive]
+
+    /// The name in the JSON records.
+    var recordName: String { self == .simdOneThread ? SolverName.simd.rawValue : rawValue }
 }
 
 /// A comma-separated list of enum values (`--ops qr,lstsq`).

@@ -23,3 +23,10 @@ void dgelsy_(const int *m, const int *n, const int *nrhs, double *a, const int *
              double *work, const int *lwork, int *info);
 void dgeqp3_(const int *m, const int *n, double *a, const int *lda, int *jpvt, double *tau,
              double *work, const int *lwork, int *info);
+
+/* Float32 twins of dgeqrf/dgels, for the float32 benchmark and tests. */
+void sgeqrf_(const int *m, const int *n, float *a, const int *lda, float *tau,
+             float *work, const int *lwork, int *info);
+void sgels_(const char *trans, const int *m, const int *n, const int *nrhs, float *a,
+            const int *lda, float *b, const int *ldb, float *work, const int *lwork,
+            int *info, size_t trans_len);

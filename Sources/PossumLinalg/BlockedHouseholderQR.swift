@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Blocked Householder QR (LAPACK `dgeqrf`): the same reflectors as `HouseholderQR`, in the same
 /// packed layout, but applied to the trailing matrix `nb` at a time through the compact WY
 /// representation H₀⋯H₍nb−1₎ = I − V·T·Vᵀ (Schreiber–Van Loan), so that 1 − O(nb/n) of the flops
@@ -42,23 +44,44 @@ public struct BlockedHouseholderQR: QRFactorization {
 
     /// Doubles of scratch `factor` needs for an m × n matrix with panels of nb columns.
     public static func workspaceSize(rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
-        let ld = roundUp(nb, MicroKernel.mr)
-        // Vᵀ (ld × m), W and W' (ld × n each), −Tᵀ (ld × ld), T and V₁ (nb × nb each)
-        return ld * m + 2 * ld * n + ld * ld + 2 * nb * nb
+        workspaceSize(of: Double.self, rows: m, columns: n, blockSize: nb)
+    }
+
+    /// Elements of T of scratch `factor` needs (T's vector length sets the padding).
+    public static func workspaceSize<T: QRScalar>(of type: T.Type, rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
+        let ld = roundUp(nb, T.lanes)
+        // Vᵀ (ld × m), V in micro-panels (m rounded up to whole strips × nb), W and W' (ld × n
+        // each), −Tᵀ (ld × ld), T (nb × nb)
+        return ld * m + roundUp(m, T.lanes) * nb + 2 * ld * n + ld * ld + nb * nb
+    }
+
+    /// Whether a trailing update of `rows` × `columns` is split between two threads (when two
+    /// are allowed): each half must be worth more than the cost of waking a thread (≈ 10 µs
+    /// against ≈ 128 flops per element per panel). Measured (Benchmarks/README.md): splitting
+    /// the narrow updates of the nb = 8 path (1000 × 50, Float32 100000 × 32: 24–42 trailing
+    /// columns) gave 0.97–1.01×, the square ones 1.3–1.9×; so only updates of ≥ 64 columns split.
+    public static func splitsUpdate(rows: Int, columns: Int) -> Bool {
+        columns >= 64 && rows * columns >= 1 << 15
     }
 
     /// Overwrites the first `n` columns of `a` (m × n', m ≥ n, n' ≥ n; n = n' by default) with
     /// their QR factorization in `dgeqrf` layout and τ, and applies Qᵀ to the other n' − n
-    /// columns: with b as column n, that column ends up holding Qᵀb.
-    public static func factor(
-        _ a: MutableMatrixView, reflectors: Int? = nil, tau: UnsafeMutablePointer<Double>, blockSize nb: Int,
-        workspace: inout QRWorkspace
+    /// columns: with b as column n, that column ends up holding Qᵀb. T = `Double` or `Float`.
+    ///
+    /// `threads` = 2 splits each trailing update's columns between two threads. Every column of
+    /// the update is computed by the same operations in the same order whoever computes it, so
+    /// the result is bit-for-bit the one-thread result (tested).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public static func factor<T: QRScalar>(
+        _ a: StridedMatrixView<T>, reflectors: Int? = nil, tau: UnsafeMutablePointer<T>, blockSize nb: Int,
+        threads: Int = 1, workspace: inout QRWorkspace
     ) {
         let m = a.rows, n = reflectors ?? a.columns, total = a.columns
         precondition(n <= total && n <= m, "cannot factor more columns than there are")
         // No trailing update (one panel covers everything): no scratch needed, none reserved.
-        let scratchSize = total - min(nb, n) >= minimumBlockedColumns ? workspaceSize(rows: m, columns: total, blockSize: nb) : 0
-        workspace.withScratch(scratchSize) { scratch in
+        let scratchSize = total - min(nb, n) >= minimumBlockedColumns ? workspaceSize(of: T.self, rows: m, columns: total, blockSize: nb) : 0
+        workspace.withScratch(of: T.self, scratchSize) { scratch in
             var k = 0
             while k < n {
                 let jb = min(nb, n - k)
@@ -68,13 +91,13 @@ public struct BlockedHouseholderQR: QRFactorization {
                 let panel = a.block(row: k, column: k, rows: m - k, columns: sweepAll ? total - k : jb)
                 // The panel itself: unblocked, SIMD level-2 (it is O(nb/n) of the flops).
                 for c in 0..<jb {
-                    HouseholderQR<SIMDKernels>.eliminate(column: c, of: panel, tau: &tau[k + c])
+                    HouseholderQR<VectorKernels<T>>.eliminate(column: c, of: panel, tau: &tau[k + c])
                 }
                 if !sweepAll && k + jb < total {
                     applyBlockReflectorTransposed(
                         panel, tau: tau + k,
                         to: a.block(row: k, column: k + jb, rows: m - k, columns: total - k - jb),
-                        scratch: scratch)
+                        scratch: scratch, threads: threads)
                 }
                 k += jb
             }
@@ -82,51 +105,85 @@ public struct BlockedHouseholderQR: QRFactorization {
     }
 
     /// C ← (H₀⋯H₍jb−1₎)ᵀ·C = (I − V·Tᵀ·Vᵀ)·C for the jb reflectors stored in `panel` (the role of
-    /// `dlarft` + `dlarfb`): W = VᵀC, W' = −Tᵀ·W, C += V·W', three calls of `accumulateProduct`.
+    /// `dlarft` + `dlarfb`): W = VᵀC, W' = −Tᵀ·W, C += V·W', three tiled products.
     ///
-    /// `scratch` holds at least `workspaceSize(rows: panel.rows, columns: jb + c.columns, …)`.
-    static func applyBlockReflectorTransposed(
-        _ panel: MutableMatrixView, tau: UnsafePointer<Double>, to c: MutableMatrixView,
-        scratch: UnsafeMutablePointer<Double>
+    /// V is packed twice, once per product it feeds (BLIS-style): as Vᵀ with `T.lanes`
+    /// reflectors' entries of a row contiguous (A of W = VᵀC), and in micro-panels, `T.lanes`
+    /// rows × jb contiguous (A of C += V·W'), so that the micro-kernel streams both from
+    /// consecutive addresses instead of jb columns a whole leading dimension apart. Packing
+    /// costs 2·rows·jb copies against 4·rows·jb·nc flops.
+    ///
+    /// With `threads` ≥ 2 (and `splitsUpdate`), the columns of C (and of W, W') are split in two
+    /// halves updated concurrently; V, T and the packings are shared and read-only by then.
+    ///
+    /// `scratch` holds at least `workspaceSize(of: T.self, rows: panel.rows, columns: jb + c.columns, …)`.
+    static func applyBlockReflectorTransposed<T: QRScalar>(
+        _ panel: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>,
+        scratch: UnsafeMutablePointer<T>, threads: Int = 1
     ) {
         let (rows, jb, nc) = (panel.rows, panel.columns, c.columns)
-        let ld = roundUp(jb, MicroKernel.mr)
+        let mr = T.lanes
+        let ld = roundUp(jb, mr)
         let vt = scratch                    // ld × rows: Vᵀ with its unit triangle explicit
-        let w = vt + ld * rows              // ld × nc
+        let vp = vt + ld * rows             // roundUp(rows, mr) × jb in micro-panels: V
+        let w = vp + roundUp(rows, mr) * jb // ld × nc
         let w2 = w + ld * nc                // ld × nc
         let negTt = w2 + ld * nc            // ld × ld: −Tᵀ, zero-padded
         let t = negTt + ld * ld             // jb × jb
-        let v1 = t + jb * jb                // jb × jb: V's top triangle with 1s and 0s explicit
 
-        // Vᵀ, packed so that 8 consecutive reflectors' entries of one row are contiguous (the
-        // micro-kernel's A operand for W = VᵀC). Rows of the padding stay 0.
-        for r in 0..<rows {
+        // Both packings in one pass over V (unit diagonal and zeros above it explicit); padding
+        // rows of Vᵀ (reflectors jb..<ld) and of the last micro-panel (rows ≥ `rows`) are 0.
+        for r in 0..<roundUp(rows, mr) {
             let dst = vt + r * ld
-            for i in 0..<ld {
-                dst[i] = i >= jb || r < i ? 0 : r == i ? 1 : panel[r, i]
+            let strip = vp + (r / mr) * mr * jb + r % mr
+            for i in 0..<jb {
+                let v: T = r >= rows || r < i ? 0 : r == i ? 1 : panel[r, i]
+                strip[i * mr] = v
+                if r < rows { dst[i] = v }
             }
-        }
-        for p in 0..<jb {
-            for i in 0..<jb { v1[i + p * jb] = i < p ? 0 : i == p ? 1 : panel[i, p] }
+            if r < rows { for i in jb..<ld { dst[i] = 0 } }
         }
         formTriangularFactor(panel, tau: tau, t: t)
         for p in 0..<ld {
             for i in 0..<ld { negTt[i + p * ld] = i < jb && p <= i ? -t[p + i * jb] : 0 }
         }
 
-        w.update(repeating: 0, count: 2 * ld * nc)
-        accumulateProduct(m: ld, n: nc, k: rows, vt, lda: ld, c.base, ldb: c.leadingDimension, w, ldc: ld)
-        accumulateProduct(m: ld, n: nc, k: jb, negTt, lda: ld, w, ldb: ld, w2, ldc: ld)
-        accumulateProduct(m: jb, n: nc, k: jb, v1, lda: jb, w2, ldb: ld, c.base, ldc: c.leadingDimension)
-        if rows > jb {
-            accumulateProduct(m: rows - jb, n: nc, k: jb, panel.base + jb, lda: panel.leadingDimension,
-                              w2, ldb: ld, c.base + jb, ldc: c.leadingDimension)
+        let update = TrailingUpdate(vt: vt, vp: vp, w: w, w2: w2, negTt: negTt, c: c, jb: jb, ld: ld)
+        guard threads >= 2 && splitsUpdate(rows: rows, columns: nc) else {
+            update.columns(0, nc)
+            return
+        }
+        // Whole micro-tiles on each side; which thread does a column does not change its bits.
+        let split = roundUp(nc / 2, MicroKernel.nr)
+        let shared = SharedWithWorker(value: update)
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            if half == 0 { shared.value.columns(0, split) } else { shared.value.columns(split, nc - split) }
+        }
+    }
+
+    /// The three products of `applyBlockReflectorTransposed` on a range of C's columns (a value,
+    /// not a closure, so the one-thread path allocates no closure context: steady state).
+    struct TrailingUpdate<T: QRScalar> {
+        let vt: UnsafeMutablePointer<T>, vp: UnsafeMutablePointer<T>
+        let w: UnsafeMutablePointer<T>, w2: UnsafeMutablePointer<T>, negTt: UnsafeMutablePointer<T>
+        let c: StridedMatrixView<T>
+        let jb: Int, ld: Int
+
+        /// Columns j0..<j0+count of the update: touches only those columns of C, W and W'.
+        func columns(_ j0: Int, _ count: Int) {
+            let rows = c.rows
+            let wj = w + ld * j0, w2j = w2 + ld * j0, cj = c.column(j0)
+            wj.update(repeating: 0, count: ld * count)
+            w2j.update(repeating: 0, count: ld * count)
+            accumulateProduct(m: ld, n: count, k: rows, vt, lda: ld, cj, ldb: c.leadingDimension, wj, ldc: ld)
+            accumulateProduct(m: ld, n: count, k: jb, negTt, lda: ld, wj, ldb: ld, w2j, ldc: ld)
+            accumulatePackedProduct(m: rows, n: count, k: jb, vp, w2j, ldb: ld, cj, ldc: c.leadingDimension)
         }
     }
 
     /// The upper-triangular T of H₀⋯H₍jb−1₎ = I − V·T·Vᵀ (`dlarft`, forward, columnwise):
     /// T[i,i] = τᵢ and T[0..<i, i] = −τᵢ·T[0..<i, 0..<i]·(V[:, 0..<i]ᵀ·vᵢ).
-    static func formTriangularFactor(_ v: MutableMatrixView, tau: UnsafePointer<Double>, t: UnsafeMutablePointer<Double>) {
+    static func formTriangularFactor<T: QRScalar>(_ v: StridedMatrixView<T>, tau: UnsafePointer<T>, t: UnsafeMutablePointer<T>) {
         let (rows, jb) = (v.rows, v.columns)
         t.update(repeating: 0, count: jb * jb)
         for i in 0..<jb {
@@ -136,11 +193,11 @@ public struct BlockedHouseholderQR: QRFactorization {
             let ti = t + i * jb
             let vi = UnsafePointer(v.column(i))
             for j in 0..<i {
-                ti[j] = v[i, j] + SIMDKernels.dot(rows - i - 1, v.column(j) + i + 1, vi + i + 1)
+                ti[j] = v[i, j] + VectorKernels<T>.dot(rows - i - 1, v.column(j) + i + 1, vi + i + 1)
             }
             // T[0..<i, i] = −τᵢ·T[0..<i,0..<i]·y, top down: row r needs y_q for q ≥ r only.
             for r in 0..<i {
-                var s = 0.0
+                var s: T = 0
                 for q in r..<i { s += t[r + q * jb] * ti[q] }
                 ti[r] = -tau[i] * s
             }

@@ -1,23 +1,24 @@
 /// C += A·B for column-major operands of any size, tiled for the cache and the registers around
-/// `MicroKernel` (the "macro-kernel" of BLIS, without packing: in the QR update A is either the
-/// packed Vᵀ or a reflector block whose 8-row strips are contiguous already).
+/// `MicroKernel` (the "macro-kernel" of BLIS; it does not pack: in the QR update its A is the
+/// packed Vᵀ or the small −Tᵀ, whose `T.lanes`-row strips are contiguous for each p already;
+/// the product whose A is V itself goes through `accumulatePackedProduct`).
 ///
 /// Loop order: chunks of `kc` along the inner dimension, then `mc` rows, then `nr` columns,
-/// then `mr` rows. Within one (kc, mc) chunk the mc × kc slice of A (≤ 128 × 256 doubles,
-/// 256 KiB — L2) is reused by every column tile, and the kc × 6 slice of B (12 KiB — L1) by every
-/// row tile; C is touched once per chunk.
+/// then mr = `T.lanes` rows. Within one (kc, mc) chunk the mc × kc slice of A (≤ 128 × 256
+/// elements, ≤ 256 KiB — L2) is reused by every column tile, and the kc × 6 slice of B (≤ 12 KiB —
+/// L1) by every row tile; C is touched once per chunk.
 ///
 /// Same guarantee as the micro-kernel: each C[i, j] gets Σₚ A[i,p]·B[p,j] in some order, so the
 /// result agrees with the textbook product to within γₖ·Σₚ|A[i,p]·B[p,j]|.
 @inlinable
-public func accumulateProduct(
+public func accumulateProduct<T: QRScalar>(
     m: Int, n: Int, k: Int,
-    _ a: UnsafePointer<Double>, lda: Int,
-    _ b: UnsafePointer<Double>, ldb: Int,
-    _ c: UnsafeMutablePointer<Double>, ldc: Int,
+    _ a: UnsafePointer<T>, lda: Int,
+    _ b: UnsafePointer<T>, ldb: Int,
+    _ c: UnsafeMutablePointer<T>, ldc: Int,
     kc: Int = 256, mc: Int = 128
 ) {
-    let mr = MicroKernel.mr, nr = MicroKernel.nr
+    let mr = T.lanes, nr = MicroKernel.nr
     var pc = 0
     while pc < k {
         let kb = min(kc, k - pc)
@@ -31,8 +32,8 @@ public func accumulateProduct(
                 var i = ic
                 if nb == nr {
                     while i + mr <= ic + mb {
-                        MicroKernel.accumulate8x6(k: kb, a + i + pc * lda, lda: lda, bj, ldb: ldb,
-                                                  c + i + j * ldc, ldc: ldc)
+                        MicroKernel.accumulateTile(k: kb, a + i + pc * lda, lda: lda, bj, ldb: ldb,
+                                                   c + i + j * ldc, ldc: ldc)
                         i += mr
                     }
                 }
@@ -45,5 +46,49 @@ public func accumulateProduct(
             ic += mb
         }
         pc += kb
+    }
+}
+
+/// C += A·B with A (m × k) packed in micro-panels: strips of mr = `T.lanes` rows, each stored as
+/// k columns of mr contiguous entries — A[s·mr + i, p] at a[s·mr·k + p·mr + i] — with the rows
+/// of the last strip past m present (any finite value: they are multiplied but never stored).
+/// The micro-kernel then reads A at unit stride (lda = mr) and a strip of A is one contiguous
+/// run of mr·k elements, where the unpacked operand had k columns a leading dimension apart.
+///
+/// For the small inner dimension of the QR update (k = jb ≤ 64): no k-chunking; rows in blocks
+/// of `mc` (mc × k of A: 128·32 doubles = 32 KiB, L1/L2) swept by every column tile of B.
+/// Same guarantee as `accumulateProduct`: each C[i, j] gets Σₚ A[i,p]·B[p,j] in some order.
+@inlinable
+public func accumulatePackedProduct<T: QRScalar>(
+    m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<T>,
+    _ b: UnsafePointer<T>, ldb: Int,
+    _ c: UnsafeMutablePointer<T>, ldc: Int,
+    mc: Int = 128
+) {
+    let mr = T.lanes, nr = MicroKernel.nr
+    precondition(mc % mr == 0, "row blocks must hold whole micro-panels")
+    var ic = 0
+    while ic < m {
+        let mb = min(mc, m - ic)
+        var j = 0
+        while j < n {
+            let nb = min(nr, n - j)
+            let bj = b + j * ldb
+            var i = ic
+            while i < ic + mb {
+                let strip = a + i * k  // i is a multiple of mr: strip i / mr starts at i·k
+                let rowsHere = min(mr, ic + mb - i)
+                if nb == nr && rowsHere == mr {
+                    MicroKernel.accumulateTile(k: k, strip, lda: mr, bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
+                } else {
+                    MicroKernel.accumulateEdge(mr: rowsHere, nr: nb, k: k, strip, lda: mr, bj, ldb: ldb,
+                                               c + i + j * ldc, ldc: ldc)
+                }
+                i += mr
+            }
+            j += nr
+        }
+        ic += mb
     }
 }

@@ -3,6 +3,8 @@
 /// ill-conditioned problems the reflectors' inner products are where QR loses its digits.
 /// Costs about 2.5× the flops of `SIMDKernels` in the dot half of each reflector application.
 public enum CompensatedSIMDKernels: HouseholderKernels {
+    public typealias Scalar = Double
+
     public static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
         dot2(n, x, y)
     }

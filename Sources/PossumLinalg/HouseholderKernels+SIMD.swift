@@ -1,50 +1,50 @@
-/// Hand-vectorized kernels over `SIMD8<Double>` (one AVX-512 register; two AVX2 registers).
+/// Hand-vectorized kernels over `Scalar.Vector` — `SIMD8<Double>` or `SIMD16<Float>`, 64 bytes:
+/// one AVX-512 register, two AVX2 registers. `L` below is the lane count (8 or 16).
 ///
-/// Built with `-target-cpu native` these become `vfmadd…pd` on zmm registers; at the x86-64
-/// baseline they would degrade to scalar `fma` calls (see Package.swift).
-public enum SIMDKernels: HouseholderKernels {
-    @inlinable @inline(__always)
-    static func load8(_ p: UnsafePointer<Double>) -> SIMD8<Double> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self)
-    }
+/// Built with `-target-cpu native` these become `vfmadd…` on full-width registers; at the x86-64
+/// baseline they would degrade to scalar `fma` calls (see Package.swift). Generic only through
+/// `QRScalar`'s requirements, so each specialization is the concrete SIMD code (see QRScalar.swift).
+public enum VectorKernels<Scalar: QRScalar>: HouseholderKernels {
+    @usableFromInline typealias V = Scalar.Vector
 
     @inlinable @inline(__always)
-    static func store8(_ v: SIMD8<Double>, _ p: UnsafeMutablePointer<Double>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Double>.self)
-    }
+    static func load(_ p: UnsafePointer<Scalar>) -> V { Scalar.load(p) }
 
-    public static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+    @inlinable @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Scalar>) { Scalar.store(v, p) }
+
+    public static func dot(_ n: Int, _ x: UnsafePointer<Scalar>, _ y: UnsafePointer<Scalar>) -> Scalar {
         // Two independent accumulators hide the FMA latency.
-        var a0 = SIMD8<Double>(), a1 = SIMD8<Double>()
+        var a0 = Scalar.zeroVector, a1 = Scalar.zeroVector
         var i = 0
-        while i + 16 <= n {
-            a0.addProduct(load8(x + i), load8(y + i))
-            a1.addProduct(load8(x + i + 8), load8(y + i + 8))
-            i += 16
+        while i + 2 * Scalar.lanes <= n {
+            a0 = Scalar.fma(a0, load(x + i), load(y + i))
+            a1 = Scalar.fma(a1, load(x + i + Scalar.lanes), load(y + i + Scalar.lanes))
+            i += 2 * Scalar.lanes
         }
-        if i + 8 <= n {
-            a0.addProduct(load8(x + i), load8(y + i))
-            i += 8
+        if i + Scalar.lanes <= n {
+            a0 = Scalar.fma(a0, load(x + i), load(y + i))
+            i += Scalar.lanes
         }
-        var s = (a0 + a1).sum()
+        var s = Scalar.sum(Scalar.add(a0, a1))
         while i < n { s += x[i] * y[i]; i += 1 }
         return s
     }
 
-    public static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Double>) -> Double {
+    public static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Scalar>) -> Scalar {
         dot(n, x, x)
     }
 
-    public static func scale(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>) {
+    public static func scale(_ n: Int, _ alpha: Scalar, _ x: UnsafeMutablePointer<Scalar>) {
         var i = 0
-        while i + 8 <= n {
-            store8(load8(x + i) * alpha, x + i)
-            i += 8
+        while i + Scalar.lanes <= n {
+            store(Scalar.scaled(load(x + i), alpha), x + i)
+            i += Scalar.lanes
         }
         while i < n { x[i] *= alpha; i += 1 }
     }
 
-    public static func applyReflector(_ v: UnsafePointer<Double>, tau: Double, to c: MutableMatrixView) {
+    public static func applyReflector(_ v: UnsafePointer<Scalar>, tau: Scalar, to c: StridedMatrixView<Scalar>) {
         let m = c.rows
         guard m > 0, tau != 0 else { return }
         var j = 0
@@ -71,18 +71,18 @@ public enum SIMDKernels: HouseholderKernels {
     /// `applyReflector4` for two columns.
     @inline(__always)
     static func applyReflector2(
-        _ v: UnsafePointer<Double>, tau: Double, _ m: Int,
-        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>
+        _ v: UnsafePointer<Scalar>, tau: Scalar, _ m: Int,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>
     ) {
-        var s0 = SIMD8<Double>(), s1 = SIMD8<Double>()
+        var s0 = Scalar.zeroVector, s1 = Scalar.zeroVector
         var i = 1
-        while i + 8 <= m {
-            let vv = load8(v + i)
-            s0.addProduct(vv, load8(c0 + i))
-            s1.addProduct(vv, load8(c1 + i))
-            i += 8
+        while i + Scalar.lanes <= m {
+            let vv = load(v + i)
+            s0 = Scalar.fma(s0, vv, load(c0 + i))
+            s1 = Scalar.fma(s1, vv, load(c1 + i))
+            i += Scalar.lanes
         }
-        var w0 = s0.sum(), w1 = s1.sum()
+        var w0 = Scalar.sum(s0), w1 = Scalar.sum(s1)
         var t = i
         while t < m {
             w0 += v[t] * c0[t]; w1 += v[t] * c1[t]
@@ -90,13 +90,13 @@ public enum SIMDKernels: HouseholderKernels {
         }
         w0 = tau * (w0 + c0[0]); w1 = tau * (w1 + c1[0])
         c0[0] -= w0; c1[0] -= w1
-        let n0 = SIMD8<Double>(repeating: -w0), n1 = SIMD8<Double>(repeating: -w1)
+        let n0 = Scalar.splat(-w0), n1 = Scalar.splat(-w1)
         i = 1
-        while i + 8 <= m {
-            let vv = load8(v + i)
-            store8(load8(c0 + i).addingProduct(n0, vv), c0 + i)
-            store8(load8(c1 + i).addingProduct(n1, vv), c1 + i)
-            i += 8
+        while i + Scalar.lanes <= m {
+            let vv = load(v + i)
+            store(Scalar.fma(load(c0 + i), n0, vv), c0 + i)
+            store(Scalar.fma(load(c1 + i), n1, vv), c1 + i)
+            i += Scalar.lanes
         }
         while i < m {
             c0[i] -= w0 * v[i]; c1[i] -= w1 * v[i]
@@ -106,34 +106,34 @@ public enum SIMDKernels: HouseholderKernels {
 
     /// y ← y + α·x.
     @inlinable
-    public static func axpy(_ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        let a = SIMD8<Double>(repeating: alpha)
+    public static func axpy(_ n: Int, _ alpha: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>) {
+        let a = Scalar.splat(alpha)
         var i = 0
-        while i + 8 <= n {
-            store8(load8(y + i).addingProduct(a, load8(x + i)), y + i)
-            i += 8
+        while i + Scalar.lanes <= n {
+            store(Scalar.fma(load(y + i), a, load(x + i)), y + i)
+            i += Scalar.lanes
         }
         while i < n { y[i] += alpha * x[i]; i += 1 }
     }
 
     @inline(__always)
     static func applyReflector4(
-        _ v: UnsafePointer<Double>, tau: Double, _ m: Int,
-        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>,
-        _ c2: UnsafeMutablePointer<Double>, _ c3: UnsafeMutablePointer<Double>
+        _ v: UnsafePointer<Scalar>, tau: Scalar, _ m: Int,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>
     ) {
         // w = τ·Cᵀv, rows 1..<m vectorized, row 0 (v₀ = 1) added separately.
-        var s0 = SIMD8<Double>(), s1 = SIMD8<Double>(), s2 = SIMD8<Double>(), s3 = SIMD8<Double>()
+        var s0 = Scalar.zeroVector, s1 = Scalar.zeroVector, s2 = Scalar.zeroVector, s3 = Scalar.zeroVector
         var i = 1
-        while i + 8 <= m {
-            let vv = load8(v + i)
-            s0.addProduct(vv, load8(c0 + i))
-            s1.addProduct(vv, load8(c1 + i))
-            s2.addProduct(vv, load8(c2 + i))
-            s3.addProduct(vv, load8(c3 + i))
-            i += 8
+        while i + Scalar.lanes <= m {
+            let vv = load(v + i)
+            s0 = Scalar.fma(s0, vv, load(c0 + i))
+            s1 = Scalar.fma(s1, vv, load(c1 + i))
+            s2 = Scalar.fma(s2, vv, load(c2 + i))
+            s3 = Scalar.fma(s3, vv, load(c3 + i))
+            i += Scalar.lanes
         }
-        var w0 = s0.sum(), w1 = s1.sum(), w2 = s2.sum(), w3 = s3.sum()
+        var w0 = Scalar.sum(s0), w1 = Scalar.sum(s1), w2 = Scalar.sum(s2), w3 = Scalar.sum(s3)
         var t = i
         while t < m {
             let vt = v[t]
@@ -144,16 +144,16 @@ public enum SIMDKernels: HouseholderKernels {
         w2 = tau * (w2 + c2[0]); w3 = tau * (w3 + c3[0])
         c0[0] -= w0; c1[0] -= w1; c2[0] -= w2; c3[0] -= w3
         // C ← C − v·wᵀ
-        let n0 = SIMD8<Double>(repeating: -w0), n1 = SIMD8<Double>(repeating: -w1)
-        let n2 = SIMD8<Double>(repeating: -w2), n3 = SIMD8<Double>(repeating: -w3)
+        let n0 = Scalar.splat(-w0), n1 = Scalar.splat(-w1)
+        let n2 = Scalar.splat(-w2), n3 = Scalar.splat(-w3)
         i = 1
-        while i + 8 <= m {
-            let vv = load8(v + i)
-            store8(load8(c0 + i).addingProduct(n0, vv), c0 + i)
-            store8(load8(c1 + i).addingProduct(n1, vv), c1 + i)
-            store8(load8(c2 + i).addingProduct(n2, vv), c2 + i)
-            store8(load8(c3 + i).addingProduct(n3, vv), c3 + i)
-            i += 8
+        while i + Scalar.lanes <= m {
+            let vv = load(v + i)
+            store(Scalar.fma(load(c0 + i), n0, vv), c0 + i)
+            store(Scalar.fma(load(c1 + i), n1, vv), c1 + i)
+            store(Scalar.fma(load(c2 + i), n2, vv), c2 + i)
+            store(Scalar.fma(load(c3 + i), n3, vv), c3 + i)
+            i += Scalar.lanes
         }
         while i < m {
             let vt = v[i]
@@ -162,3 +162,6 @@ public enum SIMDKernels: HouseholderKernels {
         }
     }
 }
+
+/// The `Double` kernels (`SIMD8<Double>`): every `Double` path's.
+public typealias SIMDKernels = VectorKernels<Double>

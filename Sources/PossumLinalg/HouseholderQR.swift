@@ -7,7 +7,10 @@
 /// Backward stability: the computed R is the exact R of A + ΔA with ‖ΔA‖_F ≤ c·m·n·ε·‖A‖_F for a
 /// small constant c (Higham, *Accuracy and Stability*, Thm. 19.4) — whatever the kernels, since
 /// they differ only in summation order.
-public struct HouseholderQR<Kernels: HouseholderKernels>: QRFactorization {
+///
+/// The factorization object is `Double` (it stores a `Matrix`); `eliminate`, the step every QR
+/// path is built from, is generic over the kernels' scalar, so `Float` paths share it.
+public struct HouseholderQR<Kernels: HouseholderKernels> {
     public private(set) var packed: Matrix
     public private(set) var tau: [Double]
 
@@ -15,7 +18,7 @@ public struct HouseholderQR<Kernels: HouseholderKernels>: QRFactorization {
     public var columns: Int { packed.columns }
 
     /// Factors `a`; `a` must have at least as many rows as columns and only finite entries.
-    public init(factoring a: Matrix) throws {
+    public init(factoring a: Matrix) throws where Kernels.Scalar == Double {
         try validateLeastSquaresShape(a)
         packed = a
         tau = [Double](repeating: 0, count: a.columns)
@@ -30,7 +33,7 @@ public struct HouseholderQR<Kernels: HouseholderKernels>: QRFactorization {
     /// Generates reflector k from A[k..., k] (the role of `dlarfg`) and applies it to the
     /// columns to its right.
     @inline(__always)
-    static func eliminate(column k: Int, of a: MutableMatrixView, tau: inout Double) {
+    static func eliminate(column k: Int, of a: StridedMatrixView<Kernels.Scalar>, tau: inout Kernels.Scalar) {
         let len = a.rows - k
         let x = a.column(k) + k
         let alpha = x[0]
@@ -45,7 +48,9 @@ public struct HouseholderQR<Kernels: HouseholderKernels>: QRFactorization {
                                    to: a.block(row: k, column: k + 1, rows: len, columns: a.columns - k - 1))
         }
     }
+}
 
+extension HouseholderQR: QRFactorization where Kernels.Scalar == Double {
     /// The n × n upper-triangular factor R.
     public var r: Matrix { PackedReflectors<Kernels>.r(packed) }
 
@@ -80,7 +85,7 @@ public func backSubstitute(_ u: Matrix, _ c: [Double]) -> [Double] {
 
 /// √(a² + b²) without overflow or harmful underflow.
 @inlinable
-func pythagoras(_ a: Double, _ b: Double) -> Double {
+func pythagoras<T: FloatingPoint>(_ a: T, _ b: T) -> T {
     let s = max(abs(a), abs(b))
     guard s != 0 else { return 0 }
     let (x, y) = (a / s, b / s)

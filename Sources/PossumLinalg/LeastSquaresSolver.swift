@@ -67,8 +67,9 @@ public func checkFullRank(_ qr: any QRFactorization) throws {
 /// Our hand-vectorized Householder QR (`SIMD8<Double>` kernels, no BLAS), choosing the fastest
 /// of its paths by shape (see `SIMDSolver+Paths.swift`).
 public struct SIMDSolver: LeastSquaresSolver {
-    /// Threads a least-squares solve may use: with 2, tall-skinny solves split their rows
-    /// between two threads (see `SIMDSolver+InPlace.swift`); everything else runs on one.
+    /// Threads the in-place factorization and solve may use (2 at most): with 2, tall-skinny
+    /// solves split their rows between two threads and the blocked QR splits the columns of each
+    /// trailing update (see `threadsUsed` in `SIMDSolver+InPlace.swift`); the rest runs on one.
     public var threads: Int
     public init(threads: Int = 1) {
         precondition(threads >= 1, "threads must be at least 1")

@@ -41,10 +41,12 @@ extension Matrix {
 }
 
 /// The Euclidean norm of `x`, computed with scaling so that it neither overflows nor underflows
-/// (the role of LAPACK's `dnrm2`); the slow path of the kernels' fast sum of squares.
-public func scaledNorm2(_ x: some Collection<Double>) -> Double {
-    var scale = 0.0
-    var sumsq = 1.0
+/// (the role of LAPACK's `dnrm2`/`snrm2`); the slow path of the kernels' fast sum of squares.
+/// `@inlinable` so callers in other modules get code specialized for their element type.
+@inlinable
+public func scaledNorm2<T: BinaryFloatingPoint>(_ x: some Collection<T>) -> T {
+    var scale: T = 0
+    var sumsq: T = 1
     for v in x where v != 0 {
         let a = abs(v)
         if scale < a {

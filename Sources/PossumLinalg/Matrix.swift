@@ -91,15 +91,16 @@ public struct Matrix: Equatable, Sendable {
 
 /// An unowned, mutable view of a column-major block inside a larger matrix: element (i, j) is at
 /// `base[i + j * leadingDimension]`. Views are what kernels take, so that a trailing submatrix
-/// can be updated in place without copying.
-public struct MutableMatrixView {
-    public let base: UnsafeMutablePointer<Double>
+/// can be updated in place without copying. Generic over the element so the same kernels serve
+/// `Double` and `Float` storage; `MutableMatrixView` is the `Double` one.
+public struct StridedMatrixView<Element> {
+    public let base: UnsafeMutablePointer<Element>
     public let rows: Int
     public let columns: Int
     public let leadingDimension: Int
 
     @inlinable
-    public init(base: UnsafeMutablePointer<Double>, rows: Int, columns: Int, leadingDimension: Int) {
+    public init(base: UnsafeMutablePointer<Element>, rows: Int, columns: Int, leadingDimension: Int) {
         self.base = base
         self.rows = rows
         self.columns = columns
@@ -107,19 +108,22 @@ public struct MutableMatrixView {
     }
 
     @inlinable
-    public subscript(row: Int, column: Int) -> Double {
+    public subscript(row: Int, column: Int) -> Element {
         get { base[row + column * leadingDimension] }
         nonmutating set { base[row + column * leadingDimension] = newValue }
     }
 
     /// Pointer to the top of column `j`.
     @inlinable
-    public func column(_ j: Int) -> UnsafeMutablePointer<Double> { base + j * leadingDimension }
+    public func column(_ j: Int) -> UnsafeMutablePointer<Element> { base + j * leadingDimension }
 
     /// The block starting at (row, column) with the given size; shares storage with `self`.
     @inlinable
-    public func block(row: Int, column: Int, rows: Int, columns: Int) -> MutableMatrixView {
-        MutableMatrixView(base: base + row + column * leadingDimension, rows: rows, columns: columns,
+    public func block(row: Int, column: Int, rows: Int, columns: Int) -> StridedMatrixView {
+        StridedMatrixView(base: base + row + column * leadingDimension, rows: rows, columns: columns,
                           leadingDimension: leadingDimension)
     }
 }
+
+/// The view of `Double` storage every `Matrix` API hands out.
+public typealias MutableMatrixView = StridedMatrixView<Double>

@@ -4,7 +4,7 @@
 /// whose output has that layout (the blocked one: blocking changes how the reflectors are
 /// *applied*, not what they are).
 /// Generic over the kernels, so that the scalar twin and the SIMD path share one algorithm.
-enum PackedReflectors<Kernels: HouseholderKernels> {
+enum PackedReflectors<Kernels: HouseholderKernels> where Kernels.Scalar == Double {
     /// The n × n upper triangle R.
     static func r(_ packed: Matrix) -> Matrix {
         let n = packed.columns

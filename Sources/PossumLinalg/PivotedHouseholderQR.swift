@@ -11,7 +11,7 @@
 /// Scaling column j by a power of two, dⱼ ≈ 1/‖aⱼ‖, is exact, changes nothing about the
 /// least-squares problem (x = D·y), and makes the rank test |r_kk| ≤ tol·|r₀₀| mean "linearly
 /// dependent" rather than "measured in small units".
-public struct PivotedHouseholderQR<Kernels: HouseholderKernels> {
+public struct PivotedHouseholderQR<Kernels: HouseholderKernels> where Kernels.Scalar == Double {
     /// R on and above the diagonal, reflector tails below (of the equilibrated, permuted A).
     public private(set) var packed: Matrix
     public private(set) var tau: [Double]

@@ -25,10 +25,24 @@ public struct QRWorkspace {
     /// Calls `body` with the base of at least `count` doubles of scratch (contents unspecified).
     @inlinable
     public mutating func withScratch<R>(_ count: Int, _ body: (UnsafeMutablePointer<Double>) throws -> R) rethrows -> R {
+        try withScratch(of: Double.self, count, body)
+    }
+
+    /// Calls `body` with at least `count` elements of scratch of type T (`Double` or `Float`;
+    /// contents unspecified). The storage stays one array of doubles, bound to T for the call:
+    /// T's stride divides 8 and its alignment is at most 8, so a `Float` workspace needs half
+    /// as many doubles and the same workspace serves both precisions.
+    @inlinable
+    public mutating func withScratch<T: QRScalar, R>(
+        of type: T.Type, _ count: Int, _ body: (UnsafeMutablePointer<T>) throws -> R
+    ) rethrows -> R {
         if count == 0 && storage.isEmpty {  // nothing needed: no heap allocation either
-            return try withUnsafeTemporaryAllocation(of: Double.self, capacity: 1) { try body($0.baseAddress!) }
+            return try withUnsafeTemporaryAllocation(of: T.self, capacity: 1) { try body($0.baseAddress!) }
         }
-        reserve(count)
-        return try storage.withUnsafeMutableBufferPointer { try body($0.baseAddress!) }
+        let perDouble = MemoryLayout<Double>.stride / MemoryLayout<T>.stride
+        reserve((count + perDouble - 1) / perDouble)
+        return try storage.withUnsafeMutableBufferPointer { buffer in
+            try buffer.baseAddress!.withMemoryRebound(to: T.self, capacity: buffer.count * perDouble) { try body($0) }
+        }
     }
 }

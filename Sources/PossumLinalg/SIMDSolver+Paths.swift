@@ -32,12 +32,20 @@ extension SIMDSolver {
         return .blocked(blockSize: 8)
     }
 
+    /// The path for an m × n matrix of `scalar`s: the same crossovers for `Double` and `Float`
+    /// (measured for `Double` and not retuned for `Float`, whose TSQR row blocks of 32 Ki
+    /// elements are 128 KiB instead of 256; Benchmarks/README.md has the Float32 ratios).
+    public static func path<T: QRScalar>(rows m: Int, columns n: Int, scalar: T.Type) -> Path {
+        path(rows: m, columns: n)
+    }
+
     /// A one-line description of the configuration, printed by the benchmark.
     public var configurationDescription: String {
         "TSQR (row blocks of 32Ki/n doubles) for m·n > 128Ki and n ≤ \(Self.blockedCrossover), "
             + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize); 8 for n ≤ \(Self.blockedCrossover)) otherwise, "
-            + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double>, "
-            + (threads >= 2 ? "2 threads for TSQR least squares (m ≥ 4·row block), 1 otherwise" : "1 thread")
+            + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double> / 16x\(MicroKernel.nr) SIMD16<Float>, "
+            + (threads >= 2 ? "2 threads: trailing updates of the blocked QR split by columns, TSQR least squares "
+               + "split by rows (m ≥ 4·row block); 1 for the rest" : "1 thread")
     }
 
     /// The factorization `factorize` returns, by `path(rows:columns:)`.

@@ -31,11 +31,13 @@ extension TallSkinnyQR {
     /// `tau` has room for n·(blockCount(h) + blockCount(m − h)) entries, h = `splitRow`;
     /// `workspace` serves the first half and the combination, `workspace2` the second half.
     /// Throws `rankDeficient` like `SIMDSolver.solve(inPlace:…)`. `augmented` is overwritten.
-    public static func solveInTwoHalves(
-        _ augmented: MutableMatrixView, blockRows mb: Int, panelWidth nb: Int = defaultPanelWidth,
-        tau: UnsafeMutablePointer<Double>, solution x: UnsafeMutablePointer<Double>,
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public static func solveInTwoHalves<T: QRScalar>(
+        _ augmented: StridedMatrixView<T>, blockRows mb: Int, panelWidth nb: Int = defaultPanelWidth,
+        tau: UnsafeMutablePointer<T>, solution x: UnsafeMutablePointer<T>,
         workspace: inout QRWorkspace, workspace2: inout QRWorkspace
-    ) throws -> Double {
+    ) throws -> T {
         let m = augmented.rows, n = augmented.columns - 1
         precondition(n >= 1 && canSplit(rows: m, columns: n), "solveInTwoHalves: too few rows to split")
         let h = splitRow(rows: m, columns: n)
@@ -65,12 +67,12 @@ extension TallSkinnyQR {
         }
 
         // ‖r₁‖ and ‖r₂‖: the parts of Qᵢᵀbᵢ below each half's triangle.
-        let r1 = SIMDKernels.norm2(h - n, top.column(n) + n)
-        let r2 = SIMDKernels.norm2(m - h - n, bottom.column(n) + n)
+        let r1 = VectorKernels<T>.norm2(h - n, top.column(n) + n)
+        let r2 = VectorKernels<T>.norm2(m - h - n, bottom.column(n) + n)
         // S = [R₁ c₁; R₂ c₂], 2n × (n + 1), zeros below the triangles.
         let ld = 2 * n
-        return try workspace.withScratch(ld * (n + 1)) { s in
-            let sv = MutableMatrixView(base: s, rows: ld, columns: n + 1, leadingDimension: ld)
+        return try workspace.withScratch(of: T.self, ld * (n + 1)) { s in
+            let sv = StridedMatrixView(base: s, rows: ld, columns: n + 1, leadingDimension: ld)
             for j in 0...n {
                 for i in 0..<n {
                     sv[i, j] = j == n || i <= j ? top[i, j] : 0
@@ -80,14 +82,14 @@ extension TallSkinnyQR {
             for k in 0..<n {
                 _ = eliminateStructured(sv, row: k, block: n, count: n, applyThrough: n + 1)
             }
-            var largest = 0.0
+            var largest: T = 0
             for i in 0..<n { largest = max(largest, abs(sv[i, i])) }
-            let tolerance = Double(max(m, n)) * Double.ulpOfOne * largest
+            let tolerance = T(max(m, n)) * T.ulpOfOne * largest
             for k in 0..<n where abs(sv[k, k]) <= tolerance {
-                throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : abs(sv[k, k]) / largest)
+                throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : Double(abs(sv[k, k]) / largest))
             }
             backSubstituteInPlace(sv, solution: x)
-            let r3 = SIMDKernels.norm2(n, sv.column(n) + n)
+            let r3 = VectorKernels<T>.norm2(n, sv.column(n) + n)
             return pythagoras(pythagoras(r1, r2), r3)
         }
     }
@@ -95,7 +97,7 @@ extension TallSkinnyQR {
 
 /// x ← R⁻¹·c for the upper triangle R of the first n columns of `a` and c = column n (rows
 /// 0..<n): column-oriented back substitution, unit-stride inner loop.
-func backSubstituteInPlace(_ a: MutableMatrixView, solution x: UnsafeMutablePointer<Double>) {
+func backSubstituteInPlace<T: QRScalar>(_ a: StridedMatrixView<T>, solution x: UnsafeMutablePointer<T>) {
     let n = a.columns - 1
     x.update(from: a.column(n), count: n)
     for j in stride(from: n - 1, through: 0, by: -1) {

@@ -53,6 +53,17 @@ public struct TallSkinnyQR: QRFactorization {
         }
     }
 
+    /// A factorization in this layout computed elsewhere — e.g. by `factor` on `Float` storage,
+    /// widened exactly to `Double` — so that its Q can be formed and applied in double precision.
+    /// `tau` holds `blockCount(rows:columns:blockRows:)`·n entries.
+    public init(packed: Matrix, tau: [Double], blockRows: Int) {
+        precondition(tau.count >= packed.columns * Self.blockCount(rows: packed.rows, columns: packed.columns, blockRows: blockRows),
+                     "TSQR layout: n τ's per row block")
+        self.packed = packed
+        self.tau = tau
+        self.blockRows = blockRows
+    }
+
     /// Reflectors per panel inside a block: the first `panelWidth` are generated column by
     /// column (level 2, on an L2-resident mb × panelWidth slice), then applied to the rest of
     /// the block at once through the compact WY form and `MicroKernel` (level 3). Measured.
@@ -75,8 +86,10 @@ public struct TallSkinnyQR: QRFactorization {
     /// ends up holding Qᵀb — least squares in the same single pass over A.
     ///
     /// `tau` has room for `blockCount · n` entries.
-    public static func factor(
-        _ a: MutableMatrixView, reflectors n: Int, tau: UnsafeMutablePointer<Double>, blockRows mb: Int,
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public static func factor<T: QRScalar>(
+        _ a: StridedMatrixView<T>, reflectors n: Int, tau: UnsafeMutablePointer<T>, blockRows mb: Int,
         panelWidth nb: Int = defaultPanelWidth, workspace: inout QRWorkspace
     ) {
         let m = a.rows, total = a.columns
@@ -85,8 +98,8 @@ public struct TallSkinnyQR: QRFactorization {
         BlockedHouseholderQR.factor(a.block(row: 0, column: 0, rows: b0, columns: total), reflectors: n, tau: tau,
                                     blockSize: nb, workspace: &workspace)
         guard b0 < m else { return }
-        let scratchSize = total - min(nb, n) >= BlockedHouseholderQR.minimumBlockedColumns ? BlockedHouseholderQR.workspaceSize(rows: mb, columns: total, blockSize: nb) : 0
-        workspace.withScratch(scratchSize) { scratch in
+        let scratchSize = total - min(nb, n) >= BlockedHouseholderQR.minimumBlockedColumns ? BlockedHouseholderQR.workspaceSize(of: T.self, rows: mb, columns: total, blockSize: nb) : 0
+        workspace.withScratch(of: T.self, scratchSize) { scratch in
             var r0 = b0
             var blk = 1
             while r0 < m {
@@ -117,14 +130,14 @@ public struct TallSkinnyQR: QRFactorization {
     /// Generates the reflector that zeroes a[r0..<r0+len, k] against the pivot a[k, k] and
     /// applies it to columns k+1..<end of the rows {k} ∪ [r0, r0+len); returns τ.
     @inline(__always)
-    static func eliminateStructured(_ a: MutableMatrixView, row k: Int, block r0: Int, count len: Int, applyThrough end: Int) -> Double {
+    static func eliminateStructured<T: QRScalar>(_ a: StridedMatrixView<T>, row k: Int, block r0: Int, count len: Int, applyThrough end: Int) -> T {
         let x = a.column(k) + r0
         let alpha = a[k, k]
-        let tailNorm = SIMDKernels.norm2(len, x)
+        let tailNorm = VectorKernels<T>.norm2(len, x)
         guard tailNorm != 0 else { return 0 }  // block column already zero: H = I
         let beta = alpha >= 0 ? -pythagoras(alpha, tailNorm) : pythagoras(alpha, tailNorm)
         let tau = (beta - alpha) / beta
-        SIMDKernels.scale(len, 1 / (alpha - beta), x)
+        VectorKernels<T>.scale(len, 1 / (alpha - beta), x)
         a[k, k] = beta
         if k + 1 < end {
             applyStructuredReflector(UnsafePointer(x), count: len, tau: tau, headRow: k, tailRow: r0,
@@ -141,13 +154,13 @@ public struct TallSkinnyQR: QRFactorization {
     ///
     /// where T is `dlarft`'s triangle; since the E parts are orthonormal, V's Gram matrix is
     /// I + V_BᵀV_B and T[0..<i, i] = −τᵢ·T[0..<i, 0..<i]·(V_B[:, 0..<i]ᵀ·V_B[:, i]).
-    static func applyStructuredBlockReflector(
-        _ a: MutableMatrixView, panel k0: Int, width jb: Int, block r0: Int, count len: Int,
-        tau: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>
+    static func applyStructuredBlockReflector<T: QRScalar>(
+        _ a: StridedMatrixView<T>, panel k0: Int, width jb: Int, block r0: Int, count len: Int,
+        tau: UnsafePointer<T>, scratch: UnsafeMutablePointer<T>
     ) {
         let lda = a.leadingDimension
         let c0 = k0 + jb, nc = a.columns - c0
-        let ld = roundUp(jb, MicroKernel.mr)
+        let ld = roundUp(jb, T.lanes)
         let vt = scratch                    // ld × len: V_Bᵀ, padding rows 0
         let w = vt + ld * len               // ld × nc
         let w2 = w + ld * nc                // ld × nc
@@ -165,9 +178,9 @@ public struct TallSkinnyQR: QRFactorization {
             t[i + i * jb] = tau[i]
             guard i > 0, tau[i] != 0 else { continue }
             let ti = t + i * jb
-            for j in 0..<i { ti[j] = SIMDKernels.dot(len, vb + j * lda, vb + i * lda) }
+            for j in 0..<i { ti[j] = VectorKernels<T>.dot(len, vb + j * lda, vb + i * lda) }
             for r in 0..<i {
-                var s = 0.0
+                var s: T = 0
                 for q in r..<i { s += t[r + q * jb] * ti[q] }
                 ti[r] = -tau[i] * s
             }
@@ -193,9 +206,9 @@ public struct TallSkinnyQR: QRFactorization {
     /// c ← (I − τ·v·vᵀ)·c for every column c of `c`, where v is 1 at `headRow` and v[0..<len]
     /// on rows tailRow..<tailRow+len (disjoint from headRow), 0 elsewhere.
     @inline(__always)
-    static func applyStructuredReflector(
-        _ v: UnsafePointer<Double>, count len: Int, tau: Double, headRow k: Int, tailRow r0: Int,
-        to c: MutableMatrixView
+    static func applyStructuredReflector<T: QRScalar>(
+        _ v: UnsafePointer<T>, count len: Int, tau: T, headRow k: Int, tailRow r0: Int,
+        to c: StridedMatrixView<T>
     ) {
         var j = 0
         // Four columns per sweep: v is loaded once for four dot products and four updates.
@@ -210,30 +223,30 @@ public struct TallSkinnyQR: QRFactorization {
         }
         while j < c.columns {
             let cj = c.column(j)
-            let w = tau * (cj[k] + SIMDKernels.dot(len, v, cj + r0))
+            let w = tau * (cj[k] + VectorKernels<T>.dot(len, v, cj + r0))
             cj[k] -= w
-            SIMDKernels.axpy(len, -w, v, cj + r0)
+            VectorKernels<T>.axpy(len, -w, v, cj + r0)
             j += 1
         }
     }
 
     /// (vᵀc₀, vᵀc₁, vᵀc₂, vᵀc₃) in one sweep over v.
     @inline(__always)
-    static func dot4(
-        _ n: Int, _ v: UnsafePointer<Double>, _ c0: UnsafePointer<Double>, _ c1: UnsafePointer<Double>,
-        _ c2: UnsafePointer<Double>, _ c3: UnsafePointer<Double>
-    ) -> (Double, Double, Double, Double) {
-        var s0 = SIMD8<Double>(), s1 = SIMD8<Double>(), s2 = SIMD8<Double>(), s3 = SIMD8<Double>()
+    static func dot4<T: QRScalar>(
+        _ n: Int, _ v: UnsafePointer<T>, _ c0: UnsafePointer<T>, _ c1: UnsafePointer<T>,
+        _ c2: UnsafePointer<T>, _ c3: UnsafePointer<T>
+    ) -> (T, T, T, T) {
+        var s0 = T.zeroVector, s1 = T.zeroVector, s2 = T.zeroVector, s3 = T.zeroVector
         var i = 0
-        while i + 8 <= n {
-            let vv = SIMDKernels.load8(v + i)
-            s0.addProduct(vv, SIMDKernels.load8(c0 + i))
-            s1.addProduct(vv, SIMDKernels.load8(c1 + i))
-            s2.addProduct(vv, SIMDKernels.load8(c2 + i))
-            s3.addProduct(vv, SIMDKernels.load8(c3 + i))
-            i += 8
+        while i + T.lanes <= n {
+            let vv = T.load(v + i)
+            s0 = T.fma(s0, vv, T.load(c0 + i))
+            s1 = T.fma(s1, vv, T.load(c1 + i))
+            s2 = T.fma(s2, vv, T.load(c2 + i))
+            s3 = T.fma(s3, vv, T.load(c3 + i))
+            i += T.lanes
         }
-        var d0 = s0.sum(), d1 = s1.sum(), d2 = s2.sum(), d3 = s3.sum()
+        var d0 = T.sum(s0), d1 = T.sum(s1), d2 = T.sum(s2), d3 = T.sum(s3)
         while i < n {
             let vi = v[i]
             d0 += vi * c0[i]; d1 += vi * c1[i]; d2 += vi * c2[i]; d3 += vi * c3[i]
@@ -244,21 +257,21 @@ public struct TallSkinnyQR: QRFactorization {
 
     /// cⱼ ← cⱼ + αⱼ·v for four columns in one sweep over v.
     @inline(__always)
-    static func axpy4(
-        _ n: Int, _ v: UnsafePointer<Double>,
-        _ a0: Double, _ c0: UnsafeMutablePointer<Double>, _ a1: Double, _ c1: UnsafeMutablePointer<Double>,
-        _ a2: Double, _ c2: UnsafeMutablePointer<Double>, _ a3: Double, _ c3: UnsafeMutablePointer<Double>
+    static func axpy4<T: QRScalar>(
+        _ n: Int, _ v: UnsafePointer<T>,
+        _ a0: T, _ c0: UnsafeMutablePointer<T>, _ a1: T, _ c1: UnsafeMutablePointer<T>,
+        _ a2: T, _ c2: UnsafeMutablePointer<T>, _ a3: T, _ c3: UnsafeMutablePointer<T>
     ) {
-        let n0 = SIMD8<Double>(repeating: a0), n1 = SIMD8<Double>(repeating: a1)
-        let n2 = SIMD8<Double>(repeating: a2), n3 = SIMD8<Double>(repeating: a3)
+        let n0 = T.splat(a0), n1 = T.splat(a1)
+        let n2 = T.splat(a2), n3 = T.splat(a3)
         var i = 0
-        while i + 8 <= n {
-            let vv = SIMDKernels.load8(v + i)
-            SIMDKernels.store8(SIMDKernels.load8(c0 + i).addingProduct(n0, vv), c0 + i)
-            SIMDKernels.store8(SIMDKernels.load8(c1 + i).addingProduct(n1, vv), c1 + i)
-            SIMDKernels.store8(SIMDKernels.load8(c2 + i).addingProduct(n2, vv), c2 + i)
-            SIMDKernels.store8(SIMDKernels.load8(c3 + i).addingProduct(n3, vv), c3 + i)
-            i += 8
+        while i + T.lanes <= n {
+            let vv = T.load(v + i)
+            T.store(T.fma(T.load(c0 + i), n0, vv), c0 + i)
+            T.store(T.fma(T.load(c1 + i), n1, vv), c1 + i)
+            T.store(T.fma(T.load(c2 + i), n2, vv), c2 + i)
+            T.store(T.fma(T.load(c3 + i), n3, vv), c3 + i)
+            i += T.lanes
         }
         while i < n {
             let vi = v[i]

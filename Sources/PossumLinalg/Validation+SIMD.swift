@@ -9,15 +9,15 @@ func validateLeastSquaresShapeFast(_ a: Matrix) throws {
 /// Whether x[0..<n] are all finite: x·0 is ±0 for finite x and NaN for NaN or ±∞, and a NaN
 /// anywhere makes the sum NaN. (n = 0: true.)
 @inlinable
-func allFinite(_ n: Int, _ x: UnsafePointer<Double>?) -> Bool {
+func allFinite<T: QRScalar>(_ n: Int, _ x: UnsafePointer<T>?) -> Bool {
     guard let x, n > 0 else { return true }
-    var acc = SIMD8<Double>()
+    var acc = T.zeroVector
     var i = 0
-    while i + 8 <= n {
-        acc += SIMDKernels.load8(x + i) * 0
-        i += 8
+    while i + T.lanes <= n {
+        acc = T.accumulateTimesZero(acc, T.load(x + i))
+        i += T.lanes
     }
-    var s = acc.sum()
+    var s = T.sum(acc)
     while i < n { s += x[i] * 0; i += 1 }
     return s == 0
 }

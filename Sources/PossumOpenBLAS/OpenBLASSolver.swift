@@ -56,6 +56,15 @@ public struct OpenBLASQR: QRFactorization {
     public var rows: Int { packed.rows }
     public var columns: Int { packed.columns }
 
+    /// A factorization someone else computed, in `dgeqrf` layout (e.g. a Float32 one widened to
+    /// Double, exactly): `thinQ`/`applyQTranspose` then form its Q in double precision with
+    /// `dorgqr`/`dormqr`, an oracle independent of the code that computed the reflectors.
+    public init(packed: Matrix, tau: [Double]) {
+        precondition(tau.count == packed.columns && packed.rows >= packed.columns, "dgeqrf layout: m ≥ n, n τ's")
+        self.packed = packed
+        self.tau = tau
+    }
+
     public init(factoring a: Matrix) throws {
         guard a.columns >= 1 else { throw LinalgError.shapeMismatch("A has no columns") }
         guard a.rows >= a.columns else { throw LinalgError.underdetermined(rows: a.rows, columns: a.columns) }

@@ -6,31 +6,32 @@ import Testing
 /// Every entry is a sum of k products in some order, so the kernels may differ from the twin by
 /// at most γₖ·Σₚ|aᵢₚ·bₚⱼ| each (Higham Lemma 3.1; γₖ = kε/(1 − kε)); the bound below is twice that
 /// (both sides round) plus the rounding of adding to C's initial entry. A wrong index, stride or
-/// skipped term moves entries by O(1) ≫ the bound.
+/// skipped term moves entries by O(1) ≫ the bound. Both precisions: ε is T's (`Float`'s tile is
+/// 16 × 6, one `SIMD16<Float>` per column).
 @Suite struct MicroKernelTests {
-    func gammaBound(_ k: Int) -> Double { Double(k + 1) * .ulpOfOne / (1 - Double(k + 1) * .ulpOfOne) }
+    func gammaBound<T: QRScalar>(_ k: Int, _: T.Type) -> T { T(k + 1) * T.ulpOfOne / (1 - T(k + 1) * T.ulpOfOne) }
 
     /// Strided operands (leading dimensions larger than the tile) with random contents; C starts
     /// non-zero so that "+=" is tested, not "=".
-    struct Operands {
-        var a: [Double], b: [Double], c: [Double]
+    struct Operands<T: QRScalar> {
+        var a: [T], b: [T], c: [T]
         let lda: Int, ldb: Int, ldc: Int
         init(mr: Int, nr: Int, k: Int, seed: UInt64) {
             var rng = SplitMix64(seed: seed)
             (lda, ldb, ldc) = (mr + 3, k + 2, mr + 5)
-            a = (0..<(lda * max(k, 1))).map { _ in Double.random(in: -1..<1, using: &rng) }
-            b = (0..<(ldb * nr)).map { _ in Double.random(in: -1..<1, using: &rng) }
-            c = (0..<(ldc * nr)).map { _ in Double.random(in: -1..<1, using: &rng) }
+            a = (0..<(lda * max(k, 1))).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+            b = (0..<(ldb * nr)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+            c = (0..<(ldc * nr)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
         }
     }
 
-    func expectClose(_ got: [Double], _ want: [Double], _ o: Operands, mr: Int, nr: Int, k: Int,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectClose<T: QRScalar>(_ got: [T], _ want: [T], _ o: Operands<T>, mr: Int, nr: Int, k: Int,
+                                  sourceLocation: SourceLocation = #_sourceLocation) {
         for j in 0..<nr {
             for i in 0..<mr {
                 var magnitude = abs(o.c[i + j * o.ldc])
                 for p in 0..<k { magnitude += abs(o.a[i + p * o.lda] * o.b[p + j * o.ldb]) }
-                let bound = 2 * gammaBound(k) * magnitude
+                let bound = 2 * gammaBound(k, T.self) * magnitude
                 #expect(abs(got[i + j * o.ldc] - want[i + j * o.ldc]) <= bound,
                         "C[\(i),\(j)] = \(got[i + j * o.ldc]) vs twin \(want[i + j * o.ldc])",
                         sourceLocation: sourceLocation)
@@ -40,7 +41,7 @@ import Testing
         for j in 0..<nr { for i in mr..<o.ldc { #expect(got[i + j * o.ldc] == o.c[i + j * o.ldc]) } }
     }
 
-    func twin(_ o: Operands, mr: Int, nr: Int, k: Int) -> [Double] {
+    func twin<T: QRScalar>(_ o: Operands<T>, mr: Int, nr: Int, k: Int) -> [T] {
         var c = o.c
         MicroKernel.reference(mr: mr, nr: nr, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
         return c
@@ -48,16 +49,31 @@ import Testing
 
     @Test(arguments: [0, 1, 2, 7, 8, 33, 256])
     func fullTileMatchesScalarTwin(k: Int) {
-        let o = Operands(mr: 8, nr: 6, k: k, seed: UInt64(k) + 1)
+        let o = Operands<Double>(mr: 8, nr: 6, k: k, seed: UInt64(k) + 1)
         var c = o.c
         MicroKernel.accumulate8x6(k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
         expectClose(c, twin(o, mr: 8, nr: 6, k: k), o, mr: 8, nr: 6, k: k)
+        fullTile(Double.self, k: k)
+        fullTile(Float.self, k: k)
+    }
+
+    /// The generic tile: 8 × 6 for `Double`, 16 × 6 for `Float` (one `SIMD16<Float>` a column).
+    func fullTile<T: QRScalar>(_: T.Type, k: Int) {
+        let o = Operands<T>(mr: T.lanes, nr: 6, k: k, seed: UInt64(k) + 5)
+        var c = o.c
+        MicroKernel.accumulateTile(k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        expectClose(c, twin(o, mr: T.lanes, nr: 6, k: k), o, mr: T.lanes, nr: 6, k: k)
     }
 
     @Test(arguments: [(1, 1), (7, 6), (8, 5), (9, 6), (15, 3), (16, 1), (17, 7), (3, 2)])
     func edgeTilesMatchScalarTwin(shape: (mr: Int, nr: Int)) {
+        edgeTile(Double.self, shape: shape)
+        edgeTile(Float.self, shape: (shape.mr * 2, shape.nr))  // Float strips are 16 rows
+    }
+
+    func edgeTile<T: QRScalar>(_: T.Type, shape: (mr: Int, nr: Int)) {
         let k = 19
-        let o = Operands(mr: shape.mr, nr: shape.nr, k: k, seed: UInt64(shape.mr * 10 + shape.nr))
+        let o = Operands<T>(mr: shape.mr, nr: shape.nr, k: k, seed: UInt64(shape.mr * 10 + shape.nr))
         var c = o.c
         MicroKernel.accumulateEdge(mr: shape.mr, nr: shape.nr, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
         expectClose(c, twin(o, mr: shape.mr, nr: shape.nr, k: k), o, mr: shape.mr, nr: shape.nr, k: k)
@@ -67,12 +83,41 @@ import Testing
     /// enough (kc = 5, mc = 16) that every chunking loop runs several times and has a remainder.
     @Test(arguments: [(1, 1, 1), (8, 6, 5), (37, 13, 23), (16, 12, 10), (45, 7, 3), (5, 20, 40)])
     func tiledProductMatchesScalarTwin(size: (m: Int, n: Int, k: Int)) {
-        let o = Operands(mr: size.m, nr: size.n, k: size.k, seed: UInt64(size.m + 100 * size.n + 10_000 * size.k))
+        tiledProduct(Double.self, size: size)
+        tiledProduct(Float.self, size: size)
+    }
+
+    func tiledProduct<T: QRScalar>(_: T.Type, size: (m: Int, n: Int, k: Int)) {
+        let o = Operands<T>(mr: size.m, nr: size.n, k: size.k, seed: UInt64(size.m + 100 * size.n + 10_000 * size.k))
         for (kc, mc) in [(5, 16), (256, 128)] {
             var c = o.c
             accumulateProduct(m: size.m, n: size.n, k: size.k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc,
                               kc: kc, mc: mc)
             expectClose(c, twin(o, mr: size.m, nr: size.n, k: size.k), o, mr: size.m, nr: size.n, k: size.k)
+        }
+    }
+
+    /// The product with A packed in micro-panels (the blocked QR's C += V·W'): pack the same
+    /// operands, compare with the scalar twin on the unpacked A. Row blocks of 2·mr (and the
+    /// default) so the row chunking runs several times with a partial last strip.
+    @Test(arguments: [(1, 1, 1), (8, 6, 5), (37, 13, 23), (16, 12, 32), (45, 7, 3), (100, 20, 64)])
+    func packedProductMatchesScalarTwin(size: (m: Int, n: Int, k: Int)) {
+        packedProduct(Double.self, size: size)
+        packedProduct(Float.self, size: size)
+    }
+
+    func packedProduct<T: QRScalar>(_: T.Type, size: (m: Int, n: Int, k: Int)) {
+        let (m, n, k) = size
+        let o = Operands<T>(mr: m, nr: n, k: k, seed: UInt64(7 * m + 11 * n + 13 * k))
+        let mr = T.lanes, strips = (m + mr - 1) / mr
+        var packed = [T](repeating: .nan, count: strips * mr * k)  // padding rows: never stored, any value is read
+        for i in 0..<(strips * mr) {
+            for p in 0..<k { packed[(i / mr) * mr * k + p * mr + i % mr] = i < m ? o.a[i + p * o.lda] : 0 }
+        }
+        for mc in [2 * mr, 128] {
+            var c = o.c
+            accumulatePackedProduct(m: m, n: n, k: k, packed, o.b, ldb: o.ldb, &c, ldc: o.ldc, mc: mc)
+            expectClose(c, twin(o, mr: m, nr: n, k: k), o, mr: m, nr: n, k: k)
         }
     }
 }

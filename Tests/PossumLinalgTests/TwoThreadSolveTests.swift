@@ -47,12 +47,52 @@ import Testing
         #expect(throws: LinalgError.self) { _ = try solveInHalves(a, [Double](repeating: 1, count: 500), blockRows: 64) }
     }
 
-    /// Through `SIMDSolver(threads: 2)`: the path is only taken for ≥ 4 row blocks.
-    @Test func solverUsesTwoThreadsOnlyForLongTallSkinnyProblems() {
+    /// Through `SIMDSolver(threads: 2)`: TSQR solves split only with ≥ 4 row blocks; blocked
+    /// factorizations split big trailing updates; small problems stay on one thread.
+    @Test func solverUsesTwoThreadsOnlyWhereThereIsEnoughWork() {
         let two = SIMDSolver(threads: 2)
         #expect(two.threadsUsed(solvingRows: 104, columns: 17) == 1)
-        #expect(two.threadsUsed(solvingRows: 1000, columns: 1000) == 1)
+        #expect(two.threadsUsed(solvingRows: 1000, columns: 1000) == 2)
+        #expect(two.threadsUsed(.factor, rows: 2000, columns: 2000, scalar: Float.self) == 2)
         #expect(two.threadsUsed(solvingRows: 1_000_000, columns: 16) == 2)
+        #expect(two.threadsUsed(.factor, rows: 1_000_000, columns: 16, scalar: Double.self) == 1)
         #expect(SIMDSolver().threadsUsed(solvingRows: 1_000_000, columns: 16) == 1)
+        #expect(SIMDSolver().threadsUsed(.factor, rows: 2000, columns: 2000, scalar: Double.self) == 1)
+    }
+
+    /// The blocked QR's column-split trailing update: the same bits on every run with two
+    /// threads, and the same bits as one thread (each column's arithmetic does not depend on
+    /// which thread does it), in both precisions, for the factorization and the fused solve.
+    @Test(arguments: [(300, 150), (517, 203), (1000, 97)])
+    func splitTrailingUpdateIsBitwiseDeterministic(shape: (m: Int, n: Int)) throws {
+        try expectSameBits(Double.self, shape)
+        try expectSameBits(Float.self, shape)
+    }
+
+    func expectSameBits<T: QRScalar>(_: T.Type, _ shape: (m: Int, n: Int)) throws {
+        let (m, n) = shape
+        #expect(SIMDSolver(threads: 2).threadsUsed(.solve, rows: m, columns: n, scalar: T.self) == 2)
+        var rng = SplitMix64(seed: UInt64(m * n))
+        let augmented = (0..<(m * (n + 1))).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        func run(threads: Int) throws -> (factor: [T], tau: [T], solved: [T], x: [T]) {
+            var factor = Array(augmented[0..<(m * n)]), solved = augmented
+            var tau = [T](repeating: 0, count: n), x = [T](repeating: 0, count: n)
+            var workspace = QRWorkspace()
+            let solver = SIMDSolver(threads: threads)
+            factor.withUnsafeMutableBufferPointer { f in
+                _ = solver.factor(inPlace: StridedMatrixView(base: f.baseAddress!, rows: m, columns: n, leadingDimension: m),
+                                  tau: &tau, workspace: &workspace)
+            }
+            let tauOfFactor = tau
+            _ = try solved.withUnsafeMutableBufferPointer { s in
+                try solver.solve(inPlace: StridedMatrixView(base: s.baseAddress!, rows: m, columns: n + 1, leadingDimension: m),
+                                 tau: &tau, solution: &x, workspace: &workspace)
+            }
+            return (factor, tauOfFactor, solved, x)
+        }
+        let one = try run(threads: 1), two = try run(threads: 2), again = try run(threads: 2)
+        #expect(two.factor == again.factor && two.tau == again.tau && two.solved == again.solved && two.x == again.x,
+                "2 threads, run twice: bitwise equal")
+        #expect(two.factor == one.factor && two.tau == one.tau && two.x == one.x, "2 threads = 1 thread, bitwise")
     }
 }

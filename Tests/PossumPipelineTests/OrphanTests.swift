@@ -22,12 +22,7 @@ import Glibc
     @Test func onlyTheRecordedProcessIsStoppedNotARecycledPid() throws {
         let s = try Scratch()
         defer { s.cleanup() }
-        try s.pipeline("tasks:\n  - {name: t, command: \"echo t > t.txt\", outputs: [t.txt]}\n")
-        let done = try s.run().0
-        let sleeper = Process()
-        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        sleeper.arguments = ["30"]
-        try sleeper.run()
+        let (done, sleeper) = try finishedRunAndAStrayProcess(in: s)
         defer { if sleeper.isRunning { sleeper.terminate() } }
         let pid = sleeper.processIdentifier
         let ticks = try #require(ProcStat.read(pid: pid)?.startTicks)
@@ -58,6 +53,17 @@ import Glibc
     }
 }
 
+/// A one-task DAG run to completion, and a `sleep 30` process to play a task its driver left behind.
+func finishedRunAndAStrayProcess(in s: Scratch) throws -> (RunState, Process) {
+    try s.pipeline("tasks:\n  - {name: t, command: \"echo t > t.txt\", outputs: [t.txt]}\n")
+    let done = try s.run().0
+    let sleeper = Process()
+    sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+    sleeper.arguments = ["30"]
+    try sleeper.run()
+    return (done, sleeper)
+}
+
 /// Whether `pid` is a live process (a zombie has already exited; it only waits to be reaped).
 func isRunning(_ pid: Int32) -> Bool {
     ProcStat.read(pid: pid).map { !$0.isZombie } ?? false
@@ -69,12 +75,7 @@ extension OrphanTests {
     @Test func aNewRunStopsTheOrphansOfAKilledPreviousRun() throws {
         let s = try Scratch()
         defer { s.cleanup() }
-        try s.pipeline("tasks:\n  - {name: t, command: \"echo t > t.txt\", outputs: [t.txt]}\n")
-        let done = try s.run().0
-        let sleeper = Process()
-        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        sleeper.arguments = ["30"]
-        try sleeper.run()
+        let (done, sleeper) = try finishedRunAndAStrayProcess(in: s)
         defer { if sleeper.isRunning { sleeper.terminate() } }
         let store = StateStore(workdir: s.dir, durable: false)
         var crashed = try store.load(runID: done.runID)

@@ -58,7 +58,7 @@ struct ModelCommand: ParsableCommand {
                 try ModelFile.write(model, to: out)
             } else {
                 let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data!, .possum)
-                let grid = AlphaGrid(lower: -3, upper: 1, count: 30)
+                let grid = AlphaGrid.standard
                 try TrainingJob(source: source, alphas: grid.values, alphaGrid: grid.description, solver: solver).run().exportModel(to: out)
             }
             print("wrote \(out)")

@@ -107,13 +107,10 @@ struct ModelsCommand: ParsableCommand {
         @OptionGroup var tracking: TrackingOptions
         @Argument(help: "Registered model name.") var name: String
         @Argument(help: "Version number.") var version: Int
-        @Option(name: .long, help: "None, Staging, Production or Archived.") var stage: String
+        @Option(name: .long, help: "Stage to move the version to (case-insensitive).") var stage: ModelStage
 
         func run() throws {
-            guard let target = ModelStage(parsing: stage) else {
-                throw ValidationError("--stage must be one of None, Staging, Production, Archived")
-            }
-            let v = try tracking.openStore().promote(name: name, version: version, to: target)
+            let v = try tracking.openStore().promote(name: name, version: version, to: stage)
             print("\(name) version \(v.version) → \(v.currentStage.rawValue)")
         }
     }

@@ -36,7 +36,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var columns: FeatureOptions
 
     @Option(name: .long, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace).")
-    var alphas = AlphaGrid(lower: -3, upper: 1, count: 30)
+    var alphas = AlphaGrid.standard
 
     @Option(name: .long, help: "Write the fitted model to this HDF5 file (atomically).")
     var export: String?
@@ -44,8 +44,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Register the model under this name in the model registry.")
     var register: String?
 
-    @Option(name: .long, help: "Stage for the new registered version: None, Staging, Production, Archived.")
-    var stage: String?
+    @Option(name: .long, help: "Stage for the new registered version (case-insensitive).")
+    var stage: ModelStage?
 
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
@@ -54,9 +54,6 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
-        if let stage, ModelStage(parsing: stage) == nil {
-            throw ValidationError("--stage must be one of None, Staging, Production, Archived (got '\(stage)')")
-        }
         if stage != nil && register == nil { throw ValidationError("--stage needs --register NAME") }
         if register != nil && logging.noTrack { throw ValidationError("--register needs tracking (drop --no-track)") }
     }
@@ -71,7 +68,7 @@ struct TrainCommand: ParsableCommand {
             if let run {
                 let artifact = try result.log(to: run, exportedModel: export)
                 if let register {
-                    let version = try result.register(in: run, artifact: artifact, name: register, stage: stage.flatMap(ModelStage.init(parsing:)) ?? .none)
+                    let version = try result.register(in: run, artifact: artifact, name: register, stage: stage ?? .none)
                     FileHandle.standardError.write(Data("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n".utf8))
                 }
             }
@@ -84,6 +81,9 @@ struct TrainCommand: ParsableCommand {
 /// A log-spaced alpha grid given on the command line as `LOWER:UPPER:COUNT`.
 struct AlphaGrid: ExpressibleByArgument, Sendable, CustomStringConvertible {
     var lower: Double, upper: Double, count: Int
+
+    /// logspace(−3, 1, 30): the reference pipeline's grid (and the scikit-learn fixture's).
+    static let standard = AlphaGrid(lower: -3, upper: 1, count: 30)
 
     init(lower: Double, upper: Double, count: Int) {
         (self.lower, self.upper, self.count) = (lower, upper, count)

@@ -44,6 +44,17 @@ import Testing
         #expect(svg.contains("R² = ") && svg.contains("RMSE = ") && svg.contains("y = x"))
         let runs = try possum("runs", "list", "--filter", "params.solver = 'simd'", "--json")
         #expect(runs.stdout.contains("RidgeCV"))
+        // Stages parse case-insensitively (as MLflow's); anything else is refused before any work,
+        // naming the option and the stages, and the registry is left as it was.
+        let promoted = try possum("models", "promote", "Reg_RidgeCV_possums", "1", "--stage", "production")
+        #expect(promoted.stdout.contains("Reg_RidgeCV_possums version 1 → Production"))
+        for args in [["train", "--features", "features.h5", "--register", "Reg_RidgeCV_possums", "--stage", "Prod"],
+                     ["models", "promote", "Reg_RidgeCV_possums", "1", "--stage", "Prod"]] {
+            let bad = try PossumProcess.run(args, in: dir, environment: env)
+            #expect(bad.status != 0 && !bad.crashed)
+            #expect(bad.stderr.contains("'Prod'") && bad.stderr.contains("--stage") && bad.stderr.contains("'Staging'"), "\(bad.stderr)")
+        }
+        #expect(try possum("models", "get", "Reg_RidgeCV_possums@Production").stdout == path + "\n")
     }
 
     /// Predicting from the CSV and from its HDF5 import gives the same bits.

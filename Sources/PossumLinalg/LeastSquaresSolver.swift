@@ -55,12 +55,19 @@ extension LeastSquaresSolver {
 /// Throws `rankDeficient` when some diagonal entry of R is negligible (see `solve`).
 public func checkFullRank(_ qr: any QRFactorization) throws {
     let r = qr.r
-    let n = qr.columns
-    let diag = (0..<n).map { abs(r[$0, $0]) }
-    let largest = diag.max() ?? 0
-    let tolerance = Double(max(qr.rows, n)) * Double.ulpOfOne * largest
-    if let k = diag.firstIndex(where: { $0 <= tolerance }) {
-        throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : diag[k] / largest)
+    try checkFullRank(rows: qr.rows, columns: qr.columns) { r[$0, $0] }
+}
+
+/// The rank test of every least-squares path: column k of an m × n A counts as dependent when
+/// |r_kk| ≤ max(m, n)·ε·max|r_ii|, the size of the rounding errors QR itself commits relative
+/// to ‖A‖. Throws `rankDeficient` for the first such k; `diagonal(k)` is r_kk.
+@inline(__always)
+func checkFullRank<T: QRScalar>(rows m: Int, columns n: Int, diagonal r: (Int) -> T) throws {
+    var largest: T = 0
+    for i in 0..<n { largest = max(largest, abs(r(i))) }
+    let tolerance = T(max(m, n)) * T.ulpOfOne * largest
+    for k in 0..<n where abs(r(k)) <= tolerance {
+        throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : Double(abs(r(k)) / largest))
     }
 }
 

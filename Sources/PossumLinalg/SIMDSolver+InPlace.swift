@@ -89,12 +89,7 @@ extension SIMDSolver {
         }
         factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace)
         let view = augmented
-        var largest: T = 0
-        for i in 0..<n { largest = max(largest, abs(view[i, i])) }
-        let tolerance = T(max(m, n)) * T.ulpOfOne * largest
-        for k in 0..<n where abs(view[k, k]) <= tolerance {
-            throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : Double(abs(view[k, k]) / largest))
-        }
+        try checkFullRank(rows: m, columns: n) { view[$0, $0] }
         // R·x = (Qᵀb)[0..<n]; ‖r‖ = ‖(Qᵀb)[n..<m]‖.
         backSubstituteInPlace(view, solution: x)
         return VectorKernels<T>.norm2(m - n, view.column(n) + n)

@@ -82,12 +82,7 @@ extension TallSkinnyQR {
             for k in 0..<n {
                 _ = eliminateStructured(sv, row: k, block: n, count: n, applyThrough: n + 1)
             }
-            var largest: T = 0
-            for i in 0..<n { largest = max(largest, abs(sv[i, i])) }
-            let tolerance = T(max(m, n)) * T.ulpOfOne * largest
-            for k in 0..<n where abs(sv[k, k]) <= tolerance {
-                throw LinalgError.rankDeficient(column: k, ratio: largest == 0 ? 0 : Double(abs(sv[k, k]) / largest))
-            }
+            try checkFullRank(rows: m, columns: n) { sv[$0, $0] }
             backSubstituteInPlace(sv, solution: x)
             let r3 = VectorKernels<T>.norm2(n, sv.column(n) + n)
             return pythagoras(pythagoras(r1, r2), r3)

@@ -34,7 +34,13 @@ public struct BlockedHouseholderQR: QRFactorization {
         tau = [Double](repeating: 0, count: a.columns)
         tau.withUnsafeMutableBufferPointer { t in
             packed.withMutableView { view in
-                Self.factor(view, tau: t.baseAddress!, blockSize: blockSize, workspace: &workspace)
+                // One panel covering every column is the unblocked algorithm: its fastest form
+                // is `PairedHouseholderQR` (the same reflectors, applied two at a time).
+                if blockSize >= view.columns {
+                    PairedHouseholderQR.factor(view, reflectors: view.columns, tau: t.baseAddress!, workspace: &workspace)
+                } else {
+                    Self.factor(view, tau: t.baseAddress!, blockSize: blockSize, workspace: &workspace)
+                }
             }
         }
     }

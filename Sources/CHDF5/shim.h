@@ -11,6 +11,7 @@
 #include <hdf5.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -106,11 +107,21 @@ static inline hid_t possum_h5e_cantlockfile(void) { return H5E_CANTLOCKFILE; }
 /// reads of uninitialized heap memory deterministic (glibc fills new blocks with a pattern that
 /// is never a valid pointer), so a crash that in the parent would depend on leftover memory
 /// contents happens reliably in the child.
+///
+/// Quietly means stderr too: the child's only output is its exit status, which the parent turns
+/// into one clear error naming the file. What the child would print on the way down — glibc's
+/// "malloc(): corrupted ..." before it aborts, HDF5's error stack — describes the damage in the
+/// library's terms, not the user's, and would appear out of order with the parent's message.
 static inline void possum_probe_child_setup(void) {
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) {
+        dup2(devnull, STDERR_FILENO);
+        if (devnull != STDERR_FILENO) close(devnull);
+    }
 #ifdef __GLIBC__
     mallopt(M_PERTURB, 0xA5);
 #endif

@@ -16,11 +16,14 @@ struct RunsCommand: ParsableCommand {
         @Option(name: .long, help: "Sort key, e.g. metrics.loo_rmse or 'metrics.loo_rmse DESC'.") var sort: String?
         @Option(name: .long, help: "MLflow filter, e.g. \"metrics.loo_rmse < 1.3 AND params.solver = 'simd'\".") var filter: String?
         @Option(name: .long, help: "Show at most this many runs.") var limit: Int?
-        @Flag(name: .long, help: "Print as JSON.") var json = false
+        @Option(name: .long, help: "Columns after id, name, status, start and duration: comma-separated params.KEY and metrics.KEY, e.g. params.solver,metrics.loo_rmse (default: the first six metrics, alphabetically).")
+        var columns: RunColumns?
+        @Flag(name: .long, help: "Print as JSON (every param and metric; --columns applies to the table).") var json = false
 
         func run() throws {
             let runs = try tracking.openStore().listRuns(experiment: experiment, filter: filter, sort: sort, maxResults: limit)
-            print(json ? try TrackingJSON.encode(runs) : TrackingFormat.runsTable(runs))
+            print(json ? try TrackingJSON.encode(runs)
+                       : TrackingFormat.runsTable(runs, paramColumns: columns?.params ?? [], metricColumns: columns?.metrics))
         }
     }
 
@@ -137,4 +140,21 @@ struct ReportCommand: ParsableCommand {
         try writeAtomically(try renderReport(tracking.openStore()).utf8, to: out)
         print("wrote \(out)")
     }
+}
+
+/// `runs list --columns`: which params and metrics to show, in the order given.
+struct RunColumns: ExpressibleByArgument {
+    var params: [String] = []
+    var metrics: [String] = []
+
+    init?(argument: String) {
+        for key in argument.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if key.hasPrefix("params."), key.count > 7 { params.append(String(key.dropFirst(7))) }
+            else if key.hasPrefix("metrics."), key.count > 8 { metrics.append(String(key.dropFirst(8))) }
+            else { return nil }
+        }
+        if params.isEmpty && metrics.isEmpty { return nil }
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
 }

@@ -44,6 +44,13 @@ import Testing
         #expect(svg.contains("R² = ") && svg.contains("RMSE = ") && svg.contains("y = x"))
         let runs = try possum("runs", "list", "--filter", "params.solver = 'simd'", "--json")
         #expect(runs.stdout.contains("RidgeCV"))
+        // --columns picks the table's columns; a key without params./metrics. is refused.
+        let table = try possum("runs", "list", "--columns", "params.solver,metrics.loo_rmse").stdout
+        let header = table.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(header.contains("params.solver") && header.contains("metrics.loo_rmse") && !header.contains("metrics.intercept"), "\(header)")
+        #expect(table.contains("simd"))
+        let badColumns = try PossumProcess.run(["runs", "list", "--columns", "loo_rmse"], in: dir, environment: env)
+        #expect(badColumns.status != 0 && badColumns.stderr.contains("--columns"), "\(badColumns.stderr)")
         // Stages parse case-insensitively (as MLflow's); anything else is refused before any work,
         // naming the option and the stages, and the registry is left as it was.
         let promoted = try possum("models", "promote", "Reg_RidgeCV_possums", "1", "--stage", "production")

@@ -34,13 +34,7 @@ public struct BlockedHouseholderQR: QRFactorization {
         tau = [Double](repeating: 0, count: a.columns)
         tau.withUnsafeMutableBufferPointer { t in
             packed.withMutableView { view in
-                // One panel covering every column is the unblocked algorithm: its fastest form
-                // is `PairedHouseholderQR` (the same reflectors, applied two at a time).
-                if blockSize >= view.columns {
-                    PairedHouseholderQR.factor(view, reflectors: view.columns, tau: t.baseAddress!, workspace: &workspace)
-                } else {
-                    Self.factor(view, tau: t.baseAddress!, blockSize: blockSize, workspace: &workspace)
-                }
+                Self.factor(view, tau: t.baseAddress!, blockSize: blockSize, workspace: &workspace)
             }
         }
     }
@@ -85,6 +79,12 @@ public struct BlockedHouseholderQR: QRFactorization {
     ) {
         let m = a.rows, n = reflectors ?? a.columns, total = a.columns
         precondition(n <= total && n <= m, "cannot factor more columns than there are")
+        // One panel covering every reflector is the unblocked algorithm, whose fastest form is
+        // `PairedHouseholderQR` (the same reflectors, applied two at a time).
+        if nb >= n {
+            PairedHouseholderQR.factor(a, reflectors: n, tau: tau, workspace: &workspace)
+            return
+        }
         // No trailing update (one panel covers everything): no scratch needed, none reserved.
         let scratchSize = total - min(nb, n) >= minimumBlockedColumns ? workspaceSize(of: T.self, rows: m, columns: total, blockSize: nb) : 0
         workspace.withScratch(of: T.self, scratchSize) { scratch in

@@ -58,7 +58,7 @@ extension SIMDSolver {
         let path = Self.path(rows: a.rows, columns: n, scalar: T.self)
         switch path {
         case .unblocked:
-            PairedHouseholderQR.factor(a, reflectors: n, tau: tau, workspace: &workspace)
+            BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: n, workspace: &workspace)
         case .blocked(let nb):
             BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: nb, threads: min(threads, 2),
                                         workspace: &workspace)

@@ -34,15 +34,20 @@ extension SIMDSolver {
 
     /// The path for an m × n matrix of `scalar`s: the same crossovers for `Double` and `Float`
     /// (measured for `Double` and not retuned for `Float`, whose TSQR row blocks of 32 Ki
-    /// elements are 128 KiB instead of 256; Benchmarks/README.md has the Float32 ratios).
+    /// elements are 128 KiB instead of 256; Benchmarks/README.md has the Float32 ratios), except
+    /// that narrow panels are one vector of reflectors wide: 8 doubles, 16 floats. The block
+    /// update pads V's reflectors to whole vectors, so a Float panel of 8 would spend half of
+    /// W = VᵀC on zeros (measured: Float32 2000 × 40 qr 0.74–0.95× sgeqrf with 8, 1.48–1.87× with 16).
     public static func path<T: QRScalar>(rows m: Int, columns n: Int, scalar: T.Type) -> Path {
-        path(rows: m, columns: n)
+        let path = path(rows: m, columns: n)
+        if case .blocked(let nb) = path, nb < T.lanes { return .blocked(blockSize: T.lanes) }
+        return path
     }
 
     /// A one-line description of the configuration, printed by the benchmark.
     public var configurationDescription: String {
         "TSQR (row blocks of 32Ki/n doubles) for m·n > 128Ki and n ≤ \(Self.blockedCrossover), "
-            + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize); 8 for n ≤ \(Self.blockedCrossover)) otherwise, "
+            + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize); one vector, 8 or 16, for n ≤ \(Self.blockedCrossover)) otherwise, "
             + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double> / 16x\(MicroKernel.nr) SIMD16<Float>, "
             + (threads >= 2 ? "2 threads: trailing updates of the blocked QR split by columns, TSQR least squares "
                + "split by rows (m ≥ 4·row block); 1 for the rest" : "1 thread")

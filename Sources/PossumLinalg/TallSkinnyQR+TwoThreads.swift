@@ -34,11 +34,11 @@ extension TallSkinnyQR {
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     public static func solveInTwoHalves<T: QRScalar>(
-        _ augmented: StridedMatrixView<T>, blockRows mb: Int, panelWidth nb: Int = defaultPanelWidth,
+        _ augmented: StridedMatrixView<T>, blockRows mb: Int, panelWidth: Int? = nil,
         tau: UnsafeMutablePointer<T>, solution x: UnsafeMutablePointer<T>,
         workspace: inout QRWorkspace, workspace2: inout QRWorkspace
     ) throws -> T {
-        let m = augmented.rows, n = augmented.columns - 1
+        let m = augmented.rows, n = augmented.columns - 1, nb = panelWidth ?? T.lanes
         precondition(n >= 1 && canSplit(rows: m, columns: n), "solveInTwoHalves: too few rows to split")
         let h = splitRow(rows: m, columns: n)
         let top = augmented.block(row: 0, column: 0, rows: h, columns: n + 1)

@@ -66,7 +66,10 @@ public struct TallSkinnyQR: QRFactorization {
 
     /// Reflectors per panel inside a block: the first `panelWidth` are generated column by
     /// column (level 2, on an L2-resident mb × panelWidth slice), then applied to the rest of
-    /// the block at once through the compact WY form and `MicroKernel` (level 3). Measured.
+    /// the block at once through the compact WY form and `MicroKernel` (level 3). Measured, for
+    /// `Double`. In general the default is one vector of reflectors, `T.lanes` (8 doubles, 16
+    /// floats): the block update computes W = VᵀC with V's reflectors padded to whole vectors,
+    /// so a Float panel of 8 would spend half of that product on zeros.
     public static let defaultPanelWidth = 8
 
     /// Rows of block 0: at least n, so that R fits in it.
@@ -90,9 +93,9 @@ public struct TallSkinnyQR: QRFactorization {
     @_specialize(where T == Float)
     public static func factor<T: QRScalar>(
         _ a: StridedMatrixView<T>, reflectors n: Int, tau: UnsafeMutablePointer<T>, blockRows mb: Int,
-        panelWidth nb: Int = defaultPanelWidth, workspace: inout QRWorkspace
+        panelWidth: Int? = nil, workspace: inout QRWorkspace
     ) {
-        let m = a.rows, total = a.columns
+        let m = a.rows, total = a.columns, nb = panelWidth ?? T.lanes
         let b0 = firstBlockRows(rows: m, columns: n, blockRows: mb)
         // Block 0 is an ordinary QR of its rows.
         BlockedHouseholderQR.factor(a.block(row: 0, column: 0, rows: b0, columns: total), reflectors: n, tau: tau,

@@ -45,9 +45,9 @@ public enum AccuracyCorpus {
 
     /// Longley-like: 16 yearly observations of six collinear economic series plus an intercept
     /// (trend-dominated, as GNP, population and year are in Longley's data); κ ≈ 1e9 unscaled.
-    public static func longleyLike() -> AccuracyProblem {
+    public static func longleyLike(seed: UInt64 = 105) -> AccuracyProblem {
         let m = 16
-        let w = noise(105, count: 6 * m)
+        let w = noise(seed, count: 6 * m)
         var a = Matrix(rows: m, columns: 7)
         var y = [Double](repeating: 0, count: m)
         for i in 0..<m {
@@ -70,9 +70,9 @@ public enum AccuracyCorpus {
     /// Filip-like: a polynomial of the given degree in x ∈ [−8.8, −3.1], abscissae clustered
     /// (82 points, denser at the ends), in the monomial basis with an intercept — NIST's Filip
     /// is degree 10 on data of this shape and defeats many statistical packages (κ ≈ 1e15).
-    public static func filipLike(degree: Int) -> AccuracyProblem {
+    public static func filipLike(degree: Int, noiseSeed: UInt64 = 106) -> AccuracyProblem {
         let m = 82
-        let e = noise(106, count: m)
+        let e = noise(noiseSeed, count: m)
         var a = Matrix(rows: m, columns: degree + 1)
         var y = [Double](repeating: 0, count: m)
         for i in 0..<m {
@@ -94,26 +94,27 @@ public enum AccuracyCorpus {
     /// Columns scaled by 1e-8 … 1e8: ill-conditioned as a matrix (κ ≈ 1e16), harmless as a
     /// problem — column scaling does not change the least-squares solution's relative accuracy
     /// for a scale-invariant solver.
-    public static func gradedColumns() -> AccuracyProblem {
-        var rng = SplitMix64(seed: 107)
+    /// `decades` d scales column j of 9 by 10^(−d + 2d·j/8); the corpus problem has d = 8.
+    public static func gradedColumns(decades d: Int = 8, seed: UInt64 = 107) -> AccuracyProblem {
+        var rng = SplitMix64(seed: seed)
         var a = Matrix.random(rows: 40, columns: 9, using: &rng)
         for j in 0..<9 {
-            let s = pow(10.0, Double(2 * j - 8))
+            let s = pow(10.0, Double(-d) + Double(2 * d * j) / 8)
             for i in 0..<40 { a[i, j] *= s }
         }
-        return AccuracyProblem(name: "graded-1e±8", summary: "40×9 columns scaled 1e-8…1e8", a: a,
-                               b: noise(108, count: 40), exactRank: nil)
+        return AccuracyProblem(name: "graded-1e±\(d)", summary: "40×9 columns scaled 1e-\(d)…1e\(d)", a: a,
+                               b: noise(seed &+ 1, count: 40), exactRank: nil)
     }
 
     /// Full rank by a hair: the last column is a combination of two others plus 1e-10 noise
     /// (κ ≈ 1e10).
-    public static func nearlyRankDeficient() -> AccuracyProblem {
-        var rng = SplitMix64(seed: 109)
+    public static func nearlyRankDeficient(seed: UInt64 = 109) -> AccuracyProblem {
+        var rng = SplitMix64(seed: seed)
         var a = Matrix.random(rows: 30, columns: 6, using: &rng)
-        let e = noise(110, count: 30)
+        let e = noise(seed &+ 1, count: 30)
         for i in 0..<30 { a[i, 5] = a[i, 0] - 2 * a[i, 3] + 1e-10 * e[i] }
         return AccuracyProblem(name: "near-rank-def", summary: "30×6, col 6 = col 1 − 2·col 4 + 1e-10·noise",
-                               a: a, b: noise(111, count: 30), exactRank: nil)
+                               a: a, b: noise(seed &+ 2, count: 30), exactRank: nil)
     }
 
     /// Exactly rank 4 of 6: small integers, col 5 = col 1 + col 2, col 6 = 2·col 3 − col 4 (exact
@@ -133,7 +134,7 @@ public enum AccuracyCorpus {
     /// Kahan's matrix: upper triangular, diag(1, s, …, s^{n−1})·(I − c·strict upper ones) with
     /// c = cos θ, s = sin θ. Its columns are already in "pivot order", so column pivoting does not
     /// help QR see how close to singular it is (κ ≈ 1e7 for n = 16, θ = 1.2).
-    public static func kahan(n: Int, theta: Double) -> AccuracyProblem {
+    public static func kahan(n: Int, theta: Double, rhsSeed: UInt64 = 114) -> AccuracyProblem {
         let (c, s) = (cos(theta), sin(theta))
         var a = Matrix(rows: n, columns: n)
         var scale = 1.0
@@ -142,8 +143,8 @@ public enum AccuracyCorpus {
             for j in (i + 1)..<max(i + 1, n) { a[i, j] = -c * scale }
             scale *= s
         }
-        return AccuracyProblem(name: "kahan-16", summary: "16×16 Kahan matrix, θ = 1.2", a: a,
-                               b: noise(114, count: n), exactRank: nil)
+        return AccuracyProblem(name: "kahan-\(n)", summary: "\(n)×\(n) Kahan matrix, θ = \(theta)", a: a,
+                               b: noise(rhsSeed, count: n), exactRank: nil)
     }
 
     /// An integer system with an exact integer solution (zero residual).

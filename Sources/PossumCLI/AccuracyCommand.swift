@@ -16,7 +16,43 @@ struct AccuracyCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
 
+    @Option(name: .long, help: "Instead of the corpus table: N random instances of each problem family, and the distribution of LRE(simd) − LRE(LAPACK).")
+    var trials: Int?
+
+    @Option(name: .long, help: "Seed of the random instances (with --trials).")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Only this family (with --trials; repeatable). Default: all of \(AccuracyFamily.standard.map(\.name).joined(separator: ", ")).")
+    var family: [String] = []
+
+    @Option(name: .long, help: "Solvers compared with --trials (repeatable; dgels is always added): \(TrialSolver.allCases.map(\.rawValue).joined(separator: ", ")). Default: \(TrialSolver.standard.map(\.rawValue).joined(separator: ", ")).")
+    var solver: [TrialSolver] = []
+
+    func validate() throws {
+        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
+        if trials == nil && (!family.isEmpty || !solver.isEmpty || seed != 1) {
+            throw ValidationError("--seed, --family and --solver go with --trials")
+        }
+        if trials != nil && json { throw ValidationError("--json is for the corpus table, not --trials") }
+        for name in family where AccuracyFamily.named(name) == nil {
+            throw ValidationError("unknown family '\(name)'; families: \(AccuracyFamily.standard.map(\.name).joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
+        if let trials {
+            let families = family.isEmpty ? AccuracyFamily.standard : family.compactMap(AccuracyFamily.named)
+            var solvers = solver.isEmpty ? TrialSolver.standard : solver
+            if !solvers.contains(.dgels) { solvers.append(.dgels) }
+            var results: [AccuracyTrials.FamilyResult] = []
+            for f in families {
+                FileHandle.standardError.write(Data("  \(trials) instances of \(f.name)…\u{1B}[K\r".utf8))
+                results.append(AccuracyTrials.run(f, trials: trials, seed: seed, solvers: solvers))
+            }
+            FileHandle.standardError.write(Data("\u{1B}[2K".utf8))
+            print(AccuracyTrialsTable.text(results, solvers: solvers, trials: trials, seed: seed))
+            return
+        }
         let report = AccuracyReport.run { name in
             FileHandle.standardError.write(Data("  solving \(name)…\r".utf8))
         }

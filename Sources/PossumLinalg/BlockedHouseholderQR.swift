@@ -181,7 +181,7 @@ public struct BlockedHouseholderQR: QRFactorization {
             let wj = w + ld * j0, w2j = w2 + ld * j0, cj = c.column(j0)
             wj.update(repeating: 0, count: ld * count)
             w2j.update(repeating: 0, count: ld * count)
-            accumulateProduct(m: ld, n: count, k: rows, vt, lda: ld, cj, ldb: c.leadingDimension, wj, ldc: ld)
+            accumulateProduct(m: ld, n: count, k: rows, vt, lda: ld, cj, ldb: c.leadingDimension, wj, ldc: ld, kc: reflectorProductChunk)
             accumulateProduct(m: ld, n: count, k: jb, negTt, lda: ld, wj, ldb: ld, w2j, ldc: ld)
             accumulatePackedProduct(m: rows, n: count, k: jb, vp, w2j, ldb: ld, cj, ldc: c.leadingDimension)
         }

@@ -191,13 +191,15 @@ public struct TallSkinnyQR: QRFactorization {
         for p in 0..<ld {
             for i in 0..<ld { negTt[i + p * ld] = i < jb && p <= i ? -t[p + i * jb] : 0 }
         }
-        // W = C_R + V_Bᵀ·C_B (padding rows of W: 0).
+        // W = V_Bᵀ·C_B + C_R (padding rows of W: 0), C_R added last, as the unblocked reflector
+        // adds its head entry to the dot product (c[k] + vᵀc): the long sum starts from zero
+        // instead of carrying R's entries, often the largest, through every rounding.
         w.update(repeating: 0, count: 2 * ld * nc)
+        accumulateProduct(m: ld, n: nc, k: len, vt, lda: ld, a.column(c0) + r0, ldb: lda, w, ldc: ld, kc: reflectorProductChunk)
         for j in 0..<nc {
             let cj = a.column(c0 + j)
-            for i in 0..<jb { w[i + j * ld] = cj[k0 + i] }
+            for i in 0..<jb { w[i + j * ld] += cj[k0 + i] }
         }
-        accumulateProduct(m: ld, n: nc, k: len, vt, lda: ld, a.column(c0) + r0, ldb: lda, w, ldc: ld)
         accumulateProduct(m: ld, n: nc, k: jb, negTt, lda: ld, w, ldb: ld, w2, ldc: ld)
         for j in 0..<nc {
             let cj = a.column(c0 + j)

@@ -81,6 +81,9 @@ public func accumulatePackedProduct<T: QRScalar>(
                 let rowsHere = min(mr, ic + mb - i)
                 if nb == nr && rowsHere == mr {
                     MicroKernel.accumulateTile(k: k, strip, lda: mr, bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
+                } else if nb == nr {
+                    // The padded last strip: whole-vector FMAs, only the real rows stored.
+                    MicroKernel.accumulateTile(rows: rowsHere, k: k, strip, lda: mr, bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
                 } else {
                     MicroKernel.accumulateEdge(mr: rowsHere, nr: nb, k: k, strip, lda: mr, bj, ldb: ldb,
                                                c + i + j * ldc, ldc: ldc)

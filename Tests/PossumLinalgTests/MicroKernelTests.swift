@@ -79,6 +79,23 @@ import Testing
         expectClose(c, twin(o, mr: shape.mr, nr: shape.nr, k: k), o, mr: shape.mr, nr: shape.nr, k: k)
     }
 
+    /// The full tile restricted to its first rows (the padded last strip of a packed A): the
+    /// stored rows match the twin, the rest of C (rows..<ldc of each column) is untouched.
+    @Test(arguments: [1, 3, 7, 8])
+    func partialStripMatchesScalarTwin(rows: Int) {
+        partialStrip(Double.self, rows: rows)
+        partialStrip(Float.self, rows: rows)
+        partialStrip(Float.self, rows: rows + 8)
+    }
+
+    func partialStrip<T: QRScalar>(_: T.Type, rows: Int) {
+        let k = 33
+        let o = Operands<T>(mr: T.lanes, nr: 6, k: k, seed: UInt64(rows) + 40)
+        var c = o.c
+        MicroKernel.accumulateTile(rows: rows, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        expectClose(c, twin(o, mr: rows, nr: 6, k: k), o, mr: rows, nr: 6, k: k)
+    }
+
     /// The tiled product over sizes that are not multiples of the tile, with cache blocks small
     /// enough (kc = 5, mc = 16) that every chunking loop runs several times and has a remainder.
     @Test(arguments: [(1, 1, 1), (8, 6, 5), (37, 13, 23), (16, 12, 10), (45, 7, 3), (5, 20, 40)])

@@ -169,8 +169,32 @@ public struct BlockedHouseholderQR: QRFactorization {
         let c: StridedMatrixView<T>
         let jb: Int, ld: Int
 
-        /// Columns j0..<j0+count of the update: touches only those columns of C, W and W'.
+        /// Columns of C taken through all three products at a time (a multiple of the tile's 6).
+        ///
+        /// Column j of W, W' and the update depend only on column j of C, so the update can run
+        /// block by block: a block of C (rows × 24) is read by W = VᵀC and updated by C += V·W'
+        /// while it is still in L2 (1000 rows: 96 KiB in Float32, 192 KiB in Float64) or at
+        /// least L3, instead of the whole trailing matrix being read once per product (from
+        /// L3, or memory from 2000² on). Measured (Benchmarks/README.md): qr 1000² Float32
+        /// 1.05× → 1.09× of sgeqrf, 2000² Float64 1.04–1.29× → 1.15–1.58×, 4000² Float64 1.07× →
+        /// 1.17×; 12, 48 and 96 columns measured the same as 24 within the noise.
+        static var columnBlock: Int { 24 }
+
+        /// Columns j0..<j0+count of the update: touches only those columns of C, W and W'. Each
+        /// column gets the same operations in the same order whatever j0, count and the block
+        /// boundaries (they fall on multiples of 6 from j0, itself a multiple of 6 or 0), so
+        /// splitting the columns between threads does not change a bit.
         func columns(_ j0: Int, _ count: Int) {
+            var j = j0
+            while j < j0 + count {
+                let width = min(Self.columnBlock, j0 + count - j)
+                block(j, width)
+                j += width
+            }
+        }
+
+        /// W = VᵀC, W' = −Tᵀ·W, C += V·W' for columns j0..<j0+count.
+        func block(_ j0: Int, _ count: Int) {
             let rows = c.rows
             let wj = w + ld * j0, w2j = w2 + ld * j0, cj = c.column(j0)
             wj.update(repeating: 0, count: ld * count)

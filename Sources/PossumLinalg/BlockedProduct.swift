@@ -37,6 +37,13 @@ public func accumulateProduct<T: QRScalar>(
                         i += mr
                     }
                 }
+                // Whole strips of the last nb < nr columns: the tile with only nb columns stored.
+                while i + mr <= ic + mb {
+                    MicroKernel.accumulateTile(rows: mr, columns: nb, k: kb, a + i + pc * lda, lda: lda,
+                                               bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
+                    i += mr
+                }
+                // Leftover rows (A is not padded past m here): the portable edge.
                 if i < ic + mb {
                     MicroKernel.accumulateEdge(mr: ic + mb - i, nr: nb, k: kb, a + i + pc * lda, lda: lda,
                                                bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
@@ -81,11 +88,10 @@ public func accumulatePackedProduct<T: QRScalar>(
                 let rowsHere = min(mr, ic + mb - i)
                 if nb == nr && rowsHere == mr {
                     MicroKernel.accumulateTile(k: k, strip, lda: mr, bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
-                } else if nb == nr {
-                    // The padded last strip: whole-vector FMAs, only the real rows stored.
-                    MicroKernel.accumulateTile(rows: rowsHere, k: k, strip, lda: mr, bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
                 } else {
-                    MicroKernel.accumulateEdge(mr: rowsHere, nr: nb, k: k, strip, lda: mr, bj, ldb: ldb,
+                    // The padded last strip or the last columns: whole-tile FMAs, only the real
+                    // entries stored.
+                    MicroKernel.accumulateTile(rows: rowsHere, columns: nb, k: k, strip, lda: mr, bj, ldb: ldb,
                                                c + i + j * ldc, ldc: ldc)
                 }
                 i += mr

@@ -133,17 +133,31 @@ public struct BlockedHouseholderQR: QRFactorization {
         let y = t + jb * jb                 // ld × jb: VᵀV
         let top = y + ld * jb               // jb × jb: V's first jb rows
 
-        // Both packings in one pass over V (unit diagonal and zeros above it explicit); padding
-        // rows of Vᵀ (reflectors jb..<ld) and of the last micro-panel (rows ≥ `rows`) are 0.
-        for r in 0..<roundUp(rows, mr) {
+        // Unit diagonal and zeros above it explicit; padding rows of Vᵀ (reflectors jb..<ld) and
+        // of the last micro-panel (rows ≥ `rows`) are 0. Below the first jb rows V is the panel
+        // itself, copied without tests: Vᵀ row by row (a gather across the jb columns), the
+        // micro-panels one vector (mr consecutive rows of one column) at a time.
+        @inline(__always) func vEntry(_ r: Int, _ i: Int) -> T { r >= rows || r < i ? 0 : r == i ? 1 : panel[r, i] }
+        for r in 0..<rows {
             let dst = vt + r * ld
-            let strip = vp + (r / mr) * mr * jb + r % mr
-            for i in 0..<jb {
-                let v: T = r >= rows || r < i ? 0 : r == i ? 1 : panel[r, i]
-                strip[i * mr] = v
-                if r < rows { dst[i] = v }
+            if r < jb {
+                for i in 0..<jb { dst[i] = vEntry(r, i) }
+            } else {
+                for i in 0..<jb { dst[i] = panel[r, i] }
             }
-            if r < rows { for i in jb..<ld { dst[i] = 0 } }
+            for i in jb..<ld { dst[i] = 0 }
+        }
+        var r0 = 0
+        while r0 < rows {
+            let strip = vp + r0 * jb
+            for i in 0..<jb {
+                if r0 >= jb && r0 + mr <= rows {
+                    T.store(T.load(panel.column(i) + r0), strip + i * mr)
+                } else {
+                    for q in 0..<mr { strip[i * mr + q] = vEntry(r0 + q, i) }
+                }
+            }
+            r0 += mr
         }
         formTriangularFactor(panel, vt: vt, ld: ld, tau: tau, t: t, gram: y, top: top)
         for p in 0..<ld {

@@ -191,9 +191,9 @@ public struct BlockedHouseholderQR: QRFactorization {
         /// block by block: a block of C (rows × 24) is read by W = VᵀC and updated by C += V·W'
         /// while it is still in L2 (1000 rows: 96 KiB in Float32, 192 KiB in Float64) or at
         /// least L3, instead of the whole trailing matrix being read once per product (from
-        /// L3, or memory from 2000² on). Measured (Benchmarks/README.md): qr 1000² Float32
-        /// 1.05× → 1.09× of sgeqrf, 2000² Float64 1.04–1.29× → 1.15–1.58×, 4000² Float64 1.07× →
-        /// 1.17×; 12, 48 and 96 columns measured the same as 24 within the noise.
+        /// L3, or memory from 2000² on). Measured (Benchmarks/README.md, round 3): qr Float32
+        /// 1000² 1.05× → 1.09× of sgeqrf, Float64 2000² ≈ +10–20 %, 4000² 1.07× → 1.17×; 12, 36,
+        /// 48, 96 and 192 columns measured the same as 24 within the noise.
         static var columnBlock: Int { 24 }
 
         /// Columns j0..<j0+count of the update: touches only those columns of C, W and W'. Each

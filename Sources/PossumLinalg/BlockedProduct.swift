@@ -1,3 +1,14 @@
+/// The inner-dimension chunk of the QR update's W = VᵀC (and of the Gram matrix VᵀV behind T),
+/// whose inner dimension is the rows of C (hundreds to thousands). The micro-kernel sums one
+/// chunk per entry in a single FMA chain from zero and the chunks' sums are then added in
+/// turn, so an entry of k terms is rounded like a
+/// sum of kc + ⌈k/kc⌉ terms instead of k: error ≤ γ_{kc+⌈k/kc⌉}·Σ|terms| (Higham §3.1, blocked
+/// summation). With the default kc = 256, W's error exceeded the unblocked path's (whose dot
+/// products keep 8–16 partial sums) enough to show: κ = 1e8, 160 × 66, blocked path, LRE − dgels
+/// −0.38 ± 0.04 digits over 160 instances (`possum accuracy --trials 160 --seed 11 --family
+/// cond-1e8-160x66 --solver blocked32`); with 64, −0.11 ± 0.03, for 0–4 % of the QR's speed.
+public let reflectorProductChunk = 64
+
 /// C += A·B for column-major operands of any size, tiled for the cache and the registers around
 /// `MicroKernel` (the "macro-kernel" of BLIS; it does not pack: in the QR update its A is the
 /// packed Vᵀ or the small −Tᵀ, whose `T.lanes`-row strips are contiguous for each p already;
@@ -10,16 +21,6 @@
 ///
 /// Same guarantee as the micro-kernel: each C[i, j] gets Σₚ A[i,p]·B[p,j] in some order, so the
 /// result agrees with the textbook product to within γₖ·Σₚ|A[i,p]·B[p,j]|.
-/// The inner-dimension chunk of the QR update's W = VᵀC, whose inner dimension is the rows of C
-/// (hundreds to thousands). The micro-kernel sums one chunk per entry in a single FMA chain from
-/// zero and the chunks' sums are then added in turn, so an entry of k terms is rounded like a
-/// sum of kc + ⌈k/kc⌉ terms instead of k: error ≤ γ_{kc+⌈k/kc⌉}·Σ|terms| (Higham §3.1, blocked
-/// summation). With the default kc = 256, W's error exceeded the unblocked path's (whose dot
-/// products keep 8–16 partial sums) enough to show: κ = 1e8, 160 × 66, blocked path, LRE − dgels
-/// −0.38 ± 0.04 digits over 160 instances (`possum accuracy --trials 160 --seed 11 --family
-/// cond-1e8-160x66 --solver blocked32`); with 64, −0.11 ± 0.03, for 0–4 % of the QR's speed.
-public let reflectorProductChunk = 64
-
 @inlinable
 public func accumulateProduct<T: QRScalar>(
     m: Int, n: Int, k: Int,
@@ -47,6 +48,13 @@ public func accumulateProduct<T: QRScalar>(
                         i += mr
                     }
                 }
+                // Whole strips of the last nb < nr columns: the tile with only nb columns stored.
+                while i + mr <= ic + mb {
+                    MicroKernel.accumulateTile(rows: mr, columns: nb, k: kb, a + i + pc * lda, lda: lda,
+                                               bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
+                    i += mr
+                }
+                // Leftover rows (A is not padded past m here): the portable edge.
                 if i < ic + mb {
                     MicroKernel.accumulateEdge(mr: ic + mb - i, nr: nb, k: kb, a + i + pc * lda, lda: lda,
                                                bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
@@ -92,7 +100,9 @@ public func accumulatePackedProduct<T: QRScalar>(
                 if nb == nr && rowsHere == mr {
                     MicroKernel.accumulateTile(k: k, strip, lda: mr, bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
                 } else {
-                    MicroKernel.accumulateEdge(mr: rowsHere, nr: nb, k: k, strip, lda: mr, bj, ldb: ldb,
+                    // The padded last strip or the last columns: whole-tile FMAs, only the real
+                    // entries stored.
+                    MicroKernel.accumulateTile(rows: rowsHere, columns: nb, k: k, strip, lda: mr, bj, ldb: ldb,
                                                c + i + j * ldc, ldc: ldc)
                 }
                 i += mr

@@ -79,6 +79,26 @@ import Testing
         expectClose(c, twin(o, mr: shape.mr, nr: shape.nr, k: k), o, mr: shape.mr, nr: shape.nr, k: k)
     }
 
+    /// The full tile restricted to a partial tile (the padded last strip of a packed A, the last
+    /// columns of C): the stored entries match the twin, the rest of C is untouched.
+    @Test(arguments: [(1, 6), (3, 2), (7, 5), (8, 1), (8, 6), (5, 3)])
+    func partialTileMatchesScalarTwin(shape: (rows: Int, columns: Int)) {
+        partialTile(Double.self, shape)
+        partialTile(Float.self, shape)
+        partialTile(Float.self, (shape.rows + 8, shape.columns))
+    }
+
+    func partialTile<T: QRScalar>(_: T.Type, _ shape: (rows: Int, columns: Int)) {
+        let k = 33
+        let (rows, columns) = shape
+        let o = Operands<T>(mr: T.lanes, nr: 6, k: k, seed: UInt64(rows * 7 + columns) + 40)
+        var c = o.c
+        MicroKernel.accumulateTile(rows: rows, columns: columns, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        expectClose(c, twin(o, mr: rows, nr: columns, k: k), o, mr: rows, nr: columns, k: k)
+        // Columns past `columns`: untouched.
+        for j in columns..<6 { for i in 0..<o.ldc { #expect(c[i + j * o.ldc] == o.c[i + j * o.ldc]) } }
+    }
+
     /// The tiled product over sizes that are not multiples of the tile, with cache blocks small
     /// enough (kc = 5, mc = 16) that every chunking loop runs several times and has a remainder.
     @Test(arguments: [(1, 1, 1), (8, 6, 5), (37, 13, 23), (16, 12, 10), (45, 7, 3), (5, 20, 40)])

@@ -45,7 +45,7 @@ extension TallSkinnyQR {
         let bottom = augmented.block(row: h, column: 0, rows: m - h, columns: n + 1)
         let tau2 = tau + n * blockCount(rows: h, columns: n, blockRows: mb)
 
-        try withUnsafeTemporaryAllocation(of: QRWorkspace.self, capacity: 2) { spaces in
+        withUnsafeTemporaryAllocation(of: QRWorkspace.self, capacity: 2) { spaces in
             // Move the workspaces' storage into the shared slots (no copy) and back afterwards.
             spaces.initializeElement(at: 0, to: workspace)
             spaces.initializeElement(at: 1, to: workspace2)

@@ -102,7 +102,7 @@ public enum TableFile {
         while let line = try reader.nextRecord() {
             try CSVTable.checkFieldCount(reader.fieldCount, line: line, header: header, source: csvPath)
             for k in 0..<header.count {
-                try reader.withField(k) { raw in
+                reader.withField(k) { raw in
                     if CSVTable.isMissing(raw) { plan.hasMissing[k] = true; return }
                     if plan.numeric[k], (try? CSVTable.number(raw, file: csvPath, line: line, column: header[k])) == nil {
                         plan.numeric[k] = false

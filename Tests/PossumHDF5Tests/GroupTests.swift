@@ -13,7 +13,7 @@ import Testing
         try deep.createDataset("x", values: [1.0])
         let a = try file.openGroup("a")
         try a.createDataset("values", values: [Int64(1), 2])
-        try a.createGroup("z")
+        _ = try a.createGroup("z")
         #expect(try a.children() == [
             HDF5Child(name: "b", kind: .group), HDF5Child(name: "values", kind: .dataset),
             HDF5Child(name: "z", kind: .group),
@@ -32,7 +32,7 @@ import Testing
         let dir = try TemporaryDirectory()
         let path = dir.file("m.h5")
         let file = try HDF5File.create(at: path)
-        try file.createGroup("model")
+        _ = try file.createGroup("model")
         try file.createDataset("model/intercept", values: [0.5], shape: [])
 
         let missing = try #require(try hdf5Error { _ = try file.openDataset("/model/coefficients") })

@@ -65,7 +65,7 @@ import Testing
         try writeSampleFile(at: path)
         let file = try HDF5File.open(at: path)
         #expect(try file.openObjectCount() == 0)
-        var group: HDF5Group? = try file.openGroup("model")
+        let group: HDF5Group? = try file.openGroup("model")
         var dataset: HDF5Dataset? = try group!.openDataset("coefficients")
         #expect(try file.openObjectCount() == 2)
         dataset = nil

@@ -32,7 +32,7 @@ import Testing
         let r = try store.startRun(experimentID: "0")
         let f = NSTemporaryDirectory() + "possum-artifact-\(UUID().uuidString).txt"
         try writeFile(f, "x")
-        #expect(message { try store.logArtifact(runID: r.runID, file: f, artifactPath: "../../escape") }?.hasPrefix("invalid artifact path") == true)
+        #expect(message { _ = try store.logArtifact(runID: r.runID, file: f, artifactPath: "../../escape") }?.hasPrefix("invalid artifact path") == true)
         #expect(message { _ = try store.runInfo(id: "0123456789abcdef0123456789abcdef") } == "run '0123456789abcdef0123456789abcdef' not found")
     }
 

@@ -69,10 +69,10 @@ import Testing
         #expect(try store.modelVersion(name: name, version: 1).currentStage == .archived)
         #expect(try store.modelVersion(name: name, version: 2).currentStage == .production)
         // Without archiving, two versions can share a stage; the latest wins in lookups.
-        try store.transitionModelVersionStage(name: name, version: 3, stage: .production, archiveExistingVersions: false)
+        _ = try store.transitionModelVersionStage(name: name, version: 3, stage: .production, archiveExistingVersions: false)
         #expect(try store.latestVersion(name: name, stage: .production)?.version == 3)
         #expect(try store.modelVersion(name: name, version: 2).currentStage == .production)
-        #expect(message { try store.transitionModelVersionStage(name: name, version: 3, stage: .archived, archiveExistingVersions: true) }?
+        #expect(message { _ = try store.transitionModelVersionStage(name: name, version: 3, stage: .archived, archiveExistingVersions: true) }?
             .contains("only Staging and Production") == true)
         #expect(message { _ = try store.modelVersion(name: name, version: 9) } == "version 9 of registered model 'Reg_RidgeCV_possums' not found")
     }

@@ -3,7 +3,8 @@
 extension SIMDSolver {
     /// The algorithms behind `SIMDSolver`.
     public enum Path: Equatable, Sendable {
-        /// `HouseholderQR<SIMDKernels>`: column by column; best while A fits in L1/L2 and n is small.
+        /// `PairedHouseholderQR`: reflectors generated column by column and applied two at a time
+        /// on whole vectors; best while A fits in L2 and n ≤ 64.
         case unblocked
         /// `BlockedHouseholderQR` with panels of `blockSize` columns: compact-WY updates through
         /// the register-blocked micro-kernel.
@@ -22,32 +23,29 @@ extension SIMDSolver {
     /// - A bigger than L2 (m·n > 128 Ki doubles = 1 MiB) and n ≤ 64: TSQR, row blocks of about
     ///   256 KiB (32 Ki doubles / n rows, at least 256) so a block stays in L2 while n reflectors
     ///   sweep it. Bigger blocks also mean fewer sequential updates of R (TSQR's error grows
-    ///   slowly with their number).
-    /// - small (m·n ≤ 16 Ki doubles, n ≤ 32): unblocked, whose per-call overhead is lowest.
-    /// - otherwise: blocked with nb = 8 (narrow panels: the trailing matrix is narrow too).
+    ///   slowly with their number). Its least squares splits between two threads.
+    /// - otherwise (m·n ≤ 128 Ki, n ≤ 64): unblocked, `PairedHouseholderQR`. It replaced blocked
+    ///   nb = 8 above 16 Ki elements: 1.2–1.8× faster on every shape measured there (300 × 40 …
+    ///   4000 × 32, both dtypes). It stays ahead of TSQR on one thread up to ≈ 4 MiB (16000 × 32),
+    ///   but TSQR's least squares uses two threads, so the TSQR crossover stays at L2.
     public static func path(rows m: Int, columns n: Int) -> Path {
         if n > blockedCrossover { return .blocked(blockSize: BlockedHouseholderQR.defaultBlockSize) }
         if m * n > 1 << 17 { return .tallSkinny(blockRows: max(256, (1 << 15) / n)) }
-        if m * n <= 1 << 14 && n <= 32 { return .unblocked }
-        return .blocked(blockSize: 8)
+        return .unblocked
     }
 
     /// The path for an m × n matrix of `scalar`s: the same crossovers for `Double` and `Float`
     /// (measured for `Double` and not retuned for `Float`, whose TSQR row blocks of 32 Ki
-    /// elements are 128 KiB instead of 256; Benchmarks/README.md has the Float32 ratios), except
-    /// that narrow panels are one vector of reflectors wide: 8 doubles, 16 floats. The block
-    /// update pads V's reflectors to whole vectors, so a Float panel of 8 would spend half of
-    /// W = VᵀC on zeros (measured: Float32 2000 × 40 qr 0.74–0.95× sgeqrf with 8, 1.48–1.87× with 16).
+    /// elements are 128 KiB instead of 256; Benchmarks/README.md has the Float32 ratios). Panel
+    /// widths inside TSQR blocks are per type (`TallSkinnyQR.defaultPanelWidth`).
     public static func path<T: QRScalar>(rows m: Int, columns n: Int, scalar: T.Type) -> Path {
-        let path = path(rows: m, columns: n)
-        if case .blocked(let nb) = path, nb < T.lanes { return .blocked(blockSize: T.lanes) }
-        return path
+        path(rows: m, columns: n)
     }
 
     /// A one-line description of the configuration, printed by the benchmark.
     public var configurationDescription: String {
         "TSQR (row blocks of 32Ki/n doubles) for m·n > 128Ki and n ≤ \(Self.blockedCrossover), "
-            + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize); one vector, 8 or 16, for n ≤ \(Self.blockedCrossover)) otherwise, "
+            + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize)) for n > \(Self.blockedCrossover), paired unblocked QR otherwise, "
             + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double> / 16x\(MicroKernel.nr) SIMD16<Float>, "
             + (threads >= 2 ? "2 threads: trailing updates of the blocked QR split by columns, TSQR least squares "
                + "split by rows (m ≥ 4·row block); 1 for the rest" : "1 thread")

@@ -20,7 +20,7 @@ import Testing
         return (0..<count).map { _ in Float(Double.random(in: -1..<1, using: &rng)) }
     }
 
-    /// Shapes covering the unblocked path (104 × 17), blocked nb = 8 (700 × 40), blocked nb = 32
+    /// Shapes covering the unblocked path in place (104 × 17) and on its padded copy (700 × 40), blocked nb = 32
     /// with several panels and trailing updates (300 × 150), and TSQR (20000 × 9: five row blocks).
     static let shapes = [(104, 17), (700, 40), (300, 150), (20000, 9), (33, 33)]
 

@@ -1,12 +1,12 @@
-/// The inner-dimension chunk of the QR update's W = VᵀC (and of the Gram matrix VᵀV behind T),
-/// whose inner dimension is the rows of C (hundreds to thousands). The micro-kernel sums one
-/// chunk per entry in a single FMA chain from zero and the chunks' sums are then added in
-/// turn, so an entry of k terms is rounded like a
-/// sum of kc + ⌈k/kc⌉ terms instead of k: error ≤ γ_{kc+⌈k/kc⌉}·Σ|terms| (Higham §3.1, blocked
-/// summation). With the default kc = 256, W's error exceeded the unblocked path's (whose dot
-/// products keep 8–16 partial sums) enough to show: κ = 1e8, 160 × 66, blocked path, LRE − dgels
-/// −0.38 ± 0.04 digits over 160 instances (`possum accuracy --trials 160 --seed 11 --family
-/// cond-1e8-160x66 --solver blocked32`); with 64, −0.11 ± 0.03, for 0–4 % of the QR's speed.
+/// The inner-dimension chunk of the QR update's W = VᵀC, whose inner dimension is the rows of C
+/// (hundreds to thousands). The micro-kernel sums one chunk per entry in a single FMA chain
+/// from zero and the chunks' sums are then added in turn, so an entry of k terms is rounded
+/// like a sum of kc + ⌈k/kc⌉ terms instead of k: error ≤ γ_{kc+⌈k/kc⌉}·Σ|terms| (Higham §3.1,
+/// blocked summation). With the default kc = 256, W's error exceeded the unblocked path's (whose
+/// dot products keep 8–16 partial sums) enough to show: κ = 1e8, 160 × 66, mean LRE − dgels over
+/// 160 instances (`possum accuracy --trials 160 --seed 11 --family cond-1e8-160x66 --solver
+/// blocked32 --solver blocked8`) went from −0.38 ± 0.04 to −0.26 ± 0.03 with nb = 32 and to
+/// −0.11 ± 0.03 with nb = 8, for 0–4 % of the QR's speed.
 public let reflectorProductChunk = 64
 
 /// C += A·B for column-major operands of any size, tiled for the cache and the registers around

@@ -21,10 +21,12 @@ extension OpenBLASSolver: RankRevealingSolver {
         var rcond = options.tolerance ?? Double(max(a.rows, a.columns)) * .ulpOfOne
         var lwork = Int32(-1)
         var query = 0.0
-        dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &query, &lwork, &info)
-        lwork = Int32(query)
-        var scratch = [Double](repeating: 0, count: max(1, Int(lwork)))
-        dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &scratch, &lwork, &info)
+        openBLASSerialized {
+            dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &query, &lwork, &info)
+            lwork = Int32(query)
+            var scratch = [Double](repeating: 0, count: max(1, Int(lwork)))
+            dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &scratch, &lwork, &info)
+        }
         guard info == 0 else { throw LinalgError.backend("dgelsy: argument \(-info) had an illegal value") }
         let r = Int(rank)
         let x = Array(rhs[0..<a.columns])

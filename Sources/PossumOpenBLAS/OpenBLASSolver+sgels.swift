@@ -14,10 +14,12 @@ extension OpenBLASSolver {
         var trans = CChar(UInt8(ascii: "N"))
         var lwork = Int32(-1)
         var query: Float = 0
-        sgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &query, &lwork, &info, 1)
-        lwork = Int32(query)
-        var scratch = [Float](repeating: 0, count: max(1, Int(lwork)))
-        sgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &scratch, &lwork, &info, 1)
+        openBLASSerialized {
+            sgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &query, &lwork, &info, 1)
+            lwork = Int32(query)
+            var scratch = [Float](repeating: 0, count: max(1, Int(lwork)))
+            sgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &scratch, &lwork, &info, 1)
+        }
         if info > 0 { throw LinalgError.rankDeficient(column: Int(info) - 1, ratio: 0) }
         if info < 0 { throw LinalgError.backend("sgels: argument \(-info) had an illegal value") }
         return Array(rhs[0..<columns])

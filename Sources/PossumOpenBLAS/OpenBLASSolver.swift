@@ -27,10 +27,12 @@ public struct OpenBLASSolver: LeastSquaresSolver {
         var trans = CChar(UInt8(ascii: "N"))
         var lwork = Int32(-1)
         var query = 0.0
-        dgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &query, &lwork, &info, 1)
-        lwork = Int32(query)
-        var scratch = [Double](repeating: 0, count: max(1, Int(lwork)))
-        dgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &scratch, &lwork, &info, 1)
+        openBLASSerialized {
+            dgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &query, &lwork, &info, 1)
+            lwork = Int32(query)
+            var scratch = [Double](repeating: 0, count: max(1, Int(lwork)))
+            dgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &scratch, &lwork, &info, 1)
+        }
         if info > 0 {
             throw LinalgError.rankDeficient(column: Int(info) - 1, ratio: 0)
         }
@@ -74,10 +76,12 @@ public struct OpenBLASQR: QRFactorization {
         var m = Int32(a.rows), n = Int32(a.columns), lda = Int32(a.rows), info: Int32 = 0
         var lwork = Int32(-1)
         var query = 0.0
-        dgeqrf_(&m, &n, &packed.elements, &lda, &tau, &query, &lwork, &info)
-        lwork = Int32(query)
-        var work = [Double](repeating: 0, count: max(1, Int(lwork)))
-        dgeqrf_(&m, &n, &packed.elements, &lda, &tau, &work, &lwork, &info)
+        openBLASSerialized {
+            dgeqrf_(&m, &n, &packed.elements, &lda, &tau, &query, &lwork, &info)
+            lwork = Int32(query)
+            var work = [Double](repeating: 0, count: max(1, Int(lwork)))
+            dgeqrf_(&m, &n, &packed.elements, &lda, &tau, &work, &lwork, &info)
+        }
         try check(info, "dgeqrf")
     }
 
@@ -96,10 +100,12 @@ public struct OpenBLASQR: QRFactorization {
         var query = 0.0
         var a = packed.elements
         var t = tau
-        dormqr_(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &query, &lwork, &info, 1, 1)
-        lwork = Int32(query)
-        var work = [Double](repeating: 0, count: max(1, Int(lwork)))
-        dormqr_(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &work, &lwork, &info, 1, 1)
+        openBLASSerialized {
+            dormqr_(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &query, &lwork, &info, 1, 1)
+            lwork = Int32(query)
+            var work = [Double](repeating: 0, count: max(1, Int(lwork)))
+            dormqr_(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &work, &lwork, &info, 1, 1)
+        }
         precondition(info == 0, "dormqr rejected argument \(-info)")  // arguments are ours, not the user's
         return c
     }
@@ -110,10 +116,12 @@ public struct OpenBLASQR: QRFactorization {
         var lwork = Int32(-1)
         var query = 0.0
         var t = tau
-        dorgqr_(&m, &n, &k, &q.elements, &lda, &t, &query, &lwork, &info)
-        lwork = Int32(query)
-        var work = [Double](repeating: 0, count: max(1, Int(lwork)))
-        dorgqr_(&m, &n, &k, &q.elements, &lda, &t, &work, &lwork, &info)
+        openBLASSerialized {
+            dorgqr_(&m, &n, &k, &q.elements, &lda, &t, &query, &lwork, &info)
+            lwork = Int32(query)
+            var work = [Double](repeating: 0, count: max(1, Int(lwork)))
+            dorgqr_(&m, &n, &k, &q.elements, &lda, &t, &work, &lwork, &info)
+        }
         precondition(info == 0, "dorgqr rejected argument \(-info)")
         return q
     }
@@ -123,7 +131,7 @@ public struct OpenBLASQR: QRFactorization {
         var uplo = CChar(UInt8(ascii: "U")), trans = CChar(UInt8(ascii: "N")), diag = CChar(UInt8(ascii: "N"))
         var n = Int32(columns), nrhs: Int32 = 1, lda = Int32(rows), ldb = Int32(columns), info: Int32 = 0
         var a = packed.elements
-        dtrtrs_(&uplo, &trans, &diag, &n, &nrhs, &a, &lda, &x, &ldb, &info, 1, 1, 1)
+        openBLASSerialized { dtrtrs_(&uplo, &trans, &diag, &n, &nrhs, &a, &lda, &x, &ldb, &info, 1, 1, 1) }
         precondition(info >= 0, "dtrtrs rejected argument \(-info)")
         // info > 0: R has an exact zero on its diagonal and dtrtrs solved nothing. Callers check
         // the rank first; should one not, NaN says "no answer" rather than a stale c.

@@ -116,6 +116,56 @@ public enum VectorKernels<Scalar: QRScalar>: HouseholderKernels {
         while i < n { y[i] += alpha * x[i]; i += 1 }
     }
 
+    /// (vᵀc₀, vᵀc₁, vᵀc₂, vᵀc₃) in one sweep over v (one accumulator per column).
+    @inline(__always)
+    static func dot4(
+        _ n: Int, _ v: UnsafePointer<Scalar>, _ c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>,
+        _ c2: UnsafePointer<Scalar>, _ c3: UnsafePointer<Scalar>
+    ) -> (Scalar, Scalar, Scalar, Scalar) {
+        var s0 = Scalar.zeroVector, s1 = Scalar.zeroVector, s2 = Scalar.zeroVector, s3 = Scalar.zeroVector
+        var i = 0
+        while i + Scalar.lanes <= n {
+            let vv = Scalar.load(v + i)
+            s0 = Scalar.fma(s0, vv, Scalar.load(c0 + i))
+            s1 = Scalar.fma(s1, vv, Scalar.load(c1 + i))
+            s2 = Scalar.fma(s2, vv, Scalar.load(c2 + i))
+            s3 = Scalar.fma(s3, vv, Scalar.load(c3 + i))
+            i += Scalar.lanes
+        }
+        var d0 = Scalar.sum(s0), d1 = Scalar.sum(s1), d2 = Scalar.sum(s2), d3 = Scalar.sum(s3)
+        while i < n {
+            let vi = v[i]
+            d0 += vi * c0[i]; d1 += vi * c1[i]; d2 += vi * c2[i]; d3 += vi * c3[i]
+            i += 1
+        }
+        return (d0, d1, d2, d3)
+    }
+
+    /// cⱼ ← cⱼ + αⱼ·v for four columns in one sweep over v.
+    @inline(__always)
+    static func axpy4(
+        _ n: Int, _ v: UnsafePointer<Scalar>,
+        _ a0: Scalar, _ c0: UnsafeMutablePointer<Scalar>, _ a1: Scalar, _ c1: UnsafeMutablePointer<Scalar>,
+        _ a2: Scalar, _ c2: UnsafeMutablePointer<Scalar>, _ a3: Scalar, _ c3: UnsafeMutablePointer<Scalar>
+    ) {
+        let n0 = Scalar.splat(a0), n1 = Scalar.splat(a1)
+        let n2 = Scalar.splat(a2), n3 = Scalar.splat(a3)
+        var i = 0
+        while i + Scalar.lanes <= n {
+            let vv = Scalar.load(v + i)
+            Scalar.store(Scalar.fma(Scalar.load(c0 + i), n0, vv), c0 + i)
+            Scalar.store(Scalar.fma(Scalar.load(c1 + i), n1, vv), c1 + i)
+            Scalar.store(Scalar.fma(Scalar.load(c2 + i), n2, vv), c2 + i)
+            Scalar.store(Scalar.fma(Scalar.load(c3 + i), n3, vv), c3 + i)
+            i += Scalar.lanes
+        }
+        while i < n {
+            let vi = v[i]
+            c0[i] += a0 * vi; c1[i] += a1 * vi; c2[i] += a2 * vi; c3[i] += a3 * vi
+            i += 1
+        }
+    }
+
     @inline(__always)
     static func applyReflector4(
         _ v: UnsafePointer<Scalar>, tau: Scalar, _ m: Int,

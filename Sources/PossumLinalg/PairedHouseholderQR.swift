@@ -117,73 +117,27 @@ enum PairedHouseholderQR {
         return (beta - alpha) / beta
     }
 
-    /// C ← (I − τ·v·vᵀ)·C on columns j0..<j1 of `c`, rows start..<c.rows (a whole number of vectors) (v is zero above `start`'s
-    /// reflector row, so the rows above are left exactly as they are). Up to four columns per
-    /// sweep, so that each vector of v is loaded once for all of them.
+    /// C ← (I − τ·v·vᵀ)·C on columns j0..<j1 of `c`, rows start..<c.rows (a whole number of
+    /// vectors, so the kernels' scalar tails never run). v is zero above `start`'s reflector row,
+    /// so the rows above are left exactly as they are. Four columns per sweep, so that each
+    /// vector of v is loaded once for all of them.
     @inline(__always)
     static func applyReflector<T: QRScalar>(
         _ v: UnsafePointer<T>, tau: T, to c: StridedMatrixView<T>, columns j0: Int, _ j1: Int, from start: Int
     ) {
         guard tau != 0 else { return }
+        let (vs, len) = (v + start, c.rows - start)
         var j = j0
         while j + 4 <= j1 {
-            applyReflector4(v + start, tau: tau, c.rows - start, c.column(j) + start,
-                            c.column(j + 1) + start, c.column(j + 2) + start, c.column(j + 3) + start)
+            let (c0, c1, c2, c3) = (c.column(j) + start, c.column(j + 1) + start, c.column(j + 2) + start, c.column(j + 3) + start)
+            let (d0, d1, d2, d3) = VectorKernels<T>.dot4(len, vs, c0, c1, c2, c3)
+            VectorKernels<T>.axpy4(len, vs, -tau * d0, c0, -tau * d1, c1, -tau * d2, c2, -tau * d3, c3)
             j += 4
         }
         while j < j1 {
-            applyReflector1(v + start, tau: tau, c.rows - start, c.column(j) + start)
+            let cj = c.column(j) + start
+            VectorKernels<T>.axpy(len, -tau * VectorKernels<T>.dot(len, vs, cj), vs, cj)
             j += 1
-        }
-    }
-
-    /// One column: w = τ·vᵀc, c ← c − w·v over `len` rows (whole vectors).
-    @inline(__always)
-    static func applyReflector1<T: QRScalar>(
-        _ v: UnsafePointer<T>, tau: T, _ len: Int, _ c: UnsafeMutablePointer<T>
-    ) {
-        var s0 = T.zeroVector, s1 = T.zeroVector
-        var i = 0
-        while i + 2 * T.lanes <= len {
-            s0 = T.fma(s0, T.load(v + i), T.load(c + i))
-            s1 = T.fma(s1, T.load(v + i + T.lanes), T.load(c + i + T.lanes))
-            i += 2 * T.lanes
-        }
-        if i < len { s0 = T.fma(s0, T.load(v + i), T.load(c + i)) }
-        let n = T.splat(-tau * T.sum(T.add(s0, s1)))
-        i = 0
-        while i < len {
-            T.store(T.fma(T.load(c + i), n, T.load(v + i)), c + i)
-            i += T.lanes
-        }
-    }
-
-    /// Four columns: `applyReflector1` on each, sharing the loads of v.
-    @inline(__always)
-    static func applyReflector4<T: QRScalar>(
-        _ v: UnsafePointer<T>, tau: T, _ len: Int, _ c0: UnsafeMutablePointer<T>, _ c1: UnsafeMutablePointer<T>,
-        _ c2: UnsafeMutablePointer<T>, _ c3: UnsafeMutablePointer<T>
-    ) {
-        var s0 = T.zeroVector, s1 = T.zeroVector, s2 = T.zeroVector, s3 = T.zeroVector
-        var i = 0
-        while i < len {
-            let vv = T.load(v + i)
-            s0 = T.fma(s0, vv, T.load(c0 + i))
-            s1 = T.fma(s1, vv, T.load(c1 + i))
-            s2 = T.fma(s2, vv, T.load(c2 + i))
-            s3 = T.fma(s3, vv, T.load(c3 + i))
-            i += T.lanes
-        }
-        let n0 = T.splat(-tau * T.sum(s0)), n1 = T.splat(-tau * T.sum(s1))
-        let n2 = T.splat(-tau * T.sum(s2)), n3 = T.splat(-tau * T.sum(s3))
-        i = 0
-        while i < len {
-            let vv = T.load(v + i)
-            T.store(T.fma(T.load(c0 + i), n0, vv), c0 + i)
-            T.store(T.fma(T.load(c1 + i), n1, vv), c1 + i)
-            T.store(T.fma(T.load(c2 + i), n2, vv), c2 + i)
-            T.store(T.fma(T.load(c3 + i), n3, vv), c3 + i)
-            i += T.lanes
         }
     }
 

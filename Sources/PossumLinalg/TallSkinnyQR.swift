@@ -219,11 +219,11 @@ public struct TallSkinnyQR: QRFactorization {
         // Four columns per sweep: v is loaded once for four dot products and four updates.
         while j + 4 <= c.columns {
             let c0 = c.column(j), c1 = c.column(j + 1), c2 = c.column(j + 2), c3 = c.column(j + 3)
-            let (d0, d1, d2, d3) = dot4(len, v, c0 + r0, c1 + r0, c2 + r0, c3 + r0)
+            let (d0, d1, d2, d3) = VectorKernels<T>.dot4(len, v, c0 + r0, c1 + r0, c2 + r0, c3 + r0)
             let w0 = tau * (c0[k] + d0), w1 = tau * (c1[k] + d1)
             let w2 = tau * (c2[k] + d2), w3 = tau * (c3[k] + d3)
             c0[k] -= w0; c1[k] -= w1; c2[k] -= w2; c3[k] -= w3
-            axpy4(len, v, -w0, c0 + r0, -w1, c1 + r0, -w2, c2 + r0, -w3, c3 + r0)
+            VectorKernels<T>.axpy4(len, v, -w0, c0 + r0, -w1, c1 + r0, -w2, c2 + r0, -w3, c3 + r0)
             j += 4
         }
         while j < c.columns {
@@ -232,56 +232,6 @@ public struct TallSkinnyQR: QRFactorization {
             cj[k] -= w
             VectorKernels<T>.axpy(len, -w, v, cj + r0)
             j += 1
-        }
-    }
-
-    /// (vᵀc₀, vᵀc₁, vᵀc₂, vᵀc₃) in one sweep over v.
-    @inline(__always)
-    static func dot4<T: QRScalar>(
-        _ n: Int, _ v: UnsafePointer<T>, _ c0: UnsafePointer<T>, _ c1: UnsafePointer<T>,
-        _ c2: UnsafePointer<T>, _ c3: UnsafePointer<T>
-    ) -> (T, T, T, T) {
-        var s0 = T.zeroVector, s1 = T.zeroVector, s2 = T.zeroVector, s3 = T.zeroVector
-        var i = 0
-        while i + T.lanes <= n {
-            let vv = T.load(v + i)
-            s0 = T.fma(s0, vv, T.load(c0 + i))
-            s1 = T.fma(s1, vv, T.load(c1 + i))
-            s2 = T.fma(s2, vv, T.load(c2 + i))
-            s3 = T.fma(s3, vv, T.load(c3 + i))
-            i += T.lanes
-        }
-        var d0 = T.sum(s0), d1 = T.sum(s1), d2 = T.sum(s2), d3 = T.sum(s3)
-        while i < n {
-            let vi = v[i]
-            d0 += vi * c0[i]; d1 += vi * c1[i]; d2 += vi * c2[i]; d3 += vi * c3[i]
-            i += 1
-        }
-        return (d0, d1, d2, d3)
-    }
-
-    /// cⱼ ← cⱼ + αⱼ·v for four columns in one sweep over v.
-    @inline(__always)
-    static func axpy4<T: QRScalar>(
-        _ n: Int, _ v: UnsafePointer<T>,
-        _ a0: T, _ c0: UnsafeMutablePointer<T>, _ a1: T, _ c1: UnsafeMutablePointer<T>,
-        _ a2: T, _ c2: UnsafeMutablePointer<T>, _ a3: T, _ c3: UnsafeMutablePointer<T>
-    ) {
-        let n0 = T.splat(a0), n1 = T.splat(a1)
-        let n2 = T.splat(a2), n3 = T.splat(a3)
-        var i = 0
-        while i + T.lanes <= n {
-            let vv = T.load(v + i)
-            T.store(T.fma(T.load(c0 + i), n0, vv), c0 + i)
-            T.store(T.fma(T.load(c1 + i), n1, vv), c1 + i)
-            T.store(T.fma(T.load(c2 + i), n2, vv), c2 + i)
-            T.store(T.fma(T.load(c3 + i), n3, vv), c3 + i)
-            i += T.lanes
-        }
-        while i < n {
-            let vi = v[i]
-            c0[i] += a0 * vi; c1[i] += a1 * vi; c2[i] += a2 * vi; c3[i] += a3 * vi
-            i += 1
         }
     }
 

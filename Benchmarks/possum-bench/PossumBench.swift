@@ -304,7 +304,7 @@ struct PossumBench: ParsableCommand {
             if s == .simd { simd.factor(inPlace: buffers.view(augmented: false), tau: buffers.tau, workspace: &buffers.workspace) }
             else { try buffers.geqrf() }
             let packed = Matrix(rows: m, columns: n, columnMajor: (0..<(m * n)).map { Double(buffers.a[$0]) })
-            if s == .simd, case .tallSkinny(let mb) = SIMDSolver.path(rows: m, columns: n, scalar: T.self) {
+            if s == .simd, case .tallSkinny(let mb) = SIMDSolver.path(rows: m, columns: n) {
                 // TSQR layout (a triangle per row block): Q formed by TallSkinnyQR in Float64.
                 let count = n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb)
                 let qr = TallSkinnyQR(packed: packed, tau: (0..<count).map { Double(buffers.tau[$0]) }, blockRows: mb)

@@ -33,7 +33,7 @@ extension SIMDSolver {
     /// - else 1.
     public func threadsUsed<T: QRScalar>(_ op: Operation, rows m: Int, columns n: Int, scalar: T.Type) -> Int {
         guard threads >= 2 else { return 1 }
-        switch Self.path(rows: m, columns: n, scalar: T.self) {
+        switch Self.path(rows: m, columns: n) {
         case .blocked(let nb):
             let trailing = n - nb + (op == .solve ? 1 : 0)
             return BlockedHouseholderQR.splitsUpdate(rows: m, columns: trailing) ? 2 : 1
@@ -55,7 +55,7 @@ extension SIMDSolver {
         workspace: inout QRWorkspace
     ) -> Path {
         let n = reflectors ?? a.columns
-        let path = Self.path(rows: a.rows, columns: n, scalar: T.self)
+        let path = Self.path(rows: a.rows, columns: n)
         switch path {
         case .unblocked:
             BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: n, workspace: &workspace)
@@ -80,7 +80,7 @@ extension SIMDSolver {
         let m = augmented.rows, n = augmented.columns - 1
         precondition(n >= 1 && m >= n, "solve(inPlace:) needs [A | b] with m ≥ n ≥ 1")
         if threadsUsed(.solve, rows: m, columns: n, scalar: T.self) == 2,
-           case .tallSkinny(let mb) = Self.path(rows: m, columns: n, scalar: T.self) {
+           case .tallSkinny(let mb) = Self.path(rows: m, columns: n) {
             var second = QRWorkspace()
             swap(&second.storage, &workspace.partnerStorage)
             defer { swap(&second.storage, &workspace.partnerStorage) }

@@ -28,18 +28,13 @@ extension SIMDSolver {
     ///   nb = 8 above 16 Ki elements: 1.2–1.8× faster on every shape measured there (300 × 40 …
     ///   4000 × 32, both dtypes). It stays ahead of TSQR on one thread up to ≈ 4 MiB (16000 × 32),
     ///   but TSQR's least squares uses two threads, so the TSQR crossover stays at L2.
+    /// The same crossovers serve `Float` (measured for `Double`, not retuned; its TSQR row blocks
+    /// of 32 Ki elements are 128 KiB); only TSQR's panel width is per type
+    /// (`TallSkinnyQR.defaultPanelWidth`).
     public static func path(rows m: Int, columns n: Int) -> Path {
         if n > blockedCrossover { return .blocked(blockSize: BlockedHouseholderQR.defaultBlockSize) }
         if m * n > 1 << 17 { return .tallSkinny(blockRows: max(256, (1 << 15) / n)) }
         return .unblocked
-    }
-
-    /// The path for an m × n matrix of `scalar`s: the same crossovers for `Double` and `Float`
-    /// (measured for `Double` and not retuned for `Float`, whose TSQR row blocks of 32 Ki
-    /// elements are 128 KiB instead of 256; Benchmarks/README.md has the Float32 ratios). Panel
-    /// widths inside TSQR blocks are per type (`TallSkinnyQR.defaultPanelWidth`).
-    public static func path<T: QRScalar>(rows m: Int, columns n: Int, scalar: T.Type) -> Path {
-        path(rows: m, columns: n)
     }
 
     /// A one-line description of the configuration, printed by the benchmark.

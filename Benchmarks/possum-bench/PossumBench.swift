@@ -158,7 +158,7 @@ struct PossumBench: ParsableCommand {
                 let record = Record(
                     op: op, solver: s, shape: shape,
                     threads: s == .openblas ? threads
-                        : s == .simd ? simd.threadsUsed(op == .qr ? .factor : .solve, rows: shape.m, columns: shape.n, scalar: T.self) : 1,
+                        : s == .simd ? simd.threadsUsed(op == .qr ? .factor : .solve, rows: shape.m, columns: shape.n) : 1,
                     dtype: T.dtypeName, epsilon: Double(T.ulpOfOne),
                     medianSeconds: samples.median(s), minSeconds: samples.min(s),
                     backwardError: err, errorKind: kind, speedup: reference / samples.median(s))

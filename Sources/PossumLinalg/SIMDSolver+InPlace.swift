@@ -17,21 +17,22 @@ extension SIMDSolver {
         return n
     }
 
-    /// Threads `solve(inPlace:…)` uses for an m × n `Double` problem (see `threadsUsed(_:rows:columns:scalar:)`).
+    /// Threads `solve(inPlace:…)` uses for an m × n `Double` problem (see `threadsUsed(_:rows:columns:)`).
     public func threadsUsed(solvingRows m: Int, columns n: Int) -> Int {
-        threadsUsed(.solve, rows: m, columns: n, scalar: Double.self)
+        threadsUsed(.solve, rows: m, columns: n)
     }
 
     /// The in-place operations, for `threadsUsed`.
     public enum Operation: Sendable { case factor, solve }
 
-    /// Threads an in-place call uses for an m × n problem of `scalar`s when `threads ≥ 2`:
+    /// Threads an in-place call uses for an m × n problem (`Double` or `Float`: the same paths) when
+    /// `threads ≥ 2`:
     /// - blocked path (factor or solve, either precision): 2 when the first trailing update is
     ///   big enough to split (`BlockedHouseholderQR.splitsUpdate`);
     /// - TSQR path: 2 for a least-squares solve with at least four row blocks
     ///   (two per thread); the factorization alone runs on one thread;
     /// - else 1.
-    public func threadsUsed<T: QRScalar>(_ op: Operation, rows m: Int, columns n: Int, scalar: T.Type) -> Int {
+    public func threadsUsed(_ op: Operation, rows m: Int, columns n: Int) -> Int {
         guard threads >= 2 else { return 1 }
         switch Self.path(rows: m, columns: n) {
         case .blocked(let nb):
@@ -79,7 +80,7 @@ extension SIMDSolver {
     ) throws -> T {
         let m = augmented.rows, n = augmented.columns - 1
         precondition(n >= 1 && m >= n, "solve(inPlace:) needs [A | b] with m ≥ n ≥ 1")
-        if threadsUsed(.solve, rows: m, columns: n, scalar: T.self) == 2,
+        if threadsUsed(.solve, rows: m, columns: n) == 2,
            case .tallSkinny(let mb) = Self.path(rows: m, columns: n) {
             var second = QRWorkspace()
             swap(&second.storage, &workspace.partnerStorage)

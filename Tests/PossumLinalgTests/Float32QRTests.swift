@@ -106,7 +106,7 @@ import Testing
     /// one-thread x (both are backward stable with η = 10·n·ε).
     @Test func twoThreadTallSkinnySolveIsDeterministic() throws {
         let (m, n) = (20000, 9)
-        #expect(SIMDSolver(threads: 2).threadsUsed(.solve, rows: m, columns: n, scalar: Float.self) == 2)
+        #expect(SIMDSolver(threads: 2).threadsUsed(.solve, rows: m, columns: n) == 2)
         let a = randomFloats(m * n, seed: 77), b = randomFloats(m, seed: 78)
         func solve(threads: Int) throws -> [Float] {
             var augmented = a + b

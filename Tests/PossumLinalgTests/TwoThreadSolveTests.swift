@@ -53,11 +53,11 @@ import Testing
         let two = SIMDSolver(threads: 2)
         #expect(two.threadsUsed(solvingRows: 104, columns: 17) == 1)
         #expect(two.threadsUsed(solvingRows: 1000, columns: 1000) == 2)
-        #expect(two.threadsUsed(.factor, rows: 2000, columns: 2000, scalar: Float.self) == 2)
+        #expect(two.threadsUsed(.factor, rows: 2000, columns: 2000) == 2)
         #expect(two.threadsUsed(solvingRows: 1_000_000, columns: 16) == 2)
-        #expect(two.threadsUsed(.factor, rows: 1_000_000, columns: 16, scalar: Double.self) == 1)
+        #expect(two.threadsUsed(.factor, rows: 1_000_000, columns: 16) == 1)
         #expect(SIMDSolver().threadsUsed(solvingRows: 1_000_000, columns: 16) == 1)
-        #expect(SIMDSolver().threadsUsed(.factor, rows: 2000, columns: 2000, scalar: Double.self) == 1)
+        #expect(SIMDSolver().threadsUsed(.factor, rows: 2000, columns: 2000) == 1)
     }
 
     /// The blocked QR's column-split trailing update: the same bits on every run with two
@@ -71,7 +71,7 @@ import Testing
 
     func expectSameBits<T: QRScalar>(_: T.Type, _ shape: (m: Int, n: Int)) throws {
         let (m, n) = shape
-        #expect(SIMDSolver(threads: 2).threadsUsed(.solve, rows: m, columns: n, scalar: T.self) == 2)
+        #expect(SIMDSolver(threads: 2).threadsUsed(.solve, rows: m, columns: n) == 2)
         var rng = SplitMix64(seed: UInt64(m * n))
         let augmented = (0..<(m * (n + 1))).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
         func run(threads: Int) throws -> (factor: [T], tau: [T], solved: [T], x: [T]) {

@@ -1,6 +1,6 @@
 # possum — two commands on a fresh Debian 12 machine (as root, Swift installed):
 #   make demo    install what is missing, fetch the data, build (release), run the possum pipeline
-#   make test    the whole test suite
+#   make test    the whole test suite, then every shell block of README.md and docs/ against the built possum
 # Optional checks against other tools (each installs them into a private venv):
 #   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions
 #   make test-mlflow    the real MLflow client reads a tracking store written by possum
@@ -25,6 +25,7 @@ demo: deps data build
 
 test: deps data
 	$(SWIFT) test
+	python3 Tests/docs/run_doc_blocks.py .build/debug
 
 build: deps
 	$(SWIFT) build -c release

@@ -23,6 +23,8 @@ public enum TrackingError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedURI(String)
     /// A request that is well formed but not allowed (e.g. archiving into a non-active stage).
     case invalidRequest(String)
+    /// A read-only command named a directory that does not exist: it is not created.
+    case noStore(String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum TrackingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "tracking URI \(quoted(uri)): only file: URIs and plain paths are supported"
         case let .invalidRequest(message):
             return message
+        case let .noStore(path):
+            return "no tracking store at \(path) (it is created by the first command that logs a run)"
         }
     }
 }

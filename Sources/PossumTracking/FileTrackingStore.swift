@@ -108,6 +108,10 @@ public final class FileTrackingStore: TrackingStore, Sendable {
             }
         } catch {
             try? files.removeTree(temp)
+            // Name the entry being created, not its temporary name, which is gone now.
+            if case let .io(path, operation, code) = error as? TrackingError, path.hasPrefix(temp) {
+                throw TrackingError.io(path: directory + path.dropFirst(temp.count), operation: operation, code: code)
+            }
             throw error
         }
         if durable { try FileIO.mappingFileErrors { try syncDirectory(parent, reportingAs: directory) } }
@@ -128,7 +132,7 @@ public final class FileTrackingStore: TrackingStore, Sendable {
     }
 
     func readYAML(_ file: String) throws -> FlatYAMLDocument? {
-        guard let bytes = try files.readBytes(file) else { return nil }
+        guard let bytes = try files.readBytes(file, limit: FlatYAML.maxDocumentBytes) else { return nil }
         return try FlatYAML.decode(bytes: bytes, path: file)
     }
 

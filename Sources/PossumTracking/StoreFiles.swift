@@ -109,7 +109,7 @@ struct StoreFiles: Sendable {
             throw TrackingError.corruptFile(path: path, reason: "\(what) where the store expects a regular file")
         }
         func tooLarge() -> TrackingError {
-            .corruptFile(path: path, reason: "larger than the \(limit >> 20) MiB the store reads for such a file")
+            .corruptFile(path: path, reason: "larger than the \(limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit >> 10) KiB") the store reads for such a file")
         }
         if st.st_size > limit { throw tooLarge() }
         var out: [UInt8] = []
@@ -222,8 +222,14 @@ final class WarningLog: @unchecked Sendable {
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
+    /// Marks an entry as already reported elsewhere (`runs gc` lists damaged runs in its table).
+    func markReported(_ error: TrackingError) {
+        let line = "skipped " + error.description
+        _ = lock.withLock { seen.insert(line) }
+    }
+
     func skipped(_ error: TrackingError) {
-        let line = "skipped " + oneLine(error.description)
+        let line = "skipped " + error.description
         let isNew = lock.withLock { seen.insert(line).inserted }
         if isNew { handler(line) }
     }

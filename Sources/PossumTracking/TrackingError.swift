@@ -26,7 +26,10 @@ public enum TrackingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A read-only command named a directory that does not exist: it is not created.
     case noStore(String)
 
-    public var description: String {
+    /// One line, at most ~400 characters: the parts come from files anyone can edit.
+    public var description: String { oneLine(fullDescription) }
+
+    private var fullDescription: String {
         switch self {
         case let .invalidName(kind, name, reason):
             return "invalid \(kind) name \(quoted(name)): \(reason)"

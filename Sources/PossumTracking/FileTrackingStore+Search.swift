@@ -7,6 +7,12 @@
 /// staleness problems with MLflow writing the same store) is not worth having.
 extension FileTrackingStore {
     public func searchRuns(experimentIDs: [String], filter: RunFilter?, orderBy: [RunOrder], maxResults: Int?, include: RunDataSelection) throws -> [Run] {
+        try files.withDirectoryCache {
+            try searchRunsUncached(experimentIDs: experimentIDs, filter: filter, orderBy: orderBy, maxResults: maxResults, include: include)
+        }
+    }
+
+    private func searchRunsUncached(experimentIDs: [String], filter: RunFilter?, orderBy: [RunOrder], maxResults: Int?, include: RunDataSelection) throws -> [Run] {
         var records: [LazyRunRecord] = []
         for experimentID in experimentIDs {
             try NameValidation.validateExperimentID(experimentID)

@@ -17,6 +17,9 @@ import Darwin
 /// choice, not the store's contents). Reads are bounded: a file larger than its limit is an error.
 struct StoreFiles: Sendable {
     let root: String
+    private let cache = DirectoryCache()
+
+    init(root: String) { self.root = root }
 
     /// meta.yaml, params, tags, aliases: MLflow's largest is a tag of 8,000 characters.
     static let smallFileLimit = 1 << 20
@@ -38,69 +41,107 @@ struct StoreFiles: Sendable {
         return parts
     }
 
-    /// A descriptor of the directory holding the last component, and that component; nil if a
-    /// directory on the way is missing. Throws if one is a symbolic link or not a directory.
-    private func openParent(_ path: String) throws -> (fd: Int32, name: String)? {
+    /// Directory descriptors kept open for the duration of `body`: a listing of 10,000 runs opens
+    /// each experiment and run directory once, not once per file read in it. Outside such a scope
+    /// every operation walks from the root afresh, so nothing stale is ever seen.
+    func withDirectoryCache<T>(_ body: () throws -> T) rethrows -> T {
+        cache.enter()
+        defer { cache.leave() }
+        return try body()
+    }
+
+    /// `body` with a descriptor of the directory holding the last component of `path`, and that
+    /// component ("." for the root itself); nil if a directory on the way is missing. Throws if
+    /// one on the way is a symbolic link or not a directory.
+    private func withParent<T>(_ path: String, _ body: (Int32, String) throws -> T) throws -> T? {
         let parts = try components(path)
-        var fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw TrackingError.io(path: root, operation: "open", code: errno)
-        }
-        guard let last = parts.last else {
-            return (fd, ".")
-        }
-        var walked = root
-        for part in parts.dropLast() {
-            walked += "/" + part
-            let next = openat(fd, String(part), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            let code = errno
-            close(fd)
-            if next < 0 {
-                if code == ENOENT { return nil }
-                if code == ELOOP || code == ENOTDIR { throw notADirectory(walked) }
-                throw TrackingError.io(path: walked, operation: "open", code: code)
+        let directories = parts.isEmpty ? [] : Array(parts.dropLast())
+        let name = parts.last.map(String.init) ?? "."
+        return try cache.locked { cached in
+            var opened: [Int32] = []
+            defer { for fd in opened { close(fd) } }
+            func prefix(_ count: Int) -> String {
+                count == 0 ? root : root + "/" + directories[0..<count].joined(separator: "/")
             }
-            fd = next
+            // Start from the deepest directory already open, if caching.
+            var depth = directories.count
+            var fd: Int32 = -1
+            if let cached {
+                while depth >= 0 {
+                    if let hit = cached.fds[prefix(depth)] { fd = hit; break }
+                    depth -= 1
+                }
+            }
+            if fd < 0 {
+                depth = 0
+                fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if fd < 0 {
+                    if errno == ENOENT { return nil }
+                    throw TrackingError.io(path: root, operation: "open", code: errno)
+                }
+                if let cached { cached.fds[root] = fd } else { opened.append(fd) }
+            }
+            while depth < directories.count {
+                let next = openat(fd, String(directories[depth]), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                let code = errno
+                depth += 1
+                if next < 0 {
+                    if code == ENOENT { return nil }
+                    if code == ELOOP || code == ENOTDIR { throw notADirectory(prefix(depth), in: fd, named: String(directories[depth - 1])) }
+                    throw TrackingError.io(path: prefix(depth), operation: "open", code: code)
+                }
+                if let cached { cached.fds[prefix(depth)] = next } else { opened.append(next) }
+                fd = next
+            }
+            return try body(fd, name)
         }
-        return (fd, String(last))
+    }
+
+    private func notADirectory(_ path: String, in parent: Int32, named name: String) -> TrackingError {
+        var st = stat()
+        if fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0, st.st_mode & S_IFMT == S_IFLNK {
+            return .corruptFile(path: path, reason: "a symbolic link where the store expects a directory (links are not followed)")
+        }
+        return .corruptFile(path: path, reason: "not a directory (the store expects one here)")
     }
 
     private func notADirectory(_ path: String) -> TrackingError {
-        switch kind(path) {
-        case .symbolicLink: return .corruptFile(path: path, reason: "a symbolic link where the store expects a directory (links are not followed)")
-        default: return .corruptFile(path: path, reason: "not a directory (the store expects one here)")
-        }
+        kind(path) == .symbolicLink
+            ? .corruptFile(path: path, reason: "a symbolic link where the store expects a directory (links are not followed)")
+            : .corruptFile(path: path, reason: "not a directory (the store expects one here)")
     }
 
     /// What is at `path`, without following a link there or on the way (anything unreadable on the
     /// way counts as missing).
     func kind(_ path: String) -> Kind {
-        guard let parent = try? openParent(path) else { return .missing }
-        defer { close(parent.fd) }
-        var st = stat()
-        guard fstatat(parent.fd, parent.name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return .missing }
-        switch st.st_mode & S_IFMT {
-        case S_IFDIR: return .directory
-        case S_IFREG: return .regularFile
-        case S_IFLNK: return .symbolicLink
-        default: return .other
+        let found = try? withParent(path) { fd, name -> Kind in
+            var st = stat()
+            guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return .missing }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: return .directory
+            case S_IFREG: return .regularFile
+            case S_IFLNK: return .symbolicLink
+            default: return .other
+            }
         }
+        return (found ?? nil) ?? .missing
     }
 
     func isDirectory(_ path: String) -> Bool { kind(path) == .directory }
 
     /// The whole file, or nil if it (or a directory on the way) does not exist.
     func readBytes(_ path: String, limit: Int = smallFileLimit) throws -> [UInt8]? {
-        guard let parent = try openParent(path) else { return nil }
-        let fd = openat(parent.fd, parent.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        let code = errno
-        close(parent.fd)
-        if fd < 0 {
-            if code == ENOENT || code == ENOTDIR { return nil }
-            if code == ELOOP { throw TrackingError.corruptFile(path: path, reason: "a symbolic link (links in the store are not followed)") }
-            throw TrackingError.io(path: path, operation: "open", code: code)
+        let fd = try withParent(path) { parent, name -> Int32 in
+            let fd = openat(parent, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            if fd < 0 {
+                let code = errno
+                if code == ENOENT || code == ENOTDIR { return -1 }
+                if code == ELOOP { throw TrackingError.corruptFile(path: path, reason: "a symbolic link (links in the store are not followed)") }
+                throw TrackingError.io(path: path, operation: "open", code: code)
+            }
+            return fd
         }
+        guard let fd, fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw TrackingError.io(path: path, operation: "stat", code: errno) }
@@ -113,7 +154,7 @@ struct StoreFiles: Sendable {
         }
         if st.st_size > limit { throw tooLarge() }
         var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        var buffer = [UInt8](repeating: 0, count: Int(max(4096, min(Int64(st.st_size) + 1, 65536))))
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -138,16 +179,17 @@ struct StoreFiles: Sendable {
 
     /// Entry names (not `.`/`..`), unsorted; nil if the directory does not exist.
     func listDirectory(_ path: String) throws -> [String]? {
-        guard let parent = try openParent(path) else { return nil }
-        let fd = parent.name == "." ? parent.fd
-            : openat(parent.fd, parent.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        let code = errno
-        if parent.name != "." { close(parent.fd) }
-        if fd < 0 {
-            if code == ENOENT { return nil }
-            if code == ELOOP || code == ENOTDIR { throw notADirectory(path) }
-            throw TrackingError.io(path: path, operation: "list directory", code: code)
+        let fd = try withParent(path) { parent, name -> Int32 in
+            let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if fd < 0 {
+                let code = errno
+                if code == ENOENT { return -1 }
+                if code == ELOOP || code == ENOTDIR { throw notADirectory(path, in: parent, named: name) }
+                throw TrackingError.io(path: path, operation: "list directory", code: code)
+            }
+            return fd
         }
+        guard let fd, fd >= 0 else { return nil }
         guard let dir = fdopendir(fd) else {
             let code = errno
             close(fd)
@@ -182,15 +224,11 @@ struct StoreFiles: Sendable {
     /// Throws unless `path` is a real directory below the root (no link on the way): the check
     /// before writing into it by path.
     func requireDirectory(_ path: String) throws {
-        guard let parent = try openParent(path) else {
-            throw TrackingError.io(path: path, operation: "open", code: ENOENT)
+        switch kind(path) {
+        case .directory: return
+        case .missing: throw TrackingError.io(path: path, operation: "open", code: ENOENT)
+        default: throw notADirectory(path)
         }
-        defer { close(parent.fd) }
-        var st = stat()
-        guard parent.name == "." || fstatat(parent.fd, parent.name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
-            throw TrackingError.io(path: path, operation: "open", code: errno)
-        }
-        if parent.name != ".", st.st_mode & S_IFMT != S_IFDIR { throw notADirectory(path) }
     }
 
     /// `rm -r` below the root, never following links (a link is removed, not its target).
@@ -204,6 +242,39 @@ struct StoreFiles: Sendable {
             try FileIO.remove(path)
         }
     }
+}
+
+/// Open directory descriptors by path, while a `withDirectoryCache` scope is active. Every use
+/// holds the lock, so a descriptor is never closed while another thread reads through it.
+final class DirectoryCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var scopes = 0
+    var fds: [String: Int32] = [:]
+
+    func enter() { lock.withLock { scopes += 1 } }
+
+    func leave() {
+        lock.withLock {
+            scopes -= 1
+            if scopes == 0 { closeAll() }
+        }
+    }
+
+    private func closeAll() {
+        for fd in fds.values { close(fd) }
+        fds.removeAll()
+    }
+
+    /// `body` under the lock, given the cache when a scope is active (nil otherwise).
+    func locked<T>(_ body: (DirectoryCache?) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        guard scopes > 0 else { return try body(nil) }
+        if fds.count > 256 { closeAll() }  // bounded: a listing needs a handful at a time
+        return try body(self)
+    }
+
+    deinit { closeAll() }
 }
 
 /// Entries a listing skipped (a damaged run, a stray link, an unreadable param): each reported

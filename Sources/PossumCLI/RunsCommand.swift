@@ -38,7 +38,8 @@ struct RunsCommand: ParsableCommand {
             let run = try store.run(id: runID)
             if json { print(try TrackingJSON.encode(run)); return }
             let experiment = try? store.experiment(id: run.info.experimentID).name
-            print(TrackingFormat.runDetail(run, experimentName: experiment, artifacts: try store.artifacts(runID: runID)))
+            print(TrackingFormat.runDetail(run, experimentName: experiment, artifacts: try store.artifacts(runID: runID),
+                                           artifactDirectory: try store.artifactDirectory(runID: runID)))
         }
     }
 

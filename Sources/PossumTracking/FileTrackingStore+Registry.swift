@@ -41,7 +41,14 @@ extension FileTrackingStore {
 
     /// Every readable registered model; a damaged one (or a stray entry) is skipped with a warning.
     public func registeredModels() throws -> [RegisteredModel] {
-        guard let names = try files.listDirectory(modelsDirectory) else { return [] }
+        let names: [String]
+        do {
+            guard let listed = try files.listDirectory(modelsDirectory) else { return [] }
+            names = listed
+        } catch let error as TrackingError {
+            if case .corruptFile = error { warnings.skipped(error); return [] }  // `models` is a link or a file
+            throw error
+        }
         var out: [RegisteredModel] = []
         for name in names.sorted() where !name.hasPrefix(".") {
             let dir = modelDirectory(name)

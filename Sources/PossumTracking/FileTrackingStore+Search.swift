@@ -17,10 +17,10 @@ extension FileTrackingStore {
         for experimentID in experimentIDs {
             try NameValidation.validateExperimentID(experimentID)
             let dir = experimentDirectory(experimentID)
-            guard let names = try files.listDirectory(dir) else { throw TrackingError.notFound("experiment with id '\(experimentID)'") }
-            for name in names where !name.hasPrefix(".") && !Self.reservedExperimentFolders.contains(name) {
+            guard let entries = try files.listEntries(dir) else { throw TrackingError.notFound("experiment with id '\(experimentID)'") }
+            for (name, kind) in entries where !name.hasPrefix(".") && !Self.reservedExperimentFolders.contains(name) {
                 let runDir = dir + "/" + name
-                switch files.kind(runDir) {
+                switch kind {
                 case .directory: break
                 case .symbolicLink:
                     warnings.skipped(.corruptFile(path: runDir, reason: "a symbolic link (links in the store are not followed)"))

@@ -129,12 +129,12 @@ extension FileTrackingStore {
                   ProcessIdentity.liveness(pid: pid, start: nil) == .dead else { return }  // still being made
             if repair {
                 try files.removeTree(dir)
-                outcome(name, experimentID, .removed, "interrupted creation by process \(pid): removed")
+                outcome(name, experimentID, .removed, "temporary entry of process \(pid), which is gone: removed")
             } else {
-                outcome(name, experimentID, .leftover, "interrupted creation by process \(pid) (gc --repair removes it)")
+                outcome(name, experimentID, .leftover, "temporary entry of process \(pid), which is gone (gc --repair removes it)")
             }
         }
-        for name in try files.listDirectory(root) ?? [] where isTemporaryName(name) && files.isDirectory(path(name)) {
+        for name in try files.listDirectory(root) ?? [] where isTemporaryName(name) && files.kind(path(name)) != .symbolicLink {
             try leftover(path(name), experimentID: "-")
         }
         for experimentID in try experimentIDs() {
@@ -150,7 +150,8 @@ extension FileTrackingStore {
                 let runDir = dir + "/" + name
                 let kind = files.kind(runDir)
                 if name.hasPrefix(".") {
-                    if isTemporaryName(name) && kind == .directory { try leftover(runDir, experimentID: experimentID) }
+                    // A run being created, or a meta.yaml or tag being replaced, by a writer that died.
+                    if isTemporaryName(name) && kind != .symbolicLink { try leftover(runDir, experimentID: experimentID) }
                     continue
                 }
                 if kind == .symbolicLink {

@@ -179,6 +179,12 @@ struct StoreFiles: Sendable {
 
     /// Entry names (not `.`/`..`), unsorted; nil if the directory does not exist.
     func listDirectory(_ path: String) throws -> [String]? {
+        try listEntries(path)?.map(\.name)
+    }
+
+    /// Entry names with their kinds, as `readdir` reports them (no extra `stat` on file systems
+    /// that fill in `d_type`; the others get one `fstatat` per entry).
+    func listEntries(_ path: String) throws -> [(name: String, kind: Kind)]? {
         let fd = try withParent(path) { parent, name -> Int32 in
             let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if fd < 0 {
@@ -196,14 +202,32 @@ struct StoreFiles: Sendable {
             throw TrackingError.io(path: path, operation: "list directory", code: code)
         }
         defer { closedir(dir) }
-        var names: [String] = []
+        var entries: [(name: String, kind: Kind)] = []
+        let dirFD = dirfd(dir)
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name == "." || name == ".." { continue }
+            var kind: Kind
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_REG): kind = .regularFile
+            case Int32(DT_LNK): kind = .symbolicLink
+            case Int32(DT_UNKNOWN):
+                var st = stat()
+                guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }  // gone meanwhile
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: kind = .directory
+                case S_IFREG: kind = .regularFile
+                case S_IFLNK: kind = .symbolicLink
+                default: kind = .other
+                }
+            default: kind = .other
+            }
+            entries.append((name, kind))
         }
-        return names
+        return entries
     }
 
     /// Creates `path` and any missing directories below the root, refusing to go through a link or

@@ -20,24 +20,26 @@ public enum TrackingFormat {
     }
 
     /// Everything about one run.
-    public static func runDetail(_ run: Run, experimentName: String? = nil, artifacts: [String] = []) -> String {
+    /// `artifactDirectory` is where the store keeps the files (shown instead of the recorded URI,
+    /// which in a copied store still names the original).
+    public static func runDetail(_ run: Run, experimentName: String? = nil, artifacts: [String] = [], artifactDirectory: String? = nil) -> String {
         var out = ""
         let i = run.info
         out += "run         \(i.runID)\n"
-        out += "name        \(i.runName)\n"
+        out += "name        \(displayCell(i.runName))\n"
         out += "experiment  \(experimentName.map { "\($0) (id \(i.experimentID))" } ?? i.experimentID)\n"
         out += "status      \(i.status.name)\n"
         out += "start       \(formatTime(i.startTime))\n"
         out += "end         \(i.endTime.map(formatTime) ?? "-")  (\(formatDuration(i.startTime, i.endTime)))\n"
         if let parent = run.parentRunID { out += "parent      \(parent)\n" }
-        out += "user        \(i.userID)\n"
-        out += "artifacts   \(i.artifactURI)\n"
+        out += "user        \(displayCell(i.userID))\n"
+        out += "artifacts   \(displayCell(artifactDirectory ?? i.artifactURI))\n"
         out += section("params", run.params.sorted { $0.key < $1.key }.map { [$0.key, $0.value] })
         out += section("metrics", run.metrics.sorted { $0.key < $1.key }.map {
             [$0.key, formatMetricValue($0.value.value), "step \($0.value.step)"]
         })
         out += section("tags", run.tags.sorted { $0.key < $1.key }.map { [$0.key, $0.value] })
-        if !artifacts.isEmpty { out += "\nartifact files\n" + artifacts.map { "  \($0)\n" }.joined() }
+        if !artifacts.isEmpty { out += "\nartifact files\n" + artifacts.map { "  \(displayCell($0))\n" }.joined() }
         return out
     }
 

@@ -141,14 +141,16 @@ import Glibc
         child.waitUntilExit()
         let leftover = expDir + "/.abcdefabcdefabcdefabcdefabcdefab.tmp-\(child.processIdentifier)-1f"
         try writeFile(leftover + "/tags/x", "y")
+        let leftoverFile = expDir + "/.meta.yaml.tmp-\(child.processIdentifier)-2e"
+        try writeFile(leftoverFile, "half a meta.yaml")
 
         let preview = try store.collectGarbage(markAs: .killed, dryRun: true, repair: true)
         #expect(Set(preview.map(\.action)) == [.damaged, .leftover])
         #expect(FileManager.default.fileExists(atPath: leftover))
         let repaired = try store.collectGarbage(markAs: .killed, dryRun: false, repair: true)
         #expect(repaired.filter { $0.action == .repaired }.count == 2)
-        #expect(repaired.filter { $0.action == .removed }.count == 1)
-        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(repaired.filter { $0.action == .removed }.count == 2)
+        #expect(!FileManager.default.fileExists(atPath: leftover) && !FileManager.default.fileExists(atPath: leftoverFile))
         let lost = try store.run(id: "0123456789abcdef0123456789abcdef")
         #expect(lost.info.runName == "lost run" && lost.info.status == .failed && lost.params["alpha"] == "0.5")
         #expect(try FileManager.default.contentsOfDirectory(atPath: garbled).contains { $0.hasPrefix("meta.yaml.damaged-") })
@@ -301,6 +303,17 @@ import Glibc
         #expect(try store.listRuns(sort: "metrics.big").count == 1)
         #expect(warnings.lines.first?.contains("larger than the 256 MiB") == true, "\(warnings.lines)")
         #expect(message { _ = try store.metricHistory(runID: good.runID, key: "big") }?.hasPrefix(file + ": larger than") == true)
+    }
+
+    @Test func modelsFolderThatIsALinkIsSkippedNotFollowed() throws {
+        let (store, root, _, warnings) = try storeWithOneRun()
+        let outside = NSTemporaryDirectory() + "possum-outside-\(UUID().uuidString)"
+        try writeFile(outside + "/Evil/meta.yaml", "name: 'Evil'\n")
+        try FileManager.default.createSymbolicLink(atPath: root + "/models", withDestinationPath: outside)
+        #expect(try store.registeredModels().isEmpty)
+        #expect(warnings.lines == ["skipped \(root)/models: a symbolic link where the store expects a directory (links are not followed)"])
+        #expect(throws: TrackingError.self) { _ = try store.createRegisteredModel(name: "New") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside) == ["Evil"])
     }
 
     @Test func storeRootThatIsALinkIsUsedAsTheUsersChoice() throws {

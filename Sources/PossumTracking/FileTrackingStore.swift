@@ -23,6 +23,12 @@ import Darwin
 /// Experiment ids are small integers allocated under the lock (MLflow's own file store picks random
 /// 18-digit ones; any string matching `[A-Za-z0-9][\w-]*` is valid to it). Run ids are uuid4 hex.
 ///
+/// A store is self-contained: possum reads and writes only below `root` (no symbolic link below it
+/// is followed, see `StoreFiles`), and a run's artifacts are always `<root>/<exp_id>/<run_id>/artifacts`
+/// whatever URI its `meta.yaml` recorded, so a copied or moved store works on its own (see
+/// `artifactDirectory(runID:)`). Runs, experiments, models and versions appear whole or not at all
+/// (`createDirectoryAtomically`); a damaged one is skipped by listings with a one-line warning.
+///
 /// Concurrency: runs never share files (their ids are random), metric lines are single `O_APPEND`
 /// writes, every other file is replaced atomically, and the few read-modify-write operations
 /// (experiment creation, run `meta.yaml` updates, registry changes) hold an `flock` on `.possum.lock`.

@@ -160,7 +160,12 @@ extension FileTrackingStore {
             let now = ProcessIdentity.nowMillis()
             if archiveExistingVersions {
                 for n in try versionNumbers(name) where n != version {
-                    var other = try readModelVersion(name, n, aliases: model.aliases, includeDeleted: true)
+                    // A damaged other version cannot be in the stage as far as anyone can read: skip it.
+                    var other: ModelVersion
+                    do { other = try readModelVersion(name, n, aliases: model.aliases, includeDeleted: true) } catch let error as TrackingError {
+                        warnings.skipped(error)
+                        continue
+                    }
                     if other.currentStage == stage && other.status != deletedStageMarker {
                         other.currentStage = .archived
                         other.lastUpdatedTimestamp = now

@@ -171,6 +171,8 @@ import Glibc
         #expect(try watched.resolveModel("Reg_RidgeCV_possums@latest").version.version == 1)
         #expect(try watched.resolveModel("Reg_RidgeCV_possums@Staging").version.version == 1)
         _ = try renderReport(watched)
+        // Promoting archives the other versions in the stage; the damaged one is skipped, not fatal.
+        #expect(try watched.promote(name: "Reg_RidgeCV_possums", version: 1, to: .production).currentStage == .production)
         #expect(warnings.lines.count == 3, "\(warnings.lines)")
         #expect(warnings.lines.allSatisfy { $0.hasPrefix("skipped " + root + "/models/") })
     }

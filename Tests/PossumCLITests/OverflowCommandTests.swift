@@ -87,4 +87,27 @@ import Testing
         #expect(overflow.stderr.contains("r.csv:3: column 'a': value 1e+308 is too far outside the training data"), "\(overflow.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.csv").path))
     }
+
+    /// Run times at the ends of Int64 (a hand-edited or damaged meta.yaml): the duration column
+    /// used to subtract them as Int64 and trap; now it prints a (huge) duration.
+    @Test func extremeRunTimesAreListedNotTrappedOn() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = PossumProcess.repositoryRoot.appendingPathComponent("datasets/possum.csv").path
+        let train = try PossumProcess.run(["train", "--data", data, "--tracking-uri", "store"], in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        let experiment = dir.appendingPathComponent("store/1")
+        for run in try FileManager.default.contentsOfDirectory(atPath: experiment.path) where run.count == 32 {
+            let meta = experiment.appendingPathComponent(run).appendingPathComponent("meta.yaml")
+            let text = try String(contentsOf: meta, encoding: .utf8).split(separator: "\n").map { line in
+                line.hasPrefix("start_time:") ? "start_time: -9223372036854775808"
+                    : line.hasPrefix("end_time:") ? "end_time: 9223372036854775807" : String(line)
+            }
+            try (text.joined(separator: "\n") + "\n").write(to: meta, atomically: true, encoding: .utf8)
+        }
+        let list = try PossumProcess.run(["runs", "list", "--tracking-uri", "store"], in: dir)
+        #expect(!list.crashed)
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains(" h "), "\(list.stdout)")
+    }
 }

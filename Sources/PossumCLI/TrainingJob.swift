@@ -109,6 +109,9 @@ struct TrainingJob {
         case let .targetTooLarge(row):
             return DataError(file: dataName, line: features.rowLabels[row], column: target,
                              "target \(features.y[row]) is too large: the model's squared errors would overflow a double (targets must spread less than about 1e154)")
+        case let .targetTooSmall(row):
+            return DataError(file: dataName, line: features.rowLabels[row], column: target,
+                             "target \(features.y[row]) is too small a unit: the model's squared errors would underflow a double (rescale the target)")
         }
     }
 }

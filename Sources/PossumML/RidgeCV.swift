@@ -64,8 +64,9 @@ public struct RidgeCV: Sendable {
     /// Ridge regression is linear in y: fitting y·2^-e and multiplying the coefficients,
     /// intercept and LOO residuals by 2^e is exact. A target with |y| beyond 2^±400 is fitted
     /// that way, so its sums of squares stay finite; ordinary targets are fitted as given. What
-    /// still cannot be represented — a LOO mean squared error beyond the largest double, for a
-    /// target spread past ~1e154 — is refused (`RidgeCVError`), never returned as inf.
+    /// still cannot be represented — a LOO mean squared error beyond the largest double (a target
+    /// spread past ~1e154) or below the smallest normal one (~1e-154) — is refused
+    /// (`RidgeCVError`), never returned as inf or a rounded-off zero.
     public func fit(_ x: Matrix, _ y: [Double], solver: some LeastSquaresSolver) throws -> Fit {
         let (n, p) = (x.rows, x.columns)
         guard n > p else { throw FeatureError.tooFewRows(rows: n, features: p) }
@@ -83,12 +84,17 @@ public struct RidgeCV: Sendable {
         guard scaling.exponent != 0 else { return fit }
         fit.coefficients = fit.coefficients.map { $0 * scaling.up }
         fit.intercept *= scaling.up
-        fit.looMeanSquaredErrors = fit.looMeanSquaredErrors.map(scaling.unscaleSquares)
-        if !(fit.coefficients + [fit.intercept] + fit.looMeanSquaredErrors).allSatisfy(\.isFinite) {
+        let scaledErrors = fit.looMeanSquaredErrors
+        fit.looMeanSquaredErrors = scaledErrors.map(scaling.unscaleSquares)
+        let overflows = !(fit.coefficients + [fit.intercept] + fit.looMeanSquaredErrors).allSatisfy(\.isFinite)
+        // A nonzero error that unscales below the smallest normal double would be stored as a
+        // rounded-off (or zero) number: refused like an overflow, not written misleadingly.
+        let underflows = zip(scaledErrors, fit.looMeanSquaredErrors).contains { $0 > 0 && $1 < Double.leastNormalMagnitude }
+        if overflows || underflows {
             let down = scaling.down
             let mean = y.reduce(0) { $0 + $1 * down } / Double(n)
-            let row = y.indices.max { (y[$0] * down - mean).magnitude < (y[$1] * down - mean).magnitude }
-            throw RidgeCVError.targetTooLarge(row: row ?? 0)
+            let row = y.indices.max { (y[$0] * down - mean).magnitude < (y[$1] * down - mean).magnitude } ?? 0
+            throw overflows ? RidgeCVError.targetTooLarge(row: row) : RidgeCVError.targetTooSmall(row: row)
         }
         return fit
     }
@@ -133,4 +139,7 @@ public enum RidgeCVError: Error, Equatable, Sendable {
     /// The target's spread makes the LOO mean squared error (or a coefficient) larger than the
     /// largest double; `row` holds the value farthest from the mean.
     case targetTooLarge(row: Int)
+    /// The target's spread is so small that the LOO mean squared error underflows (below ~2e-308);
+    /// `row` holds the value farthest from the mean.
+    case targetTooSmall(row: Int)
 }

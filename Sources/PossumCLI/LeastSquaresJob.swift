@@ -69,7 +69,7 @@ struct LeastSquaresJob {
         }
         // Rank 0 (A = 0) has no triangle to be conditioned: κ = ∞ says nothing the rank does not.
         if solution.rank > 0 && solution.isIllConditioned {
-            let digits = max(0, Int((-log10(solution.conditionEstimate * .ulpOfOne)).rounded(.down)))
+            let digits = max(0, Int(exactly: (-log10(solution.conditionEstimate * .ulpOfOne)).rounded(.down)) ?? 0)  // κ = ∞ → 0
             warnings.append(String(format: "A is ill-conditioned (κ₁(R) ≈ %.1e): expect about %d correct digits%@", solution.conditionEstimate, digits,
                                    options.refine ? "" : "; --refine may recover more"))
         }

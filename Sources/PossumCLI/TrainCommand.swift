@@ -62,8 +62,10 @@ struct TrainCommand: ParsableCommand {
         let spec = columns.spec
         let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", spec)
         let job = TrainingJob(source: source, alphas: alphas.values, alphaGrid: alphas.description, solver: solver)
-        let report = try LoggedRun.run(logging, name: "RidgeCV") { run in
+        let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
             let result = try job.run()
+            // Rendered before anything is exported or logged, so nothing is left behind if it fails.
+            let output = json ? try result.report.json() : result.report.table()
             if let export { try result.exportModel(to: export) }
             if let run {
                 let artifact = try result.log(to: run, exportedModel: export)
@@ -72,9 +74,9 @@ struct TrainCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n".utf8))
                 }
             }
-            return result.report
+            return output
         }
-        print(json ? try report.json() : report.table())
+        print(output)
     }
 }
 
@@ -100,5 +102,5 @@ struct AlphaGrid: ExpressibleByArgument, Sendable, CustomStringConvertible {
     var description: String { "\(canonicalNumber(lower)):\(canonicalNumber(upper)):\(count)" }
     var values: [Double] { logspace(lower, upper, count: count) }
 
-    private func canonicalNumber(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : "\(v)" }
+    private func canonicalNumber(_ v: Double) -> String { Int(exactly: v).map(String.init) ?? "\(v)" }
 }

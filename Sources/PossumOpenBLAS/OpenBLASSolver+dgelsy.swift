@@ -13,6 +13,7 @@ extension OpenBLASSolver: RankRevealingSolver {
         guard b.count == a.rows else { throw LinalgError.shapeMismatch("b has \(b.count) entries, A has \(a.rows) rows") }
         if let (i, j) = a.firstNonFinite() { throw LinalgError.nonFinite(operand: "A", row: i, column: j) }
         if let i = b.firstIndex(where: { !$0.isFinite }) { throw LinalgError.nonFinite(operand: "b", row: i, column: 0) }
+        try checkLAPACKDimensions(a)
         var m = Int32(a.rows), n = Int32(a.columns), nrhs: Int32 = 1
         var lda = m, ldb = Int32(max(a.rows, a.columns)), info: Int32 = 0, rank: Int32 = 0
         var work = a.elements

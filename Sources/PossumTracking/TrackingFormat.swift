@@ -151,10 +151,12 @@ public enum TrackingFormat {
     /// "1.2 s", "3 min 4 s", or "running" with no end.
     public static func formatDuration(_ start: Int64, _ end: Int64?) -> String {
         guard let end else { return "-" }
-        let s = Double(end - start) / 1000
+        // Doubles, not Int64: two hostile timestamps must not overflow (and trap) on subtraction.
+        let s = (Double(end) - Double(start)) / 1000
         if s < 60 { return String(format: "%.1f s", s) }
-        if s < 3600 { return "\(Int(s) / 60) min \(Int(s) % 60) s" }
-        return "\(Int(s) / 3600) h \(Int(s) % 3600 / 60) min"
+        guard let whole = Int(exactly: s.rounded(.towardZero)) else { return String(format: "%.3g s", s) }
+        if s < 3600 { return "\(whole / 60) min \(whole % 60) s" }
+        return "\(whole / 3600) h \(whole % 3600 / 60) min"
     }
 }
 

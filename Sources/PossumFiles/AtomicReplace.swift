@@ -14,11 +14,15 @@ import Darwin
 /// If `body` or any step throws, the temporary file is removed and `path` is untouched, except
 /// when only the final directory sync fails: the new file is in place then but may not survive
 /// power loss. A symbolic link at `path` is replaced by the regular file, not followed.
+///
+/// A `path` that the output policy refuses (a device, FIFO, socket or directory, or a link to
+/// one: see `checkReplaceableOutput`) throws an `OutputRefusal` before anything is created.
 @discardableResult
 public func replaceAtomically<R>(
     _ path: String, temporaryDirectory: String? = nil, durable: Bool = true,
     _ body: (_ temporaryPath: String) throws -> R
 ) throws -> R {
+    try checkReplaceableOutput(path)
     let temporary = temporaryPath(for: path, in: temporaryDirectory)
     do {
         let result = try body(temporary)

@@ -24,6 +24,7 @@ public func replaceAtomically<R>(
 ) throws -> R {
     try checkReplaceableOutput(path)
     let temporary = temporaryPath(for: path, in: temporaryDirectory)
+    removeStaleTemporaryFiles(in: parentDirectory(of: temporary))
     do {
         let result = try body(temporary)
         if durable { try syncFile(atPath: temporary, reportingAs: path) }
@@ -77,6 +78,7 @@ public func createAtomically<Bytes: Collection<UInt8>>(
     _ bytes: Bytes, at path: String, temporaryDirectory: String? = nil, durable: Bool = true
 ) throws -> Bool {
     let temporary = temporaryPath(for: path, in: temporaryDirectory)
+    removeStaleTemporaryFiles(in: parentDirectory(of: temporary))
     defer { _ = unlink(temporary) }
     let fd = try createTemporaryFile(temporary, for: path)
     do {
@@ -92,12 +94,14 @@ public func createAtomically<Bytes: Collection<UInt8>>(
     return true
 }
 
-/// Opens a new temporary file for writing; `O_EXCL`, so an existing file is never reused.
+/// Opens a new temporary file for writing; `O_EXCL`, so an existing file is never reused. Locked
+/// while open, which tells `removeStaleTemporaryFiles` in any process that its writer is alive.
 private func createTemporaryFile(_ temporary: String, for target: String) throws -> Int32 {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
         throw FileError(path: target, operation: "create a temporary file in \(parentDirectory(of: temporary))", code: errno)
     }
+    _ = flock(fd, LOCK_EX | LOCK_NB)  // a new file: nobody else can hold it
     return fd
 }
 

@@ -30,12 +30,13 @@ public struct OutputRefusal: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     /// `path: reason`, one line.
-    public var description: String { "\(path): \(reason)" }
+    public var description: String { path.isEmpty ? "an empty output file name: \(reason)" : "\(path): \(reason)" }
 }
 
 /// Throws an `OutputRefusal` unless `path` may be replaced by a new regular file (rule 1 above).
 /// Errors other than "nothing there" while looking are left to the write itself to report.
 public func checkReplaceableOutput(_ path: String) throws {
+    if path.isEmpty { throw OutputRefusal(path: path, reason: "refusing to write") }
     var link = stat()
     guard lstat(path, &link) == 0 else { return }
     let own = link.st_mode & S_IFMT

@@ -160,7 +160,7 @@ import Testing
             print("skipped: cannot mount a tmpfs here (errno \(errno))")
             return
         }
-        defer { umount2(disk, 0) }
+        defer { withExtendedLifetime(s) { _ = umount2(disk, 0) } }  // unmounted before the scratch is removed
         try "old model\n".write(toFile: disk + "/m.h5", atomically: true, encoding: .utf8)
         // Fill the disk to the last block.
         let fd = open(disk + "/filler", O_WRONLY | O_CREAT, 0o644)

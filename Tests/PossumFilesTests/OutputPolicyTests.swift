@@ -40,6 +40,7 @@ import PossumFiles
         #expect(try refusal { try writeAtomically("x".utf8, to: link) }?.reason
                 == "is a symbolic link to a FIFO, not to a regular file; refusing to replace it")
         #expect(try refusal { try checkOutputs([fifo], inputs: []) } != nil)
+        #expect(try refusal { try writeAtomically("x".utf8, to: "") }?.description == "an empty output file name: refusing to write")
         #expect(try dir.contents() == ["fifo", "link", "sub"])
     }
 

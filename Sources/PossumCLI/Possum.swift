@@ -30,6 +30,10 @@ public struct Possum: ParsableCommand {
         do {
             var command = try parseAsRoot(nil)
             try command.run()
+        } catch where exitCode(for: error) == .success {
+            // --help, --version: ArgumentParser's text, through the same standard output.
+            let text = fullMessage(for: error)
+            if !text.isEmpty { print(text) }
         } catch {
             exit(withError: error)  // the command's own error is the news, whatever stdout did
         }

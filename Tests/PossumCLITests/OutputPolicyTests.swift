@@ -123,7 +123,7 @@ import Testing
 
     @Test func aFullStandardOutputIsAnErrorAndAClosedOneIsQuiet() throws {
         let s = try Scratch()
-        for command in ["lstsq A.csv b.csv", "data show p.csv", "dag show \(PossumProcess.repositoryRoot.path)/pipelines/possum.yaml"] {
+        for command in ["lstsq A.csv b.csv", "data show p.csv", "--help", "dag show \(PossumProcess.repositoryRoot.path)/pipelines/possum.yaml"] {
             let full = try shell("ulimit -f 0; trap '' XFSZ; exec \"$POSSUM\" \(command) > out.txt", in: s)
             #expect(!full.crashed && full.status == 1, "\(command): status \(full.status)")
             #expect(full.stderr.hasSuffix("Error: standard output: write failed: File too large\n"), "\(command): \(full.stderr)")

@@ -83,7 +83,7 @@ private enum FileIdentity: Hashable {
     case new(directoryDevice: UInt64, directoryInode: UInt64, name: String)
     case unresolved(String)
 
-    init(_ st: stat) { self = .existing(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)) }
+    init(_ st: stat) { self = .existing(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino)) }
 }
 
 private func outputIdentity(_ path: String) -> FileIdentity {
@@ -92,7 +92,7 @@ private func outputIdentity(_ path: String) -> FileIdentity {
     // Not there (or a dangling link, which the write replaces): identified by where it will be.
     var directory = stat()
     if stat(parentDirectory(of: path), &directory) == 0 {
-        return .new(directoryDevice: UInt64(directory.st_dev), directoryInode: UInt64(directory.st_ino),
+        return .new(directoryDevice: UInt64(truncatingIfNeeded: directory.st_dev), directoryInode: UInt64(truncatingIfNeeded: directory.st_ino),
                     name: lastPathComponent(path))
     }
     return .unresolved(path)

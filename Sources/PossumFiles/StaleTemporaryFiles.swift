@@ -8,7 +8,8 @@ import Synchronization
 
 /// Removes the temporary files that killed writers left in `directory`: the first atomic write
 /// into a directory in each process (`replaceAtomically`, `createAtomically`) calls this, so a
-/// `kill -9` leaves its `.NAME.tmp-PID-RANDOM` file only until the next write there.
+/// `kill -9` leaves its `.NAME.tmp-PID-RANDOM` file only until the next possum process writes
+/// there.
 ///
 /// The rule: an entry is removed when all of these hold:
 /// - its name has `temporaryPath`'s shape (`isTemporaryName`) and it is a regular file;

@@ -99,7 +99,7 @@ private func outputIdentity(_ path: String) -> FileIdentity {
 }
 
 /// "a character device", ... for a `st_mode & S_IFMT`.
-private func nodeKind(_ type: mode_t) -> String {
+func nodeKind(_ type: mode_t) -> String {
     switch type {
     case S_IFDIR: "a directory"
     case S_IFCHR: "a character device"

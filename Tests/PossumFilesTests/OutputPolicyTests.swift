@@ -44,6 +44,19 @@ import PossumFiles
         #expect(try dir.contents() == ["fifo", "link", "sub"])
     }
 
+    @Test func appendingRefusesAFIFOWithoutBlockingAndADirectory() throws {
+        let dir = try TemporaryDirectory()
+        #expect(mkfifo(dir.file("fifo"), 0o644) == 0)
+        try FileManager.default.createDirectory(atPath: dir.file("sub"), withIntermediateDirectories: false)
+        #expect(try refusal { try appendLine("1\n", to: dir.file("fifo")) }?.reason == "is a FIFO, not a regular file; refusing to append to it")
+        #expect(try refusal { try appendLine("1\n", to: dir.file("sub")) }?.reason == "is a directory, not a regular file; refusing to append to it")
+        let reader = open(dir.file("fifo"), O_RDONLY | O_NONBLOCK)  // with a reader, open succeeds: fstat refuses
+        defer { close(reader) }
+        #expect(try refusal { try appendLine("1\n", to: dir.file("fifo")) }?.reason == "is a FIFO, not a regular file; refusing to append to it")
+        try appendLine("1\n", to: dir.file("log"))
+        #expect(try dir.read("log") == "1\n")
+    }
+
     @Test func regularFilesNewFilesAndDanglingLinksAreWritten() throws {
         let dir = try TemporaryDirectory()
         try writeAtomically("old".utf8, to: dir.file("a"))

@@ -65,4 +65,11 @@ import Testing
                 "\(ChildStatus(rawValue: child.terminationStatus).map { "\($0)" } ?? "status \(child.terminationStatus)")")
         #expect(try HDF5File.open(at: path).openDataset("x").read(as: Double.self) == [1.0, 2.0])
     }
+
+    @Test func theDriversWriteErrorIsCutToItsSystemReason() {
+        let raw = "file write failed: time = Sun Dec  6 22:58:51 2026\n, filename = '.m.h5.tmp-1-ab', file descriptor = 3, "
+            + "errno = 28, error message = 'No space left on device', buf = 0x1, total write size = 3912, offset = 0"
+        #expect(HDF5Error.systemReason(raw) == "file write failed: No space left on device")
+        #expect(HDF5Error.systemReason("dataset not found") == "dataset not found")
+    }
 }

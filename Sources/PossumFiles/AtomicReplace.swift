@@ -13,7 +13,8 @@ import Darwin
 ///
 /// If `body` or any step throws, the temporary file is removed and `path` is untouched, except
 /// when only the final directory sync fails: the new file is in place then but may not survive
-/// power loss. A symbolic link at `path` is replaced by the regular file, not followed.
+/// power loss. A symbolic link at `path` is followed, as the shell's `>` does: the file it points
+/// to is replaced (or created) and the link stays, so that, say, `/dev/stdout` is never replaced.
 ///
 /// A `path` that the output policy refuses (a device, FIFO, socket or directory, or a link to
 /// one: see `checkReplaceableOutput`) throws an `OutputRefusal` before anything is created.
@@ -23,13 +24,14 @@ public func replaceAtomically<R>(
     _ body: (_ temporaryPath: String) throws -> R
 ) throws -> R {
     try checkReplaceableOutput(path)
-    let temporary = temporaryPath(for: path, in: temporaryDirectory)
+    let destination = try resolvedOutputPath(path)
+    let temporary = temporaryPath(for: destination, in: temporaryDirectory)
     removeStaleTemporaryFiles(in: parentDirectory(of: temporary))
     do {
         let result = try body(temporary)
         if durable { try syncFile(atPath: temporary, reportingAs: path) }
-        guard rename(temporary, path) == 0 else { throw FileError(path: path, operation: "rename into place", code: errno) }
-        if durable { try syncDirectory(parentDirectory(of: path), reportingAs: path) }
+        guard rename(temporary, destination) == 0 else { throw FileError(path: path, operation: "rename into place", code: errno) }
+        if durable { try syncDirectory(parentDirectory(of: destination), reportingAs: path) }
         return result
     } catch {
         _ = unlink(temporary)

@@ -6,8 +6,9 @@ import Darwin
 
 // The output policy: what possum may replace when it writes a file.
 //
-// 1. An output must be new, a regular file, or a symbolic link (replaced itself, not followed)
-//    to a regular file or to nothing. A device, FIFO, socket or directory, or a link to one, is
+// 1. An output must be new, a regular file, or a symbolic link (followed, as the shell's `>`
+//    does: the file it points to is replaced or created, never the link) to a regular file or
+//    to nothing. A device, FIFO, socket or directory, or a link to one, is
 //    refused: replacing `/dev/null` with a regular file is never what was meant. Every atomic
 //    writer checks this (`replaceAtomically`), so no caller can forget it.
 // 2. An output must not be the same file as an input of the same command, nor as another of its
@@ -43,7 +44,7 @@ public func checkReplaceableOutput(_ path: String) throws {
     if own == S_IFREG { return }
     if own != S_IFLNK { throw OutputRefusal(path: path, reason: "is \(nodeKind(own)), not a regular file; refusing to replace it") }
     var target = stat()
-    guard stat(path, &target) == 0 else { return }  // a dangling link: replaced by the new file
+    guard stat(path, &target) == 0 else { return }  // a dangling link: the new file is created where it points
     let kind = target.st_mode & S_IFMT
     if kind != S_IFREG {
         throw OutputRefusal(path: path, reason: "is a symbolic link to \(nodeKind(kind)), not to a regular file; refusing to replace it")
@@ -76,6 +77,23 @@ public func checkOutputs(_ outputs: [String], inputs: [String]) throws {
     }
 }
 
+/// Where a write to `path` lands: `path` itself, or for a symbolic link the path it points to,
+/// link after link (relative targets taken from the link's directory), whether or not that
+/// exists. A chain of more than 40 links (a loop) is an ELOOP error, as for `open`.
+func resolvedOutputPath(_ path: String) throws -> String {
+    var current = path
+    for _ in 0..<40 {
+        var st = stat()
+        guard lstat(current, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { return current }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(current, &buffer, buffer.count - 1)
+        guard n > 0 else { throw FileError(path: path, operation: "read symbolic link", code: errno) }
+        let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        current = target.hasPrefix("/") ? target : parentDirectory(of: current) + "/" + target
+    }
+    throw FileError(path: path, operation: "follow symbolic links", code: ELOOP)
+}
+
 /// Which file a path names: an existing file by device and inode; a file yet to be created by
 /// its directory's device and inode and its name; failing that, by its spelling.
 private enum FileIdentity: Hashable {
@@ -86,10 +104,11 @@ private enum FileIdentity: Hashable {
     init(_ st: stat) { self = .existing(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino)) }
 }
 
-private func outputIdentity(_ path: String) -> FileIdentity {
+private func outputIdentity(_ output: String) -> FileIdentity {
     var st = stat()
-    if stat(path, &st) == 0 { return FileIdentity(st) }
-    // Not there (or a dangling link, which the write replaces): identified by where it will be.
+    if stat(output, &st) == 0 { return FileIdentity(st) }
+    // Not there (or a dangling link): identified by where the write will create it.
+    let path = (try? resolvedOutputPath(output)) ?? output
     var directory = stat()
     if stat(parentDirectory(of: path), &directory) == 0 {
         return .new(directoryDevice: UInt64(truncatingIfNeeded: directory.st_dev), directoryInode: UInt64(truncatingIfNeeded: directory.st_ino),

@@ -65,7 +65,23 @@ import PossumFiles
         try checkOutputs([dir.file("a"), dir.file("b"), dir.file("dangling")], inputs: [dir.file("missing-input")])
         try writeAtomically("x".utf8, to: dir.file("dangling"))
         #expect(try dir.read("a") == "new")
-        #expect(try dir.read("dangling") == "x")
+        #expect(try dir.read("nowhere") == "x")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.file("dangling")) == dir.file("nowhere"))
+    }
+
+    @Test func aSymbolicLinkIsFollowedLikeTheShellsRedirection() throws {
+        let dir = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.file("models"), withIntermediateDirectories: false)
+        try writeAtomically("v1".utf8, to: dir.file("models/v1.h5"))
+        #expect(symlink("models/v1.h5", dir.file("current")) == 0)  // relative to the link's directory
+        #expect(symlink("current", dir.file("alias")) == 0)  // a chain
+        try writeAtomically("v2".utf8, to: dir.file("alias"))
+        #expect(try dir.read("models/v1.h5") == "v2")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.file("current")) == "models/v1.h5")
+        #expect(try dir.contents("models") == ["v1.h5"])
+        #expect(symlink("loop", dir.file("loop")) == 0)
+        let error = try #require(try thrownError(FileError.self) { try writeAtomically("x".utf8, to: dir.file("loop")) })
+        #expect(error.code == ELOOP)
     }
 
     @Test func anOutputThatIsAnInputIsRefusedThroughLinks() throws {

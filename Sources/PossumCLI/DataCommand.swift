@@ -23,6 +23,7 @@ struct DataCommand: ParsableCommand {
         var table: String?
 
         func run() throws {
+            try checkCommandFiles(inputs: [csv], outputs: [out])
             let (rows, columns) = try TableFile.importCSV(csv, to: out, tableName: table)
             print("wrote \(out): \(rows) rows × \(columns) columns")
         }

@@ -21,6 +21,7 @@ struct FeaturesCommand: ParsableCommand {
     @OptionGroup var logging: RunLoggingOptions
 
     func run() throws {
+        try checkCommandFiles(inputs: [data], outputs: [out])
         let spec = columns.spec
         let features = try LoggedRun.run(logging, name: "Scaler") { run in
             let features = try FeatureJob(dataPath: data, spec: spec).run()

@@ -47,6 +47,7 @@ struct LstsqCommand: ParsableCommand {
     }
 
     func run() throws {
+        try checkCommandFiles(inputs: [matrix, rhs], outputs: [out])
         let job = LeastSquaresJob(matrixPath: matrix, rhsPath: rhs, solver: solver,
                                   options: RankRevealingOptions(tolerance: rcond, refine: refine))
         let result = try job.run()
@@ -54,12 +55,12 @@ struct LstsqCommand: ParsableCommand {
         if let out {
             try writeAtomically(xText.utf8, to: out)
         }
-        for warning in result.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in result.warnings { printError("warning: \(warning)\n") }
         if json {
             print(try result.json())
         } else {
             if out == nil { print(xText, terminator: "") }
-            FileHandle.standardError.write(Data(result.summary().utf8))
+            printError(result.summary())
         }
     }
 }

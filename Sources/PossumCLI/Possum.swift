@@ -22,6 +22,23 @@ public struct Possum: ParsableCommand {
         ])
 
     public init() {}
+
+    /// ArgumentParser's entry point, plus the policy for standard output's write errors (see
+    /// StandardOutput.swift): a failed write ends the run with status 1, a closed pipe with 0.
+    public static func main() {
+        StandardOutput.catchBrokenPipe()
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch where exitCode(for: error) == .success {
+            // --help, --version: ArgumentParser's text, through the same standard output.
+            let text = fullMessage(for: error)
+            if !text.isEmpty { print(text) }
+        } catch {
+            exit(withError: error)  // the command's own error is the news, whatever stdout did
+        }
+        StandardOutput.exitIfWriteFailed()
+    }
 }
 
 public let possumVersion = "0.1.0"

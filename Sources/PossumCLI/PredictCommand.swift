@@ -29,23 +29,31 @@ struct PredictCommand: ParsableCommand {
     var plot: String?
 
     func run() throws {
+        let png = plot.map(pngPath(beside:))
+        try checkCommandFiles(inputs: [model, data], outputs: [out, plot, png])
         let result = try PredictionJob(modelPath: model, dataPath: data).run()
         if let out {
             try writeAtomically(result.csv().utf8, to: out)
         } else {
             print(result.csv(), terminator: "")
         }
-        if let plot {
+        if let plot, let png {
             guard let picture = result.scatterPlot() else {
                 throw ValidationError("--plot needs the target column '\(result.target)' in \(data)")
             }
             let svg = picture.svg()
             try writeAtomically(svg.utf8, to: plot)
-            let png = URL(fileURLWithPath: plot).deletingPathExtension().appendingPathExtension("png").path
             try renderPNG(svg: svg, to: png)
         }
-        FileHandle.standardError.write(Data(result.summary().utf8))
+        printError(result.summary())
     }
+}
+
+/// `--plot`'s PNG: FILE.svg → FILE.png, in the user's spelling of the path.
+func pngPath(beside svg: String) -> String {
+    let name = lastPathComponent(svg)
+    guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return svg + ".png" }
+    return String(svg.dropLast(name.distance(from: dot, to: name.endIndex))) + ".png"
 }
 
 /// Predictions for a table, with the accuracy figures when the truth is known.

@@ -148,6 +148,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "HTML file to write.") var out = "report.html"
 
     func run() throws {
+        try checkCommandFiles(inputs: [], outputs: [out])
         try writeAtomically(try renderReport(tracking.openStore()).utf8, to: out)
         print("wrote \(out)")
     }

@@ -59,6 +59,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        try checkCommandFiles(inputs: [features ?? data ?? "datasets/possum.csv"], outputs: [export])
         let spec = columns.spec
         let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", spec)
         let job = TrainingJob(source: source, alphas: alphas.values, alphaGrid: alphas.description, solver: solver)
@@ -71,7 +72,7 @@ struct TrainCommand: ParsableCommand {
                 let artifact = try result.log(to: run, exportedModel: export)
                 if let register {
                     let version = try result.register(in: run, artifact: artifact, name: register, stage: stage ?? .none)
-                    FileHandle.standardError.write(Data("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n".utf8))
+                    printError("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n")
                 }
             }
             return output

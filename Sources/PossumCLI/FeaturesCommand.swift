@@ -8,7 +8,12 @@ struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
         abstract: "One-hot encode and standardize a table; write the feature set to HDF5 and log the scaler.",
-        discussion: "The scaler's means are logged as metrics of a run named \"Scaler\" (as the reference pipeline does).")
+        discussion: """
+            --target is required. The scaler's means are logged as metrics of a run named "Scaler" (as the \
+            reference pipeline does).
+
+            \(FeatureOptions.kindRule)
+            """)
 
     @Option(name: .long, help: "CSV or HDF5 table.")
     var data = "datasets/possum.csv"
@@ -20,9 +25,13 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var logging: RunLoggingOptions
 
+    func validate() throws {
+        if columns.target == nil { throw ValidationError("--target COLUMN is required: the column to predict") }
+    }
+
     func run() throws {
         try checkCommandFiles(inputs: [data], outputs: [out])
-        let spec = columns.spec
+        let spec = try columns.spec()
         let features = try LoggedRun.run(logging, name: "Scaler") { run in
             let features = try FeatureJob(dataPath: data, spec: spec).run()
             try FeaturesFile.write(features, to: out)

@@ -43,11 +43,19 @@ struct ModelCommand: ParsableCommand {
         @Option(name: .long, help: "Model file to write.")
         var out: String
 
+        @OptionGroup var columns: FeatureOptions
+
         @OptionGroup var tracking: TrackingOptions
 
         func validate() throws {
             guard [data, features, registered].compactMap({ $0 }).count == 1 else {
                 throw ValidationError("give exactly one of --data, --features, --registered")
+            }
+            if data != nil && columns.target == nil {
+                throw ValidationError("--target COLUMN is required with --data: the column to predict")
+            }
+            if data == nil && columns.anyGiven {
+                throw ValidationError("--target, --drop, --id, --categorical and --numeric apply to --data")
             }
         }
 
@@ -59,7 +67,7 @@ struct ModelCommand: ParsableCommand {
                 let model = try ModelFile.read(path)  // validates before copying
                 try ModelFile.write(model, to: out)
             } else {
-                let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", .possum)
+                let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", columns.spec())
                 let grid = AlphaGrid.standard
                 try TrainingJob(source: source, alphas: grid.values, alphaGrid: grid.description, solver: solver).run().exportModel(to: out)
             }
@@ -79,6 +87,8 @@ struct ModelDescription: Encodable {
     var scalerMean: [Double]
     var scalerScale: [Double]
     var levels: [String: [String]]
+    var id: String?
+    var columns: [ColumnDecision]
     var looRMSE: Double
     var trainR2: Double
     var trainingRows: Int
@@ -96,6 +106,8 @@ struct ModelDescription: Encodable {
         scalerMean = m.transform.scaler.mean
         scalerScale = m.transform.scaler.scale
         levels = Dictionary(uniqueKeysWithValues: m.transform.encodings.map { ($0.column, $0.levels) })
+        id = m.transform.spec.id
+        columns = m.transform.columns
         looRMSE = m.looRMSE
         trainR2 = m.trainR2
         trainingRows = m.trainingRows
@@ -105,7 +117,7 @@ struct ModelDescription: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case target, solver, alpha, intercept, features, coefficients, levels, created
+        case target, solver, alpha, intercept, features, coefficients, levels, created, id, columns
         case scalerMean = "scaler_mean", scalerScale = "scaler_scale", looRMSE = "loo_rmse", trainR2 = "train_r2"
         case trainingRows = "training_rows", trainingDataSHA256 = "training_data_sha256", possumVersion = "possum_version"
     }
@@ -123,6 +135,10 @@ struct ModelDescription: Encodable {
         try c.encode(scalerMean.map(jsonNumber), forKey: .scalerMean)
         try c.encode(scalerScale.map(jsonNumber), forKey: .scalerScale)
         try c.encode(levels, forKey: .levels)
+        try c.encode(id, forKey: .id)
+        // [{"column": "age", "kind": "numeric", "decided_by": "inferred"}, …] in table order.
+        try c.encode(columns.map { ["column": $0.column, "kind": $0.kind.rawValue, "decided_by": $0.inferred ? "inferred" : "option"] },
+                     forKey: .columns)
         try c.encode(jsonNumber(looRMSE), forKey: .looRMSE)
         try c.encode(jsonNumber(trainR2), forKey: .trainR2)
         try c.encode(trainingRows, forKey: .trainingRows)
@@ -142,6 +158,7 @@ struct ModelDescription: Encodable {
             \(file): ridge regression of \(target) (RidgeCV), possum \(possumVersion), created \(created)
             solver \(solver), alpha \(String(format: "%.6g", alpha)), LOO RMSE \(String(format: "%.6g", looRMSE)), train R² \(String(format: "%.6g", trainR2))
             trained on \(trainingRows) rows, data sha256 \(trainingDataSHA256)
+            columns: \(columns.map { "\($0.column) \($0.kind.rawValue)\($0.inferred ? "" : " (option)")" }.joined(separator: ", "))
             levels: \(levels.sorted { $0.key < $1.key }.map { "\($0.key) = [\($0.value.joined(separator: ", "))]" }.joined(separator: "; "))
 
             """

@@ -11,9 +11,15 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Predict with a model file; write predictions as CSV and a predicted-vs-true picture.",
         discussion: """
-            Rows missing a feature are skipped (and counted). With the target column present, R² and RMSE \
-            are reported and the picture plots predicted against true values with the identity line. \
-            --plot FILE.svg also writes FILE.png (via rsvg-convert).
+            The table needs the model's feature columns (by name; other columns are ignored). Rows missing \
+            a feature are skipped (and counted). With the target column present, R² and RMSE are reported \
+            and the picture plots predicted against true values with the identity line. --plot FILE.svg \
+            also writes FILE.png (via rsvg-convert).
+
+            The predictions CSV has the columns row[,id][,TARGET],predicted: row is the 1-based data row \
+            of the input (the header is not a row), for CSV and HDF5 alike; id is the id column's value \
+            (the model's `--id`, or this command's --id); TARGET the true value when the table has it; \
+            predicted has 17 significant digits, so it round-trips the double exactly.
             """)
 
     @Option(name: .long, help: "Model file written by `possum train --export`.")
@@ -21,6 +27,9 @@ struct PredictCommand: ParsableCommand {
 
     @Option(name: .long, help: "CSV or HDF5 table to predict for.")
     var data: String
+
+    @Option(name: .long, help: ArgumentHelp("Id column to carry into the predictions (default: the one the model was trained with).", valueName: "column"))
+    var id: String?
 
     @Option(name: .long, help: "Predictions CSV to write (default: standard output).")
     var out: String?
@@ -31,7 +40,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let png = plot.map(pngPath(beside:))
         try checkCommandFiles(inputs: [model, data], outputs: [out, plot, png])
-        let result = try PredictionJob(modelPath: model, dataPath: data).run()
+        let result = try PredictionJob(modelPath: model, dataPath: data, idColumn: id).run()
         if let out {
             try writeAtomically(result.csv().utf8, to: out)
         } else {
@@ -45,6 +54,7 @@ struct PredictCommand: ParsableCommand {
             try writeAtomically(svg.utf8, to: plot)
             try renderPNG(svg: svg, to: png)
         }
+        if let note = result.note { printError(note + "\n") }
         printError(result.summary())
     }
 }
@@ -60,10 +70,17 @@ func pngPath(beside svg: String) -> String {
 struct PredictionJob {
     var modelPath: String
     var dataPath: String
+    /// Overrides the model's id column; nil: the model's, if the table has it.
+    var idColumn: String? = nil
 
     struct Result {
         var target: String
-        var rowLabels: [Int]
+        /// 1-based data row numbers.
+        var rows: [Int]
+        /// The id column's values (nil where missing), when there is an id column.
+        var ids: [String?]?
+        /// Said on standard error: the model's id column is not in the table.
+        var note: String?
         var truth: [Double]?
         var predictions: [Double]
         var skipped: Int
@@ -73,13 +90,19 @@ struct PredictionJob {
         /// R² with scikit-learn's force_finite rule for a constant truth (1 if perfect, else 0).
         var r2: Double? { truth.map { coefficientOfDetermination(truth: $0, predicted: predictions) } }
 
-        /// `row,taill,predicted` — row is the source line (CSV) or row number (HDF5); 17
+        /// `row[,id][,target],predicted` — row is the 1-based data row for every input; 17
         /// significant digits so the file round-trips the doubles exactly.
         func csv() -> String {
-            var lines = [truth == nil ? "row,predicted" : "row,\(target),predicted"]
+            var header = ["row"]
+            if ids != nil { header.append("id") }
+            if truth != nil { header.append(csvField(target)) }
+            var lines = [(header + ["predicted"]).joined(separator: ",")]
             for (k, p) in predictions.enumerated() {
-                let t = truth.map { String(format: "%.17g,", $0[k]) } ?? ""
-                lines.append("\(rowLabels[k]),\(t)\(String(format: "%.17g", p))")
+                var fields = [String(rows[k])]
+                if let ids { fields.append(ids[k].map(csvField) ?? "") }
+                if let truth { fields.append(String(format: "%.17g", truth[k])) }
+                fields.append(String(format: "%.17g", p))
+                lines.append(fields.joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
         }
@@ -104,11 +127,24 @@ struct PredictionJob {
     }
 
     func run() throws -> Result {
-        let model = try ModelFile.read(modelPath)
+        var model = try ModelFile.read(modelPath)
         let table = try openDataTable(dataPath)
+        var note: String?
+        if let idColumn {
+            try table.requireColumn(idColumn)
+            model.transform.spec.id = idColumn
+        } else if let id = model.transform.spec.id, !table.columnNames.contains(id) {
+            note = "note: \(dataPath) has no column '\(id)' (the model's id column): predictions are identified by row only"
+        }
         let (predictions, design) = try model.predict(table)
         let truth = design.hasTarget && design.y.allSatisfy(\.isFinite) ? design.y : nil
-        return Result(target: model.transform.spec.target, rowLabels: design.lines, truth: truth,
+        return Result(target: model.transform.spec.target, rows: design.rows, ids: design.ids, note: note, truth: truth,
                       predictions: predictions, skipped: design.droppedRows)
     }
+}
+
+/// A CSV field as RFC 4180 writes it: quoted when it holds a comma, quote or line break.
+func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

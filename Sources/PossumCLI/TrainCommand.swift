@@ -6,12 +6,13 @@ import PossumTracking
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Fit ridge regression (tail length, by default), alpha chosen by leave-one-out error.",
+        abstract: "Fit ridge regression of a column on the others, alpha chosen by leave-one-out error.",
         discussion: """
-            From a table (--data, CSV or HDF5): drops the --drop columns and rows with missing values, \
-            one-hot encodes the --categorical columns (every level kept), z-scores every feature; the \
-            defaults are the possum data's. From a feature set (--features, written by `possum features`): \
-            uses it as is.
+            From a table (--data, CSV or HDF5; --target is then required): one-hot encodes the text \
+            columns (every level kept), z-scores every feature, leaves out rows with a missing value. \
+            From a feature set (--features, written by `possum features`): uses it as is.
+
+            \(FeatureOptions.kindRule)
 
             Then for each alpha of the grid (default logspace(-3, 1, 30)) it factors [X; sqrt(alpha) I] \
             by QR with the chosen solver and scores it by exact leave-one-out error; the alpha with the \
@@ -19,12 +20,13 @@ struct TrainCommand: ParsableCommand {
             and the coefficient table) unless --no-track.
 
             Examples:
-              possum train --solver simd --export models/possum-ridge.h5
-              possum train --data big.h5 --target y --drop "" --categorical ""
-              possum train --register Reg_RidgeCV_possums --stage Staging
+              possum train --data mine.csv --target y --export mine-model.h5
+              possum train --data big.h5 --target y --id name --drop notes
+              possum train --data datasets/possum.csv --target taill --drop case --categorical site,Pop,sex \\
+                --register Reg_RidgeCV_possums --stage Staging
             """)
 
-    @Option(name: .long, help: "CSV or HDF5 table with the possum data (default: datasets/possum.csv).")
+    @Option(name: .long, help: "CSV or HDF5 table to train on (default: datasets/possum.csv).")
     var data: String?
 
     @Option(name: .long, help: "Feature set written by `possum features` (instead of --data).")
@@ -56,12 +58,17 @@ struct TrainCommand: ParsableCommand {
         if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
         if stage != nil && register == nil { throw ValidationError("--stage needs --register NAME") }
         if register != nil && logging.noTrack { throw ValidationError("--register needs tracking (drop --no-track)") }
+        if features == nil && columns.target == nil {
+            throw ValidationError("--target COLUMN is required when training from a table (--data): the column to predict")
+        }
+        if features != nil && columns.anyGiven {
+            throw ValidationError("--target, --drop, --id, --categorical and --numeric apply to --data; a feature set records its columns")
+        }
     }
 
     func run() throws {
         try checkCommandFiles(inputs: [features ?? data ?? "datasets/possum.csv"], outputs: [export])
-        let spec = columns.spec
-        let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", spec)
+        let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", columns.spec())
         let job = TrainingJob(source: source, alphas: alphas.values, alphaGrid: alphas.description, solver: solver)
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
             let result = try job.run()

@@ -4,13 +4,20 @@ import PossumLinalg
 
 /// Everything needed to turn a raw table into the model's standardized features.
 public struct FeatureTransform: Sendable, Equatable, Codable {
+    /// The decided spec (see `FeatureSpec`): `categorical` lists the encoded columns.
     public var spec: FeatureSpec
     public var numericColumns: [String]
     public var encodings: [OneHotEncoding]
     public var scaler: StandardScaler
+    /// Every column of the training table and what was decided for it, in table order.
+    public var columns: [ColumnDecision]
 
-    public init(spec: FeatureSpec, numericColumns: [String], encodings: [OneHotEncoding], scaler: StandardScaler) {
+    /// With `columns` empty, they are reconstructed from the spec (files written before possum
+    /// recorded them): every kind counts as given by an option, as it then was.
+    public init(spec: FeatureSpec, numericColumns: [String], encodings: [OneHotEncoding], scaler: StandardScaler,
+                columns: [ColumnDecision] = []) {
         (self.spec, self.numericColumns, self.encodings, self.scaler) = (spec, numericColumns, encodings, scaler)
+        self.columns = columns.isEmpty ? Self.reconstructedColumns(spec: spec, numericColumns: numericColumns, encodings: encodings) : columns
     }
 
     /// Fits the transform on a training design (its scaler on the design's rows).
@@ -18,8 +25,19 @@ public struct FeatureTransform: Sendable, Equatable, Codable {
         guard design.x.rows > design.x.columns else {
             throw FeatureError.tooFewRows(rows: design.x.rows, features: design.x.columns)
         }
-        self.init(spec: spec, numericColumns: design.numericColumns, encodings: design.encodings,
-                  scaler: try StandardScaler(fitting: design.x, names: design.names))
+        let decided = design.columns.isEmpty ? spec : spec.decided(by: design.columns)
+        self.init(spec: FeatureSpec(target: decided.target, dropped: decided.dropped, categorical: design.encodings.map(\.column),
+                                    numeric: design.numericColumns, id: decided.id),
+                  numericColumns: design.numericColumns, encodings: design.encodings,
+                  scaler: try StandardScaler(fitting: design.x, names: design.names), columns: design.columns)
+    }
+
+    static func reconstructedColumns(spec: FeatureSpec, numericColumns: [String], encodings: [OneHotEncoding]) -> [ColumnDecision] {
+        [ColumnDecision(column: spec.target, kind: .target, inferred: false)]
+            + (spec.id.map { [ColumnDecision(column: $0, kind: .id, inferred: false)] } ?? [])
+            + numericColumns.map { ColumnDecision(column: $0, kind: .numeric, inferred: false) }
+            + encodings.map { ColumnDecision(column: $0.column, kind: .categorical, inferred: false) }
+            + spec.dropped.map { ColumnDecision(column: $0, kind: .dropped, inferred: false) }
     }
 
     public var featureNames: [String] { numericColumns + encodings.flatMap(\.featureNames) }

@@ -4,7 +4,11 @@ import PossumML
 /// The feature transform (one-hot levels, scaler) as an HDF5 group, shared by features and model
 /// files:
 ///
-///     transform/               target, dropped, categorical (attributes; empty lists omitted)
+///     transform/               target, dropped, categorical (attributes; empty lists omitted),
+///                              id (the id column, when there is one),
+///                              columns, column_kinds, kind_decided_by: every column of the
+///                              training table in order, its kind (target, id, dropped, numeric,
+///                              categorical) and "inferred" or "option" (absent in older files)
 ///     transform/numeric_columns            UTF-8 strings
 ///     transform/levels/<column>            UTF-8 strings, in encoding order
 ///     transform/scaler_mean, scaler_scale  float64, one per feature
@@ -15,6 +19,12 @@ enum TransformGroup {
         try g.attributes.set("target", t.spec.target)
         if !t.spec.dropped.isEmpty { try g.attributes.set("dropped", t.spec.dropped) }
         if !t.spec.categorical.isEmpty { try g.attributes.set("categorical", t.spec.categorical) }
+        if let id = t.spec.id { try g.attributes.set("id", id) }
+        if !t.columns.isEmpty {
+            try g.attributes.set("columns", t.columns.map(\.column))
+            try g.attributes.set("column_kinds", t.columns.map(\.kind.rawValue))
+            try g.attributes.set("kind_decided_by", t.columns.map { $0.inferred ? "inferred" : "option" })
+        }
         if !t.numericColumns.isEmpty { try g.createDataset("numeric_columns", values: t.numericColumns).close() }
         let levels = try g.createGroup("levels")
         for e in t.encodings { try levels.createDataset(e.column, values: e.levels).close() }
@@ -28,6 +38,8 @@ enum TransformGroup {
         let dropped = try g.attributes.contains("dropped") ? try g.attributes.getArray("dropped", as: String.self) : []
         let categorical = try g.attributes.contains("categorical") ? try g.attributes.getArray("categorical", as: String.self) : []
         let numeric = try g.contains("numeric_columns") ? try g.openDataset("numeric_columns").read(as: String.self) : []
+        let id: String? = try g.attributes.contains("id") ? try g.attributes.get("id") : nil
+        let columns = try readColumns(g, file: file)
         let levels = try g.openGroup("levels")
         let encodings = try categorical.map { column in
             OneHotEncoding(column: column, levels: try levels.openDataset(column).read(as: String.self))
@@ -39,11 +51,30 @@ enum TransformGroup {
             throw StorageError(file: file, object: g.path,
                                "scaler has \(mean.count)/\(scale.count) entries for \(features) features")
         }
-        let transform = FeatureTransform(spec: FeatureSpec(target: target, dropped: dropped, categorical: categorical),
+        let transform = FeatureTransform(spec: FeatureSpec(target: target, dropped: dropped, categorical: categorical,
+                                                           numeric: numeric, id: id),
                                          numericColumns: numeric, encodings: encodings,
-                                         scaler: StandardScaler(mean: mean, scale: scale))
+                                         scaler: StandardScaler(mean: mean, scale: scale), columns: columns)
         try validate(transform, file: file, object: g.path)
         return transform
+    }
+
+    /// The recorded column decisions; empty for a file written before they were recorded
+    /// (`FeatureTransform` then reconstructs them from the spec).
+    private static func readColumns(_ g: HDF5Group, file: String) throws -> [ColumnDecision] {
+        guard try g.attributes.contains("columns") else { return [] }
+        let names = try g.attributes.getArray("columns", as: String.self)
+        let kinds = try g.attributes.getArray("column_kinds", as: String.self)
+        let decidedBy = try g.attributes.getArray("kind_decided_by", as: String.self)
+        guard kinds.count == names.count, decidedBy.count == names.count else {
+            throw StorageError(file: file, object: g.path, "columns, column_kinds and kind_decided_by differ in length")
+        }
+        return try names.indices.map { k in
+            guard let kind = ColumnKind(rawValue: kinds[k]) else {
+                throw StorageError(file: file, object: g.path, "column '\(names[k])' has unknown kind '\(kinds[k])'")
+            }
+            return ColumnDecision(column: names[k], kind: kind, inferred: decidedBy[k] == "inferred")
+        }
     }
 
     /// What a transform must satisfy to be written and read back: one scaler entry per feature,
@@ -58,6 +89,13 @@ enum TransformGroup {
         }
         guard t.encodings.map(\.column) == t.spec.categorical else {
             throw StorageError(file: file, object: object + "/levels", "level lists do not match the categorical columns")
+        }
+        // The recorded decisions must be the ones the features were built from.
+        guard t.columns.filter({ $0.kind == .numeric }).map(\.column) == t.numericColumns,
+              t.columns.filter({ $0.kind == .categorical }).map(\.column) == t.spec.categorical,
+              t.columns.filter({ $0.kind == .target }).map(\.column) == [t.spec.target],
+              t.columns.filter({ $0.kind == .id }).map(\.column) == (t.spec.id.map { [$0] } ?? []) else {
+            throw StorageError(file: file, object: object, "column kinds do not match the transform's numeric, categorical, target and id columns")
         }
         if let j = t.scaler.scale.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
             throw StorageError(file: file, object: object + "/scaler_scale",

@@ -22,8 +22,8 @@ struct TrainCommand: ParsableCommand {
             Examples:
               possum train --data mine.csv --target y --export mine-model.h5
               possum train --data big.h5 --target y --id name --drop notes
-              possum train --data datasets/possum.csv --target taill --drop case --categorical site,Pop,sex \\
-                --register Reg_RidgeCV_possums --stage Staging
+              possum train --target taill --drop case --categorical site,Pop,sex \\
+                --register Reg_RidgeCV_possums --stage Staging   (the possum data)
             """)
 
     @Option(name: .long, help: "CSV or HDF5 table to train on (default: datasets/possum.csv).")

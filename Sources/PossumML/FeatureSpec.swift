@@ -98,6 +98,8 @@ extension FeatureSpec {
     private func requireNumeric(_ name: String, of table: some DataTable) throws {
         do {
             _ = try table.missingRows(ofNumericColumn: name)
+        } catch let error as DataError {
+            throw error
         } catch {
             if let text = try? table.textColumn(name),
                let r = text.indices.first(where: { text[$0].map { !(Double($0)?.isFinite ?? false) } ?? false }) {

@@ -29,7 +29,7 @@ import Testing
             #expect(p.status == 0 && !p.crashed, "possum \(args.joined(separator: " ")): \(p.stderr)")
             return p
         }
-        _ = try possum("train", "--data", Self.csv, "--tracking-uri", s1.path, "--register", "M")
+        _ = try possum("train", "--data", Self.csv, "--tracking-uri", s1.path, "--register", "M", "--target", "taill", "--drop", "case", "--categorical", "site,Pop,sex")
         let copy = Process()
         copy.executableURL = URL(fileURLWithPath: "/bin/cp")
         copy.arguments = ["-a", s1.path, s3.path]
@@ -37,7 +37,7 @@ import Testing
         copy.waitUntilExit()
         let before = files(under: s1)
 
-        _ = try possum("train", "--data", Self.csv, "--tracking-uri", s3.path, "--register", "M")
+        _ = try possum("train", "--data", Self.csv, "--tracking-uri", s3.path, "--register", "M", "--target", "taill", "--drop", "case", "--categorical", "site,Pop,sex")
 
         #expect(files(under: s1) == before, "the original store changed")
         let original = try possum("runs", "list", "--tracking-uri", s1.path)
@@ -80,7 +80,7 @@ import Testing
         let dir = try PossumProcess.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = dir.appendingPathComponent("mlruns").path
-        let first = try PossumProcess.run(["train", "--data", Self.csv, "--tracking-uri", store], in: dir)
+        let first = try PossumProcess.run(["train", "--data", Self.csv, "--tracking-uri", store] + PossumProcess.possumColumns, in: dir)
         #expect(first.status == 0, "\(first.stderr)")
         // What an old possum left after ENOSPC, or an interrupted copy: a run without meta.yaml.
         let damaged = store + "/1/0123456789abcdef0123456789abcdef"

@@ -19,7 +19,7 @@ import Testing
             try "1,2\n3,4\n5,7\n".write(toFile: file("A.csv"), atomically: true, encoding: .utf8)
             try "1\n2\n3\n".write(toFile: file("b.csv"), atomically: true, encoding: .utf8)
             if model {
-                let trained = try PossumProcess.run(["train", "--no-track", "--data", "p.csv", "--export", "m.h5"], in: url)
+                let trained = try PossumProcess.run(["train", "--no-track", "--data", "p.csv", "--export", "m.h5"] + PossumProcess.possumColumns, in: url)
                 #expect(trained.status == 0, "\(trained.stderr)")
             }
         }
@@ -54,9 +54,9 @@ import Testing
         try expectRefused(["predict", "--model", "m.h5", "--data", "p.csv", "--out", "m.h5"], in: s,
                           "m.h5: is also an input; refusing to overwrite an input")
         try expectRefused(["lstsq", "A.csv", "b.csv", "--out", "A.csv"], in: s, "A.csv: is also an input; refusing to overwrite an input")
-        try expectRefused(["train", "--no-track", "--data", "p.csv", "--export", "link.csv"], in: s,
+        try expectRefused(["train", "--no-track", "--data", "p.csv", "--export", "link.csv"] + PossumProcess.possumColumns, in: s,
                           "link.csv: is the same file as the input p.csv; refusing to overwrite an input")
-        try expectRefused(["features", "--no-track", "--data", "p.csv", "--out", "hard.csv"], in: s,
+        try expectRefused(["features", "--no-track", "--data", "p.csv", "--out", "hard.csv"] + PossumProcess.possumColumns, in: s,
                           "hard.csv: is the same file as the input p.csv; refusing to overwrite an input")
         try expectRefused(["predict", "--model", "m.h5", "--data", "p.csv", "--out", "pic.png", "--plot", "pic.svg"], in: s,
                           "pic.png: is written twice by this command")
@@ -78,8 +78,8 @@ import Testing
         try expectRefused(["predict", "--model", "m.h5", "--data", "p.csv", "--out", "null"], in: s, refusal)
         try expectRefused(["lstsq", "A.csv", "b.csv", "--out", "null"], in: s, refusal)
         try expectRefused(["data", "import", "p.csv", "--out", "null"], in: s, refusal)
-        try expectRefused(["train", "--no-track", "--data", "p.csv", "--export", "null"], in: s, refusal)
-        try expectRefused(["features", "--no-track", "--data", "p.csv", "--out", "null"], in: s, refusal)
+        try expectRefused(["train", "--no-track", "--data", "p.csv", "--export", "null"] + PossumProcess.possumColumns, in: s, refusal)
+        try expectRefused(["features", "--no-track", "--data", "p.csv", "--out", "null"] + PossumProcess.possumColumns, in: s, refusal)
         var st = stat()
         #expect(lstat(s.file("null"), &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)
     }

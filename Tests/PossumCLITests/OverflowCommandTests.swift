@@ -20,7 +20,7 @@ import Testing
         let dir = try PossumProcess.scratch(file: "big.csv", contents: try Self.possumCSV(column: "taill", value: value))
         defer { try? FileManager.default.removeItem(at: dir) }
         let p = try PossumProcess.run(["train", "--data", "big.csv", "--tracking-uri", "store", "--export", "m.h5",
-                                       "--register", "R", "--stage", "Staging"] + (json ? ["--json"] : []), in: dir)
+                                       "--register", "R", "--stage", "Staging"] + PossumProcess.possumColumns + (json ? ["--json"] : []), in: dir)
         #expect(!p.crashed)
         #expect(p.status == 1)
         #expect(p.stderr.contains("big.csv:6: column 'taill': target \(Double(value) ?? 0) is too large"), "\(p.stderr)")
@@ -37,7 +37,7 @@ import Testing
     @Test func targetNearTheLimitTrainsWithFiniteJSON() throws {
         let dir = try PossumProcess.scratch(file: "big.csv", contents: try Self.possumCSV(column: "taill", value: "1e150"))
         defer { try? FileManager.default.removeItem(at: dir) }
-        let p = try PossumProcess.run(["train", "--data", "big.csv", "--no-track", "--json", "--export", "m.h5"], in: dir)
+        let p = try PossumProcess.run(["train", "--data", "big.csv", "--no-track", "--json", "--export", "m.h5"] + PossumProcess.possumColumns, in: dir)
         #expect(p.status == 0, "\(p.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any]
         #expect((report?["loo_rmse"] as? Double).map { $0.isFinite } == true)
@@ -51,13 +51,13 @@ import Testing
     func hugeFeatureValueGivesAModelPossumReads(value: String) throws {
         let dir = try PossumProcess.scratch(file: "big.csv", contents: try Self.possumCSV(column: "age", value: value))
         defer { try? FileManager.default.removeItem(at: dir) }
-        let train = try PossumProcess.run(["train", "--data", "big.csv", "--no-track", "--export", "m.h5"], in: dir)
+        let train = try PossumProcess.run(["train", "--data", "big.csv", "--no-track", "--export", "m.h5"] + PossumProcess.possumColumns, in: dir)
         #expect(train.status == 0, "\(train.stderr)")
         let show = try PossumProcess.run(["model", "show", "m.h5"], in: dir)
         #expect(show.status == 0, "\(show.stderr)")
         let predict = try PossumProcess.run(["predict", "--model", "m.h5", "--data", "big.csv"], in: dir)
         #expect(predict.status == 0, "\(predict.stderr)")
-        let features = try PossumProcess.run(["features", "--data", "big.csv", "--out", "f.h5", "--no-track"], in: dir)
+        let features = try PossumProcess.run(["features", "--data", "big.csv", "--out", "f.h5", "--no-track"] + PossumProcess.possumColumns, in: dir)
         #expect(features.status == 0, "\(features.stderr)")
         let fromFeatures = try PossumProcess.run(["train", "--features", "f.h5", "--no-track"], in: dir)
         #expect(fromFeatures.status == 0, "\(fromFeatures.stderr)")
@@ -69,7 +69,7 @@ import Testing
         let dir = try PossumProcess.scratch(file: "p.csv", contents: try Self.possumCSV(column: "eye", value: "1.7e308"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let train = try PossumProcess.run(["train", "--no-track", "--data", PossumProcess.repositoryRoot.appendingPathComponent("datasets/possum.csv").path,
-                                           "--export", "m.h5"], in: dir)
+                                           "--export", "m.h5"] + PossumProcess.possumColumns, in: dir)
         #expect(train.status == 0, "\(train.stderr)")
         let far = try PossumProcess.run(["predict", "--model", "m.h5", "--data", "p.csv", "--plot", "p.svg"], in: dir)
         #expect(!far.crashed)
@@ -78,7 +78,7 @@ import Testing
         let small = "a,b,y\n0.001,1,2\n0.002,3,4\n0.003,2,5\n0.004,5,9\n0.005,4,11\n0.006,6,12\n"
         try small.write(to: dir.appendingPathComponent("small.csv"), atomically: true, encoding: .utf8)
         try "a,b\n0.002,3\n1e308,2\n".write(to: dir.appendingPathComponent("r.csv"), atomically: true, encoding: .utf8)
-        let columns = ["--target", "y", "--drop", "", "--categorical", ""]
+        let columns = ["--target", "y"]
         let smallTrain = try PossumProcess.run(["train", "--no-track", "--data", "small.csv", "--export", "m.h5"] + columns, in: dir)
         #expect(smallTrain.status == 0, "\(smallTrain.stderr)")
         let overflow = try PossumProcess.run(["predict", "--model", "m.h5", "--data", "r.csv", "--out", "out.csv"], in: dir)
@@ -94,7 +94,7 @@ import Testing
         let dir = try PossumProcess.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = PossumProcess.repositoryRoot.appendingPathComponent("datasets/possum.csv").path
-        let train = try PossumProcess.run(["train", "--data", data, "--tracking-uri", "store"], in: dir)
+        let train = try PossumProcess.run(["train", "--data", data, "--tracking-uri", "store"] + PossumProcess.possumColumns, in: dir)
         #expect(train.status == 0, "\(train.stderr)")
         let experiment = dir.appendingPathComponent("store/1")
         for run in try FileManager.default.contentsOfDirectory(atPath: experiment.path) where run.count == 32 {

@@ -18,6 +18,10 @@ struct PossumProcess {
         return URL(fileURLWithPath: "possum-not-built")
     }()
 
+    /// The possum table's column choices (the pipeline's): without them `case` would be a
+    /// feature and `site` (coded as digits) numeric.
+    static let possumColumns = ["--target", "taill", "--drop", "case", "--categorical", "site,Pop,sex"]
+
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 

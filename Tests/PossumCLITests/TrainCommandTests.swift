@@ -13,7 +13,7 @@ import Testing
     @Test func simdAndOpenBLASPrintTheSameModel() throws {
         var reports: [Report] = []
         for solver in ["simd", "openblas", "naive"] {
-            let p = try PossumProcess.run(["train", "--solver", solver, "--json"])
+            let p = try PossumProcess.run(["train", "--solver", solver, "--json"] + PossumProcess.possumColumns)
             #expect(p.status == 0, "\(solver): \(p.stderr)")
             let report = try JSONDecoder().decode(Report.self, from: Data(p.stdout.utf8))
             #expect(report.solver == solver)
@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func tableNamesTheChosenAlphaAndEveryFeature() throws {
-        let p = try PossumProcess.run(["train"])
+        let p = try PossumProcess.run(["train"] + PossumProcess.possumColumns)
         #expect(p.status == 0)
         for expected in ["solver        simd", "alpha ", "LOO RMSE", "train R²", "(intercept)", "totlngth", "site_7", "sex_m"] {
             #expect(p.stdout.contains(expected), "missing \(expected)")
@@ -56,7 +56,7 @@ import Testing
     func badInputGivesOneLineError(rows: [String], message: String) throws {
         let dir = try PossumProcess.scratch(file: "bad.csv", contents: ([Self.header] + rows).joined(separator: "\n") + "\n")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let p = try PossumProcess.run(["train", "--data", "bad.csv"], in: dir)
+        let p = try PossumProcess.run(["train", "--data", "bad.csv", "--numeric", "age,skullw"] + PossumProcess.possumColumns, in: dir)
         #expect(!p.crashed)
         #expect(p.status == 1)
         #expect(p.stdout.isEmpty)
@@ -75,14 +75,14 @@ import Testing
         }
         let dir = try PossumProcess.scratch(file: "c.csv", contents: ([Self.header] + rows).joined(separator: "\n"))
         defer { try? FileManager.default.removeItem(at: dir) }
-        let p = try PossumProcess.run(["train", "--data", "c.csv"], in: dir)
+        let p = try PossumProcess.run(["train", "--data", "c.csv"] + PossumProcess.possumColumns, in: dir)
         #expect(p.status == 1)
         // Pop has one level (Vic) too: the first constant feature in column order is `eye`.
         #expect(p.stderr.contains("feature 'eye' is constant"), "stderr: \(p.stderr)")
     }
 
     @Test func missingFileAndUnknownSolverAreRefused() throws {
-        let missing = try PossumProcess.run(["train", "--data", "/nonexistent/possum.csv"])
+        let missing = try PossumProcess.run(["train", "--data", "/nonexistent/possum.csv", "--target", "taill"])
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("Error: /nonexistent/possum.csv: no such file"))
         let solver = try PossumProcess.run(["train", "--solver", "lapack"])

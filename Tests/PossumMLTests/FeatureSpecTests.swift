@@ -31,10 +31,63 @@ import Testing
         }
     }
 
-    @Test func nonNumericFeatureIsNamedWithItsLine() throws {
+    @Test func nonNumericCellInANumericColumnIsNamedWithItsLine() throws {
         let table = try CSVTable.parse(csv.replacingOccurrences(of: "4,37", with: "four,37"), source: "p.csv")
+        var spec = FeatureSpec.possum
+        spec.numeric = ["age"]
         #expect(throws: DataError(file: "p.csv", line: 4, column: "age", "'four' is not a number")) {
-            try FeatureSpec.possum.design(from: table)
+            try spec.design(from: table)
+        }
+    }
+
+    /// With the target alone: a column of numbers is numeric, any other is one-hot encoded with
+    /// every level; nothing is dropped. Without --numeric, a word among numbers makes the column text.
+    @Test func kindsAreInferredFromTheValues() throws {
+        let table = try CSVTable.parse(csv.replacingOccurrences(of: "4,37", with: "four,37"), source: "p.csv")
+        let d = try FeatureSpec(target: "taill").design(from: table)
+        #expect(d.columns == [
+            ColumnDecision(column: "case", kind: .numeric, inferred: true),
+            ColumnDecision(column: "site", kind: .numeric, inferred: true),
+            ColumnDecision(column: "Pop", kind: .categorical, inferred: true),
+            ColumnDecision(column: "sex", kind: .categorical, inferred: true),
+            ColumnDecision(column: "age", kind: .categorical, inferred: true),
+            ColumnDecision(column: "taill", kind: .target, inferred: false),
+        ])
+        #expect(d.names == ["case", "site", "Pop_Vic", "Pop_other", "sex_f", "sex_m", "age_3", "age_5", "age_four"])
+        #expect(d.rows == [1, 3, 4])
+    }
+
+    @Test func optionsOverrideTheInference() throws {
+        let table = try CSVTable.parse(csv, source: "p.csv")
+        let d = try FeatureSpec(target: "taill", dropped: ["sex"], categorical: ["site"], id: "case").design(from: table)
+        #expect(d.names == ["age", "site_1", "site_2", "Pop_Vic", "Pop_other"])
+        #expect(d.columns.map(\.kind) == [.id, .categorical, .categorical, .dropped, .numeric, .target])
+        #expect(d.columns.map(\.inferred) == [false, false, true, false, true, false])
+        #expect(d.ids == ["1", "3", "4"])
+        // The decided spec (the one a model file keeps) lists every column by kind.
+        let spec = FeatureSpec(target: "taill", categorical: ["site"])
+        let decided = spec.decided(by: try spec.resolve(table))
+        #expect(decided.categorical == ["site", "Pop", "sex"] && decided.numeric == ["case", "age"])
+    }
+
+    @Test func contradictoryOptionsAndUnknownColumnsAreRefused() throws {
+        let table = try CSVTable.parse(csv, source: "p.csv")
+        #expect(throws: DataError(file: "p.csv", "column 'age' is both categorical and numeric")) {
+            try FeatureSpec(target: "taill", categorical: ["age"], numeric: ["age"]).design(from: table)
+        }
+        #expect(throws: DataError(file: "p.csv", "column 'taill' is both the target and dropped")) {
+            try FeatureSpec(target: "taill", dropped: ["taill"]).design(from: table)
+        }
+        #expect(throws: DataError(file: "p.csv", "no column 'name' (columns: case, site, Pop, sex, age, taill)")) {
+            try FeatureSpec(target: "taill", id: "name").design(from: table)
+        }
+    }
+
+    /// A column with no value at all leaves no complete row: the message names it.
+    @Test func anEmptyColumnIsNamed() throws {
+        let table = try CSVTable.parse("a,b,y\n1,NA,2\n2,,3\n", source: "e.csv")
+        #expect(throws: DataError(file: "e.csv", "no complete rows: every row has a missing value in a used column (no value at all in 'b': --drop it)")) {
+            try FeatureSpec(target: "y").design(from: table)
         }
     }
 }

@@ -86,8 +86,8 @@ def build_base(base):
     os.symlink("loop1", os.path.join(base, "loop2"))
     env = dict(os.environ, POSSUM_TRACKING_URI=os.path.join(base, "mlruns"))
     for args in (["data", "import", "possum.csv", "--out", "table.h5"],
-                 ["features", "--data", "possum.csv", "--out", "features.h5", "--no-track"],
-                 ["train", "--data", "possum.csv", "--export", "model.h5"]):
+                 ["features", "--data", "possum.csv", "--out", "features.h5", "--no-track"] + POSSUM_COLUMNS,
+                 ["train", "--data", "possum.csv", "--export", "model.h5"] + POSSUM_COLUMNS):
         r = subprocess.run([POSSUM] + args, cwd=base, env=env, capture_output=True, timeout=120)
         if r.returncode != 0:
             sys.exit(f"sweep: setting up the sandbox failed: possum {' '.join(args)}: {r.stderr.decode()}")
@@ -150,13 +150,15 @@ def case(*a, **k):
 
 
 NO_TRACK = ["--no-track"]
+# The possum table's column choices (the pipeline's): train/features on it need them.
+POSSUM_COLUMNS = ["--target", "taill", "--drop", "case", "--categorical", "site,Pop,sex"]
 
 # Commands that read a data file, with {} for the file.
 READERS = {
     "data import": lambda f: ["data", "import", f, "--out", "o.h5"],
     "data show": lambda f: ["data", "show", f],
-    "train --data": lambda f: ["train", "--data", f] + NO_TRACK,
-    "features --data": lambda f: ["features", "--data", f, "--out", "o.h5"] + NO_TRACK,
+    "train --data": lambda f: ["train", "--data", f] + POSSUM_COLUMNS + NO_TRACK,
+    "features --data": lambda f: ["features", "--data", f, "--out", "o.h5"] + POSSUM_COLUMNS + NO_TRACK,
     "predict --data": lambda f: ["predict", "--model", "model.h5", "--data", f],
     "predict --model": lambda f: ["predict", "--model", f, "--data", "possum.csv"],
     "model show": lambda f: ["model", "show", f],
@@ -219,8 +221,8 @@ WRITERS = {
     "predict --out": (lambda t, i="possum.csv": ["predict", "--model", "model.h5", "--data", i, "--out", t], "possum.csv"),
     "predict --plot": (lambda t, i="possum.csv": ["predict", "--model", "model.h5", "--data", i, "--plot", t], "possum.csv"),
     "lstsq --out": (lambda t, i="A.csv": ["lstsq", i, "b.csv", "--out", t], "A.csv"),
-    "features --out": (lambda t, i="possum.csv": ["features", "--data", i, "--out", t] + NO_TRACK, "possum.csv"),
-    "train --export": (lambda t, i="possum.csv": ["train", "--data", i, "--export", t] + NO_TRACK, "possum.csv"),
+    "features --out": (lambda t, i="possum.csv": ["features", "--data", i, "--out", t] + POSSUM_COLUMNS + NO_TRACK, "possum.csv"),
+    "train --export": (lambda t, i="possum.csv": ["train", "--data", i, "--export", t] + POSSUM_COLUMNS + NO_TRACK, "possum.csv"),
     "dag show --output": (lambda t, i="p.yaml": ["dag", "show", i, "--output", t], "p.yaml"),
     "dag export --airflow": (lambda t, i="p.yaml": ["dag", "export", i, "--airflow", t], "p.yaml"),
 }
@@ -248,7 +250,7 @@ for cmd, (make, own_input) in WRITERS.items():
 STDOUT_COMMANDS = {
     "model show": ["model", "show", "model.h5"],
     "predict": ["predict", "--model", "model.h5", "--data", "possum.csv"],
-    "train": ["train", "--data", "possum.csv"] + NO_TRACK,
+    "train": ["train", "--data", "possum.csv"] + POSSUM_COLUMNS + NO_TRACK,
     "lstsq": ["lstsq", "A.csv", "b.csv"],
     "runs list": ["runs", "list"],
     "data show": ["data", "show", "possum.csv"],
@@ -275,29 +277,29 @@ VALUES = {
 }
 for kind, (column, value) in VALUES.items():
     data = with_cell(3, column, value)
-    case(f"train --export with {kind}", ["train", "--data", "v.csv", "--export", "m.h5", "--json"] + NO_TRACK,
+    case(f"train --export with {kind}", ["train", "--data", "v.csv", "--export", "m.h5", "--json"] + POSSUM_COLUMNS + NO_TRACK,
          files={"v.csv": data}, outputs=["m.h5"], readback=("model", "m.h5"))
-    case(f"train (text report) with {kind}", ["train", "--data", "v.csv"] + NO_TRACK, files={"v.csv": data})
-    case(f"features with {kind}", ["features", "--data", "v.csv", "--out", "f.h5"] + NO_TRACK,
+    case(f"train (text report) with {kind}", ["train", "--data", "v.csv"] + POSSUM_COLUMNS + NO_TRACK, files={"v.csv": data})
+    case(f"features with {kind}", ["features", "--data", "v.csv", "--out", "f.h5"] + POSSUM_COLUMNS + NO_TRACK,
          files={"v.csv": data}, outputs=["f.h5"], readback=("features", "f.h5"))
     case(f"data import with {kind}", ["data", "import", "v.csv", "--out", "t.h5"],
          files={"v.csv": data}, outputs=["t.h5"], readback=("table", "t.h5"))
     case(f"predict with {kind}", ["predict", "--model", "model.h5", "--data", "v.csv"], files={"v.csv": data})
     case(f"train tracked + registered with {kind}",
-         ["train", "--data", "v.csv", "--register", "M", "--stage", "Staging"], files={"v.csv": data},
+         ["train", "--data", "v.csv", "--register", "M", "--stage", "Staging"] + POSSUM_COLUMNS, files={"v.csv": data},
          mutable=["mlruns"])
 
 # Shapes.
-case("train on 2 rows", ["train", "--data", "two.csv"] + NO_TRACK, files={"two.csv": "\n".join(possum_rows()[:3]) + "\n"})
-case("train on 0 rows", ["train", "--data", "header.csv"] + NO_TRACK, files={"header.csv": possum_rows()[0] + "\n"})
-case("train on a constant column", ["train", "--data", "c.csv", "--target", "y", "--drop", "", "--categorical", ""] + NO_TRACK,
+case("train on 2 rows", ["train", "--data", "two.csv"] + POSSUM_COLUMNS + NO_TRACK, files={"two.csv": "\n".join(possum_rows()[:3]) + "\n"})
+case("train on 0 rows", ["train", "--data", "header.csv"] + POSSUM_COLUMNS + NO_TRACK, files={"header.csv": possum_rows()[0] + "\n"})
+case("train on a constant column", ["train", "--data", "c.csv", "--target", "y"] + NO_TRACK,
      files={"c.csv": "x,k,y\n" + "".join(f"{i},5,{i * 2 + 1}\n" for i in range(10))})
 case("train with a missing target column", ["train", "--data", "small.csv", "--target", "nope"] + NO_TRACK, expect="refuse")
-case("train with --alphas 1:0:5", ["train", "--alphas", "1:0:5"] + NO_TRACK, expect="refuse")
-case("train with --alphas 0:1:100000000000", ["train", "--alphas", "0:1:100000000000"] + NO_TRACK, expect="refuse")
-case("train with --alphas -1e308:1e308:3", ["train", "--alphas=-1e308:1e308:3"] + NO_TRACK)
+case("train with --alphas 1:0:5", ["train", "--alphas", "1:0:5"] + POSSUM_COLUMNS + NO_TRACK, expect="refuse")
+case("train with --alphas 0:1:100000000000", ["train", "--alphas", "0:1:100000000000"] + POSSUM_COLUMNS + NO_TRACK, expect="refuse")
+case("train with --alphas -1e308:1e308:3", ["train", "--alphas=-1e308:1e308:3"] + POSSUM_COLUMNS + NO_TRACK)
 case("train wide 2000x1100",
-     ["train", "--data", "wide.csv", "--target", "y", "--drop", "", "--categorical", ""] + NO_TRACK, timeout=120,
+     ["train", "--data", "wide.csv", "--target", "y"] + NO_TRACK, timeout=120,
      setup=lambda sb: write(os.path.join(sb, "wide.csv"),
                             ",".join([f"x{j}" for j in range(1100)] + ["y"]) + "\n" + "".join(
                                 ",".join(str(random.Random(i).random() + (j == i % 1100)) for j in range(1101)) + "\n"
@@ -361,11 +363,11 @@ for kind, text in {
 # Tracking store.
 def copied_store(sb):
     env = dict(os.environ, POSSUM_TRACKING_URI=os.path.join(sb, "s1"))
-    subprocess.run([POSSUM, "train", "--data", "possum.csv"], cwd=sb, env=env, capture_output=True, timeout=120)
+    subprocess.run([POSSUM, "train", "--data", "possum.csv"] + POSSUM_COLUMNS, cwd=sb, env=env, capture_output=True, timeout=120)
     subprocess.run(["cp", "-a", os.path.join(sb, "s1"), os.path.join(sb, "s3")], check=True)
 
 
-case("train into a copied store leaves the original alone", ["train", "--data", "possum.csv", "--tracking-uri", "s3"],
+case("train into a copied store leaves the original alone", ["train", "--data", "possum.csv", "--tracking-uri", "s3"] + POSSUM_COLUMNS,
      setup=copied_store, mutable=["s3"], expect="ok",
      check=lambda sb, r: None if subprocess.run([POSSUM, "runs", "list", "--tracking-uri", "s1"], cwd=sb, capture_output=True).returncode == 0
      else "the original store is no longer listable")
@@ -428,7 +430,7 @@ for k in range(40):
         else:
             b[i:i] = b'"' * r.randrange(1, 4)
     case(f"fuzzed CSV #{k} through import and train",
-         ["train", "--data", "fz.csv", "--export", "m.h5"] + NO_TRACK, files={"fz.csv": bytes(b)},
+         ["train", "--data", "fz.csv", "--export", "m.h5"] + POSSUM_COLUMNS + NO_TRACK, files={"fz.csv": bytes(b)},
          outputs=["m.h5"], readback=("model", "m.h5"))
 
 

@@ -94,7 +94,7 @@ import Testing
         #expect(words.contains("required when training from a table") && words.contains("every non-missing cell is a finite number"), "\(help.stdout)")
     }
 
-    /// A model file written by possum 0.1.0 before kinds and ids were recorded (schema 1): read,
+    /// A model file written by possum before kinds and ids were recorded (schema 1): read,
     /// shown and used as before; its columns are reconstructed from the options it recorded.
     @Test func modelFilesFromBeforeStillWork() throws {
         let model = Self.fixtures.appendingPathComponent("old-model-schema1.h5").path
@@ -103,7 +103,7 @@ import Testing
         #expect(p.status == 0, "\(p.stderr)")
         let lines = p.stdout.split(separator: "\n")
         #expect(lines.first == "row,y,predicted")
-        // The same predictions possum 0.1.0 printed (it labelled them by file line, 2…9).
+        // The same predictions the old possum printed (it labelled them by file line, 2…9).
         #expect(lines[1] == "1,3.1000000000000001,2.5832100165677798")
         #expect(lines[8] == "8,16.100000000000001,15.710300850181886")
         let show = try PossumProcess.run(["model", "show", model])

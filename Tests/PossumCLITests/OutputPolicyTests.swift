@@ -107,8 +107,8 @@ import Testing
     @Test func aWriteTheDiskRefusesIsOneLineAndLeavesTheOldFile() throws {
         let s = try Scratch()
         let old = "an old file\n"
-        for (command, out) in [("data import p.csv --out OUT", "t.h5"), ("features --no-track --data p.csv --out OUT", "f.h5"),
-                               ("train --no-track --data p.csv --export OUT", "m.h5"), ("lstsq A.csv b.csv --out OUT", "x.csv")] {
+        for (command, out) in [("data import p.csv --out OUT", "t.h5"), ("features --no-track --data p.csv --target taill --drop case --categorical site,Pop,sex --out OUT", "f.h5"),
+                               ("train --no-track --data p.csv --target taill --drop case --categorical site,Pop,sex --export OUT", "m.h5"), ("lstsq A.csv b.csv --out OUT", "x.csv")] {
             try old.write(toFile: s.file(out), atomically: true, encoding: .utf8)
             let limit = out == "x.csv" ? 0 : 8  // in 512-byte blocks; x is a few bytes
             let run = try shell("ulimit -f \(limit); trap '' XFSZ; exec \"$POSSUM\" \(command.replacingOccurrences(of: "OUT", with: out))", in: s)
@@ -167,8 +167,8 @@ import Testing
         let block = [UInt8](repeating: 7, count: 4096)
         while block.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
         close(fd)
-        for command in ["train --no-track --data p.csv --export disk/m.h5", "data import p.csv --out disk/m.h5",
-                        "features --no-track --data p.csv --out disk/m.h5"] {
+        for command in ["train --no-track --data p.csv --target taill --drop case --categorical site,Pop,sex --export disk/m.h5", "data import p.csv --out disk/m.h5",
+                        "features --no-track --data p.csv --target taill --drop case --categorical site,Pop,sex --out disk/m.h5"] {
             let run = try PossumProcess.run(command.split(separator: " ").map(String.init), in: s.url)
             #expect(!run.crashed && run.status == 1, "\(command): status \(run.status)")
             #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("No space left on device"), "\(command): \(run.stderr)")

@@ -17,12 +17,19 @@ public struct FeatureTransform: Sendable, Equatable, Codable {
     public init(spec: FeatureSpec, numericColumns: [String], encodings: [OneHotEncoding], scaler: StandardScaler,
                 columns: [ColumnDecision] = []) {
         (self.spec, self.numericColumns, self.encodings, self.scaler) = (spec, numericColumns, encodings, scaler)
+        self.spec.numeric = numericColumns  // the decided spec lists every numeric feature
         self.columns = columns.isEmpty ? Self.reconstructedColumns(spec: spec, numericColumns: numericColumns, encodings: encodings) : columns
     }
 
     /// Fits the transform on a training design (its scaler on the design's rows).
     public init(fitting design: Design, spec: FeatureSpec) throws {
         guard design.x.rows > design.x.columns else {
+            // A text column with a level per row or so (names, dates, free text) is the usual
+            // cause on a new table: name it when without it there would be rows enough.
+            if let widest = design.encodings.max(by: { $0.levels.count < $1.levels.count }),
+               design.x.rows > design.x.columns - widest.levels.count {
+                throw FeatureError.tooManyLevels(column: widest.column, levels: widest.levels.count, rows: design.x.rows)
+            }
             throw FeatureError.tooFewRows(rows: design.x.rows, features: design.x.columns)
         }
         let decided = design.columns.isEmpty ? spec : spec.decided(by: design.columns)

@@ -68,6 +68,8 @@ public struct StandardScaler: Sendable, Equatable, Codable {
 public enum FeatureError: Error, Equatable, Sendable, CustomStringConvertible {
     case constantColumn(String)
     case tooFewRows(rows: Int, features: Int)
+    /// Too few rows because one text column has that many levels (one feature each).
+    case tooManyLevels(column: String, levels: Int, rows: Int)
     /// Mean or scale not finite: only for non-finite input, which tables never hold.
     case notFinite(String)
 
@@ -77,6 +79,8 @@ public enum FeatureError: Error, Equatable, Sendable, CustomStringConvertible {
             return "feature '\(name)' is constant over the complete rows (zero variance): it cannot be standardized"
         case let .notFinite(name):
             return "feature '\(name)' has a non-finite mean or scale: its values must be finite numbers"
+        case let .tooManyLevels(column, levels, rows):
+            return "text column '\(column)' has \(levels) levels for \(rows) complete rows: one feature per level leaves more features than rows (--drop it, --id if it names the rows, or --numeric if it holds numbers)"
         case let .tooFewRows(rows, features):
             return "\(rows) complete rows for \(features) features: need more rows than features"
         }

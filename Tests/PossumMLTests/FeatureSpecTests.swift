@@ -83,6 +83,19 @@ import Testing
         }
     }
 
+    /// A column of names (a level per row) leaves more features than rows: the message names it.
+    @Test func aTextColumnWithALevelPerRowIsNamed() throws {
+        let rows = (1...8).map { "n\($0),\($0),\($0 * $0 % 7),\(2 * $0 + 1)" }
+        let table = try CSVTable.parse((["name,a,b,y"] + rows).joined(separator: "\n"), source: "n.csv")
+        let design = try FeatureSpec(target: "y").design(from: table)
+        #expect(throws: FeatureError.tooManyLevels(column: "name", levels: 8, rows: 8)) {
+            try FeatureTransform(fitting: design, spec: FeatureSpec(target: "y"))
+        }
+        let named = try FeatureSpec(target: "y", id: "name").design(from: table)
+        #expect(named.names == ["a", "b"])
+        _ = try FeatureTransform(fitting: named, spec: FeatureSpec(target: "y", id: "name"))
+    }
+
     /// A column with no value at all leaves no complete row: the message names it.
     @Test func anEmptyColumnIsNamed() throws {
         let table = try CSVTable.parse("a,b,y\n1,NA,2\n2,,3\n", source: "e.csv")

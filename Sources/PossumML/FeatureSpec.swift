@@ -3,7 +3,7 @@ import PossumData
 import PossumLinalg
 
 /// Which columns of a table form the model. Only the target is required: every other column is
-/// a feature whose kind is inferred (`ColumnKind.infer`) unless an option says otherwise —
+/// a feature whose kind is inferred (`resolve`) unless an option says otherwise —
 /// `dropped` columns are ignored, `id` is carried into predictions but is not a feature,
 /// `categorical` columns are one-hot encoded and `numeric` columns read as numbers whatever
 /// they look like.

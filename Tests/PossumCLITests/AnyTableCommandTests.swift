@@ -65,6 +65,15 @@ import Testing
         let columns = try #require(json["columns"] as? [[String: String]])
         #expect(columns.map { $0["kind"] ?? "" } == ["id", "numeric", "categorical", "numeric", "categorical", "numeric", "target"])
         #expect(columns.map { $0["decided_by"] ?? "" } == ["option", "inferred", "inferred", "inferred", "inferred", "inferred", "option"])
+        // --numeric on a column stored as text in HDF5: the first non-number, by data row.
+        let forced = try PossumProcess.run(["train", "--data", "mixed.h5", "--target", "y", "--numeric", "colour", "--no-track"], in: dir)
+        #expect(forced.status == 1 && forced.stderr.contains("mixed.h5:1: column 'colour': 'red' is not a number"), "\(forced.stderr)")
+        // A table without the model's id column: predictions by row, and a note saying so.
+        let lines0 = try String(contentsOf: dir.appendingPathComponent("mixed.csv"), encoding: .utf8).split(separator: "\n")
+        let withoutID = lines0.map { $0.split(separator: ",", omittingEmptySubsequences: false).dropFirst().joined(separator: ",") }
+        try (withoutID.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("noid.csv"), atomically: true, encoding: .utf8)
+        let noID = try possum("predict", "--model", "m.h5", "--data", "noid.csv")
+        #expect(noID.stdout.hasPrefix("row,predicted\n1,") && noID.stderr.contains("no column 'id' (the model's id column)"), "\(noID.stderr)")
         // predict --id picks another column to carry (here a feature).
         let byColour = try possum("predict", "--model", "m.h5", "--data", "mixed.csv", "--id", "colour").stdout
         #expect(byColour.split(separator: "\n").dropFirst().first?.hasPrefix("1,red,") == true, "\(byColour.prefix(120))")

@@ -30,7 +30,9 @@ struct LstsqCommand: ParsableCommand {
     @Flag(name: .long, help: "Iterative refinement with doubled-precision residuals (simd and naive).")
     var refine = false
 
-    @Option(name: .long, help: "Rank tolerance: columns with |r_kk| ≤ TOL·|r_00| are dependent (default max(m,n)·ε).")
+    // .unconditional: "-1" is a value here, not an unknown flag (LAPACK users pass RCOND = -1).
+    @Option(name: .long, parsing: .unconditional,
+            help: "Rank tolerance: columns with |r_kk| ≤ TOL·|r_00| are dependent (default max(m,n)·ε; a negative TOL means machine precision, 2⁻⁵³, as in LAPACK).")
     var rcond: Double?
 
     @Option(name: .long, help: "Write x here (one value per line) instead of standard output.")
@@ -43,12 +45,20 @@ struct LstsqCommand: ParsableCommand {
         if refine && solver == .openblas {
             throw ValidationError("--refine is implemented for --solver simd and naive (LAPACK's dgelsy has no refinement)")
         }
-        if let rcond, !(rcond >= 0 && rcond < 1) { throw ValidationError("--rcond must be in [0, 1)") }
+        if let rcond, !(rcond.isFinite && rcond < 1) {
+            throw ValidationError("--rcond must be a finite number below 1 (negative: machine precision), got \(rcond)")
+        }
+    }
+
+    /// LAPACK's convention (dgelsd, numpy's rcond = -1): a negative RCOND means machine precision.
+    var rankTolerance: Double? {
+        guard let rcond else { return nil }
+        return rcond < 0 ? Double.ulpOfOne / 2 : rcond
     }
 
     func run() throws {
         let job = LeastSquaresJob(matrixPath: matrix, rhsPath: rhs, solver: solver,
-                                  options: RankRevealingOptions(tolerance: rcond, refine: refine))
+                                  options: RankRevealingOptions(tolerance: rankTolerance, refine: refine))
         let result = try job.run()
         let xText = result.solution.x.map { String(format: "%.17g", $0) }.joined(separator: "\n") + "\n"
         if let out {

@@ -15,3 +15,31 @@ extension NaiveSolver: RankRevealingSolver {
         try PivotedHouseholderQR<ScalarKernels>(factoring: a).minimumNormSolution(a, b, options: options)
     }
 }
+
+extension RankRevealingSolver {
+    /// `solveMinimumNorm` for finite data of any magnitude (1e300, 1e-300 and mixes): b is scaled
+    /// by a power of two so that its largest entry is in [1, 2) — exact, and x scales with b — so
+    /// the solvers' intermediate sums (Qᵀb, A·x) cannot overflow; A's columns are equilibrated
+    /// by the solvers themselves. An x or ‖b − A·x‖ outside Double's range is refused
+    /// (`LinalgError.outOfRange`), never returned as ±∞ or NaN.
+    public func solveMinimumNormInRange(_ a: Matrix, _ b: [Double], options: RankRevealingOptions) throws -> RankRevealingSolution {
+        let largest = b.reduce(0.0) { max($0, abs($1)) }
+        guard largest.isFinite else {
+            throw LinalgError.nonFinite(operand: "b", row: b.firstIndex { !$0.isFinite } ?? 0, column: 0)
+        }
+        let scale = equilibratingScale(norm: largest) { largest }
+        var solution = try solveMinimumNorm(a, b.map { $0 * scale }, options: options)
+        // 1/scale is a power of two in range (scale is in [2⁻¹⁰²³, 2¹⁰²³]): the unscaling is exact
+        // unless x itself leaves the range.
+        let unscale = 1 / scale
+        solution.x = solution.x.map { $0 * unscale }
+        if let j = solution.x.firstIndex(where: { !$0.isFinite }) {
+            throw LinalgError.outOfRange("the minimum-norm solution's entry x[\(j + 1)] (column \(j + 1) of A) is beyond Double's range (±1.8e308): rescale column \(j + 1) of A or b")
+        }
+        solution.residualNorm *= unscale
+        guard solution.residualNorm.isFinite else {
+            throw LinalgError.outOfRange("the residual norm ‖b − A·x‖ is beyond Double's range (±1.8e308): rescale b")
+        }
+        return solution
+    }
+}

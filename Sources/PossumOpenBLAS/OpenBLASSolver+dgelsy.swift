@@ -13,20 +13,26 @@ extension OpenBLASSolver: RankRevealingSolver {
         guard b.count == a.rows else { throw LinalgError.shapeMismatch("b has \(b.count) entries, A has \(a.rows) rows") }
         if let (i, j) = a.firstNonFinite() { throw LinalgError.nonFinite(operand: "A", row: i, column: j) }
         if let i = b.firstIndex(where: { !$0.isFinite }) { throw LinalgError.nonFinite(operand: "b", row: i, column: 0) }
-        var m = Int32(a.rows), n = Int32(a.columns), nrhs: Int32 = 1
-        var lda = m, ldb = Int32(max(a.rows, a.columns)), info: Int32 = 0, rank: Int32 = 0
+        // LAPACK's sizes are 32-bit: a larger A is refused, not truncated or trapped on.
+        guard var m = Int32(exactly: a.rows), var n = Int32(exactly: a.columns), var ldb = Int32(exactly: max(a.rows, a.columns)) else {
+            throw LinalgError.shapeMismatch("A (\(a.rows)×\(a.columns)) is too large for LAPACK's 32-bit sizes")
+        }
+        var nrhs: Int32 = 1, lda = m, info: Int32 = 0, rank: Int32 = 0
         var work = a.elements
         var rhs = b + [Double](repeating: 0, count: max(0, a.columns - a.rows))
         var pivots = [Int32](repeating: 0, count: a.columns)
         var rcond = options.tolerance ?? Double(max(a.rows, a.columns)) * .ulpOfOne
         var lwork = Int32(-1)
         var query = 0.0
+        var workspaceTooLarge = false
         openBLASSerialized {
             dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &query, &lwork, &info)
-            lwork = Int32(query)
-            var scratch = [Double](repeating: 0, count: max(1, Int(lwork)))
+            guard info == 0, let size = Int32(exactly: max(1, query.rounded(.up))) else { workspaceTooLarge = info == 0; return }
+            lwork = size
+            var scratch = [Double](repeating: 0, count: Int(size))
             dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &scratch, &lwork, &info)
         }
+        if workspaceTooLarge { throw LinalgError.shapeMismatch("A (\(a.rows)×\(a.columns)) needs a LAPACK workspace beyond 32-bit sizes") }
         guard info == 0 else { throw LinalgError.backend("dgelsy: argument \(-info) had an illegal value") }
         let r = Int(rank)
         let x = Array(rhs[0..<a.columns])

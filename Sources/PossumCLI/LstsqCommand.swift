@@ -14,8 +14,11 @@ struct LstsqCommand: ParsableCommand {
             (row-major) or m. x is written one number per line with 17 significant digits (exact round trip).
 
             The simd and naive solvers use our column-pivoted QR on equilibrated columns with compensated \
-            inner products; openblas uses LAPACK dgelsy. The numerical rank, a 1-norm condition estimate \
-            and the residual norm are reported; a warning says when cond·ε is too large to trust 6 digits.
+            inner products; openblas uses LAPACK dgelsy. For a wide A (m < n) the minimum-norm solution \
+            comes from the QR of Aᵀ (of its rank-r row basis when rank r < m): O(m²n) time, O(mn) memory. \
+            The numerical rank, a 1-norm condition estimate and the residual norm are reported; a warning \
+            says when cond·ε is too large to trust 6 digits, or when the rank is below min(m, n). A solution \
+            beyond Double's range (e.g. b of 1e300 over A of 1e-300) is refused, naming its column.
             """)
 
     @Argument(help: "A: CSV (no header) or HDF5 (.h5).")

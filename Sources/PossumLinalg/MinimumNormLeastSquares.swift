@@ -33,11 +33,14 @@ extension PivotedHouseholderQR {
     }
 
     /// M = R₁·Pᵀ·D⁻¹ (r × n) from the first r rows of R; Mᵀ's entry (permutation[k], i) is
-    /// R[i, k]/d_k. Its columns are equilibrated like A's rows above (the same system, exactly).
+    /// R[i, k]/d_k. It is built as d_min·M (entries ≤ |R[i, k]|, so no overflow where A's
+    /// columns are near Double's largest), and its columns are equilibrated like A's rows above:
+    /// row scalings of M·x = c₁, exact powers of two, applied to c₁ in one product.
     private func rowBasisSolution(_ c: [Double], rank r: Int) throws -> [Double] {
+        let smallestScale = columnScale.min() ?? 1
         var basis = Matrix(rows: columns, columns: r)
         for k in 0..<columns {
-            let inverseScale = 1 / columnScale[k]
+            let inverseScale = smallestScale / columnScale[k]
             for i in 0..<min(r, k + 1) { basis[permutation[k], i] = packed[i, k] * inverseScale }
         }
         var rhs = Array(c[0..<r])
@@ -45,7 +48,7 @@ extension PivotedHouseholderQR {
             for i in 0..<r {
                 let s = equilibratingScale(Kernels.self, count: v.rows, v.column(i))
                 Kernels.scale(v.rows, s, v.column(i))
-                rhs[i] *= s
+                rhs[i] *= s * smallestScale
             }
         }
         // The leading r × r block of R₁ is nonsingular (rank r), so Mᵀ has full column rank; a zero

@@ -35,7 +35,7 @@ import Testing
         let factor = Double(sign: .plus, exponent: 600, significand: 1)
         for i in 0..<a.rows {
             a[i, 0] = 1.2 + Double(i) * 0.05      // rows 1e308-ish below, norm > 1.8e308
-            huge[i, 0] = a[i, 0] * Double.greatestFiniteMagnitude / 2
+            huge[i, 0] = a[i, 0] * (Double.greatestFiniteMagnitude / 2)
             a[i, 0] = huge[i, 0] / factor
         }
         b = b.map { $0 * 1e300 }

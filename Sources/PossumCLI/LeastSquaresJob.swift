@@ -67,8 +67,10 @@ struct LeastSquaresJob {
             solution = try backend.solveMinimumNormInRange(matrix, b.values, options: options)
         } catch let error as LinalgError {
             // Name the file the refusal is about (the readers have checked shapes and finiteness).
-            if case .nonFinite(operand: "b", _, _) = error { throw DataError(file: rhsPath, error.description) }
-            throw DataError(file: matrixPath, error.description)
+            switch error {
+            case .nonFinite(operand: "b", _, _), .outOfRange(operand: "residual", _): throw DataError(file: rhsPath, error.description)
+            default: throw DataError(file: matrixPath, error.description)
+            }
         }
         let elapsed = clock.now - start
         var warnings: [String] = []
@@ -76,6 +78,9 @@ struct LeastSquaresJob {
         if solution.rank < min(a.rows, a.columns) {
             let of = a.rows < a.columns ? "\(a.rows) rows" : "\(a.columns) columns"
             warnings.append("A is rank-deficient (numerical rank \(solution.rank) of \(of)): the minimum-norm solution is returned")
+        }
+        if options.refine && solution.refinementSteps == 0 && solution.rank < a.columns {
+            warnings.append("--refine was not applied: refinement is for problems of full column rank (rank \(solution.rank) of \(a.columns) columns)")
         }
         // Rank 0 (A = 0) has no triangle to be conditioned: κ = ∞ says nothing the rank does not.
         if solution.rank > 0 && solution.isIllConditioned {

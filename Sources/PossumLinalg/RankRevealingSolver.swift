@@ -34,11 +34,11 @@ extension RankRevealingSolver {
         let unscale = 1 / scale
         solution.x = solution.x.map { $0 * unscale }
         if let j = solution.x.firstIndex(where: { !$0.isFinite }) {
-            throw LinalgError.outOfRange("the minimum-norm solution's entry x[\(j + 1)] (column \(j + 1) of A) is beyond Double's range (±1.8e308): rescale column \(j + 1) of A or b")
+            throw LinalgError.outOfRange(operand: "x", message: "the minimum-norm solution's entry x[\(j + 1)] (column \(j + 1) of A) is beyond Double's range (±1.8e308): rescale column \(j + 1) of A or b")
         }
         solution.residualNorm *= unscale
         guard solution.residualNorm.isFinite else {
-            throw LinalgError.outOfRange("the residual norm ‖b − A·x‖ is beyond Double's range (±1.8e308): rescale b")
+            throw LinalgError.outOfRange(operand: "residual", message: "the residual norm ‖b − A·x‖ is beyond Double's range (±1.8e308): rescale b")
         }
         return solution
     }

@@ -71,5 +71,10 @@ import Testing
             #expect(tiny.stderr.contains("tiny.csv: ") && tiny.stderr.contains("column 1 of A"), "\(solver): \(tiny.stderr)")
             #expect(tiny.stderr.split(separator: "\n").count == 1, "\(solver): \(tiny.stderr)")
         }
+        // A = 0: x = 0, but ‖b‖ = √3·1.7e308 does not fit; the refusal names b's file.
+        try Self.write("0,0\n0,0\n0,0\n", "zero.csv", in: dir)
+        try Self.write("1.7e308\n1.7e308\n1.7e308\n", "maxb.csv", in: dir)
+        let residual = try PossumProcess.run(["lstsq", "zero.csv", "maxb.csv"], in: dir)
+        #expect(residual.status == 1 && residual.stderr.contains("maxb.csv: the residual norm"), "\(residual.stderr)")
     }
 }

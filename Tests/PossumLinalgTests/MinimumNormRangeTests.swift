@@ -58,7 +58,7 @@ import Testing
             do {
                 _ = try solver.solveMinimumNormInRange(a, [1e300, 1e300, 0], options: .init())
             } catch let error as LinalgError {
-                guard case .outOfRange(let message) = error else { Issue.record("\(solver.name): \(error)"); continue }
+                guard case .outOfRange("x", let message) = error else { Issue.record("\(solver.name): \(error)"); continue }
                 #expect(message.contains("column 1 of A"), "\(solver.name): \(message)")
             } catch { Issue.record("\(solver.name): \(error)") }
         }

@@ -17,20 +17,22 @@ extension NaiveSolver: RankRevealingSolver {
 }
 
 extension RankRevealingSolver {
-    /// `solveMinimumNorm` for finite data of any magnitude (1e300, 1e-300 and mixes): b is scaled
-    /// by a power of two so that its largest entry is in [1, 2) — exact, and x scales with b — so
-    /// the solvers' intermediate sums (Qᵀb, A·x) cannot overflow; A's columns are equilibrated
-    /// by the solvers themselves. An x or ‖b − A·x‖ outside Double's range is refused
-    /// (`LinalgError.outOfRange`), never returned as ±∞ or NaN.
+    /// `solveMinimumNorm` for finite data of any magnitude (1e300, 1e-300 and mixes): a b with
+    /// entries above 2⁸⁹⁶ is scaled by a power of two to that size — exact, and x scales with b —
+    /// so the solvers' intermediate sums (Qᵀb, A·x) keep 2¹²⁸ of headroom below overflow; A's
+    /// columns (rows, when wide) are equilibrated by the solvers themselves. Ordinary data are
+    /// left alone (bit-for-bit the answers of `solveMinimumNorm`), and a small b is not scaled up:
+    /// beside columns near 1e308 that would push x·scale into the subnormals. An x or
+    /// ‖b − A·x‖ outside Double's range is refused (`LinalgError.outOfRange`), never returned
+    /// as ±∞ or NaN.
     public func solveMinimumNormInRange(_ a: Matrix, _ b: [Double], options: RankRevealingOptions) throws -> RankRevealingSolution {
         let largest = b.reduce(0.0) { max($0, abs($1)) }
         guard largest.isFinite else {
             throw LinalgError.nonFinite(operand: "b", row: b.firstIndex { !$0.isFinite } ?? 0, column: 0)
         }
-        let scale = equilibratingScale(norm: largest) { largest }
+        let scale = largest > 0x1p896 ? Double(sign: .plus, exponent: 896 - largest.exponent, significand: 1) : 1
         var solution = try solveMinimumNorm(a, b.map { $0 * scale }, options: options)
-        // 1/scale is a power of two in range (scale is in [2⁻¹⁰²³, 2¹⁰²³]): the unscaling is exact
-        // unless x itself leaves the range.
+        // 1/scale is a power of two in [1, 2¹²⁷]: the unscaling is exact unless x leaves the range.
         let unscale = 1 / scale
         solution.x = solution.x.map { $0 * unscale }
         if let j = solution.x.firstIndex(where: { !$0.isFinite }) {

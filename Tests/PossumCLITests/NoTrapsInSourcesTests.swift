@@ -51,7 +51,7 @@ import Testing
                  "chunk rank ≤ 32 and a deflate level 0...9 validated by the caller"),
         Reviewed("PossumHDF5/HDF5Transfer.swift", [#"Int(size)"#],
                  "size_t checked ≤ Int.max / 2 on the line above"),
-        Reviewed("PossumOpenBLAS/OpenBLASSolver+dgelsy.swift", [#"Int32(a.rows)"#, #"Int32(a.columns)"#, #"Int32(max(a.rows, a.columns))"#, #"Int32(-1)"#, #"Int32(query)"#, #"Int(lwork)"#, #"Int(rank)"#],
+        Reviewed("PossumOpenBLAS/OpenBLASSolver+dgelsy.swift", [#"Int32(-1)"#, #"Int(size)"#, #"Int(rank)"#],
                  "LAPACK's 32-bit integers: dimensions checked ≤ Int32.max (checkLAPACKDimensions; sgels is a test reference with its own precondition), workspace sizes LAPACK itself returned, Int32 results widened"),
         Reviewed("PossumOpenBLAS/OpenBLASSolver+sgels.swift", [#"Int32(rows)"#, #"Int32(columns)"#, #"Int32(-1)"#, #"Int32(query)"#, #"Int(lwork)"#, #"Int(info)"#],
                  "LAPACK's 32-bit integers: dimensions checked ≤ Int32.max (checkLAPACKDimensions; sgels is a test reference with its own precondition), workspace sizes LAPACK itself returned, Int32 results widened"),

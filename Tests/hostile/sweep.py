@@ -542,7 +542,11 @@ def main():
             print(c.name)
         print(f"{len(cases)} cases")
         return 0
+    global POSSUM
     work = tempfile.mkdtemp(prefix="possum-sweep-")
+    # A private copy of the binary: a rebuild during the sweep must not change what is tested.
+    shutil.copy(POSSUM, os.path.join(work, "possum"))
+    POSSUM = os.path.join(work, "possum")
     base = os.path.join(work, "base")
     build_base(base)
     failed = 0

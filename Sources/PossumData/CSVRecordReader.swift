@@ -40,7 +40,9 @@ public struct CSVRecordReader {
     private let source: String
     private let input: InputFile?
     private let limits: Limits
+    /// Read bytes are `buffer[0..<filled]`; the array keeps its block size between reads.
     private var buffer: [UInt8]
+    private var filled = 0
     private var position = 0
     private var exhausted: Bool
     private var line = 1
@@ -81,6 +83,7 @@ public struct CSVRecordReader {
         self.input = nil
         self.limits = limits
         self.buffer = Array(text.utf8)
+        self.filled = buffer.count
         self.exhausted = true
         self.blockSize = 0
         self.hasher = nil
@@ -99,7 +102,7 @@ public struct CSVRecordReader {
             return
         }
         do { try input.rewind() } catch let error as InputError { throw DataError(file: source, error.reason) }
-        buffer.removeAll(keepingCapacity: true)
+        filled = 0
         position = 0
         exhausted = false
         line = 1
@@ -110,7 +113,7 @@ public struct CSVRecordReader {
     /// The next byte, refilling from the file when the buffer runs out; nil at the end.
     @inline(__always)
     private mutating func nextByte() throws -> UInt8? {
-        if position == buffer.count {
+        if position == filled {
             guard try refill() else { return nil }
         }
         defer { position += 1 }
@@ -119,7 +122,7 @@ public struct CSVRecordReader {
 
     private mutating func refill() throws -> Bool {
         guard !exhausted, let input else { return false }
-        if buffer.count < blockSize { buffer.append(contentsOf: repeatElement(0, count: blockSize - buffer.count)) }
+        if buffer.count != blockSize { buffer = [UInt8](repeating: 0, count: blockSize) }
         let n: Int
         do {
             n = try buffer.withUnsafeMutableBytes { try input.readBytes(into: $0) }
@@ -128,13 +131,13 @@ public struct CSVRecordReader {
         }
         if n == 0 {
             exhausted = true
-            buffer.removeAll(keepingCapacity: true)
+            filled = 0
             position = 0
             if var h = hasher { digest = SHA256.hexString(h.finalize()); hasher = nil }
             return false
         }
-        if n < buffer.count { buffer.removeLast(buffer.count - n) }
-        hasher?.update(buffer)
+        filled = n
+        hasher?.update(buffer[0..<n])
         position = 0
         return true
     }
@@ -198,7 +201,7 @@ public struct CSVRecordReader {
         var end = start
         var bits = high
         buffer.withUnsafeBufferPointer { b in
-            while end < b.count {
+            while end < filled {
                 let c = b[end]
                 if c == UInt8(ascii: ",") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\n") || c == 0 { break }
                 bits |= c

@@ -13,8 +13,8 @@ public struct CSVTable: Sendable {
     public let rows: [[String]]
     /// The 1-based file line on which each row starts (the header is line 1).
     public let lines: [Int]
-    /// The SHA-256 of the bytes read, for a table read from a file (computed while reading, so a
-    /// stream is read once); nil for parsed text.
+    /// The SHA-256 of the bytes read, for a table read from a stream (stdin, a FIFO: computed
+    /// while reading, as it cannot be read again); nil for a regular file and for parsed text.
     public let contentSHA256: String?
 
     public var rowCount: Int { rows.count }
@@ -24,9 +24,11 @@ public struct CSVTable: Sendable {
     }
 
     /// Reads and parses a CSV file (RFC 4180: comma-separated, optional double quotes); `-` is
-    /// standard input. The file is read once, under the input policy (see `CSVRecordReader`).
+    /// standard input. The file is read once, under the input policy (see `CSVRecordReader`); a
+    /// stream, which cannot be read again, is hashed on the way (`contentSHA256`).
     public static func read(contentsOf path: String) throws -> CSVTable {
-        var reader = try CSVRecordReader(contentsOf: path, hashing: true)
+        let isStream = (try? checkInput(path)) == .stream
+        var reader = try CSVRecordReader(contentsOf: path, hashing: isStream)
         let table = try collect(&reader, source: inputDisplayName(path))
         return CSVTable(source: table.source, header: table.header, rows: table.rows, lines: table.lines, contentSHA256: reader.sha256)
     }

@@ -113,13 +113,13 @@ public enum TableFile {
     public static func checkTableName(_ name: String, file: String) throws {
         let problem: String?
         if name.isEmpty { problem = "is empty" }
-        else if name == "." || name == ".." { problem = "is '\(name)'" }
+        else if name == "." || name == ".." { problem = "is a path, not a name" }
         else if name.contains("/") { problem = "contains '/'" }
         else if name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) { problem = "contains a control character" }
         else if name.utf8.count > 255 { problem = "is longer than 255 bytes" }
         else { problem = nil }
         if let problem {
-            throw StorageError(file: file, object: "/", "table name '\(messageText(name, limit: 80))' \(problem): name the table with --table (one name without '/')")
+            throw StorageError(file: file, object: "/", "table name '\(messageText(name, limit: 80))' \(problem) (a table is one name at the file's root; choose it with --table)")
         }
     }
 

@@ -58,7 +58,7 @@ extension DataTable {
 /// The canonical text of a number used as a category level: integers without a decimal point
 /// ("3", as pandas prints an int column), other values in Swift's shortest round-trip form.
 public func canonicalNumberText(_ v: Double) -> String {
-    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+    if v == v.rounded(), abs(v) < 1e15, let integer = Int64(exactly: v) { return String(integer) }
     return "\(v)"
 }
 

@@ -30,6 +30,7 @@ public struct SHA256: Sendable {
 
     /// Feeds bytes from memory: whole 64-byte blocks are compressed where they lie.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         length &+= UInt64(bytes.count)
         var offset = 0
         if !buffer.isEmpty {
@@ -37,12 +38,12 @@ public struct SHA256: Sendable {
             buffer += bytes[0..<take]
             offset = take
             if buffer.count == 64 {
-                buffer.withUnsafeBytes { compress($0.baseAddress!) }
+                buffer.withUnsafeBytes { if let block = $0.baseAddress { compress(block) } }
                 buffer.removeAll(keepingCapacity: true)
             }
         }
         while bytes.count - offset >= 64 {
-            compress(bytes.baseAddress! + offset)
+            compress(base + offset)
             offset += 64
         }
         buffer += bytes[offset...]

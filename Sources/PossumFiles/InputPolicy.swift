@@ -133,11 +133,11 @@ public final class InputFile {
         var directory = "/tmp"
         if let tmp = getenv("TMPDIR"), tmp.pointee != 0 { directory = String(cString: tmp) }
         var template = Array("\(directory)/.possum-input-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let descriptor = mkstemp(&template)
         guard descriptor >= 0 else {
             throw InputError(path: path, "cannot make a temporary copy in \(messageText(directory)) for a second pass: \(String(cString: strerror(errno)))")
         }
-        _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }  // lives only as long as the descriptor
+        _ = unlink(template)  // the copy lives only as long as the descriptor
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         spool = descriptor
     }

@@ -38,7 +38,7 @@ let package = Package(
             name: "PossumAccuracy",
             dependencies: ["PossumLinalg", "PossumOpenBLAS", .product(name: "BigInt", package: "BigInt")]),
         // Tables: CSV reading with row/column-precise errors.
-        .target(name: "PossumData"),
+        .target(name: "PossumData", dependencies: ["PossumFiles"]),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
         .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"], swiftSettings: nativeCPU),
         // Pictures: SVG plots (PNG through librsvg).

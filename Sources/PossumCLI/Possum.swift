@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import PossumFiles
 
 /// The `possum` command tree. Commands parse and validate; the work lives in the library modules.
 public struct Possum: ParsableCommand {
@@ -35,9 +37,34 @@ public struct Possum: ParsableCommand {
             let text = fullMessage(for: error)
             if !text.isEmpty { print(text) }
         } catch {
-            exit(withError: error)  // the command's own error is the news, whatever stdout did
+            // The command's own error is the news, whatever stdout did: one line, whatever it says.
+            printError("Error: \(oneLineMessage(for: error))\n")
+            Foundation.exit(exitCode(for: error).rawValue)
         }
         StandardOutput.exitIfWriteFailed()
+    }
+
+    /// An error as one line: the message's lines joined, control characters escaped, cut when long;
+    /// a bad command line points at the command's --help instead of printing its usage.
+    static func oneLineMessage(for error: Error, arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> String {
+        let lines = message(for: error).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var text = messageText(lines.joined(separator: "; "), limit: 1000)
+        if exitCode(for: error) == .validationFailure { text += " (see '\(commandPath(arguments)) --help')" }
+        return text
+    }
+
+    /// `possum data import` for arguments starting `data import …`: the subcommands named before the
+    /// first argument that is not one.
+    static func commandPath(_ arguments: [String]) -> String {
+        var command: ParsableCommand.Type = Possum.self
+        var path = ["possum"]
+        for argument in arguments {
+            guard let next = command.configuration.subcommands.first(where: { $0._commandName == argument }) else { break }
+            path.append(argument)
+            command = next
+        }
+        return path.joined(separator: " ")
     }
 }
 

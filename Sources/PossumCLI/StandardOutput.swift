@@ -60,12 +60,13 @@ enum StandardOutput {
         signal(SIGPIPE) { _ in }
     }
 
-    /// Ends the process if a write to standard output failed: quietly with status 0 for EPIPE,
-    /// else with a one-line error and status 1. Returns if every write succeeded.
+    /// Ends the process if a write to standard output failed: quietly for EPIPE (the reader left,
+    /// as `head` does; the status still says the output is incomplete), else with a one-line error;
+    /// status 1 either way. Returns if every write succeeded.
     static func exitIfWriteFailed() {
         let code = lock.withLock { failure }
         guard let code else { return }
-        if code == EPIPE { Foundation.exit(0) }
+        if code == EPIPE { Foundation.exit(1) }
         printError("Error: standard output: write failed: \(String(cString: strerror(code)))\n")
         Foundation.exit(1)
     }

@@ -15,7 +15,7 @@ POSSUM := .build/release/possum
 OUT := out
 # The fast build, passed to every swift build/test below: the SIMD kernels compiled for this machine's CPU (ymm/zmm
 # FMAs), and POSSUM_NATIVE_CPU so that `possum --version` says so. Package.swift sets no CPU flags, since SwiftPM
-# refuses such flags in a package depended on by version; a plain `swift build` is portable and several times
+# refuses such flags in a package depended on by version; a plain `swift build` is portable and over ten times
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 

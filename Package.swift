@@ -3,7 +3,7 @@ import PackageDescription
 
 // The kernels are written with SIMD8<Double>/SIMD16<Float>. This manifest sets no CPU flags, so that other
 // packages can depend on PossumLinalg by version: a plain `swift build` is portable (at the x86-64 baseline the
-// kernels become scalar fma calls, several times slower). The fast build is the Makefile's SWIFT_NATIVE:
+// kernels become scalar fma calls, over ten times slower). The fast build is the Makefile's SWIFT_NATIVE:
 // `swift build -c release -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU`.
 
 let package = Package(

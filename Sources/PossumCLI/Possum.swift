@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PossumFiles
+import PossumLinalg
 
 /// The `possum` command tree. Commands parse and validate; the work lives in the library modules.
 public struct Possum: ParsableCommand {
@@ -16,7 +17,7 @@ public struct Possum: ParsableCommand {
               possum dag run pipelines/possum.yaml
                                               the whole pipeline, CSV to plot
             """,
-        version: possumVersion,
+        version: possumVersionLine,
         subcommands: [
             TrainCommand.self, PredictCommand.self, FeaturesCommand.self, DataCommand.self, ModelCommand.self,
             RunsCommand.self, ModelsCommand.self, ReportCommand.self, LstsqCommand.self, AccuracyCommand.self,
@@ -69,3 +70,7 @@ public struct Possum: ParsableCommand {
 }
 
 public let possumVersion = "0.1.0"
+
+/// What `possum --version` prints: the version, the kernels compiled in, and what this CPU offers them.
+public let possumVersionLine =
+    "possum \(possumVersion) (kernels: \(KernelBuild.description); this CPU: \(CPUFeatures.current))"

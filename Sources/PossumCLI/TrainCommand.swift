@@ -63,8 +63,11 @@ struct TrainCommand: ParsableCommand {
         let spec = columns.spec
         let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", spec)
         let job = TrainingJob(source: source, alphas: alphas.values, alphaGrid: alphas.description, solver: solver)
+        var logged: LoggedRun?
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
-            let result = try job.run()
+            logged = run
+            var result = try job.run()
+            result.report.runID = run?.runID
             // Rendered before anything is exported or logged, so nothing is left behind if it fails.
             let output = json ? try result.report.json() : result.report.table()
             if let export { try result.exportModel(to: export) }
@@ -78,6 +81,9 @@ struct TrainCommand: ParsableCommand {
             return output
         }
         print(output)
+        // On stderr, as the registration line: stdout stays the report alone (with --json, the
+        // JSON's run_id carries it).
+        if let logged, !json { printError(logged.summaryLine + "\n") }
     }
 }
 

@@ -17,6 +17,8 @@ struct TrainingReport: Encodable {
     var looMSE: [Double]
     var trainR2: Double
     var solveSeconds: Double
+    /// The tracking run this training was logged as (nil with --no-track).
+    var runID: String?
     private var orderedCoefficients: [Double]
     private var chosenIndex: Int
 
@@ -38,6 +40,7 @@ struct TrainingReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case data, solver, rows, features, alphas, alpha, intercept, coefficients
         case looRMSE = "loo_rmse", looMSE = "loo_mse", trainR2 = "train_r2", solveSeconds = "solve_seconds"
+        case runID = "run_id"
     }
 
     /// Numbers that JSON cannot carry (inf, NaN) are written as null, never an encoding error.
@@ -55,6 +58,7 @@ struct TrainingReport: Encodable {
         try c.encode(looMSE.map(jsonNumber), forKey: .looMSE)
         try c.encode(jsonNumber(trainR2), forKey: .trainR2)
         try c.encode(jsonNumber(solveSeconds), forKey: .solveSeconds)
+        try c.encodeIfPresent(runID, forKey: .runID)
     }
 
     func json() throws -> String {

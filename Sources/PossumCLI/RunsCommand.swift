@@ -30,11 +30,12 @@ struct RunsCommand: ParsableCommand {
     struct ShowCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "One run's params, metrics, tags and artifacts.")
         @OptionGroup var tracking: TrackingOptions
-        @Argument(help: "Run id.") var runID: String
+        @Argument(help: "Run id, or a unique prefix of it.") var runID: String
         @Flag(name: .long, help: "Print as JSON.") var json = false
 
         func run() throws {
             let store = try tracking.openStore()
+            let runID = try store.resolveRunID(self.runID)
             let run = try store.run(id: runID)
             if json { print(try TrackingJSON.encode(run)); return }
             let experiment = try? store.experiment(id: run.info.experimentID).name
@@ -46,7 +47,7 @@ struct RunsCommand: ParsableCommand {
     struct CompareCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "compare", abstract: "Runs side by side; differences highlighted.")
         @OptionGroup var tracking: TrackingOptions
-        @Argument(help: "Two or more run ids.") var runIDs: [String]
+        @Argument(help: "Two or more run ids (or unique prefixes).") var runIDs: [String]
         @Flag(name: .long, help: "Print as JSON.") var json = false
 
         func validate() throws { if runIDs.count < 2 { throw ValidationError("compare needs at least two run ids") } }

@@ -22,9 +22,14 @@ extension TrackingStore {
     }
 
     /// `possum runs compare A B ...`: params, latest metrics and (non-system) tags side by side.
+    /// `ids` may be unique prefixes; the table's short ids are prefixes that stay unique.
     public func compareRuns(ids: [String]) throws -> RunComparison {
         guard ids.count >= 2 else { throw TrackingError.invalidRequest("compare needs at least two run ids") }
-        return RunComparison(runs: try ids.map { try run(id: $0) })
+        let all = try runIDs()
+        let full = try ids.map { try IDPrefix.resolve($0, among: all, kind: "run") }
+        var comparison = RunComparison(runs: try full.map { try run(id: $0) })
+        comparison.shortIDs = IDPrefix.shortest(full, among: all)
+        return comparison
     }
 
     /// The latest version of a model in a stage (MLflow's `get_latest_versions`), or nil.
@@ -94,6 +99,8 @@ public struct RunComparison: Sendable, Codable, Equatable {
     public var runIDs: [String]
     public var runNames: [String]
     public var rows: [Row]
+    /// The ids as the table shows them: 8 characters, more where that prefix is not unique.
+    public var shortIDs: [String] = []
 
     enum CodingKeys: String, CodingKey { case runIDs = "run_ids", runNames = "run_names", rows }
 
@@ -101,6 +108,7 @@ public struct RunComparison: Sendable, Codable, Equatable {
     public init(runs: [Run]) {
         runIDs = runs.map(\.info.runID)
         runNames = runs.map(\.info.runName)
+        shortIDs = runIDs.map { String($0.prefix(8)) }
         var rows: [Row] = []
         func add(_ kind: String, _ keys: Set<String>, _ value: (Run, String) -> String?) {
             for key in keys.sorted() {

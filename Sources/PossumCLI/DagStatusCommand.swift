@@ -8,7 +8,7 @@ struct DagStatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show a run's tasks: status, attempts, duration (default: the latest run).")
 
-    @Argument(help: "The run id (default: the latest run of any DAG here).")
+    @Argument(help: "The run id or a unique prefix of it (default: the latest run of any DAG here).")
     var runID: String?
 
     @Option(name: .customShort("C"), help: "The pipeline's working directory, where .possum/ is (default: current directory).")

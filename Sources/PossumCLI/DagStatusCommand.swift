@@ -48,9 +48,39 @@ struct DagListRunsCommand: ParsableCommand {
     @Option(name: .long, help: "Only runs of this DAG.")
     var dag: String?
 
+    @Flag(name: .long, help: "Print the runs as JSON (oldest first; an unreadable state file has an error instead).")
+    var json = false
+
+    struct Entry: Encodable {
+        var runID: String, dag: String
+        var status: String?, createdAt: String?, endedAt: String?
+        var tasks: [String: Int]?
+        var error: String?
+        enum CodingKeys: String, CodingKey {
+            case runID = "run_id", dag, status, createdAt = "created_at", endedAt = "ended_at", tasks, error
+        }
+    }
+
     func run() throws {
         let store = StateStore(workdir: directory)
         let runs = store.runPaths(dag: dag)
+        if json {
+            let iso = ISO8601DateFormatter()
+            iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]  // ms, as the state files
+            let entries = runs.map { run -> Entry in
+                do {
+                    let s = try store.load(path: run.path)
+                    let counts = Dictionary(uniqueKeysWithValues: s.counts.map { ($0.key.rawValue, $0.value) })
+                    return Entry(runID: s.runID, dag: s.dag, status: s.status.rawValue, createdAt: iso.string(from: s.createdAt), endedAt: s.endedAt.map(iso.string(from:)), tasks: counts)
+                } catch {
+                    return Entry(runID: run.runID, dag: run.dag, error: "\(error)")
+                }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            return
+        }
         if runs.isEmpty { print("no DAG runs under \(store.root)"); return }
         print("run id                  dag           status     duration  tasks")
         for run in runs {

@@ -3,6 +3,7 @@ import Foundation
 import PossumData
 import PossumFiles
 import PossumStorage
+import PossumTracking
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,11 +24,17 @@ struct DataCommand: ParsableCommand {
         @Option(name: .long, help: "Table (group) name (default: the CSV file's stem).")
         var table: String?
 
+        @Flag(name: .long, help: "Print what was written as JSON.")
+        var json = false
+
         func run() throws {
             try checkCommandFiles(inputs: [csv], outputs: [out])
             let (rows, columns) = try TableFile.importCSV(csv, to: out, tableName: table)
-            print("wrote \(out): \(rows) rows × \(columns) columns")
+            print(json ? try TrackingJSON.encode(ImportSummary(out: out, rows: rows, columns: columns))
+                       : "wrote \(out): \(rows) rows × \(columns) columns")
         }
+
+        struct ImportSummary: Encodable { var out: String; var rows: Int; var columns: Int }
     }
 
     struct ShowCommand: ParsableCommand {
@@ -37,8 +44,12 @@ struct DataCommand: ParsableCommand {
         @Argument(help: "CSV or HDF5 (.h5) table; - reads a CSV from standard input.")
         var file: String
 
+        @Flag(name: .long, help: "Print the schema and statistics as JSON.")
+        var json = false
+
         func run() throws {
-            print(try TableSummary(table: openDataTable(file)).text())
+            let summary = TableSummary(table: try openDataTable(file))
+            print(json ? try TrackingJSON.encode(summary.columns()) : try summary.text())
         }
     }
 }
@@ -48,6 +59,36 @@ struct DataCommand: ParsableCommand {
 /// blow up the table.
 struct TableSummary {
     var table: any DataTable
+
+    /// One column of `data show --json`: numeric columns have min/mean/max (null when there is
+    /// no value), text columns their levels. Names are as in the file: JSON escapes them.
+    struct Column: Encodable {
+        var name: String
+        var kind: String
+        var missing: Int
+        var min: Double?, mean: Double?, max: Double?
+        var levels: [String]?
+    }
+
+    struct Summary: Encodable { var source: String; var rows: Int; var columns: [Column] }
+
+    func columns() throws -> Summary {
+        var out: [Column] = []
+        for name in table.columnNames {
+            if let values = try? table.numericColumn(name) {
+                let present = values.compactMap { $0 }
+                let mean = present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)
+                out.append(Column(name: name, kind: "numeric", missing: values.count - present.count,
+                                  min: present.min().flatMap(jsonNumber), mean: mean.flatMap(jsonNumber),
+                                  max: present.max().flatMap(jsonNumber), levels: nil))
+            } else {
+                let values = try table.textColumn(name)
+                out.append(Column(name: name, kind: "text", missing: values.filter { $0 == nil }.count,
+                                  levels: Set(values.compactMap { $0 }).sorted()))
+            }
+        }
+        return Summary(source: table.source, rows: table.rowCount, columns: out)
+    }
 
     func text() throws -> String {
         var out = "\(messageText(table.source)): \(table.rowCount) rows × \(table.columnNames.count) columns\n"

@@ -3,6 +3,7 @@ import Foundation
 import PossumData
 import PossumML
 import PossumStorage
+import PossumTracking
 
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,10 +21,21 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var logging: RunLoggingOptions
 
+    @Flag(name: .long, help: "Print what was written (and the run id) as JSON.")
+    var json = false
+
+    struct Summary: Encodable {
+        var out: String, rows: Int, features: [String]
+        var runID: String?
+        enum CodingKeys: String, CodingKey { case out, rows, features, runID = "run_id" }
+    }
+
     func run() throws {
         try checkCommandFiles(inputs: [data], outputs: [out])
         let spec = columns.spec
+        var logged: LoggedRun?
         let features = try LoggedRun.run(logging, name: "Scaler") { run in
+            logged = run
             let features = try FeatureJob(dataPath: data, spec: spec).run()
             try FeaturesFile.write(features, to: out)
             if let run {
@@ -33,7 +45,12 @@ struct FeaturesCommand: ParsableCommand {
             }
             return features
         }
-        print("wrote \(out): \(features.z.rows) rows × \(features.z.columns) standardized features")
+        if json {
+            print(try TrackingJSON.encode(Summary(out: out, rows: features.z.rows, features: features.transform.featureNames, runID: logged?.runID)))
+        } else {
+            print("wrote \(out): \(features.z.rows) rows × \(features.z.columns) standardized features")
+            if let logged { printError(logged.summaryLine + "\n") }
+        }
     }
 }
 

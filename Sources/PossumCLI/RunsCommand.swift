@@ -135,9 +135,11 @@ struct ModelsCommand: ParsableCommand {
             commandName: "get", abstract: "Print the model file path of NAME@STAGE, NAME@ALIAS, NAME@latest or NAME/VERSION.")
         @OptionGroup var tracking: TrackingOptions
         @Argument(help: "Model reference, e.g. Reg_RidgeCV_possums@Production.") var reference: String
+        @Flag(name: .long, help: "Print the version and its path as JSON.") var json = false
 
         func run() throws {
-            print(try tracking.openStore().resolveModel(reference).artifactPath)
+            let resolved = try tracking.openStore().resolveModel(reference)
+            print(json ? try TrackingJSON.encode(resolved) : resolved.artifactPath)
         }
     }
 }
@@ -147,11 +149,12 @@ struct ReportCommand: ParsableCommand {
         commandName: "report", abstract: "Write a self-contained HTML report of experiments, runs, metric histories and models.")
     @OptionGroup var tracking: TrackingOptions
     @Option(name: .long, help: "HTML file to write.") var out = "report.html"
+    @Flag(name: .long, help: "Print the path written as JSON.") var json = false
 
     func run() throws {
         try checkCommandFiles(inputs: [], outputs: [out])
         try writeAtomically(try renderReport(tracking.openStore()).utf8, to: out)
-        print("wrote \(out)")
+        print(json ? try TrackingJSON.encode(["out": out]) : "wrote \(out)")
     }
 }
 

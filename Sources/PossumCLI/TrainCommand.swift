@@ -35,10 +35,10 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var columns: FeatureOptions
 
-    @Option(name: .long, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace).")
+    @Option(name: .long, parsing: .unconditional, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace), e.g. -3:1:30.")
     var alphas = AlphaGrid.standard
 
-    @Option(name: .long, help: "Write the fitted model to this HDF5 file (atomically).")
+    @Option(name: [.customLong("out"), .customLong("export")], help: "Write the fitted model to this HDF5 file (atomically).")
     var export: String?
 
     @Option(name: .long, help: "Register the model under this name in the model registry.")

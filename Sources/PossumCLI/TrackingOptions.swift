@@ -88,7 +88,9 @@ struct LoggedRun {
         } catch {
             // The one place a logged run fails, so every failure says why. Best effort: the
             // error being reported matters more than a tag that could not be written.
-            try? store.setTag(runID: info.runID, key: runErrorTag, value: messageText(Possum.oneLineMessage(for: error, arguments: []), limit: 1000))
+            let reason = Possum.oneLineMessage(for: error, arguments: [])
+            try? store.setTag(runID: info.runID, key: runErrorTag,
+                              value: messageText(reason.isEmpty ? "\(type(of: error))" : reason, limit: 1000))
             _ = try? store.endRun(runID: info.runID, status: .failed, endTime: nil)
             throw error
         }

@@ -86,8 +86,8 @@ struct RunsCommand: ParsableCommand {
 
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "The model registry: list, show, promote, get.",
-        subcommands: [ListCommand.self, ShowCommand.self, PromoteCommand.self, GetCommand.self])
+        commandName: "models", abstract: "The model registry: list, show, promote, alias, get.",
+        subcommands: [ListCommand.self, ShowCommand.self, PromoteCommand.self, AliasCommand.self, GetCommand.self])
 
     struct ListCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "Registered models and their latest versions.")

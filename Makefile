@@ -3,7 +3,8 @@
 #   make test    the whole test suite, then every shell block of README.md and docs/ against the built possum
 # Optional checks against other tools (each installs them into a private venv):
 #   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions
-#   make test-mlflow    the real MLflow client reads a tracking store written by possum
+#   make test-mlflow    the real MLflow client reads a tracking store written by possum, and loads
+#                       the models possum logs (pyfunc, models:/NAME@ALIAS) to predict as possum does
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 SHELL := /bin/bash
@@ -63,8 +64,15 @@ datasets/possum.csv:
 test-interop: demo .build-interop/h5py/.ready
 	.build-interop/h5py/bin/python Tests/interop/check_h5py.py $(OUT)/possum.h5 $(OUT)/possum-ridge.h5 $(OUT)/predictions.csv
 
-test-mlflow:
-	python3 Tests/interop/check_mlflow.py
+# mlflow plus what possum's pyfunc loader needs (check_mlflow.py installs the same list).
+.build-interop/mlflow/.ready:
+	python3 -m venv .build-interop/mlflow
+	.build-interop/mlflow/bin/pip install --quiet --disable-pip-version-check mlflow numpy h5py pandas
+	touch $@
+
+test-mlflow: deps data .build-interop/mlflow/.ready
+	$(SWIFT) build --product possum
+	python3 Tests/interop/check_mlflow.py --venv .build-interop/mlflow --possum .build/debug/possum
 
 test-airflow: deps
 	bash Tests/interop/check_airflow.sh

@@ -136,7 +136,7 @@ struct ModelsCommand: ParsableCommand {
         @Argument(help: "Model reference, e.g. Reg_RidgeCV_possums@Production.") var reference: String
 
         func run() throws {
-            print(try tracking.openStore().resolveModel(reference).artifactPath)
+            print(try tracking.openStore().resolveModelFile(reference))
         }
     }
 }

@@ -78,14 +78,19 @@ extension TrackingStore {
         } else {
             throw TrackingError.notFound("alias or stage '\(selector)' of registered model '\(name)'")
         }
-        let location = try localPath(forModelSource: version.storageLocation ?? version.source)
-        return ResolvedModel(version: version, artifactPath: try modelFile(in: location, naming: reference))
+        return ResolvedModel(version: version, artifactPath: try localPath(forModelSource: version.storageLocation ?? version.source))
+    }
+
+    /// `possum models get REF`, `model export --registered REF`: the model file of a reference
+    /// (see `resolveModel`).
+    public func resolveModelFile(_ reference: String) throws -> String {
+        try modelFile(in: try resolveModel(reference).artifactPath, naming: reference)
     }
 
     /// The model file of a registered location: the location itself when it is a file (versions
     /// registered before models were logged as MLflow model folders), else the one `.h5` file in
     /// the folder (beside its MLmodel).
-    func modelFile(in location: String, naming reference: String) throws -> String {
+    public func modelFile(in location: String, naming reference: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else { return location }
         let models = ((try? FileManager.default.contentsOfDirectory(atPath: location)) ?? []).filter { $0.hasSuffix(".h5") }.sorted()

@@ -74,3 +74,23 @@ import Testing
         }
     }
 }
+
+/// A version registered as an MLflow model folder resolves to the model file inside it; one
+/// registered as a file (older stores) to the file itself.
+@Suite struct ModelFileResolutionTests {
+    @Test func folderResolvesToItsOnlyModelFile() throws {
+        let (store, _) = try makeStore()
+        let (_, ridge, _) = try writeReferencePipeline(store)
+        let name = "Reg_RidgeCV_possums"
+        let folder = try store.artifactDirectory(runID: ridge.runID) + "/model"
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasSuffix(".h5") })
+        for ref in ["\(name)@champion", "models:/\(name)@champion", "\(name)@Staging", "\(name)/1"] {
+            #expect(try store.resolveModelFile(ref) == folder + "/" + file, "\(ref)")
+        }
+        try writeFile(folder + "/other.h5", "a second model")
+        #expect(message { _ = try store.resolveModelFile("\(name)@champion") }?.contains("a single model file in \(folder)") == true)
+        // A version whose source is the file itself (what possum registered before) still resolves.
+        let v2 = try store.createModelVersion(name: name, source: "runs:/\(ridge.runID)/model/other.h5", runID: ridge.runID, tags: [:], description: nil)
+        #expect(try store.resolveModelFile("\(name)/\(v2.version)") == folder + "/other.h5")
+    }
+}

@@ -12,7 +12,7 @@ numeric columns, the categorical columns and their one-hot levels, the scaler, t
 Rows are returned one prediction per input row. `possum predict` skips a row with a missing
 feature; here such a row's prediction is NaN (so the output lines up with the input). A level the
 model never saw, a non-numeric value in a numeric column, or a prediction that overflows is an
-error naming the row and column, as in possum.
+error naming the row (its 0-based position in the DataFrame) and column, as in possum.
 """
 import math
 

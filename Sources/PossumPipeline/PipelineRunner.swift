@@ -27,6 +27,7 @@ public final class PipelineRunner {
 
     /// A new run of the whole DAG. Returns the final state (status `failed` if any task failed).
     public func run() throws -> RunState {
+        try graph.pipeline.requireWorkdir()
         for f in options.force where graph.pipeline.task(named: f) == nil { throw PipelineError.unknownTask(name: f) }
         let lock = try DagLock(path: store.lockPath(dag: graph.pipeline.name), dag: graph.pipeline.name, wait: options.waitForLock)
         defer { lock.release() }
@@ -49,6 +50,7 @@ public final class PipelineRunner {
     /// Continues a run: tasks that succeeded or were cached are kept; every other task (pending,
     /// failed, skipped, or `running` because its driver died) runs again, cache permitting.
     public func resume(runID: String) throws -> RunState {
+        try graph.pipeline.requireWorkdir()
         let lock = try DagLock(path: store.lockPath(dag: graph.pipeline.name), dag: graph.pipeline.name, wait: options.waitForLock)
         defer { lock.release() }
         // Read the state only under the lock: the driver we are replacing may still have been writing.

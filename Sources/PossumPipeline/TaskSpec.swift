@@ -56,6 +56,20 @@ public struct Pipeline: Sendable, Equatable {
 
     public func task(named name: String) -> TaskSpec? { tasks.first { $0.name == name } }
 
+    /// Throws unless the working directory exists and is a directory. Checked before anything
+    /// runs or is written there: a typo in `workdir:` must not become a new directory that tasks
+    /// then run in.
+    public func requireWorkdir() throws {
+        var st = stat()
+        guard stat(workdir, &st) == 0 else {
+            let problem = errno == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(errno))))"
+            throw PipelineError.missingWorkdir(file: file, workdir: workdir, problem: problem)
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            throw PipelineError.missingWorkdir(file: file, workdir: workdir, problem: "is not a directory")
+        }
+    }
+
     /// `path` made absolute against the working directory and lexically normalised, so that
     /// `x.txt` and `./x.txt` name the same file.
     public func resolve(_ path: String) -> String {

@@ -71,7 +71,10 @@ public struct ProcessLauncher: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
 
-        let envStrings = environment.map { "\($0.key)=\($0.value)" }
+        // Names this attempt's processes wherever they go: a child that calls setsid() leaves the
+        // process group, but not its inherited environment, where a timeout finds it.
+        let attemptMarker = "POSSUM_TASK_ATTEMPT_ID=\(Self.newAttemptID())"
+        let envStrings = environment.filter { $0.key != "POSSUM_TASK_ATTEMPT_ID" }.map { "\($0.key)=\($0.value)" } + [attemptMarker]
         var pid: pid_t = 0
         let rc = withCStrings(command) { argvPtr in
             withCStrings(envStrings) { envPtr in
@@ -101,8 +104,15 @@ public struct ProcessLauncher: Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         if timedOut {
-            // Stragglers in the group (background children of a shell) go too.
+            // Stragglers in the group (background children of a shell) go too, and so does every
+            // process that left the group but carries this attempt's id (`setsid`, daemons).
+            // Twice: a shell being stopped may have started a child between the scan and the signal.
             killpg(pid, SIGKILL)
+            for _ in 0..<2 {
+                let escaped = OrphanReaper.find(marker: attemptMarker)
+                if escaped.isEmpty { break }
+                OrphanReaper.terminate(escaped, grace: killGraceSeconds)
+            }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let signalled = status & 0x7f
@@ -111,6 +121,14 @@ public struct ProcessLauncher: Sendable {
         }
         return ProcessOutcome(exitCode: (status >> 8) & 0xff, signal: nil, timedOut: timedOut, durationSeconds: seconds)
     }
+
+    /// Unique per attempt across processes and time: driver pid, a counter, and random bits.
+    static func newAttemptID() -> String {
+        let n = attemptCounter.next()
+        return "\(getpid())-\(n)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+    }
+
+    static let attemptCounter = Counter()
 
     /// glibc ≥ 2.34 has `posix_spawn_file_actions_addclosefrom_np`, hidden from Swift likewise.
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
@@ -155,6 +173,18 @@ final class ChildWatch: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         exited = true
         return timedOut
+    }
+}
+
+/// A thread-safe counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value &+= 1
+        return value
     }
 }
 

@@ -64,7 +64,7 @@ func finish(_ state: RunState, store: StateStore, started: Date) throws {
     let ms = Date().timeIntervalSince(started) * 1000
     let c = state.counts
     let parts = TaskStatus.allCases.compactMap { s in c[s].map { "\($0) \(s.rawValue)" } }
-    print("DAG '\(state.dag)' \(state.status.rawValue) in \(Int(ms.rounded())) ms (\(parts.joined(separator: ", "))), run \(state.runID)")
+    print("DAG '\(state.dag)' \(state.status.rawValue) in \(Int(exactly: ms.rounded()) ?? 0) ms (\(parts.joined(separator: ", "))), run \(state.runID)")
     if state.status == .failed {
         let summary = RunReport.failureSummary(state, logDirectory: store.logDirectory(dag: state.dag, runID: state.runID))
         FileHandle.standardError.write(Data((summary + "\n").utf8))

@@ -96,7 +96,7 @@ struct TaskJob: Sendable {
                 let missing = task.outputs.filter { !FileIO.exists(resolve($0)) }
                 last = (0, false, "exited 0 but did not write \(missing.map { "'\($0)'" }.joined(separator: ", "))", tail)
             } else if outcome.timedOut {
-                last = (outcome.exitCode, true, "timed out after \(formatSeconds(task.timeoutSeconds ?? 0)), process group killed", tail)
+                last = (outcome.exitCode, true, "timed out after \(formatSeconds(task.timeoutSeconds ?? 0)), its processes killed", tail)
             } else if let signal = outcome.signal {
                 last = (outcome.exitCode, false, "killed by signal \(signal)", tail)
             } else {

@@ -44,9 +44,11 @@ public enum GraphRendering {
     }
 }
 
+/// Bytes a shell word may hold unquoted (built once: this runs for every word of every command).
+private let shellSafeBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=+,@%".utf8)
+
 /// `s` quoted for a POSIX shell when it needs to be.
 func shellQuote(_ s: String) -> String {
-    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=+,@%")
-    if !s.isEmpty && s.allSatisfy({ safe.contains($0) }) { return s }
+    if !s.isEmpty && s.utf8.allSatisfy({ shellSafeBytes.contains($0) }) { return s }
     return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -51,7 +51,10 @@ public enum PipelineParser {
         if let problem = YAMLPrescan.check(bytes) {
             throw PipelineError.invalidDefinition(file: file, line: problem.line, message: problem.message)
         }
-        return try parse(yaml: String(decoding: bytes, as: UTF8.self), file: file)
+        // Aliases can repeat one large value many times: what the fields hold may exceed the file's
+        // size only this much, so hashing, resolving or spawning them stays proportionate.
+        let budget = 4 * bytes.count + (1 << 20)
+        return try build(yaml: String(decoding: bytes, as: UTF8.self), file: file, stringBudget: budget)
     }
 
     /// The file's bytes, read once with plain POSIX calls: a regular file or a FIFO, at most
@@ -99,17 +102,21 @@ public enum PipelineParser {
 
     /// Parses YAML text; `file` is used for messages, the default name and the default workdir.
     public static func parse(yaml: String, file: String) throws -> Pipeline {
+        try parse(bytes: Array(yaml.utf8), file: file)
+    }
+
+    private static func build(yaml: String, file: String, stringBudget: Int) throws -> Pipeline {
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
             throw PipelineError.invalidDefinition(file: file, line: yamlErrorLine(error), message: yamlErrorProblem(error))
         }
-        let context = Context(file: file)
-        guard let root = node?.mapping else {
+        let context = Context(file: file, stringBudget: stringBudget)
+        guard let rootMapping = node?.mapping else {
             throw context.error(node, "expected a mapping with a 'tasks' list at the top level")
         }
-        try context.refuseUnknownKeys(root, allowed: topKeys, what: "top-level")
+        let root = try context.fields(rootMapping, allowed: topKeys, what: "top-level")
         let fileName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let name = try root["name"].map { try context.string($0, "name") } ?? fileName
         try checkName(name, node: root["name"], context: context, what: "pipeline name")
@@ -122,8 +129,8 @@ public enum PipelineParser {
         var defaults = TaskSpec(name: "", command: [])
         if let d = root["defaults"] {
             guard let mapping = d.mapping else { throw context.error(d, "'defaults' must be a mapping") }
-            try context.refuseUnknownKeys(mapping, allowed: ["retries", "retry_delay_seconds", "timeout_seconds"], what: "defaults")
-            try applyPolicy(mapping, to: &defaults, owner: "defaults", context: context)
+            let fields = try context.fields(mapping, allowed: ["retries", "retry_delay_seconds", "timeout_seconds"], what: "defaults")
+            try applyPolicy(fields, to: &defaults, owner: "defaults", context: context)
         }
         guard let tasksNode = root["tasks"] else { throw context.error(node, "missing 'tasks'") }
         var entries: [(name: String?, node: Node)] = []
@@ -149,8 +156,8 @@ public enum PipelineParser {
     }
 
     static func parseTask(_ node: Node, keyName: String?, defaults: TaskSpec, context: Context) throws -> TaskSpec {
-        guard let map = node.mapping else { throw context.error(node, "a task must be a mapping") }
-        try context.refuseUnknownKeys(map, allowed: taskKeys, what: "task")
+        guard let mapping = node.mapping else { throw context.error(node, "a task must be a mapping") }
+        let map = try context.fields(mapping, allowed: taskKeys, what: "task")
         var task = defaults
         if let n = map["name"] {
             task.name = try context.string(n, "name")
@@ -183,7 +190,7 @@ public enum PipelineParser {
 
     /// retries / retry_delay_seconds / timeout_seconds, shared by tasks and `defaults` (`owner`
     /// names which, in messages).
-    static func applyPolicy(_ map: Node.Mapping, to task: inout TaskSpec, owner: String, context: Context) throws {
+    static func applyPolicy(_ map: [String: Node], to task: inout TaskSpec, owner: String, context: Context) throws {
         if let r = map["retries"] {
             guard let v = r.int, v >= 0, v <= maxRetries else {
                 throw context.error(r, "\(owner): 'retries' must be an integer from 0 to \(maxRetries)")
@@ -216,8 +223,15 @@ public enum PipelineParser {
     }
 
     /// Messages and typed accessors that know the file, so every error names file and line.
-    struct Context {
-        var file: String
+    final class Context {
+        let file: String
+        /// Bytes of strings still allowed out of the document (see `parse(bytes:file:)`).
+        private var stringBudget: Int
+
+        init(file: String, stringBudget: Int) {
+            self.file = file
+            self.stringBudget = stringBudget
+        }
 
         func error(_ node: Node?, _ message: String) -> PipelineError {
             .invalidDefinition(file: file, line: node?.mark.map { $0.line }, message: message)
@@ -239,19 +253,27 @@ public enum PipelineParser {
 
         /// A `"\0"` escape would cut a path or argument short at the C boundary.
         func noNUL(_ s: String, _ node: Node, _ field: String) throws -> String {
+            stringBudget -= s.utf8.count
+            if stringBudget < 0 {
+                throw error(node, "the fields' text, with aliases expanded, is far larger than the file (an alias repeating a large value?)")
+            }
             if s.utf8.contains(0) { throw error(node, "'\(field)' contains a NUL character") }
             return s
         }
 
-        func refuseUnknownKeys(_ map: Node.Mapping, allowed: Set<String>, what: String) throws {
-            var seen: Set<String> = []
-            for key in map.keys {
+        /// The mapping's fields by key, refusing unknown and repeated keys. Looked up in a
+        /// dictionary: Yams' own subscript resolves every key's tag with a regular expression on
+        /// each lookup, which was most of the time spent loading a large pipeline.
+        func fields(_ map: Node.Mapping, allowed: Set<String>, what: String) throws -> [String: Node] {
+            var fields: [String: Node] = [:]
+            for (key, value) in map {
                 let k = key.string ?? "?"
                 if !allowed.contains(k) {
                     throw error(key, "unknown \(what) key '\(shown(k))' (expected one of: \(allowed.sorted().joined(separator: ", ")))")
                 }
-                if !seen.insert(k).inserted { throw error(key, "key '\(shown(k))' given twice") }
+                if fields.updateValue(value, forKey: k) != nil { throw error(key, "key '\(shown(k))' given twice") }
             }
+            return fields
         }
     }
 

@@ -91,6 +91,17 @@ import Glibc
         #expect(try refusal("tasks:\n  - {name: a, command: [\"a\\0b\"]}\n").hasSuffix("p.yaml:2: 'command' contains a NUL character"))
     }
 
+    @Test func aliasesCannotMultiplyTheTextBeyondTheFile() throws {
+        // 100 KB written once, repeated 500 times by aliases: 50 MB of paths to resolve and hash.
+        let big = String(repeating: "x", count: 100_000)
+        let aliases = Array(repeating: "*big", count: 500).joined(separator: ", ")
+        let msg = try refusal("tasks:\n  - name: a\n    command: [true]\n    inputs: [&big \(big), \(aliases)]\n")
+        #expect(msg.contains("p.yaml:4: the fields' text, with aliases expanded, is far larger than the file"), "\(msg.prefix(300))")
+        // Modest reuse is fine.
+        let ok = try refusal("tasks:\n  - {name: a, command: &c [sh, -c, 'true']}\n  - {name: b, command: *c}\n")
+        #expect(ok == "no error")
+    }
+
     // MARK: the file itself
 
     @Test func directoryDeviceAndOversizedFilesAreRefused() throws {
@@ -254,6 +265,12 @@ import Glibc
         // Output grows linearly: indentation no longer grows with the chain's depth.
         #expect(text.utf8.count < n * 400, "text output \(text.utf8.count) bytes")
         #expect(svg.utf8.count < n * 600 && dot.utf8.count < n * 100 && py.utf8.count < n * 600)
+    }
+
+    @Test func pathsNormaliseAsFoundationDid() {
+        for path in ["/w/x.txt", "/w/./x.txt", "/w/a/../x.txt", "/w//a///b/", "/w/../../..", "/", "/w/a/./../b/./c", "/w/.hidden/x"] {
+            #expect(lexicallyNormalized(path) == URL(fileURLWithPath: path).standardizedFileURL.path, "\(path)")
+        }
     }
 
     @Test func topologicalOrderKeepsFileOrderAmongReadyTasks() {

@@ -61,42 +61,11 @@ public enum PipelineParser {
     /// `YAMLPrescan.maxDocumentBytes`. A directory, device or socket is refused before it is opened
     /// (opening a device can have effects of its own).
     static func readDefinition(path: String, shownAs shown: String) throws -> [UInt8] {
-        func refuse(_ message: String) -> PipelineError { .invalidDefinition(file: shown, line: nil, message: message) }
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            throw refuse("cannot read the pipeline file: \(String(cString: strerror(errno)))")
-        }
-        if let kind = unreadableKind(st.st_mode) { throw refuse("is \(kind), not a pipeline file") }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw refuse("cannot read the pipeline file: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        // The path may have been replaced between stat and open: judge what was opened.
-        guard fstat(fd, &st) == 0 else { throw refuse("cannot read the pipeline file: \(String(cString: strerror(errno)))") }
-        if let kind = unreadableKind(st.st_mode) { throw refuse("is \(kind), not a pipeline file") }
-        let limit = YAMLPrescan.maxDocumentBytes
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw refuse("cannot read the pipeline file: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
-            if bytes.count > limit { throw refuse("larger than \(limit >> 20) MiB; not a pipeline file") }
-        }
-        return bytes
-    }
-
-    /// What a file of this mode is, if it is not something a definition can be read from.
-    static func unreadableKind(_ mode: mode_t) -> String? {
-        switch mode & S_IFMT {
-        case S_IFREG, S_IFIFO: return nil
-        case S_IFDIR: return "a directory"
-        case S_IFCHR, S_IFBLK: return "a device"
-        case S_IFSOCK: return "a socket"
-        default: return "not a regular file"
+        do {
+            return try FileIO.readBounded(path, limit: YAMLPrescan.maxDocumentBytes, allowFIFO: true)
+        } catch {
+            let reason = error.reason ?? "cannot read the pipeline file: \(String(cString: strerror(ENOENT)))"
+            throw PipelineError.invalidDefinition(file: shown, line: nil, message: reason.hasPrefix("is ") ? "\(reason), not a pipeline file" : reason)
         }
     }
 

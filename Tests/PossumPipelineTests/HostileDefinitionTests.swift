@@ -121,7 +121,23 @@ import Glibc
         let big = "\(s.dir)/big.yaml"
         #expect(FileManager.default.createFile(atPath: big, contents: nil))
         #expect(truncate(big, off_t(64 << 20)) == 0)
-        #expect(loadError(big) == "\(big): larger than 16 MiB; not a pipeline file")
+        #expect(loadError(big) == "\(big): is larger than 16 MiB, not a pipeline file")
+    }
+
+    @Test func stateAndCacheFilesThatAreNotFilesAreRefusedNotWaitedOn() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        let store = StateStore(workdir: s.dir, durable: false)
+        let run = store.runDirectory(dag: "d", runID: "r1")
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        #expect(mkfifo(store.statePath(dag: "d", runID: "r1"), 0o600) == 0)
+        #expect(throws: PipelineError.corruptState(file: store.statePath(dag: "d", runID: "r1"), reason: "is a FIFO, not a file")) {
+            try store.load(runID: "r1")
+        }
+        try FileManager.default.createDirectory(atPath: store.cachePath(dag: "d"), withIntermediateDirectories: true)
+        #expect(throws: PipelineError.corruptState(file: store.cachePath(dag: "d"), reason: "is a directory")) {
+            try CacheFile.load(path: store.cachePath(dag: "d"))
+        }
     }
 
     @Test func aFIFOIsReadOnce() throws {
@@ -319,5 +335,52 @@ import Glibc
         let pid = try #require(Int32(s.read("escaped.pid")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         #expect(!isRunning(pid), "the setsid child of the timed-out task still runs")
         if isRunning(pid) { kill(pid, SIGKILL) }
+    }
+}
+
+/// Mutated pipeline files (a fixed seed, so failures reproduce): the loader never crashes, and
+/// every refusal is one printable line.
+@Suite struct YAMLFuzzTests {
+    /// SplitMix64: small, seedable, good enough to pick mutations.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(truncatingIfNeeded: next() % UInt64(max(n, 1))) }
+    }
+
+    @Test func mutatedPipelinesNeverCrash() throws {
+        let seeds = [Array(diamondYAML.utf8), Array("tasks:\n  a: {command: [true], timeout_seconds: 5}\n  b: {command: x, depends_on: a}\n".utf8)]
+        let alphabet = Array("[]{}'\"|>-:?,#&*!%@` \n\t\r\\0aZ9.~".utf8) + [0, 0x1b, 0xff, 0xc3]
+        var random = Random(state: 13)
+        for round in 0..<1500 {
+            var bytes = seeds[round % seeds.count]
+            for _ in 0...random.below(6) {
+                let at = random.below(bytes.count + 1)
+                switch random.below(4) {
+                case 0: bytes.insert(alphabet[random.below(alphabet.count)], at: at)
+                case 1: if at < bytes.count { bytes.remove(at: at) }
+                case 2:
+                    // Repeat a run of one opener: the nesting the pre-scan must bound.
+                    let c = alphabet[random.below(6)]
+                    bytes.insert(contentsOf: Array(repeating: c, count: random.below(200)), at: at)
+                default:
+                    let end = min(bytes.count, at + random.below(40))
+                    bytes.insert(contentsOf: bytes[at..<end], at: at)
+                }
+            }
+            do {
+                _ = try PipelineGraph(PipelineParser.parse(bytes: bytes, file: "/fuzz/p.yaml"), checkFiles: false)
+            } catch let e as PipelineError {
+                let text = e.description
+                #expect(!text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f } && text.count < 1200,
+                        "round \(round): \(text.prefix(200))")
+            }
+        }
     }
 }

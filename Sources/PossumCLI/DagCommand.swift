@@ -54,10 +54,20 @@ struct DagRunEnvironment: ParsableArguments {
     FileHandle.standardOutput.write(Data((event.line + "\n").utf8))
 }
 
-/// Loads and validates a pipeline file.
+/// Loads and validates a pipeline file. A graph problem (a cycle, an unknown dependency...) is
+/// reported with the file it is in, as parse errors are.
 func loadGraph(_ file: String, checkFiles: Bool) throws -> PipelineGraph {
-    try PipelineGraph(PipelineParser.load(path: file), checkFiles: checkFiles)
+    let pipeline = try PipelineParser.load(path: file)
+    do {
+        return try PipelineGraph(pipeline, checkFiles: checkFiles)
+    } catch let error as PipelineError {
+        switch error {
+        case .invalidDefinition, .missingWorkdir: throw error
+        default: throw PipelineFileError(file: pipeline.file, error: error)
+        }
+    }
 }
+
 
 /// Ends a run's command: the failure summary on stderr and exit 1 if anything failed.
 func finish(_ state: RunState, store: StateStore, started: Date) throws {

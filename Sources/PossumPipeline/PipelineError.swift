@@ -68,6 +68,20 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 }
 
+/// A validation error prefixed with the pipeline file it concerns (the graph's own errors name
+/// tasks, not files).
+public struct PipelineFileError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var file: String
+    public var error: PipelineError
+
+    public init(file: String, error: PipelineError) {
+        self.file = file
+        self.error = error
+    }
+
+    public var description: String { "\(shown(file, limit: 300)): \(error)" }
+}
+
 /// A user-supplied string as a message shows it: control characters escaped (a newline in a
 /// name must not break the one-line message, an escape sequence must not reach the terminal) and
 /// cut to `limit` characters.

@@ -65,7 +65,7 @@ struct TaskJob: Sendable {
             if attempt > 1 {
                 let delay = task.backoff(beforeAttempt: attempt)
                 post(.retrying(task: name, nextAttempt: attempt, delay: delay, reason: last.message))
-                if delay > 0 { usleep(useconds_t(min(delay, 3600) * 1_000_000)) }
+                if delay > 0 { usleep(useconds_t(exactly: (min(delay, 3600) * 1_000_000).rounded()) ?? 0) }
             }
             let banner = "== possum: attempt \(attempt) of \(total) at \(ISOTime.format(Date())): \(argv.joined(separator: " "))\n"
             // Log lines only: a failed banner must not fail the attempt, and no fsync is worth it.
@@ -119,5 +119,5 @@ struct TaskJob: Sendable {
 
 func fileSize(_ path: String) -> UInt64 {
     var st = stat()
-    return stat(path, &st) == 0 ? UInt64(st.st_size) : 0
+    return stat(path, &st) == 0 ? UInt64(clamping: st.st_size) : 0
 }

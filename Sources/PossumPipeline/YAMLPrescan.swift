@@ -12,8 +12,8 @@
 ///   both counted outside quoted scalars, comments and block scalars (`|`, `>`). A real pipeline
 ///   nests 4 to 6 levels;
 /// - and two safety nets that do not depend on this scanner's reading of quotes and scalars (which
-///   is simpler than YAML's): at most `maxRawBracketDepth` (512) `[`/`{` open anywhere, quoted or
-///   not, and no line indented by more than `maxIndentColumns` (512) columns. Together they keep
+///   is simpler than YAML's): at most `maxRawBracketDepth` (512) `[`/`{` open anywhere outside
+///   comments, quoted or not, and no line indented by more than `maxIndentColumns` (512) columns. Together they keep
 ///   any nesting the parser could see under ~1,600 levels, well within an 8 MB stack.
 enum YAMLPrescan {
     static let maxDocumentBytes = 16 << 20
@@ -241,6 +241,9 @@ enum YAMLPrescan {
             }
             for j in s..<e {
                 switch b[j] {
+                case UInt8(ascii: "#") where j == s || Self.isBlank(b[j - 1]):
+                    // A comment, or text inside a quoted or block scalar: never structure either way.
+                    return nil
                 case UInt8(ascii: "["), UInt8(ascii: "{"):
                     rawBracketDepth += 1
                     if rawBracketDepth > YAMLPrescan.maxRawBracketDepth {

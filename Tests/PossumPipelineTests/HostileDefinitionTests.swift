@@ -81,6 +81,9 @@ import Glibc
         // Whatever the scanner takes for a quote, no more than 512 brackets reach the parser open.
         let hidden = "tasks: 'x\n" + String(repeating: "[", count: 600)
         #expect(YAMLPrescan.check(Array(hidden.utf8))?.message.contains("more than 512") == true)
+        // Comments are not counted: many lines of `# [{` are fine.
+        let comments = "tasks: [{name: a, command: [true]}]\n" + String(repeating: "# [{[{[{[{[{[{[{[{\n", count: 1000)
+        #expect(YAMLPrescan.check(Array(comments.utf8)) == nil)
     }
 
     @Test func controlCharactersNULAndBadUTF8NameTheLine() throws {

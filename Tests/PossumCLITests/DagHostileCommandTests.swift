@@ -38,4 +38,39 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(result.stderr.hasSuffix("p.yaml: dependency cycle: a → a\n"), "\(result.stderr)")
     }
+
+    /// Airflow stops a task past its `execution_timeout` with SIGTERM to `possum task run`: the
+    /// task's processes go with it, a `setsid` child included.
+    @Test func terminatingTaskRunStopsTheTasksWholeTree() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") else { return }
+        let dir = try PossumProcess.scratch(file: "p.yaml", contents: """
+            tasks:
+              - name: a
+                command: 'setsid sh -c ''echo $$ > escaped.pid; exec sleep 1000'' & sleep 1000'
+            """)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = PossumProcess.executable
+        process.arguments = ["task", "run", "--no-track", "p.yaml", "a"]
+        process.currentDirectoryURL = dir
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let pidFile = dir.appendingPathComponent("escaped.pid").path
+        let deadline = Date().addingTimeInterval(20)
+        var text = ""
+        while Date() < deadline {
+            text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+            if text.hasSuffix("\n") { break }
+            usleep(50_000)
+        }
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        process.terminate()
+        process.waitUntilExit()
+        usleep(100_000)
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        let state = stat.split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? "gone"
+        #expect(state == "gone" || state == "Z", "the setsid child survived possum task run (\(state))")
+        if state != "gone" && state != "Z" { kill(pid, SIGKILL) }
+    }
 }

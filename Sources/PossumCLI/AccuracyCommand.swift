@@ -46,17 +46,17 @@ struct AccuracyCommand: ParsableCommand {
             if !solvers.contains(.dgels) { solvers.append(.dgels) }
             var results: [AccuracyTrials.FamilyResult] = []
             for f in families {
-                FileHandle.standardError.write(Data("  \(trials) instances of \(f.name)…\u{1B}[K\r".utf8))
+                printError("  \(trials) instances of \(f.name)…\u{1B}[K\r")
                 results.append(AccuracyTrials.run(f, trials: trials, seed: seed, solvers: solvers))
             }
-            FileHandle.standardError.write(Data("\u{1B}[2K".utf8))
+            printError("\u{1B}[2K")
             print(AccuracyTrialsTable.text(results, solvers: solvers, trials: trials, seed: seed))
             return
         }
         let report = AccuracyReport.run { name in
-            FileHandle.standardError.write(Data("  solving \(name)…\r".utf8))
+            printError("  solving \(name)…\r")
         }
-        FileHandle.standardError.write(Data("\u{1B}[2K".utf8))
+        printError("\u{1B}[2K")
         print(json ? try AccuracyTable.json(report.results) : AccuracyTable.text(report.results, exactRanks: report.exactRanks))
     }
 }

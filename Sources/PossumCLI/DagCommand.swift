@@ -51,7 +51,7 @@ struct DagRunEnvironment: ParsableArguments {
 
 /// Prints progress lines as they happen (stdout, flushed: the lines are the live view).
 @Sendable func printProgress(_ event: ProgressEvent) {
-    FileHandle.standardOutput.write(Data((event.line + "\n").utf8))
+    print(event.line)
 }
 
 /// Loads and validates a pipeline file. A graph problem (a cycle, an unknown dependency...) is
@@ -77,7 +77,7 @@ func finish(_ state: RunState, store: StateStore, started: Date) throws {
     print("DAG '\(state.dag)' \(state.status.rawValue) in \(Int(exactly: ms.rounded()) ?? 0) ms (\(parts.joined(separator: ", "))), run \(state.runID)")
     if state.status == .failed {
         let summary = RunReport.failureSummary(state, logDirectory: store.logDirectory(dag: state.dag, runID: state.runID))
-        FileHandle.standardError.write(Data((summary + "\n").utf8))
+        printError(summary + "\n")
         throw ExitCode(1)
     }
 }

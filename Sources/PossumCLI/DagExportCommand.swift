@@ -19,6 +19,7 @@ struct DagExportCommand: ParsableCommand {
     var possum: String?
 
     func run() throws {
+        try checkCommandFiles(inputs: [file, possum], outputs: [airflow])
         let graph = try loadGraph(file, checkFiles: false)
         let exe = possum.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 } ?? currentExecutablePath()
         let source = AirflowExport.render(graph, possum: exe)

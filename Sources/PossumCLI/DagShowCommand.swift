@@ -21,6 +21,7 @@ struct DagShowCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
+        try checkCommandFiles(inputs: [file], outputs: [output])
         // Structure only: inputs that a first run will create need not exist yet.
         let graph = try loadGraph(file, checkFiles: false)
         let text: String
@@ -32,7 +33,7 @@ struct DagShowCommand: ParsableCommand {
         if let output {
             try writeAtomically(text.utf8, to: output)
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            print(text, terminator: "")
         }
     }
 }

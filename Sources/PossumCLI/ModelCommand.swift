@@ -52,12 +52,14 @@ struct ModelCommand: ParsableCommand {
         }
 
         func run() throws {
+            try checkCommandFiles(inputs: [data, features], outputs: [out])
             if let registered {
                 let path = try tracking.openStore().resolveModel(registered).artifactPath
+                try checkCommandFiles(inputs: [path], outputs: [out])
                 let model = try ModelFile.read(path)  // validates before copying
                 try ModelFile.write(model, to: out)
             } else {
-                let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data!, .possum)
+                let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", .possum)
                 let grid = AlphaGrid.standard
                 try TrainingJob(source: source, alphas: grid.values, alphaGrid: grid.description, solver: solver).run().exportModel(to: out)
             }
@@ -106,6 +108,27 @@ struct ModelDescription: Encodable {
         case target, solver, alpha, intercept, features, coefficients, levels, created
         case scalerMean = "scaler_mean", scalerScale = "scaler_scale", looRMSE = "loo_rmse", trainR2 = "train_r2"
         case trainingRows = "training_rows", trainingDataSHA256 = "training_data_sha256", possumVersion = "possum_version"
+    }
+
+    /// Numbers that JSON cannot carry (inf, NaN) are written as null, never an encoding error
+    /// (`ModelFile.read` refuses them today; this keeps `--json` total if that ever changes).
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(target, forKey: .target)
+        try c.encode(solver, forKey: .solver)
+        try c.encode(jsonNumber(alpha), forKey: .alpha)
+        try c.encode(jsonNumber(intercept), forKey: .intercept)
+        try c.encode(features, forKey: .features)
+        try c.encode(coefficients.map(jsonNumber), forKey: .coefficients)
+        try c.encode(scalerMean.map(jsonNumber), forKey: .scalerMean)
+        try c.encode(scalerScale.map(jsonNumber), forKey: .scalerScale)
+        try c.encode(levels, forKey: .levels)
+        try c.encode(jsonNumber(looRMSE), forKey: .looRMSE)
+        try c.encode(jsonNumber(trainR2), forKey: .trainR2)
+        try c.encode(trainingRows, forKey: .trainingRows)
+        try c.encode(trainingDataSHA256, forKey: .trainingDataSHA256)
+        try c.encode(created, forKey: .created)
+        try c.encode(possumVersion, forKey: .possumVersion)
     }
 
     func json() throws -> String {

@@ -29,23 +29,31 @@ struct PredictCommand: ParsableCommand {
     var plot: String?
 
     func run() throws {
+        let png = plot.map(pngPath(beside:))
+        try checkCommandFiles(inputs: [model, data], outputs: [out, plot, png])
         let result = try PredictionJob(modelPath: model, dataPath: data).run()
         if let out {
             try writeAtomically(result.csv().utf8, to: out)
         } else {
             print(result.csv(), terminator: "")
         }
-        if let plot {
+        if let plot, let png {
             guard let picture = result.scatterPlot() else {
                 throw ValidationError("--plot needs the target column '\(result.target)' in \(data)")
             }
             let svg = picture.svg()
             try writeAtomically(svg.utf8, to: plot)
-            let png = URL(fileURLWithPath: plot).deletingPathExtension().appendingPathExtension("png").path
             try renderPNG(svg: svg, to: png)
         }
-        FileHandle.standardError.write(Data(result.summary().utf8))
+        printError(result.summary())
     }
+}
+
+/// `--plot`'s PNG: FILE.svg → FILE.png, in the user's spelling of the path.
+func pngPath(beside svg: String) -> String {
+    let name = lastPathComponent(svg)
+    guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return svg + ".png" }
+    return String(svg.dropLast(name.distance(from: dot, to: name.endIndex))) + ".png"
 }
 
 /// Predictions for a table, with the accuracy figures when the truth is known.
@@ -60,16 +68,10 @@ struct PredictionJob {
         var predictions: [Double]
         var skipped: Int
 
-        var rmse: Double? {
-            truth.map { t in (zip(t, predictions).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(t.count)).squareRoot() }
-        }
-        var r2: Double? {
-            truth.map { t in
-                let mean = t.reduce(0, +) / Double(t.count)
-                let ss = t.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-                return 1 - zip(t, predictions).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / ss
-            }
-        }
+        /// Scaled sums of squares (PossumML): finite for finite values whatever their size.
+        var rmse: Double? { truth.map { rootMeanSquareError(truth: $0, predicted: predictions) } }
+        /// R² with scikit-learn's force_finite rule for a constant truth (1 if perfect, else 0).
+        var r2: Double? { truth.map { coefficientOfDetermination(truth: $0, predicted: predictions) } }
 
         /// `row,taill,predicted` — row is the source line (CSV) or row number (HDF5); 17
         /// significant digits so the file round-trips the doubles exactly.
@@ -89,10 +91,14 @@ struct PredictionJob {
                                xLabel: "true \(target)", yLabel: "predicted \(target)")
         }
 
+        /// Four decimals, or four significant digits where that would print hundreds of digits
+        /// (a huge RMSE; an R² of −inf when the errors dwarf the truth's spread beyond any double).
+        func figure(_ v: Double) -> String { String(format: v.magnitude < 1e6 ? "%.4f" : "%.4g", v) }
+
         func summary() -> String {
             var s = "\(predictions.count) predictions"
             if skipped > 0 { s += " (\(skipped) rows skipped: missing features)" }
-            if let r2, let rmse { s += String(format: ", R² = %.4f, RMSE = %.4f", r2, rmse) }
+            if let r2, let rmse { s += ", R² = \(figure(r2)), RMSE = \(figure(rmse))" }
             return s + "\n"
         }
     }

@@ -38,7 +38,8 @@ struct RunsCommand: ParsableCommand {
             let run = try store.run(id: runID)
             if json { print(try TrackingJSON.encode(run)); return }
             let experiment = try? store.experiment(id: run.info.experimentID).name
-            print(TrackingFormat.runDetail(run, experimentName: experiment, artifacts: try store.artifacts(runID: runID)))
+            print(TrackingFormat.runDetail(run, experimentName: experiment, artifacts: try store.artifacts(runID: runID),
+                                           artifactDirectory: try store.artifactDirectory(runID: runID)))
         }
     }
 
@@ -59,16 +60,26 @@ struct RunsCommand: ParsableCommand {
 
     struct GCCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "gc", abstract: "Mark RUNNING runs whose process is gone as KILLED (or --status FAILED).")
+            commandName: "gc", abstract: "Mark RUNNING runs whose process is gone as KILLED (or --status FAILED); list damaged runs.",
+            discussion: """
+                Also lists run directories that cannot be read (no meta.yaml, a garbled one, a link) and hidden
+                leftovers of a run creation that was interrupted (a killed process); other commands skip these
+                with a warning. They are left as they are unless --repair is given.
+                """)
         @OptionGroup var tracking: TrackingOptions
         @Option(name: .long, help: "Status for dead runs: KILLED or FAILED.") var status = "KILLED"
         @Flag(name: .long, help: "Only say what would change.") var dryRun = false
+        @Flag(name: .long, help: ArgumentHelp(
+            "Give each damaged run a new meta.yaml (status FAILED) and remove leftovers of interrupted creations.",
+            discussion: "The old meta.yaml is kept as meta.yaml.damaged-<millis>; params, metrics, tags and artifacts are not touched; links are only listed."))
+        var repair = false
 
         func run() throws {
             guard let s = RunStatus(name: status.uppercased()), s == .killed || s == .failed else {
                 throw ValidationError("--status must be KILLED or FAILED")
             }
-            print(TrackingFormat.gcTable(try tracking.openStore().collectGarbage(markAs: s, dryRun: dryRun), dryRun: dryRun))
+            let outcomes = try tracking.openStore().collectGarbage(markAs: s, dryRun: dryRun, repair: repair)
+            print(TrackingFormat.gcTable(outcomes, dryRun: dryRun))
         }
     }
 }
@@ -137,6 +148,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "HTML file to write.") var out = "report.html"
 
     func run() throws {
+        try checkCommandFiles(inputs: [], outputs: [out])
         try writeAtomically(try renderReport(tracking.openStore()).utf8, to: out)
         print("wrote \(out)")
     }

@@ -29,7 +29,7 @@ struct TaskRunCommand: ParsableCommand {
         let options = try environment.options(workdir: graph.pipeline.workdir)
         RunningGroups.installInterruptHandler()
         let status = try SingleTask.run(graph, task: task, options: options) {
-            FileHandle.standardError.write(Data(($0 + "\n").utf8))
+            printError($0 + "\n")
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -11,10 +11,14 @@ struct TrackingOptions: ParsableArguments {
     /// whole files). `possum dag run` sets it for its tasks, whose durable record is the DAG's
     /// state file: the 50-70 fsyncs of a features or train run were most of its wall time on a
     /// busy disk.
-    func openStore() throws -> any TrackingStore {
+    ///
+    /// Only commands that log a run pass `create: true`; every other command (listing, showing,
+    /// gc, the registry, report) opens an existing store and creates nothing when it is missing
+    /// ("no tracking store at …", exit 1), as `git log` outside a repository does.
+    func openStore(create: Bool = false) throws -> any TrackingStore {
         let env = processEnvironment()
         return try FileTrackingStore(root: resolveTrackingDirectory(uri: trackingURI, environment: env),
-                                     durable: env["POSSUM_TRACKING_DURABLE"] != "0")
+                                     durable: env["POSSUM_TRACKING_DURABLE"] != "0", create: create)
     }
 }
 
@@ -36,7 +40,7 @@ struct LoggedRun {
 
     static func run<R>(_ options: RunLoggingOptions, name: String, _ body: (LoggedRun?) throws -> R) throws -> R {
         guard !options.noTrack else { return try body(nil) }
-        let store = try options.tracking.openStore()
+        let store = try options.tracking.openStore(create: true)
         let experiment = try store.getOrCreateExperiment(named: options.experiment)
         let info = try store.startRun(experimentID: experiment.experimentID, name: name, parentRunID: parentRunFromEnvironment(),
                                       tags: ["mlflow.source.name": "possum", "mlflow.source.type": "LOCAL"], startTime: nil)

@@ -59,22 +59,25 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        try checkCommandFiles(inputs: [features ?? data ?? "datasets/possum.csv"], outputs: [export])
         let spec = columns.spec
         let source: TrainingJob.Source = features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", spec)
         let job = TrainingJob(source: source, alphas: alphas.values, alphaGrid: alphas.description, solver: solver)
-        let report = try LoggedRun.run(logging, name: "RidgeCV") { run in
+        let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
             let result = try job.run()
+            // Rendered before anything is exported or logged, so nothing is left behind if it fails.
+            let output = json ? try result.report.json() : result.report.table()
             if let export { try result.exportModel(to: export) }
             if let run {
                 let artifact = try result.log(to: run, exportedModel: export)
                 if let register {
                     let version = try result.register(in: run, artifact: artifact, name: register, stage: stage ?? .none)
-                    FileHandle.standardError.write(Data("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n".utf8))
+                    printError("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n")
                 }
             }
-            return result.report
+            return output
         }
-        print(json ? try report.json() : report.table())
+        print(output)
     }
 }
 
@@ -100,5 +103,5 @@ struct AlphaGrid: ExpressibleByArgument, Sendable, CustomStringConvertible {
     var description: String { "\(canonicalNumber(lower)):\(canonicalNumber(upper)):\(count)" }
     var values: [Double] { logspace(lower, upper, count: count) }
 
-    private func canonicalNumber(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : "\(v)" }
+    private func canonicalNumber(_ v: Double) -> String { Int(exactly: v).map(String.init) ?? "\(v)" }
 }

@@ -75,17 +75,43 @@ struct TrainingJob {
         }
         let backend = solver.makeSolver()
         let clock = ContinuousClock()
-        var fit: RidgeCV.Fit!
-        let elapsed = try clock.measure {
+        let started = clock.now
+        let fit: RidgeCV.Fit
+        do {
             fit = try RidgeCV(alphas: alphas).fit(features.z, features.y, solver: backend)
+        } catch let error as RidgeCVError {
+            throw Self.describe(error, features: features, dataName: dataName)
         }
+        let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let model = RidgeModel(transform: features.transform, fit: fit, alphas: alphas, solver: solver.rawValue,
                                trainingDataSHA256: features.sourceSHA256, trainingRows: features.z.rows,
                                created: ISO8601DateFormatter().string(from: Date()), possumVersion: possumVersion)
+        // The model file's own check, before anything is exported, logged or registered: a model
+        // that could not be read back fails the run here.
+        try ModelFile.validate(model, file: "model trained on \(dataName)")
         let report = TrainingReport(data: dataName, solver: solver.rawValue, rows: features.z.rows,
                                     features: features.transform.featureNames, alphas: alphas,
                                     alphaGrid: alphaGrid, fit: fit, solveSeconds: seconds)
         return Result(model: model, report: report)
+    }
+
+    /// A fit error with the file, line and column its row and feature came from.
+    static func describe(_ error: RidgeCVError, features: FeatureSet, dataName: String) -> DataError {
+        let target = features.transform.spec.target
+        switch error {
+        case let .targetNotFinite(row):
+            return DataError(file: dataName, line: features.rowLabels[row], column: target,
+                             "target is \(features.y[row]): targets must be finite numbers")
+        case let .featureTooLarge(row, column):
+            return DataError(file: dataName, line: features.rowLabels[row], column: features.transform.featureNames[column],
+                             "standardized value \(features.z[row, column]) is beyond ±\(RidgeCV.largestFeature): not a standardized feature")
+        case let .targetTooLarge(row):
+            return DataError(file: dataName, line: features.rowLabels[row], column: target,
+                             "target \(features.y[row]) is too large: the model's squared errors would overflow a double (targets must spread less than about 1e154)")
+        case let .targetTooSmall(row):
+            return DataError(file: dataName, line: features.rowLabels[row], column: target,
+                             "target \(features.y[row]) is too small a unit: the model's squared errors would underflow a double (rescale the target)")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PossumFiles
 import PossumML
 
 /// What `possum train` prints.
@@ -39,6 +40,23 @@ struct TrainingReport: Encodable {
         case looRMSE = "loo_rmse", looMSE = "loo_mse", trainR2 = "train_r2", solveSeconds = "solve_seconds"
     }
 
+    /// Numbers that JSON cannot carry (inf, NaN) are written as null, never an encoding error.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(data, forKey: .data)
+        try c.encode(solver, forKey: .solver)
+        try c.encode(rows, forKey: .rows)
+        try c.encode(features, forKey: .features)
+        try c.encode(alphas.map(jsonNumber), forKey: .alphas)
+        try c.encode(jsonNumber(alpha), forKey: .alpha)
+        try c.encode(jsonNumber(intercept), forKey: .intercept)
+        try c.encode(coefficients.mapValues(jsonNumber), forKey: .coefficients)
+        try c.encode(jsonNumber(looRMSE), forKey: .looRMSE)
+        try c.encode(looMSE.map(jsonNumber), forKey: .looMSE)
+        try c.encode(jsonNumber(trainR2), forKey: .trainR2)
+        try c.encode(jsonNumber(solveSeconds), forKey: .solveSeconds)
+    }
+
     func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -50,32 +68,40 @@ struct TrainingReport: Encodable {
         var out = """
             RidgeCV on \(data): \(rows) complete rows, \(features.count) features
             solver        \(solver)  (\(alphas.count) QR factorizations in \(formatDuration(solveSeconds)))
-            alpha         \(fmt(alpha, 6))  (grid point \(chosen + 1) of \(alphas.count), \(fmt(alphas.first!, 3))…\(fmt(alphas.last!, 3)))
+            alpha         \(fmt(alpha, 6))  (grid point \(chosen + 1) of \(alphas.count), \(fmt(alphas.first ?? .nan, 3))…\(fmt(alphas.last ?? .nan, 3)))
             LOO RMSE      \(fmt(looRMSE, 6))
             train R²      \(fmt(trainR2, 6))
 
             """
         out += "LOO RMSE by alpha (● chosen)\n" + looChart(chosen: chosen) + "\n"
-        let width = max(11, features.map(\.count).max() ?? 0)
+        // Names from the data are escaped and cut, so one huge or hostile level cannot flood the table.
+        let names = features.map { messageText($0, limit: 60) }
+        let width = max(11, names.map(\.count).max() ?? 0)
         out += "\("feature".padding(toLength: width, withPad: " ", startingAt: 0))  coefficient\n"
         out += "\("(intercept)".padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(intercept))\n"
-        for (name, c) in zip(features, orderedCoefficients) {
+        for (name, c) in zip(names, orderedCoefficients) {
             out += "\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(c))\n"
         }
         return out
     }
 
-    /// A horizontal bar per alpha, scaled between the best and worst LOO RMSE.
+    /// A horizontal bar per alpha, scaled between the best and worst LOO RMSE. A bar length
+    /// that is not a number (an inf or NaN error) is drawn empty rather than converted.
     private func looChart(chosen: Int) -> String {
         let rmse = looMSE.map { $0.squareRoot() }
-        let (lo, hi) = (rmse.min()!, rmse.max()!)
+        let finite = rmse.filter(\.isFinite)
+        let (lo, hi) = (finite.min() ?? 0, finite.max() ?? 0)
         let span = hi > lo ? hi - lo : 1
         return zip(alphas, rmse).enumerated().map { k, pair in
-            let bar = String(repeating: "█", count: 1 + Int((pair.1 - lo) / span * 40))
+            let length = Int(exactly: ((pair.1 - lo) / span * 40).rounded(.towardZero)) ?? -1
+            let bar = String(repeating: "█", count: 1 + min(max(length, -1), 40))
             return "  \(fmt(pair.0, 4).padding(toLength: 10, withPad: " ", startingAt: 0)) \(fmt(pair.1, 5)) \(k == chosen ? "●" : " ") \(bar)"
         }.joined(separator: "\n") + "\n"
     }
 }
+
+/// A double for JSON: nil (null) when JSON has no number for it.
+func jsonNumber(_ x: Double) -> Double? { x.isFinite ? x : nil }
 
 func fmt(_ x: Double, _ significant: Int) -> String { String(format: "%.\(significant)g", x) }
 func signed(_ x: Double) -> String { String(format: "%+.10f", x) }

@@ -13,18 +13,25 @@ import Darwin
 ///
 /// If `body` or any step throws, the temporary file is removed and `path` is untouched, except
 /// when only the final directory sync fails: the new file is in place then but may not survive
-/// power loss. A symbolic link at `path` is replaced by the regular file, not followed.
+/// power loss. A symbolic link at `path` is followed, as the shell's `>` does: the file it points
+/// to is replaced (or created) and the link stays, so that, say, `/dev/stdout` is never replaced.
+///
+/// A `path` that the output policy refuses (a device, FIFO, socket or directory, or a link to
+/// one: see `checkReplaceableOutput`) throws an `OutputRefusal` before anything is created.
 @discardableResult
 public func replaceAtomically<R>(
     _ path: String, temporaryDirectory: String? = nil, durable: Bool = true,
     _ body: (_ temporaryPath: String) throws -> R
 ) throws -> R {
-    let temporary = temporaryPath(for: path, in: temporaryDirectory)
+    try checkReplaceableOutput(path)
+    let destination = try resolvedOutputPath(path)
+    let temporary = temporaryPath(for: destination, in: temporaryDirectory)
+    removeStaleTemporaryFiles(in: parentDirectory(of: temporary))
     do {
         let result = try body(temporary)
         if durable { try syncFile(atPath: temporary, reportingAs: path) }
-        guard rename(temporary, path) == 0 else { throw FileError(path: path, operation: "rename into place", code: errno) }
-        if durable { try syncDirectory(parentDirectory(of: path), reportingAs: path) }
+        guard rename(temporary, destination) == 0 else { throw FileError(path: path, operation: "rename into place", code: errno) }
+        if durable { try syncDirectory(parentDirectory(of: destination), reportingAs: path) }
         return result
     } catch {
         _ = unlink(temporary)
@@ -73,6 +80,7 @@ public func createAtomically<Bytes: Collection<UInt8>>(
     _ bytes: Bytes, at path: String, temporaryDirectory: String? = nil, durable: Bool = true
 ) throws -> Bool {
     let temporary = temporaryPath(for: path, in: temporaryDirectory)
+    removeStaleTemporaryFiles(in: parentDirectory(of: temporary))
     defer { _ = unlink(temporary) }
     let fd = try createTemporaryFile(temporary, for: path)
     do {
@@ -88,12 +96,14 @@ public func createAtomically<Bytes: Collection<UInt8>>(
     return true
 }
 
-/// Opens a new temporary file for writing; `O_EXCL`, so an existing file is never reused.
+/// Opens a new temporary file for writing; `O_EXCL`, so an existing file is never reused. Locked
+/// while open, which tells `removeStaleTemporaryFiles` in any process that its writer is alive.
 private func createTemporaryFile(_ temporary: String, for target: String) throws -> Int32 {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
         throw FileError(path: target, operation: "create a temporary file in \(parentDirectory(of: temporary))", code: errno)
     }
+    _ = flock(fd, LOCK_EX | LOCK_NB)  // a new file: nobody else can hold it
     return fd
 }
 

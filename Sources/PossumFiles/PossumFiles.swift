@@ -8,7 +8,11 @@
 //   and `rename`d (or `link`ed) over the target, which POSIX makes atomic within a file system.
 // - `kill -9` at any moment, or a thrown error, leaves the target old-or-new. A killed process
 //   can leave its hidden temporary file (`.<name>.tmp-<pid>-<random>`, see `temporaryPath` and
-//   `isTemporaryName`); a thrown error removes it.
+//   `isTemporaryName`) until another process writes into that directory: each process's first
+//   write there removes the temporary files of dead writers (`removeStaleTemporaryFiles` states
+//   the rule). A thrown error removes it at once.
+// - The output policy (OutputPolicy.swift): a device, FIFO, socket or directory at the target is
+//   refused, never replaced.
 // - Power loss or a kernel crash with `durable: true` (the default): once the call returns, the
 //   new file survives: the temporary file is `fsync`ed before the rename and the directory after
 //   it. During the call, the target is old-or-new as above.

@@ -117,6 +117,17 @@ extension HDF5Error {
             else if minor == possum_h5e_nothdf5() { kind = .notHDF5 }
             else if minor == possum_h5e_truncated() { kind = .truncated }
         }
-        return HDF5Error(kind, file: file, objectPath: objectPath, message, detail: entry?.description)
+        return HDF5Error(kind, file: file, objectPath: objectPath, message, detail: entry.map { systemReason($0.description) })
+    }
+
+    /// The system's reason alone from a low-level driver message: HDF5's sec2 driver reports a
+    /// failed write as "file write failed: time = …, filename = '<temporary file>', …, errno = 28,
+    /// error message = 'No space left on device', buf = 0x…, …", which names a file the user never
+    /// asked about and is mostly noise. Other messages pass unchanged.
+    static func systemReason(_ detail: String) -> String {
+        let marker = "error message = '"
+        guard let colon = detail.range(of: " failed: "), let start = detail.range(of: marker),
+              let end = detail[start.upperBound...].firstIndex(of: "'") else { return detail }
+        return detail[..<colon.lowerBound] + " failed: " + detail[start.upperBound..<end]
     }
 }

@@ -55,7 +55,7 @@ final class HDF5Handle {
             guard H5Iis_valid(id) > 0 else { return kind != .file }
             let rc: herr_t
             switch kind {
-            case .file: rc = H5Fclose(id)
+            case .file: rc = HDF5Handle.closeFile(id)
             case .group: rc = H5Gclose(id)
             case .dataset: rc = H5Dclose(id)
             case .attribute: rc = H5Aclose(id)
@@ -66,6 +66,30 @@ final class HDF5Handle {
             if rc < 0 { _ = HDF5Error.takeStack() }
             return rc >= 0
         }
+    }
+
+    /// `H5Fclose`, made safe against a disk that refuses writes (ENOSPC, EIO, EFBIG).
+    ///
+    /// Why HDF5 1.10.8 crashes there: once a flush fails, the metadata cache keeps its dirty
+    /// entries and its "skip list" stays enabled, so every later flush fails at once ("slist
+    /// already enabled?"), including the one inside `H5Fclose`. That close then frees the file's
+    /// structures (`H5F__dest`) yet reports failure (`H5F__close_cb`), so the identifier stays
+    /// registered, pointing at freed memory; the next pass over open files, at the latest the
+    /// library's exit cleanup, closes it again and segfaults.
+    ///
+    /// So a writable file is flushed first. If that fails, it is never closed: it is detached
+    /// from its disk file (its descriptor now points at an anonymous in-memory file, so the disk
+    /// space is released and nothing more reaches the disk) and left open, a small leak on an
+    /// error path, and `HDF5Library` turns off HDF5's exit cleanup that would close it. The data
+    /// is lost either way; the caller learns it from this close's failure (an atomic write then
+    /// removes the temporary file).
+    private static func closeFile(_ id: hid_t) -> herr_t {
+        var intent: UInt32 = 0
+        guard H5Fget_intent(id, &intent) >= 0, intent & possum_h5f_acc_rdwr() != 0 else { return H5Fclose(id) }
+        guard H5Fflush(id, H5F_SCOPE_GLOBAL) < 0 else { return H5Fclose(id) }
+        _ = HDF5Error.takeStack()
+        _ = possum_h5f_detach_from_disk(id)
+        return -1
     }
 
     /// The identifier, or a `.closed` error if the handle (or its file) was closed.

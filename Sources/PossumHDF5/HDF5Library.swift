@@ -18,8 +18,15 @@ public enum HDF5Library {
     /// because `withExclusiveAccess` lets a caller hold it across several operations.
     private static let lock = NSRecursiveLock()
 
-    /// Runs once, on first use: initializes the library.
-    private static let initialized: Bool = H5open() >= 0
+    /// Runs once, on first use: initializes the library, without its exit cleanup. That cleanup
+    /// closes every file still open at exit, and closing a file whose writes failed crashes
+    /// HDF5 1.10 (see `HDF5Handle.closeFile`, which leaves such a file open instead). Nothing is
+    /// lost by skipping it: possum closes (and so flushes) every file it writes before using it,
+    /// and read-only files need no cleanup.
+    private static let initialized: Bool = {
+        _ = H5dont_atexit()
+        return H5open() >= 0
+    }()
 
     /// Nesting depth of `locked` on the thread holding the lock. Guarded by `lock`.
     nonisolated(unsafe) private static var depth = 0

@@ -52,9 +52,9 @@ public struct OneHotEncoding: Sendable, Equatable, Codable {
     /// Learns the levels from the values (already in canonical form: see `DataTable.textColumn`).
     public init(column: String, values: some Sequence<String>) {
         let distinct = Array(Set(values))
-        let numbers = distinct.compactMap(Double.init)
+        let numbers = distinct.compactMap { text in Double(text).map { (text, $0) } }
         if numbers.count == distinct.count {
-            levels = distinct.sorted { Double($0)! < Double($1)! }
+            levels = numbers.sorted { $0.1 < $1.1 }.map(\.0)
         } else {
             levels = distinct.sorted { Array($0.unicodeScalars.map(\.value)).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) }
         }
@@ -120,9 +120,11 @@ extension FeatureSpec {
             for (i, r) in complete.enumerated() {
                 var offset = numericColumns.count
                 for (enc, values) in zip(encodings, text) {
-                    guard let level = enc.levels.firstIndex(of: values[r]!) else {
+                    // Rows with a missing level were dropped above (keep), so value is present.
+                    let value = values[r] ?? ""
+                    guard let level = enc.levels.firstIndex(of: value) else {
                         throw DataError(file: table.source, line: table.rowLabel(r), column: enc.column,
-                                        "level '\(values[r]!)' was not seen in training (levels: \(enc.levels.joined(separator: ", ")))")
+                                        "level '\(value)' was not seen in training (levels: \(enc.levels.joined(separator: ", ")))")
                     }
                     x[i, offset + level] = 1
                     offset += enc.levels.count

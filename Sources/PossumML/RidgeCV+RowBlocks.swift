@@ -22,13 +22,17 @@ extension RidgeCV {
     /// downstream depends on) and is as backward stable as one Householder QR of the whole
     /// (Mori, Yamamoto, Zhang 2012). Its leading p × p block is R₀; its last column's top p
     /// entries are Q₀ᵀy_c, as one QR of [X_c | y_c] applies Q₀ᵀ to y_c.
-    static func centeredTriangle(_ x: Matrix, means: [Double], yc: [Double], solver: some LeastSquaresSolver) throws -> (r0: Matrix, c0: [Double]) {
+    ///
+    /// The first block has at least p + 1 rows (all n if n is smaller), so every stacked matrix
+    /// is at least as tall as it is wide — a QR the solver accepts — whatever p is.
+    static func centeredTriangle(_ x: Matrix, means: [Double], yc: [Double], solver: some LeastSquaresSolver,
+                                 blockRows: Int = RidgeCV.blockRows) throws -> (r0: Matrix, c0: [Double]) {
         let (n, p) = (x.rows, x.columns)
         let width = p + 1
         var r: Matrix? = nil
         var start = 0
         while start < n {
-            let count = min(blockRows, n - start)
+            let count = min(r == nil ? max(blockRows, width) : blockRows, n - start)
             let top = r?.rows ?? 0
             // [R; B | y_c block], column-major.
             var stacked = Matrix(rows: top + count, columns: width)
@@ -48,7 +52,7 @@ extension RidgeCV {
             r = try solver.factorize(stacked).r
             start += count
         }
-        let full = r!
+        guard let full = r else { throw FeatureError.tooFewRows(rows: n, features: p) }
         return (full.submatrix(rows: 0..<p, columns: 0..<p), (0..<p).map { full[$0, p] })
     }
 
@@ -64,8 +68,8 @@ extension RidgeCV {
     /// penalty itself — even when X_c is rank-deficient (possum's one-hot design keeps every
     /// level), where X_c·R₀⁻¹ would not exist. For standardized features σ_max² ≤ n·p.
     /// Rows are summed in order, one α at a time per block, as a single loop over all n would.
-    static func leaveOneOutErrors(_ x: Matrix, means: [Double], yc: [Double],
-                                  models: [(w: [Double], r: Matrix)]) -> (sse: [Double], rss: [Double]) {
+    static func leaveOneOutErrors(_ x: Matrix, means: [Double], yc: [Double], models: [(w: [Double], r: Matrix)],
+                                  blockRows: Int = RidgeCV.blockRows) -> (sse: [Double], rss: [Double]) {
         let (n, p) = (x.rows, x.columns)
         let mb = min(blockRows, n)
         var sse = [Double](repeating: 0, count: models.count)

@@ -52,16 +52,60 @@ public struct RidgeCV: Sendable {
         public var looRMSE: Double { looMeanSquaredErrors[alphaIndex].squareRoot() }
     }
 
+    /// Rows per block of this fit's passes (`blockRows` unless a test asks for small blocks).
+    var rowsPerBlock = RidgeCV.blockRows
+
+    /// Features larger than this are refused: standardized features are within √n of zero, and
+    /// below it the sums of squares of any practical number of rows stay finite.
+    public static let largestFeature = 0x1p400
+
+    /// Fits every α and keeps the best. Errors name rows and columns by index into `x` and `y`.
+    ///
+    /// Ridge regression is linear in y: fitting y·2^-e and multiplying the coefficients,
+    /// intercept and LOO residuals by 2^e is exact. A target with |y| beyond 2^±400 is fitted
+    /// that way, so its sums of squares stay finite; ordinary targets are fitted as given. What
+    /// still cannot be represented — a LOO mean squared error beyond the largest double (a target
+    /// spread past ~1e154) or below the smallest normal one (~1e-154) — is refused
+    /// (`RidgeCVError`), never returned as inf or a rounded-off zero.
     public func fit(_ x: Matrix, _ y: [Double], solver: some LeastSquaresSolver) throws -> Fit {
         let (n, p) = (x.rows, x.columns)
         guard n > p else { throw FeatureError.tooFewRows(rows: n, features: p) }
         precondition(y.count == n, "one target per row")
         precondition(!alphas.isEmpty && alphas.allSatisfy { $0 > 0 && $0.isFinite }, "alphas must be positive")
+        if let i = y.firstIndex(where: { !$0.isFinite }) { throw RidgeCVError.targetNotFinite(row: i) }
+        for j in 0..<p {
+            if let i = (0..<n).first(where: { !(x[$0, j].magnitude <= Self.largestFeature) }) {
+                throw RidgeCVError.featureTooLarge(row: i, column: j)
+            }
+        }
+        let largest = y.reduce(0) { max($0, $1.magnitude) }
+        let scaling = largest > 0x1p400 || (largest > 0 && largest < 0x1p-400) ? PowerOfTwoScaling(largest: largest) : PowerOfTwoScaling(largest: 1)
+        var fit = try fitAsGiven(x, scaling.exponent == 0 ? y : y.map { $0 * scaling.down }, solver: solver)
+        guard scaling.exponent != 0 else { return fit }
+        fit.coefficients = fit.coefficients.map { $0 * scaling.up }
+        fit.intercept *= scaling.up
+        let scaledErrors = fit.looMeanSquaredErrors
+        fit.looMeanSquaredErrors = scaledErrors.map(scaling.unscaleSquares)
+        let overflows = !(fit.coefficients + [fit.intercept] + fit.looMeanSquaredErrors).allSatisfy(\.isFinite)
+        // A nonzero error that unscales below the smallest normal double would be stored as a
+        // rounded-off (or zero) number: refused like an overflow, not written misleadingly.
+        let underflows = zip(scaledErrors, fit.looMeanSquaredErrors).contains { $0 > 0 && $1 < Double.leastNormalMagnitude }
+        if overflows || underflows {
+            let down = scaling.down
+            let mean = y.reduce(0) { $0 + $1 * down } / Double(n)
+            let row = y.indices.max { (y[$0] * down - mean).magnitude < (y[$1] * down - mean).magnitude } ?? 0
+            throw overflows ? RidgeCVError.targetTooLarge(row: row) : RidgeCVError.targetTooSmall(row: row)
+        }
+        return fit
+    }
 
+    /// The fit of `y` with no scaling (`fit` has checked that its sums of squares are finite).
+    func fitAsGiven(_ x: Matrix, _ y: [Double], solver: some LeastSquaresSolver) throws -> Fit {
+        let (n, p) = (x.rows, x.columns)
         let xMean = (0..<p).map { j in (0..<n).reduce(0) { $0 + x[$1, j] } / Double(n) }
         let yMean = y.reduce(0, +) / Double(n)
         let yc = y.map { $0 - yMean }
-        let (r0, c0) = try Self.centeredTriangle(x, means: xMean, yc: yc, solver: solver)
+        let (r0, c0) = try Self.centeredTriangle(x, means: xMean, yc: yc, solver: solver, blockRows: rowsPerBlock)
         let rhs = c0 + [Double](repeating: 0, count: p)
 
         var models: [(w: [Double], r: Matrix)] = []
@@ -71,13 +115,31 @@ public struct RidgeCV: Sendable {
             let qr = try solver.factorize(r0.stacked(above: penalty))
             models.append((qr.solveUpper(qr.applyQTranspose(rhs)), qr.r))
         }
-        let (sse, rss) = Self.leaveOneOutErrors(x, means: xMean, yc: yc, models: models)
+        let (sse, rss) = Self.leaveOneOutErrors(x, means: xMean, yc: yc, models: models, blockRows: rowsPerBlock)
         let errors = sse.map { $0 / Double(n) }
-        let best = errors.indices.min { errors[$0] < errors[$1] }!  // first minimum on ties
+        // First minimum on ties; a NaN error (no finite model) never wins over a number.
+        let best = errors.indices.min { errors[$0] < errors[$1] || (errors[$1].isNaN && !errors[$0].isNaN) } ?? 0
         let w = models[best].w
         let intercept = yMean - zip(xMean, w).reduce(0) { $0 + $1.0 * $1.1 }
         let tss = yc.reduce(0) { $0 + $1 * $1 }
+        // A constant target leaves nothing to explain: R² by scikit-learn's force_finite rule.
+        let r2 = tss > 0 ? 1 - rss[best] / tss : (rss[best] == 0 ? 1 : 0)
         return Fit(alpha: alphas[best], alphaIndex: best, coefficients: w, intercept: intercept,
-                   looMeanSquaredErrors: errors, trainR2: 1 - rss[best] / tss)
+                   looMeanSquaredErrors: errors, trainR2: r2)
     }
+}
+
+/// A fit that cannot be made or represented; rows and columns index the fit's x and y (the
+/// caller maps them to file lines and names).
+public enum RidgeCVError: Error, Equatable, Sendable {
+    /// The target at this row is not a finite number.
+    case targetNotFinite(row: Int)
+    /// |x| beyond `RidgeCV.largestFeature`: not a standardized feature.
+    case featureTooLarge(row: Int, column: Int)
+    /// The target's spread makes the LOO mean squared error (or a coefficient) larger than the
+    /// largest double; `row` holds the value farthest from the mean.
+    case targetTooLarge(row: Int)
+    /// The target's spread is so small that the LOO mean squared error underflows (below ~2e-308);
+    /// `row` holds the value farthest from the mean.
+    case targetTooSmall(row: Int)
 }

@@ -97,8 +97,18 @@ public struct RidgeModel: Sendable, Equatable {
     }
 
     /// Predictions for the complete rows of a table, with the design (row labels, true targets).
+    /// A prediction that is not a finite number — a value so far outside the training data that
+    /// its standardized value or its term overflows — is an error naming the row and the column
+    /// responsible, not an inf in the output.
     public func predict(_ table: some DataTable) throws -> (predictions: [Double], design: Design) {
         let (z, design) = try transform.apply(to: table, requireTarget: false)
-        return (predict(z), design)
+        let predictions = predict(z)
+        if let i = predictions.firstIndex(where: { !$0.isFinite }) {
+            let terms = (0..<z.columns).map { z[i, $0] * coefficients[$0] }
+            let j = terms.firstIndex { !$0.isFinite } ?? terms.indices.max { terms[$0].magnitude < terms[$1].magnitude } ?? 0
+            throw DataError(file: table.source, line: design.lines[i], column: design.names[j],
+                            "value \(design.x[i, j]) is too far outside the training data: the prediction is \(predictions[i])")
+        }
+        return (predictions, design)
     }
 }

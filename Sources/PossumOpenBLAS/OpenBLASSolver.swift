@@ -20,6 +20,7 @@ public struct OpenBLASSolver: LeastSquaresSolver {
         guard a.rows >= a.columns, a.columns >= 1 else {
             throw LinalgError.underdetermined(rows: a.rows, columns: a.columns)
         }
+        try checkLAPACKDimensions(a)
         var m = Int32(a.rows), n = Int32(a.columns), nrhs: Int32 = 1
         var lda = m, ldb = m, info: Int32 = 0
         var work = a.elements
@@ -43,7 +44,15 @@ public struct OpenBLASSolver: LeastSquaresSolver {
 
 /// Sets OpenBLAS's thread count for everything that follows (process-wide).
 public func setOpenBLASThreads(_ n: Int) {
-    openblas_set_num_threads(Int32(n))
+    openblas_set_num_threads(Int32(clamping: n))
+}
+
+/// LAPACK's integers are 32-bit: a larger dimension (or leading dimension) is refused here, so
+/// the `Int32(rows)` conversions that follow cannot trap.
+func checkLAPACKDimensions(_ a: Matrix) throws {
+    guard a.rows <= Int(Int32.max), a.columns <= Int(Int32.max) else {
+        throw LinalgError.shapeMismatch("A is \(a.rows)×\(a.columns): LAPACK takes at most \(Int32.max) rows and columns")
+    }
 }
 
 /// OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH … Cooperlake".
@@ -71,6 +80,7 @@ public struct OpenBLASQR: QRFactorization {
         guard a.columns >= 1 else { throw LinalgError.shapeMismatch("A has no columns") }
         guard a.rows >= a.columns else { throw LinalgError.underdetermined(rows: a.rows, columns: a.columns) }
         if let (i, j) = a.firstNonFinite() { throw LinalgError.nonFinite(operand: "A", row: i, column: j) }
+        try checkLAPACKDimensions(a)
         packed = a
         tau = [Double](repeating: 0, count: a.columns)
         var m = Int32(a.rows), n = Int32(a.columns), lda = Int32(a.rows), info: Int32 = 0

@@ -23,8 +23,9 @@ public struct ScatterPlot: Sendable {
         let values = (x + y).filter(\.isFinite)
         let lo = values.min() ?? 0, hi = values.max() ?? 1
         let pad = 0.03 * max(hi - lo, 1e-12)  // keep edge points off the frame
-        let ticks = niceTicks(lo - pad, hi + pad)
-        let (axisLo, axisHi) = (ticks.first!, ticks.last!)
+        // Values near ±1.8e308 would pad (or span) to inf: the axis stops at the largest double.
+        let ticks = niceTicks(max(lo - pad, -.greatestFiniteMagnitude), min(hi + pad, .greatestFiniteMagnitude))
+        let (axisLo, axisHi) = (ticks.first ?? lo, ticks.last ?? hi)
         let plotW = width - left - right, plotH = height - top - bottom
         func px(_ v: Double) -> Double { left + (v - axisLo) / (axisHi - axisLo) * plotW }
         func py(_ v: Double) -> Double { top + plotH - (v - axisLo) / (axisHi - axisLo) * plotH }
@@ -55,7 +56,7 @@ public struct ScatterPlot: Sendable {
     }
 
     private func tickLabel(_ v: Double) -> String {
-        v == v.rounded() ? String(Int(v)) : String(format: "%g", v)
+        Int(exactly: v).map(String.init) ?? String(format: "%g", v)
     }
 
     private func escape(_ text: String) -> String {
@@ -64,6 +65,8 @@ public struct ScatterPlot: Sendable {
 }
 
 /// Ticks at 1, 2 or 5 × 10^k spacing covering [lo, hi], about six of them.
+/// A range whose span overflows (or whose step is lost in rounding) gets just its two ends:
+/// a stride by an inf or NaN step would never end.
 func niceTicks(_ lo: Double, _ hi: Double) -> [Double] {
     let span = hi > lo ? hi - lo : max(abs(hi), 1)
     let raw = span / 6
@@ -71,6 +74,7 @@ func niceTicks(_ lo: Double, _ hi: Double) -> [Double] {
     let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
     let start = floor(lo / step) * step
     let end = ceil((hi > lo ? hi : lo + span) / step) * step
+    guard span.isFinite, step > 0, start.isFinite, end.isFinite, (end - start) / step <= 100 else { return [lo, max(hi, lo)] }
     return stride(from: start, through: end + step / 2, by: step).map { ($0 / step).rounded() * step }
 }
 

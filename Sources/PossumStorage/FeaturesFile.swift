@@ -25,7 +25,9 @@ public struct FeatureSet: Sendable {
 }
 
 public enum FeaturesFile {
+    /// Refuses (before creating anything) a feature set that `read` would refuse.
     public static func write(_ f: FeatureSet, to path: String) throws {
+        try validate(f, file: path)
         try HDF5File.writeAtomically(to: path) { file in
             try StorageFormat.features.stamp(file)
             let g = try file.createGroup("features")
@@ -42,7 +44,7 @@ public enum FeaturesFile {
     }
 
     public static func read(_ path: String) throws -> FeatureSet {
-        let file = try HDF5File.open(at: path)
+        let file = try openHDF5Input(path)
         defer { try? file.close() }
         try StorageFormat.features.check(file)
         let g = try file.openGroup("features")
@@ -58,11 +60,35 @@ public enum FeaturesFile {
         guard y.count == shape[0], labels.count == shape[0] else {
             throw StorageError(file: path, object: "/features/y", "has \(y.count) rows, z has \(shape[0])")
         }
-        guard let z = try readRowMajor(zSet, rows: shape[0], columns: p), y.allSatisfy(\.isFinite) else {
-            throw StorageError(file: path, object: "/features", "non-finite values in z or y")
+        let z = try readRowMajor(zSet, rows: shape[0], columns: p)
+        let features = FeatureSet(z: z, y: y, rowLabels: labels.map(Int.init), transform: transform,
+                                  sourceFile: try g.attributes.get("source_file"), sourceSHA256: try g.attributes.get("source_sha256"))
+        try validate(features, file: path)
+        return features
+    }
+
+    /// What a feature set must satisfy to be written and read back — the one check both `write`
+    /// (before anything is written) and `read` (after reading) run: a valid transform, z of rows ×
+    /// features with every value finite, one finite target and one row label per row.
+    public static func validate(_ f: FeatureSet, file: String) throws {
+        try TransformGroup.validate(f.transform, file: file, object: "/features/transform")
+        let names = f.transform.featureNames
+        guard f.z.columns == names.count else {
+            throw StorageError(file: file, object: "/features/z", "has \(f.z.columns) columns for \(names.count) features")
         }
-        return FeatureSet(z: z, y: y, rowLabels: labels.map(Int.init), transform: transform,
-                          sourceFile: try g.attributes.get("source_file"), sourceSHA256: try g.attributes.get("source_sha256"))
+        guard f.y.count == f.z.rows, f.rowLabels.count == f.z.rows else {
+            throw StorageError(file: file, object: "/features/y", "has \(f.y.count) rows and \(f.rowLabels.count) row labels, z has \(f.z.rows)")
+        }
+        for j in 0..<f.z.columns {
+            if let i = (0..<f.z.rows).first(where: { !f.z[$0, j].isFinite }) {
+                throw StorageError(file: file, object: "/features/z",
+                                   "row \(i + 1) (source row \(f.rowLabels[i])), feature '\(names[j])' is \(f.z[i, j]): values must be finite")
+            }
+        }
+        if let i = f.y.firstIndex(where: { !$0.isFinite }) {
+            throw StorageError(file: file, object: "/features/y",
+                               "row \(i + 1) (source row \(f.rowLabels[i])) is \(f.y[i]): targets must be finite")
+        }
     }
 
     /// Rows per block when moving z between the column-major matrix and the row-major dataset.
@@ -84,8 +110,8 @@ public enum FeaturesFile {
     }
 
     /// Reads a rows × columns row-major dataset into a column-major matrix a block of rows at a
-    /// time; nil if some value is not finite.
-    static func readRowMajor(_ dataset: HDF5Dataset, rows: Int, columns: Int) throws -> Matrix? {
+    /// time (`validate` then checks its values).
+    static func readRowMajor(_ dataset: HDF5Dataset, rows: Int, columns: Int) throws -> Matrix {
         var m = Matrix(rows: rows, columns: columns)
         var block = [Double](repeating: 0, count: min(blockRows, rows) * columns)
         var start = 0
@@ -93,11 +119,7 @@ public enum FeaturesFile {
             let count = min(blockRows, rows - start)
             try block.withUnsafeMutableBufferPointer { try dataset.read(rows: start..<(start + count), into: UnsafeMutableBufferPointer(rebasing: $0[0..<(count * columns)])) }
             for i in 0..<count {
-                for j in 0..<columns {
-                    let v = block[i * columns + j]
-                    guard v.isFinite else { return nil }
-                    m[start + i, j] = v
-                }
+                for j in 0..<columns { m[start + i, j] = block[i * columns + j] }
             }
             start += count
         }

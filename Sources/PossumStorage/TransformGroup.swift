@@ -9,6 +9,7 @@ import PossumML
 ///     transform/levels/<column>            UTF-8 strings, in encoding order
 ///     transform/scaler_mean, scaler_scale  float64, one per feature
 enum TransformGroup {
+    /// Callers run `validate` first, before the file is created.
     static func write(_ t: FeatureTransform, into parent: HDF5Group) throws {
         let g = try parent.createGroup("transform")
         try g.attributes.set("target", t.spec.target)
@@ -38,11 +39,33 @@ enum TransformGroup {
             throw StorageError(file: file, object: g.path,
                                "scaler has \(mean.count)/\(scale.count) entries for \(features) features")
         }
-        guard scale.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
-            throw StorageError(file: file, object: g.path + "/scaler_scale", "scales must be positive and finite")
+        let transform = FeatureTransform(spec: FeatureSpec(target: target, dropped: dropped, categorical: categorical),
+                                         numericColumns: numeric, encodings: encodings,
+                                         scaler: StandardScaler(mean: mean, scale: scale))
+        try validate(transform, file: file, object: g.path)
+        return transform
+    }
+
+    /// What a transform must satisfy to be written and read back: one scaler entry per feature,
+    /// finite means, positive finite scales, one level list per categorical column. `write`
+    /// runs it before anything is written, `read` after reading — so possum never writes a
+    /// transform it would refuse. `object` is the transform group's path, for the message.
+    static func validate(_ t: FeatureTransform, file: String, object: String) throws {
+        let names = t.featureNames
+        guard t.scaler.mean.count == names.count, t.scaler.scale.count == names.count else {
+            throw StorageError(file: file, object: object,
+                               "scaler has \(t.scaler.mean.count)/\(t.scaler.scale.count) entries for \(names.count) features")
         }
-        return FeatureTransform(spec: FeatureSpec(target: target, dropped: dropped, categorical: categorical),
-                                numericColumns: numeric, encodings: encodings,
-                                scaler: StandardScaler(mean: mean, scale: scale))
+        guard t.encodings.map(\.column) == t.spec.categorical else {
+            throw StorageError(file: file, object: object + "/levels", "level lists do not match the categorical columns")
+        }
+        if let j = t.scaler.scale.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
+            throw StorageError(file: file, object: object + "/scaler_scale",
+                               "scale of feature '\(names[j])' is \(t.scaler.scale[j]): scales must be positive and finite")
+        }
+        if let j = t.scaler.mean.firstIndex(where: { !$0.isFinite }) {
+            throw StorageError(file: file, object: object + "/scaler_mean",
+                               "mean of feature '\(names[j])' is \(t.scaler.mean[j]): means must be finite")
+        }
     }
 }

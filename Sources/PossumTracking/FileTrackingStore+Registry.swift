@@ -21,15 +21,15 @@ extension FileTrackingStore {
         try NameValidation.validateModelName(name)
         try validateTags(tags)
         return try withStoreLock {
-            try FileIO.makeDirectory(modelsDirectory)
             let dir = modelDirectory(name)
-            guard try FileIO.makeDirectory(dir) else { throw TrackingError.alreadyExists("registered model '\(name)'") }
             let now = ProcessIdentity.nowMillis()
             let model = RegisteredModel(
                 name: name, creationTimestamp: now, lastUpdatedTimestamp: now, description: description, tags: tags, aliases: [:])
-            if !tags.isEmpty { try FileIO.makeDirectory(dir + "/tags") }
-            for (key, value) in tags { try writeText(value, to: dir + "/tags/" + key, tempDirectory: dir) }
-            try writeModelMeta(model)
+            try createDirectoryAtomically(dir, what: "registered model '\(name)'") { temp in
+                if !tags.isEmpty { try files.makeDirectories(temp + "/tags") }
+                for (key, value) in tags { try writeText(value, to: temp + "/tags/" + key, tempDirectory: temp) }
+                try writeModelMeta(model, in: temp)
+            }
             return model
         }
     }
@@ -39,14 +39,34 @@ extension FileTrackingStore {
         return try readRegisteredModel(name)
     }
 
+    /// Every readable registered model; a damaged one (or a stray entry) is skipped with a warning.
     public func registeredModels() throws -> [RegisteredModel] {
-        guard let names = try FileIO.listDirectory(modelsDirectory) else { return [] }
-        return try names.filter { !$0.hasPrefix(".") && FileIO.isDirectory(modelDirectory($0)) }.sorted().map { name in
-            do { try NameValidation.validateModelName(name) } catch {
-                throw TrackingError.corruptFile(path: modelDirectory(name), reason: "unexpected directory: not a valid model name")
-            }
-            return try readRegisteredModel(name)
+        let names: [String]
+        do {
+            guard let listed = try files.listDirectory(modelsDirectory) else { return [] }
+            names = listed
+        } catch let error as TrackingError {
+            if case .corruptFile = error { warnings.skipped(error); return [] }  // `models` is a link or a file
+            throw error
         }
+        var out: [RegisteredModel] = []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let dir = modelDirectory(name)
+            do {
+                switch files.kind(dir) {
+                case .directory: break
+                case .symbolicLink: throw TrackingError.corruptFile(path: dir, reason: "a symbolic link (links in the store are not followed)")
+                default: continue
+                }
+                do { try NameValidation.validateModelName(name) } catch {
+                    throw TrackingError.corruptFile(path: dir, reason: "unexpected directory: not a valid model name")
+                }
+                out.append(try readRegisteredModel(name))
+            } catch let error as TrackingError {
+                warnings.skipped(error)
+            }
+        }
+        return out
     }
 
     public func setRegisteredModelTag(name: String, key: String, value: String) throws {
@@ -56,7 +76,7 @@ extension FileTrackingStore {
         try withStoreLock {
             var model = try readRegisteredModel(name)
             let dir = modelDirectory(name)
-            try FileIO.makeDirectory(dir + "/tags")
+            try files.makeDirectories(dir + "/tags")
             try writeText(value, to: dir + "/tags/" + key, tempDirectory: dir)
             model.lastUpdatedTimestamp = ProcessIdentity.nowMillis()
             try writeModelMeta(model)
@@ -72,15 +92,16 @@ extension FileTrackingStore {
             var model = try readRegisteredModel(name)
             let number = (try versionNumbers(name).max() ?? 0) + 1
             let dir = modelDirectory(name) + "/version-\(number)"
-            guard try FileIO.makeDirectory(dir) else { throw TrackingError.alreadyExists("model version \(dir)") }
             let now = ProcessIdentity.nowMillis()
             let version = ModelVersion(
                 name: name, version: number, creationTimestamp: now, lastUpdatedTimestamp: now, currentStage: .none,
                 description: description, source: source, runID: runID, runLink: nil, status: "READY", statusMessage: nil,
                 storageLocation: source, userID: nil, tags: tags, aliases: [])
-            if !tags.isEmpty { try FileIO.makeDirectory(dir + "/tags") }
-            for (key, value) in tags { try writeText(value, to: dir + "/tags/" + key, tempDirectory: dir) }
-            try writeVersionMeta(version)
+            try createDirectoryAtomically(dir, what: "model version \(dir)") { temp in
+                if !tags.isEmpty { try files.makeDirectories(temp + "/tags") }
+                for (key, value) in tags { try writeText(value, to: temp + "/tags/" + key, tempDirectory: temp) }
+                try writeVersionMeta(version, in: temp)
+            }
             model.lastUpdatedTimestamp = now
             try writeModelMeta(model)
             return version
@@ -93,12 +114,22 @@ extension FileTrackingStore {
         return try readModelVersion(name, version, aliases: model.aliases)
     }
 
+    /// Every readable version, oldest first; a damaged one is skipped with a warning.
     public func modelVersions(name: String) throws -> [ModelVersion] {
         try NameValidation.validateModelName(name)
         let model = try readRegisteredModel(name)
         return try versionNumbers(name).sorted().compactMap { n in
-            let v = try readModelVersion(name, n, aliases: model.aliases, includeDeleted: true)
-            return v.status == deletedStageMarker ? nil : v
+            do {
+                let v = try readModelVersion(name, n, aliases: model.aliases, includeDeleted: true)
+                return v.status == deletedStageMarker ? nil : v
+            } catch let error as TrackingError {
+                if case .notFound = error {
+                    warnings.skipped(.corruptFile(path: modelDirectory(name) + "/version-\(n)/meta.yaml", reason: "missing"))
+                } else {
+                    warnings.skipped(error)
+                }
+                return nil
+            }
         }
     }
 
@@ -110,7 +141,7 @@ extension FileTrackingStore {
             var model = try readRegisteredModel(name)
             _ = try readModelVersion(name, version, aliases: model.aliases)
             let dir = modelDirectory(name) + "/version-\(version)"
-            try FileIO.makeDirectory(dir + "/tags")
+            try files.makeDirectories(dir + "/tags")
             try writeText(value, to: dir + "/tags/" + key, tempDirectory: dir)
             model.lastUpdatedTimestamp = ProcessIdentity.nowMillis()
             try writeModelMeta(model)
@@ -129,7 +160,12 @@ extension FileTrackingStore {
             let now = ProcessIdentity.nowMillis()
             if archiveExistingVersions {
                 for n in try versionNumbers(name) where n != version {
-                    var other = try readModelVersion(name, n, aliases: model.aliases, includeDeleted: true)
+                    // A damaged other version cannot be in the stage as far as anyone can read: skip it.
+                    var other: ModelVersion
+                    do { other = try readModelVersion(name, n, aliases: model.aliases, includeDeleted: true) } catch let error as TrackingError {
+                        warnings.skipped(error)
+                        continue
+                    }
                     if other.currentStage == stage && other.status != deletedStageMarker {
                         other.currentStage = .archived
                         other.lastUpdatedTimestamp = now
@@ -153,7 +189,7 @@ extension FileTrackingStore {
             var model = try readRegisteredModel(name)
             _ = try readModelVersion(name, version, aliases: model.aliases)
             let dir = modelDirectory(name)
-            try FileIO.makeDirectory(dir + "/aliases")
+            try files.makeDirectories(dir + "/aliases")
             try writeText(String(version), to: dir + "/aliases/" + alias, tempDirectory: dir)
             model.aliases[alias] = version
             model.lastUpdatedTimestamp = ProcessIdentity.nowMillis()
@@ -167,7 +203,7 @@ extension FileTrackingStore {
         try withStoreLock {
             var model = try readRegisteredModel(name)
             let file = modelDirectory(name) + "/aliases/" + alias
-            guard model.aliases[alias] != nil, FileIO.exists(file) else {
+            guard model.aliases[alias] != nil, files.kind(file) != .missing else {
                 throw TrackingError.notFound("alias '\(alias)' of registered model '\(name)'")
             }
             try FileIO.remove(file)
@@ -186,7 +222,27 @@ extension FileTrackingStore {
             let base = try artifactDirectory(runID: String(runID))
             return parts.count > 1 ? base + "/" + parts[1] : base
         }
-        return absolutePath(try pathFromURIOrPath(source))
+        return try localPathInStore(absolutePath(try pathFromURIOrPath(source)), naming: source)
+    }
+
+    /// A recorded local path, held to the store's rule (see `artifactDirectory(runID:)`): a path
+    /// inside this store is used as is; one into a run's artifacts of another store with this
+    /// layout (`…/<experiment id>/<run id>/artifacts/…`, what a copied or moved store records) is
+    /// read from that run in this store; anything else is refused rather than read from outside.
+    func localPathInStore(_ path: String, naming source: String) throws -> String {
+        if path == root || path.hasPrefix(root + "/") { return path }
+        let parts = path.split(separator: "/").map(String.init)
+        if let artifacts = parts.lastIndex(of: "artifacts"), artifacts >= 2 {
+            let (experimentID, runID) = (parts[artifacts - 2], parts[artifacts - 1])
+            if (try? NameValidation.validateExperimentID(experimentID)) != nil, (try? NameValidation.validateRunID(runID)) != nil {
+                let runDir = experimentDirectory(experimentID) + "/" + runID
+                if files.isDirectory(runDir) {
+                    return ([runDir, "artifacts"] + parts[(artifacts + 1)...]).joined(separator: "/")
+                }
+            }
+        }
+        throw TrackingError.invalidRequest(
+            "model source \(quoted(source)) is outside the tracking store \(root), and possum reads only files inside its store")
     }
 
     // MARK: - Internals
@@ -196,21 +252,20 @@ extension FileTrackingStore {
 
     func versionNumbers(_ name: String) throws -> [Int] {
         let dir = modelDirectory(name)
-        guard let entries = try FileIO.listDirectory(dir) else { throw TrackingError.notFound("registered model '\(name)'") }
+        guard let entries = try files.listDirectory(dir) else { throw TrackingError.notFound("registered model '\(name)'") }
         return entries.compactMap { entry in
             guard entry.hasPrefix("version-"), let n = Int(entry.dropFirst("version-".count)), n > 0,
-                  FileIO.isDirectory(dir + "/" + entry) else { return nil }
+                  files.isDirectory(dir + "/" + entry) else { return nil }
             return n
         }
     }
 
     func readRegisteredModel(_ name: String) throws -> RegisteredModel {
         let dir = modelDirectory(name)
-        guard FileIO.isDirectory(dir) else { throw TrackingError.notFound("registered model '\(name)'") }
+        guard files.isDirectory(dir) else { throw TrackingError.notFound("registered model '\(name)'") }
         let metaPath = dir + "/meta.yaml"
-        var doc = try readYAML(metaPath)
-        if doc == nil { doc = try withStoreLock { try readYAML(metaPath) } }  // being created: wait
-        guard let doc else { throw TrackingError.corruptFile(path: metaPath, reason: "missing: the model directory has no meta.yaml") }
+        // Models are renamed into place complete: a missing meta.yaml is damage.
+        guard let doc = try readYAML(metaPath) else { throw TrackingError.corruptFile(path: metaPath, reason: "missing: the model directory has no meta.yaml") }
         let recorded = try doc.string("name")
         guard recorded == name else {
             throw TrackingError.corruptFile(path: metaPath, reason: "name '\(recorded)' does not match its directory '\(name)'")
@@ -257,8 +312,9 @@ extension FileTrackingStore {
             aliases: aliases.filter { $0.value == version }.map(\.key).sorted())
     }
 
-    func writeModelMeta(_ model: RegisteredModel) throws {
-        let dir = modelDirectory(model.name)
+    /// `directory` is the model's own unless it is being built under a temporary name.
+    func writeModelMeta(_ model: RegisteredModel, in directory: String? = nil) throws {
+        let dir = directory ?? modelDirectory(model.name)
         try writeYAML([
             "aliases": .mapping(model.aliases.mapValues { .string(String($0)) }),
             "creation_timestamp": .int(model.creationTimestamp),
@@ -268,8 +324,8 @@ extension FileTrackingStore {
         ], to: dir + "/meta.yaml", tempDirectory: dir)
     }
 
-    func writeVersionMeta(_ v: ModelVersion) throws {
-        let dir = modelDirectory(v.name) + "/version-\(v.version)"
+    func writeVersionMeta(_ v: ModelVersion, in directory: String? = nil) throws {
+        let dir = directory ?? modelDirectory(v.name) + "/version-\(v.version)"
         func opt(_ s: String?) -> YAMLScalar { s.map { .string($0) } ?? .null }
         try writeYAML([
             "creation_timestamp": .int(v.creationTimestamp),

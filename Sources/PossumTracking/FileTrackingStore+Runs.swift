@@ -37,13 +37,13 @@ extension FileTrackingStore {
         let info = RunInfo(
             runID: runID, runName: runName, experimentID: experimentID, userID: user, status: .running,
             startTime: startTime ?? ProcessIdentity.nowMillis(), endTime: nil,
-            artifactURI: experiment.artifactLocation + "/" + runID + "/artifacts", lifecycleStage: .active)
-        // Under the lock so that a reader finding the directory without meta.yaml can wait for us.
-        try withStoreLock {
-            guard try FileIO.makeDirectory(dir) else { throw TrackingError.alreadyExists("run directory \(dir)") }
-            for sub in ["metrics", "params", "artifacts", "tags"] { try FileIO.makeDirectory(dir + "/" + sub) }
-            for (key, value) in allTags { try writeText(value, to: dir + "/tags/" + key, tempDirectory: dir) }
-            try writeRunMeta(info, to: dir)
+            artifactURI: fileURI(forPath: dir + "/artifacts"), lifecycleStage: .active)
+        // The run appears whole (meta.yaml, tags, empty folders) or not at all; see
+        // `createDirectoryAtomically`. No lock: the id is random.
+        try createDirectoryAtomically(dir, what: "run directory \(dir)") { temp in
+            for sub in ["metrics", "params", "artifacts", "tags"] { try files.makeDirectories(temp + "/" + sub) }
+            for (key, value) in allTags { try writeText(value, to: temp + "/tags/" + key, tempDirectory: temp) }
+            try writeRunMeta(info, to: temp)
         }
         return info
     }
@@ -62,10 +62,11 @@ extension FileTrackingStore {
             throw TrackingError.invalidValue("param '\(key)': value longer than \(NameValidation.maxParamValueLength) characters")
         }
         let dir = try activeRunDirectory(runID)
+        try files.makeDirectories(dir + "/params")
         let file = dir + "/params/" + key
         // Params are immutable: create-if-absent atomically (link), so two writers cannot both "win".
         if try !FileIO.createAtomically(Array(value.utf8), at: file, tempDirectory: dir, durable: durable) {
-            let existing = try FileIO.readText(file) ?? ""
+            let existing = try files.readText(file) ?? ""
             if existing != value {
                 throw TrackingError.invalidRequest(
                     "param '\(key)' of run \(runID) was already logged as \(quoted(existing)); params cannot change (tried \(quoted(value)))")
@@ -77,9 +78,16 @@ extension FileTrackingStore {
         try NameValidation.validateKey(key, kind: "metric")
         let dir = try activeRunDirectory(runID)
         let ts = timestamp ?? ProcessIdentity.nowMillis()
+        try files.makeDirectories(dir + "/metrics")
+        let file = dir + "/metrics/" + key
+        // The append opens by path: refuse a link (or FIFO) planted where the history belongs.
+        switch files.kind(file) {
+        case .missing, .regularFile: break
+        default: throw TrackingError.corruptFile(path: file, reason: "not a regular file (links in the store are not followed)")
+        }
         // Swift's shortest round-trip spelling, which Python's float() reads back exactly
         // ("1.25", "1e-05", "nan", "inf", "-inf").
-        try FileIO.appendLine("\(ts) \(value) \(step)\n", to: dir + "/metrics/" + key, durable: durable)
+        try FileIO.appendLine("\(ts) \(value) \(step)\n", to: file, durable: durable)
     }
 
     public func setTag(runID: String, key: String, value: String) throws {
@@ -91,14 +99,13 @@ extension FileTrackingStore {
             try NameValidation.validateDisplayName(value, kind: "run", maxLength: NameValidation.maxRunNameLength)
             try updateRunInfo(runID: runID) { $0.runName = value }
         }
-        try FileIO.makeDirectory(dir + "/tags")
+        try files.makeDirectories(dir + "/tags")
         try writeText(value, to: dir + "/tags/" + key, tempDirectory: dir)
     }
 
     public func logArtifact(runID: String, file: String, artifactPath: String?) throws -> String {
         let dir = try activeRunDirectory(runID)
-        let info = try readRunInfo(runDirectory: dir)
-        let artifactsRoot = try pathFromURIOrPath(info.artifactURI)
+        let artifactsRoot = dir + "/artifacts"
         var destination = artifactsRoot
         if let artifactPath, !artifactPath.isEmpty {
             for component in artifactPath.split(separator: "/", omittingEmptySubsequences: true) {
@@ -108,10 +115,10 @@ extension FileTrackingStore {
         }
         let fileName = String(file.split(separator: "/").last ?? "")
         try NameValidation.validateKey(fileName, kind: "artifact file")
-        try FileIO.makeDirectories(destination)
+        try files.makeDirectories(destination)
         let target = destination + "/" + fileName
         // The temp file goes next to `artifacts/`, not inside it, so it is never listed as an artifact.
-        try FileIO.copyFile(from: file, to: target, tempDirectory: parentDirectory(of: artifactsRoot), durable: durable)
+        try FileIO.copyFile(from: file, to: target, tempDirectory: dir, durable: durable)
         return target
     }
 
@@ -124,22 +131,34 @@ extension FileTrackingStore {
         return try loadRun(directory: dir, info: try readRunInfo(runDirectory: dir), include: .all)
     }
 
+    /// Where a run's artifacts are: always `<root>/<experiment id>/<run id>/artifacts`, derived from
+    /// the store's own root, never from the `artifact_uri` recorded in `meta.yaml`.
+    ///
+    /// Why: MLflow records absolute `file://` URIs, so in a store that was copied or moved
+    /// (`cp -a mlruns elsewhere`) every recorded URI still points into the *old* store. Following
+    /// them made possum write a new run's model into the original store and read another store's
+    /// files. The rule keeps a copied store self-contained, and it never reads or writes outside
+    /// its root. New runs record the URI of this same directory (not the experiment's recorded
+    /// `artifact_location`), so the MLflow client, which follows `artifact_uri` as written, reads
+    /// them too; runs copied from elsewhere keep the old URI for MLflow, as MLflow itself does
+    /// for a moved `mlruns`.
+    public func artifactDirectory(runID: String) throws -> String {
+        try runDirectory(runID) + "/artifacts"
+    }
+
     public func metricHistory(runID: String, key: String) throws -> [Metric] {
         try NameValidation.validateKey(key, kind: "metric")
         return try readMetricFile(try runDirectory(runID) + "/metrics/" + key, key: key) ?? []
-    }
-
-    public func artifactDirectory(runID: String) throws -> String {
-        try pathFromURIOrPath(try runInfo(id: runID).artifactURI)
     }
 
     public func artifacts(runID: String) throws -> [String] {
         let top = try artifactDirectory(runID: runID)
         var out: [String] = []
         func walk(_ dir: String, _ prefix: String) throws {
-            for name in try FileIO.listDirectory(dir) ?? [] where !isTemporaryName(name) {
+            for name in try files.listDirectory(dir) ?? [] where !isTemporaryName(name) {
                 let full = dir + "/" + name
-                if FileIO.isDirectory(full) { try walk(full, prefix + name + "/") } else { out.append(prefix + name) }
+                // Links are listed as entries, never walked into.
+                if files.kind(full) == .directory { try walk(full, prefix + name + "/") } else { out.append(prefix + name) }
             }
         }
         try walk(top, "")
@@ -153,7 +172,7 @@ extension FileTrackingStore {
         try NameValidation.validateRunID(runID)
         for experimentID in try experimentIDs() {
             let dir = experimentDirectory(experimentID) + "/" + runID
-            if FileIO.isDirectory(dir) { return dir }
+            if files.isDirectory(dir) { return dir }
         }
         throw TrackingError.notFound("run '\(runID)'")
     }
@@ -201,12 +220,10 @@ extension FileTrackingStore {
 
     func readRunInfo(runDirectory dir: String) throws -> RunInfo {
         let metaPath = dir + "/meta.yaml"
-        var doc = try readYAML(metaPath)
-        if doc == nil {
-            // startRun holds the lock from mkdir to meta.yaml: wait for it, then re-check.
-            doc = try withStoreLock { try readYAML(metaPath) }
+        // startRun renames a complete directory into place, so a missing meta.yaml is damage.
+        guard let doc = try readYAML(metaPath) else {
+            throw TrackingError.corruptFile(path: metaPath, reason: "missing: the run directory has no meta.yaml")
         }
-        guard let doc else { throw TrackingError.corruptFile(path: metaPath, reason: "missing: the run directory has no meta.yaml") }
         let dirName = lastPathComponent(dir)
         let runID = try doc.optionalString("run_id") ?? doc.string("run_uuid")
         guard runID == dirName else {
@@ -226,7 +243,7 @@ extension FileTrackingStore {
             throw TrackingError.corruptFile(path: metaPath, reason: "unknown lifecycle_stage '\(stage)'")
         }
         var runName = doc.optionalString("run_name") ?? ""
-        if runName.isEmpty, let tag = try FileIO.readText(dir + "/tags/" + SystemTag.runName) { runName = tag }
+        if runName.isEmpty, let tag = try? files.readText(dir + "/tags/" + SystemTag.runName) { runName = tag }
         return RunInfo(
             runID: runID, runName: runName, experimentID: experimentID, userID: doc.optionalString("user_id") ?? "",
             status: status, startTime: try doc.optionalInt("start_time") ?? 0, endTime: try doc.optionalInt("end_time"),
@@ -236,7 +253,7 @@ extension FileTrackingStore {
     /// Every line of a metric file; nil if the file does not exist. MLflow accepts
     /// "timestamp value" (step 0) and "timestamp value step".
     func readMetricFile(_ file: String, key: String) throws -> [Metric]? {
-        guard let bytes = try FileIO.readBytes(file) else { return nil }
+        guard let bytes = try files.readBytes(file, limit: StoreFiles.metricFileLimit) else { return nil }
         var out: [Metric] = []
         // Byte-level split: metric files are the bulk of what a search reads.
         for (index, lineBytes) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
@@ -262,31 +279,42 @@ extension FileTrackingStore {
         return out
     }
 
-    /// Builds a `Run` from its directory, loading only what `include` asks for.
-    func loadRun(directory dir: String, info: RunInfo, include: RunDataSelection) throws -> Run {
+    /// Builds a `Run` from its directory, loading only what `include` asks for. With `skipping`
+    /// (listings and reports) an unreadable param, metric or tag file is reported as a warning and
+    /// left out; without it (`runs show`, `compare`) it is an error naming the file.
+    func loadRun(directory dir: String, info: RunInfo, include: RunDataSelection, skipping: Bool = false) throws -> Run {
         var params: [String: String] = [:], metrics: [String: Metric] = [:], tags: [String: String] = [:]
+        func entry<T>(_ read: () throws -> T?) throws -> T? {
+            do { return try read() } catch let error as TrackingError where skipping {
+                warnings.skipped(error)
+                return nil
+            }
+        }
         switch include {
         case .all:
-            params = try readKeyValueFolder(dir + "/params")
-            tags = try readKeyValueFolder(dir + "/tags")
-            for key in try FileIO.listDirectory(dir + "/metrics") ?? [] {
+            params = try readKeyValueFolder(dir + "/params", skipping: skipping)
+            tags = try readKeyValueFolder(dir + "/tags", skipping: skipping)
+            for key in try entry({ try files.listDirectory(dir + "/metrics") }) ?? [] where !isTemporaryName(key) {
                 let file = dir + "/metrics/" + key
-                if FileIO.isDirectory(file) {
-                    throw TrackingError.corruptFile(path: file, reason: "unexpected directory (possum does not write keys containing '/')")
+                let latest = try entry { () -> Metric? in
+                    if files.kind(file) == .directory {
+                        throw TrackingError.corruptFile(path: file, reason: "unexpected directory (possum does not write keys containing '/')")
+                    }
+                    return try readMetricFile(file, key: key).flatMap(Metric.latest)
                 }
-                if let history = try readMetricFile(file, key: key), let latest = Metric.latest(history) { metrics[key] = latest }
+                if let latest { metrics[key] = latest }
             }
         case let .keys(metricKeys, paramKeys, tagKeys):
             for key in metricKeys where (try? NameValidation.validateKey(key, kind: "metric")) != nil {
-                if let history = try readMetricFile(dir + "/metrics/" + key, key: key), let latest = Metric.latest(history) {
+                if let latest = try entry({ try readMetricFile(dir + "/metrics/" + key, key: key).flatMap(Metric.latest) }) {
                     metrics[key] = latest
                 }
             }
             for key in paramKeys where (try? NameValidation.validateKey(key, kind: "param")) != nil {
-                if let v = try FileIO.readText(dir + "/params/" + key) { params[key] = v }
+                if let v = try entry({ try files.readText(dir + "/params/" + key) }) { params[key] = v }
             }
             for key in tagKeys where (try? NameValidation.validateKey(key, kind: "tag")) != nil {
-                if let v = try FileIO.readText(dir + "/tags/" + key) { tags[key] = v }
+                if let v = try entry({ try files.readText(dir + "/tags/" + key) }) { tags[key] = v }
             }
         }
         return Run(info: info, params: params, metrics: metrics, tags: tags)

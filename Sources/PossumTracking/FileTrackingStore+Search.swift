@@ -7,15 +7,33 @@
 /// staleness problems with MLflow writing the same store) is not worth having.
 extension FileTrackingStore {
     public func searchRuns(experimentIDs: [String], filter: RunFilter?, orderBy: [RunOrder], maxResults: Int?, include: RunDataSelection) throws -> [Run] {
+        try files.withDirectoryCache {
+            try searchRunsUncached(experimentIDs: experimentIDs, filter: filter, orderBy: orderBy, maxResults: maxResults, include: include)
+        }
+    }
+
+    private func searchRunsUncached(experimentIDs: [String], filter: RunFilter?, orderBy: [RunOrder], maxResults: Int?, include: RunDataSelection) throws -> [Run] {
         var records: [LazyRunRecord] = []
         for experimentID in experimentIDs {
             try NameValidation.validateExperimentID(experimentID)
             let dir = experimentDirectory(experimentID)
-            guard let names = try FileIO.listDirectory(dir) else { throw TrackingError.notFound("experiment with id '\(experimentID)'") }
-            for name in names where !name.hasPrefix(".") && !Self.reservedExperimentFolders.contains(name) {
+            guard let entries = try files.listEntries(dir) else { throw TrackingError.notFound("experiment with id '\(experimentID)'") }
+            for (name, kind) in entries where !name.hasPrefix(".") && !Self.reservedExperimentFolders.contains(name) {
                 let runDir = dir + "/" + name
-                guard FileIO.isDirectory(runDir) else { continue }  // meta.yaml and stray files
-                let info = try readRunInfo(runDirectory: runDir)
+                switch kind {
+                case .directory: break
+                case .symbolicLink:
+                    warnings.skipped(.corruptFile(path: runDir, reason: "a symbolic link (links in the store are not followed)"))
+                    continue
+                default: continue  // meta.yaml and stray files
+                }
+                // A damaged run (no meta.yaml, garbled, unreadable) is reported and left out, as
+                // MLflow's own FileStore does: it never makes the store unlistable.
+                let info: RunInfo
+                do { info = try readRunInfo(runDirectory: runDir) } catch let error as TrackingError {
+                    warnings.skipped(error)
+                    continue
+                }
                 guard info.lifecycleStage == .active else { continue }
                 let record = LazyRunRecord(store: self, directory: runDir, info: info)
                 if let filter, try !filter.matches(record.value) { continue }
@@ -41,7 +59,7 @@ extension FileTrackingStore {
                 params: p + extra.filter { $0.kind == .param }.map(\.key),
                 tags: t + extra.filter { $0.kind == .tag }.map(\.key))
         }
-        return try decorated.map { try loadRun(directory: $0.record.directory, info: $0.record.info, include: selection) }
+        return try decorated.map { try loadRun(directory: $0.record.directory, info: $0.record.info, include: selection, skipping: true) }
     }
 }
 
@@ -63,7 +81,16 @@ final class LazyRunRecord {
         return v
     }
 
+    /// An unreadable value is reported once and treated as absent (the run does not match a
+    /// filter on it and sorts with the runs lacking it).
     private func load(_ field: RunField) throws -> RunFieldValue? {
+        do { return try loadStrictly(field) } catch let error as TrackingError {
+            store.warnings.skipped(error)
+            return nil
+        }
+    }
+
+    private func loadStrictly(_ field: RunField) throws -> RunFieldValue? {
         switch field.kind {
         case .attribute:
             return info.attributeValue(field.key)
@@ -74,7 +101,7 @@ final class LazyRunRecord {
         case .param, .tag:
             guard (try? NameValidation.validateKey(field.key, kind: "key")) != nil else { return nil }
             let folder = field.kind == .param ? "/params/" : "/tags/"
-            return try FileIO.readText(directory + folder + field.key).map { .string($0) }
+            return try store.files.readText(directory + folder + field.key).map { .string($0) }
         }
     }
 }

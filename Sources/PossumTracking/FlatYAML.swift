@@ -122,7 +122,14 @@ enum FlatYAML {
     /// scalars, as both possum and PyYAML write them) is decoded straight from the bytes, which keeps
     /// listing 10,000 runs fast; anything else goes through the general `decode(_:path:)`, which
     /// also produces the precise error messages.
+    /// The largest document accepted. MLflow's `meta.yaml` files are well under 4 KiB; the bound
+    /// keeps a hostile one (megabytes of continuation lines) from costing seconds per listing.
+    static let maxDocumentBytes = 256 << 10
+
     static func decode(bytes: [UInt8], path: String) throws -> FlatYAMLDocument {
+        guard bytes.count <= maxDocumentBytes else {
+            throw TrackingError.corruptFile(path: path, reason: "larger than the \(maxDocumentBytes >> 10) KiB accepted for a meta.yaml")
+        }
         if let values = decodeSimple(bytes) { return FlatYAMLDocument(path: path, values: values) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw TrackingError.corruptFile(path: path, reason: "not valid UTF-8 text")

@@ -23,8 +23,13 @@ public enum TrackingError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedURI(String)
     /// A request that is well formed but not allowed (e.g. archiving into a non-active stage).
     case invalidRequest(String)
+    /// A read-only command named a directory that does not exist: it is not created.
+    case noStore(String)
 
-    public var description: String {
+    /// One line, at most ~400 characters: the parts come from files anyone can edit.
+    public var description: String { oneLine(fullDescription) }
+
+    private var fullDescription: String {
         switch self {
         case let .invalidName(kind, name, reason):
             return "invalid \(kind) name \(quoted(name)): \(reason)"
@@ -46,6 +51,8 @@ public enum TrackingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "tracking URI \(quoted(uri)): only file: URIs and plain paths are supported"
         case let .invalidRequest(message):
             return message
+        case let .noStore(path):
+            return "no tracking store at \(path) (it is created by the first command that logs a run)"
         }
     }
 }

@@ -20,24 +20,26 @@ public enum TrackingFormat {
     }
 
     /// Everything about one run.
-    public static func runDetail(_ run: Run, experimentName: String? = nil, artifacts: [String] = []) -> String {
+    /// `artifactDirectory` is where the store keeps the files (shown instead of the recorded URI,
+    /// which in a copied store still names the original).
+    public static func runDetail(_ run: Run, experimentName: String? = nil, artifacts: [String] = [], artifactDirectory: String? = nil) -> String {
         var out = ""
         let i = run.info
         out += "run         \(i.runID)\n"
-        out += "name        \(i.runName)\n"
+        out += "name        \(displayCell(i.runName))\n"
         out += "experiment  \(experimentName.map { "\($0) (id \(i.experimentID))" } ?? i.experimentID)\n"
         out += "status      \(i.status.name)\n"
         out += "start       \(formatTime(i.startTime))\n"
         out += "end         \(i.endTime.map(formatTime) ?? "-")  (\(formatDuration(i.startTime, i.endTime)))\n"
         if let parent = run.parentRunID { out += "parent      \(parent)\n" }
-        out += "user        \(i.userID)\n"
-        out += "artifacts   \(i.artifactURI)\n"
+        out += "user        \(displayCell(i.userID))\n"
+        out += "artifacts   \(displayCell(artifactDirectory ?? i.artifactURI))\n"
         out += section("params", run.params.sorted { $0.key < $1.key }.map { [$0.key, $0.value] })
         out += section("metrics", run.metrics.sorted { $0.key < $1.key }.map {
             [$0.key, formatMetricValue($0.value.value), "step \($0.value.step)"]
         })
         out += section("tags", run.tags.sorted { $0.key < $1.key }.map { [$0.key, $0.value] })
-        if !artifacts.isEmpty { out += "\nartifact files\n" + artifacts.map { "  \($0)\n" }.joined() }
+        if !artifacts.isEmpty { out += "\nartifact files\n" + artifacts.map { "  \(displayCell($0))\n" }.joined() }
         return out
     }
 
@@ -86,7 +88,7 @@ public enum TrackingFormat {
 
     /// `possum runs gc` output.
     public static func gcTable(_ outcomes: [GCOutcome], dryRun: Bool) -> String {
-        if outcomes.isEmpty { return "no RUNNING runs\n" }
+        if outcomes.isEmpty { return "no RUNNING or damaged runs\n" }
         let rows = outcomes.map { o in
             [o.runID, o.runName, o.action == .ended ? "\(dryRun ? "would mark" : "marked") \(o.newStatus?.name ?? "")" : o.action.rawValue, o.reason]
         }
@@ -95,8 +97,11 @@ public enum TrackingFormat {
 
     // MARK: - Helpers
 
-    /// A plain-text table: left-aligned text, right-aligned columns from `numericFrom` on.
-    public static func table(header: [String], rows: [[String]], numericFrom: Int) -> String {
+    /// A plain-text table: left-aligned text, right-aligned columns from `numericFrom` on. Cells
+    /// come from store files anyone can edit: control characters are escaped and long cells cut,
+    /// so each row stays one line.
+    public static func table(header: [String], rows rawRows: [[String]], numericFrom: Int) -> String {
+        let rows = rawRows.map { $0.map(displayCell) }
         let width = header.indices.map { c in ([header[c]] + rows.map { c < $0.count ? $0[c] : "" }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { c, cell in
@@ -110,7 +115,24 @@ public enum TrackingFormat {
         return out
     }
 
-    private static func section(_ title: String, _ rows: [[String]]) -> String {
+    /// One cell of a table or detail section: control characters escaped, at most 200 characters.
+    static func displayCell(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) || s.count > 200 else {
+            return s
+        }
+        var out = ""
+        for scalar in s.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7f || (0x80...0x9f).contains(scalar.value) {
+                out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out.count > 200 ? String(out.prefix(199)) + "…" : out
+    }
+
+    private static func section(_ title: String, _ rawRows: [[String]]) -> String {
+        let rows = rawRows.map { $0.map(displayCell) }
         guard !rows.isEmpty else { return "\n\(title): none\n" }
         let w = rows.map { $0[0].count }.max() ?? 0
         return "\n\(title)\n" + rows.map { r in
@@ -129,10 +151,12 @@ public enum TrackingFormat {
     /// "1.2 s", "3 min 4 s", or "running" with no end.
     public static func formatDuration(_ start: Int64, _ end: Int64?) -> String {
         guard let end else { return "-" }
-        let s = Double(end - start) / 1000
+        // Doubles, not Int64: two hostile timestamps must not overflow (and trap) on subtraction.
+        let s = (Double(end) - Double(start)) / 1000
         if s < 60 { return String(format: "%.1f s", s) }
-        if s < 3600 { return "\(Int(s) / 60) min \(Int(s) % 60) s" }
-        return "\(Int(s) / 3600) h \(Int(s) % 3600 / 60) min"
+        guard let whole = Int(exactly: s.rounded(.towardZero)) else { return String(format: "%.3g s", s) }
+        if s < 3600 { return "\(whole / 60) min \(whole % 60) s" }
+        return "\(whole / 3600) h \(whole % 3600 / 60) min"
     }
 }
 

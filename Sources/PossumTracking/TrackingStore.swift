@@ -79,8 +79,9 @@ public protocol TrackingStore: Sendable {
 
     // MARK: Maintenance
 
-    /// Ends RUNNING runs whose process is gone (see `GarbageCollection.swift`).
-    func collectGarbage(markAs status: RunStatus, dryRun: Bool) throws -> [GCOutcome]
+    /// Ends RUNNING runs whose process is gone, and lists (with `repair`, repairs) damaged runs
+    /// (see `GarbageCollection.swift`).
+    func collectGarbage(markAs status: RunStatus, dryRun: Bool, repair: Bool) throws -> [GCOutcome]
 }
 
 /// Which params/metrics/tags `searchRuns` loads into each result.

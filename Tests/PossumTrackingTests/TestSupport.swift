@@ -53,3 +53,13 @@ func writeReferencePipeline(_ store: FileTrackingStore) throws -> (scaler: RunIn
     _ = stored
     return (scaler, ridge, staged)
 }
+
+/// Collects the warnings a store reports (what the CLI prints to stderr).
+final class Warnings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [String] = []
+
+    var lines: [String] { lock.withLock { collected } }
+
+    var append: @Sendable (String) -> Void { { line in self.lock.withLock { self.collected.append(line) } } }
+}

@@ -1,6 +1,7 @@
 # possum — two commands on a fresh Debian 12 machine (as root, Swift installed):
 #   make demo    install what is missing, fetch the data, build (release), run the possum pipeline
-#   make test    the whole test suite: test-downstream, swift test, every shell block of README.md and docs/
+#   make test    the whole test suite: test-downstream, swift test, every shell block of README.md and docs/,
+#                and the hostile-input sweep of the built possum (Tests/hostile/sweep.py)
 # Optional checks against other tools (each installs them into a private venv):
 #   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions
 #   make test-mlflow    the real MLflow client reads a tracking store written by possum
@@ -29,10 +30,11 @@ demo: deps data build
 	$(POSSUM) model show $(OUT)/possum-ridge.h5
 	@echo "picture: $(OUT)/predictions.png (and .svg); runs: $(POSSUM) runs list; models: $(POSSUM) models list"
 
-# The downstream check first (≈ 40 s); the doc blocks' 'N passed, N failed' closes the output.
+# The downstream check first (≈ 40 s); the sweep last, its 'N passed, N failed' closes the output.
 test: deps data test-downstream
 	$(SWIFT) test $(SWIFT_NATIVE)
 	python3 Tests/docs/run_doc_blocks.py .build/debug
+	python3 Tests/hostile/sweep.py .build/debug/possum
 
 build: deps
 	$(SWIFT) build -c release $(SWIFT_NATIVE)

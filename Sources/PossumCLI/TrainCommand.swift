@@ -72,7 +72,7 @@ struct TrainCommand: ParsableCommand {
                 let artifact = try result.log(to: run, exportedModel: export)
                 if let register {
                     let version = try result.register(in: run, artifact: artifact, name: register, stage: stage ?? .none)
-                    printError("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n")
+                    printNote("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n")
                 }
             }
             return output

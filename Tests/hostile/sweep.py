@@ -205,8 +205,7 @@ for cmd, make in READERS.items():
                 with open(os.path.join(sb, src), "rb") as f:
                     write(os.path.join(sb, name), f.read(n))
         case(f"{cmd} given a {kind}", make(name), expect="refuse" if strict else "any", outputs=["o.h5"], files=files,
-             setup=setup,
-             timeout=20)
+             setup=setup, timeout=60)
     # A FIFO is read once, streaming: fed with a valid file it works like the file (or is refused
     # cleanly), and never hangs.
     feed = open(POSSUM_CSV, "rb").read() if not cmd.startswith(("lstsq", "dag", "model", "train --features", "predict --model")) else None

@@ -46,7 +46,8 @@ struct FeatureJob {
         let table = try openDataTable(dataPath)
         var design = try spec.design(from: table)
         let transform = try FeatureTransform(fitting: design, spec: spec)
-        let sha = try SHA256.hex(ofFile: dataPath)  // of the file actually read (CSV or HDF5)
+        // Of the bytes actually read: a CSV hashes while it is read (a FIFO cannot be opened twice).
+        let sha = try table.contentSHA256 ?? SHA256.hex(ofFile: dataPath)
         // Standardized where it lies: the design's matrix becomes the feature matrix, no copy.
         transform.scaler.transform(inPlace: &design.x)
         return FeatureSet(z: design.x, y: design.y, rowLabels: design.lines, transform: transform,

@@ -45,7 +45,7 @@ struct PredictCommand: ParsableCommand {
             try writeAtomically(svg.utf8, to: plot)
             try renderPNG(svg: svg, to: png)
         }
-        printError(result.summary())
+        printNote(result.summary())
     }
 }
 

@@ -82,7 +82,7 @@ struct TrainCommand: ParsableCommand {
                 if let register {
                     let version = try result.register(in: run, artifact: artifact, name: register, stage: stage ?? .none, alias: alias)
                     let aliasNote = alias.map { ", alias \($0)" } ?? ""
-                    printError("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue)\(aliasNote))\n")
+                    printNote("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue)\(aliasNote))\n")
                 }
             }
             return output

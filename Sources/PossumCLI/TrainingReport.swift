@@ -1,4 +1,5 @@
 import Foundation
+import PossumFiles
 import PossumML
 
 /// What `possum train` prints.
@@ -73,10 +74,12 @@ struct TrainingReport: Encodable {
 
             """
         out += "LOO RMSE by alpha (● chosen)\n" + looChart(chosen: chosen) + "\n"
-        let width = max(11, features.map(\.count).max() ?? 0)
+        // Names from the data are escaped and cut, so one huge or hostile level cannot flood the table.
+        let names = features.map { messageText($0, limit: 60) }
+        let width = max(11, names.map(\.count).max() ?? 0)
         out += "\("feature".padding(toLength: width, withPad: " ", startingAt: 0))  coefficient\n"
         out += "\("(intercept)".padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(intercept))\n"
-        for (name, c) in zip(features, orderedCoefficients) {
+        for (name, c) in zip(names, orderedCoefficients) {
             out += "\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(c))\n"
         }
         return out

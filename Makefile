@@ -1,9 +1,11 @@
 # possum — two commands on a fresh Debian 12 machine (as root, Swift installed):
 #   make demo    install what is missing, fetch the data, build (release), run the possum pipeline
-#   make test    the whole test suite: test-downstream, swift test, every shell block of README.md and docs/
+#   make test    the whole test suite: test-downstream, swift test, every shell block of README.md and docs/,
+#                and the hostile-input sweep of the built possum (Tests/hostile/sweep.py)
 # Optional checks against other tools (each installs them into a private venv):
 #   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions
-#   make test-mlflow    the real MLflow client reads a tracking store written by possum
+#   make test-mlflow    the real MLflow client reads a tracking store written by possum, and loads
+#                       the models possum logs (pyfunc, models:/NAME@ALIAS) to predict as possum does
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 #   make test-downstream  a throwaway package depends on a tagged clone of HEAD by version and solves least squares
@@ -29,10 +31,11 @@ demo: deps data build
 	$(POSSUM) model show $(OUT)/possum-ridge.h5
 	@echo "picture: $(OUT)/predictions.png (and .svg); runs: $(POSSUM) runs list; models: $(POSSUM) models list"
 
-# The downstream check first (≈ 40 s); the doc blocks' 'N passed, N failed' closes the output.
+# The downstream check first (≈ 40 s); the sweep last, its 'N passed, N failed' closes the output.
 test: deps data test-downstream
 	$(SWIFT) test $(SWIFT_NATIVE)
 	python3 Tests/docs/run_doc_blocks.py .build/debug
+	python3 Tests/hostile/sweep.py .build/debug/possum
 
 build: deps
 	$(SWIFT) build -c release $(SWIFT_NATIVE)
@@ -70,8 +73,15 @@ datasets/possum.csv:
 test-interop: demo .build-interop/h5py/.ready
 	.build-interop/h5py/bin/python Tests/interop/check_h5py.py $(OUT)/possum.h5 $(OUT)/possum-ridge.h5 $(OUT)/predictions.csv
 
-test-mlflow:
-	python3 Tests/interop/check_mlflow.py
+# mlflow plus what possum's pyfunc loader needs (check_mlflow.py installs the same list).
+.build-interop/mlflow/.ready:
+	python3 -m venv .build-interop/mlflow
+	.build-interop/mlflow/bin/pip install --quiet --disable-pip-version-check mlflow numpy h5py pandas
+	touch $@
+
+test-mlflow: deps data .build-interop/mlflow/.ready
+	$(SWIFT) build --product possum
+	python3 Tests/interop/check_mlflow.py --venv .build-interop/mlflow --possum .build/debug/possum
 
 test-airflow: deps
 	bash Tests/interop/check_airflow.sh

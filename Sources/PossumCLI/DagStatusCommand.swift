@@ -29,7 +29,7 @@ struct DagStatusCommand: ParsableCommand {
             state = try store.load(path: latest.path)
         }
         if json {
-            print(String(decoding: try Data(contentsOf: URL(fileURLWithPath: store.statePath(dag: state.dag, runID: state.runID))), as: UTF8.self))
+            print(String(decoding: try store.rawState(dag: state.dag, runID: state.runID), as: UTF8.self))
             return
         }
         print(RunReport.table(state))

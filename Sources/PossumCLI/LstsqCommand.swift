@@ -68,12 +68,12 @@ struct LstsqCommand: ParsableCommand {
         if let out {
             try writeAtomically(xText.utf8, to: out)
         }
-        for warning in result.warnings { printError("warning: \(warning)\n") }
+        for warning in result.warnings { printNote("warning: \(warning)\n") }
         if json {
             print(try result.json())
         } else {
             if out == nil { print(xText, terminator: "") }
-            printError(result.summary())
+            printNote(result.summary())
         }
     }
 }

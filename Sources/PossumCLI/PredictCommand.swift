@@ -56,7 +56,7 @@ struct PredictCommand: ParsableCommand {
         if json {
             print(try TrackingJSON.encode(PredictionSummary(result, out: out, plot: plot, png: png)))
         } else {
-            printError(result.summary())
+            printNote(result.summary())
         }
     }
 

@@ -87,8 +87,8 @@ struct RunsCommand: ParsableCommand {
 
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "The model registry: list, show, promote, get.",
-        subcommands: [ListCommand.self, ShowCommand.self, PromoteCommand.self, GetCommand.self])
+        commandName: "models", abstract: "The model registry: list, show, promote, alias, get.",
+        subcommands: [ListCommand.self, ShowCommand.self, PromoteCommand.self, AliasCommand.self, GetCommand.self])
 
     struct ListCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "Registered models and their latest versions.")
@@ -138,8 +138,8 @@ struct ModelsCommand: ParsableCommand {
         @Flag(name: .long, help: "Print the version and its path as JSON.") var json = false
 
         func run() throws {
-            let resolved = try tracking.openStore().resolveModel(reference)
-            print(json ? try TrackingJSON.encode(resolved) : resolved.artifactPath)
+            let store = try tracking.openStore()
+            print(json ? try TrackingJSON.encode(store.resolveModel(reference)) : try store.resolveModelFile(reference))
         }
     }
 }

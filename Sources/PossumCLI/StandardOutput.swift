@@ -24,10 +24,19 @@ func printError(_ text: String) {
     _ = StandardOutput.writeAll(text, to: 2)
 }
 
+/// A note for the user on standard error (a summary, a warning, "registered …"): dropped once a
+/// write to standard output has failed, so that the failure's one-line error is all stderr says.
+func printNote(_ text: String) {
+    if !StandardOutput.hasFailed { printError(text) }
+}
+
 enum StandardOutput {
     private static let lock = NSLock()
     /// The `errno` of the first failed write to standard output. Guarded by `lock`.
     nonisolated(unsafe) private static var failure: Int32?
+
+    /// Whether a write to standard output has failed.
+    static var hasFailed: Bool { lock.withLock { failure != nil } }
 
     /// Writes `text` unbuffered (progress lines are a live view, and the bytes are out before
     /// any later error message); after a failure, drops it.

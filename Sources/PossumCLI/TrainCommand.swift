@@ -22,6 +22,7 @@ struct TrainCommand: ParsableCommand {
               possum train --solver simd --export models/possum-ridge.h5
               possum train --data big.h5 --target y --drop "" --categorical ""
               possum train --register Reg_RidgeCV_possums --stage Staging
+              possum train --register Reg_RidgeCV_possums --alias champion
             """)
 
     @Option(name: .long, help: "CSV or HDF5 table with the possum data (default: datasets/possum.csv).")
@@ -47,6 +48,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Stage for the new registered version (case-insensitive).")
     var stage: ModelStage?
 
+    @Option(name: .long, help: "Alias to point at the new registered version (e.g. champion); moved from the version it named before.")
+    var alias: String?
+
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
 
@@ -55,6 +59,11 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
         if stage != nil && register == nil { throw ValidationError("--stage needs --register NAME") }
+        if alias != nil && register == nil { throw ValidationError("--alias needs --register NAME") }
+        // Checked before training, so a bad alias never leaves a half-registered model behind.
+        if let alias {
+            do { try NameValidation.validateAlias(alias) } catch { throw ValidationError("--alias: \(error)") }
+        }
         if register != nil && logging.noTrack { throw ValidationError("--register needs tracking (drop --no-track)") }
     }
 
@@ -74,8 +83,9 @@ struct TrainCommand: ParsableCommand {
             if let run {
                 let artifact = try result.log(to: run, exportedModel: export)
                 if let register {
-                    let version = try result.register(in: run, artifact: artifact, name: register, stage: stage ?? .none)
-                    printError("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n")
+                    let version = try result.register(in: run, artifact: artifact, name: register, stage: stage ?? .none, alias: alias)
+                    let aliasNote = alias.map { ", alias \($0)" } ?? ""
+                    printNote("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue)\(aliasNote))\n")
                 }
             }
             return output

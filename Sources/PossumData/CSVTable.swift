@@ -16,11 +16,14 @@ public struct CSVTable: Sendable {
     /// The SHA-256 of the bytes read, for a table read from a stream (stdin, a FIFO: computed
     /// while reading, as it cannot be read again); nil for a regular file and for parsed text.
     public let contentSHA256: String?
+    /// Column name → index, so that looking up every column of a wide table is linear, not quadratic.
+    private let indexByName: [String: Int]
 
     public var rowCount: Int { rows.count }
 
     public init(source: String, header: [String], rows: [[String]], lines: [Int], contentSHA256: String? = nil) {
         (self.source, self.header, self.rows, self.lines, self.contentSHA256) = (source, header, rows, lines, contentSHA256)
+        indexByName = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Reads and parses a CSV file (RFC 4180: comma-separated, optional double quotes); `-` is
@@ -87,7 +90,7 @@ public struct CSVTable: Sendable {
 
     /// The index of column `name`, or an error listing the columns there are.
     public func columnIndex(_ name: String) throws -> Int {
-        guard let k = header.firstIndex(of: name) else {
+        guard let k = indexByName[name] else {
             throw DataError(file: source, "no column '\(messageText(name, limit: 80))' (columns: \(messageList(header)))")
         }
         return k

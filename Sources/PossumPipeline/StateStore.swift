@@ -59,9 +59,10 @@ public struct StateStore: Sendable {
 
     /// Reads a state file; anything unreadable or inconsistent is `corruptState` naming the file.
     public func load(path: String) throws -> RunState {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = try Self.readStateFile(path) else {
             throw PipelineError.corruptState(file: path, reason: "cannot be read")
         }
+        let data = Data(bytes)
         let state: RunState
         do {
             state = try Self.decoder.decode(RunState.self, from: data)
@@ -75,6 +76,27 @@ public struct StateStore: Sendable {
             throw PipelineError.corruptState(file: path, reason: "task list and task states disagree")
         }
         return state
+    }
+
+    /// The largest state or cache file read: far beyond any real run's (a few hundred bytes a task).
+    static let maxStateFileBytes = 1 << 30
+
+    /// A state or cache file's bytes, nil if it does not exist. Not a regular file, unreadable or
+    /// oversized: `corruptState` naming the file (a FIFO or device there must not hang a reader).
+    static func readStateFile(_ path: String) throws -> [UInt8]? {
+        do {
+            return try FileIO.readBounded(path, limit: maxStateFileBytes, allowFIFO: false)
+        } catch {
+            guard let reason = error.reason else { return nil }
+            throw PipelineError.corruptState(file: path, reason: reason)
+        }
+    }
+
+    /// The state file of a run as stored (for `dag status --json`).
+    public func rawState(dag: String, runID: String) throws -> [UInt8] {
+        let path = statePath(dag: dag, runID: runID)
+        guard let bytes = try Self.readStateFile(path) else { throw PipelineError.corruptState(file: path, reason: "cannot be read") }
+        return bytes
     }
 
     /// Finds a run by id, or by a unique prefix of it (git-style), among every DAG under this store.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Backend-independent queries behind `possum runs ...` and `possum models ...`, written once over
 /// `TrackingStore` so the commands stay a few lines of parsing.
 
@@ -82,6 +84,26 @@ extension TrackingStore {
             throw TrackingError.notFound("alias or stage '\(selector)' of registered model '\(name)'")
         }
         return ResolvedModel(version: version, artifactPath: try localPath(forModelSource: version.storageLocation ?? version.source))
+    }
+
+    /// `possum models get REF`, `model export --registered REF`: the model file of a reference
+    /// (see `resolveModel`).
+    public func resolveModelFile(_ reference: String) throws -> String {
+        try modelFile(in: try resolveModel(reference).artifactPath, naming: reference)
+    }
+
+    /// The model file of a registered location: the location itself when it is a file (versions
+    /// registered before models were logged as MLflow model folders), else the one `.h5` file in
+    /// the folder (beside its MLmodel).
+    public func modelFile(in location: String, naming reference: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else { return location }
+        let models = ((try? FileManager.default.contentsOfDirectory(atPath: location)) ?? []).filter { $0.hasSuffix(".h5") }.sorted()
+        guard models.count == 1, let file = models.first else {
+            throw TrackingError.notFound(models.isEmpty ? "a model file (.h5) in \(location), the folder of \(reference)"
+                                         : "a single model file in \(location) (found \(models.joined(separator: ", ")))")
+        }
+        return location + "/" + file
     }
 }
 

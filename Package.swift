@@ -1,11 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Kernels are written with SIMD8/SIMD4<Double>; at the x86-64 baseline those compile to scalar
-// libm calls, so by default we build for the CPU we run on. `POSSUM_PORTABLE=1 swift build`
-// builds a binary that runs on any x86-64 (and is several times slower in the kernels).
-let portable = Context.environment["POSSUM_PORTABLE"] != nil
-let nativeCPU: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"])]
+// The kernels are written with SIMD8<Double>/SIMD16<Float>. This manifest sets no CPU flags, so that other
+// packages can depend on PossumLinalg by version: a plain `swift build` is portable (at the x86-64 baseline the
+// kernels become scalar fma calls, over ten times slower). The fast build is the Makefile's SWIFT_NATIVE:
+// `swift build -c release -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU`.
 
 let package = Package(
     name: "possum",
@@ -24,7 +23,7 @@ let package = Package(
         // Files: atomic (and durable) replace, create-if-absent and append, on plain POSIX calls.
         .target(name: "PossumFiles"),
         // Pure Swift numerics: no C imports, no BLAS.
-        .target(name: "PossumLinalg", swiftSettings: nativeCPU),
+        .target(name: "PossumLinalg"),
         // Thin system-library shim over Debian's OpenBLAS (BLAS + LAPACK Fortran symbols).
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
@@ -38,9 +37,9 @@ let package = Package(
             name: "PossumAccuracy",
             dependencies: ["PossumLinalg", "PossumOpenBLAS", .product(name: "BigInt", package: "BigInt")]),
         // Tables: CSV reading with row/column-precise errors.
-        .target(name: "PossumData"),
+        .target(name: "PossumData", dependencies: ["PossumFiles"]),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
-        .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"], swiftSettings: nativeCPU),
+        .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"]),
         // Pictures: SVG plots (PNG through librsvg).
         .target(name: "PossumPlot", dependencies: ["PossumFiles"]),
         // Storage: tables, feature sets and models in possum's HDF5 layouts.
@@ -63,7 +62,7 @@ let package = Package(
                 "PossumLinalg", "PossumOpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Benchmarks/possum-bench", swiftSettings: nativeCPU),
+            path: "Benchmarks/possum-bench"),
 
         // Helpers shared by the test targets (a test target cannot import another one).
         .target(name: "PossumTestSupport", path: "Tests/PossumTestSupport"),

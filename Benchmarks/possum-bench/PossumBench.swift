@@ -108,6 +108,7 @@ struct PossumBench: ParsableCommand {
         print("possum-bench: \(reps) repetitions, \(threads) thread(s), \(dtype.values.map(\.rawValue).joined(separator: ", "))")
         print("OpenBLAS: \(openBLASConfiguration)")
         print("possum simd: \(simd.configurationDescription)")
+        print("kernels: \(KernelBuild.description)")
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
         if threads > 1 {
             print("note: possum uses 2 threads for blocked trailing updates big enough to split and for TSQR "
@@ -225,6 +226,7 @@ struct PossumBench: ParsableCommand {
     /// The attainable FMA throughput of `MicroKernel.accumulateTile` in both precisions: a
     /// tile-high × 256 A and a 256 × 6 B (L1-resident), the tile accumulated 20 000 times; median of 7.
     func kernelRoof() {
+        print("kernels: \(KernelBuild.description)")
         kernelRoof(Double.self)
         kernelRoof(Float.self)
     }

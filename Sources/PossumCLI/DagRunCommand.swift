@@ -56,7 +56,7 @@ struct DagResumeCommand: ParsableCommand {
             stopped first: SIGTERM, then SIGKILL.
             """)
 
-    @Argument(help: "The run id (see `possum dag list-runs`).")
+    @Argument(help: "The run id or a unique prefix of it (see `possum dag list-runs`).")
     var runID: String
 
     @Option(name: .customShort("C"), help: "The pipeline's working directory, where .possum/ is (default: current directory).")
@@ -79,7 +79,7 @@ struct DagResumeCommand: ParsableCommand {
         options.waitForLock = wait
         RunningGroups.installInterruptHandler()
         let runner = PipelineRunner(graph: graph, options: options, progress: printProgress)
-        let state = try runner.resume(runID: runID)
+        let state = try runner.resume(runID: previous.runID)  // the full id: runID may be a prefix
         try finish(state, store: runner.store, started: started)
     }
 }

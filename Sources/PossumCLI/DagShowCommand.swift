@@ -17,10 +17,19 @@ struct DagShowCommand: ParsableCommand {
     @Option(name: .long, help: "text, dot or svg.")
     var format: Format = .text
 
-    @Option(name: .shortAndLong, help: "Write to this file instead of stdout.")
-    var output: String?
+    @Option(name: .long, help: "Write to this file instead of stdout.")
+    var out: String?
+
+    /// The spelling before every command said --out; still accepted, not shown.
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp(visibility: .hidden))
+    var legacyOutput: String?
+
+    func validate() throws {
+        if out != nil && legacyOutput != nil { throw ValidationError("give --out once (-o/--output is its old spelling)") }
+    }
 
     func run() throws {
+        let output = out ?? legacyOutput
         try checkCommandFiles(inputs: [file], outputs: [output])
         // Structure only: inputs that a first run will create need not exist yet.
         let graph = try loadGraph(file, checkFiles: false)

@@ -8,7 +8,7 @@ struct DagStatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show a run's tasks: status, attempts, duration (default: the latest run).")
 
-    @Argument(help: "The run id (default: the latest run of any DAG here).")
+    @Argument(help: "The run id or a unique prefix of it (default: the latest run of any DAG here).")
     var runID: String?
 
     @Option(name: .customShort("C"), help: "The pipeline's working directory, where .possum/ is (default: current directory).")
@@ -29,7 +29,7 @@ struct DagStatusCommand: ParsableCommand {
             state = try store.load(path: latest.path)
         }
         if json {
-            print(String(decoding: try Data(contentsOf: URL(fileURLWithPath: store.statePath(dag: state.dag, runID: state.runID))), as: UTF8.self))
+            print(String(decoding: try store.rawState(dag: state.dag, runID: state.runID), as: UTF8.self))
             return
         }
         print(RunReport.table(state))
@@ -48,9 +48,39 @@ struct DagListRunsCommand: ParsableCommand {
     @Option(name: .long, help: "Only runs of this DAG.")
     var dag: String?
 
+    @Flag(name: .long, help: "Print the runs as JSON (oldest first; an unreadable state file has an error instead).")
+    var json = false
+
+    struct Entry: Encodable {
+        var runID: String, dag: String
+        var status: String?, createdAt: String?, endedAt: String?
+        var tasks: [String: Int]?
+        var error: String?
+        enum CodingKeys: String, CodingKey {
+            case runID = "run_id", dag, status, createdAt = "created_at", endedAt = "ended_at", tasks, error
+        }
+    }
+
     func run() throws {
         let store = StateStore(workdir: directory)
         let runs = store.runPaths(dag: dag)
+        if json {
+            let iso = ISO8601DateFormatter()
+            iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]  // ms, as the state files
+            let entries = runs.map { run -> Entry in
+                do {
+                    let s = try store.load(path: run.path)
+                    let counts = Dictionary(uniqueKeysWithValues: s.counts.map { ($0.key.rawValue, $0.value) })
+                    return Entry(runID: s.runID, dag: s.dag, status: s.status.rawValue, createdAt: iso.string(from: s.createdAt), endedAt: s.endedAt.map(iso.string(from:)), tasks: counts)
+                } catch {
+                    return Entry(runID: run.runID, dag: run.dag, error: "\(error)")
+                }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            return
+        }
         if runs.isEmpty { print("no DAG runs under \(store.root)"); return }
         print("run id                  dag           status     duration  tasks")
         for run in runs {

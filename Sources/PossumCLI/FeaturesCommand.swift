@@ -3,6 +3,7 @@ import Foundation
 import PossumData
 import PossumML
 import PossumStorage
+import PossumTracking
 
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +26,15 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var logging: RunLoggingOptions
 
+    @Flag(name: .long, help: "Print what was written (and the run id) as JSON.")
+    var json = false
+
+    struct Summary: Encodable {
+        var out: String, rows: Int, features: [String]
+        var runID: String?
+        enum CodingKeys: String, CodingKey { case out, rows, features, runID = "run_id" }
+    }
+
     func validate() throws {
         if columns.target == nil { throw ValidationError("--target COLUMN is required: the column to predict") }
     }
@@ -32,7 +42,9 @@ struct FeaturesCommand: ParsableCommand {
     func run() throws {
         try checkCommandFiles(inputs: [data], outputs: [out])
         let spec = try columns.spec()
+        var logged: LoggedRun?
         let features = try LoggedRun.run(logging, name: "Scaler") { run in
+            logged = run
             let features = try FeatureJob(dataPath: data, spec: spec).run()
             try FeaturesFile.write(features, to: out)
             if let run {
@@ -42,7 +54,12 @@ struct FeaturesCommand: ParsableCommand {
             }
             return features
         }
-        print("wrote \(out): \(features.z.rows) rows × \(features.z.columns) standardized features")
+        if json {
+            print(try TrackingJSON.encode(Summary(out: out, rows: features.z.rows, features: features.transform.featureNames, runID: logged?.runID)))
+        } else {
+            print("wrote \(out): \(features.z.rows) rows × \(features.z.columns) standardized features")
+            if let logged { printError(logged.summaryLine + "\n") }
+        }
     }
 }
 
@@ -55,7 +72,8 @@ struct FeatureJob {
         let table = try openDataTable(dataPath)
         var design = try spec.design(from: table)
         let transform = try FeatureTransform(fitting: design, spec: spec)
-        let sha = try SHA256.hex(ofFile: dataPath)  // of the file actually read (CSV or HDF5)
+        // Of the bytes actually read: a CSV hashes while it is read (a FIFO cannot be opened twice).
+        let sha = try table.contentSHA256 ?? SHA256.hex(ofFile: dataPath)
         // Standardized where it lies: the design's matrix becomes the feature matrix, no copy.
         transform.scaler.transform(inPlace: &design.x)
         return FeatureSet(z: design.x, y: design.y, rowLabels: design.lines, transform: transform,

@@ -61,15 +61,31 @@ struct LeastSquaresJob {
         for i in 0..<a.rows { for j in 0..<a.columns { matrix[i, j] = a.values[i * a.columns + j] } }
         let backend = solver.makeSolver()
         let clock = ContinuousClock()
-        var solution: RankRevealingSolution!
-        let elapsed = try clock.measure { solution = try backend.solveMinimumNorm(matrix, b.values, options: options) }
+        let start = clock.now
+        let solution: RankRevealingSolution
+        do {
+            solution = try backend.solveMinimumNormInRange(matrix, b.values, options: options)
+        } catch let error as LinalgError {
+            // Name the file the refusal is about (the readers have checked shapes and finiteness).
+            switch error {
+            case .nonFinite(operand: "b", _, _), .outOfRange(operand: "residual", _): throw DataError(file: rhsPath, error.description)
+            default: throw DataError(file: matrixPath, error.description)
+            }
+        }
+        let elapsed = clock.now - start
         var warnings: [String] = []
-        if solution.isRankDeficient {
-            warnings.append("A is rank-deficient (numerical rank \(solution.rank) of \(a.columns) columns): the minimum-norm solution is returned")
+        // A wide A (m < n) of rank m is not deficient: its minimum-norm solution is the answer asked for.
+        if solution.rank < min(a.rows, a.columns) {
+            let of = a.rows < a.columns ? "\(a.rows) rows" : "\(a.columns) columns"
+            warnings.append("A is rank-deficient (numerical rank \(solution.rank) of \(of)): the minimum-norm solution is returned")
+        }
+        if options.refine && solution.refinementSteps == 0 && solution.rank < a.columns {
+            warnings.append("--refine was not applied: refinement is for problems of full column rank (rank \(solution.rank) of \(a.columns) columns)")
         }
         // Rank 0 (A = 0) has no triangle to be conditioned: κ = ∞ says nothing the rank does not.
         if solution.rank > 0 && solution.isIllConditioned {
-            let digits = max(0, Int(exactly: (-log10(solution.conditionEstimate * .ulpOfOne)).rounded(.down)) ?? 0)  // κ = ∞ → 0
+            // Int(exactly:) after clamping: an estimate of ∞ or NaN must not trap the conversion.
+            let digits = Int(exactly: max(0, min(17, (-log10(solution.conditionEstimate * .ulpOfOne)).rounded(.down)))) ?? 0
             warnings.append(String(format: "A is ill-conditioned (κ₁(R) ≈ %.1e): expect about %d correct digits%@", solution.conditionEstimate, digits,
                                    options.refine ? "" : "; --refine may recover more"))
         }

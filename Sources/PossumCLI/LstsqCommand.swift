@@ -14,8 +14,11 @@ struct LstsqCommand: ParsableCommand {
             (row-major) or m. x is written one number per line with 17 significant digits (exact round trip).
 
             The simd and naive solvers use our column-pivoted QR on equilibrated columns with compensated \
-            inner products; openblas uses LAPACK dgelsy. The numerical rank, a 1-norm condition estimate \
-            and the residual norm are reported; a warning says when cond·ε is too large to trust 6 digits.
+            inner products; openblas uses LAPACK dgelsy. For a wide A (m < n) the minimum-norm solution \
+            comes from the QR of Aᵀ (of its rank-r row basis when rank r < m): O(m²n) time, O(mn) memory. \
+            The numerical rank, a 1-norm condition estimate and the residual norm are reported; a warning \
+            says when cond·ε is too large to trust 6 digits, or when the rank is below min(m, n). A solution \
+            beyond Double's range (e.g. b of 1e300 over A of 1e-300) is refused, naming its column.
             """)
 
     @Argument(help: "A: CSV (no header) or HDF5 (.h5).")
@@ -30,7 +33,9 @@ struct LstsqCommand: ParsableCommand {
     @Flag(name: .long, help: "Iterative refinement with doubled-precision residuals (simd and naive).")
     var refine = false
 
-    @Option(name: .long, help: "Rank tolerance: columns with |r_kk| ≤ TOL·|r_00| are dependent (default max(m,n)·ε).")
+    // .unconditional: "-1" is a value here, not an unknown flag (LAPACK users pass RCOND = -1).
+    @Option(name: .long, parsing: .unconditional,
+            help: "Rank tolerance: columns with |r_kk| ≤ TOL·|r_00| are dependent (default max(m,n)·ε; a negative TOL means machine precision, 2⁻⁵³, as in LAPACK).")
     var rcond: Double?
 
     @Option(name: .long, help: "Write x here (one value per line) instead of standard output.")
@@ -43,24 +48,32 @@ struct LstsqCommand: ParsableCommand {
         if refine && solver == .openblas {
             throw ValidationError("--refine is implemented for --solver simd and naive (LAPACK's dgelsy has no refinement)")
         }
-        if let rcond, !(rcond >= 0 && rcond < 1) { throw ValidationError("--rcond must be in [0, 1)") }
+        if let rcond, !(rcond.isFinite && rcond < 1) {
+            throw ValidationError("--rcond must be a finite number below 1 (negative: machine precision), got \(rcond)")
+        }
+    }
+
+    /// LAPACK's convention (dgelsd, numpy's rcond = -1): a negative RCOND means machine precision.
+    var rankTolerance: Double? {
+        guard let rcond else { return nil }
+        return rcond < 0 ? Double.ulpOfOne / 2 : rcond
     }
 
     func run() throws {
         try checkCommandFiles(inputs: [matrix, rhs], outputs: [out])
         let job = LeastSquaresJob(matrixPath: matrix, rhsPath: rhs, solver: solver,
-                                  options: RankRevealingOptions(tolerance: rcond, refine: refine))
+                                  options: RankRevealingOptions(tolerance: rankTolerance, refine: refine))
         let result = try job.run()
         let xText = result.solution.x.map { String(format: "%.17g", $0) }.joined(separator: "\n") + "\n"
         if let out {
             try writeAtomically(xText.utf8, to: out)
         }
-        for warning in result.warnings { printError("warning: \(warning)\n") }
+        for warning in result.warnings { printNote("warning: \(warning)\n") }
         if json {
             print(try result.json())
         } else {
             if out == nil { print(xText, terminator: "") }
-            printError(result.summary())
+            printNote(result.summary())
         }
     }
 }

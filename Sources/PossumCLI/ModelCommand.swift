@@ -62,7 +62,7 @@ struct ModelCommand: ParsableCommand {
         func run() throws {
             try checkCommandFiles(inputs: [data, features], outputs: [out])
             if let registered {
-                let path = try tracking.openStore().resolveModel(registered).artifactPath
+                let path = try tracking.openStore().resolveModelFile(registered)
                 try checkCommandFiles(inputs: [path], outputs: [out])
                 let model = try ModelFile.read(path)  // validates before copying
                 try ModelFile.write(model, to: out)

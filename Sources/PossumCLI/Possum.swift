@@ -1,4 +1,7 @@
 import ArgumentParser
+import Foundation
+import PossumFiles
+import PossumLinalg
 
 /// The `possum` command tree. Commands parse and validate; the work lives in the library modules.
 public struct Possum: ParsableCommand {
@@ -14,7 +17,7 @@ public struct Possum: ParsableCommand {
               possum dag run pipelines/possum.yaml
                                               the whole pipeline, CSV to plot
             """,
-        version: possumVersion,
+        version: possumVersionLine,
         subcommands: [
             TrainCommand.self, PredictCommand.self, FeaturesCommand.self, DataCommand.self, ModelCommand.self,
             RunsCommand.self, ModelsCommand.self, ReportCommand.self, LstsqCommand.self, AccuracyCommand.self,
@@ -35,10 +38,39 @@ public struct Possum: ParsableCommand {
             let text = fullMessage(for: error)
             if !text.isEmpty { print(text) }
         } catch {
-            exit(withError: error)  // the command's own error is the news, whatever stdout did
+            // The command's own error is the news, whatever stdout did: one line, whatever it says.
+            printError("Error: \(oneLineMessage(for: error))\n")
+            Foundation.exit(exitCode(for: error).rawValue)
         }
         StandardOutput.exitIfWriteFailed()
+    }
+
+    /// An error as one line: the message's lines joined, control characters escaped, cut when long;
+    /// a bad command line points at the command's --help instead of printing its usage.
+    static func oneLineMessage(for error: Error, arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> String {
+        let lines = message(for: error).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var text = messageText(lines.joined(separator: "; "), limit: 1000)
+        if exitCode(for: error) == .validationFailure { text += " (see '\(commandPath(arguments)) --help')" }
+        return text
+    }
+
+    /// `possum data import` for arguments starting `data import …`: the subcommands named before the
+    /// first argument that is not one.
+    static func commandPath(_ arguments: [String]) -> String {
+        var command: ParsableCommand.Type = Possum.self
+        var path = ["possum"]
+        for argument in arguments {
+            guard let next = command.configuration.subcommands.first(where: { $0._commandName == argument }) else { break }
+            path.append(argument)
+            command = next
+        }
+        return path.joined(separator: " ")
     }
 }
 
 public let possumVersion = "0.1.0"
+
+/// What `possum --version` prints: the version, the kernels compiled in, and what this CPU offers them.
+public let possumVersionLine =
+    "possum \(possumVersion) (kernels: \(KernelBuild.description); this CPU: \(CPUFeatures.current))"

@@ -5,6 +5,7 @@ import PossumFiles
 import PossumML
 import PossumPlot
 import PossumStorage
+import PossumTracking
 
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,6 +38,13 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .long, help: "Predicted-vs-true picture to write (.svg; a .png is written beside it).")
     var plot: String?
 
+    @Flag(name: .long, help: "Print the summary (count, skipped, R², RMSE, files written) as JSON on stdout; needs --out.")
+    var json = false
+
+    func validate() throws {
+        if json && out == nil { throw ValidationError("--json prints the summary on standard output: give --out FILE for the predictions") }
+    }
+
     func run() throws {
         let png = plot.map(pngPath(beside:))
         try checkCommandFiles(inputs: [model, data], outputs: [out, plot, png])
@@ -54,8 +62,25 @@ struct PredictCommand: ParsableCommand {
             try writeAtomically(svg.utf8, to: plot)
             try renderPNG(svg: svg, to: png)
         }
-        if let note = result.note { printError(note + "\n") }
-        printError(result.summary())
+        if json {
+            print(try TrackingJSON.encode(PredictionSummary(result, out: out, plot: plot, png: png)))
+        } else {
+            if let note = result.note { printNote(note + "\n") }
+            printNote(result.summary())
+        }
+    }
+
+    /// `predict --json`: R² and RMSE are null without a target column (or when not finite).
+    struct PredictionSummary: Encodable {
+        var predictions: Int, skipped: Int
+        var r2: Double?, rmse: Double?
+        var out: String?, plot: String?, png: String?
+
+        init(_ result: PredictionJob.Result, out: String?, plot: String?, png: String?) {
+            (predictions, skipped) = (result.predictions.count, result.skipped)
+            (r2, rmse) = (result.r2.flatMap(jsonNumber), result.rmse.flatMap(jsonNumber))
+            (self.out, self.plot, self.png) = (out, plot, png)
+        }
     }
 }
 

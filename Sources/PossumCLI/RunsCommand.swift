@@ -30,11 +30,12 @@ struct RunsCommand: ParsableCommand {
     struct ShowCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "One run's params, metrics, tags and artifacts.")
         @OptionGroup var tracking: TrackingOptions
-        @Argument(help: "Run id.") var runID: String
+        @Argument(help: "Run id, or a unique prefix of it.") var runID: String
         @Flag(name: .long, help: "Print as JSON.") var json = false
 
         func run() throws {
             let store = try tracking.openStore()
+            let runID = try store.resolveRunID(self.runID)
             let run = try store.run(id: runID)
             if json { print(try TrackingJSON.encode(run)); return }
             let experiment = try? store.experiment(id: run.info.experimentID).name
@@ -46,7 +47,7 @@ struct RunsCommand: ParsableCommand {
     struct CompareCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "compare", abstract: "Runs side by side; differences highlighted.")
         @OptionGroup var tracking: TrackingOptions
-        @Argument(help: "Two or more run ids.") var runIDs: [String]
+        @Argument(help: "Two or more run ids (or unique prefixes).") var runIDs: [String]
         @Flag(name: .long, help: "Print as JSON.") var json = false
 
         func validate() throws { if runIDs.count < 2 { throw ValidationError("compare needs at least two run ids") } }
@@ -86,8 +87,8 @@ struct RunsCommand: ParsableCommand {
 
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "The model registry: list, show, promote, get.",
-        subcommands: [ListCommand.self, ShowCommand.self, PromoteCommand.self, GetCommand.self])
+        commandName: "models", abstract: "The model registry: list, show, promote, alias, get.",
+        subcommands: [ListCommand.self, ShowCommand.self, PromoteCommand.self, AliasCommand.self, GetCommand.self])
 
     struct ListCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "Registered models and their latest versions.")
@@ -134,9 +135,11 @@ struct ModelsCommand: ParsableCommand {
             commandName: "get", abstract: "Print the model file path of NAME@STAGE, NAME@ALIAS, NAME@latest or NAME/VERSION.")
         @OptionGroup var tracking: TrackingOptions
         @Argument(help: "Model reference, e.g. Reg_RidgeCV_possums@Production.") var reference: String
+        @Flag(name: .long, help: "Print the version and its path as JSON.") var json = false
 
         func run() throws {
-            print(try tracking.openStore().resolveModel(reference).artifactPath)
+            let store = try tracking.openStore()
+            print(json ? try TrackingJSON.encode(store.resolveModel(reference)) : try store.resolveModelFile(reference))
         }
     }
 }
@@ -146,11 +149,12 @@ struct ReportCommand: ParsableCommand {
         commandName: "report", abstract: "Write a self-contained HTML report of experiments, runs, metric histories and models.")
     @OptionGroup var tracking: TrackingOptions
     @Option(name: .long, help: "HTML file to write.") var out = "report.html"
+    @Flag(name: .long, help: "Print the path written as JSON.") var json = false
 
     func run() throws {
         try checkCommandFiles(inputs: [], outputs: [out])
         try writeAtomically(try renderReport(tracking.openStore()).utf8, to: out)
-        print("wrote \(out)")
+        print(json ? try TrackingJSON.encode(["out": out]) : "wrote \(out)")
     }
 }
 

@@ -24,10 +24,19 @@ func printError(_ text: String) {
     _ = StandardOutput.writeAll(text, to: 2)
 }
 
+/// A note for the user on standard error (a summary, a warning, "registered …"): dropped once a
+/// write to standard output has failed, so that the failure's one-line error is all stderr says.
+func printNote(_ text: String) {
+    if !StandardOutput.hasFailed { printError(text) }
+}
+
 enum StandardOutput {
     private static let lock = NSLock()
     /// The `errno` of the first failed write to standard output. Guarded by `lock`.
     nonisolated(unsafe) private static var failure: Int32?
+
+    /// Whether a write to standard output has failed.
+    static var hasFailed: Bool { lock.withLock { failure != nil } }
 
     /// Writes `text` unbuffered (progress lines are a live view, and the bytes are out before
     /// any later error message); after a failure, drops it.
@@ -60,12 +69,13 @@ enum StandardOutput {
         signal(SIGPIPE) { _ in }
     }
 
-    /// Ends the process if a write to standard output failed: quietly with status 0 for EPIPE,
-    /// else with a one-line error and status 1. Returns if every write succeeded.
+    /// Ends the process if a write to standard output failed: quietly for EPIPE (the reader left,
+    /// as `head` does; the status still says the output is incomplete), else with a one-line error;
+    /// status 1 either way. Returns if every write succeeded.
     static func exitIfWriteFailed() {
         let code = lock.withLock { failure }
         guard let code else { return }
-        if code == EPIPE { Foundation.exit(0) }
+        if code == EPIPE { Foundation.exit(1) }
         printError("Error: standard output: write failed: \(String(cString: strerror(code)))\n")
         Foundation.exit(1)
     }

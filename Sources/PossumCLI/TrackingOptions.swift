@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PossumFiles
 import PossumTracking
 
 /// Where runs are logged: `--tracking-uri`, else `$POSSUM_TRACKING_URI`, else `./mlruns`.
@@ -29,31 +30,74 @@ struct RunLoggingOptions: ParsableArguments {
     @Option(name: .long, help: "Experiment to log the run in.")
     var experiment = "Possum_tails"
 
+    @Option(name: .long, help: "Name of the logged run (default: the command's, e.g. RidgeCV).")
+    var runName: String?
+
+    @Option(name: .long, help: ArgumentHelp("A tag for the logged run, KEY=VALUE (repeatable).", valueName: "key=value"))
+    var tag: [RunTag] = []
+
     @Flag(name: .long, help: "Do not log a run.")
     var noTrack = false
+
+    func validate() throws {
+        if noTrack && (runName != nil || !tag.isEmpty) { throw ValidationError("--run-name and --tag need tracking (drop --no-track)") }
+        let keys = tag.map(\.key)
+        if let repeated = keys.first(where: { key in keys.filter { $0 == key }.count > 1 }) {
+            throw ValidationError("--tag \(messageText(repeated, limit: 60)) is given twice")
+        }
+        for t in tag {
+            do { try NameValidation.validateKey(t.key, kind: "tag") } catch { throw ValidationError("--tag: \(error)") }
+        }
+    }
 }
 
-/// A run being logged: ends FINISHED when `body` returns, FAILED when it throws.
+/// `--tag KEY=VALUE`: the first '=' splits; the value may be empty or contain '='.
+struct RunTag: ExpressibleByArgument {
+    var key: String
+    var value: String
+
+    init?(argument: String) {
+        guard let eq = argument.firstIndex(of: "="), eq != argument.startIndex else { return nil }
+        (key, value) = (String(argument[..<eq]), String(argument[argument.index(after: eq)...]))
+    }
+}
+
+/// The tag a failed run carries: the error's one-line message (MLflow has no standard key for it).
+let runErrorTag = "possum.error"
+
+/// A run being logged: ends FINISHED when `body` returns, FAILED when it throws (tagged
+/// `possum.error` with the reason).
 struct LoggedRun {
     let store: any TrackingStore
     let runID: String
+    let experimentName: String
 
     static func run<R>(_ options: RunLoggingOptions, name: String, _ body: (LoggedRun?) throws -> R) throws -> R {
         guard !options.noTrack else { return try body(nil) }
         let store = try options.tracking.openStore(create: true)
         let experiment = try store.getOrCreateExperiment(named: options.experiment)
-        let info = try store.startRun(experimentID: experiment.experimentID, name: name, parentRunID: parentRunFromEnvironment(),
-                                      tags: ["mlflow.source.name": "possum", "mlflow.source.type": "LOCAL"], startTime: nil)
-        let run = LoggedRun(store: store, runID: info.runID)
+        var tags = ["mlflow.source.name": "possum", "mlflow.source.type": "LOCAL"]
+        for t in options.tag { tags[t.key] = t.value }
+        let info = try store.startRun(experimentID: experiment.experimentID, name: options.runName ?? name,
+                                      parentRunID: parentRunFromEnvironment(), tags: tags, startTime: nil)
+        let run = LoggedRun(store: store, runID: info.runID, experimentName: experiment.name)
         do {
             let result = try body(run)
             _ = try store.endRun(runID: info.runID, status: .finished, endTime: nil)
             return result
         } catch {
+            // The one place a logged run fails, so every failure says why. Best effort: the
+            // error being reported matters more than a tag that could not be written.
+            let reason = Possum.oneLineMessage(for: error, arguments: [])
+            try? store.setTag(runID: info.runID, key: runErrorTag,
+                              value: messageText(reason.isEmpty ? "\(type(of: error))" : reason, limit: 1000))
             _ = try? store.endRun(runID: info.runID, status: .failed, endTime: nil)
             throw error
         }
     }
+
+    /// `run 3f2a…  (experiment Default)`: what a command that logged a run says about it.
+    var summaryLine: String { "run \(runID)  (experiment \(messageText(experimentName, limit: 100)))" }
 
     /// A DAG task's run nests under the DAG run that started it.
     private static func parentRunFromEnvironment() -> String? {

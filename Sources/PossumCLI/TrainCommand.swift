@@ -24,6 +24,7 @@ struct TrainCommand: ParsableCommand {
               possum train --data big.h5 --target y --id name --drop notes
               possum train --target taill --drop case --categorical site,Pop,sex \\
                 --register Reg_RidgeCV_possums --stage Staging   (the possum data)
+              possum train --data mine.csv --target y --register Mine --alias champion
             """)
 
     @Option(name: .long, help: "CSV or HDF5 table to train on (default: datasets/possum.csv).")
@@ -37,10 +38,10 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var columns: FeatureOptions
 
-    @Option(name: .long, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace).")
+    @Option(name: .long, parsing: .unconditional, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace), e.g. -3:1:30.")
     var alphas = AlphaGrid.standard
 
-    @Option(name: .long, help: "Write the fitted model to this HDF5 file (atomically).")
+    @Option(name: [.customLong("out"), .customLong("export")], help: "Write the fitted model to this HDF5 file (atomically).")
     var export: String?
 
     @Option(name: .long, help: "Register the model under this name in the model registry.")
@@ -48,6 +49,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "Stage for the new registered version (case-insensitive).")
     var stage: ModelStage?
+
+    @Option(name: .long, help: "Alias to point at the new registered version (e.g. champion); moved from the version it named before.")
+    var alias: String?
 
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
@@ -57,6 +61,11 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
         if stage != nil && register == nil { throw ValidationError("--stage needs --register NAME") }
+        if alias != nil && register == nil { throw ValidationError("--alias needs --register NAME") }
+        // Checked before training, so a bad alias never leaves a half-registered model behind.
+        if let alias {
+            do { try NameValidation.validateAlias(alias) } catch { throw ValidationError("--alias: \(error)") }
+        }
         if register != nil && logging.noTrack { throw ValidationError("--register needs tracking (drop --no-track)") }
         if features == nil && columns.target == nil {
             throw ValidationError("--target COLUMN is required when training from a table (--data): the column to predict")
@@ -70,21 +79,28 @@ struct TrainCommand: ParsableCommand {
         try checkCommandFiles(inputs: [features ?? data ?? "datasets/possum.csv"], outputs: [export])
         let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", columns.spec())
         let job = TrainingJob(source: source, alphas: alphas.values, alphaGrid: alphas.description, solver: solver)
+        var logged: LoggedRun?
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
-            let result = try job.run()
+            logged = run
+            var result = try job.run()
+            result.report.runID = run?.runID
             // Rendered before anything is exported or logged, so nothing is left behind if it fails.
             let output = json ? try result.report.json() : result.report.table()
             if let export { try result.exportModel(to: export) }
             if let run {
                 let artifact = try result.log(to: run, exportedModel: export)
                 if let register {
-                    let version = try result.register(in: run, artifact: artifact, name: register, stage: stage ?? .none)
-                    printError("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue))\n")
+                    let version = try result.register(in: run, artifact: artifact, name: register, stage: stage ?? .none, alias: alias)
+                    let aliasNote = alias.map { ", alias \($0)" } ?? ""
+                    printNote("registered \(register) version \(version.version) (stage \(version.currentStage.rawValue)\(aliasNote))\n")
                 }
             }
             return output
         }
         print(output)
+        // On stderr, as the registration line: stdout stays the report alone (with --json, the
+        // JSON's run_id carries it).
+        if let logged, !json { printError(logged.summaryLine + "\n") }
     }
 }
 

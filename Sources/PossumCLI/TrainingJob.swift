@@ -23,8 +23,10 @@ struct TrainingJob {
 
         func exportModel(to path: String) throws { try ModelFile.write(model, to: path) }
 
-        /// Params, metrics and artifacts of the training run (MLflow's vocabulary). Returns the
-        /// model file's path inside the run's artifacts.
+        /// Params, metrics and artifacts of the training run (MLflow's vocabulary). The model goes
+        /// into the run's `model/` folder as an MLflow model (MLmodel, pyfunc loader, signature,
+        /// input example: see `mlflowModel`) that `mlflow.pyfunc.load_model` reads. Returns that
+        /// folder's path inside the run's artifacts, what a registered version points at.
         @discardableResult
         func log(to run: LoggedRun, exportedModel: String?) throws -> String {
             try run.params([
@@ -39,26 +41,78 @@ struct TrainingJob {
             defer { try? FileManager.default.removeItem(at: scratch) }
             let modelFile = exportedModel ?? scratch.appendingPathComponent("possum-ridge.h5").path
             if exportedModel == nil { try exportModel(to: modelFile) }
-            try run.artifact(modelFile, under: "model")
+            let artifactDirectory = "model"
+            try run.artifact(modelFile, under: artifactDirectory)
+            let described = mlflowModel(runID: run.runID, artifactPath: artifactDirectory,
+                                        dataFile: URL(fileURLWithPath: modelFile).lastPathComponent)
+            for (index, file) in described.files().enumerated() {
+                // Each file is written under its own numbered folder so two files never share a scratch name.
+                let folder = scratch.appendingPathComponent("mlmodel-\(index)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let local = folder.appendingPathComponent(URL(fileURLWithPath: file.path).lastPathComponent)
+                try file.contents.write(to: local, atomically: true, encoding: .utf8)
+                let subfolder = file.path.contains("/") ? "/" + file.path.split(separator: "/").dropLast().joined(separator: "/") : ""
+                try run.artifact(local.path, under: artifactDirectory + subfolder)
+            }
             let table = scratch.appendingPathComponent("coefficients.csv")
             let rows = ["feature,coefficient", "(intercept),\(String(format: "%.17g", model.intercept))"]
                 + zip(model.transform.featureNames, model.coefficients).map { "\($0),\(String(format: "%.17g", $1))" }
             try (rows.joined(separator: "\n") + "\n").write(to: table, atomically: true, encoding: .utf8)
             try run.artifact(table.path, under: nil)
-            return "model/" + URL(fileURLWithPath: modelFile).lastPathComponent
+            return artifactDirectory
+        }
+
+        /// The MLflow model describing the logged model file: its raw input columns with MLflow
+        /// types (numeric columns double; a categorical column long or double when every level is
+        /// a number, else string), output double, and an input example built from the model
+        /// file itself — feature means and a standard deviation either side, the recorded levels
+        /// in turn — so no training row is copied into the artifacts.
+        func mlflowModel(runID: String, artifactPath: String, dataFile: String) -> MLflowPyfuncModel {
+            let transform = model.transform
+            let numeric = transform.numericColumns.map { MLflowPyfuncModel.Column(name: $0, type: .double) }
+            let categorical = transform.encodings.map { encoding -> MLflowPyfuncModel.Column in
+                let numbers = encoding.levels.map { Double($0) }
+                let type: MLflowPyfuncModel.ColumnType = numbers.contains(nil) ? .string
+                    : numbers.allSatisfy({ $0.flatMap { Int64(exactly: $0) } != nil }) ? .long : .double
+                return MLflowPyfuncModel.Column(name: encoding.column, type: type)
+            }
+            let offsets: [Double] = [0, -1, 1]
+            let rowCount = max(1, min(offsets.count, transform.encodings.map(\.levels.count).max() ?? 1))
+            let example = (0..<rowCount).map { k -> [MLflowPyfuncModel.Value] in
+                let numbers = transform.numericColumns.indices.map { j in
+                    MLflowPyfuncModel.Value.number(transform.scaler.mean[j] + offsets[k] * transform.scaler.scale[j])
+                }
+                let levels = zip(transform.encodings, categorical).map { encoding, column -> MLflowPyfuncModel.Value in
+                    let level = encoding.levels.isEmpty ? "" : encoding.levels[k % encoding.levels.count]
+                    return column.type == .string ? .text(level) : .number(Double(level) ?? 0)
+                }
+                return numbers + levels
+            }
+            return MLflowPyfuncModel(
+                runID: runID, artifactPath: artifactPath, dataFile: dataFile, loaderModule: "possum_pyfunc",
+                loaderSource: possumPyfuncLoaderSource + "\n", inputs: numeric + categorical, exampleRows: example,
+                flavor: .init(name: "possum", fields: [("model_file", dataFile), ("kind", "ridge_cv"),
+                                                        ("possum_version", model.possumVersion)]),
+                requirements: ["numpy", "h5py", "pandas"])
         }
 
         /// Registers the logged model (tags as the reference pipeline sets them) and moves the new
         /// version to `stage`, archiving the one there before, as MLflow's
-        /// `archive_existing_versions=True` does.
-        func register(in run: LoggedRun, artifact: String, name: String, stage: ModelStage) throws -> ModelVersion {
+        /// `archive_existing_versions=True` does; `alias`, if given, then points at the new version
+        /// (moved from the version it named before, as MLflow's `set_registered_model_alias`).
+        func register(in run: LoggedRun, artifact: String, name: String, stage: ModelStage, alias: String? = nil) throws -> ModelVersion {
             let store = run.store
             if (try? store.registeredModel(named: name)) == nil {
                 _ = try store.createRegisteredModel(name: name, tags: ["model_type": "regression", "data": "possum"], description: nil)
             }
+            // The source is the model's folder (with its MLmodel), as `mlflow.register_model("runs:/RUN/model")`
+            // records it: MLflow's `models:/` URIs download that folder.
             let version = try store.createModelVersion(name: name, source: "runs:/\(run.runID)/\(artifact)",
                                                        runID: run.runID, tags: ["solver": report.solver], description: nil)
-            return stage == .none ? version : try store.promote(name: name, version: version.version, to: stage)
+            let staged = stage == .none ? version : try store.promote(name: name, version: version.version, to: stage)
+            guard let alias else { return staged }
+            try store.setRegisteredModelAlias(name: name, alias: alias, version: version.version)
+            return try store.modelVersion(name: name, version: version.version)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PossumFiles
 import PossumML
 
 /// What `possum train` prints.
@@ -16,6 +17,8 @@ struct TrainingReport: Encodable {
     var looMSE: [Double]
     var trainR2: Double
     var solveSeconds: Double
+    /// The tracking run this training was logged as (nil with --no-track).
+    var runID: String?
     private var orderedCoefficients: [Double]
     private var chosenIndex: Int
 
@@ -37,6 +40,7 @@ struct TrainingReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case data, solver, rows, features, alphas, alpha, intercept, coefficients
         case looRMSE = "loo_rmse", looMSE = "loo_mse", trainR2 = "train_r2", solveSeconds = "solve_seconds"
+        case runID = "run_id"
     }
 
     /// Numbers that JSON cannot carry (inf, NaN) are written as null, never an encoding error.
@@ -54,6 +58,7 @@ struct TrainingReport: Encodable {
         try c.encode(looMSE.map(jsonNumber), forKey: .looMSE)
         try c.encode(jsonNumber(trainR2), forKey: .trainR2)
         try c.encode(jsonNumber(solveSeconds), forKey: .solveSeconds)
+        try c.encodeIfPresent(runID, forKey: .runID)
     }
 
     func json() throws -> String {
@@ -73,10 +78,12 @@ struct TrainingReport: Encodable {
 
             """
         out += "LOO RMSE by alpha (● chosen)\n" + looChart(chosen: chosen) + "\n"
-        let width = max(11, features.map(\.count).max() ?? 0)
+        // Names from the data are escaped and cut, so one huge or hostile level cannot flood the table.
+        let names = features.map { messageText($0, limit: 60) }
+        let width = max(11, names.map(\.count).max() ?? 0)
         out += "\("feature".padding(toLength: width, withPad: " ", startingAt: 0))  coefficient\n"
         out += "\("(intercept)".padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(intercept))\n"
-        for (name, c) in zip(features, orderedCoefficients) {
+        for (name, c) in zip(names, orderedCoefficients) {
             out += "\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(signed(c))\n"
         }
         return out

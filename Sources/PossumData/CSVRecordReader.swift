@@ -1,9 +1,14 @@
-import Foundation
+import PossumFiles
 
 /// Reads CSV records (RFC 4180: comma-separated, optional double quotes; CRLF or LF) one at a
 /// time from a file or from memory, so that a file far bigger than memory can be streamed.
 /// Blank lines are skipped; a quoted field may hold commas, newlines and doubled quotes; a
-/// leading UTF-8 byte-order mark is ignored. Errors name the source and line.
+/// leading UTF-8 byte-order mark is ignored. Errors name the source and line (and the column,
+/// once `fieldNames` is known).
+///
+/// The file is opened under the input policy (`InputFile`): a directory, device or socket is
+/// refused; standard input (`-`) and a FIFO are read once. The reader is linear in its input and
+/// bounded by `Limits`, so no input makes it hang on one record or grow without end.
 ///
 /// A record is kept as bytes (the fields back to back, and where each ends): `nextRecord()` and
 /// `withField(_:_:)` give them without making a `String` per field, which is what lets a
@@ -15,62 +20,130 @@ public struct CSVRecordReader {
         public var fields: [String]
     }
 
+    /// Bounds on one record, generous for real tables; past one, reading stops with a one-line
+    /// error naming the file and line.
+    public struct Limits: Sendable {
+        /// Fields in one record (columns of a table): possum stores a dataset per column.
+        public var maxFields: Int
+        /// Bytes in one field (quotes removed).
+        public var maxFieldBytes: Int
+        /// Bytes in one record, all fields together.
+        public var maxRecordBytes: Int
+
+        public init(maxFields: Int = 100_000, maxFieldBytes: Int = 1 << 20, maxRecordBytes: Int = 64 << 20) {
+            (self.maxFields, self.maxFieldBytes, self.maxRecordBytes) = (maxFields, maxFieldBytes, maxRecordBytes)
+        }
+
+        public static let standard = Limits()
+    }
+
     private let source: String
-    private let handle: FileHandle?
+    private let input: InputFile?
+    private let limits: Limits
+    /// Read bytes are `buffer[0..<filled]`; the array keeps its block size between reads.
     private var buffer: [UInt8]
+    private var filled = 0
     private var position = 0
     private var exhausted: Bool
     private var line = 1
     private var started = false
     private let blockSize: Int
+    private var hasher: SHA256?
+    private var digest: String?
     /// The current record: its fields' bytes back to back; field k is
     /// `fieldBytes[fieldEnds[k - 1] ..< fieldEnds[k]]` (with fieldEnds[-1] read as 0).
     private var fieldBytes: [UInt8] = []
     private var fieldEnds: [Int] = []
+    /// The header's names, when the caller has read them (`CSVTable.readHeader` sets them), so
+    /// that errors in data records name the column.
+    public var fieldNames: [String]?
 
-    /// Streams `path` in blocks of `blockSize` bytes.
-    public init(contentsOf path: String, blockSize: Int = 1 << 20) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw DataError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+    /// Streams `path` (or standard input for `-`) in blocks of `blockSize` bytes. With `hashing`,
+    /// the SHA-256 of every byte read is kept (`sha256` once the input is read to its end), so a
+    /// stream need not be read twice for its digest. With `rereadable`, `restart()` may be called
+    /// (a stream is spooled to an unlinked temporary file for that).
+    public init(contentsOf path: String, blockSize: Int = 1 << 20, limits: Limits = .standard,
+                hashing: Bool = false, rereadable: Bool = false) throws {
+        do {
+            self.input = try InputFile(path, spoolForSecondPass: rereadable)
+        } catch let error as InputError {
+            throw DataError(file: inputDisplayName(path), error.reason)
         }
-        self.source = path
-        self.handle = handle
+        self.source = inputDisplayName(path)
+        self.limits = limits
         self.buffer = []
         self.exhausted = false
-        self.blockSize = blockSize
+        self.blockSize = max(1, blockSize)
+        self.hasher = hashing ? SHA256() : nil
     }
 
     /// Reads records from text already in memory.
-    public init(text: String, source: String) {
+    public init(text: String, source: String, limits: Limits = .standard) {
         self.source = source
-        self.handle = nil
+        self.input = nil
+        self.limits = limits
         self.buffer = Array(text.utf8)
+        self.filled = buffer.count
         self.exhausted = true
         self.blockSize = 0
+        self.hasher = nil
+    }
+
+    /// The lower-case hex SHA-256 of the whole input, once it has been read to its end with
+    /// `hashing`; nil before that.
+    public var sha256: String? { digest }
+
+    /// Starts again from the first byte (for a second pass), when opened `rereadable`.
+    public mutating func restart() throws {
+        guard let input else {
+            position = 0
+            line = 1
+            started = false
+            return
+        }
+        do { try input.rewind() } catch let error as InputError { throw DataError(file: source, error.reason) }
+        filled = 0
+        position = 0
+        exhausted = false
+        line = 1
+        started = false
+        hasher = nil
     }
 
     /// The next byte, refilling from the file when the buffer runs out; nil at the end.
     @inline(__always)
-    private mutating func nextByte() -> UInt8? {
-        if position == buffer.count {
-            guard refill() else { return nil }
+    private mutating func nextByte() throws -> UInt8? {
+        if position == filled {
+            guard try refill() else { return nil }
         }
         defer { position += 1 }
         return buffer[position]
     }
 
-    private mutating func refill() -> Bool {
-        guard !exhausted, let handle else { return false }
-        let data = handle.readData(ofLength: blockSize)
-        if data.isEmpty { exhausted = true; try? handle.close(); return false }
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: data)
+    private mutating func refill() throws -> Bool {
+        guard !exhausted, let input else { return false }
+        if buffer.count != blockSize { buffer = [UInt8](repeating: 0, count: blockSize) }
+        let n: Int
+        do {
+            n = try buffer.withUnsafeMutableBytes { try input.readBytes(into: $0) }
+        } catch let error as InputError {
+            throw DataError(file: source, line: line, error.reason)
+        }
+        if n == 0 {
+            exhausted = true
+            filled = 0
+            position = 0
+            if var h = hasher { digest = SHA256.hexString(h.finalize()); hasher = nil }
+            return false
+        }
+        filled = n
+        hasher?.update(buffer[0..<n])
         position = 0
         return true
     }
 
-    private mutating func peekByte() -> UInt8? {
-        guard let b = nextByte() else { return nil }
+    private mutating func peekByte() throws -> UInt8? {
+        guard let b = try nextByte() else { return nil }
         position -= 1
         return b
     }
@@ -88,9 +161,9 @@ public struct CSVRecordReader {
         if !started {
             started = true
             // Skip a UTF-8 byte-order mark.
-            if peekByte() == 0xEF {
-                _ = nextByte()
-                if nextByte() != 0xBB || nextByte() != 0xBF {
+            if try peekByte() == 0xEF {
+                _ = try nextByte()
+                if try nextByte() != 0xBB || nextByte() != 0xBF {
                     throw DataError(file: source, line: 1, "not UTF-8 text (a broken byte-order mark)")
                 }
             }
@@ -120,7 +193,7 @@ public struct CSVRecordReader {
     }
 
     /// Appends the rest of an unquoted field that lies in the buffer — up to the next comma,
-    /// quote, CR or LF — in one copy: most bytes of a numeric CSV are such runs, and taking
+    /// quote, CR, LF or NUL — in one copy: most bytes of a numeric CSV are such runs, and taking
     /// them a byte at a time was most of the reader's cost.
     @inline(__always)
     private mutating func appendPlainRun(_ high: inout UInt8) {
@@ -128,9 +201,9 @@ public struct CSVRecordReader {
         var end = start
         var bits = high
         buffer.withUnsafeBufferPointer { b in
-            while end < b.count {
+            while end < filled {
                 let c = b[end]
-                if c == UInt8(ascii: ",") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\n") { break }
+                if c == UInt8(ascii: ",") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\n") || c == 0 { break }
                 bits |= c
                 end += 1
             }
@@ -140,9 +213,27 @@ public struct CSVRecordReader {
         position = end
     }
 
+    /// The current field for a message: the column's name when the header is known, else its number.
+    private func fieldError(_ line: Int, _ problem: String) -> DataError {
+        let k = fieldEnds.count
+        if let names = fieldNames, k < names.count { return DataError(file: source, line: line, column: names[k], problem) }
+        return DataError(file: source, line: line, "field \(k + 1): \(problem)")
+    }
+
+    /// Throws once the field being read, or the record, is longer than the limits allow.
+    @inline(__always)
+    private func checkLength(_ fieldStart: Int, _ recordLine: Int) throws {
+        if fieldBytes.count - fieldStart > limits.maxFieldBytes {
+            throw fieldError(recordLine, "longer than \(byteCount(limits.maxFieldBytes)) (the limit for one field)")
+        }
+        if fieldBytes.count > limits.maxRecordBytes {
+            throw DataError(file: source, line: recordLine, "record longer than \(byteCount(limits.maxRecordBytes)) (the limit for one record)")
+        }
+    }
+
     /// Reads one record into `fieldBytes`/`fieldEnds`; nil at the end of the input.
     private mutating func readRecord() throws -> (line: Int, quoted: Bool)? {
-        guard peekByte() != nil else { return nil }
+        guard try peekByte() != nil else { return nil }
         let recordLine = line
         fieldBytes.removeAll(keepingCapacity: true)
         fieldEnds.removeAll(keepingCapacity: true)
@@ -153,13 +244,16 @@ public struct CSVRecordReader {
         func finish() throws {
             if high & 0x80 != 0,
                fieldBytes.withUnsafeBufferPointer({ String(validating: $0[fieldStart...], as: UTF8.self) }) == nil {
-                throw DataError(file: source, line: recordLine, "not UTF-8 text")
+                throw fieldError(recordLine, "not UTF-8 text")
+            }
+            guard fieldEnds.count < limits.maxFields else {
+                throw DataError(file: source, line: recordLine, "more than \(limits.maxFields) fields (the limit for one record)")
             }
             fieldEnds.append(fieldBytes.count)
             fieldStart = fieldBytes.count
             high = 0
         }
-        while let b = nextByte() {
+        while let b = try nextByte() {
             switch b {
             case UInt8(ascii: ","):
                 try finish()
@@ -168,13 +262,17 @@ public struct CSVRecordReader {
                 quotedField = true
                 anyQuoted = true
                 var closed = false
-                while let q = nextByte() {
+                while let q = try nextByte() {
                     if q == UInt8(ascii: "\"") {
-                        if peekByte() == UInt8(ascii: "\"") { _ = nextByte(); fieldBytes.append(q) } else { closed = true; break }
+                        if try peekByte() == UInt8(ascii: "\"") { _ = try nextByte(); fieldBytes.append(q) } else { closed = true; break }
                     } else {
                         if q == UInt8(ascii: "\n") { line += 1 }
+                        if q == 0 { throw fieldError(line, "a NUL byte: not text") }
                         high |= q
                         fieldBytes.append(q)
+                    }
+                    if fieldBytes.count - fieldStart > limits.maxFieldBytes || fieldBytes.count > limits.maxRecordBytes {
+                        try checkLength(fieldStart, recordLine)
                     }
                 }
                 if !closed { throw DataError(file: source, line: recordLine, "quoted field is never closed") }
@@ -186,14 +284,24 @@ public struct CSVRecordReader {
                 line += 1
                 try finish()
                 return (recordLine, anyQuoted)
+            case 0:
+                throw fieldError(line, "a NUL byte: not text")
             default:
                 if quotedField { throw DataError(file: source, line: line, "text after a closing quote") }
                 high |= b
                 fieldBytes.append(b)
                 appendPlainRun(&high)
+                try checkLength(fieldStart, recordLine)
             }
         }
         try finish()
         return (recordLine, anyQuoted)
     }
+}
+
+/// "1 MiB", "64 MiB", or bytes, for limit messages.
+func byteCount(_ n: Int) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 { return "\(n >> 20) MiB" }
+    if n >= 1 << 10 && n % (1 << 10) == 0 { return "\(n >> 10) KiB" }
+    return "\(n) bytes"
 }

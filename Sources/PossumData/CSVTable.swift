@@ -1,4 +1,5 @@
 import Foundation
+import PossumFiles
 
 /// A CSV file held as text fields, one array per row, with the line each row came from.
 ///
@@ -12,13 +13,27 @@ public struct CSVTable: Sendable {
     public let rows: [[String]]
     /// The 1-based file line on which each row starts (the header is line 1).
     public let lines: [Int]
+    /// The SHA-256 of the bytes read, for a table read from a stream (stdin, a FIFO: computed
+    /// while reading, as it cannot be read again); nil for a regular file and for parsed text.
+    public let contentSHA256: String?
+    /// Column name → index, so that looking up every column of a wide table is linear, not quadratic.
+    private let indexByName: [String: Int]
 
     public var rowCount: Int { rows.count }
 
-    /// Reads and parses a CSV file (RFC 4180: comma-separated, optional double quotes).
+    public init(source: String, header: [String], rows: [[String]], lines: [Int], contentSHA256: String? = nil) {
+        (self.source, self.header, self.rows, self.lines, self.contentSHA256) = (source, header, rows, lines, contentSHA256)
+        indexByName = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Reads and parses a CSV file (RFC 4180: comma-separated, optional double quotes); `-` is
+    /// standard input. The file is read once, under the input policy (see `CSVRecordReader`); a
+    /// stream, which cannot be read again, is hashed on the way (`contentSHA256`).
     public static func read(contentsOf path: String) throws -> CSVTable {
-        var reader = try CSVRecordReader(contentsOf: path)
-        return try collect(&reader, source: path)
+        let isStream = (try? checkInput(path)) == .stream
+        var reader = try CSVRecordReader(contentsOf: path, hashing: isStream)
+        let table = try collect(&reader, source: inputDisplayName(path))
+        return CSVTable(source: table.source, header: table.header, rows: table.rows, lines: table.lines, contentSHA256: reader.sha256)
     }
 
     /// Parses CSV text (see `CSVRecordReader` for the dialect).
@@ -39,7 +54,8 @@ public struct CSVTable: Sendable {
         return CSVTable(source: source, header: header, rows: rows, lines: lines)
     }
 
-    /// Reads and validates the header record: no empty and no repeated names.
+    /// Reads and validates the header record: no empty and no repeated names. The reader then
+    /// names columns in its errors.
     public static func readHeader(_ reader: inout CSVRecordReader, source: String) throws -> (names: [String], line: Int) {
         guard let first = try reader.next() else { throw DataError(file: source, "empty file: no header line") }
         let header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -47,9 +63,10 @@ public struct CSVTable: Sendable {
         for (k, name) in header.enumerated() {
             if name.isEmpty { throw DataError(file: source, line: first.line, "header field \(k + 1) is empty") }
             if !seen.insert(name).inserted {
-                throw DataError(file: source, line: first.line, "column name '\(name)' appears twice")
+                throw DataError(file: source, line: first.line, "column name '\(messageText(name, limit: 80))' appears twice")
             }
         }
+        reader.fieldNames = header
         return (header, first.line)
     }
 
@@ -63,18 +80,18 @@ public struct CSVTable: Sendable {
         if isMissing(raw) { return nil }
         let t = raw.trimmingCharacters(in: .whitespaces)
         guard let v = Double(t) else {
-            throw DataError(file: file, line: line, column: column, "'\(t)' is not a number")
+            throw DataError(file: file, line: line, column: column, "'\(messageText(t, limit: 80))' is not a number")
         }
         guard v.isFinite else {
-            throw DataError(file: file, line: line, column: column, "'\(t)' is not a finite number (write NA for a missing value)")
+            throw DataError(file: file, line: line, column: column, "'\(messageText(t, limit: 80))' is not a finite number (write NA for a missing value)")
         }
         return v
     }
 
     /// The index of column `name`, or an error listing the columns there are.
     public func columnIndex(_ name: String) throws -> Int {
-        guard let k = header.firstIndex(of: name) else {
-            throw DataError(file: source, "no column '\(name)' (columns: \(header.joined(separator: ", ")))")
+        guard let k = indexByName[name] else {
+            throw DataError(file: source, "no column '\(messageText(name, limit: 80))' (columns: \(messageList(header)))")
         }
         return k
     }

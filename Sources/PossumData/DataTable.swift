@@ -1,3 +1,5 @@
+import PossumFiles
+
 /// A table of named columns, read from CSV or HDF5 alike: what the feature pipeline consumes.
 public protocol DataTable {
     /// The file name used in messages.
@@ -20,9 +22,14 @@ public protocol DataTable {
     /// checks every present value of the column, kept or not, as `numericColumn` does. This is
     /// how a design matrix is filled column by column without a `[Double?]` copy of the column.
     func readNumericColumn(_ name: String, keeping keep: [Bool], into destination: UnsafeMutableBufferPointer<Double>) throws
+    /// The SHA-256 of the bytes the table was read from, when it was computed while reading
+    /// (a CSV, which may be a stream read once); nil when the caller must hash the file itself.
+    var contentSHA256: String? { get }
 }
 
 extension DataTable {
+    public var contentSHA256: String? { nil }
+
     /// Through `numericColumn`: for tables already in memory.
     public func missingRows(ofNumericColumn name: String) throws -> [Bool] {
         try numericColumn(name).map { $0 == nil }
@@ -43,7 +50,7 @@ extension DataTable {
     /// Throws unless the table has column `name`, listing the columns it has.
     public func requireColumn(_ name: String) throws {
         guard columnNames.contains(name) else {
-            throw DataError(file: source, "no column '\(name)' (columns: \(columnNames.joined(separator: ", ")))")
+            throw DataError(file: source, "no column '\(messageText(name, limit: 80))' (columns: \(messageList(columnNames)))")
         }
     }
 }
@@ -51,7 +58,7 @@ extension DataTable {
 /// The canonical text of a number used as a category level: integers without a decimal point
 /// ("3", as pandas prints an int column), other values in Swift's shortest round-trip form.
 public func canonicalNumberText(_ v: Double) -> String {
-    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+    if v == v.rounded(), abs(v) < 1e15, let integer = Int64(exactly: v) { return String(integer) }
     return "\(v)"
 }
 

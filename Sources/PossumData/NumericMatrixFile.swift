@@ -1,7 +1,9 @@
 import Foundation
+import PossumFiles
 
 /// A headerless numeric CSV: each line one row of comma-separated numbers (the shape `possum
-/// lstsq` reads for A, and for b with one number per line).
+/// lstsq` reads for A, and for b with one number per line). Read by `CSVRecordReader`, like every
+/// table: CRLF or LF, a leading byte-order mark, quoted fields, the same input policy and limits.
 public struct NumericMatrixFile: Sendable {
     public var rows: Int
     public var columns: Int
@@ -16,43 +18,47 @@ public struct NumericMatrixFile: Sendable {
     /// Reads and validates: every line the same number of fields, every field a finite number.
     /// Errors name the file, line and field.
     public static func read(contentsOf path: String) throws -> NumericMatrixFile {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw DataError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw DataError(file: path, "not UTF-8 text") }
-        return try parse(text, source: path)
+        var reader = try CSVRecordReader(contentsOf: path)
+        return try collect(&reader, source: inputDisplayName(path))
     }
 
     public static func parse(_ text: String, source: String) throws -> NumericMatrixFile {
+        var reader = CSVRecordReader(text: text, source: source)
+        return try collect(&reader, source: source)
+    }
+
+    private static func collect(_ reader: inout CSVRecordReader, source: String) throws -> NumericMatrixFile {
         var values: [Double] = []
         var columns: Int?
         var rows = 0
-        var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            if let c = columns, fields.count != c {
-                throw DataError(file: source, line: lineNumber, "expected \(c) numbers (as on the first line), found \(fields.count)")
+        while let line = try reader.nextRecord() {
+            let count = reader.fieldCount
+            // A line of only spaces and tabs is blank here, as it always was for matrices.
+            if count == 1, reader.withField(0, { CSVTable.trimmedASCII($0)?.isEmpty == true }) { continue }
+            if let c = columns, count != c {
+                throw DataError(file: source, line: line, "expected \(c) numbers (as on the first line), found \(count)")
             }
-            columns = fields.count
-            for (k, field) in fields.enumerated() {
-                let t = field.trimmingCharacters(in: .whitespaces)
-                guard let v = Double(t) else {
-                    throw DataError(file: source, line: lineNumber, "field \(k + 1): '\(t)' is not a number")
-                }
-                guard v.isFinite else {
-                    throw DataError(file: source, line: lineNumber, "field \(k + 1): '\(t)' is not a finite number")
-                }
-                values.append(v)
+            columns = count
+            for k in 0..<count {
+                values.append(try reader.withField(k) { try number($0, source: source, line: line, field: k + 1) })
             }
             rows += 1
         }
         guard let c = columns else { throw DataError(file: source, "empty file: no numbers") }
         return NumericMatrixFile(rows: rows, columns: c, values: values)
+    }
+
+    /// A field as a finite number: the byte fast path, else `Double(String)`; every field must
+    /// hold one (a matrix has no missing values).
+    private static func number(_ field: UnsafeBufferPointer<UInt8>, source: String, line: Int, field k: Int) throws -> Double {
+        if let t = CSVTable.trimmedASCII(field), let v = DecimalParser.fastPath(t) { return v }
+        let t = String(decoding: field, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        guard let v = Double(t) else {
+            throw DataError(file: source, line: line, "field \(k): '\(messageText(t, limit: 80))' is not a number")
+        }
+        guard v.isFinite else {
+            throw DataError(file: source, line: line, "field \(k): '\(messageText(t, limit: 80))' is not a finite number")
+        }
+        return v
     }
 }

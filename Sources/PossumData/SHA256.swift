@@ -1,4 +1,5 @@
 import Foundation
+import PossumFiles
 /// SHA-256 (FIPS 180-4), because Foundation on Linux has none and the cache only needs this one
 /// function; pulling in swift-crypto would double the package's build time. Checked against the
 /// NIST vectors in the tests ("", "abc", the 448-bit message, a million "a").
@@ -29,6 +30,7 @@ public struct SHA256: Sendable {
 
     /// Feeds bytes from memory: whole 64-byte blocks are compressed where they lie.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         length &+= UInt64(bytes.count)
         var offset = 0
         if !buffer.isEmpty {
@@ -36,12 +38,12 @@ public struct SHA256: Sendable {
             buffer += bytes[0..<take]
             offset = take
             if buffer.count == 64 {
-                buffer.withUnsafeBytes { compress($0.baseAddress!) }
+                buffer.withUnsafeBytes { if let block = $0.baseAddress { compress(block) } }
                 buffer.removeAll(keepingCapacity: true)
             }
         }
         while bytes.count - offset >= 64 {
-            compress(bytes.baseAddress! + offset)
+            compress(base + offset)
             offset += 64
         }
         buffer += bytes[offset...]
@@ -111,18 +113,18 @@ public struct SHA256: Sendable {
 
 extension SHA256 {
     /// The digest of a file's contents, streamed in 256 KiB reads (memory does not grow with the
-    /// file), or a DataError naming the file.
+    /// file), or a DataError naming the file. The file is opened under the input policy
+    /// (`InputFile`): a directory or device is refused rather than read forever.
     public static func hex(ofFile path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw DataError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        defer { close(fd) }
+        let input: InputFile
+        do { input = try InputFile(path) } catch let error as InputError { throw DataError(file: inputDisplayName(path), error.reason) }
         var hasher = SHA256()
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw DataError(file: path, "read failed") }
+            let n: Int
+            do { n = try chunk.withUnsafeMutableBytes { try input.readBytes(into: $0) } } catch let error as InputError {
+                throw DataError(file: inputDisplayName(path), error.reason)
+            }
             if n == 0 { break }
             chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }

@@ -12,6 +12,9 @@ public enum LinalgError: Error, Equatable, Sendable, CustomStringConvertible {
     case rankDeficient(column: Int, ratio: Double)
     /// The backend reported a failure it does not explain further.
     case backend(String)
+    /// A result of finite data is not representable as a finite Double: `operand` is "x" or
+    /// "residual", `message` says which entry and what to rescale.
+    case outOfRange(operand: String, message: String)
 
     public var description: String {
         switch self {
@@ -24,7 +27,7 @@ public enum LinalgError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .rankDeficient(column, ratio):
             let r = ratio == 0 ? "0" : String(ratio)
             return "matrix is rank-deficient: column \(column + 1) depends linearly on earlier columns (|r_kk|/max|r_ii| = \(r))"
-        case let .backend(message):
+        case let .backend(message), let .outOfRange(_, message):
             return message
         }
     }

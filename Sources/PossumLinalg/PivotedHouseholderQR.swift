@@ -40,11 +40,12 @@ public struct PivotedHouseholderQR<Kernels: HouseholderKernels> where Kernels.Sc
             for j in 0..<n {
                 let norm = Kernels.norm2(m, v.column(j))
                 if norm > 0 {
-                    // 2^(−exponent) keeps the scaling exact (only the exponent changes).
-                    let s = Double(sign: .plus, exponent: -norm.exponent, significand: 1)
+                    // A power of two keeps the scaling exact (only the exponent changes); an
+                    // overflowed norm (entries near Double's largest) is recomputed after scaling.
+                    let s = equilibratingScale(norm: norm) { largestMagnitude(m, v.column(j)) }
                     Kernels.scale(m, s, v.column(j))
                     columnScale[j] = s
-                    norms[j] = norm * s
+                    norms[j] = norm.isFinite ? norm * s : Kernels.norm2(m, v.column(j))
                 }
                 reference[j] = norms[j]
             }

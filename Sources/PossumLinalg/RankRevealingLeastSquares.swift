@@ -54,6 +54,14 @@ extension PivotedHouseholderQR {
         }
         let r11 = leadingTriangle(r)
         let c = applyQTranspose(b)
+        if rows < n {
+            // Wide: through the QR of Aᵀ (or of its rank-r row basis), O(m²n) — see
+            // MinimumNormLeastSquares.swift; the null-space projection below would cost n³.
+            let x = try wideMinimumNormSolution(a, b, c: c, rank: r)
+            let residual = zip(b, a.multiplied(by: x)).map { $0 - $1 }
+            return RankRevealingSolution(x: x, rank: r, conditionEstimate: conditionEstimate1(upperTriangular: r11),
+                                         residualNorm: scaledNorm2(residual), refinementSteps: 0)
+        }
         var y = backSubstitute(r11, Array(c[0..<r])) + [Double](repeating: 0, count: n - r)
         var steps = 0
         if r == n && options.refine && rows >= n {

@@ -12,9 +12,18 @@ public enum AirflowExport {
     public static func render(_ graph: PipelineGraph, possum: String) -> String {
         let p = graph.pipeline
         var names: [String: String] = [:], used: Set<String> = []
+        // `a-b`, `a.b` and `a_b` all map to `t_a_b`: later ones get `_2`, `_3`... from a counter
+        // per base name, so thousands of such names cost no more than distinct ones.
+        var nextSuffix: [String: Int] = [:]
         for name in graph.order {
-            var v = "t_" + String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" })
-            while used.contains(v) { v += "_" }
+            let base = "t_" + String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+            var v = base
+            var k = nextSuffix[base] ?? 2
+            while used.contains(v) {
+                v = "\(base)_\(k)"
+                k += 1
+            }
+            nextSuffix[base] = k
             used.insert(v)
             names[name] = v
         }
@@ -41,10 +50,10 @@ public enum AirflowExport {
 
         """
         for name in graph.order {
-            let t = p.task(named: name)!
+            guard let t = graph.task(named: name), let variable = names[name] else { continue }
             let bash = [possum, "task", "run", p.file, name].map(shellQuote).joined(separator: " ")
             out += """
-                \(names[name]!) = BashOperator(
+                \(variable) = BashOperator(
                     task_id=\(pythonString(name)),
                     bash_command=\(pythonString(bash)),
                     retries=\(t.retries),
@@ -59,7 +68,9 @@ public enum AirflowExport {
         }
         var edges: [String] = []
         for name in graph.order {
-            for d in graph.dependencies[name] ?? [] { edges.append("    \(names[d]!) >> \(names[name]!)") }
+            for d in graph.dependencies[name] ?? [] {
+                if let from = names[d], let to = names[name] { edges.append("    \(from) >> \(to)") }
+            }
         }
         if !edges.isEmpty { out += "\n" + edges.joined(separator: "\n") + "\n" }
         return out
@@ -85,7 +96,10 @@ public enum AirflowExport {
         return out + "\""
     }
 
+    /// Total: whole numbers as integers, others as Python float literals (values are range-checked
+    /// at parse time; a non-finite one would still not trap here).
     static func pythonNumber(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
+        if let whole = Int(exactly: v) { return String(whole) }
+        return v.isFinite ? String(v) : "float(\"\(v)\")"
     }
 }

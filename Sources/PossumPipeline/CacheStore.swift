@@ -21,9 +21,9 @@ public struct CacheFile: Codable, Sendable, Equatable {
     public init() {}
 
     public static func load(path: String) throws -> CacheFile {
-        guard let data = FileManager.default.contents(atPath: path) else { return CacheFile() }
+        guard let bytes = try StateStore.readStateFile(path) else { return CacheFile() }
         do {
-            return try StateStore.decoder.decode(CacheFile.self, from: data)
+            return try StateStore.decoder.decode(CacheFile.self, from: Data(bytes))
         } catch {
             throw PipelineError.corruptState(file: path, reason: StateStore.describe(error))
         }

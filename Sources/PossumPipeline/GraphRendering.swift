@@ -2,15 +2,21 @@ import Foundation
 
 /// The DAG as text (for `dag show`) and as Graphviz DOT.
 public enum GraphRendering {
+    /// Indentation shows a task's layer up to this depth; deeper tasks are indented as this one and
+    /// say their layer, so a long chain's output grows linearly, not with the square of its length.
+    static let maxIndentedLayer = 16
+
     /// Tasks by layer, each with its command, dependencies, inputs and outputs.
     public static func text(_ graph: PipelineGraph) -> String {
         let p = graph.pipeline
         var lines = ["DAG \(p.name) (\(p.tasks.count) tasks), workdir \(p.workdir)"]
         let layers = graph.layers
         for name in graph.order {
-            let t = p.task(named: name)!
-            let indent = String(repeating: "  ", count: layers[name]! + 1)
-            let deps = t.dependsOn.isEmpty ? "" : "  ← " + t.dependsOn.joined(separator: ", ")
+            guard let t = graph.task(named: name) else { continue }
+            let layer = layers[name] ?? 0
+            let indent = String(repeating: "  ", count: min(layer, maxIndentedLayer) + 1)
+            let deep = layer > maxIndentedLayer ? "  [layer \(layer)]" : ""
+            let deps = (t.dependsOn.isEmpty ? "" : "  ← " + t.dependsOn.joined(separator: ", ")) + deep
             lines.append("\(indent)\(name)\(deps)")
             lines.append("\(indent)  $ \(t.command.map(shellQuote).joined(separator: " "))")
             if !t.inputs.isEmpty { lines.append("\(indent)  in:  \(t.inputs.joined(separator: ", "))") }
@@ -38,9 +44,11 @@ public enum GraphRendering {
     }
 }
 
+/// Bytes a shell word may hold unquoted (built once: this runs for every word of every command).
+private let shellSafeBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=+,@%".utf8)
+
 /// `s` quoted for a POSIX shell when it needs to be.
 func shellQuote(_ s: String) -> String {
-    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=+,@%")
-    if !s.isEmpty && s.allSatisfy({ safe.contains($0) }) { return s }
+    if !s.isEmpty && s.utf8.allSatisfy({ shellSafeBytes.contains($0) }) { return s }
     return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

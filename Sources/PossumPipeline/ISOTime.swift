@@ -11,10 +11,10 @@ import Darwin
 /// budget of a fully cached `possum dag run`.
 enum ISOTime {
     static func format(_ date: Date) -> String {
-        let t = date.timeIntervalSince1970
-        var seconds = time_t(floor(t))
-        var ms = Int(((t - floor(t)) * 1000).rounded())
-        if ms == 1000 { seconds += 1; ms = 0 }
+        let t = clamped(date.timeIntervalSince1970)
+        var seconds = time_t(exactly: floor(t)) ?? 0
+        var ms = Int(exactly: ((t - floor(t)) * 1000).rounded()) ?? 0
+        if ms >= 1000 { seconds += 1; ms = 0 }
         var tm = tm()
         gmtime_r(&seconds, &tm)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
@@ -23,11 +23,18 @@ enum ISOTime {
 
     /// `yyyyMMdd'T'HHmmss` in UTC, for run ids.
     static func compact(_ date: Date) -> String {
-        var seconds = time_t(floor(date.timeIntervalSince1970))
+        var seconds = time_t(exactly: floor(clamped(date.timeIntervalSince1970))) ?? 0
         var tm = tm()
         gmtime_r(&seconds, &tm)
         return String(format: "%04d%02d%02dT%02d%02d%02d", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
                       Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
+    }
+
+    /// Seconds since 1970 limited to years 0000...9999 (what the format can write; NaN as 1970), so
+    /// the conversions to `time_t` above cannot trap whatever Date they are given.
+    static func clamped(_ t: Double) -> Double {
+        guard t.isFinite else { return 0 }
+        return min(max(t, -62_167_219_200), 253_402_300_799)
     }
 
     /// Parses what `format` writes (fraction optional, 1–9 digits); nil for anything else.

@@ -20,6 +20,10 @@ import Darwin
 ///    (`setsid`), a group whose leader already exited, and a task spawned in the instant between
 ///    `posix_spawn` and the state write that records it.
 ///
+/// The same environment sweep stops a timed-out task's whole tree (`ProcessLauncher`): every
+/// attempt's processes carry a `POSSUM_TASK_ATTEMPT_ID` of their own, and what left the process
+/// group is found by it.
+///
 /// Each is sent SIGTERM, then SIGKILL after the grace period. Signals go through a pidfd where the
 /// kernel has them (Linux ≥ 5.3): the identity check and the signal then concern the same process,
 /// with no window in which the pid could be reused.
@@ -48,7 +52,13 @@ enum OrphanReaper {
             pids[p.pid] = task
             if s.pgid == p.pgid { groups[p.pgid] = task }
         }
-        let marker = "POSSUM_DAG_RUN_ID=\(runID)"
+        return find(marker: "POSSUM_DAG_RUN_ID=\(runID)", pids: pids, groups: groups)
+    }
+
+    /// The live processes whose initial environment holds `marker` ("NAME=value"), or whose pid or
+    /// process group is one of `pids` / `groups` (each mapped to its task's name).
+    static func find(marker: String, pids: [Int32: String] = [:], groups: [Int32: String] = [:]) -> [Orphan] {
+        guard FileIO.exists("/proc/self/stat") else { return [] }
         let spared = ancestry()
         var orphans: [Orphan] = []
         for pid in ProcStat.allPids() where !spared.contains(pid) {

@@ -25,38 +25,85 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownRun(id: String, directory: String)
     /// Another process holds the DAG's lock.
     case locked(dag: String, lockFile: String, holder: String?)
+    /// The pipeline's working directory is missing or not a directory (`problem` says which).
+    case missingWorkdir(file: String, workdir: String, problem: String)
     /// A system call failed (spawn, open, rename...).
     case system(operation: String, path: String, errno: Int32)
 
     public var description: String {
+        // Names and paths come from the user's files: shown escaped and cut, so the message stays one line.
         switch self {
         case let .invalidDefinition(file, line, message):
-            return line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)"
+            let at = shown(file, limit: 300)
+            return shown(line.map { "\(at):\($0): \(message)" } ?? "\(at): \(message)", limit: 1000)
         case let .unknownDependency(task, dependency):
-            return "task '\(task)' depends on unknown task '\(dependency)'"
+            return "task '\(shown(task))' depends on unknown task '\(shown(dependency))'"
         case let .duplicateTask(name):
-            return "duplicate task name '\(name)'"
+            return "duplicate task name '\(shown(name))'"
         case let .cycle(path):
-            return "dependency cycle: \(path.joined(separator: " → "))"
+            // A cycle through thousands of tasks is named by its ends, not listed.
+            let names = path.map { shown($0) }
+            let listed = names.count <= 12 ? names : names.prefix(5) + ["… (\(names.count - 1) tasks) …"] + names.suffix(5)
+            return "dependency cycle: \(listed.joined(separator: " → "))"
         case let .missingInput(task, path):
-            return "task '\(task)': input '\(path)' does not exist and no task produces it"
+            return "task '\(shown(task))': input '\(shown(path))' does not exist and no task produces it"
         case let .inputNotUpstream(task, path, producer):
-            return "task '\(task)' reads '\(path)', produced by '\(producer)', but does not depend on '\(producer)'"
+            return "task '\(shown(task))' reads '\(shown(path))', produced by '\(shown(producer))', but does not depend on '\(shown(producer))'"
         case let .duplicateOutput(path, tasks):
-            return "output '\(path)' is declared by several tasks: \(tasks.joined(separator: ", "))"
+            return "output '\(shown(path))' is declared by several tasks: \(tasks.map { shown($0) }.joined(separator: ", "))"
         case let .unknownTask(name):
-            return "no task named '\(name)'"
+            return "no task named '\(shown(name))'"
         case let .corruptState(file, reason):
-            return "corrupted state file \(file): \(reason)"
+            return "corrupted state file \(shown(file, limit: 300)): \(shown(reason, limit: 300))"
         case let .unknownRun(id, directory):
-            return "no DAG run '\(id)' under \(directory)"
+            return "no DAG run '\(shown(id))' under \(shown(directory, limit: 300))"
         case let .locked(dag, lockFile, holder):
-            let who = holder.map { " by pid \($0)" } ?? ""
-            return "DAG '\(dag)' is already running (lock \(lockFile) held\(who)); wait for it, or pass --wait"
+            let who = holder.map { " by pid \(shown($0))" } ?? ""
+            return "DAG '\(shown(dag))' is already running (lock \(shown(lockFile, limit: 300)) held\(who)); wait for it, or pass --wait"
+        case let .missingWorkdir(file, workdir, problem):
+            return "\(shown(file, limit: 300)): workdir \(shown(workdir, limit: 300)) \(problem); create it or fix 'workdir:'"
         case let .system(operation, path, errno):
-            return "\(operation) \(path): \(String(cString: strerror(errno)))"
+            return "\(operation) \(shown(path, limit: 300)): \(String(cString: strerror(errno)))"
         }
     }
+}
+
+/// A validation error prefixed with the pipeline file it concerns (the graph's own errors name
+/// tasks, not files).
+public struct PipelineFileError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var file: String
+    public var error: PipelineError
+
+    public init(file: String, error: PipelineError) {
+        self.file = file
+        self.error = error
+    }
+
+    public var description: String { "\(shown(file, limit: 300)): \(error)" }
+}
+
+/// A user-supplied string as a message shows it: control characters escaped (a newline in a
+/// name must not break the one-line message, an escape sequence must not reach the terminal) and
+/// cut to `limit` characters.
+func shown(_ s: String, limit: Int = 80) -> String {
+    var out = ""
+    var count = 0
+    for scalar in s.unicodeScalars {
+        if count >= limit { return out + "…" }
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default:
+            if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        count += 1
+    }
+    return out
 }
 
 #if canImport(Glibc)

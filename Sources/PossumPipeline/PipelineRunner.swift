@@ -27,7 +27,8 @@ public final class PipelineRunner {
 
     /// A new run of the whole DAG. Returns the final state (status `failed` if any task failed).
     public func run() throws -> RunState {
-        for f in options.force where graph.pipeline.task(named: f) == nil { throw PipelineError.unknownTask(name: f) }
+        try graph.pipeline.requireWorkdir()
+        for f in options.force where graph.task(named: f) == nil { throw PipelineError.unknownTask(name: f) }
         let lock = try DagLock(path: store.lockPath(dag: graph.pipeline.name), dag: graph.pipeline.name, wait: options.waitForLock)
         defer { lock.release() }
         // We hold the lock, so a previous run still marked running lost its driver: what that driver
@@ -49,6 +50,7 @@ public final class PipelineRunner {
     /// Continues a run: tasks that succeeded or were cached are kept; every other task (pending,
     /// failed, skipped, or `running` because its driver died) runs again, cache permitting.
     public func resume(runID: String) throws -> RunState {
+        try graph.pipeline.requireWorkdir()
         let lock = try DagLock(path: store.lockPath(dag: graph.pipeline.name), dag: graph.pipeline.name, wait: options.waitForLock)
         defer { lock.release() }
         // Read the state only under the lock: the driver we are replacing may still have been writing.
@@ -131,7 +133,7 @@ public final class PipelineRunner {
                     t.trackerRunID = tracker.startChild(task: name, runID: state.runID)
                 }
                 state.tasks[name] = t
-                progress(.taskStarted(task: name, attempt: attempt, of: pipeline.task(named: name)!.retries + 1))
+                progress(.taskStarted(task: name, attempt: attempt, of: (graph.task(named: name)?.retries ?? 0) + 1))
             case let .retrying(name, next, delay, reason):
                 state.tasks[name]!.message = reason
                 progress(.taskRetrying(task: name, nextAttempt: next, delaySeconds: delay, reason: reason))
@@ -264,7 +266,8 @@ public final class PipelineRunner {
     }
 
     private func makeJob(_ name: String, state: RunState, cache: CacheEntry?, logDir: String) -> TaskJob {
-        let task = graph.pipeline.task(named: name)!
+        // `name` comes from this graph's order, so the lookup always succeeds.
+        let task = graph.task(named: name) ?? TaskSpec(name: name, command: ["false"])
         var env = options.taskEnvironment(dag: graph.pipeline.name, task: name)
         env["POSSUM_DAG_RUN_ID"] = state.runID
         if let child = state.tasks[name]?.trackerRunID { env["POSSUM_PARENT_RUN_ID"] = child }

@@ -71,7 +71,10 @@ public struct ProcessLauncher: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
 
-        let envStrings = environment.map { "\($0.key)=\($0.value)" }
+        // Names this attempt's processes wherever they go: a child that calls setsid() leaves the
+        // process group, but not its inherited environment, where a timeout finds it.
+        let attemptMarker = "POSSUM_TASK_ATTEMPT_ID=\(Self.newAttemptID())"
+        let envStrings = environment.filter { $0.key != "POSSUM_TASK_ATTEMPT_ID" }.map { "\($0.key)=\($0.value)" } + [attemptMarker]
         var pid: pid_t = 0
         let rc = withCStrings(command) { argvPtr in
             withCStrings(envStrings) { envPtr in
@@ -81,7 +84,7 @@ public struct ProcessLauncher: Sendable {
             }
         }
         guard rc == 0 else { throw PipelineError.system(operation: "cannot run", path: argv[0], errno: rc) }
-        RunningGroups.shared.insert(pid)
+        RunningGroups.shared.insert(pid, attemptMarker: attemptMarker)
         defer { RunningGroups.shared.remove(pid) }
         spawned(pid)
 
@@ -100,9 +103,19 @@ public struct ProcessLauncher: Sendable {
         let timedOut = watch.markExited()
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // Interrupted: the signal handler is stopping every task's processes and then exits the
+        // process itself; this thread must not race it to an exit of its own.
+        while RunningGroups.shared.isInterrupting { sleep(60) }
         if timedOut {
-            // Stragglers in the group (background children of a shell) go too.
+            // Stragglers in the group (background children of a shell) go too, and so does every
+            // process that left the group but carries this attempt's id (`setsid`, daemons).
+            // Twice: a shell being stopped may have started a child between the scan and the signal.
             killpg(pid, SIGKILL)
+            for _ in 0..<2 {
+                let escaped = OrphanReaper.find(marker: attemptMarker)
+                if escaped.isEmpty { break }
+                OrphanReaper.terminate(escaped, grace: killGraceSeconds)
+            }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let signalled = status & 0x7f
@@ -111,6 +124,14 @@ public struct ProcessLauncher: Sendable {
         }
         return ProcessOutcome(exitCode: (status >> 8) & 0xff, signal: nil, timedOut: timedOut, durationSeconds: seconds)
     }
+
+    /// Unique per attempt across processes and time: driver pid, a counter, and random bits.
+    static func newAttemptID() -> String {
+        let n = attemptCounter.next()
+        return "\(getpid())-\(n)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+    }
+
+    static let attemptCounter = Counter()
 
     /// glibc ≥ 2.34 has `posix_spawn_file_actions_addclosefrom_np`, hidden from Swift likewise.
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
@@ -158,6 +179,18 @@ final class ChildWatch: @unchecked Sendable {
     }
 }
 
+/// A thread-safe counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value &+= 1
+        return value
+    }
+}
+
 /// A NULL-terminated `char *[]` for the duration of `body`.
 func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
     let pointers = strings.map { strdup($0) } + [nil]
@@ -170,27 +203,48 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePo
 public final class RunningGroups: @unchecked Sendable {
     public static let shared = RunningGroups()
     private let lock = NSLock()
-    private var groups: Set<pid_t> = []
+    /// Process group → the `POSSUM_TASK_ATTEMPT_ID=…` entry its processes carry.
+    private var groups: [pid_t: String] = [:]
 
-    func insert(_ pid: pid_t) { lock.lock(); groups.insert(pid); lock.unlock() }
-    func remove(_ pid: pid_t) { lock.lock(); groups.remove(pid); lock.unlock() }
+    func insert(_ pid: pid_t, attemptMarker: String) { lock.lock(); groups[pid] = attemptMarker; lock.unlock() }
+    func remove(_ pid: pid_t) { lock.lock(); groups[pid] = nil; lock.unlock() }
 
     /// Sends `signal` to every running command's process group.
     public func signalAll(_ signal: Int32) {
         lock.lock(); defer { lock.unlock() }
-        for g in groups { killpg(g, signal) }
+        for g in groups.keys { killpg(g, signal) }
     }
 
-    /// On SIGINT or SIGTERM: terminate every running command's group, then exit 128 + signal.
-    /// The run's state keeps those tasks as `running`, which `dag resume` reruns.
+    private var interrupting = false
+
+    /// Whether an interrupt is being handled (see `installInterruptHandler`).
+    var isInterrupting: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return interrupting
+    }
+
+    /// Marks an interrupt in progress and returns the attempt ids of the commands running now.
+    func beginInterrupt() -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        interrupting = true
+        return Array(groups.values)
+    }
+
+    /// On SIGINT or SIGTERM: terminate every running command's group and what left it, then exit
+    /// 128 + signal. The run's state keeps those tasks as `running`, which `dag resume` reruns.
+    /// Under Airflow this is how a task's `execution_timeout` reaches `possum task run`.
     public static func installInterruptHandler() {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
+                // Taken first: a command reaped while we wait below leaves the table, but what it
+                // started with `setsid` still carries its id and must be found by it.
+                let markers = RunningGroups.shared.beginInterrupt()
                 RunningGroups.shared.signalAll(SIGTERM)
                 usleep(200_000)
                 RunningGroups.shared.signalAll(SIGKILL)
+                for marker in markers { OrphanReaper.terminate(OrphanReaper.find(marker: marker), grace: 0.2) }
                 let message = "\ninterrupted; resume with `possum dag resume RUN_ID`\n"
                 _ = message.withCString { write(2, $0, strlen($0)) }
                 exit(128 + sig)

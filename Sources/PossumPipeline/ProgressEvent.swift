@@ -41,8 +41,10 @@ extension ProgressEvent {
     }
 }
 
+/// Total on every Double (a duration computed from a clock that jumped may be anything).
 func formatMilliseconds(_ ms: Double) -> String {
-    ms < 10_000 ? "\(Int(ms.rounded())) ms" : formatSeconds(ms / 1000)
+    if ms < 10_000, let whole = Int(exactly: ms.rounded()) { return "\(whole) ms" }
+    return formatSeconds(ms / 1000)
 }
 
 func formatSeconds(_ s: Double) -> String {

@@ -10,29 +10,29 @@ public enum SVGLayout {
         let depth = graph.layers
         let columnCount = (depth.values.max() ?? 0) + 1
         var columns = [[String]](repeating: [], count: columnCount)
-        for name in graph.order { columns[depth[name]!].append(name) }
+        for name in graph.order { columns[depth[name] ?? 0].append(name) }
         var row: [String: Double] = [:]
         for (c, names) in columns.enumerated() {
-            let sorted = c == 0 ? names : names.enumerated().sorted { a, b in
-                let ka = barycentre(a.element, graph, row) ?? Double(a.offset)
-                let kb = barycentre(b.element, graph, row) ?? Double(b.offset)
-                return ka != kb ? ka < kb : a.offset < b.offset
-            }.map(\.element)
+            // Each task's sort key computed once, not in every comparison.
+            let keyed = names.enumerated().map { (name: $0.element, offset: $0.offset, key: barycentre($0.element, graph, row) ?? Double($0.offset)) }
+            let sorted = c == 0 ? names : keyed.sorted { a, b in
+                a.key != b.key ? a.key < b.key : a.offset < b.offset
+            }.map(\.name)
             columns[c] = sorted
             for (i, n) in sorted.enumerated() { row[n] = Double(i) }
         }
         let rows = Double(columns.map(\.count).max() ?? 1)
         let width = margin * 2 + Double(columnCount) * boxWidth + Double(columnCount - 1) * columnGap
-        let hasLongEdges = graph.order.contains { n in (graph.dependencies[n] ?? []).contains { depth[n]! - depth[$0]! > 1 } }
+        let hasLongEdges = graph.order.contains { n in (graph.dependencies[n] ?? []).contains { (depth[n] ?? 0) - (depth[$0] ?? 0) > 1 } }
         let height = margin * 2 + rows * boxHeight + (rows - 1) * rowGap + 24 + (hasLongEdges ? rowGap + 14 : 0)
         // Centre each column vertically.
         func position(_ n: String) -> (x: Double, y: Double) {
-            let c = depth[n]!
+            let c = depth[n] ?? 0
             let offset = (rows - Double(columns[c].count)) * (boxHeight + rowGap) / 2
-            return (margin + Double(c) * (boxWidth + columnGap), margin + 24 + offset + row[n]! * (boxHeight + rowGap))
+            return (margin + Double(c) * (boxWidth + columnGap), margin + 24 + offset + (row[n] ?? 0) * (boxHeight + rowGap))
         }
         var out = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="13">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(fmt(width.rounded(.down)))" height="\(fmt(height.rounded(.down)))" viewBox="0 0 \(fmt(width.rounded(.down))) \(fmt(height.rounded(.down)))" font-family="Helvetica, Arial, sans-serif" font-size="13">
           <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>
           <rect width="100%" height="100%" fill="white"/>
           <text x="\(margin)" y="\(margin + 4)" font-weight="bold">\(xmlEscape(graph.pipeline.name))</text>
@@ -44,7 +44,7 @@ public enum SVGLayout {
                 let (x1, y1, x2, y2) = (a.x + boxWidth, a.y + boxHeight / 2, b.x, b.y + boxHeight / 2)
                 let mid = (x1 + x2) / 2
                 let path: String
-                if depth[name]! - depth[d]! > 1 {
+                if (depth[name] ?? 0) - (depth[d] ?? 0) > 1 {
                     // A long edge would run straight through the boxes between: bow it below them.
                     let below = max(y1, y2) + boxHeight / 2 + rowGap + 14
                     path = "M \(fmt(a.x + boxWidth / 2)) \(fmt(a.y + boxHeight)) C \(fmt(a.x + boxWidth / 2)) \(fmt(below)), \(fmt(b.x + boxWidth / 2)) \(fmt(below)), \(fmt(b.x + boxWidth / 2)) \(fmt(b.y + boxHeight))"
@@ -80,7 +80,11 @@ public enum SVGLayout {
         }
     }
 
-    static func fmt(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%.1f", v) }
+    /// A coordinate as SVG writes it; total: any Double gives a string, none traps.
+    static func fmt(_ v: Double) -> String {
+        if let whole = Int(exactly: v) { return String(whole) }
+        return v.isFinite ? String(format: "%.1f", v) : "0"
+    }
 }
 
 func xmlEscape(_ s: String) -> String {

@@ -10,7 +10,8 @@ public enum SingleTask {
     public static func run(_ graph: PipelineGraph, task name: String, options: RunOptions,
                            log: (String) -> Void) throws -> Int32 {
         let pipeline = graph.pipeline
-        guard let task = pipeline.task(named: name) else { throw PipelineError.unknownTask(name: name) }
+        try pipeline.requireWorkdir()
+        guard let task = graph.task(named: name) else { throw PipelineError.unknownTask(name: name) }
         for input in task.inputs where !FileIO.exists(pipeline.resolve(input)) {
             throw PipelineError.missingInput(task: name, path: input)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import PossumData
 import PossumFiles
+import PossumTracking
 
 /// The on-disk layout of pipeline state under a working directory:
 ///
@@ -58,9 +59,10 @@ public struct StateStore: Sendable {
 
     /// Reads a state file; anything unreadable or inconsistent is `corruptState` naming the file.
     public func load(path: String) throws -> RunState {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = try Self.readStateFile(path) else {
             throw PipelineError.corruptState(file: path, reason: "cannot be read")
         }
+        let data = Data(bytes)
         let state: RunState
         do {
             state = try Self.decoder.decode(RunState.self, from: data)
@@ -76,7 +78,28 @@ public struct StateStore: Sendable {
         return state
     }
 
-    /// Finds a run by id among every DAG under this store.
+    /// The largest state or cache file read: far beyond any real run's (a few hundred bytes a task).
+    static let maxStateFileBytes = 1 << 30
+
+    /// A state or cache file's bytes, nil if it does not exist. Not a regular file, unreadable or
+    /// oversized: `corruptState` naming the file (a FIFO or device there must not hang a reader).
+    static func readStateFile(_ path: String) throws -> [UInt8]? {
+        do {
+            return try FileIO.readBounded(path, limit: maxStateFileBytes, allowFIFO: false)
+        } catch {
+            guard let reason = error.reason else { return nil }
+            throw PipelineError.corruptState(file: path, reason: reason)
+        }
+    }
+
+    /// The state file of a run as stored (for `dag status --json`).
+    public func rawState(dag: String, runID: String) throws -> [UInt8] {
+        let path = statePath(dag: dag, runID: runID)
+        guard let bytes = try Self.readStateFile(path) else { throw PipelineError.corruptState(file: path, reason: "cannot be read") }
+        return bytes
+    }
+
+    /// Finds a run by id, or by a unique prefix of it (git-style), among every DAG under this store.
     public func load(runID: String) throws -> RunState {
         guard !runID.isEmpty, !runID.contains("/"), !runID.hasPrefix(".") else {
             throw PipelineError.unknownRun(id: runID, directory: root)
@@ -85,7 +108,15 @@ public struct StateStore: Sendable {
             let path = statePath(dag: dag, runID: runID)
             if FileManager.default.fileExists(atPath: path) { return try load(path: path) }
         }
-        throw PipelineError.unknownRun(id: runID, directory: root)
+        let runs = runPaths(ordered: false)
+        let full: String
+        do {
+            full = try IDPrefix.resolve(runID, among: runs.map(\.runID), kind: "DAG run")
+        } catch TrackingError.noIDWithPrefix {
+            throw PipelineError.unknownRun(id: runID, directory: root)
+        }
+        guard let match = runs.first(where: { $0.runID == full }) else { throw PipelineError.unknownRun(id: runID, directory: root) }
+        return try load(path: match.path)
     }
 
     /// Names of DAGs that have state here, sorted.
@@ -93,16 +124,37 @@ public struct StateStore: Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/dags")) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
 
-    /// Every run's state file path, oldest first (run ids sort by time).
+    /// Every run's state file path, oldest first: by creation time, then run id and DAG name.
     public func runPaths(dag: String? = nil) -> [(dag: String, runID: String, path: String)] {
-        var out: [(String, String, String)] = []
+        runPaths(dag: dag, ordered: true)
+    }
+
+    private func runPaths(dag: String? = nil, ordered: Bool) -> [(dag: String, runID: String, path: String)] {
+        var out: [(dag: String, runID: String, path: String)] = []
         for d in dag.map({ [$0] }) ?? dags() {
             let runs = (try? FileManager.default.contentsOfDirectory(atPath: "\(dagDirectory(d))/runs")) ?? []
             for r in runs where !r.hasPrefix(".") {
                 out.append((d, r, statePath(dag: d, runID: r)))
             }
         }
-        return out.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+        guard ordered else { return out }
+        // Run ids start with their creation second, so they order runs of different seconds; only
+        // runs sharing a second need their state's createdAt (ms), read for those alone so a long
+        // history costs no reads. An unreadable state sorts first within its second.
+        let secondPrefix = 15  // yyyyMMddTHHmmss
+        var perSecond: [Substring: Int] = [:]
+        for run in out { perSecond[run.runID.prefix(secondPrefix), default: 0] += 1 }
+        var createdAt: [String: Date] = [:]
+        for run in out where perSecond[run.runID.prefix(secondPrefix), default: 0] > 1 {
+            createdAt[run.path] = try? load(path: run.path).createdAt
+        }
+        return out.sorted { a, b in
+            let (sa, sb) = (a.runID.prefix(secondPrefix), b.runID.prefix(secondPrefix))
+            if sa != sb { return sa < sb }
+            let (ta, tb) = (createdAt[a.path] ?? .distantPast, createdAt[b.path] ?? .distantPast)
+            if ta != tb { return ta < tb }
+            return (a.runID, a.dag) < (b.runID, b.dag)
+        }
     }
 
     /// A decoding error as a short phrase (Foundation's own descriptions run to several lines).

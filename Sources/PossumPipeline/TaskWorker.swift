@@ -65,7 +65,7 @@ struct TaskJob: Sendable {
             if attempt > 1 {
                 let delay = task.backoff(beforeAttempt: attempt)
                 post(.retrying(task: name, nextAttempt: attempt, delay: delay, reason: last.message))
-                if delay > 0 { usleep(useconds_t(min(delay, 3600) * 1_000_000)) }
+                if delay > 0 { usleep(useconds_t(exactly: (min(delay, 3600) * 1_000_000).rounded()) ?? 0) }
             }
             let banner = "== possum: attempt \(attempt) of \(total) at \(ISOTime.format(Date())): \(argv.joined(separator: " "))\n"
             // Log lines only: a failed banner must not fail the attempt, and no fsync is worth it.
@@ -96,7 +96,7 @@ struct TaskJob: Sendable {
                 let missing = task.outputs.filter { !FileIO.exists(resolve($0)) }
                 last = (0, false, "exited 0 but did not write \(missing.map { "'\($0)'" }.joined(separator: ", "))", tail)
             } else if outcome.timedOut {
-                last = (outcome.exitCode, true, "timed out after \(formatSeconds(task.timeoutSeconds ?? 0)), process group killed", tail)
+                last = (outcome.exitCode, true, "timed out after \(formatSeconds(task.timeoutSeconds ?? 0)), its processes killed", tail)
             } else if let signal = outcome.signal {
                 last = (outcome.exitCode, false, "killed by signal \(signal)", tail)
             } else {
@@ -119,5 +119,5 @@ struct TaskJob: Sendable {
 
 func fileSize(_ path: String) -> UInt64 {
     var st = stat()
-    return stat(path, &st) == 0 ? UInt64(st.st_size) : 0
+    return stat(path, &st) == 0 ? UInt64(clamping: st.st_size) : 0
 }

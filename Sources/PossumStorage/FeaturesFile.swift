@@ -44,7 +44,7 @@ public enum FeaturesFile {
     }
 
     public static func read(_ path: String) throws -> FeatureSet {
-        let file = try HDF5File.open(at: path)
+        let file = try openHDF5Input(path)
         defer { try? file.close() }
         try StorageFormat.features.check(file)
         let g = try file.openGroup("features")

@@ -40,7 +40,7 @@ public enum ModelFile {
     }
 
     public static func read(_ path: String) throws -> RidgeModel {
-        let file = try HDF5File.open(at: path)
+        let file = try openHDF5Input(path)
         defer { try? file.close() }
         try StorageFormat.model.check(file)
         let g = try file.openGroup("model")

@@ -1,5 +1,6 @@
 import Foundation
 import PossumData
+import PossumFiles
 import PossumHDF5
 
 /// A numeric matrix or vector from CSV (headerless) or HDF5, for `possum lstsq`.
@@ -17,7 +18,7 @@ public enum NumericArrayFile {
         }
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         guard ext == "h5" || ext == "hdf5" else { return try NumericMatrixFile.read(contentsOf: path) }
-        let file = try HDF5File.open(at: path)
+        let file = try openHDF5Input(path)
         defer { try? file.close() }
         let name: String
         if let dataset {
@@ -26,7 +27,7 @@ public enum NumericArrayFile {
             let datasets = try file.children().filter { $0.kind == .dataset }.map(\.name)
             guard datasets.count == 1 else {
                 throw StorageError(file: path, object: "/", datasets.isEmpty ? "holds no dataset at the root"
-                                   : "holds several datasets (\(datasets.joined(separator: ", "))): name one as \(path):NAME")
+                                   : "holds several datasets (\(messageList(datasets))): name one as \(messageText(path)):NAME")
             }
             name = datasets[0]
         }

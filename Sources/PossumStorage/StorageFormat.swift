@@ -1,4 +1,5 @@
 import Foundation
+import PossumFiles
 import PossumHDF5
 
 /// The HDF5 layouts possum writes. Each file says what it is (`possum_format`) and which layout
@@ -43,7 +44,16 @@ public struct StorageError: Error, Equatable, Sendable, CustomStringConvertible 
         (self.file, self.object, self.message) = (file, object, message)
     }
 
-    public var description: String { "\(file): \(object): \(message)" }
+    /// One line, whatever the names and message hold (`messageText`).
+    public var description: String { "\(messageText(file)): \(messageText(object, limit: 120)): \(messageText(message, limit: 1000))" }
+}
+
+/// Opens an HDF5 file possum reads, under the input policy first: a directory, device, socket,
+/// FIFO or standard input named `x.h5` is refused with one line (HDF5 seeks, and the sandboxed
+/// open would wait on a FIFO or read a device without end).
+func openHDF5Input(_ path: String) throws -> HDF5File {
+    try checkInput(path, requireRegularFile: true)
+    return try HDF5File.open(at: path)
 }
 
 /// Now, as ISO 8601 UTC (the form HDF5 attributes and MLflow tags carry).

@@ -1,5 +1,6 @@
 import Foundation
 import PossumData
+import PossumFiles
 import PossumHDF5
 
 /// A table stored column by column in HDF5:
@@ -13,22 +14,31 @@ import PossumHDF5
 /// One dataset per column keeps each column readable on its own (h5py: f["possum/columns/age"]),
 /// and a column's missing values are explicit, not inferred from a sentinel.
 public enum TableFile {
-    /// Imports a CSV file, writing the HDF5 file atomically. Columns whose every present value
-    /// is a finite number are numeric; the others are text.
+    /// Imports a CSV file (`-` for standard input), writing the HDF5 file atomically. A column
+    /// whose every present value is a finite number is numeric; one with a value that is not a
+    /// number at all is text. A column of numbers with a NaN, ±inf or overflowing value (1e400)
+    /// among them is refused, naming the first such line and column: storing it as text would
+    /// only move the error to `train`, further from its cause.
     ///
-    /// Streams: a first pass over the file validates it and decides each column's kind and row
-    /// count, a second writes blocks of `blockRows` rows into chunked datasets. Memory stays at a
-    /// block, whatever the file's size; the CSV text is never held whole.
+    /// Streams: a first pass over the input validates it, decides each column's kind and row
+    /// count and hashes the bytes; a second writes blocks of `blockRows` rows into chunked
+    /// datasets. Memory stays at a block, whatever the file's size; the CSV text is never held
+    /// whole. A regular file is read twice; a stream (stdin, a FIFO) is opened once and its
+    /// bytes spooled to an unlinked temporary file for the second pass (`InputFile`).
     public static func importCSV(_ csvPath: String, to path: String, tableName: String? = nil,
                                  blockRows: Int = 65_536) throws -> (rows: Int, columns: Int) {
-        let plan = try survey(csvPath)
-        let sha = try SHA256.hex(ofFile: csvPath)
-        let name = tableName ?? URL(fileURLWithPath: csvPath).deletingPathExtension().lastPathComponent
-        let storage = plan.rows > 4096 ? HDF5Storage.compressed(level: 4, chunkRows: min(plan.rows, blockRows)) : .contiguous
+        let source = inputDisplayName(csvPath)
+        let name = tableName ?? defaultTableName(csvPath)
+        try checkTableName(name, file: path)
+        var reader = try CSVRecordReader(contentsOf: csvPath, hashing: true, rereadable: true)
+        let plan = try survey(&reader, source: source)
+        let sha = reader.sha256 ?? ""
+        let storage = plan.rows > 4096 ? HDF5Storage.compressed(level: 4, chunkRows: min(plan.rows, max(1, blockRows))) : .contiguous
+        try reader.restart()
         try HDF5File.writeAtomically(to: path) { file in
             try StorageFormat.table.stamp(file)
             let group = try file.createGroup(name)
-            try group.attributes.set("source_file", URL(fileURLWithPath: csvPath).lastPathComponent)
+            try group.attributes.set("source_file", csvPath == "-" ? source : URL(fileURLWithPath: csvPath).lastPathComponent)
             try group.attributes.set("source_sha256", sha)
             try group.attributes.set("row_count", Int64(plan.rows))
             try group.attributes.set("column_names", plan.header)
@@ -44,8 +54,7 @@ public enum TableFile {
                 values.append(d)
                 masks.append(plan.hasMissing[k] ? try missing.createDataset(column, of: Int8.self, shape: [plan.rows], storage: storage) : nil)
             }
-            var reader = try CSVRecordReader(contentsOf: csvPath)
-            _ = try CSVTable.readHeader(&reader, source: csvPath)
+            _ = try CSVTable.readHeader(&reader, source: source)
             var start = 0
             var numbers = [[Double]](repeating: [], count: plan.header.count)
             var texts = [[String]](repeating: [], count: plan.header.count)
@@ -64,13 +73,18 @@ public enum TableFile {
                 start += count
             }
             while let line = try reader.nextRecord() {
+                // A regular file read twice may have changed in between: never index past a record.
+                try CSVTable.checkFieldCount(reader.fieldCount, line: line, header: plan.header, source: source)
+                guard start + flags[0].count < plan.rows else {
+                    throw DataError(file: source, line: line, "the file changed while it was being imported (more rows than on the first pass)")
+                }
                 for k in 0..<plan.header.count {
                     // Fields stay bytes: numbers are parsed from them, text columns get strings.
                     try reader.withField(k) { raw in
                         let isMissing = CSVTable.isMissing(raw)
                         flags[k].append(isMissing ? 1 : 0)
                         if plan.numeric[k] {
-                            numbers[k].append(try CSVTable.number(raw, file: csvPath, line: line, column: plan.header[k]) ?? .nan)
+                            numbers[k].append(try CSVTable.number(raw, file: source, line: line, column: plan.header[k]) ?? .nan)
                         } else {
                             texts[k].append(CSVTable.text(String(decoding: raw, as: UTF8.self)) ?? "")
                         }
@@ -79,10 +93,34 @@ public enum TableFile {
                 if flags[0].count == blockRows { try flush() }
             }
             try flush()
+            guard start == plan.rows else {
+                throw DataError(file: source, "the file changed while it was being imported (fewer rows than on the first pass)")
+            }
             for d in values { d.close() }
             for m in masks { m?.close() }
         }
         return (plan.rows, plan.header.count)
+    }
+
+    /// The table name `data import` uses without `--table`: the CSV file's stem (`stdin` for `-`).
+    static func defaultTableName(_ csvPath: String) -> String {
+        csvPath == "-" ? "stdin" : URL(fileURLWithPath: csvPath).deletingPathExtension().lastPathComponent
+    }
+
+    /// The rule for a table's name, the same for the writer (import) and the reader: one HDF5
+    /// link name at the file's root — not empty, not `.` or `..`, no `/`, no control characters,
+    /// at most 255 bytes — so that every table written can be opened by name again.
+    public static func checkTableName(_ name: String, file: String) throws {
+        let problem: String?
+        if name.isEmpty { problem = "is empty" }
+        else if name == "." || name == ".." { problem = "is a path, not a name" }
+        else if name.contains("/") { problem = "contains '/'" }
+        else if name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) { problem = "contains a control character" }
+        else if name.utf8.count > 255 { problem = "is longer than 255 bytes" }
+        else { problem = nil }
+        if let problem {
+            throw StorageError(file: file, object: "/", "table name '\(messageText(name, limit: 80))' \(problem) (a table is one name at the file's root; choose it with --table)")
+        }
     }
 
     /// What the first pass learns: the header, the row count, and per column whether every
@@ -94,22 +132,50 @@ public enum TableFile {
         var hasMissing: [Bool]
     }
 
-    private static func survey(_ csvPath: String) throws -> Plan {
-        var reader = try CSVRecordReader(contentsOf: csvPath)
-        let header = try CSVTable.readHeader(&reader, source: csvPath).names
+    /// Per column during the survey: whether every present value parses as a number (finite or
+    /// not), whether one is finite, and the first that is not finite (its line and message).
+    private struct ColumnSurvey {
+        var allNumbers = true
+        var anyFinite = false
+        var firstNonFinite: DataError?
+    }
+
+    private static func survey(_ reader: inout CSVRecordReader, source: String) throws -> Plan {
+        let header = try CSVTable.readHeader(&reader, source: source).names
         var plan = Plan(header: header, numeric: [Bool](repeating: true, count: header.count),
                         hasMissing: [Bool](repeating: false, count: header.count))
+        var columns = [ColumnSurvey](repeating: ColumnSurvey(), count: header.count)
         while let line = try reader.nextRecord() {
-            try CSVTable.checkFieldCount(reader.fieldCount, line: line, header: header, source: csvPath)
-            for k in 0..<header.count {
+            try CSVTable.checkFieldCount(reader.fieldCount, line: line, header: header, source: source)
+            for k in 0..<header.count where columns[k].allNumbers {
                 reader.withField(k) { raw in
                     if CSVTable.isMissing(raw) { plan.hasMissing[k] = true; return }
-                    if plan.numeric[k], (try? CSVTable.number(raw, file: csvPath, line: line, column: header[k])) == nil {
-                        plan.numeric[k] = false
+                    do {
+                        if try CSVTable.number(raw, file: source, line: line, column: header[k]) != nil { columns[k].anyFinite = true }
+                    } catch let error as DataError {
+                        // A non-finite number (NaN, inf, 1e400) keeps the column numeric-looking;
+                        // anything else that is not a number makes it text.
+                        let text = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                        if Double(text) != nil {
+                            if columns[k].firstNonFinite == nil { columns[k].firstNonFinite = error }
+                        } else {
+                            columns[k].allNumbers = false
+                        }
+                    } catch {
+                        columns[k].allNumbers = false
                     }
                 }
             }
+            // Missing flags are still wanted for text columns.
+            for k in 0..<header.count where !columns[k].allNumbers && !plan.hasMissing[k] {
+                if reader.withField(k, { CSVTable.isMissing($0) }) { plan.hasMissing[k] = true }
+            }
             plan.rows += 1
+        }
+        for k in header.indices {
+            let column = columns[k]
+            if column.allNumbers, let error = column.firstNonFinite, column.anyFinite { throw error }
+            plan.numeric[k] = column.allNumbers && column.firstNonFinite == nil
         }
         return plan
     }
@@ -127,12 +193,13 @@ public final class HDF5Table: DataTable {
 
     /// Opens the table `name` of a table file, or its only table when `name` is nil.
     public init(path: String, table name: String? = nil) throws {
-        file = try HDF5File.open(at: path)
+        file = try openHDF5Input(path)
         try StorageFormat.table.check(file)
         let groups = try file.children().filter { $0.kind == .group }.map(\.name)
         guard let chosen = name ?? (groups.count == 1 ? groups[0] : nil) else {
-            throw StorageError(file: path, object: "/", groups.isEmpty ? "holds no table" : "holds several tables (\(groups.joined(separator: ", "))): name one")
+            throw StorageError(file: path, object: "/", groups.isEmpty ? "holds no table" : "holds several tables (\(messageList(groups))): name one")
         }
+        try TableFile.checkTableName(chosen, file: path)
         guard groups.contains(chosen) else { throw StorageError(file: path, object: "/\(chosen)", "no such table") }
         group = try file.openGroup(chosen)
         source = path
@@ -156,6 +223,24 @@ public final class HDF5Table: DataTable {
         return dataset
     }
 
+    /// Why a column asked for as numbers is not: for a text column, the first row whose value is
+    /// not a finite number, so that the user can find it in the source.
+    private func notNumeric(_ column: String, _ dataset: HDF5Dataset) throws -> StorageError {
+        let dtype = try dataset.dtype
+        if dtype == .string {
+            let values = try dataset.read(as: String.self)
+            let missing = try missingMask(column)
+            for (r, value) in values.enumerated() where r < missing.count && !missing[r] {
+                let t = value.trimmingCharacters(in: .whitespaces)
+                if let v = Double(t), v.isFinite { continue }
+                let what = Double(t) == nil ? "is not a number" : "is not a finite number"
+                return StorageError(file: source, object: objectPath(column),
+                                    "row \(r + 1): '\(messageText(t, limit: 80))' \(what) (the column is stored as text, not numbers)")
+            }
+        }
+        return StorageError(file: source, object: objectPath(column), "holds \(dtype), not numbers (float64)")
+    }
+
     private func missingMask(_ column: String) throws -> [Bool] {
         guard try group.contains("missing/\(column)") else { return [Bool](repeating: false, count: rowCount) }
         let dataset = try group.openDataset("missing/\(column)")
@@ -172,7 +257,7 @@ public final class HDF5Table: DataTable {
         let dataset = try dataset(name)
         defer { dataset.close() }
         guard try dataset.dtype == .float64 else {
-            throw StorageError(file: source, object: objectPath(name), "holds \(try dataset.dtype), not numbers (float64)")
+            throw try notNumeric(name, dataset)
         }
         let values = try dataset.read(as: Double.self)
         let missing = try missingMask(name)
@@ -189,7 +274,7 @@ public final class HDF5Table: DataTable {
         let dataset = try dataset(name)
         defer { dataset.close() }
         guard try dataset.dtype == .float64 else {
-            throw StorageError(file: source, object: objectPath(name), "holds \(try dataset.dtype), not numbers (float64)")
+            throw try notNumeric(name, dataset)
         }
         return try missingMask(name)
     }
@@ -201,7 +286,7 @@ public final class HDF5Table: DataTable {
         let dataset = try dataset(name)
         defer { dataset.close() }
         guard try dataset.dtype == .float64 else {
-            throw StorageError(file: source, object: objectPath(name), "holds \(try dataset.dtype), not numbers (float64)")
+            throw try notNumeric(name, dataset)
         }
         let missing = try missingMask(name)
         let blockRows = 65_536

@@ -165,6 +165,19 @@ extension FileTrackingStore {
         return out.sorted()
     }
 
+    public func runIDs() throws -> [String] {
+        var ids: [String] = []
+        for experimentID in try experimentIDs() {
+            // An experiment folder holds meta.yaml, tags/ and one folder per run; only names that
+            // are valid run ids are runs (as `runDirectory` would accept them).
+            for entry in try files.listEntries(experimentDirectory(experimentID)) ?? []
+            where entry.kind == .directory && entry.name != "tags" && !entry.name.hasPrefix(".") {
+                if (try? NameValidation.validateRunID(entry.name)) != nil { ids.append(entry.name) }
+            }
+        }
+        return ids
+    }
+
     // MARK: - Internals
 
     /// The directory of a run, searching every active experiment (MLflow's `_find_run_root`).

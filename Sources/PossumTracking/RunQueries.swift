@@ -1,3 +1,5 @@
+import Foundation
+
 /// Backend-independent queries behind `possum runs ...` and `possum models ...`, written once over
 /// `TrackingStore` so the commands stay a few lines of parsing.
 
@@ -22,9 +24,14 @@ extension TrackingStore {
     }
 
     /// `possum runs compare A B ...`: params, latest metrics and (non-system) tags side by side.
+    /// `ids` may be unique prefixes; the table's short ids are prefixes that stay unique.
     public func compareRuns(ids: [String]) throws -> RunComparison {
         guard ids.count >= 2 else { throw TrackingError.invalidRequest("compare needs at least two run ids") }
-        return RunComparison(runs: try ids.map { try run(id: $0) })
+        let all = try runIDs()
+        let full = try ids.map { try IDPrefix.resolve($0, among: all, kind: "run") }
+        var comparison = RunComparison(runs: try full.map { try run(id: $0) })
+        comparison.shortIDs = IDPrefix.shortest(full, among: all)
+        return comparison
     }
 
     /// The latest version of a model in a stage (MLflow's `get_latest_versions`), or nil.
@@ -78,6 +85,26 @@ extension TrackingStore {
         }
         return ResolvedModel(version: version, artifactPath: try localPath(forModelSource: version.storageLocation ?? version.source))
     }
+
+    /// `possum models get REF`, `model export --registered REF`: the model file of a reference
+    /// (see `resolveModel`).
+    public func resolveModelFile(_ reference: String) throws -> String {
+        try modelFile(in: try resolveModel(reference).artifactPath, naming: reference)
+    }
+
+    /// The model file of a registered location: the location itself when it is a file (versions
+    /// registered before models were logged as MLflow model folders), else the one `.h5` file in
+    /// the folder (beside its MLmodel).
+    public func modelFile(in location: String, naming reference: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else { return location }
+        let models = ((try? FileManager.default.contentsOfDirectory(atPath: location)) ?? []).filter { $0.hasSuffix(".h5") }.sorted()
+        guard models.count == 1, let file = models.first else {
+            throw TrackingError.notFound(models.isEmpty ? "a model file (.h5) in \(location), the folder of \(reference)"
+                                         : "a single model file in \(location) (found \(models.joined(separator: ", ")))")
+        }
+        return location + "/" + file
+    }
 }
 
 /// Runs side by side: one row per param, metric and tag key found in any of them.
@@ -94,6 +121,8 @@ public struct RunComparison: Sendable, Codable, Equatable {
     public var runIDs: [String]
     public var runNames: [String]
     public var rows: [Row]
+    /// The ids as the table shows them: 8 characters, more where that prefix is not unique.
+    public var shortIDs: [String] = []
 
     enum CodingKeys: String, CodingKey { case runIDs = "run_ids", runNames = "run_names", rows }
 
@@ -101,6 +130,7 @@ public struct RunComparison: Sendable, Codable, Equatable {
     public init(runs: [Run]) {
         runIDs = runs.map(\.info.runID)
         runNames = runs.map(\.info.runName)
+        shortIDs = runIDs.map { String($0.prefix(8)) }
         var rows: [Row] = []
         func add(_ kind: String, _ keys: Set<String>, _ value: (Run, String) -> String?) {
             for key in keys.sorted() {

@@ -25,6 +25,10 @@ public enum TrackingError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidRequest(String)
     /// A read-only command named a directory that does not exist: it is not created.
     case noStore(String)
+    /// No id of this kind (`run`) starts with the prefix given.
+    case noIDWithPrefix(kind: String, prefix: String)
+    /// More than one id starts with the prefix given; `matches` are all of them, sorted.
+    case ambiguousIDPrefix(kind: String, prefix: String, matches: [String])
 
     /// One line, at most ~400 characters: the parts come from files anyone can edit.
     public var description: String { oneLine(fullDescription) }
@@ -53,6 +57,11 @@ public enum TrackingError: Error, Equatable, Sendable, CustomStringConvertible {
             return message
         case let .noStore(path):
             return "no tracking store at \(path) (it is created by the first command that logs a run)"
+        case let .noIDWithPrefix(kind, prefix):
+            return "no \(kind) with id starting \(quoted(prefix))"
+        case let .ambiguousIDPrefix(kind, prefix, matches):
+            let shown = matches.prefix(8).joined(separator: ", ") + (matches.count > 8 ? ", … and \(matches.count - 8) more" : "")
+            return "\(kind) id prefix \(quoted(prefix)) is ambiguous: \(matches.count) \(kind)s match (\(shown)); give more characters"
         }
     }
 }

@@ -46,7 +46,7 @@ public enum TrackingFormat {
     /// Side-by-side comparison; rows where the runs differ are marked with `≠` (or shown in bold
     /// when `ansi` is true, for a terminal).
     public static func comparisonTable(_ c: RunComparison, ansi: Bool = false) -> String {
-        let header = ["", "key"] + zip(c.runIDs, c.runNames).map { "\($1) (\($0.prefix(8)))" }
+        let header = ["", "key"] + zip(c.shortIDs.count == c.runIDs.count ? c.shortIDs : c.runIDs, c.runNames).map { "\($1) (\($0))" }
         let rows = c.rows.map { row in [row.differs ? "≠" : "", "\(row.kind)s.\(row.key)"] + row.values.map { $0 ?? "-" } }
         var lines = table(header: header, rows: rows, numericFrom: 2).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if ansi {

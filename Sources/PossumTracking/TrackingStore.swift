@@ -46,6 +46,9 @@ public protocol TrackingStore: Sendable {
     func runInfo(id: String) throws -> RunInfo
     /// The run with all params, the latest value of each metric, and all tags.
     func run(id: String) throws -> Run
+    /// The id of every run in the active experiments (any status or lifecycle stage), unsorted:
+    /// what a run-id prefix is matched against (`resolveRunID`).
+    func runIDs() throws -> [String]
     /// Every logged value of a metric, in the order logged.
     func metricHistory(runID: String, key: String) throws -> [Metric]
     /// The run's artifact files, as paths relative to its artifact directory, sorted.

@@ -186,7 +186,8 @@ BAD_INPUTS = {
     "not UTF-8": ("latin.csv", b"a,b\n\xe9\xff,2\n", None, False),
     "header only": ("header.csv", b"x,y\n", None, False),
     "10 MB line without newline": ("longline.csv", b"a" * (10 << 20), None, False),
-    "100k-column header": ("wide.csv", (",".join(f"c{i}" for i in range(100_000)) + "\n").encode(), None, False),
+    "20k-column header": ("wide.csv", (",".join(f"c{i}" for i in range(20_000)) + "\n").encode(), None, False),
+    "200k-column header": ("wider.csv", (",".join(f"c{i}" for i in range(200_000)) + "\n").encode(), None, True),
     ".h5 that is text": ("text.h5", b"this is not HDF5\n", None, False),
     "truncated model": ("trunc.h5", None, "model.h5:300", True),
     "directory named .h5": ("dir.h5", "DIR", None, True),
@@ -206,8 +207,7 @@ for cmd, make in READERS.items():
                 with open(os.path.join(sb, src), "rb") as f:
                     write(os.path.join(sb, name), f.read(n))
         case(f"{cmd} given a {kind}", make(name), expect="refuse" if strict else "any", outputs=["o.h5"], files=files,
-             setup=setup,
-             timeout=20)
+             setup=setup, timeout=60)
     # A FIFO is read once, streaming: fed with a valid file it works like the file (or is refused
     # cleanly), and never hangs.
     feed = open(POSSUM_CSV, "rb").read() if not cmd.startswith(("lstsq", "dag", "model", "train --features", "predict --model")) else None
@@ -280,8 +280,10 @@ for kind, (column, value) in VALUES.items():
     case(f"train --export with {kind}", ["train", "--data", "v.csv", "--export", "m.h5", "--json"] + POSSUM_COLUMNS + NO_TRACK,
          files={"v.csv": data}, outputs=["m.h5"], readback=("model", "m.h5"))
     case(f"train (text report) with {kind}", ["train", "--data", "v.csv"] + POSSUM_COLUMNS + NO_TRACK, files={"v.csv": data})
+    # A feature set keeps the target as given; whether its spread can be fitted is train's call
+    # (a one-line refusal there), so only feature values are read back through train.
     case(f"features with {kind}", ["features", "--data", "v.csv", "--out", "f.h5"] + POSSUM_COLUMNS + NO_TRACK,
-         files={"v.csv": data}, outputs=["f.h5"], readback=("features", "f.h5"))
+         files={"v.csv": data}, outputs=["f.h5"], readback=None if column == "taill" else ("features", "f.h5"))
     case(f"data import with {kind}", ["data", "import", "v.csv", "--out", "t.h5"],
          files={"v.csv": data}, outputs=["t.h5"], readback=("table", "t.h5"))
     case(f"predict with {kind}", ["predict", "--model", "model.h5", "--data", "v.csv"], files={"v.csv": data})
@@ -544,7 +546,11 @@ def main():
             print(c.name)
         print(f"{len(cases)} cases")
         return 0
+    global POSSUM
     work = tempfile.mkdtemp(prefix="possum-sweep-")
+    # A private copy of the binary: a rebuild during the sweep must not change what is tested.
+    shutil.copy(POSSUM, os.path.join(work, "possum"))
+    POSSUM = os.path.join(work, "possum")
     base = os.path.join(work, "base")
     build_base(base)
     failed = 0

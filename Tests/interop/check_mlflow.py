@@ -9,8 +9,15 @@
    metric (latest value and full history), tag, registered model, model version, stage and alias.
 4. Starts `mlflow server --backend-store-uri <store>` (what `mlflow ui` runs) and checks its REST
    API lists the experiment and the runs.
+5. Models MLflow can load (with --possum BINARY, as `make test-mlflow` runs it): trains with possum
+   into a second store with `--register Reg_RidgeCV_possums --stage Production --alias champion`,
+   then `mlflow.pyfunc.load_model("models:/Reg_RidgeCV_possums@champion")` and `runs:/RUN/model`
+   predict datasets/possum.csv (a pandas DataFrame) as `possum predict` does, to 1e-12 (rows with a
+   missing feature, which possum skips, are NaN); `download_artifacts("models:/NAME/Production")`
+   holds the model folder; the signature and input example are MLflow's; aliases set by
+   `possum models alias` are read by `get_model_version_by_alias`, and deleted ones are gone.
 
-Usage: python3 Tests/interop/check_mlflow.py [--venv DIR] [--scratch-path .build-interop/swift] [--keep]
+Usage: python3 Tests/interop/check_mlflow.py [--venv DIR] [--scratch-path .build-interop/swift] [--possum BIN] [--keep]
 MLflow 3 refuses file stores unless MLFLOW_ALLOW_FILE_STORE=true; this script sets it.
 """
 import argparse
@@ -29,14 +36,42 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 
 
+# What the pyfunc loader needs (numpy, h5py, pandas) besides mlflow; the Makefile's
+# .build-interop/mlflow/.ready rule installs the same list.
+PACKAGES = ["mlflow", "numpy", "h5py", "pandas"]
+MODEL_NAME = "Reg_RidgeCV_possums"
+
+
 def ensure_venv(venv):
+    venv = os.path.abspath(venv)  # the checks run with the scratch folder as working directory
     python = os.path.join(venv, "bin", "python")
-    if not os.path.exists(os.path.join(venv, ".mlflow-ready")):
-        print(f"== installing mlflow into {venv}", flush=True)
+    if not os.path.exists(os.path.join(venv, ".ready")):
+        print(f"== installing {' '.join(PACKAGES)} into {venv}", flush=True)
         subprocess.check_call([sys.executable, "-m", "venv", venv])
-        subprocess.check_call([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "mlflow"])
-        open(os.path.join(venv, ".mlflow-ready"), "w").close()
+        subprocess.check_call([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"] + PACKAGES)
+        open(os.path.join(venv, ".ready"), "w").close()
     return python
+
+
+def train_with_possum(workdir, possum):
+    """Step 5's store: a model trained, registered and aliased by the possum binary, and what
+    `possum predict` says about datasets/possum.csv."""
+    print(f"== training with {possum} (--register {MODEL_NAME} --stage Production --alias champion)", flush=True)
+    data = os.path.join(REPO, "datasets", "possum.csv")
+    store = os.path.join(workdir, "pyfunc-store")
+    uri = ["--tracking-uri", "file:" + store]
+    model = os.path.join(workdir, "possum-ridge.h5")
+    predictions = os.path.join(workdir, "predictions.csv")
+    subprocess.check_call([possum, "train", "--data", data, "--export", model, "--register", MODEL_NAME,
+                           "--stage", "Production", "--alias", "champion"] + uri, cwd=workdir, stdout=subprocess.DEVNULL)
+    subprocess.check_call([possum, "predict", "--model", model, "--data", data, "--out", predictions], cwd=workdir)
+    # An alias set and one set then deleted through `possum models alias`.
+    subprocess.check_call([possum, "models", "alias", MODEL_NAME, "candidate", "1"] + uri, cwd=workdir)
+    subprocess.check_call([possum, "models", "alias", MODEL_NAME, "gone", "1"] + uri, cwd=workdir)
+    subprocess.check_call([possum, "models", "alias", MODEL_NAME, "gone", "--delete"] + uri, cwd=workdir)
+    run_id = json.loads(subprocess.check_output([possum, "models", "show", MODEL_NAME, "--json"] + uri, cwd=workdir))[0]["run_id"]
+    with open(os.path.join(workdir, "pyfunc.json"), "w") as f:
+        json.dump({"store": store, "data": data, "predictions": predictions, "run_id": run_id}, f)
 
 
 def write_store(workdir, scratch):
@@ -132,6 +167,60 @@ def check_client(store, expected):
     return failures
 
 
+def check_pyfunc(spec):
+    """Step 5, inside the venv: MLflow loads possum's model and predicts what possum predicts."""
+    import mlflow
+    import numpy as np
+    import pandas as pd
+    from mlflow import MlflowClient
+
+    failures = []
+
+    def check(cond, what):
+        print("ok  " if cond else "FAIL", what, flush=True)
+        if not cond:
+            failures.append(what)
+
+    uri = "file:" + spec["store"]
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    frame = pd.read_csv(spec["data"])
+    theirs = pd.read_csv(spec["predictions"])
+    # possum's `row` is the CSV line (line 1 is the header): data row i is line i + 2.
+    rows = theirs["row"].to_numpy() - 2
+    for model_uri in [f"models:/{MODEL_NAME}@champion", f"runs:/{spec['run_id']}/model", f"models:/{MODEL_NAME}/Production"]:
+        model = mlflow.pyfunc.load_model(model_uri)
+        ours = np.asarray(model.predict(frame), dtype=np.float64)
+        check(ours.shape == (len(frame),), f"{model_uri}: one prediction per row ({ours.shape})")
+        if ours.shape != (len(frame),):
+            continue
+        worst = float(np.max(np.abs(ours[rows] - theirs["predicted"].to_numpy())))
+        check(worst <= 1e-12, f"{model_uri}: predictions equal `possum predict`'s (max |difference| {worst:.1e})")
+        skipped = np.setdiff1d(np.arange(len(frame)), rows)
+        check(bool(np.isnan(ours[skipped]).all()) and len(skipped) == len(frame) - len(rows),
+              f"{model_uri}: the {len(skipped)} rows possum skips (missing features) are NaN")
+    info = mlflow.models.get_model_info(f"models:/{MODEL_NAME}@champion")
+    check("python_function" in info.flavors and info.flavors["python_function"].get("loader_module") == "possum_pyfunc",
+          "MLmodel has the python_function flavor with possum's loader")
+    inputs = info.signature.inputs.to_dict() if info.signature else []
+    expected_inputs = [c for c in frame.columns if c not in ("case", "taill")]
+    check(sorted(c["name"] for c in inputs) == sorted(expected_inputs), f"signature inputs {[c['name'] for c in inputs]}")
+    check(info.signature is not None and [c["type"] for c in info.signature.outputs.to_dict()] == ["double"], "signature output double")
+    local = mlflow.artifacts.download_artifacts(f"models:/{MODEL_NAME}/Production")
+    listed = sorted(os.listdir(local))
+    check({"MLmodel", "possum-ridge.h5", "code", "input_example.json"} <= set(listed),
+          f"download_artifacts(models:/{MODEL_NAME}/Production) holds the model folder: {listed}")
+    example = mlflow.models.Model.load(os.path.join(local, "MLmodel")).load_input_example(local)
+    check(example is not None and len(example) >= 1 and bool(np.isfinite(mlflow.pyfunc.load_model(local).predict(example)).all()),
+          "the input example loads and predicts")
+    check(str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "1", "get_model_version_by_alias champion")
+    check(str(client.get_model_version_by_alias(MODEL_NAME, "candidate").version) == "1", "alias set by `possum models alias`")
+    check(set(client.get_registered_model(MODEL_NAME).aliases) == {"champion", "candidate"},
+          f"aliases after `--delete`: {client.get_registered_model(MODEL_NAME).aliases}")
+    return failures
+
+
 def check_server(python, store):
     print("== mlflow server --backend-store-uri (what `mlflow ui` serves)", flush=True)
     with socket.socket() as s:
@@ -167,7 +256,8 @@ def check_server(python, store):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--venv", default=os.path.join(REPO, ".build-interop", "venv"))
+    ap.add_argument("--venv", default=os.path.join(REPO, ".build-interop", "mlflow"))
+    ap.add_argument("--possum", help="possum binary: also check that MLflow loads the models it logs (step 5)")
     ap.add_argument("--scratch-path", default=os.path.join(REPO, ".build-interop", "swift"))
     ap.add_argument("--store", help="check this existing store + expected.json directory instead of writing one")
     ap.add_argument("--keep", action="store_true", help="keep the written store")
@@ -182,7 +272,9 @@ def main():
         workdir = args.store or tempfile.mkdtemp(prefix="possum-interop-")
         if not args.store:
             write_store(workdir, args.scratch_path)
-        cmd = [python, os.path.abspath(__file__), "--in-venv", "--store", workdir, "--venv", args.venv]
+            if args.possum:
+                train_with_possum(workdir, os.path.abspath(args.possum))
+        cmd = [python, os.path.abspath(__file__), "--in-venv", "--store", workdir, "--venv", os.path.abspath(args.venv)]
         if args.no_server:
             cmd.append("--no-server")
         rc = subprocess.call(cmd, cwd=workdir)  # so nothing MLflow creates lands in the repository
@@ -200,6 +292,10 @@ def main():
     failures = check_client(store, expected)
     if not args.no_server:
         failures += check_server(python, store)
+    if os.path.exists(os.path.join(args.store, "pyfunc.json")):
+        print("== models MLflow can load (pyfunc, models:/ URIs, aliases)", flush=True)
+        with open(os.path.join(args.store, "pyfunc.json")) as f:
+            failures += check_pyfunc(json.load(f))
     if failures:
         print(f"FAILED: {len(failures)} check(s)")
         sys.exit(1)

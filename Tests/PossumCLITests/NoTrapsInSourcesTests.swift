@@ -183,4 +183,64 @@ import Testing
         let stale = Self.reviewed.flatMap { r in r.calls.filter { !(present[r.file]?.contains($0) ?? false) }.map { "\(r.file): \($0)" } }
         #expect(stale.isEmpty, "no longer in Sources; remove from NoTrapsInSourcesTests.reviewed:\n\(stale.joined(separator: "\n"))")
     }
+
+    /// Force unwraps (postfix `!`, and implicitly unwrapped declarations) per file, each file's
+    /// count reviewed with why none can fail on data. A new one fails the test, and so does a
+    /// reviewed one that is gone, so the table never vouches for code it has not seen: unwrap with
+    /// `guard let`/`??` and an error instead, or review it and change the count here.
+    static let reviewedForceUnwraps: [String: (count: Int, reason: String)] = [
+        "PossumFiles/Descriptors.swift": (1, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumHDF5/HDF5Attributes.swift": (1, "a numeric element type's HDF5 file type id, always set (strings take the other branch)"),
+        "PossumHDF5/HDF5Transfer.swift": (9, "numeric element types' native type ids, always set; and the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/BlockedHouseholderQR.swift": (1, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/CompensatedArithmetic.swift": (5, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/Matrix.swift": (1, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/MinimumNormLeastSquares.swift": (2, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/PackedReflectors.swift": (3, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/PivotedHouseholderQR.swift": (2, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/QRWorkspace.swift": (2, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/SIMDSolver+Paths.swift": (8, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3); and the index of a non-finite entry just found by allFinite"),
+        "PossumLinalg/TallSkinnyQR+TwoThreads.swift": (1, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/TallSkinnyQR.swift": (4, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumLinalg/Validation+SIMD.swift": (1, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumML/RidgeCV+RowBlocks.swift": (3, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumPipeline/CacheStore.swift": (3, "values looked up by keys taken from the same dictionaries"),
+        "PossumPipeline/PipelineRunner.swift": (20, "state.tasks holds every name of state.order (built by the runner, or checked when a state file is loaded); a task's start time and duration are set before they are read"),
+        "PossumPipeline/ProcessLauncher.swift": (1, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
+        "PossumPipeline/RunReport.swift": (4, "state.tasks holds every name of state.order (checked when the state is loaded)"),
+        "PossumTracking/FlatYAML.swift": (3, "values looked up by keys of the same dictionary; the first byte of a value checked non-empty on the line above"),
+        "PossumTracking/RunFilter.swift": (1, "one of the operator literals just matched, all of which are cases of Operator"),
+    ]
+
+    private static let forceUnwrap = try! NSRegularExpression(pattern: #"[A-Za-z0-9_\)\]]!(?!=)"#)
+    private static let stringLiteral = try! NSRegularExpression(pattern: #""(?:\\.|[^"\\])*""#)
+
+    /// The postfix `!`s of one line of code, string literals, a trailing comment, `try!` and `as!`
+    /// (checked separately) left out.
+    static func forceUnwraps(in line: String) -> Int {
+        var code = stringLiteral.stringByReplacingMatches(in: line, range: NSRange(location: 0, length: (line as NSString).length), withTemplate: "\"\"")
+        if let comment = code.range(of: "//") { code = String(code[..<comment.lowerBound]) }
+        code = code.replacingOccurrences(of: "try!", with: "").replacingOccurrences(of: "as!", with: "")
+        return forceUnwrap.numberOfMatches(in: code, range: NSRange(location: 0, length: (code as NSString).length))
+    }
+
+    @Test func forceUnwrapDetectorCountsPostfixBangsOnly() {
+        #expect(Self.forceUnwraps(in: #"let x = a[b]! + c!.d + f()!, e != g, !h, "i!" // j!"#) == 3)
+        #expect(Self.forceUnwraps(in: "let y = try! z as! Int") == 0)
+    }
+
+    @Test func everyForceUnwrapIsReviewed() throws {
+        var counts: [String: Int] = [:]
+        for line in try Self.sourceLines() {
+            let n = Self.forceUnwraps(in: line.text)
+            if n > 0 { counts[line.file, default: 0] += n }
+        }
+        let reviewed = Self.reviewedForceUnwraps.mapValues(\.count)
+        let changed = Set(counts.keys).union(reviewed.keys).filter { counts[$0] != reviewed[$0] }.sorted()
+        #expect(changed.isEmpty, """
+            force unwraps trap on nil; use guard let/?? with an error, or review them and update \
+            NoTrapsInSourcesTests.reviewedForceUnwraps (file: found, reviewed):
+            \(changed.map { "Sources/\($0): \(counts[$0] ?? 0), \(reviewed[$0] ?? 0)" }.joined(separator: "\n"))
+            """)
+    }
 }

@@ -332,13 +332,24 @@ final class WarningLog: @unchecked Sendable {
 
 /// A message made safe for one terminal line: control characters escaped, at most 400 characters.
 func oneLine(_ s: String) -> String {
+    let out = escapingControlCharacters(s)
+    return out.count > 400 ? String(out.prefix(400)) + "…" : out
+}
+
+/// Whether a scalar is a C0 or C1 control character (or DEL), which a terminal would act on.
+func isControlCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || scalar.value == 0x7f || (0x80...0x9f).contains(scalar.value)
+}
+
+/// `s` with each control character written as `\xNN`.
+func escapingControlCharacters(_ s: String) -> String {
     var out = ""
     for scalar in s.unicodeScalars {
-        if scalar.value < 0x20 || scalar.value == 0x7f || (0x80...0x9f).contains(scalar.value) {
+        if isControlCharacter(scalar) {
             out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
         } else {
             out.unicodeScalars.append(scalar)
         }
     }
-    return out.count > 400 ? String(out.prefix(400)) + "…" : out
+    return out
 }

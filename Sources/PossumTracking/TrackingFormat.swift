@@ -117,17 +117,8 @@ public enum TrackingFormat {
 
     /// One cell of a table or detail section: control characters escaped, at most 200 characters.
     static func displayCell(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) || s.count > 200 else {
-            return s
-        }
-        var out = ""
-        for scalar in s.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7f || (0x80...0x9f).contains(scalar.value) {
-                out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
+        guard s.unicodeScalars.contains(where: isControlCharacter) || s.count > 200 else { return s }
+        let out = escapingControlCharacters(s)
         return out.count > 200 ? String(out.prefix(199)) + "…" : out
     }
 

@@ -45,7 +45,7 @@ let package = Package(
         // Storage: tables, feature sets and models in possum's HDF5 layouts.
         .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
-        .target(name: "PossumTracking", dependencies: ["PossumFiles"]),
+        .target(name: "PossumTracking", dependencies: ["PossumFiles", "PossumPlot"]),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
         .target(name: "PossumPipeline", dependencies: ["PossumFiles", "PossumTracking", "PossumData", .product(name: "Yams", package: "Yams")]),
         .target(
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
-        .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles"]),
+        .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles", "PossumPlot"]),
         .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData"]),
     ]
 )

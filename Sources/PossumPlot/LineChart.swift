@@ -31,6 +31,11 @@ public struct LineChart: Sendable {
     public var height = 320.0
     /// Legend entries longer than this are cut with an ellipsis.
     public var legendCharacters = 34
+    /// The legend under the plot (one row per series, the picture grows by them) rather than on
+    /// its right, so long names leave the plot its full width.
+    public var legendBelow = false
+    /// Legend rows under the plot at most; the rest are counted.
+    public static let legendRowsBelow = 12
 
     public static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
@@ -48,7 +53,9 @@ public struct LineChart: Sendable {
     /// has a drawable point.
     public func svg() -> String {
         let legendWidth = 14 + 6.6 * Double(min(legendCharacters, series.map(\.name.count).max() ?? 0) + 2)
-        let (left, right, top, bottom) = (64.0, 16 + legendWidth, 14.0, 52.0)
+        let (left, right, top, bottom) = (64.0, legendBelow ? 16 : 16 + legendWidth, 14.0, 52.0)
+        let belowRows = legendBelow ? min(series.count, Self.legendRowsBelow + 1) : 0
+        let totalHeight = height + (belowRows > 0 ? 8 + 16 * Double(belowRows) : 0)
         let all = series.flatMap { drawable($0.points) }
         guard let minX = all.map(\.x).min(), let maxX = all.map(\.x).max(),
               let minY = all.map(\.y).min(), let maxY = all.map(\.y).max() else { return "" }
@@ -67,7 +74,7 @@ public struct LineChart: Sendable {
         }
         func py(_ v: Double) -> Double { top + plotH * (1 - fraction(v, y0, y1)) }
 
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"\(f(width))\" height=\"\(f(totalHeight))\" viewBox=\"0 0 \(f(width)) \(f(totalHeight))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         for t in xAxis?.minor ?? [] {
             s += "<line x1=\"\(f(px(t)))\" y1=\"\(f(top))\" x2=\"\(f(px(t)))\" y2=\"\(f(top + plotH))\" stroke=\"#f1f1f1\"/>\n"
@@ -101,14 +108,15 @@ public struct LineChart: Sendable {
         // The legend after every curve, so a cut-off legend never hides a curve.
         for (k, one) in series.enumerated() {
             let color = Self.palette[k % Self.palette.count]
-            let y = top + 8 + Double(k) * 16
-            guard y < height - 8 else {
-                s += "<text x=\"\(f(width - right + 14))\" y=\"\(f(y))\" fill=\"#777\">+ \(series.count - k) more</text>\n"
+            let y = legendBelow ? height + 12 + Double(k) * 16 : top + 8 + Double(k) * 16
+            let x = legendBelow ? left - 12 : width - right
+            guard legendBelow ? k < Self.legendRowsBelow || series.count == Self.legendRowsBelow + 1 : y < height - 8 else {
+                s += "<text x=\"\(f(x + 14))\" y=\"\(f(y))\" fill=\"#777\">+ \(series.count - k) more</text>\n"
                 break
             }
             s += "<g class=\"legend\"><title>\(xmlEscape(one.name))</title>"
-            s += "<line x1=\"\(f(width - right + 12))\" y1=\"\(f(y - 4))\" x2=\"\(f(width - right + 26))\" y2=\"\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"3\"/>"
-            s += "<text x=\"\(f(width - right + 30))\" y=\"\(f(y))\" fill=\"#222\">\(xmlEscape(shortened(one.name, legendCharacters)))</text></g>\n"
+            s += "<line x1=\"\(f(x + 12))\" y1=\"\(f(y - 4))\" x2=\"\(f(x + 26))\" y2=\"\(f(y - 4))\" stroke=\"\(color)\" stroke-width=\"3\"/>"
+            s += "<text x=\"\(f(x + 30))\" y=\"\(f(y))\" fill=\"#222\">\(xmlEscape(shortened(one.name, legendCharacters)))</text></g>\n"
         }
         return s + "</svg>"
     }

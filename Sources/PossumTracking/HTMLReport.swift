@@ -98,28 +98,32 @@ func leaveOneOutChart(_ runs: [Run], _ store: any TrackingStore) throws -> Strin
         series.append(.init(name: name, points: points, marked: chosen))
     }
     guard !series.isEmpty else { return nil }
-    let chart = LineChart(series: series, xLabel: "alpha (ridge penalty)", yLabel: "LOO RMSE", logX: true)
+    var chart = LineChart(series: series, xLabel: "alpha (ridge penalty)", yLabel: "LOO RMSE", logX: true)
+    (chart.width, chart.height, chart.legendCharacters, chart.legendBelow) = (900, 360, 90, true)
     return chart.svg()
 }
 
 /// `name (3f2a9c1e)`: a run as a legend or caption names it.
-func legendName(_ r: Run) -> String { "\(r.info.runName) (\(r.info.runID.prefix(8)))" }
+func legendName(_ r: Run) -> String { "\(shortened(r.info.runName, 48)) (\(r.info.runID.prefix(8)))" }
 
 func figure(_ svg: String, caption: String) -> String {
     "<figure class=chart>\(svg)<figcaption>\(caption)</figcaption></figure>"
 }
 
 /// The runs side by side: params then metrics, each header sortable. Long values are cut in the
-/// middle and carry the whole value as a tooltip; the layout is fixed, so the table never grows
-/// wider than the page.
+/// middle and carry the whole value as a tooltip, and every cell may wrap anywhere, so the table
+/// never grows wider than the page.
 func runsTable(_ runs: [Run], paramKeys: [String], metricKeys: [String]) -> String {
-    var out = "<table class=\"runs sortable\"><colgroup><col class=c-run><col class=c-status><col class=c-time><col class=c-duration>"
+    // Past this many params and metrics, numbers and names may break anywhere too, so even a
+    // table of very many columns fits the page.
+    let many = paramKeys.count + metricKeys.count > 12 ? " many" : ""
+    var out = "<h3>Runs</h3>\n<table class=\"runs sortable\(many)\"><colgroup><col class=c-run><col class=c-status><col class=c-time><col class=c-duration>"
     out += String(repeating: "<col>", count: paramKeys.count + metricKeys.count) + "</colgroup>\n<thead><tr class=group><th colspan=4 class=nosort></th>"
     if !paramKeys.isEmpty { out += "<th colspan=\(paramKeys.count) class=\"param nosort\">params</th>" }
     if !metricKeys.isEmpty { out += "<th colspan=\(metricKeys.count) class=\"metric nosort\">metrics</th>" }
     out += "</tr>\n<tr><th>run</th><th>status</th><th>start</th><th>duration</th>"
-    out += paramKeys.map { "<th class=param title=\"\(html($0))\">\(html(shortened($0, 24)))</th>" }.joined()
-    out += metricKeys.map { "<th class=metric title=\"\(html($0))\">\(html(shortened($0, 24)))</th>" }.joined()
+    out += paramKeys.map { "<th class=param title=\"\(html($0))\">\(headerText($0))</th>" }.joined()
+    out += metricKeys.map { "<th class=metric title=\"\(html($0))\">\(headerText($0))</th>" }.joined()
     out += "</tr></thead><tbody>\n"
     for r in runs {
         let parent = r.parentRunID.map { " <span class=meta>child of \(html(String($0.prefix(8))))</span>" } ?? ""
@@ -132,7 +136,7 @@ func runsTable(_ runs: [Run], paramKeys: [String], metricKeys: [String]) -> Stri
         for key in paramKeys {
             guard let value = r.params[key] else { out += "<td data-sort=\"\">-</td>"; continue }
             let number = Double(value).map { String(format: "%.17g", $0) } ?? value
-            out += "<td data-sort=\"\(html(number))\" title=\"\(html(value))\">\(html(shortened(value, 28)))</td>"
+            out += "<td data-sort=\"\(html(number))\" title=\"\(html(value))\">\(html(shortened(value, 20)))</td>"
         }
         for key in metricKeys {
             guard let m = r.metrics[key] else { out += "<td class=num data-sort=\"\">-</td>"; continue }
@@ -141,6 +145,12 @@ func runsTable(_ runs: [Run], paramKeys: [String], metricKeys: [String]) -> Stri
         out += "</tr>\n"
     }
     return out + "</tbody></table>\n"
+}
+
+/// A column name cut to 24 characters, with a line-break chance after each underscore
+/// (`fit_<wbr>seconds`), so narrow columns break names where a reader would.
+func headerText(_ key: String) -> String {
+    html(shortened(key, 24)).replacingOccurrences(of: "_", with: "_<wbr>")
 }
 
 /// Each run's predicted-vs-true picture (an artifact of the run), embedded as a data URI: an
@@ -194,16 +204,19 @@ func registrySection(_ store: any TrackingStore) throws -> String {
     return out
 }
 
-/// Fits a 1400 px window with no horizontal scroll: the page is at most 1360 px wide, tables
-/// have a fixed layout and wrap anywhere, charts and pictures shrink to their box.
+/// Fits a 1400 px window with no horizontal scroll: the page is at most 1360 px wide, table
+/// cells wrap anywhere (so no content is wider than its column), charts and pictures shrink to
+/// their box.
 let reportStyle = """
     body{font:14px/1.4 system-ui,sans-serif;margin:20px auto;max-width:1360px;padding:0 12px;color:#222}
     h2{margin-top:1.8em;border-bottom:1px solid #ddd}
     table{border-collapse:collapse;margin:.5em 0 1.5em}
     th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
     th{background:#f4f4f4} th.metric{background:#eef4ff} th.param{background:#f3fbef}
-    table.runs{table-layout:fixed;width:100%;font-size:13px}
-    col.c-run{width:190px} col.c-status{width:82px} col.c-time{width:96px} col.c-duration{width:70px}
+    table.runs{width:100%;font-size:12.5px}
+    table.runs th{overflow-wrap:normal} table.runs td.num{white-space:nowrap} table.runs td{min-width:5em}
+    table.runs.many th,table.runs.many td.num{overflow-wrap:anywhere;white-space:normal} table.runs.many td{min-width:0}
+    col.c-run{width:170px} col.c-status{width:72px} col.c-time{width:88px} col.c-duration{width:64px}
     table.sortable thead tr:last-child th{cursor:pointer}
     table.sortable th[aria-sort=ascending]::after{content:" ▲"} table.sortable th[aria-sort=descending]::after{content:" ▼"}
     td.num{text-align:right;font-variant-numeric:tabular-nums}

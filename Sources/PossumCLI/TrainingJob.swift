@@ -20,6 +20,8 @@ struct TrainingJob {
     struct Result {
         var model: RidgeModel
         var report: TrainingReport
+        /// The training targets and the chosen model's fitted values, for the picture.
+        var trainingFit: (truth: [Double], fitted: [Double])
 
         func exportModel(to path: String) throws { try ModelFile.write(model, to: path) }
 
@@ -59,6 +61,8 @@ struct TrainingJob {
                 + zip(model.transform.featureNames, model.coefficients).map { "\($0),\(String(format: "%.17g", $1))" }
             try (rows.joined(separator: "\n") + "\n").write(to: table, atomically: true, encoding: .utf8)
             try run.artifact(table.path, under: nil)
+            try logLeaveOneOutCurve(to: run)
+            try logPredictedVersusTrue(to: run, scratch: scratch)
             return artifactDirectory
         }
 
@@ -147,7 +151,10 @@ struct TrainingJob {
         let report = TrainingReport(data: dataName, solver: solver.rawValue, rows: features.z.rows,
                                     features: features.transform.featureNames, alphas: alphas,
                                     alphaGrid: alphaGrid, fit: fit, solveSeconds: seconds)
-        return Result(model: model, report: report)
+        let fitted = (0..<features.z.rows).map { i in
+            (0..<features.z.columns).reduce(fit.intercept) { $0 + features.z[i, $1] * fit.coefficients[$1] }
+        }
+        return Result(model: model, report: report, trainingFit: (features.y, fitted))
     }
 
     /// A fit error with the file, line and column its row and feature came from.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PossumML
 import PossumStorage
+import PossumWorkflows
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

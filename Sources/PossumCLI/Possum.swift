@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PossumFiles
 import PossumLinalg
+import PossumWorkflows
 
 /// The `possum` command tree. Commands parse and validate; the work lives in the library modules.
 public struct Possum: ParsableCommand {
@@ -68,8 +69,6 @@ public struct Possum: ParsableCommand {
         return path.joined(separator: " ")
     }
 }
-
-public let possumVersion = "0.1.0"
 
 /// What `possum --version` prints: the version, the kernels compiled in, and what this CPU offers them.
 public let possumVersionLine =

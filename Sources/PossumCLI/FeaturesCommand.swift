@@ -17,8 +17,8 @@ struct FeaturesCommand: ParsableCommand {
             \(FeatureOptions.kindRule)
             """)
 
-    @Option(name: .long, help: "CSV or HDF5 table.")
-    var data = "datasets/possum.csv"
+    @Option(name: .long, help: ArgumentHelp("CSV or HDF5 table to encode.", valueName: "table"))
+    var data: String
 
     @Option(name: .long, help: "Feature set file (HDF5) to write.")
     var out: String

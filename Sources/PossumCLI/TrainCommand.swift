@@ -23,12 +23,12 @@ struct TrainCommand: ParsableCommand {
             Examples:
               possum train --data mine.csv --target y --export mine-model.h5
               possum train --data big.h5 --target y --id name --drop notes
-              possum train --target taill --drop case --categorical site,Pop,sex \\
-                --register Reg_RidgeCV_possums --stage Staging   (the possum data)
+              possum train --data datasets/possum.csv --target taill --drop case \\
+                --categorical site,Pop,sex --register Reg_RidgeCV_possums --stage Staging
               possum train --data mine.csv --target y --register Mine --alias champion
             """)
 
-    @Option(name: .long, help: "CSV or HDF5 table to train on (default: datasets/possum.csv).")
+    @Option(name: .long, help: "CSV or HDF5 table to train on.")
     var data: String?
 
     @Option(name: .long, help: "Feature set written by `possum features` (instead of --data).")
@@ -61,6 +61,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
+        if data == nil && features == nil { throw ValidationError(FeatureOptions.noDataMessage) }
         if stage != nil && register == nil { throw ValidationError("--stage needs --register NAME") }
         if alias != nil && register == nil { throw ValidationError("--alias needs --register NAME") }
         // Checked before training, so a bad alias never leaves a half-registered model behind.
@@ -77,8 +78,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        try checkCommandFiles(inputs: [features ?? data ?? "datasets/possum.csv"], outputs: [export])
-        let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", columns.spec())
+        try checkCommandFiles(inputs: [features, data], outputs: [export])
+        let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(try tableArgument(data), columns.spec())
         let job = TrainingJob(source: source, alphas: alphas, solver: solver)
         var logged: LoggedRun?
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in

@@ -7,6 +7,8 @@
 #   make test-mlflow    the real MLflow client reads a tracking store written by possum, and loads
 #                       the models possum logs (pyfunc, models:/NAME@ALIAS) to predict as possum does
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
+#   make test-report-browser  `possum report` in headless Chromium at 1400 px: screenshot, no horizontal scroll,
+#                       curves, pictures and sorting checked (docs/report.md)
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 #   make test-downstream  a throwaway package depends on a tagged clone of HEAD by version and solves least squares
 SHELL := /bin/bash
@@ -21,7 +23,7 @@ OUT := out
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 
-.PHONY: demo test deps build data bench test-interop test-mlflow test-airflow test-downstream clean
+.PHONY: demo test deps build data bench test-interop test-mlflow test-airflow test-downstream test-report-browser clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -89,6 +91,13 @@ test-mlflow: deps data .build-interop/mlflow/.ready
 
 test-airflow: deps
 	bash Tests/interop/check_airflow.sh
+
+# Chromium from Debian when missing. Two runs go into a scratch store under out/report-check; its report.png is the
+# screenshot to look at.
+test-report-browser: deps data
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
+	python3 Tests/report/check_report_browser.py $(POSSUM) datasets/possum.csv $(OUT)/report-check
 
 # Builds from committed HEAD only (a clone): commit first.
 test-downstream: deps

@@ -9,6 +9,7 @@ Trains two runs into a scratch tracking store, writes `possum report`, then
      pictures decoded (naturalWidth > 0), and a click on a metric header sorting the runs by it.
 
 Usage: check_report_browser.py POSSUM DATA.csv SCRATCH [--png-out docs/report.png]
+(--png-out: also a small screenshot of the page's top, the same 1400 px layout drawn at 0.6 scale.)
 """
 import json
 import os
@@ -95,7 +96,9 @@ def main():
         sys.exit("no screenshot written")
     print("screenshot:", png)
     if png_out:
-        shutil.copyfile(png, png_out)
+        browser(["--window-size=%d,1350" % WIDTH, "--force-device-scale-factor=0.6", "--screenshot=" + os.path.abspath(png_out),
+                 "file://" + os.path.abspath(report)])
+        print("small screenshot:", png_out)
 
     probed = SCRATCH + "/probe.html"
     with open(report, encoding="utf-8") as f:

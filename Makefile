@@ -8,6 +8,7 @@
 #                       the models possum logs (pyfunc, models:/NAME@ALIAS) to predict as possum does
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
+#   make man            the man page, .build/man/possum.1 (swift-argument-parser's GenerateManual plugin)
 #   make test-downstream  a throwaway package depends on a tagged clone of HEAD by version and solves least squares
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -21,7 +22,7 @@ OUT := out
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 
-.PHONY: demo test deps build data bench test-interop test-mlflow test-airflow test-downstream clean
+.PHONY: demo test deps build data bench man test-interop test-mlflow test-airflow test-downstream clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -49,6 +50,14 @@ data: datasets/possum.csv
 bench: deps build
 	$(SWIFT) build -c release --product possum-bench $(SWIFT_NATIVE)
 	.build/release/possum-bench --quick
+
+# The plugin builds every product in release with these flags (so .build/release/possum stays the fast build), then
+# runs generate-manual on each executable; possum's page is copied to a stable place.
+man: deps
+	$(SWIFT) package $(SWIFT_NATIVE) plugin generate-manual
+	mkdir -p .build/man
+	cp .build/plugins/GenerateManual/outputs/possum/possum.1 .build/man/possum.1
+	@echo "wrote .build/man/possum.1 (man -l .build/man/possum.1)"
 
 # System libraries: installed only when missing, so a re-run is quick and offline.
 deps:

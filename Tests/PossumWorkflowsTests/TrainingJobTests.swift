@@ -1,6 +1,8 @@
 import Foundation
 import PossumML
 import PossumStorage
+import PossumTracking
+import PossumData
 import PossumTestSupport
 import PossumWorkflows
 import Testing
@@ -54,6 +56,35 @@ import Testing
         #expect(predicted.ids?.first == "n0")
         // Noise uniform on [0, 1): the residual spread is about 1/√12 ≈ 0.29.
         #expect((predicted.rmse ?? .infinity) < 0.4)
+    }
+
+    /// docs/workflows.md's logging example: a run with params, metrics and the model, registered.
+    @Test func loggedRunRecordsTheTrainingAndRegistersIt() throws {
+        let dir = try TemporaryDirectory()
+        let csv = dir.file("mine.csv")
+        try Self.writeTable(to: csv)
+        let store = try FileTrackingStore(root: dir.file("mlruns"))
+        let runID = try LoggedRun.run(in: store, experiment: "Mine", name: "RidgeCV") { run in
+            let result = try TrainingJob(source: .table(csv, FeatureSpec(target: "y", id: "name"))).run()
+            let artifact = try result.log(to: run, exportedModel: nil)
+            _ = try result.register(in: run, artifact: artifact, name: "Mine", stage: .staging)
+            return run.runID
+        }
+        let run = try store.run(id: runID)
+        #expect(run.info.status == .finished)
+        #expect(run.params["target"] == "y" && run.params["n_rows"] == "60")
+        #expect(try store.modelVersion(name: "Mine", version: 1).currentStage == .staging)
+        // A failure ends the run FAILED, with the reason as a tag.
+        var failedRun: String?
+        let failure = try thrownError(DataError.self) {
+            try LoggedRun.run(in: store, experiment: "Mine", name: "RidgeCV") { run in
+                failedRun = run.runID
+                _ = try TrainingJob(source: .table(csv, FeatureSpec(target: "nope"))).run()
+            }
+        }
+        let failed = try store.run(id: failedRun ?? "")
+        #expect(failure != nil && failed.info.status == .failed)
+        #expect(failed.tags[runErrorTag]?.contains("no column 'nope'") == true, "\(failed.tags)")
     }
 
     @Test func alphaGridParsesTheCommandLineSpelling() {

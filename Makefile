@@ -3,7 +3,8 @@
 #   make test    the whole test suite: test-downstream, swift test, every shell block of README.md and docs/,
 #                and the hostile-input sweep of the built possum (Tests/hostile/sweep.py)
 # Optional checks against other tools (each installs them into a private venv):
-#   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions
+#   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions; every ```python block
+#                       of README.md and docs/ runs in that venv (Tests/docs/run_doc_blocks.py --python)
 #   make test-mlflow    the real MLflow client reads a tracking store written by possum, and loads
 #                       the models possum logs (pyfunc, models:/NAME@ALIAS) to predict as possum does
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
@@ -85,6 +86,7 @@ datasets/possum.csv:
 
 test-interop: demo .build-interop/h5py/.ready
 	.build-interop/h5py/bin/python Tests/interop/check_h5py.py $(OUT)/possum.h5 $(OUT)/possum-ridge.h5 $(OUT)/predictions.csv
+	python3 Tests/docs/run_doc_blocks.py --python .build-interop/h5py/bin/python
 
 # mlflow plus what possum's pyfunc loader needs (check_mlflow.py installs the same list).
 .build-interop/mlflow/.ready:

@@ -91,6 +91,19 @@ import Testing
         #expect(AlphaGrid(argument: "-3:1:30")?.values.count == 30)
         #expect(AlphaGrid(argument: "1:0:3") == nil)
         #expect(AlphaGrid.standard.description == "-3:1:30")
+        // Every alpha must be a positive finite double: 10^±309 is not one.
+        #expect(AlphaGrid(argument: "-1e308:1e308:3") == nil && AlphaGrid(argument: "0:309:2") == nil)
+        #expect(AlphaGrid(argument: "-300:300:3")?.values.allSatisfy { $0 > 0 && $0.isFinite } == true)
+    }
+
+    /// A grid given as numbers is checked before any data is read (RidgeCV would trap on it).
+    @Test func alphasThatAreNotPositiveAreAnError() throws {
+        for alphas in [[], [1, 0], [.infinity], [.nan]] as [[Double]] {
+            let error = try thrownError(TrainingJobError.self) {
+                _ = try TrainingJob(source: .table("/nonexistent.csv", FeatureSpec(target: "y")), alphas: alphas, alphaGrid: "given").run()
+            }
+            #expect(error != nil, "\(alphas)")
+        }
     }
 }
 

@@ -13,7 +13,8 @@ let package = Package(
         .executable(name: "possum", targets: ["possum"]),
         .executable(name: "possum-bench", targets: ["possum-bench"]),
         .library(name: "PossumLinalg", targets: ["PossumLinalg"]),
-        .library(name: "PossumWorkflows", targets: ["PossumWorkflows"]),
+        // The jobs, with the modules their API speaks (FeatureSpec and RidgeModel; tracking stores).
+        .library(name: "PossumWorkflows", targets: ["PossumWorkflows", "PossumML", "PossumTracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -82,7 +83,7 @@ let package = Package(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
             exclude: ["Fixtures"]),
         .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5", "PossumWorkflows"]),
-        .testTarget(name: "PossumWorkflowsTests", dependencies: ["PossumWorkflows", "PossumML", "PossumStorage", "PossumTestSupport"]),
+        .testTarget(name: "PossumWorkflowsTests", dependencies: ["PossumWorkflows", "PossumML", "PossumStorage", "PossumTracking", "PossumTestSupport"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles", "PossumPlot"]),

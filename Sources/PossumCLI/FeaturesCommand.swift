@@ -46,13 +46,10 @@ struct FeaturesCommand: ParsableCommand {
         var logged: LoggedRun?
         let features = try LoggedRun.run(logging, name: "Scaler") { run in
             logged = run
-            let features = try FeatureJob(dataPath: data, spec: spec).run()
+            let job = FeatureJob(dataPath: data, spec: spec)
+            let features = try job.run()
             try FeaturesFile.write(features, to: out)
-            if let run {
-                try run.params(["data": data, "data_sha256": features.sourceSHA256, "target": spec.target])
-                let names = features.transform.featureNames
-                try run.metrics(Dictionary(uniqueKeysWithValues: zip(names.map { "mean_\($0)" }, features.transform.scaler.mean)))
-            }
+            if let run { try job.log(features, to: run) }
             return features
         }
         if json {

@@ -144,6 +144,10 @@ public struct TrainingJob {
     /// Reads the data, fits RidgeCV with the chosen solver and checks the model file would read back.
     /// Errors name the file, line and column they are about.
     public func run() throws -> Result {
+        // RidgeCV requires them (a precondition): refused here, before any data is read.
+        guard !alphas.isEmpty, alphas.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw TrainingJobError.alphasNotPositive(alphas.first { !($0 > 0 && $0.isFinite) })
+        }
         let features: FeatureSet
         let dataName: String
         switch source {
@@ -196,6 +200,19 @@ public struct TrainingJob {
         case let .targetTooSmall(row):
             return DataError(file: dataName, line: features.rowLabels[row], column: target,
                              "target \(features.y[row]) is too small a unit: the model's squared errors would underflow a double (rescale the target)")
+        }
+    }
+}
+
+/// A training job that cannot start: what is wrong with its own inputs (data errors are `DataError`s).
+public enum TrainingJobError: Error, CustomStringConvertible {
+    /// An alpha that is not a positive finite number (nil: the grid is empty).
+    case alphasNotPositive(Double?)
+
+    public var description: String {
+        switch self {
+        case .alphasNotPositive(nil): return "the alpha grid is empty: give at least one alpha"
+        case let .alphasNotPositive(alpha?): return "alpha \(alpha) is not a positive finite number: every alpha of the grid must be"
         }
     }
 }

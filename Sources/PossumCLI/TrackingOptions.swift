@@ -3,9 +3,13 @@ import Foundation
 import PossumFiles
 import PossumTracking
 
-/// Where runs are logged: `--tracking-uri`, else `$POSSUM_TRACKING_URI`, else `./mlruns`.
+/// Where runs are logged: `--tracking-uri`, else `$POSSUM_TRACKING_URI`, else `$MLFLOW_TRACKING_URI`,
+/// else `./mlruns`; a directory or file: URI is the file store, http(s):// an MLflow tracking server.
 struct TrackingOptions: ParsableArguments {
-    @Option(name: .long, help: "Tracking store: a directory or file: URI (default: $POSSUM_TRACKING_URI, else ./mlruns).")
+    @Option(name: .long, help: ArgumentHelp(
+        "Tracking store: a directory or file: URI, or an MLflow tracking server http(s)://HOST:PORT (default: $POSSUM_TRACKING_URI, else $MLFLOW_TRACKING_URI, else ./mlruns).",
+        discussion: "A server is reached through MLflow's REST API, with MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD from the environment.",
+        valueName: "uri"))
     var trackingURI: String?
 
     /// `POSSUM_TRACKING_DURABLE=0` skips the fsyncs (writes stay atomic: a killed process leaves
@@ -18,8 +22,8 @@ struct TrackingOptions: ParsableArguments {
     /// ("no tracking store at …", exit 1), as `git log` outside a repository does.
     func openStore(create: Bool = false) throws -> any TrackingStore {
         let env = processEnvironment()
-        return try FileTrackingStore(root: resolveTrackingDirectory(uri: trackingURI, environment: env),
-                                     durable: env["POSSUM_TRACKING_DURABLE"] != "0", create: create)
+        return try TrackingLocation(uri: trackingURI, environment: env)
+            .open(environment: env, durable: env["POSSUM_TRACKING_DURABLE"] != "0", create: create)
     }
 }
 
@@ -105,11 +109,14 @@ struct LoggedRun {
     }
 
     func params(_ values: [String: String]) throws {
-        for (k, v) in values.sorted(by: { $0.key < $1.key }) { try store.logParam(runID: runID, key: k, value: v) }
+        try store.logBatch(runID: runID, params: values, metrics: [], tags: [:])
     }
 
+    /// One batch (one request to a tracking server), all values stamped with the same time.
     func metrics(_ values: [String: Double]) throws {
-        for (k, v) in values.sorted(by: { $0.key < $1.key }) { try store.logMetric(runID: runID, key: k, value: v, step: 0, timestamp: nil) }
+        let now = Int64(exactly: (Date().timeIntervalSince1970 * 1000).rounded(.down)) ?? 0
+        let metrics = values.sorted(by: { $0.key < $1.key }).map { Metric(key: $0.key, value: $0.value, timestamp: now, step: 0) }
+        try store.logBatch(runID: runID, params: [:], metrics: metrics, tags: [:])
     }
 
     func artifact(_ file: String, under directory: String?) throws {

@@ -265,7 +265,10 @@ public struct TrackingServerError: Error, Sendable, CustomStringConvertible {
         var text = "tracking server \(server): \(method) \(path): "
         switch problem {
         case let .status(status, code, message):
-            text += "HTTP \(status)" + (code.map { " \($0)" } ?? "") + (message.isEmpty ? "" : ": " + message)
+            // MLflow's messages often span lines (a stack of reasons): joined, as one line.
+            let joined = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }.joined(separator: " ")
+            text += "HTTP \(status)" + (code.map { " \($0)" } ?? "") + (joined.isEmpty ? "" : ": " + joined)
         case let .connection(error):
             text += Self.connectionText(error)
         case let .badAnswer(reason):

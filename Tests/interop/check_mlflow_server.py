@@ -137,7 +137,7 @@ def run_possum(possum, workdir):
     possum.check(shown["info"]["run_id"] == run1 and shown["params"]["target"] == "taill"
                  and shown["tags"].get("purpose") == "server-check", "runs show PREFIX: params and tags")
     text = possum.run("runs", "show", run1).stdout
-    possum.check("model/MLmodel" in text and "model/possum-ridge.h5" in text, "runs show lists the artifacts uploaded through the proxy")
+    possum.check("model/MLmodel" in text and "model/model.h5" in text, "runs show lists the artifacts uploaded through the proxy")
     compared = json.loads(possum.run("runs", "compare", run1, run2, "--json").stdout)
     possum.check(any(row["key"] == "alphas" and row["differs"] for row in compared["rows"]), "runs compare: the alpha grids differ")
     filtered = json.loads(possum.run("runs", "list", "--filter", "params.alphas = 'logspace(-2:2:12)'", "--json").stdout)
@@ -164,7 +164,7 @@ def run_possum(possum, workdir):
     print("== errors are one line, exit 1", flush=True)
     for args, needle in [
         (["runs", "gc"], "not supported by a tracking server"),
-        (["runs", "show", "0" * 32], "not found"),
+        (["runs", "show", "0" * 32], "no run with id"),
         (["models", "get", "NoSuchModel@champion"], "not found"),
     ]:
         p = possum.run(*args, expect=1)
@@ -204,7 +204,7 @@ def check_with_client(spec):
     child = client.get_run(spec["run2"])
     check(child.data.tags.get("mlflow.parentRunId") == spec["run1"], "the second run is a child of the first (mlflow.parentRunId)")
     artifacts = {a.path for a in client.list_artifacts(spec["run1"], "model")}
-    check({"model/MLmodel", "model/possum-ridge.h5"} <= artifacts, f"model artifacts through the proxy: {sorted(artifacts)}")
+    check({"model/MLmodel", "model/model.h5"} <= artifacts, f"model artifacts through the proxy: {sorted(artifacts)}")
     v1 = client.get_model_version_by_alias(MODEL_NAME, "champion")
     check(str(v1.version) == "1" and v1.current_stage == "Production", f"champion → v{v1.version}, stage {v1.current_stage}")
     v2 = client.get_model_version(MODEL_NAME, "2")
@@ -214,7 +214,8 @@ def check_with_client(spec):
 
     frame = pd.read_csv(spec["data"])
     theirs = pd.read_csv(spec["predictions"])
-    rows = theirs["row"].to_numpy() - 2  # possum's row is the CSV line; line 1 is the header
+    rows = theirs["row"].to_numpy() - 1  # possum's row counts the table's data rows from 1
+    check(len(rows) == len(frame) - 3, f"possum predicts {len(rows)} of {len(frame)} rows (3 have a missing feature)")
     for model_uri in [f"models:/{MODEL_NAME}@champion", f"runs:/{spec['run1']}/model", f"models:/{MODEL_NAME}/Production"]:
         ours = np.asarray(mlflow.pyfunc.load_model(model_uri).predict(frame), dtype=np.float64)
         if ours.shape != (len(frame),):

@@ -7,8 +7,7 @@ import PossumTracking
 /// else `./mlruns`; a directory or file: URI is the file store, http(s):// an MLflow tracking server.
 struct TrackingOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Tracking store: a directory or file: URI, or an MLflow tracking server http(s)://HOST:PORT (default: $POSSUM_TRACKING_URI, else $MLFLOW_TRACKING_URI, else ./mlruns).",
-        discussion: "A server is reached through MLflow's REST API, with MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD from the environment.",
+        "Tracking store: a directory or file: URI, or an MLflow tracking server http(s)://HOST:PORT, with credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD (default: $POSSUM_TRACKING_URI, else $MLFLOW_TRACKING_URI, else ./mlruns).",
         valueName: "uri"))
     var trackingURI: String?
 

@@ -64,7 +64,7 @@ public struct TrackingServerClient: Sendable {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = retry.requestTimeout
         configuration.timeoutIntervalForResource = retry.maxTotalSeconds + retry.requestTimeout
-        session = URLSession(configuration: configuration)
+        session = URLSession(configuration: configuration, delegate: RefusingRedirects(), delegateQueue: nil)
     }
 
     // MARK: - JSON API
@@ -147,10 +147,10 @@ public struct TrackingServerClient: Sendable {
             let outcome = perform(request)
             let problem: TrackingServerError.Problem
             switch outcome {
-            case let .answer(status, data) where (200..<300).contains(status):
+            case let .answer(status, data, _) where (200..<300).contains(status):
                 return data
-            case let .answer(status, data):
-                problem = Self.problem(status: status, body: data)
+            case let .answer(status, data, location):
+                problem = Self.problem(status: status, body: data, location: location)
             case let .failure(error):
                 problem = .connection(error)
             }
@@ -165,7 +165,7 @@ public struct TrackingServerClient: Sendable {
         }
     }
 
-    enum Outcome { case answer(Int, Data), failure(URLError) }
+    enum Outcome { case answer(Int, Data, location: String?), failure(URLError) }
 
     private final class Box: @unchecked Sendable {
         var outcome = Outcome.failure(URLError(.unknown))
@@ -176,7 +176,7 @@ public struct TrackingServerClient: Sendable {
         let box = Box()
         let task = session.dataTask(with: request) { data, response, error in
             if let http = response as? HTTPURLResponse {
-                box.outcome = .answer(http.statusCode, data ?? Data())
+                box.outcome = .answer(http.statusCode, data ?? Data(), location: http.value(forHTTPHeaderField: "Location"))
             } else {
                 box.outcome = .failure((error as? URLError) ?? URLError(.unknown))
             }
@@ -187,7 +187,11 @@ public struct TrackingServerClient: Sendable {
         return box.outcome
     }
 
-    static func problem(status: Int, body: Data) -> TrackingServerError.Problem {
+    static func problem(status: Int, body: Data, location: String? = nil) -> TrackingServerError.Problem {
+        if (300..<400).contains(status) {
+            let target = location.map { " to " + redactingUserInfo(String($0.prefix { $0 != "?" && $0 != "#" })) } ?? ""
+            return .status(status, errorCode: nil, message: "redirected\(target), not followed (give that URI as the tracking URI)")
+        }
         if let object = try? JSONSerialization.jsonObject(with: body) as? JSONObject {
             let code = object["error_code"] as? String
             let message = object["message"] as? String
@@ -201,6 +205,15 @@ public struct TrackingServerClient: Sendable {
 }
 
 typealias JSONObject = [String: Any]
+
+/// Redirects are not followed: the credentials in the request would go along to wherever the
+/// `Location` points. A redirect is reported as its status, with where it pointed.
+final class RefusingRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+}
 
 /// `a/b c/d` → `a/b%20c/d`: each segment percent-encoded, the slashes kept.
 func percentEncodedPath(_ path: String) -> String {

@@ -83,6 +83,18 @@ import Glibc
         #expect(!text2.contains("hunter2"))
     }
 
+    @Test func redirectsAreNotFollowedSoCredentialsStayWithTheServer() throws {
+        let elsewhere = try FakeHTTPServer(responses: [(200, Self.experimentJSON)])
+        defer { elsewhere.stop() }
+        let server = try FakeHTTPServer(responses: [(302, "")], headers: ["Location: \(elsewhere.uri)/api/2.0/mlflow/experiments/get-by-name?experiment_name=E"])
+        defer { server.stop() }
+        let store = try RESTTrackingStore(uri: server.uri, environment: ["MLFLOW_TRACKING_TOKEN": "s3cr3t"], retry: Self.quick)
+        let text = try #require(message { _ = try store.experiment(named: "E") })
+        #expect(elsewhere.requests.isEmpty, "the token never reaches the redirect's target")
+        #expect(text.contains("HTTP 302: redirected to \(elsewhere.uri)/api/2.0/mlflow/experiments/get-by-name, not followed"), "\(text)")
+        #expect(!text.contains("s3cr3t"))
+    }
+
     @Test func refusedConnectionIsRetriedThenReported() throws {
         // A port that was free a moment ago: nothing listens on it.
         let probe = try FakeHTTPServer(responses: [])
@@ -119,8 +131,11 @@ final class FakeHTTPServer: @unchecked Sendable {
     var uri: String { "http://127.0.0.1:\(port)" }
     var requests: [String] { lock.withLock { recorded } }
 
-    init(responses: [(Int, String)]) throws {
+    private let headers: [String]
+
+    init(responses: [(Int, String)], headers: [String] = []) throws {
         pending = responses
+        self.headers = headers
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -155,7 +170,7 @@ final class FakeHTTPServer: @unchecked Sendable {
                 return pending.count > 1 ? pending.removeFirst() : pending.first ?? (500, "no response configured")
             }
             let bytes = Array(body.utf8)
-            let head = "HTTP/1.1 \(status) Canned\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\nConnection: close\r\n\r\n"
+            let head = "HTTP/1.1 \(status) Canned\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\nConnection: close\r\n" + headers.map { $0 + "\r\n" }.joined() + "\r\n"
             let all = Array(head.utf8) + bytes
             _ = all.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             close(connection)

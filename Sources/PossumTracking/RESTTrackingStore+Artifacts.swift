@@ -50,8 +50,13 @@ extension RESTTrackingStore {
         if source.hasPrefix("runs:/") {
             let parts = source.dropFirst("runs:/".count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: true)
             guard let runID = parts.first else { throw TrackingError.invalidValue("model source '\(source)': expected runs:/<run_id>/<path>") }
+            let inside = parts.count > 1 ? parts[1].split(separator: "/", omittingEmptySubsequences: true) : []
+            // The source comes from the server, and the path names a folder in the local cache.
+            guard !inside.contains(where: { $0 == ".." || $0 == "." }) else {
+                throw TrackingError.invalidValue("model source \(quoted(source)): '.' or '..' in its path")
+            }
             let root = try proxyPath(of: try runInfo(id: String(runID)))
-            remote = parts.count > 1 ? root + "/" + parts[1] : root
+            remote = ([root] + inside.map(String.init)).joined(separator: "/")
         } else if source.hasPrefix("mlflow-artifacts:") {
             remote = try proxyPath(ofURI: source)
         } else if source.hasPrefix("file:") || source.hasPrefix("/") {

@@ -105,6 +105,15 @@ import Glibc
         #expect(text.hasPrefix("tracking server \(uri): POST /api/2.0/mlflow/experiments/search: cannot connect (connection refused: is the server running?) (after 3 attempts over "))
     }
 
+    @Test func modelSourcesFromTheServerCannotLeaveTheCache() throws {
+        let server = try FakeHTTPServer(responses: [])
+        defer { server.stop() }
+        let store = try RESTTrackingStore(uri: server.uri, environment: [:], retry: Self.quick)
+        #expect(message { _ = try store.localPath(forModelSource: "runs:/abc/../../../etc") } == "model source 'runs:/abc/../../../etc': '.' or '..' in its path")
+        #expect(message { _ = try store.localPath(forModelSource: "mlflow-artifacts:/1/../../x") } == "artifact URI 'mlflow-artifacts:/1/../../x': '..' in its path")
+        #expect(server.requests.isEmpty)
+    }
+
     @Test func schemeChoosesTheStore() throws {
         #expect(try TrackingLocation(uri: "http://127.0.0.1:5000", environment: [:]) == .server("http://127.0.0.1:5000"))
         #expect(try TrackingLocation(uri: "HTTPS://mlflow.example.com/prefix", environment: [:]) == .server("HTTPS://mlflow.example.com/prefix"))
@@ -155,12 +164,20 @@ final class FakeHTTPServer: @unchecked Sendable {
         thread.start()
     }
 
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Stops listening and waits for the serving thread, which closes the socket itself: closed
+    /// here, its number could be reused by the next server while the thread still accepts on it.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        finished.wait()
     }
 
     private func serve() {
+        defer {
+            close(listener)
+            finished.signal()
+        }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 { return }

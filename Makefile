@@ -7,6 +7,8 @@
 #                       of README.md and docs/ runs in that venv (Tests/docs/run_doc_blocks.py --python)
 #   make test-mlflow    the real MLflow client reads a tracking store written by possum, and loads
 #                       the models possum logs (pyfunc, models:/NAME@ALIAS) to predict as possum does
+#   make test-mlflow-server  possum trains, registers and aliases through a real `mlflow server` (SQLite, artifact
+#                       proxy, 127.0.0.1); MlflowClient reads it back and pyfunc loads models:/NAME@champion
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
 #   make test-report-browser  `possum report` in headless Chromium at 1400 px: screenshot, no horizontal scroll,
 #                       curves, pictures and sorting checked (docs/report.md)
@@ -25,7 +27,7 @@ OUT := out
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 
-.PHONY: demo test deps build data bench man test-interop test-mlflow test-airflow test-downstream test-report-browser clean
+.PHONY: demo test deps build data bench man test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -99,6 +101,11 @@ test-interop: demo .build-interop/h5py/.ready
 test-mlflow: deps data .build-interop/mlflow/.ready
 	$(SWIFT) build --product possum
 	python3 Tests/interop/check_mlflow.py --venv .build-interop/mlflow --possum .build/debug/possum
+
+# The server is started and stopped by the script (on a free port, whatever happens).
+test-mlflow-server: deps data .build-interop/mlflow/.ready
+	$(SWIFT) build --product possum $(SWIFT_NATIVE)
+	python3 Tests/interop/check_mlflow_server.py --venv .build-interop/mlflow --possum .build/debug/possum
 
 test-airflow: deps
 	bash Tests/interop/check_airflow.sh

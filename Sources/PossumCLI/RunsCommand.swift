@@ -7,6 +7,14 @@ import PossumTracking
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs", abstract: "List, show, compare and clean up tracked runs.",
+        discussion: """
+            The runs are in the tracking store: ./mlruns by default, or --tracking-uri (a directory, or an MLflow \
+            tracking server; gc works on a directory only).
+
+            Examples:
+              possum runs list --sort metrics.loo_rmse --limit 5
+              possum runs show 3f2a --tracking-uri http://127.0.0.1:5000
+            """,
         subcommands: [ListCommand.self, ShowCommand.self, CompareCommand.self, GCCommand.self])
 
     struct ListCommand: ParsableCommand {
@@ -88,6 +96,14 @@ struct RunsCommand: ParsableCommand {
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models", abstract: "The model registry: list, show, promote, alias, get.",
+        discussion: """
+            The registry of the tracking store: ./mlruns by default, or --tracking-uri (a directory, or an MLflow \
+            tracking server, whose models are downloaded once into ~/.cache/possum/artifacts when read).
+
+            Examples:
+              possum models list
+              possum models get Reg_RidgeCV_possums@champion --tracking-uri http://127.0.0.1:5000
+            """,
         subcommands: [ListCommand.self, ShowCommand.self, PromoteCommand.self, AliasCommand.self, GetCommand.self])
 
     struct ListCommand: ParsableCommand {

@@ -4,9 +4,12 @@ import PossumFiles
 import PossumTracking
 import PossumWorkflows
 
-/// Where runs are logged: `--tracking-uri`, else `$POSSUM_TRACKING_URI`, else `./mlruns`.
+/// Where runs are logged: `--tracking-uri`, else `$POSSUM_TRACKING_URI`, else `$MLFLOW_TRACKING_URI`,
+/// else `./mlruns`; a directory or file: URI is the file store, http(s):// an MLflow tracking server.
 struct TrackingOptions: ParsableArguments {
-    @Option(name: .long, help: "Tracking store: a directory or file: URI (default: $POSSUM_TRACKING_URI, else ./mlruns).")
+    @Option(name: .long, help: ArgumentHelp(
+        "Tracking store: a directory or file: URI, or an MLflow tracking server http(s)://HOST:PORT, with credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD (default: $POSSUM_TRACKING_URI, else $MLFLOW_TRACKING_URI, else ./mlruns).",
+        valueName: "uri"))
     var trackingURI: String?
 
     /// `POSSUM_TRACKING_DURABLE=0` skips the fsyncs (writes stay atomic: a killed process leaves
@@ -19,8 +22,8 @@ struct TrackingOptions: ParsableArguments {
     /// ("no tracking store at …", exit 1), as `git log` outside a repository does.
     func openStore(create: Bool = false) throws -> any TrackingStore {
         let env = processEnvironment()
-        return try FileTrackingStore(root: resolveTrackingDirectory(uri: trackingURI, environment: env),
-                                     durable: env["POSSUM_TRACKING_DURABLE"] != "0", create: create)
+        return try TrackingLocation(uri: trackingURI, environment: env)
+            .open(environment: env, durable: env["POSSUM_TRACKING_DURABLE"] != "0", create: create)
     }
 }
 

@@ -92,6 +92,9 @@ public struct Metric: Sendable, Codable, Equatable {
     public var timestamp: Int64
     public var step: Int64
 
+    /// Now, as a metric's timestamp: milliseconds since the Unix epoch (MLflow's `get_current_time_millis`).
+    public static var now: Int64 { ProcessIdentity.nowMillis() }
+
     public init(key: String, value: Double, timestamp: Int64, step: Int64) {
         (self.key, self.value, self.timestamp, self.step) = (key, value, timestamp, step)
     }

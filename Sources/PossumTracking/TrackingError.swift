@@ -52,7 +52,7 @@ public enum TrackingError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .filterSyntax(expression, position, reason):
             return "filter \(quoted(expression)), at character \(position + 1): \(reason)"
         case let .unsupportedURI(uri):
-            return "tracking URI \(quoted(uri)): only file: URIs and plain paths are supported"
+            return "tracking URI \(quoted(uri)): supported are a directory or file: URI (the file store) and http(s)://HOST:PORT (an MLflow tracking server)"
         case let .invalidRequest(message):
             return message
         case let .noStore(path):

@@ -6,8 +6,8 @@ import Darwin
 
 /// A tracking backend: experiments, runs and the model registry.
 ///
-/// Only `FileTrackingStore` exists today; the protocol keeps room for another backend (say, MLflow's
-/// SQLite schema) chosen by URI scheme in `openTrackingStore(uri:)`. Queries, comparison and
+/// Two backends: `FileTrackingStore` (MLflow's file store layout in a directory, the default) and
+/// `RESTTrackingStore` (an MLflow tracking server), chosen by URI scheme in `TrackingLocation`. Queries, comparison and
 /// model-reference resolution are written once, as extensions over this protocol (`RunQueries.swift`).
 /// Times are milliseconds since the Unix epoch, as in MLflow.
 public protocol TrackingStore: Sendable {
@@ -39,6 +39,9 @@ public protocol TrackingStore: Sendable {
     /// Appends one value to the metric's history (`timestamp` defaults to now).
     func logMetric(runID: String, key: String, value: Double, step: Int64, timestamp: Int64?) throws
     func setTag(runID: String, key: String, value: String) throws
+    /// Params, metric values and tags in one call (a tracking server's `runs/log-batch`); the file
+    /// store logs them one by one.
+    func logBatch(runID: String, params: [String: String], metrics: [Metric], tags: [String: String]) throws
     /// Copies a file into the run's artifacts (under `artifactPath`, a relative directory, if given);
     /// returns the stored file's path.
     @discardableResult
@@ -98,6 +101,12 @@ public enum RunDataSelection: Sendable, Equatable {
 }
 
 extension TrackingStore {
+    public func logBatch(runID: String, params: [String: String], metrics: [Metric], tags: [String: String]) throws {
+        for (key, value) in params.sorted(by: { $0.key < $1.key }) { try logParam(runID: runID, key: key, value: value) }
+        for m in metrics { try logMetric(runID: runID, key: m.key, value: m.value, step: m.step, timestamp: m.timestamp) }
+        for (key, value) in tags.sorted(by: { $0.key < $1.key }) { try setTag(runID: runID, key: key, value: value) }
+    }
+
     public func startRun(experimentID: String, name: String? = nil, parentRunID: String? = nil) throws -> RunInfo {
         try startRun(experimentID: experimentID, name: name, parentRunID: parentRunID, tags: [:], startTime: nil)
     }
@@ -115,18 +124,56 @@ extension TrackingStore {
 
 /// The environment variable that overrides the default store location.
 public let trackingURIEnvironmentVariable = "POSSUM_TRACKING_URI"
+/// MLflow's own variable, used when possum's is unset.
+public let mlflowTrackingURIEnvironmentVariable = "MLFLOW_TRACKING_URI"
+
+/// Where runs are logged, by the tracking URI's scheme: a plain path or `file:` URI is the file store,
+/// `http://` / `https://` an MLflow tracking server. Anything else (`sqlite:`, `databricks`,
+/// `postgresql:`) is refused with one line naming what is supported.
+public enum TrackingLocation: Equatable, Sendable {
+    case directory(String)
+    case server(String)
+
+    /// An explicit `uri` wins, then `$POSSUM_TRACKING_URI`, then `$MLFLOW_TRACKING_URI`, then `./mlruns`.
+    public init(uri: String?, environment: [String: String]) throws {
+        func nonEmpty(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
+        let chosen = uri ?? nonEmpty(trackingURIEnvironmentVariable) ?? nonEmpty(mlflowTrackingURIEnvironmentVariable) ?? "mlruns"
+        let lower = chosen.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+            self = .server(chosen)
+        } else if lower == "databricks" || lower.hasPrefix("databricks:") || lower.hasPrefix("databricks-uc") {
+            throw TrackingError.unsupportedURI(chosen)
+        } else {
+            do { self = .directory(absolutePath(try pathFromURIOrPath(chosen))) } catch TrackingError.unsupportedURI {
+                throw TrackingError.unsupportedURI(redactingUserInfo(chosen))  // postgresql://user:secret@host
+            }
+        }
+    }
+
+    /// Opens the store (a file store is created when missing only with `create`).
+    public func open(environment: [String: String], durable: Bool = true, create: Bool = false) throws -> any TrackingStore {
+        switch self {
+        case let .directory(path): return try FileTrackingStore(root: path, durable: durable, create: create)
+        case let .server(uri): return try RESTTrackingStore(uri: uri, environment: environment)
+        }
+    }
+}
 
 /// Resolves a tracking URI to a local directory: an explicit `uri` wins, then
 /// `$POSSUM_TRACKING_URI`, then `./mlruns`. Accepts plain paths and `file:` URIs
 /// (`file:///abs/path`, `file:relative/path`); any other scheme is `unsupportedURI`.
 public func resolveTrackingDirectory(uri: String?, environment: [String: String]) throws -> String {
     let chosen = uri ?? environment[trackingURIEnvironmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? "mlruns"
+    let lower = chosen.lowercased()
+    if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+        throw TrackingError.invalidRequest("tracking URI \(quoted(redactingUserInfo(chosen))) is a tracking server: this command logs to a file store only (a directory or file: URI)")
+    }
     return absolutePath(try pathFromURIOrPath(chosen))
 }
 
-/// Opens the store named by `uri` (see `resolveTrackingDirectory`), creating it if missing.
+/// Opens the store named by `uri` (see `TrackingLocation`), creating a file store if missing.
 public func openTrackingStore(uri: String? = nil, environment: [String: String] = processEnvironment()) throws -> any TrackingStore {
-    try FileTrackingStore(root: resolveTrackingDirectory(uri: uri, environment: environment))
+    try TrackingLocation(uri: uri, environment: environment).open(environment: environment, create: true)
 }
 
 /// The current process environment (a function so tests can pass their own dictionary instead).

@@ -46,12 +46,20 @@ public struct LoggedRun {
     /// `run 3f2a…  (experiment Default)`: what a command that logged a run says about it.
     public var summaryLine: String { "run \(runID)  (experiment \(messageText(experimentName, limit: 100)))" }
 
+    /// One batch: one request to a tracking server.
     public func params(_ values: [String: String]) throws {
-        for (k, v) in values.sorted(by: { $0.key < $1.key }) { try store.logParam(runID: runID, key: k, value: v) }
+        try store.logBatch(runID: runID, params: values, metrics: [], tags: [:])
     }
 
+    /// One batch (one request to a tracking server), all values stamped with the same time.
     public func metrics(_ values: [String: Double]) throws {
-        for (k, v) in values.sorted(by: { $0.key < $1.key }) { try store.logMetric(runID: runID, key: k, value: v, step: 0, timestamp: nil) }
+        let now = Metric.now
+        try log(values.sorted(by: { $0.key < $1.key }).map { Metric(key: $0.key, value: $0.value, timestamp: now, step: 0) })
+    }
+
+    /// Metric values with their own steps (histories), in one batch.
+    public func log(_ metrics: [Metric]) throws {
+        try store.logBatch(runID: runID, params: [:], metrics: metrics, tags: [:])
     }
 
     /// Copies `file` into the run's artifacts, under `directory` if given.

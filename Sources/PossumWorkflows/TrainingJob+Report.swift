@@ -10,11 +10,14 @@ extension TrainingJob.Result {
     /// metric against step, and the grid is even in log10(alpha), so the step axis is a
     /// log-alpha axis; the report pairs the two by step for a true alpha axis.
     func logLeaveOneOutCurve(to run: LoggedRun) throws {
+        let now = Metric.now
+        var history: [Metric] = []
         for (k, (alpha, meanSquare)) in zip(report.alphas, report.looMSE).enumerated() {
             let step = Int64(truncatingIfNeeded: k)
-            try run.store.logMetric(runID: run.runID, key: LeaveOneOutCurve.errorKey, value: meanSquare.squareRoot(), step: step, timestamp: nil)
-            try run.store.logMetric(runID: run.runID, key: LeaveOneOutCurve.alphaKey, value: alpha, step: step, timestamp: nil)
+            history.append(Metric(key: LeaveOneOutCurve.errorKey, value: meanSquare.squareRoot(), timestamp: now, step: step))
+            history.append(Metric(key: LeaveOneOutCurve.alphaKey, value: alpha, timestamp: now, step: step))
         }
+        try run.log(history)
     }
 
     /// Rows drawn in the picture at most: beyond that the SVG grows past what a browser draws

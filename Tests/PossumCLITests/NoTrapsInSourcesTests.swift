@@ -79,6 +79,8 @@ import Testing
                  "String parse (failable init, nil on bad text): cannot trap"),
         Reviewed("PossumTracking/FileTrackingStore.swift", [#"Int(name)"#, #"Int(id)"#],
                  "String parse (failable init, nil on bad text): cannot trap"),
+        Reviewed("PossumTracking/RESTTrackingStore.swift", [#"Int64(s)"#],
+                 "String parse of a tracking server's int64 field (failable init, nil on bad text): cannot trap"),
         Reviewed("PossumTracking/FlatYAML.swift", [#"Int64(s)"#, #"Int64(text)"#, #"Int64(folded)"#, #"UInt32(String(String.UnicodeScalarView(scalars[i..<(i + width)])), radix: 16)"#],
                  "String parse (failable init, nil on bad text): cannot trap"),
         Reviewed("PossumTracking/GarbageCollection.swift", [#"Int32(pidText)"#],

@@ -80,7 +80,7 @@ import PossumFiles
         #expect(try resolveTrackingDirectory(uri: "file://localhost/srv/m", environment: [:]) == "/srv/m")
         #expect(try resolveTrackingDirectory(uri: "./runs/../m", environment: [:]).hasSuffix("/m"))
         #expect(message { _ = try resolveTrackingDirectory(uri: "sqlite:///mlflow.db", environment: [:]) }
-                == "tracking URI 'sqlite:///mlflow.db': only file: URIs and plain paths are supported")
+                == "tracking URI 'sqlite:///mlflow.db': supported are a directory or file: URI (the file store) and http(s)://HOST:PORT (an MLflow tracking server)")
         #expect(fileURI(forPath: "/a b/ü") == "file:///a%20b/%C3%BC")
     }
 }

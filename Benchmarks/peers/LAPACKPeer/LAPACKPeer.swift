@@ -27,10 +27,10 @@ public final class LAPACKPeer {
     /// The symbol naming found: `prefix + "dgeqrf_" + suffix`.
     public let prefix: String, suffix: String
     public let integerWidth: LAPACKPeerSpec.IntegerWidth
-    /// The label in tables: `name=`, or the file name and the version numbers it reports
+    /// The label in tables: `name=` or the file name, then the version numbers the library reports
     /// (`libmkl_rt.so.3 2026.2`, `libflame.so.1 BLIS 0.9.0`).
     public let label: String
-    /// Version strings the library reports (OpenBLAS config, MKL version, BLIS version).
+    /// Version strings the library reports (OpenBLAS config, MKL version, BLIS version, our Eigen shim's).
     public let versions: [String]
     /// How the thread count was set (setter functions called; environment variables set before loading).
     public let threadControl: [String]
@@ -103,6 +103,10 @@ public final class LAPACKPeer {
            let text = unsafeBitCast(address, to: ConfigFunction.self)() {
             versions.append("BLIS " + String(cString: text))
         }
+        if let address = lib.symbol("eigen_lapack_version"),  // Benchmarks/peers/eigen's shim
+           let text = unsafeBitCast(address, to: ConfigFunction.self)() {
+            versions.append(String(cString: text))
+        }
         self.versions = versions
 
         // Integer width: as told; else 64 for a 64 suffix, OpenBLAS's USE64BITINT, or an "ilp64" file name.
@@ -115,7 +119,7 @@ public final class LAPACKPeer {
         } else {
             integerWidth = .lp64
         }
-        label = spec.name ?? ([fileName] + Self.shortVersions(versions)).joined(separator: " ")
+        label = ([spec.name ?? fileName] + Self.shortVersions(versions)).joined(separator: " ")
 
         // Threads through the library's own setters as well (the environment may have been read earlier).
         let setters = ["\(naming.prefix)openblas_set_num_threads\(naming.suffix)", "MKL_Set_Num_Threads"]

@@ -3,7 +3,7 @@
 ///     prefix=scipy_   text before every symbol (numpy's OpenBLAS: `scipy_dgeqrf_64_`)
 ///     suffix=64_      text after it (Fortran routines: after their trailing `_`)
 ///     int=32|64       LAPACK integer width (LP64 / ILP64); default: detected
-///     name=LABEL      the label in the report (default: the file name)
+///     name=LABEL      the name in the report (default: the file name; reported versions follow it)
 ///     lstsq=qr|gels   least squares as dgeqrf+dormqr+dtrtrs (default) or one dgels
 ///
 /// Without prefix/suffix the known namings are tried in turn: `dgeqrf_`, `scipy_dgeqrf_64_`, `dgeqrf_64_`,

@@ -103,28 +103,53 @@ import Testing
         #expect(throws: LAPACKPeerError.self) { try LAPACKPeerSpec(parsing: "/x/liblapack.so.3:threads=4") }
     }
 
-    /// The bench itself: one line on stderr naming the path, exit status 1, nothing on stdout.
-    @Test func benchReportsABadLibraryInOneLine() throws {
+    /// The built possum-bench beside the test bundle.
+    static func bench() throws -> URL {
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let bench = try #require([bundleDirectory, bundleDirectory.deletingLastPathComponent()]
+        return try #require([bundleDirectory, bundleDirectory.deletingLastPathComponent()]
             .map { $0.appendingPathComponent("possum-bench") }
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }, "possum-bench not built")
+    }
+
+    static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        (process.standardOutput, process.standardError) = (out, err)
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, stdout, stderr)
+    }
+
+    /// The bench with the system LAPACK as a peer: its rows (qr and lstsq) and our speed-up over it.
+    @Test func benchTimesAPeerBesideOurs() throws {
+        let path = try #require(Self.systemLAPACK)
+        let result = try Self.run(try Self.bench(), [
+            "--shapes", "104x17", "--repeat", "1", "--dtype", "float64", "--solvers", "simd,openblas", "--lapack", path + ":name=system"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("peer system 0.3"))  // the label: name=, then OpenBLAS's version
+        for op in ["qr", "lstsq"] {
+            let row = result.stdout.split(separator: "\n")
+                .first { $0.split(separator: " ").first.map(String.init) == op && $0.contains("104x17 float64 system 0.") }
+            #expect(row != nil, "no \(op) row of the peer in:\n\(result.stdout)")
+            #expect(result.stdout.contains("\(op) 104x17 float64: simd speed-up over each peer (peer median / ours): system 0."))
+        }
+    }
+
+    /// The bench itself: one line on stderr naming the path, exit status 1, nothing on stdout.
+    @Test func benchReportsABadLibraryInOneLine() throws {
+        let bench = try Self.bench()
         let libm = try #require(["/lib/x86_64-linux-gnu/libm.so.6", "/lib/aarch64-linux-gnu/libm.so.6"]
             .first { FileManager.default.fileExists(atPath: $0) })
         let text = FileManager.default.temporaryDirectory.appendingPathComponent("possum-bench-not-a-library-\(UUID().uuidString)").path
         try Data("not an ELF file\n".utf8).write(to: URL(fileURLWithPath: text))
         defer { try? FileManager.default.removeItem(atPath: text) }
         for (path, expected) in [(text, "not a loadable shared library"), (libm, "no symbol dgeqrf_")] {
-            let process = Process()
-            process.executableURL = bench
-            process.arguments = ["--quick", "--lapack", path]
-            let out = Pipe(), err = Pipe()
-            (process.standardOutput, process.standardError) = (out, err)
-            try process.run()
-            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 1)
+            let (status, stdout, stderr) = try Self.run(bench, ["--quick", "--lapack", path])
+            #expect(status == 1)
             #expect(stdout.isEmpty)
             let lines = stderr.split(separator: "\n")
             #expect(lines.count == 1)

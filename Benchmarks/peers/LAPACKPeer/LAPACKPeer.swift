@@ -19,6 +19,9 @@ typealias GelsFunction = @convention(c) (RawArgument, RawArgument, RawArgument, 
 typealias SetThreadsFunction = @convention(c) (Int32) -> Void
 typealias SetThreadsWideFunction = @convention(c) (Int) -> Void
 typealias ConfigFunction = @convention(c) () -> UnsafePointer<CChar>?
+typealias InitFunction = @convention(c) () -> Void
+typealias ArchQueryFunction = @convention(c) () -> Int32
+typealias ArchNameFunction = @convention(c) (Int32) -> UnsafePointer<CChar>?
 typealias MKLVersionFunction = @convention(c) (UnsafeMutablePointer<CChar>, Int32) -> Void
 
 /// One LAPACK loaded by path: its Float64 QR routines resolved, its threads set, and what it is.
@@ -101,7 +104,15 @@ public final class LAPACKPeer {
         }
         if let address = lib.symbol("bli_info_get_version_str"),
            let text = unsafeBitCast(address, to: ConfigFunction.self)() {
-            versions.append("BLIS " + String(cString: text))
+            // BLIS picks its kernels (sub-configuration) by cpuid at run time: say which ('generic' is slow).
+            var blis = "BLIS " + String(cString: text)
+            // bli_init first: with BLIS_ARCH_TYPE set, the query checks the id against the kernel registry.
+            if let initialize = lib.symbol("bli_init") { _ = unsafeBitCast(initialize, to: InitFunction.self)() }
+            if let query = lib.symbol("bli_arch_query_id"), let name = lib.symbol("bli_arch_string"),
+               let arch = unsafeBitCast(name, to: ArchNameFunction.self)(unsafeBitCast(query, to: ArchQueryFunction.self)()) {
+                blis += " " + String(cString: arch)
+            }
+            versions.append(blis)
         }
         if let address = lib.symbol("eigen_lapack_version"),  // Benchmarks/peers/eigen's shim
            let text = unsafeBitCast(address, to: ConfigFunction.self)() {
@@ -137,7 +148,7 @@ public final class LAPACKPeer {
     }
 
     /// "OpenBLAS 0.3.21 DYNAMIC_ARCH …" → "0.3.21"; "… Library Version 2026.2-Product Build …" → "2026.2";
-    /// "BLIS 0.9.0" stays.
+    /// "BLIS 0.9.0 skx" stays.
     static func shortVersions(_ versions: [String]) -> [String] {
         versions.compactMap { text in
             let words = text.split(separator: " ")
@@ -145,7 +156,7 @@ public final class LAPACKPeer {
             if let index = words.firstIndex(of: "Version"), index + 1 < words.count {
                 return String(words[index + 1].prefix(while: { $0 != "-" }))
             }
-            return words.count <= 3 ? text : nil
+            return words.count <= 4 ? text : nil
         }
     }
 

@@ -58,7 +58,7 @@ BENCH_PEERS ?= --shapes 1000000x16,100000x32,104x17,1000x50,1000x1000,2000x2000,
 
 peers: $(PEERS)/peers.args
 
-$(PEERS)/peers.args: Benchmarks/peers/fetch-peers.sh
+$(PEERS)/peers.args: Benchmarks/peers/fetch-peers.sh Benchmarks/peers/eigen/build.sh Benchmarks/peers/eigen/eigen_lapack.cpp
 	bash Benchmarks/peers/fetch-peers.sh $(PEERS)
 
 bench-peers: deps peers

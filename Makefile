@@ -14,6 +14,8 @@
 #                       curves, pictures and sorting checked (docs/report.md)
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 #   make man            the man page, .build/man/possum.1 (swift-argument-parser's GenerateManual plugin)
+#   make peers          fetch Intel MKL, libflame + BLIS and numpy's OpenBLAS into .build-peers/ (system untouched)
+#   make bench-peers    possum-bench with all of them as --lapack peers, one run (BENCH_PEERS=--quick: short)
 #   make test-downstream  a throwaway package depends on a tagged clone of HEAD by version and solves least squares
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -27,7 +29,7 @@ OUT := out
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 
-.PHONY: demo test deps build data bench man test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser clean
+.PHONY: demo test deps build data bench man test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser peers bench-peers clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -63,6 +65,20 @@ man: deps
 	mkdir -p .build/man
 	cp .build/plugins/GenerateManual/outputs/possum/possum.1 .build/man/possum.1
 	@echo "wrote .build/man/possum.1 (man -l .build/man/possum.1)"
+
+# Other LAPACKs timed beside ours (Benchmarks/README.md, Peers): downloaded and unpacked under .build-peers/ only.
+PEERS := .build-peers
+BENCH_PEERS ?= --shapes 1000000x16,100000x32,104x17,1000x50,1000x1000,2000x2000,4000x4000
+
+peers: $(PEERS)/peers.args
+
+$(PEERS)/peers.args: Benchmarks/peers/fetch-peers.sh Benchmarks/peers/eigen/build.sh Benchmarks/peers/eigen/eigen_lapack.cpp
+	bash Benchmarks/peers/fetch-peers.sh $(PEERS)
+
+bench-peers: deps peers
+	$(SWIFT) build -c release --product possum-bench $(SWIFT_NATIVE)
+	.build/release/possum-bench --dtype float64 --solvers simd,openblas $(BENCH_PEERS) \
+	  --json $(PEERS)/bench-peers.json $$(cat $(PEERS)/peers.args)
 
 # System libraries: installed only when missing, so a re-run is quick and offline.
 deps:

@@ -65,10 +65,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
+        // possum-bench's --lapack peers: any LAPACK loaded by path with Glibc's dlopen (no C, not in the engine).
+        .target(name: "PossumLAPACKPeer", path: "Benchmarks/peers/LAPACKPeer"),
         .executableTarget(
             name: "possum-bench",
             dependencies: [
-                "PossumLinalg", "PossumOpenBLAS",
+                "PossumLinalg", "PossumOpenBLAS", "PossumLAPACKPeer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/possum-bench"),
@@ -88,5 +90,6 @@ let package = Package(
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles", "PossumPlot"]),
         .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData"]),
+        .testTarget(name: "PossumLAPACKPeerTests", dependencies: ["PossumLAPACKPeer", "PossumLinalg"]),
     ]
 )

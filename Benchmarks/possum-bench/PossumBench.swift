@@ -21,13 +21,15 @@ struct Record {
     var errorKind: ErrorKind
     /// OpenBLAS's median for the same op and shape divided by ours (> 1: we are faster).
     var speedup: Double
+    /// The label of a `--lapack` peer (then `solver` is .openblas, the kind of library it is).
+    var peer: String? = nil
 
     var gflops: Double { shape.flops / medianSeconds / 1e9 }
 
     var json: String {
         func num(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
         return """
-            {"op": "\(op.rawValue)", "solver": "\(solver.recordName)", "m": \(shape.m), "n": \(shape.n), \
+            {"op": "\(op.rawValue)", "solver": "\(peer.map { "lapack:" + $0 } ?? solver.recordName)", "m": \(shape.m), "n": \(shape.n), \
             "threads": \(threads), "dtype": "\(dtype)", "median_s": \(num(medianSeconds)), \
             "min_s": \(num(minSeconds)), "gflops": \(num(gflops)), "backward_error": \(num(backwardError))}
             """
@@ -65,6 +67,13 @@ struct PossumBench: ParsableCommand {
 
     @Option(help: "Solvers to time (openblas is the reference of the speed-up column).")
     var solvers: EnumList<SolverName> = EnumList(SolverName.defaults)
+
+    @Option(name: .customLong("lapack"), help: ArgumentHelp(
+        "Also time this LAPACK, loaded by path (repeatable): dgeqrf for qr, dgeqrf+dormqr+dtrtrs for lstsq, Float64, "
+            + "on --threads threads. OPTIONS (comma-separated): prefix=P, suffix=S, int=32|64, name=LABEL, lstsq=gels. "
+            + "See Benchmarks/README.md, Peers. E.g. --lapack .build-peers/numpy/numpy.libs/libscipy_openblas64_-32a4b2a6.so",
+        valueName: "path[:options]"))
+    var lapack: [String] = []
 
     @Option(help: "Write the records as a JSON list to this file.")
     var json: String?
@@ -104,11 +113,13 @@ struct PossumBench: ParsableCommand {
         }
         let reps = quick ? min(repetitions, 3) : repetitions
         setOpenBLASThreads(threads)
+        let peers = try Peers(lapack, threads: threads)
         let simd = SIMDSolver(threads: threads)
         print("possum-bench: \(reps) repetitions, \(threads) thread(s), \(dtype.values.map(\.rawValue).joined(separator: ", "))")
         print("OpenBLAS: \(openBLASConfiguration)")
         print("possum simd: \(simd.configurationDescription)")
         print("kernels: \(KernelBuild.description)")
+        peers.printSummary()
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
         if threads > 1 {
             print("note: possum uses 2 threads for blocked trailing updates big enough to split and for TSQR "
@@ -116,7 +127,7 @@ struct PossumBench: ParsableCommand {
                   + "the simd solver on 1 thread, timed interleaved with the rest")
         }
         print("")
-        printHeader()
+        printHeader(solverWidth: peers.solverWidth)
 
         var records: [Record] = []
         for shape in shapeList {
@@ -124,8 +135,8 @@ struct PossumBench: ParsableCommand {
             let problem = Problem(shape, seed: UInt64(shape.m &* 1_000_003 &+ shape.n))
             for d in dtype.values {
                 switch d {
-                case .float64: records += try time(Double.self, shape, problem, simd, repetitions: reps)
-                case .float32: records += try time(Float.self, shape, problem, simd, repetitions: reps)
+                case .float64: records += try time(Double.self, shape, problem, simd, peers, repetitions: reps)
+                case .float32: records += try time(Float.self, shape, problem, simd, peers, repetitions: reps)
                 }
             }
         }
@@ -140,7 +151,7 @@ struct PossumBench: ParsableCommand {
     /// records. The problem is rounded to T once (the Float32 problem is the Float64 one rounded).
     /// `naive` (Float64 reference kernels) is timed for Float64 only.
     func time<T: BenchScalar>(
-        _ type: T.Type, _ shape: Shape, _ problem: Problem, _ simd: SIMDSolver, repetitions reps: Int
+        _ type: T.Type, _ shape: Shape, _ problem: Problem, _ simd: SIMDSolver, _ peers: Peers, repetitions reps: Int
     ) throws -> [Record] {
         var records: [Record] = []
         for op in ops.values {
@@ -149,7 +160,8 @@ struct PossumBench: ParsableCommand {
             progress("\(op.rawValue) \(shape) \(T.dtypeName): timing \(active.map(\.rawValue).joined(separator: ", "))")
             let buffers = Buffers<T>(problem, tauCount: SIMDSolver.tauCount(rows: shape.m, columns: shape.n))
             defer { buffers.release() }
-            let contenders = active.map { contender(op, $0, problem, simd, buffers) }
+            let peerRuns = try peers.runs(op, buffers)
+            let contenders = active.map { contender(op, $0, problem, simd, buffers) } + peerRuns.map(\.contender)
             let samples = try measure(contenders, repetitions: reps)
             let reference = samples.median(.openblas)
             for s in active {
@@ -164,12 +176,13 @@ struct PossumBench: ParsableCommand {
                     medianSeconds: samples.median(s), minSeconds: samples.min(s),
                     backwardError: err, errorKind: kind, speedup: reference / samples.median(s))
                 records.append(record)
-                printRow(record)
+                printRow(record, solverWidth: peers.solverWidth)
             }
             if active.contains(.simdOneThread) {
                 print("       \(op.rawValue) \(shape) \(T.dtypeName): simd speed-up with \(threads) threads over 1 thread: "
                       + fixed(samples.median(.simdOneThread) / samples.median(.simd), 2) + "× (medians)")
             }
+            records += try peers.report(op, shape, problem, peerRuns, samples, buffers, threads: threads)
         }
         return records
     }
@@ -396,14 +409,14 @@ func scientific(_ x: Double) -> String {
     return fixed(v, 1) + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + "\(abs(e))"
 }
 
-func printHeader() {
-    print([pad("op", 5), pad("m×n", 12), pad("dtype", 7), pad("solver", 8), pad("median", 10), pad("min", 10),
+func printHeader(solverWidth: Int = 8) {
+    print([pad("op", 5), pad("m×n", 12), pad("dtype", 7), pad("solver", solverWidth), pad("median", 10), pad("min", 10),
            pad("GFLOP/s", 8), pad("vs OpenBLAS", 11), pad("bwd error", 10), pad("/(nε)", 7)].joined(separator: " "))
 }
 
-func printRow(_ r: Record) {
+func printRow(_ r: Record, solverWidth: Int = 8) {
     let ratio = r.backwardError / (Double(r.shape.n) * r.epsilon)
-    print([pad(r.op.rawValue, 5), pad(r.shape.description, 12), pad(r.dtype, 7), pad(r.solver.rawValue, 8),
+    print([pad(r.op.rawValue, 5), pad(r.shape.description, 12), pad(r.dtype, 7), pad(r.peer ?? r.solver.rawValue, solverWidth),
            pad(formatTime(r.medianSeconds), 10), pad(formatTime(r.minSeconds), 10),
            pad(fixed(r.gflops, 2), 8), pad(fixed(r.speedup, 2) + "×", 11),
            pad(scientific(r.backwardError) + r.errorKind.rawValue, 10), pad(fixed(ratio, 2), 7)]

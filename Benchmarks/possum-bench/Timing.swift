@@ -16,19 +16,28 @@ struct Contender {
     var solver: SolverName
     var prepare: () -> Void = {}
     var run: () throws -> Void
+    /// A `--lapack` peer's label (its samples are kept under it, not under `solver`).
+    var peer: String? = nil
+
+    var key: String { peer.map { "lapack:" + $0 } ?? solver.rawValue }
 }
 
 /// Timing samples of each contender, in seconds per call.
 struct Samples {
-    var perCall: [SolverName: [Double]] = [:]
+    var perCall: [String: [Double]] = [:]
 
-    func median(_ s: SolverName) -> Double {
-        let v = (perCall[s] ?? []).sorted()
+    func median(_ s: SolverName) -> Double { median(key: s.rawValue) }
+    func median(peer label: String) -> Double { median(key: "lapack:" + label) }
+    func min(_ s: SolverName) -> Double { min(key: s.rawValue) }
+    func min(peer label: String) -> Double { min(key: "lapack:" + label) }
+
+    func median(key: String) -> Double {
+        let v = (perCall[key] ?? []).sorted()
         guard !v.isEmpty else { return .nan }
         return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 
-    func min(_ s: SolverName) -> Double { perCall[s]?.min() ?? .nan }
+    func min(key: String) -> Double { perCall[key]?.min() ?? .nan }
 }
 
 /// Times the contenders interleaved: repetition r runs every contender once (in an order rotated
@@ -63,7 +72,7 @@ func measure(_ contenders: [Contender], repetitions: Int, minimumSample: Double 
         for k in 0..<contenders.count {
             let i = (k + r) % contenders.count
             let c = contenders[i]
-            samples.perCall[c.solver, default: []].append(try timed(c, inner[i]) / Double(inner[i]))
+            samples.perCall[c.key, default: []].append(try timed(c, inner[i]) / Double(inner[i]))
         }
     }
     return samples

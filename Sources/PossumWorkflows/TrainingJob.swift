@@ -128,7 +128,10 @@ public struct TrainingJob {
         public func register(in run: LoggedRun, artifact: String, name: String, stage: ModelStage, alias: String? = nil) throws -> ModelVersion {
             let store = run.store
             if (try? store.registeredModel(named: name)) == nil {
-                _ = try store.createRegisteredModel(name: name, tags: ["model_type": "regression", "data": "possum"], description: nil)
+                // Another process may register the same name between the check and the create: theirs is as good.
+                do {
+                    _ = try store.createRegisteredModel(name: name, tags: ["model_type": "regression", "data": "possum"], description: nil)
+                } catch TrackingError.alreadyExists {}
             }
             // The source is the model's folder (with its MLmodel), as `mlflow.register_model("runs:/RUN/model")`
             // records it: MLflow's `models:/` URIs download that folder.

@@ -7,6 +7,7 @@
 #   make test-mlflow    the real MLflow client reads a tracking store written by possum, and loads
 #                       the models possum logs (pyfunc, models:/NAME@ALIAS) to predict as possum does
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
+#   make test-serve     `possum serve` answers curl's CSV and dataframe_split posts with `possum predict`'s numbers
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 #   make test-downstream  a throwaway package depends on a tagged clone of HEAD by version and solves least squares
 SHELL := /bin/bash
@@ -21,7 +22,7 @@ OUT := out
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 
-.PHONY: demo test deps build data bench test-interop test-mlflow test-airflow test-downstream clean
+.PHONY: demo test deps build data bench test-interop test-mlflow test-airflow test-serve test-downstream clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -89,6 +90,11 @@ test-mlflow: deps data .build-interop/mlflow/.ready
 
 test-airflow: deps
 	bash Tests/interop/check_airflow.sh
+
+test-serve: deps data
+	@command -v curl >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null)
+	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
+	python3 Tests/interop/check_serve.py $(POSSUM)
 
 # Builds from committed HEAD only (a clone): commit first.
 test-downstream: deps

@@ -24,7 +24,8 @@ struct ServeCommand: ParsableCommand {
             Examples:
               possum serve --model possum-ridge.h5
               possum serve --model Reg_RidgeCV_possums@champion --port 5002
-              curl -s localhost:5001/invocations -H 'Content-Type: text/csv' --data-binary @datasets/possum.csv
+              curl localhost:5001/invocations -H 'Content-Type: text/csv' \\
+                --data-binary @datasets/possum.csv
             """)
 
     @Option(name: .long, help: ArgumentHelp(

@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "PossumServe",
             dependencies: [
-                "PossumStorage", "PossumML", "PossumData", "PossumFiles",
+                "PossumML", "PossumData", "PossumFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

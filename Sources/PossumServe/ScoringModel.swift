@@ -7,7 +7,7 @@ import PossumML
 /// and the scaling recorded in the model file are applied exactly as there.
 public struct ScoringModel: Sendable {
     public let model: RidgeModel
-    /// What the startup line and `GET /version` name: the file or registry reference.
+    /// The file or registry reference the model was loaded from, for messages.
     public let name: String
 
     public init(model: RidgeModel, name: String) {

@@ -12,6 +12,8 @@
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
 #   make test-report-browser  `possum report` in headless Chromium at 1400 px: screenshot, no horizontal scroll,
 #                       curves, pictures and sorting checked (docs/report.md)
+
+#   make test-serve     `possum serve` answers curl's CSV and dataframe_split posts with `possum predict`'s numbers
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 #   make man            the man page, .build/man/possum.1 (swift-argument-parser's GenerateManual plugin)
 #   make peers          fetch Intel MKL, libflame + BLIS and numpy's OpenBLAS into .build-peers/ (system untouched)
@@ -29,7 +31,7 @@ OUT := out
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 
-.PHONY: demo test deps build data bench man test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser peers bench-peers clean
+.PHONY: demo test deps build data bench man test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser peers bench-peers test-serve clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -132,6 +134,11 @@ test-report-browser: deps data
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
 	python3 Tests/report/check_report_browser.py $(POSSUM) datasets/possum.csv $(OUT)/report-check
+
+test-serve: deps data
+	@command -v curl >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null)
+	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
+	python3 Tests/interop/check_serve.py $(POSSUM)
 
 # Builds from committed HEAD only (a clone): commit first.
 test-downstream: deps

@@ -20,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // HTTP server for `possum serve` only; its default traits (swift-configuration, full Foundation) unused.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Files: atomic (and durable) replace, create-if-absent and append, on plain POSIX calls.
@@ -57,11 +61,21 @@ let package = Package(
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumStorage", "PossumTracking",
                 "PossumPlot", "PossumFiles",
             ]),
+        // Model serving over MLflow's scoring protocol; the only module that depends on hummingbird.
+        .target(
+            name: "PossumServe",
+            dependencies: [
+                "PossumML", "PossumData", "PossumFiles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "PossumCLI",
             dependencies: [
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5", "PossumTracking",
-                "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline", "PossumFiles", "PossumWorkflows",
+                "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline", "PossumFiles", "PossumWorkflows", "PossumServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
@@ -91,5 +105,6 @@ let package = Package(
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles", "PossumPlot"]),
         .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData"]),
         .testTarget(name: "PossumLAPACKPeerTests", dependencies: ["PossumLAPACKPeer", "PossumLinalg"]),
+        .testTarget(name: "PossumServeTests", dependencies: ["PossumServe", "PossumML", "PossumData", "PossumLinalg"]),
     ]
 )

@@ -25,7 +25,7 @@ public struct Possum: ParsableCommand {
         subcommands: [
             TrainCommand.self, PredictCommand.self, FeaturesCommand.self, DataCommand.self, ModelCommand.self,
             RunsCommand.self, ModelsCommand.self, ReportCommand.self, LstsqCommand.self, AccuracyCommand.self,
-            DagCommand.self, TaskCommand.self,
+            DagCommand.self, TaskCommand.self, ServeCommand.self,
         ])
 
     public init() {}

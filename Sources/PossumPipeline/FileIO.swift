@@ -26,9 +26,18 @@ enum FileIO {
     }
 
     /// Declared outputs say where a task writes: their folders exist before it runs (as Luigi's
-    /// targets do), so a fresh checkout needs no `mkdir out` step.
-    static func makeParentDirectories(of paths: [String]) {
-        for path in paths { try? PossumFiles.makeDirectories(parentDirectory(of: path)) }
+    /// targets do), so a fresh checkout needs no `mkdir out` step. The same helper as every
+    /// possum command's `--out` (`PossumFiles.makeParentDirectories(forOutput:)`); a folder that
+    /// cannot be made (a parent is a file) is a one-line reason naming the output.
+    static func makeParentDirectories(of paths: [String]) -> String? {
+        for path in paths {
+            do {
+                try PossumFiles.makeParentDirectories(forOutput: path)
+            } catch {
+                return "output \(shown(String(describing: error), limit: 300))"
+            }
+        }
+        return nil
     }
 
     /// Why `readBounded` refused a path: a short phrase, or nil for "does not exist".

@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // Files: atomic (and durable) replace, create-if-absent and append, on plain POSIX calls.
         .target(name: "PossumFiles"),
+        // Progress lines on a terminal (rate, ETA), and the reporter protocol the library layers take.
+        .target(name: "PossumProgress"),
         // Pure Swift numerics: no C imports, no BLAS.
         .target(name: "PossumLinalg"),
         // Thin system-library shim over Debian's OpenBLAS (BLAS + LAPACK Fortran symbols).
@@ -43,7 +45,7 @@ let package = Package(
         // Pictures: SVG plots (PNG through librsvg).
         .target(name: "PossumPlot", dependencies: ["PossumFiles"]),
         // Storage: tables, feature sets and models in possum's HDF5 layouts.
-        .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg"]),
+        .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg", "PossumProgress"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
         .target(name: "PossumTracking", dependencies: ["PossumFiles"]),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
@@ -52,20 +54,21 @@ let package = Package(
             name: "PossumCLI",
             dependencies: [
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5", "PossumTracking",
-                "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline", "PossumFiles",
+                "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline", "PossumFiles", "PossumProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
         .executableTarget(
             name: "possum-bench",
             dependencies: [
-                "PossumLinalg", "PossumOpenBLAS",
+                "PossumLinalg", "PossumOpenBLAS", "PossumProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/possum-bench"),
 
         // Helpers shared by the test targets (a test target cannot import another one).
         .target(name: "PossumTestSupport", path: "Tests/PossumTestSupport"),
+        .testTarget(name: "PossumProgressTests", dependencies: ["PossumProgress"]),
         .testTarget(name: "PossumFilesTests", dependencies: ["PossumFiles", "PossumTestSupport"]),
         .testTarget(name: "PossumLinalgTests", dependencies: ["PossumLinalg", "PossumOpenBLAS"]),
         .testTarget(name: "PossumAccuracyTests", dependencies: ["PossumAccuracy", "PossumLinalg", "PossumOpenBLAS"]),

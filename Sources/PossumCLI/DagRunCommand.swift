@@ -27,6 +27,8 @@ struct DagRunCommand: ParsableCommand {
 
     @OptionGroup var environment: DagRunEnvironment
 
+    @OptionGroup var output: DagRunOutput
+
     func validate() throws {
         if let jobs, jobs < 1 || jobs > 1024 { throw ValidationError("--jobs must be from 1 to 1024") }
     }
@@ -39,9 +41,12 @@ struct DagRunCommand: ParsableCommand {
         options.force = force
         options.waitForLock = wait
         RunningGroups.installInterruptHandler()
-        let runner = PipelineRunner(graph: graph, options: options, progress: printProgress)
+        let view = output.progressView()
+        defer { view.finish() }
+        let runner = PipelineRunner(graph: graph, options: options, progress: view.handle)
         let state = try runner.run()
-        try finish(state, store: runner.store, started: started)
+        view.finish()
+        try finish(state, store: runner.store, started: started, json: output.json)
     }
 }
 
@@ -70,6 +75,8 @@ struct DagResumeCommand: ParsableCommand {
 
     @OptionGroup var environment: DagRunEnvironment
 
+    @OptionGroup var output: DagRunOutput
+
     func run() throws {
         let started = Date()
         let previous = try StateStore(workdir: directory).load(runID: runID)
@@ -78,8 +85,22 @@ struct DagResumeCommand: ParsableCommand {
         if let jobs { options.jobs = jobs }
         options.waitForLock = wait
         RunningGroups.installInterruptHandler()
-        let runner = PipelineRunner(graph: graph, options: options, progress: printProgress)
+        let view = output.progressView()
+        defer { view.finish() }
+        let runner = PipelineRunner(graph: graph, options: options, progress: view.handle)
         let state = try runner.resume(runID: previous.runID)  // the full id: runID may be a prefix
-        try finish(state, store: runner.store, started: started)
+        view.finish()
+        try finish(state, store: runner.store, started: started, json: output.json)
     }
+}
+
+/// What `dag run` and `dag resume` print while and after they run.
+struct DagRunOutput: ParsableArguments {
+    @Flag(name: .long, help: "Print the run as one JSON object (run id, tasks with status, cached, attempts, duration, outputs); task lines go to stderr.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "No progress: neither the progress line (shown when stderr is a terminal) nor the task lines; warnings and errors still.")
+    var quiet = false
+
+    func progressView() -> DagProgressView { DagProgressView(quiet: quiet, json: json) }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PossumData
 import PossumFiles
+import PossumProgress
 import PossumStorage
 import PossumTracking
 
@@ -27,9 +28,15 @@ struct DataCommand: ParsableCommand {
         @Flag(name: .long, help: "Print what was written as JSON.")
         var json = false
 
+        @Flag(name: .shortAndLong, help: "No progress line (shown on stderr when it is a terminal).")
+        var quiet = false
+
         func run() throws {
             try checkCommandFiles(inputs: [csv], outputs: [out])
-            let (rows, columns) = try TableFile.importCSV(csv, to: out, tableName: table)
+            let progress = TerminalProgress.standardError(quiet: quiet)
+            defer { progress.finish() }
+            let (rows, columns) = try TableFile.importCSV(csv, to: out, tableName: table, progress: progress)
+            progress.finish()
             print(json ? try TrackingJSON.encode(ImportSummary(out: out, rows: rows, columns: columns))
                        : "wrote \(out): \(rows) rows × \(columns) columns")
         }

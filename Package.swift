@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "possum", targets: ["possum"]),
         .executable(name: "possum-bench", targets: ["possum-bench"]),
         .library(name: "PossumLinalg", targets: ["PossumLinalg"]),
+        .library(name: "PossumWorkflows", targets: ["PossumWorkflows"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,11 +51,19 @@ let package = Package(
         .target(name: "PossumTracking", dependencies: ["PossumFiles"]),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
         .target(name: "PossumPipeline", dependencies: ["PossumFiles", "PossumTracking", "PossumData", .product(name: "Yams", package: "Yams")]),
+        // Workflows: the jobs behind train, predict, features, lstsq and data show, callable without the CLI.
+        .target(
+            name: "PossumWorkflows",
+            dependencies: [
+                "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumStorage", "PossumTracking",
+                "PossumPlot", "PossumFiles", "PossumProgress",
+            ]),
         .target(
             name: "PossumCLI",
             dependencies: [
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5", "PossumTracking",
-                "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline", "PossumFiles", "PossumProgress",
+                "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline", "PossumFiles", "PossumWorkflows",
+                "PossumProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
@@ -76,7 +85,8 @@ let package = Package(
         .testTarget(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5"]),
+        .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5", "PossumWorkflows"]),
+        .testTarget(name: "PossumWorkflowsTests", dependencies: ["PossumWorkflows", "PossumML", "PossumStorage", "PossumTestSupport"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles"]),

@@ -14,6 +14,9 @@ struct FeatureOptions: ParsableArguments {
         kind decided for each column (`possum model show`).
         """
 
+    /// Said when a command that trains is given no data: there is no default table.
+    static let noDataMessage = "give the data to train on: --data TABLE (a CSV or HDF5 file) with --target COLUMN, or --features FILE (from `possum features`)"
+
     @Option(name: .long, help: ArgumentHelp("Column to predict (required when training from a table).", valueName: "column"))
     var target: String?
 
@@ -51,4 +54,10 @@ struct FeatureOptions: ParsableArguments {
     private func list(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
+}
+
+/// `--data`'s value once `validate()` has required it (an error, never a default table, if missing).
+func tableArgument(_ data: String?) throws -> String {
+    guard let data else { throw ValidationError(FeatureOptions.noDataMessage) }
+    return data
 }

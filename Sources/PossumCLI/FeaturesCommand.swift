@@ -4,6 +4,7 @@ import PossumData
 import PossumML
 import PossumStorage
 import PossumTracking
+import PossumWorkflows
 
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,8 +17,8 @@ struct FeaturesCommand: ParsableCommand {
             \(FeatureOptions.kindRule)
             """)
 
-    @Option(name: .long, help: "CSV or HDF5 table.")
-    var data = "datasets/possum.csv"
+    @Option(name: .long, help: ArgumentHelp("CSV or HDF5 table to encode.", valueName: "table"))
+    var data: String
 
     @Option(name: .long, help: "Feature set file (HDF5) to write.")
     var out: String
@@ -60,23 +61,5 @@ struct FeaturesCommand: ParsableCommand {
             print("wrote \(out): \(features.z.rows) rows × \(features.z.columns) standardized features")
             if let logged { printError(logged.summaryLine + "\n") }
         }
-    }
-}
-
-/// Reads a table and produces its standardized feature set.
-struct FeatureJob {
-    var dataPath: String
-    var spec: FeatureSpec
-
-    func run() throws -> FeatureSet {
-        let table = try openDataTable(dataPath)
-        var design = try spec.design(from: table)
-        let transform = try FeatureTransform(fitting: design, spec: spec)
-        // Of the bytes actually read: a CSV hashes while it is read (a FIFO cannot be opened twice).
-        let sha = try table.contentSHA256 ?? SHA256.hex(ofFile: dataPath)
-        // Standardized where it lies: the design's matrix becomes the feature matrix, no copy.
-        transform.scaler.transform(inPlace: &design.x)
-        return FeatureSet(z: design.x, y: design.y, rowLabels: design.lines, transform: transform,
-                          sourceFile: URL(fileURLWithPath: dataPath).lastPathComponent, sourceSHA256: sha)
     }
 }

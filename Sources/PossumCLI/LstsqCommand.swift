@@ -3,6 +3,7 @@ import Foundation
 import PossumData
 import PossumFiles
 import PossumLinalg
+import PossumWorkflows
 
 struct LstsqCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

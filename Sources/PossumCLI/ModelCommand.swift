@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PossumML
 import PossumStorage
+import PossumWorkflows
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,8 +49,10 @@ struct ModelCommand: ParsableCommand {
         @OptionGroup var tracking: TrackingOptions
 
         func validate() throws {
-            guard [data, features, registered].compactMap({ $0 }).count == 1 else {
-                throw ValidationError("give exactly one of --data, --features, --registered")
+            switch [data, features, registered].compactMap({ $0 }).count {
+            case 0: throw ValidationError("give the model's source: --data TABLE with --target COLUMN, --features FILE, or --registered NAME@STAGE")
+            case 1: break
+            default: throw ValidationError("give exactly one of --data, --features, --registered")
             }
             if data != nil && columns.target == nil {
                 throw ValidationError("--target COLUMN is required with --data: the column to predict")
@@ -67,9 +70,8 @@ struct ModelCommand: ParsableCommand {
                 let model = try ModelFile.read(path)  // validates before copying
                 try ModelFile.write(model, to: out)
             } else {
-                let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", columns.spec())
-                let grid = AlphaGrid.standard
-                try TrainingJob(source: source, alphas: grid.values, alphaGrid: grid.description, solver: solver).run().exportModel(to: out)
+                let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(try tableArgument(data), columns.spec())
+                try TrainingJob(source: source, solver: solver).run().exportModel(to: out)
             }
             print("wrote \(out)")
         }

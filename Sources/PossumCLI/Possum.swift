@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PossumFiles
 import PossumLinalg
+import PossumWorkflows
 
 /// The `possum` command tree. Commands parse and validate; the work lives in the library modules.
 public struct Possum: ParsableCommand {
@@ -9,13 +10,16 @@ public struct Possum: ParsableCommand {
         commandName: "possum",
         abstract: "Least squares with a hand-vectorized Swift QR, and the possum tail-length model built on it.",
         discussion: """
-            Quick start (after `make demo` has fetched the data):
-              possum train --solver simd      ridge on datasets/possum.csv, our SIMD QR
-              possum train --solver openblas  the same through OpenBLAS's LAPACK
+            Quick start, on any CSV or HDF5 table:
+              possum train --data mine.csv --target y --out model.h5
+                                              ridge regression of y on the other columns
+              possum predict --model model.h5 --data new.csv --out predictions.csv
               possum lstsq A.csv b.csv        least squares, minimum-norm if needed
               possum accuracy                 correct digits of each solver
               possum dag run pipelines/possum.yaml
-                                              the whole pipeline, CSV to plot
+                                              the example pipeline (data: make demo)
+
+            Shell completion: possum --generate-completion-script bash|zsh|fish. Version: possum --version.
             """,
         version: possumVersionLine,
         subcommands: [
@@ -68,8 +72,6 @@ public struct Possum: ParsableCommand {
         return path.joined(separator: " ")
     }
 }
-
-public let possumVersion = "0.1.0"
 
 /// What `possum --version` prints: the version, the kernels compiled in, and what this CPU offers them.
 public let possumVersionLine =

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PossumFiles
 import PossumTracking
+import PossumWorkflows
 
 /// Where runs are logged: `--tracking-uri`, else `$POSSUM_TRACKING_URI`, else `./mlruns`.
 struct TrackingOptions: ParsableArguments {
@@ -62,57 +63,22 @@ struct RunTag: ExpressibleByArgument {
     }
 }
 
-/// The tag a failed run carries: the error's one-line message (MLflow has no standard key for it).
-let runErrorTag = "possum.error"
-
-/// A run being logged: ends FINISHED when `body` returns, FAILED when it throws (tagged
-/// `possum.error` with the reason).
-struct LoggedRun {
-    let store: any TrackingStore
-    let runID: String
-    let experimentName: String
-
+/// A run logged as the command-line options say (PossumWorkflows' `LoggedRun` does the logging).
+extension LoggedRun {
+    /// Nil for `--no-track`; else a run in `--experiment`, named `--run-name` or `name`, tagged
+    /// `--tag`s, ended FAILED with the one-line error if `body` throws.
     static func run<R>(_ options: RunLoggingOptions, name: String, _ body: (LoggedRun?) throws -> R) throws -> R {
         guard !options.noTrack else { return try body(nil) }
         let store = try options.tracking.openStore(create: true)
-        let experiment = try store.getOrCreateExperiment(named: options.experiment)
-        var tags = ["mlflow.source.name": "possum", "mlflow.source.type": "LOCAL"]
+        var tags: [String: String] = [:]
         for t in options.tag { tags[t.key] = t.value }
-        let info = try store.startRun(experimentID: experiment.experimentID, name: options.runName ?? name,
-                                      parentRunID: parentRunFromEnvironment(), tags: tags, startTime: nil)
-        let run = LoggedRun(store: store, runID: info.runID, experimentName: experiment.name)
-        do {
-            let result = try body(run)
-            _ = try store.endRun(runID: info.runID, status: .finished, endTime: nil)
-            return result
-        } catch {
-            // The one place a logged run fails, so every failure says why. Best effort: the
-            // error being reported matters more than a tag that could not be written.
-            let reason = Possum.oneLineMessage(for: error, arguments: [])
-            try? store.setTag(runID: info.runID, key: runErrorTag,
-                              value: messageText(reason.isEmpty ? "\(type(of: error))" : reason, limit: 1000))
-            _ = try? store.endRun(runID: info.runID, status: .failed, endTime: nil)
-            throw error
-        }
+        return try run(in: store, experiment: options.experiment, name: options.runName ?? name, tags: tags,
+                       parentRunID: parentRunFromEnvironment(),
+                       describe: { Possum.oneLineMessage(for: $0, arguments: []) }, body)
     }
-
-    /// `run 3f2a…  (experiment Default)`: what a command that logged a run says about it.
-    var summaryLine: String { "run \(runID)  (experiment \(messageText(experimentName, limit: 100)))" }
 
     /// A DAG task's run nests under the DAG run that started it.
     private static func parentRunFromEnvironment() -> String? {
         ProcessInfo.processInfo.environment["POSSUM_PARENT_RUN_ID"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    func params(_ values: [String: String]) throws {
-        for (k, v) in values.sorted(by: { $0.key < $1.key }) { try store.logParam(runID: runID, key: k, value: v) }
-    }
-
-    func metrics(_ values: [String: Double]) throws {
-        for (k, v) in values.sorted(by: { $0.key < $1.key }) { try store.logMetric(runID: runID, key: k, value: v, step: 0, timestamp: nil) }
-    }
-
-    func artifact(_ file: String, under directory: String?) throws {
-        _ = try store.logArtifact(runID: runID, file: file, artifactPath: directory)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PossumML
 import PossumTracking
+import PossumWorkflows
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,12 +23,12 @@ struct TrainCommand: ParsableCommand {
             Examples:
               possum train --data mine.csv --target y --export mine-model.h5
               possum train --data big.h5 --target y --id name --drop notes
-              possum train --target taill --drop case --categorical site,Pop,sex \\
-                --register Reg_RidgeCV_possums --stage Staging   (the possum data)
+              possum train --data datasets/possum.csv --target taill --drop case \\
+                --categorical site,Pop,sex --register Reg_RidgeCV_possums --stage Staging
               possum train --data mine.csv --target y --register Mine --alias champion
             """)
 
-    @Option(name: .long, help: "CSV or HDF5 table to train on (default: datasets/possum.csv).")
+    @Option(name: .long, help: "CSV or HDF5 table to train on.")
     var data: String?
 
     @Option(name: .long, help: "Feature set written by `possum features` (instead of --data).")
@@ -60,6 +61,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
+        if data == nil && features == nil { throw ValidationError(FeatureOptions.noDataMessage) }
         if stage != nil && register == nil { throw ValidationError("--stage needs --register NAME") }
         if alias != nil && register == nil { throw ValidationError("--alias needs --register NAME") }
         // Checked before training, so a bad alias never leaves a half-registered model behind.
@@ -76,9 +78,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        try checkCommandFiles(inputs: [features ?? data ?? "datasets/possum.csv"], outputs: [export])
-        let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(data ?? "datasets/possum.csv", columns.spec())
-        let job = TrainingJob(source: source, alphas: alphas.values, alphaGrid: alphas.description, solver: solver)
+        try checkCommandFiles(inputs: [features, data], outputs: [export])
+        let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(try tableArgument(data), columns.spec())
+        let job = TrainingJob(source: source, alphas: alphas, solver: solver)
         var logged: LoggedRun?
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
             logged = run
@@ -104,27 +106,7 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// A log-spaced alpha grid given on the command line as `LOWER:UPPER:COUNT`.
-struct AlphaGrid: ExpressibleByArgument, Sendable, CustomStringConvertible {
-    var lower: Double, upper: Double, count: Int
-
-    /// logspace(−3, 1, 30): the reference pipeline's grid (and the scikit-learn fixture's).
-    static let standard = AlphaGrid(lower: -3, upper: 1, count: 30)
-
-    init(lower: Double, upper: Double, count: Int) {
-        (self.lower, self.upper, self.count) = (lower, upper, count)
-    }
-
-    init?(argument: String) {
-        let parts = argument.split(separator: ":").map(String.init)
-        guard parts.count == 3, let lo = Double(parts[0]), let hi = Double(parts[1]), let n = Int(parts[2]),
-              lo.isFinite, hi.isFinite, lo <= hi, n >= 1, n <= 10_000 else { return nil }
-        self.init(lower: lo, upper: hi, count: n)
-    }
-
-    var defaultValueDescription: String { description }
-    var description: String { "\(canonicalNumber(lower)):\(canonicalNumber(upper)):\(count)" }
-    var values: [Double] { logspace(lower, upper, count: count) }
-
-    private func canonicalNumber(_ v: Double) -> String { Int(exactly: v).map(String.init) ?? "\(v)" }
+/// `--alphas LOWER:UPPER:COUNT` (parsed by `AlphaGrid.init?(argument:)`).
+extension AlphaGrid: ExpressibleByArgument {
+    public var defaultValueDescription: String { description }
 }

@@ -27,7 +27,7 @@ import Testing
                  "h = (count − 1)·q with q in [0, 1] chosen by code: an index within the array"),
         Reviewed("PossumAccuracy/Rational.swift", [#"Int(x.exponent)"#],
                  "Double.exponent is already an Int"),
-        Reviewed("PossumCLI/TrainCommand.swift", [#"Int(parts[2])"#],
+        Reviewed("PossumWorkflows/AlphaGrid.swift", [#"Int(parts[2])"#],
                  "String parse (failable init, nil on bad text): cannot trap"),
         Reviewed("PossumData/DecimalParser.swift", [#"UInt64(text[i] &- UInt8(ascii: "0"))"#, #"Int(text[i] &- UInt8(ascii: "0"))"#, #"UInt64(powersOfTen[exponent - 22])"#],
                  "a digit (UInt8) or a power of ten ≤ 1e15 from a constant table, widened: cannot trap"),

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @Suite(.serialized) struct TrainCommandTests {
+    static let csv = PossumProcess.repositoryRoot.appendingPathComponent("datasets/possum.csv").path
+
     struct Report: Decodable {
         var alpha: Double
         var intercept: Double
@@ -13,7 +15,7 @@ import Testing
     @Test func simdAndOpenBLASPrintTheSameModel() throws {
         var reports: [Report] = []
         for solver in ["simd", "openblas", "naive"] {
-            let p = try PossumProcess.run(["train", "--solver", solver, "--json"] + PossumProcess.possumColumns)
+            let p = try PossumProcess.run(["train", "--data", Self.csv, "--solver", solver, "--json"] + PossumProcess.possumColumns)
             #expect(p.status == 0, "\(solver): \(p.stderr)")
             let report = try JSONDecoder().decode(Report.self, from: Data(p.stdout.utf8))
             #expect(report.solver == solver)
@@ -30,7 +32,7 @@ import Testing
     }
 
     @Test func tableNamesTheChosenAlphaAndEveryFeature() throws {
-        let p = try PossumProcess.run(["train"] + PossumProcess.possumColumns)
+        let p = try PossumProcess.run(["train", "--data", Self.csv] + PossumProcess.possumColumns)
         #expect(p.status == 0)
         for expected in ["solver        simd", "alpha ", "LOO RMSE", "train R²", "(intercept)", "totlngth", "site_7", "sex_m"] {
             #expect(p.stdout.contains(expected), "missing \(expected)")
@@ -79,6 +81,22 @@ import Testing
         #expect(p.status == 1)
         // Pop has one level (Vic) too: the first constant feature in column order is `eye`.
         #expect(p.stderr.contains("feature 'eye' is constant"), "stderr: \(p.stderr)")
+    }
+
+    /// No table is implied: run where datasets/possum.csv exists, a command without --data says
+    /// what to pass, in one line, and trains nothing.
+    @Test func withoutDataNothingIsTrainedOnADefaultTable() throws {
+        for (arguments, expected) in [
+            (["train", "--target", "taill", "--no-track"], "give the data to train on: --data TABLE"),
+            (["features", "--target", "taill", "--out", "never.h5", "--no-track"], "Missing expected argument '--data <table>'"),
+            (["model", "export", "--target", "taill", "--out", "never.h5"], "give the model's source: --data TABLE"),
+        ] {
+            let p = try PossumProcess.run(arguments)
+            #expect(p.status == 64, "\(arguments): \(p.stderr)")
+            #expect(p.stderr.hasPrefix("Error: ") && p.stderr.contains(expected), "\(arguments): \(p.stderr)")
+            #expect(p.stderr.split(separator: "\n").count == 1 && p.stdout.isEmpty, "\(arguments): \(p.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: PossumProcess.repositoryRoot.appendingPathComponent("never.h5").path))
     }
 
     @Test func missingFileAndUnknownSolverAreRefused() throws {

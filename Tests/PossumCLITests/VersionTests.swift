@@ -1,5 +1,6 @@
 import Foundation
 import PossumLinalg
+import PossumWorkflows
 import Testing
 @testable import PossumCLI
 

@@ -9,8 +9,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-VERSION=$(sed -n 's/^public let possumVersion = "\([0-9][0-9.]*\)"$/\1/p' "$REPO/Sources/PossumCLI/Possum.swift")
-if [ -z "$VERSION" ]; then echo "test-downstream: no possumVersion in Sources/PossumCLI/Possum.swift" >&2; exit 1; fi
+VERSION=$(sed -n 's/^public let possumVersion = "\([0-9][0-9.]*\)"$/\1/p' "$REPO/Sources/PossumWorkflows/Version.swift")
+if [ -z "$VERSION" ]; then echo "test-downstream: no possumVersion in Sources/PossumWorkflows/Version.swift" >&2; exit 1; fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/possum-downstream.XXXXXX")
 if [ "${KEEP:-}" = 1 ]; then echo "== keeping $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi

@@ -297,9 +297,9 @@ case("train on 0 rows", ["train", "--data", "header.csv"] + POSSUM_COLUMNS + NO_
 case("train on a constant column", ["train", "--data", "c.csv", "--target", "y"] + NO_TRACK,
      files={"c.csv": "x,k,y\n" + "".join(f"{i},5,{i * 2 + 1}\n" for i in range(10))})
 case("train with a missing target column", ["train", "--data", "small.csv", "--target", "nope"] + NO_TRACK, expect="refuse")
-case("train with --alphas 1:0:5", ["train", "--alphas", "1:0:5"] + POSSUM_COLUMNS + NO_TRACK, expect="refuse")
-case("train with --alphas 0:1:100000000000", ["train", "--alphas", "0:1:100000000000"] + POSSUM_COLUMNS + NO_TRACK, expect="refuse")
-case("train with --alphas -1e308:1e308:3", ["train", "--alphas=-1e308:1e308:3"] + POSSUM_COLUMNS + NO_TRACK)
+case("train with --alphas 1:0:5", ["train", "--data", "possum.csv", "--alphas", "1:0:5"] + POSSUM_COLUMNS + NO_TRACK, expect="refuse")
+case("train with --alphas 0:1:100000000000", ["train", "--data", "possum.csv", "--alphas", "0:1:100000000000"] + POSSUM_COLUMNS + NO_TRACK, expect="refuse")
+case("train with --alphas -1e308:1e308:3", ["train", "--data", "possum.csv", "--alphas=-1e308:1e308:3"] + POSSUM_COLUMNS + NO_TRACK)
 case("train wide 2000x1100",
      ["train", "--data", "wide.csv", "--target", "y"] + NO_TRACK, timeout=120,
      setup=lambda sb: write(os.path.join(sb, "wide.csv"),

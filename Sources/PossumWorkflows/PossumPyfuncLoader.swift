@@ -1,7 +1,7 @@
 /// The `python_function` loader shipped in every logged model's `code/` folder (see
 /// MLflowPyfuncModel): MLflow imports it to load possum's HDF5 model and predict with numpy, as
 /// `possum predict` does. Kept as text here so the binary carries it; `make test-mlflow` runs it.
-let possumPyfuncLoaderSource = #"""
+public let possumPyfuncLoaderSource = #"""
 """possum's ridge model as an MLflow `python_function` flavor.
 
 MLflow imports this module from the artifact's `code/` folder and calls `_load_pyfunc` with the

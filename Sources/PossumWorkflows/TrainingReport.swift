@@ -2,23 +2,23 @@ import Foundation
 import PossumFiles
 import PossumML
 
-/// What `possum train` prints.
-struct TrainingReport: Encodable {
-    var data: String
-    var solver: String
-    var rows: Int
-    var alphaGrid: String
-    var features: [String]
-    var alphas: [Double]
-    var alpha: Double
-    var intercept: Double
-    var coefficients: [String: Double]
-    var looRMSE: Double
-    var looMSE: [Double]
-    var trainR2: Double
-    var solveSeconds: Double
+/// What `possum train` prints: `table()` as text, `json()` for `--json`.
+public struct TrainingReport: Encodable {
+    public var data: String
+    public var solver: String
+    public var rows: Int
+    public var alphaGrid: String
+    public var features: [String]
+    public var alphas: [Double]
+    public var alpha: Double
+    public var intercept: Double
+    public var coefficients: [String: Double]
+    public var looRMSE: Double
+    public var looMSE: [Double]
+    public var trainR2: Double
+    public var solveSeconds: Double
     /// The tracking run this training was logged as (nil with --no-track).
-    var runID: String?
+    public var runID: String?
     private var orderedCoefficients: [Double]
     private var chosenIndex: Int
 
@@ -44,7 +44,7 @@ struct TrainingReport: Encodable {
     }
 
     /// Numbers that JSON cannot carry (inf, NaN) are written as null, never an encoding error.
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(data, forKey: .data)
         try c.encode(solver, forKey: .solver)
@@ -61,13 +61,13 @@ struct TrainingReport: Encodable {
         try c.encodeIfPresent(runID, forKey: .runID)
     }
 
-    func json() throws -> String {
+    public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    func table() -> String {
+    public func table() -> String {
         let chosen = chosenIndex
         var out = """
             RidgeCV on \(data): \(rows) complete rows, \(features.count) features
@@ -105,7 +105,7 @@ struct TrainingReport: Encodable {
 }
 
 /// A double for JSON: nil (null) when JSON has no number for it.
-func jsonNumber(_ x: Double) -> Double? { x.isFinite ? x : nil }
+public func jsonNumber(_ x: Double) -> Double? { x.isFinite ? x : nil }
 
 func fmt(_ x: Double, _ significant: Int) -> String { String(format: "%.\(significant)g", x) }
 func signed(_ x: Double) -> String { String(format: "%+.10f", x) }

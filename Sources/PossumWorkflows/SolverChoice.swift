@@ -1,9 +1,8 @@
-import ArgumentParser
 import PossumLinalg
 import PossumOpenBLAS
 
 /// The least-squares backends a user can pick with `--solver`.
-public enum SolverChoice: String, CaseIterable, ExpressibleByArgument, Sendable {
+public enum SolverChoice: String, CaseIterable, Sendable {
     /// Our Householder QR with SIMD8<Double> kernels.
     case simd
     /// LAPACK dgeqrf/dormqr/dorgqr/dtrtrs from OpenBLAS.

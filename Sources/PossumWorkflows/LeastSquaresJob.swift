@@ -4,23 +4,30 @@ import PossumLinalg
 import PossumStorage
 
 /// `possum lstsq`'s work: read A and b, solve with the chosen rank-revealing backend, judge.
-struct LeastSquaresJob {
-    var matrixPath: String
-    var rhsPath: String
-    var solver: SolverChoice
-    var options: RankRevealingOptions
+public struct LeastSquaresJob {
+    /// A: CSV (no header) or HDF5 (`FILE.h5` or `FILE.h5:NAME`).
+    public var matrixPath: String
+    /// b: one number per row of A.
+    public var rhsPath: String
+    public var solver: SolverChoice
+    public var options: RankRevealingOptions
 
-    struct Result: Encodable {
-        var solver: String
-        var rows: Int
-        var columns: Int
-        var solution: RankRevealingSolution
-        var seconds: Double
-        var warnings: [String]
+    public init(matrixPath: String, rhsPath: String, solver: SolverChoice = .simd, options: RankRevealingOptions = RankRevealingOptions()) {
+        (self.matrixPath, self.rhsPath, self.solver, self.options) = (matrixPath, rhsPath, solver, options)
+    }
+
+    /// The solution, its rank and condition, and warnings for the user (rank deficiency, ill conditioning).
+    public struct Result: Encodable {
+        public var solver: String
+        public var rows: Int
+        public var columns: Int
+        public var solution: RankRevealingSolution
+        public var seconds: Double
+        public var warnings: [String]
 
         enum CodingKeys: String, CodingKey { case solver, rows, columns, x, rank, conditionEstimate = "condition_estimate", residualNorm = "residual_norm", refinementSteps = "refinement_steps", seconds, warnings }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(solver, forKey: .solver)
             try c.encode(rows, forKey: .rows)
@@ -34,13 +41,13 @@ struct LeastSquaresJob {
             try c.encode(warnings, forKey: .warnings)
         }
 
-        func json() throws -> String {
+        public func json() throws -> String {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
             return String(decoding: try e.encode(self), as: UTF8.self)
         }
 
-        func summary() -> String {
+        public func summary() -> String {
             let cond = solution.conditionEstimate.isFinite ? String(format: "%.2e", solution.conditionEstimate) : "∞"
             var s = "\(rows)×\(columns) least squares, solver \(solver): rank \(solution.rank), κ₁(R) ≈ \(cond), ‖b − Ax‖ = \(String(format: "%.6g", solution.residualNorm))"
             if solution.refinementSteps > 0 { s += ", \(solution.refinementSteps) refinement steps" }
@@ -48,7 +55,7 @@ struct LeastSquaresJob {
         }
     }
 
-    func run() throws -> Result {
+    public func run() throws -> Result {
         let a = try NumericArrayFile.read(matrixPath)
         let b = try NumericArrayFile.read(rhsPath)
         guard b.columns == 1 else {

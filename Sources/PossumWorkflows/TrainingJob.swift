@@ -6,29 +6,50 @@ import PossumStorage
 import PossumTracking
 
 /// `possum train`'s work: get standardized features, fit, time the solver, build the model.
-struct TrainingJob {
-    enum Source {
+///
+///     let job = TrainingJob(source: .table("mine.csv", FeatureSpec(target: "y")))
+///     let result = try job.run()
+///     print(result.model.alpha, result.report.table())
+public struct TrainingJob {
+    /// What to train on.
+    public enum Source {
+        /// A CSV or HDF5 table and the column choices (the target, what to drop, kinds).
         case table(String, FeatureSpec)
+        /// A feature set written by `FeatureJob` / `possum features` (its spec is recorded in it).
         case features(String)
     }
 
-    var source: Source
-    var alphas: [Double]
-    var alphaGrid: String
-    var solver: SolverChoice
+    public var source: Source
+    /// The ridge penalties tried; the one with the smallest leave-one-out error wins.
+    public var alphas: [Double]
+    /// How the grid is described in the report and the logged params (`LOWER:UPPER:COUNT`).
+    public var alphaGrid: String
+    public var solver: SolverChoice
 
-    struct Result {
-        var model: RidgeModel
-        var report: TrainingReport
+    /// A grid given as numbers; `alphaGrid` is only its description.
+    public init(source: Source, alphas: [Double], alphaGrid: String, solver: SolverChoice = .simd) {
+        (self.source, self.alphas, self.alphaGrid, self.solver) = (source, alphas, alphaGrid, solver)
+    }
 
-        func exportModel(to path: String) throws { try ModelFile.write(model, to: path) }
+    /// A log-spaced grid (default logspace(-3, 1, 30), as scikit-learn's RidgeCV in the reference pipeline).
+    public init(source: Source, alphas grid: AlphaGrid = .standard, solver: SolverChoice = .simd) {
+        self.init(source: source, alphas: grid.values, alphaGrid: grid.description, solver: solver)
+    }
+
+    /// The fitted model and what `possum train` prints about it.
+    public struct Result {
+        public var model: RidgeModel
+        public var report: TrainingReport
+
+        /// Writes the model in possum's HDF5 layout (atomically).
+        public func exportModel(to path: String) throws { try ModelFile.write(model, to: path) }
 
         /// Params, metrics and artifacts of the training run (MLflow's vocabulary). The model goes
         /// into the run's `model/` folder as an MLflow model (MLmodel, pyfunc loader, signature,
         /// input example: see `mlflowModel`) that `mlflow.pyfunc.load_model` reads. Returns that
         /// folder's path inside the run's artifacts, what a registered version points at.
         @discardableResult
-        func log(to run: LoggedRun, exportedModel: String?) throws -> String {
+        public func log(to run: LoggedRun, exportedModel: String?) throws -> String {
             try run.params([
                 "solver": report.solver, "alphas": "logspace(\(report.alphaGrid))", "data": report.data,
                 "data_sha256": model.trainingDataSHA256, "target": model.transform.spec.target,
@@ -67,7 +88,7 @@ struct TrainingJob {
         /// a number, else string), output double, and an input example built from the model
         /// file itself — feature means and a standard deviation either side, the recorded levels
         /// in turn — so no training row is copied into the artifacts.
-        func mlflowModel(runID: String, artifactPath: String, dataFile: String) -> MLflowPyfuncModel {
+        public func mlflowModel(runID: String, artifactPath: String, dataFile: String) -> MLflowPyfuncModel {
             let transform = model.transform
             let numeric = transform.numericColumns.map { MLflowPyfuncModel.Column(name: $0, type: .double) }
             let categorical = transform.encodings.map { encoding -> MLflowPyfuncModel.Column in
@@ -100,7 +121,7 @@ struct TrainingJob {
         /// version to `stage`, archiving the one there before, as MLflow's
         /// `archive_existing_versions=True` does; `alias`, if given, then points at the new version
         /// (moved from the version it named before, as MLflow's `set_registered_model_alias`).
-        func register(in run: LoggedRun, artifact: String, name: String, stage: ModelStage, alias: String? = nil) throws -> ModelVersion {
+        public func register(in run: LoggedRun, artifact: String, name: String, stage: ModelStage, alias: String? = nil) throws -> ModelVersion {
             let store = run.store
             if (try? store.registeredModel(named: name)) == nil {
                 _ = try store.createRegisteredModel(name: name, tags: ["model_type": "regression", "data": "possum"], description: nil)
@@ -116,7 +137,9 @@ struct TrainingJob {
         }
     }
 
-    func run() throws -> Result {
+    /// Reads the data, fits RidgeCV with the chosen solver and checks the model file would read back.
+    /// Errors name the file, line and column they are about.
+    public func run() throws -> Result {
         let features: FeatureSet
         let dataName: String
         switch source {

@@ -1,0 +1,97 @@
+import Foundation
+import PossumML
+import PossumStorage
+import PossumTestSupport
+import PossumWorkflows
+import Testing
+
+/// The library API gives what the `possum` command gives: the command is a thin shell over it.
+@Suite struct TrainingJobTests {
+    /// A small mixed table: two numeric features, a text one, a target that depends on all three
+    /// with noise, and an id column the model must not use.
+    static func writeTable(to path: String) throws {
+        var generator = SplitMix64(seed: 14)
+        var lines = ["name,x1,x2,color,y"]
+        let colors = ["red", "green", "blue"]
+        for i in 0..<60 {
+            let x1 = generator.uniform() * 10, x2 = generator.uniform() - 0.5
+            let color = colors[i % 3]
+            let y = 2 * x1 - 3 * x2 + (color == "red" ? 1.5 : color == "green" ? -0.5 : 0) + generator.uniform()
+            lines.append("n\(i),\(x1),\(x2),\(color),\(y)")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test func libraryTrainingMatchesTheCommand() throws {
+        let dir = try TemporaryDirectory()
+        let csv = dir.file("small.csv")
+        try Self.writeTable(to: csv)
+        let result = try TrainingJob(source: .table(csv, FeatureSpec(target: "y", id: "name"))).run()
+        #expect(result.model.transform.featureNames.count == 5)  // x1, x2, three colors
+
+        let cli = try runPossum(["train", "--data", csv, "--target", "y", "--id", "name", "--no-track", "--out", dir.file("cli.h5")])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        // The same code on the same bytes gives the same doubles; the model file carries them exactly
+        // (JSON text would not: Foundation's parser is not always correctly rounded).
+        let model = try ModelFile.read(dir.file("cli.h5"))
+        #expect(model.alpha == result.model.alpha)
+        #expect(model.intercept == result.model.intercept)
+        #expect(model.coefficients == result.model.coefficients)
+        #expect(model.transform.featureNames == result.model.transform.featureNames)
+        #expect(model.looRMSE == result.model.looRMSE)
+        // And the same report, but for the solver's timing line.
+        let untimed = { (text: String) in text.split(separator: "\n").filter { !$0.contains("QR factorizations in") } }
+        #expect(untimed(cli.stdout) == untimed(result.report.table()))
+    }
+
+    @Test func predictionJobScoresTheTrainingTable() throws {
+        let dir = try TemporaryDirectory()
+        let csv = dir.file("small.csv"), model = dir.file("model.h5")
+        try Self.writeTable(to: csv)
+        try TrainingJob(source: .table(csv, FeatureSpec(target: "y", id: "name"))).run().exportModel(to: model)
+        let predicted = try PredictionJob(modelPath: model, dataPath: csv).run()
+        #expect(predicted.predictions.count == 60 && predicted.skipped == 0)
+        #expect(predicted.ids?.first == "n0")
+        // Noise uniform on [0, 1): the residual spread is about 1/√12 ≈ 0.29.
+        #expect((predicted.rmse ?? .infinity) < 0.4)
+    }
+
+    @Test func alphaGridParsesTheCommandLineSpelling() {
+        #expect(AlphaGrid(argument: "-3:1:30")?.values.count == 30)
+        #expect(AlphaGrid(argument: "1:0:3") == nil)
+        #expect(AlphaGrid.standard.description == "-3:1:30")
+    }
+}
+
+/// A deterministic generator, so the table is the same on every run.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform on [0, 1), 53 random bits.
+    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+}
+
+/// The built `possum` binary (beside the test bundle), run without touching any tracking store.
+func runPossum(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let executable = [bundleDirectory, bundleDirectory.deletingLastPathComponent()]
+        .map { $0.appendingPathComponent("possum") }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? URL(fileURLWithPath: "possum-not-built")
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    (process.standardOutput, process.standardError) = (out, err)
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}

@@ -40,9 +40,9 @@ let package = Package(
             name: "PossumAccuracy",
             dependencies: ["PossumLinalg", "PossumOpenBLAS", .product(name: "BigInt", package: "BigInt")]),
         // Tables: CSV reading with row/column-precise errors.
-        .target(name: "PossumData", dependencies: ["PossumFiles"]),
+        .target(name: "PossumData", dependencies: ["PossumFiles", "PossumProgress"]),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
-        .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"]),
+        .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData", "PossumProgress"]),
         // Pictures: SVG plots (PNG through librsvg).
         .target(name: "PossumPlot", dependencies: ["PossumFiles"]),
         // Storage: tables, feature sets and models in possum's HDF5 layouts.

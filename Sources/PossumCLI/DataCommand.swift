@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import PossumData
 import PossumFiles
-import PossumProgress
 import PossumStorage
 import PossumTracking
 import PossumWorkflows
@@ -29,12 +28,11 @@ struct DataCommand: ParsableCommand {
         @Flag(name: .long, help: "Print what was written as JSON.")
         var json = false
 
-        @Flag(name: .shortAndLong, help: "No progress line (shown on stderr when it is a terminal).")
-        var quiet = false
+        @OptionGroup var progressOptions: ProgressOptions
 
         func run() throws {
             try checkCommandFiles(inputs: [csv], outputs: [out])
-            let progress = TerminalProgress.standardError(quiet: quiet)
+            let progress = progressOptions.reporter()
             defer { progress.finish() }
             let (rows, columns) = try TableFile.importCSV(csv, to: out, tableName: table, progress: progress)
             progress.finish()

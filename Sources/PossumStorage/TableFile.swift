@@ -349,9 +349,10 @@ public final class HDF5Table: DataTable {
     public func rowLabel(_ r: Int) -> Int { r + 1 }
 }
 
-/// Opens a data file by its extension: `.h5`/`.hdf5` as a `TableFile`, anything else as CSV.
-public func openDataTable(_ path: String) throws -> any DataTable {
+/// Opens a data file by its extension: `.h5`/`.hdf5` as a `TableFile`, anything else as CSV
+/// (whose rows `progress` hears as they are read).
+public func openDataTable(_ path: String, progress: any ProgressReporter = SilentProgress()) throws -> any DataTable {
     let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
     if ext == "h5" || ext == "hdf5" { return try HDF5Table(path: path) }
-    return try CSVTable.read(contentsOf: path)
+    return try CSVTable.read(contentsOf: path, progress: progress)
 }

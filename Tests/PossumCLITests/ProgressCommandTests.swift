@@ -61,6 +61,28 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: script)))
+    func trainFeaturesAndPredictShowTheirPhasesOnATerminal() throws {
+        let dir = try PossumProcess.scratch(file: "big.csv", contents: Self.bigCSV(rows: 20_000))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trained = try Self.onTerminal(["train", "--data", "big.csv", "--target", "y", "--no-track", "--export", "m.h5"], in: dir)
+        #expect(trained.status == 0)
+        let frames = trained.screen.components(separatedBy: "\r")
+        #expect(frames.contains { $0.hasPrefix("reading  ") && $0.contains(" rows/s") })
+        for phase in ["QR  [", "alpha grid  [", "leave-one-out  ["] {
+            #expect(frames.contains { $0.hasPrefix(phase) && $0.contains("/s") && $0.contains("ETA ") }, "\(phase)")
+        }
+        #expect(trained.screen.contains("\r\u{1B}[KRidgeCV on big.csv"))
+
+        let features = try Self.onTerminal(["features", "--data", "big.csv", "--target", "y", "--no-track", "--out", "f.h5"], in: dir)
+        #expect(features.status == 0 && features.screen.contains("reading  20000 rows"))
+        let predicted = try Self.onTerminal(["predict", "--model", "m.h5", "--data", "big.csv", "--out", "p.csv"], in: dir)
+        #expect(predicted.status == 0 && predicted.screen.contains("reading  20000 rows"))
+
+        let quiet = try Self.onTerminal(["train", "--data", "big.csv", "--target", "y", "--no-track", "--quiet"], in: dir)
+        #expect(quiet.status == 0 && !quiet.screen.contains("/s ") && !quiet.screen.contains("\u{1B}[K"))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: script)))
     func dagRunShowsTasksDoneOfTotalOnATerminal() throws {
         let dir = try PossumProcess.scratch(file: "p.yaml", contents: """
             name: demo

@@ -32,7 +32,8 @@ public struct ProgressSnapshot: Sendable, Equatable {
 ///     writing  [████████░░░░░░░░]  45%  120000/265000 rows  52.3k rows/s  ETA 0:03
 ///     reading  120000 rows  52.3k rows/s  0:02
 ///
-/// The bar takes what room is left (at most 30 columns) and goes first when the line is narrow;
+/// The bar takes what room is left (at most 30 columns) and goes first when the line is narrow
+/// (after a detail longer than 24 columns has been cut);
 /// a line never reaches the last column, so the terminal never wraps it and `\r` redraws it in place.
 public enum ProgressLine {
     public static func render(_ s: ProgressSnapshot, width: Int) -> String {
@@ -49,13 +50,16 @@ public enum ProgressLine {
             fields.append(rate)
             fields.append(formatDuration(s.elapsed))
         }
-        if let detail = s.detail, !detail.isEmpty { fields.append(printable(detail)) }
+        let detail = s.detail.map(printable) ?? ""
+        // A long detail (task names) is cut before the bar goes: it keeps up to 24 columns' claim.
+        let detailClaim = detail.isEmpty ? 0 : 2 + min(detail.count, 24)
+        if !detail.isEmpty { fields.append(detail) }
         let label = printable(s.label)
         let room = max(1, width - 1)
         let text = fields.joined(separator: "  ")
         if let total = s.total {
             let fraction = total > 0 ? min(1, max(0, Double(s.completed) / Double(total))) : 1
-            let fixed = label.count + 2 + 2 + 2 + text.count  // label, gaps, brackets
+            let fixed = label.count + 2 + 2 + 2 + text.count - (detail.isEmpty ? 0 : 2 + detail.count) + detailClaim  // label, gaps, brackets
             let barWidth = min(30, room - fixed)
             if barWidth >= 5 {
                 return cut(label + "  [" + bar(fraction, width: barWidth) + "]  " + text, to: room)

@@ -30,6 +30,15 @@ import Testing
             == "reading  [███████████░░░░░░░░░░░░░░░░░░░]   37%  45.1 MB/120.0 MB  11.3 MB/s  ETA 0:07  x?[2Jy")
     }
 
+    @Test func aLongDetailIsCutBeforeTheBarGoes() {
+        let s = ProgressSnapshot(label: "DAG d", completed: 1, total: 4, unit: .items("tasks"), elapsed: 2,
+                                 detail: "running " + String(repeating: "t", count: 40))
+        // 5 + 6 + 38 columns, and 2 + 24 claimed by the detail: a 6-column bar at width 82, the detail cut at the edge.
+        let line = ProgressLine.render(s, width: 82)
+        #expect(line == "DAG d  [█░░░░░]   25%  1/4 tasks  0.5 tasks/s  ETA 0:06  running " + String(repeating: "t", count: 15) + "…")
+        #expect(line.count == 81)
+    }
+
     @Test func nothingDoneYetHasNoRateNorETA() {
         let s = ProgressSnapshot(label: "dag", completed: 0, total: 3, unit: .items("tasks"), elapsed: 0)
         #expect(ProgressLine.render(s, width: 60) == "dag  [░░░░░░░░░░░░]    0%  0/3 tasks  -- tasks/s  ETA --:--")

@@ -8,9 +8,15 @@ struct DagRunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline: tasks in dependency order, in parallel, unchanged ones cached.",
         discussion: """
-            A task is cached (not rerun) when its command, the contents of its inputs and its
-            upstream outputs are unchanged and its outputs still have the recorded hashes.
-            Exits 1 if a task failed, after running every task that did not depend on it.
+            A task is cached (not rerun) when its command, the contents of its inputs and its \
+            upstream outputs are unchanged and its outputs still have the recorded hashes. \
+            Exits 1 if a task failed, after running every task that did not depend on it. \
+            On a terminal, a progress line on stderr counts the tasks done.
+
+            Examples:
+              possum dag run pipelines/possum.yaml
+              possum dag run pipelines/possum.yaml --force train
+              possum dag run pipelines/possum.yaml --json --quiet > run.json
             """)
 
     @Argument(help: "The pipeline YAML file.")
@@ -59,6 +65,10 @@ struct DagResumeCommand: ParsableCommand {
             Tasks that succeeded or were cached are kept; a task left 'running' by a killed run is rerun. \
             Processes such a task left running (its driver was killed, so nothing stopped them) are \
             stopped first: SIGTERM, then SIGKILL.
+
+            Examples:
+              possum dag resume 20261207T015809          (a unique prefix of the run id will do)
+              possum dag resume 20261207T015809 --json
             """)
 
     @Argument(help: "The run id or a unique prefix of it (see `possum dag list-runs`).")

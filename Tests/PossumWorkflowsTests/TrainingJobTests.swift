@@ -59,6 +59,9 @@ import Testing
     @Test func alphaGridParsesTheCommandLineSpelling() {
         #expect(AlphaGrid(argument: "-3:1:30")?.values.count == 30)
         #expect(AlphaGrid(argument: "1:0:3") == nil)
+        // 10^1e308 is inf and 10^-1e308 is 0: alphas RidgeCV cannot take (it traps on them).
+        #expect(AlphaGrid(argument: "-1e308:1e308:3") == nil)
+        #expect(AlphaGrid(argument: "-400:1:3") == nil)
         #expect(AlphaGrid.standard.description == "-3:1:30")
     }
 }

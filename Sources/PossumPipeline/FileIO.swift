@@ -29,12 +29,13 @@ enum FileIO {
     /// targets do), so a fresh checkout needs no `mkdir out` step. The same helper as every
     /// possum command's `--out` (`PossumFiles.makeParentDirectories(forOutput:)`); a folder that
     /// cannot be made (a parent is a file) is a one-line reason naming the output.
-    static func makeParentDirectories(of paths: [String]) -> String? {
-        for path in paths {
+    static func makeParentDirectories(of outputs: [String], resolve: (String) -> String) -> String? {
+        for output in outputs {
             do {
-                try PossumFiles.makeParentDirectories(forOutput: path)
+                try PossumFiles.makeParentDirectories(forOutput: resolve(output))
             } catch {
-                return "output \(shown(String(describing: error), limit: 300))"
+                let reason = (error as? OutputRefusal)?.reason ?? String(describing: error)
+                return "output '\(shown(output))': \(shown(reason, limit: 300))"
             }
         }
         return nil

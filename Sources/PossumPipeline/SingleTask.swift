@@ -16,7 +16,7 @@ public enum SingleTask {
             throw PipelineError.missingInput(task: name, path: input)
         }
         let env = options.taskEnvironment(dag: pipeline.name, task: name, inDagRun: false)
-        if let problem = FileIO.makeParentDirectories(of: task.outputs.map(pipeline.resolve)) {
+        if let problem = FileIO.makeParentDirectories(of: task.outputs, resolve: pipeline.resolve) {
             log("possum task run: \(name): \(problem)")
             return 1
         }

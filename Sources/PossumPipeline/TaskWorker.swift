@@ -60,7 +60,7 @@ struct TaskJob: Sendable {
         let launcher = ProcessLauncher(killGraceSeconds: killGraceSeconds)
         let total = task.retries + 1
         var last: (exit: Int32?, timedOut: Bool, message: String, tail: [String]) = (nil, false, "", [])
-        if let problem = FileIO.makeParentDirectories(of: task.outputs.map(resolve)) {
+        if let problem = FileIO.makeParentDirectories(of: task.outputs, resolve: resolve) {
             post(.failed(task: name, exitCode: nil, timedOut: false, attempts: 0, message: problem, stderrTail: []))
             return
         }

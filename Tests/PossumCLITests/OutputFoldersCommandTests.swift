@@ -55,6 +55,26 @@ import Testing
         #expect(try String(contentsOf: dir.appendingPathComponent("taken"), encoding: .utf8) == "keep")
     }
 
+    @Test func aTaskWhoseOutputFolderIsBlockedFailsWithTheReason() throws {
+        let dir = try PossumProcess.scratch(file: "p.yaml", contents: """
+            name: blocked
+            workdir: .
+            tasks:
+              - name: write
+                command: [sh, -c, "echo hi > taken/o.txt"]
+                outputs: [taken/o.txt]
+            """)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "keep".write(to: dir.appendingPathComponent("taken"), atomically: true, encoding: .utf8)
+        let p = try PossumProcess.run(["dag", "run", "p.yaml", "--no-track"], in: dir)
+        #expect(p.status == 1)
+        let reason = "output 'taken/o.txt': cannot create its folder: \(dir.path)/taken is a regular file, not a directory"
+        #expect(p.stdout.contains("✗ write failed: \(reason)"))
+        #expect(p.stderr.contains("write: \(reason) [did not run, 0 attempts]"))
+        #expect(!p.stderr.contains("Error:"), "the failure summary says it all")
+        #expect(try String(contentsOf: dir.appendingPathComponent("taken"), encoding: .utf8) == "keep")
+    }
+
     struct Summary: Decodable {
         struct Task: Decodable {
             var name: String

@@ -3,11 +3,15 @@
 #   make test    the whole test suite: test-downstream, swift test, every shell block of README.md and docs/,
 #                and the hostile-input sweep of the built possum (Tests/hostile/sweep.py)
 # Optional checks against other tools (each installs them into a private venv):
-#   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions
+#   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions; every ```python block
+#                       of README.md and docs/ runs in that venv (Tests/docs/run_doc_blocks.py --python)
 #   make test-mlflow    the real MLflow client reads a tracking store written by possum, and loads
 #                       the models possum logs (pyfunc, models:/NAME@ALIAS) to predict as possum does
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
+#   make test-report-browser  `possum report` in headless Chromium at 1400 px: screenshot, no horizontal scroll,
+#                       curves, pictures and sorting checked (docs/report.md)
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
+#   make man            the man page, .build/man/possum.1 (swift-argument-parser's GenerateManual plugin)
 #   make test-downstream  a throwaway package depends on a tagged clone of HEAD by version and solves least squares
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -21,7 +25,7 @@ OUT := out
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 
-.PHONY: demo test deps build data bench test-interop test-mlflow test-airflow test-downstream clean
+.PHONY: demo test deps build data bench man test-interop test-mlflow test-airflow test-downstream test-report-browser clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -50,6 +54,14 @@ bench: deps build
 	$(SWIFT) build -c release --product possum-bench $(SWIFT_NATIVE)
 	.build/release/possum-bench --quick
 
+# The plugin builds every product in release with these flags (so .build/release/possum stays the fast build), then
+# runs generate-manual on each executable; possum's page is copied to a stable place.
+man: deps
+	$(SWIFT) package $(SWIFT_NATIVE) plugin generate-manual
+	mkdir -p .build/man
+	cp .build/plugins/GenerateManual/outputs/possum/possum.1 .build/man/possum.1
+	@echo "wrote .build/man/possum.1 (man -l .build/man/possum.1)"
+
 # System libraries: installed only when missing, so a re-run is quick and offline.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -76,6 +88,7 @@ datasets/possum.csv:
 
 test-interop: demo .build-interop/h5py/.ready
 	.build-interop/h5py/bin/python Tests/interop/check_h5py.py $(OUT)/possum.h5 $(OUT)/possum-ridge.h5 $(OUT)/predictions.csv
+	python3 Tests/docs/run_doc_blocks.py --python .build-interop/h5py/bin/python
 
 # mlflow plus what possum's pyfunc loader needs (check_mlflow.py installs the same list).
 .build-interop/mlflow/.ready:
@@ -89,6 +102,13 @@ test-mlflow: deps data .build-interop/mlflow/.ready
 
 test-airflow: deps
 	bash Tests/interop/check_airflow.sh
+
+# Chromium from Debian when missing. Two runs go into a scratch store under out/report-check; its report.png is the
+# screenshot to look at.
+test-report-browser: deps data
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
+	python3 Tests/report/check_report_browser.py $(POSSUM) datasets/possum.csv $(OUT)/report-check
 
 # Builds from committed HEAD only (a clone): commit first.
 test-downstream: deps

@@ -13,7 +13,8 @@ let package = Package(
         .executable(name: "possum", targets: ["possum"]),
         .executable(name: "possum-bench", targets: ["possum-bench"]),
         .library(name: "PossumLinalg", targets: ["PossumLinalg"]),
-        .library(name: "PossumWorkflows", targets: ["PossumWorkflows"]),
+        // The jobs, with the modules their API speaks (FeatureSpec and RidgeModel; tracking stores).
+        .library(name: "PossumWorkflows", targets: ["PossumWorkflows", "PossumML", "PossumTracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,7 +49,7 @@ let package = Package(
         // Storage: tables, feature sets and models in possum's HDF5 layouts.
         .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg", "PossumProgress"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
-        .target(name: "PossumTracking", dependencies: ["PossumFiles"]),
+        .target(name: "PossumTracking", dependencies: ["PossumFiles", "PossumPlot"]),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
         .target(name: "PossumPipeline", dependencies: ["PossumFiles", "PossumTracking", "PossumData", .product(name: "Yams", package: "Yams")]),
         // Workflows: the jobs behind train, predict, features, lstsq and data show, callable without the CLI.
@@ -86,10 +87,10 @@ let package = Package(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
             exclude: ["Fixtures"]),
         .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5", "PossumWorkflows"]),
-        .testTarget(name: "PossumWorkflowsTests", dependencies: ["PossumWorkflows", "PossumML", "PossumStorage", "PossumTestSupport"]),
+        .testTarget(name: "PossumWorkflowsTests", dependencies: ["PossumWorkflows", "PossumML", "PossumStorage", "PossumTracking", "PossumTestSupport"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
-        .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles"]),
+        .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles", "PossumPlot"]),
         .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData"]),
     ]
 )

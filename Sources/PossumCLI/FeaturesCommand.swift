@@ -55,11 +55,7 @@ struct FeaturesCommand: ParsableCommand {
             job.progress.finish()
             let features = try ran.get()
             try FeaturesFile.write(features, to: out)
-            if let run {
-                try run.params(["data": data, "data_sha256": features.sourceSHA256, "target": spec.target])
-                let names = features.transform.featureNames
-                try run.metrics(Dictionary(uniqueKeysWithValues: zip(names.map { "mean_\($0)" }, features.transform.scaler.mean)))
-            }
+            if let run { try job.log(features, to: run) }
             return features
         }
         if json {

@@ -8,7 +8,7 @@ import PossumWorkflows
 public struct Possum: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "possum",
-        abstract: "Least squares with a hand-vectorized Swift QR, and the possum tail-length model built on it.",
+        abstract: "Least squares with a hand-vectorized Swift QR, and ridge regression on any table built on it.",
         discussion: """
             Quick start, on any CSV or HDF5 table:
               possum train --data mine.csv --target y --out model.h5

@@ -146,7 +146,17 @@ struct ModelsCommand: ParsableCommand {
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Write a self-contained HTML report of experiments, runs, metric histories and models.")
+        commandName: "report", abstract: "Write a self-contained HTML report of experiments, runs, metric histories and models.",
+        discussion: """
+            One HTML file, nothing fetched from the network: per experiment the leave-one-out RMSE against \
+            alpha of every training run (log axis, the chosen alpha marked, runs named in the legend), the \
+            other metric histories, a runs table with every param and metric side by side (click a header to \
+            sort), and each run's predicted-vs-true picture; then the model registry. See docs/report.md.
+
+            Example:
+              possum report --out report.html
+              possum report --tracking-uri file:///srv/mlruns --out /tmp/runs.html
+            """)
     @OptionGroup var tracking: TrackingOptions
     @Option(name: .long, help: "HTML file to write.") var out = "report.html"
     @Flag(name: .long, help: "Print the path written as JSON.") var json = false

@@ -39,7 +39,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var columns: FeatureOptions
 
-    @Option(name: .long, parsing: .unconditional, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace), e.g. -3:1:30.")
+    @Option(name: .long, parsing: .unconditional, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace), e.g. -3:1:30; LOWER ≤ UPPER within ±300, COUNT 1 to 10000.")
     var alphas = AlphaGrid.standard
 
     @Option(name: [.customLong("out"), .customLong("export")], help: "Write the fitted model to this HDF5 file (atomically).")

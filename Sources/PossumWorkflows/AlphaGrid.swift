@@ -11,14 +11,18 @@ public struct AlphaGrid: Sendable, CustomStringConvertible {
         (self.lower, self.upper, self.count) = (lower, upper, count)
     }
 
-    /// `LOWER:UPPER:COUNT` in log10, as numpy.logspace; nil unless finite, ordered, 1…10 000 points,
-    /// each alpha a positive finite double (10^400 is not; RidgeCV requires it of every alpha).
+    /// The largest |LOWER| and |UPPER|: 10^±300 is a positive finite double, as every alpha must be
+    /// (10^±309 is not, and a wider span's step overflows).
+    public static let largestExponent = 300.0
+
+    /// `LOWER:UPPER:COUNT` in log10, as numpy.logspace; nil unless LOWER ≤ UPPER within ±300 and
+    /// 1…10 000 points.
     public init?(argument: String) {
         let parts = argument.split(separator: ":").map(String.init)
         guard parts.count == 3, let lo = Double(parts[0]), let hi = Double(parts[1]), let n = Int(parts[2]),
-              lo.isFinite, hi.isFinite, lo <= hi, n >= 1, n <= 10_000 else { return nil }
+              lo.magnitude <= Self.largestExponent, hi.magnitude <= Self.largestExponent, lo <= hi,
+              n >= 1, n <= 10_000 else { return nil }
         self.init(lower: lo, upper: hi, count: n)
-        guard values.allSatisfy({ $0 > 0 && $0.isFinite }) else { return nil }
     }
 
     public var description: String { "\(canonicalNumber(lower)):\(canonicalNumber(upper)):\(count)" }

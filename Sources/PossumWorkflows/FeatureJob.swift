@@ -28,4 +28,12 @@ public struct FeatureJob {
         return FeatureSet(z: design.x, y: design.y, rowLabels: design.lines, transform: transform,
                           sourceFile: URL(fileURLWithPath: dataPath).lastPathComponent, sourceSHA256: sha)
     }
+
+    /// The params and metrics of a features run, as the reference pipeline's "Scaler" run: the data,
+    /// its SHA-256 and the target; each feature's mean as a metric `mean_FEATURE`.
+    public func log(_ features: FeatureSet, to run: LoggedRun) throws {
+        try run.params(["data": dataPath, "data_sha256": features.sourceSHA256, "target": spec.target])
+        let names = features.transform.featureNames
+        try run.metrics(Dictionary(uniqueKeysWithValues: zip(names.map { "mean_\($0)" }, features.transform.scaler.mean)))
+    }
 }

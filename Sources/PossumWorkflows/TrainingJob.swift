@@ -43,6 +43,8 @@ public struct TrainingJob {
     public struct Result {
         public var model: RidgeModel
         public var report: TrainingReport
+        /// The training targets and the chosen model's fitted values, for the picture.
+        public var trainingFit: (truth: [Double], fitted: [Double])
 
         /// Writes the model in possum's HDF5 layout (atomically).
         public func exportModel(to path: String) throws { try ModelFile.write(model, to: path) }
@@ -83,6 +85,8 @@ public struct TrainingJob {
                 + zip(model.transform.featureNames, model.coefficients).map { "\($0),\(String(format: "%.17g", $1))" }
             try (rows.joined(separator: "\n") + "\n").write(to: table, atomically: true, encoding: .utf8)
             try run.artifact(table.path, under: nil)
+            try logLeaveOneOutCurve(to: run)
+            try logPredictedVersusTrue(to: run, scratch: scratch)
             return artifactDirectory
         }
 
@@ -143,6 +147,10 @@ public struct TrainingJob {
     /// Reads the data, fits RidgeCV with the chosen solver and checks the model file would read back.
     /// Errors name the file, line and column they are about.
     public func run() throws -> Result {
+        // RidgeCV requires them (a precondition): refused here, before any data is read.
+        guard !alphas.isEmpty, alphas.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw TrainingJobError.alphasNotPositive(alphas.first { !($0 > 0 && $0.isFinite) })
+        }
         let features: FeatureSet
         let dataName: String
         switch source {
@@ -175,7 +183,10 @@ public struct TrainingJob {
         let report = TrainingReport(data: dataName, solver: solver.rawValue, rows: features.z.rows,
                                     features: features.transform.featureNames, alphas: alphas,
                                     alphaGrid: alphaGrid, fit: fit, solveSeconds: seconds)
-        return Result(model: model, report: report)
+        let fitted = (0..<features.z.rows).map { i in
+            (0..<features.z.columns).reduce(fit.intercept) { $0 + features.z[i, $1] * fit.coefficients[$1] }
+        }
+        return Result(model: model, report: report, trainingFit: (features.y, fitted))
     }
 
     /// A fit error with the file, line and column its row and feature came from.
@@ -194,6 +205,19 @@ public struct TrainingJob {
         case let .targetTooSmall(row):
             return DataError(file: dataName, line: features.rowLabels[row], column: target,
                              "target \(features.y[row]) is too small a unit: the model's squared errors would underflow a double (rescale the target)")
+        }
+    }
+}
+
+/// A training job that cannot start: what is wrong with its own inputs (data errors are `DataError`s).
+public enum TrainingJobError: Error, CustomStringConvertible {
+    /// An alpha that is not a positive finite number (nil: the grid is empty).
+    case alphasNotPositive(Double?)
+
+    public var description: String {
+        switch self {
+        case .alphasNotPositive(nil): return "the alpha grid is empty: give at least one alpha"
+        case let .alphasNotPositive(alpha?): return "alpha \(alpha) is not a positive finite number: every alpha of the grid must be"
         }
     }
 }

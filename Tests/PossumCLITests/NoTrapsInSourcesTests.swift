@@ -91,8 +91,6 @@ import Testing
                  "off_t is Int64, and st_size is checked ≤ the read limit on the line above; the result is clamped to 4096...65536"),
         Reviewed("PossumTracking/StoreFiles.swift", [#"Int32(entry.pointee.d_type)"#, #"Int32(DT_DIR)"#, #"Int32(DT_REG)"#, #"Int32(DT_LNK)"#, #"Int32(DT_UNKNOWN)"#],
                  "d_type is a UInt8 and DT_* are small C constants, widened: cannot trap"),
-        Reviewed("PossumTracking/HTMLReport.swift", [#"Int(w)"#, #"Int(h)"#],
-                 "the chart's width and height: code-set sizes, not data"),
         Reviewed("PossumTracking/ProcessIdentity.swift", [#"Int64(ts.tv_sec)"#, #"Int64(ts.tv_nsec)"#],
                  "time_t and nanoseconds widened to Int64"),
         Reviewed("PossumTracking/RandomIDs.swift", [#"UInt64(shift)"#, #"Int(b >> 4)"#, #"Int(b & 0xf)"#],

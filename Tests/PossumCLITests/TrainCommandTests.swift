@@ -106,5 +106,9 @@ import Testing
         let solver = try PossumProcess.run(["train", "--solver", "lapack"])
         #expect(solver.status == 64)  // EX_USAGE
         #expect(solver.stderr.contains("'lapack' is invalid for '--solver"))
+        // A grid whose alphas are not positive finite doubles (10^1e308) is refused, not trapped on.
+        let grid = try PossumProcess.run(["train", "--data", Self.csv, "--alphas=-1e308:1e308:3", "--no-track"] + PossumProcess.possumColumns)
+        #expect(grid.status == 64 && !grid.crashed, "\(grid.stderr)")
+        #expect(grid.stderr.contains("is invalid for '--alphas"), "\(grid.stderr)")
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import PossumML
 import PossumStorage
+import PossumTracking
+import PossumData
 import PossumTestSupport
 import PossumWorkflows
 import Testing
@@ -56,13 +58,52 @@ import Testing
         #expect((predicted.rmse ?? .infinity) < 0.4)
     }
 
+    /// docs/workflows.md's logging example: a run with params, metrics and the model, registered.
+    @Test func loggedRunRecordsTheTrainingAndRegistersIt() throws {
+        let dir = try TemporaryDirectory()
+        let csv = dir.file("mine.csv")
+        try Self.writeTable(to: csv)
+        let store = try FileTrackingStore(root: dir.file("mlruns"))
+        let runID = try LoggedRun.run(in: store, experiment: "Mine", name: "RidgeCV") { run in
+            let result = try TrainingJob(source: .table(csv, FeatureSpec(target: "y", id: "name"))).run()
+            let artifact = try result.log(to: run, exportedModel: nil)
+            _ = try result.register(in: run, artifact: artifact, name: "Mine", stage: .staging)
+            return run.runID
+        }
+        let run = try store.run(id: runID)
+        #expect(run.info.status == .finished)
+        #expect(run.params["target"] == "y" && run.params["n_rows"] == "60")
+        #expect(try store.modelVersion(name: "Mine", version: 1).currentStage == .staging)
+        // A failure ends the run FAILED, with the reason as a tag.
+        var failedRun: String?
+        let failure = try thrownError(DataError.self) {
+            try LoggedRun.run(in: store, experiment: "Mine", name: "RidgeCV") { run in
+                failedRun = run.runID
+                _ = try TrainingJob(source: .table(csv, FeatureSpec(target: "nope"))).run()
+            }
+        }
+        let failed = try store.run(id: failedRun ?? "")
+        #expect(failure != nil && failed.info.status == .failed)
+        #expect(failed.tags[runErrorTag]?.contains("no column 'nope'") == true, "\(failed.tags)")
+    }
+
     @Test func alphaGridParsesTheCommandLineSpelling() {
         #expect(AlphaGrid(argument: "-3:1:30")?.values.count == 30)
         #expect(AlphaGrid(argument: "1:0:3") == nil)
-        // 10^1e308 is inf and 10^-1e308 is 0: alphas RidgeCV cannot take (it traps on them).
-        #expect(AlphaGrid(argument: "-1e308:1e308:3") == nil)
-        #expect(AlphaGrid(argument: "-400:1:3") == nil)
         #expect(AlphaGrid.standard.description == "-3:1:30")
+        // Every alpha must be a positive finite double: 10^±309 is not one.
+        #expect(AlphaGrid(argument: "-1e308:1e308:3") == nil && AlphaGrid(argument: "0:309:2") == nil)
+        #expect(AlphaGrid(argument: "-300:300:3")?.values.allSatisfy { $0 > 0 && $0.isFinite } == true)
+    }
+
+    /// A grid given as numbers is checked before any data is read (RidgeCV would trap on it).
+    @Test func alphasThatAreNotPositiveAreAnError() throws {
+        for alphas in [[], [1, 0], [.infinity], [.nan]] as [[Double]] {
+            let error = try thrownError(TrainingJobError.self) {
+                _ = try TrainingJob(source: .table("/nonexistent.csv", FeatureSpec(target: "y")), alphas: alphas, alphaGrid: "given").run()
+            }
+            #expect(error != nil, "\(alphas)")
+        }
     }
 }
 

@@ -28,6 +28,8 @@ let package = Package(
     targets: [
         // Files: atomic (and durable) replace, create-if-absent and append, on plain POSIX calls.
         .target(name: "PossumFiles"),
+        // Progress lines on a terminal (rate, ETA), and the reporter protocol the library layers take.
+        .target(name: "PossumProgress"),
         // Pure Swift numerics: no C imports, no BLAS.
         .target(name: "PossumLinalg"),
         // Thin system-library shim over Debian's OpenBLAS (BLAS + LAPACK Fortran symbols).
@@ -43,13 +45,13 @@ let package = Package(
             name: "PossumAccuracy",
             dependencies: ["PossumLinalg", "PossumOpenBLAS", .product(name: "BigInt", package: "BigInt")]),
         // Tables: CSV reading with row/column-precise errors.
-        .target(name: "PossumData", dependencies: ["PossumFiles"]),
+        .target(name: "PossumData", dependencies: ["PossumFiles", "PossumProgress"]),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
-        .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"]),
+        .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData", "PossumProgress"]),
         // Pictures: SVG plots (PNG through librsvg).
         .target(name: "PossumPlot", dependencies: ["PossumFiles"]),
         // Storage: tables, feature sets and models in possum's HDF5 layouts.
-        .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg"]),
+        .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg", "PossumProgress"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
         .target(name: "PossumTracking", dependencies: ["PossumFiles", "PossumPlot"]),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
@@ -59,7 +61,7 @@ let package = Package(
             name: "PossumWorkflows",
             dependencies: [
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumStorage", "PossumTracking",
-                "PossumPlot", "PossumFiles",
+                "PossumPlot", "PossumFiles", "PossumProgress",
             ]),
         // Model serving over MLflow's scoring protocol; the only module that depends on hummingbird.
         .target(
@@ -76,6 +78,7 @@ let package = Package(
             dependencies: [
                 "PossumLinalg", "PossumOpenBLAS", "PossumData", "PossumML", "PossumHDF5", "PossumTracking",
                 "PossumAccuracy", "PossumStorage", "PossumPlot", "PossumPipeline", "PossumFiles", "PossumWorkflows", "PossumServe",
+                "PossumProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
@@ -84,13 +87,14 @@ let package = Package(
         .executableTarget(
             name: "possum-bench",
             dependencies: [
-                "PossumLinalg", "PossumOpenBLAS", "PossumLAPACKPeer",
+                "PossumLinalg", "PossumOpenBLAS", "PossumLAPACKPeer", "PossumProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/possum-bench"),
 
         // Helpers shared by the test targets (a test target cannot import another one).
         .target(name: "PossumTestSupport", path: "Tests/PossumTestSupport"),
+        .testTarget(name: "PossumProgressTests", dependencies: ["PossumProgress"]),
         .testTarget(name: "PossumFilesTests", dependencies: ["PossumFiles", "PossumTestSupport"]),
         .testTarget(name: "PossumLinalgTests", dependencies: ["PossumLinalg", "PossumOpenBLAS"]),
         .testTarget(name: "PossumAccuracyTests", dependencies: ["PossumAccuracy", "PossumLinalg", "PossumOpenBLAS"]),

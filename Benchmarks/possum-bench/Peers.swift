@@ -88,11 +88,12 @@ struct Peers {
                 medianSeconds: median, minSeconds: samples.min(peer: run.peer.label),
                 backwardError: error.0, errorKind: error.1, speedup: reference / median, peer: run.peer.label)
             records.append(record)
-            printRow(record, solverWidth: solverWidth)
+            benchProgress.reporter.interleave { printRow(record, solverWidth: solverWidth) }
         }
-        print("       \(op.rawValue) \(shape) float64: simd speed-up over each peer (peer median / ours): "
-              + runs.map { "\($0.peer.label) " + fixed(samples.median(peer: $0.peer.label) / ours, 2) + "×" }
-                  .joined(separator: ", "))
+        let speedups = runs.map { "\($0.peer.label) " + fixed(samples.median(peer: $0.peer.label) / ours, 2) + "×" }
+        benchProgress.reporter.interleave {
+            print("       \(op.rawValue) \(shape) float64: simd speed-up over each peer (peer median / ours): " + speedups.joined(separator: ", "))
+        }
         return records
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import PossumLinalg
 import PossumOpenBLAS
+import PossumProgress
 
 #if canImport(Glibc)
 import Glibc
@@ -81,6 +82,9 @@ struct PossumBench: ParsableCommand {
     @Flag(help: "Small shapes and at most 3 repetitions: finishes in well under a minute.")
     var quick = false
 
+    @Flag(name: .shortAndLong, help: "No progress on stderr: neither the progress line (cases done of total, on a terminal) nor the step messages.")
+    var quiet = false
+
     @Option(help: ArgumentHelp(
         "For tuning: the factorization the simd solver times for `qr` (default, unblocked, blocked:NB, tsqr:MB[:NB]).",
         visibility: .hidden))
@@ -129,6 +133,9 @@ struct PossumBench: ParsableCommand {
         print("")
         printHeader(solverWidth: peers.solverWidth)
 
+        benchProgress = BenchProgress(reporter: TerminalProgress.standardError(quiet: quiet), quiet: quiet)
+        defer { benchProgress.reporter.finish() }
+        benchProgress.reporter.begin("possum-bench", total: shapeList.count * dtype.values.count * ops.values.count, unit: .items("cases"))
         var records: [Record] = []
         for shape in shapeList {
             progress("generating \(shape)")
@@ -140,6 +147,7 @@ struct PossumBench: ParsableCommand {
                 }
             }
         }
+        benchProgress.reporter.finish()
         if let path = json {
             let text = "[\n" + records.map { "  " + $0.json }.joined(separator: ",\n") + "\n]\n"
             try writeFile(path, text)
@@ -157,6 +165,7 @@ struct PossumBench: ParsableCommand {
         for op in ops.values {
             var active = solvers.values.filter { $0 != .naive || (shape.flops <= 1e8 && T.self == Double.self) }
             if threads >= 2 && active.contains(.simd) && !active.contains(.simdOneThread) { active.append(.simdOneThread) }
+            benchProgress.reporter.update(completed: benchProgress.casesDone, detail: "\(op.rawValue) \(shape) \(T.dtypeName)")
             progress("\(op.rawValue) \(shape) \(T.dtypeName): timing \(active.map(\.rawValue).joined(separator: ", "))")
             let buffers = Buffers<T>(problem, tauCount: SIMDSolver.tauCount(rows: shape.m, columns: shape.n))
             defer { buffers.release() }
@@ -176,13 +185,17 @@ struct PossumBench: ParsableCommand {
                     medianSeconds: samples.median(s), minSeconds: samples.min(s),
                     backwardError: err, errorKind: kind, speedup: reference / samples.median(s))
                 records.append(record)
-                printRow(record, solverWidth: peers.solverWidth)
+                benchProgress.reporter.interleave { printRow(record, solverWidth: peers.solverWidth) }
             }
             if active.contains(.simdOneThread) {
-                print("       \(op.rawValue) \(shape) \(T.dtypeName): simd speed-up with \(threads) threads over 1 thread: "
-                      + fixed(samples.median(.simdOneThread) / samples.median(.simd), 2) + "× (medians)")
+                benchProgress.reporter.interleave {
+                    print("       \(op.rawValue) \(shape) \(T.dtypeName): simd speed-up with \(threads) threads over 1 thread: "
+                          + fixed(samples.median(.simdOneThread) / samples.median(.simd), 2) + "× (medians)")
+                }
             }
             records += try peers.report(op, shape, problem, peerRuns, samples, buffers, threads: threads)
+            benchProgress.casesDone += 1
+            benchProgress.reporter.update(completed: benchProgress.casesDone, detail: "\(op.rawValue) \(shape) \(T.dtypeName)")
         }
         return records
     }
@@ -365,9 +378,23 @@ struct PossumBench: ParsableCommand {
 
 // MARK: - Output
 
+/// The progress line (cases — an op, a shape and a precision — done of total) and whether the
+/// step messages are wanted; set once by `run()` before any work, read on the same thread.
+struct BenchProgress {
+    var reporter: any ProgressReporter = SilentProgress()
+    var quiet = false
+    var casesDone = 0
+}
+
+nonisolated(unsafe) var benchProgress = BenchProgress()
+
+/// A step message on stderr (none with --quiet), above the progress line when there is one.
 func progress(_ message: String) {
+    guard !benchProgress.quiet else { return }
     var line = "possum-bench: \(message)\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    benchProgress.reporter.interleave {
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
 }
 
 func writeFile(_ path: String, _ text: String) throws {

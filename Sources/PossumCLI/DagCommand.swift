@@ -49,11 +49,6 @@ struct DagRunEnvironment: ParsableArguments {
     }
 }
 
-/// Prints progress lines as they happen (stdout, flushed: the lines are the live view).
-@Sendable func printProgress(_ event: ProgressEvent) {
-    print(event.line)
-}
-
 /// Loads and validates a pipeline file. A graph problem (a cycle, an unknown dependency...) is
 /// reported with the file it is in, as parse errors are.
 func loadGraph(_ file: String, checkFiles: Bool) throws -> PipelineGraph {
@@ -65,19 +60,5 @@ func loadGraph(_ file: String, checkFiles: Bool) throws -> PipelineGraph {
         case .invalidDefinition, .missingWorkdir: throw error
         default: throw PipelineFileError(file: pipeline.file, error: error)
         }
-    }
-}
-
-
-/// Ends a run's command: the failure summary on stderr and exit 1 if anything failed.
-func finish(_ state: RunState, store: StateStore, started: Date) throws {
-    let ms = Date().timeIntervalSince(started) * 1000
-    let c = state.counts
-    let parts = TaskStatus.allCases.compactMap { s in c[s].map { "\($0) \(s.rawValue)" } }
-    print("DAG '\(state.dag)' \(state.status.rawValue) in \(Int(exactly: ms.rounded()) ?? 0) ms (\(parts.joined(separator: ", "))), run \(state.runID)")
-    if state.status == .failed {
-        let summary = RunReport.failureSummary(state, logDirectory: store.logDirectory(dag: state.dag, runID: state.runID))
-        printError(summary + "\n")
-        throw ExitCode(1)
     }
 }

@@ -8,9 +8,15 @@ struct DagRunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline: tasks in dependency order, in parallel, unchanged ones cached.",
         discussion: """
-            A task is cached (not rerun) when its command, the contents of its inputs and its
-            upstream outputs are unchanged and its outputs still have the recorded hashes.
-            Exits 1 if a task failed, after running every task that did not depend on it.
+            A task is cached (not rerun) when its command, the contents of its inputs and its \
+            upstream outputs are unchanged and its outputs still have the recorded hashes. \
+            Exits 1 if a task failed, after running every task that did not depend on it. \
+            On a terminal, a progress line on stderr counts the tasks done.
+
+            Examples:
+              possum dag run pipelines/possum.yaml
+              possum dag run pipelines/possum.yaml --force train
+              possum dag run pipelines/possum.yaml --json --quiet > run.json
             """)
 
     @Argument(help: "The pipeline YAML file.")
@@ -27,6 +33,8 @@ struct DagRunCommand: ParsableCommand {
 
     @OptionGroup var environment: DagRunEnvironment
 
+    @OptionGroup var output: DagRunOutput
+
     func validate() throws {
         if let jobs, jobs < 1 || jobs > 1024 { throw ValidationError("--jobs must be from 1 to 1024") }
     }
@@ -39,9 +47,12 @@ struct DagRunCommand: ParsableCommand {
         options.force = force
         options.waitForLock = wait
         RunningGroups.installInterruptHandler()
-        let runner = PipelineRunner(graph: graph, options: options, progress: printProgress)
+        let view = output.progressView()
+        defer { view.finish() }
+        let runner = PipelineRunner(graph: graph, options: options, progress: view.handle)
         let state = try runner.run()
-        try finish(state, store: runner.store, started: started)
+        view.finish()
+        try finish(state, store: runner.store, started: started, json: output.json)
     }
 }
 
@@ -54,6 +65,10 @@ struct DagResumeCommand: ParsableCommand {
             Tasks that succeeded or were cached are kept; a task left 'running' by a killed run is rerun. \
             Processes such a task left running (its driver was killed, so nothing stopped them) are \
             stopped first: SIGTERM, then SIGKILL.
+
+            Examples:
+              possum dag resume 20261207T015809          (a unique prefix of the run id will do)
+              possum dag resume 20261207T015809 --json
             """)
 
     @Argument(help: "The run id or a unique prefix of it (see `possum dag list-runs`).")
@@ -70,6 +85,8 @@ struct DagResumeCommand: ParsableCommand {
 
     @OptionGroup var environment: DagRunEnvironment
 
+    @OptionGroup var output: DagRunOutput
+
     func run() throws {
         let started = Date()
         let previous = try StateStore(workdir: directory).load(runID: runID)
@@ -78,8 +95,22 @@ struct DagResumeCommand: ParsableCommand {
         if let jobs { options.jobs = jobs }
         options.waitForLock = wait
         RunningGroups.installInterruptHandler()
-        let runner = PipelineRunner(graph: graph, options: options, progress: printProgress)
+        let view = output.progressView()
+        defer { view.finish() }
+        let runner = PipelineRunner(graph: graph, options: options, progress: view.handle)
         let state = try runner.resume(runID: previous.runID)  // the full id: runID may be a prefix
-        try finish(state, store: runner.store, started: started)
+        view.finish()
+        try finish(state, store: runner.store, started: started, json: output.json)
     }
+}
+
+/// What `dag run` and `dag resume` print while and after they run.
+struct DagRunOutput: ParsableArguments {
+    @Flag(name: .long, help: "Print the run as one JSON object (run id, tasks with status, cached, attempts, duration, outputs); task lines go to stderr.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "No progress: neither the progress line (shown when stderr is a terminal) nor the task lines; warnings and errors still.")
+    var quiet = false
+
+    func progressView() -> DagProgressView { DagProgressView(quiet: quiet, json: json) }
 }

@@ -28,9 +28,14 @@ struct DataCommand: ParsableCommand {
         @Flag(name: .long, help: "Print what was written as JSON.")
         var json = false
 
+        @OptionGroup var progressOptions: ProgressOptions
+
         func run() throws {
             try checkCommandFiles(inputs: [csv], outputs: [out])
-            let (rows, columns) = try TableFile.importCSV(csv, to: out, tableName: table)
+            let progress = progressOptions.reporter()
+            defer { progress.finish() }
+            let (rows, columns) = try TableFile.importCSV(csv, to: out, tableName: table, progress: progress)
+            progress.finish()
             print(json ? try TrackingJSON.encode(ImportSummary(out: out, rows: rows, columns: columns))
                        : "wrote \(out): \(rows) rows × \(columns) columns")
         }

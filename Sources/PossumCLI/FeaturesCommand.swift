@@ -30,6 +30,8 @@ struct FeaturesCommand: ParsableCommand {
     @Flag(name: .long, help: "Print what was written (and the run id) as JSON.")
     var json = false
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     struct Summary: Encodable {
         var out: String, rows: Int, features: [String]
         var runID: String?
@@ -46,8 +48,12 @@ struct FeaturesCommand: ParsableCommand {
         var logged: LoggedRun?
         let features = try LoggedRun.run(logging, name: "Scaler") { run in
             logged = run
-            let job = FeatureJob(dataPath: data, spec: spec)
-            let features = try job.run()
+            var job = FeatureJob(dataPath: data, spec: spec)
+            job.progress = progressOptions.reporter()
+            // The progress line is cleared before anything else is said, a failure included.
+            let ran = Result { try job.run() }
+            job.progress.finish()
+            let features = try ran.get()
             try FeaturesFile.write(features, to: out)
             if let run { try job.log(features, to: run) }
             return features

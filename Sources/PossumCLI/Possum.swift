@@ -41,6 +41,10 @@ public struct Possum: ParsableCommand {
             // --help, --version: ArgumentParser's text, through the same standard output.
             let text = fullMessage(for: error)
             if !text.isEmpty { print(text) }
+        } catch let status as ExitCode {
+            // The command has said what went wrong (dag run's failure summary, task run's log):
+            // only its status is left, not an empty "Error: " line.
+            Foundation.exit(status.rawValue)
         } catch {
             // The command's own error is the news, whatever stdout did: one line, whatever it says.
             printError("Error: \(oneLineMessage(for: error))\n")

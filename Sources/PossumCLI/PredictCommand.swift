@@ -42,6 +42,8 @@ struct PredictCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the summary (count, skipped, R², RMSE, files written) as JSON on stdout; needs --out.")
     var json = false
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     func validate() throws {
         if json && out == nil { throw ValidationError("--json prints the summary on standard output: give --out FILE for the predictions") }
     }
@@ -49,7 +51,11 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let png = plot.map(pngPath(beside:))
         try checkCommandFiles(inputs: [model, data], outputs: [out, plot, png])
-        let result = try PredictionJob(modelPath: model, dataPath: data, idColumn: id).run()
+        var job = PredictionJob(modelPath: model, dataPath: data, idColumn: id)
+        job.progress = progressOptions.reporter()
+        defer { job.progress.finish() }
+        let result = try job.run()
+        job.progress.finish()
         if let out {
             try writeAtomically(result.csv().utf8, to: out)
         } else {

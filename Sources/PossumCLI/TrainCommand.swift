@@ -59,6 +59,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var logging: RunLoggingOptions
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     func validate() throws {
         if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
         if data == nil && features == nil { throw ValidationError(FeatureOptions.noDataMessage) }
@@ -80,11 +82,15 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try checkCommandFiles(inputs: [features, data], outputs: [export])
         let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(try tableArgument(data), columns.spec())
-        let job = TrainingJob(source: source, alphas: alphas, solver: solver)
+        var job = TrainingJob(source: source, alphas: alphas, solver: solver)
+        job.progress = progressOptions.reporter()
         var logged: LoggedRun?
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
             logged = run
-            var result = try job.run()
+            // The progress line is cleared before anything else is said, a failure included.
+            let ran = Result { try job.run() }
+            job.progress.finish()
+            var result = try ran.get()
             result.report.runID = run?.runID
             // Rendered before anything is exported or logged, so nothing is left behind if it fails.
             let output = json ? try result.report.json() : result.report.table()

@@ -50,6 +50,8 @@ public struct CSVRecordReader {
     private let blockSize: Int
     private var hasher: SHA256?
     private var digest: String?
+    /// Bytes read from the input in this pass so far (for progress against the file's size).
+    public private(set) var bytesRead = 0
     /// The current record: its fields' bytes back to back; field k is
     /// `fieldBytes[fieldEnds[k - 1] ..< fieldEnds[k]]` (with fieldEnds[-1] read as 0).
     private var fieldBytes: [UInt8] = []
@@ -104,6 +106,7 @@ public struct CSVRecordReader {
         do { try input.rewind() } catch let error as InputError { throw DataError(file: source, error.reason) }
         filled = 0
         position = 0
+        bytesRead = 0
         exhausted = false
         line = 1
         started = false
@@ -137,6 +140,7 @@ public struct CSVRecordReader {
             return false
         }
         filled = n
+        bytesRead += n
         hasher?.update(buffer[0..<n])
         position = 0
         return true

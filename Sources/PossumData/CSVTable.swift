@@ -1,5 +1,6 @@
 import Foundation
 import PossumFiles
+import PossumProgress
 
 /// A CSV file held as text fields, one array per row, with the line each row came from.
 ///
@@ -28,11 +29,13 @@ public struct CSVTable: Sendable {
 
     /// Reads and parses a CSV file (RFC 4180: comma-separated, optional double quotes); `-` is
     /// standard input. The file is read once, under the input policy (see `CSVRecordReader`); a
-    /// stream, which cannot be read again, is hashed on the way (`contentSHA256`).
-    public static func read(contentsOf path: String) throws -> CSVTable {
+    /// stream, which cannot be read again, is hashed on the way (`contentSHA256`). `progress`
+    /// hears "reading" (rows read).
+    public static func read(contentsOf path: String, progress: any ProgressReporter = SilentProgress()) throws -> CSVTable {
         let isStream = (try? checkInput(path)) == .stream
         var reader = try CSVRecordReader(contentsOf: path, hashing: isStream)
-        let table = try collect(&reader, source: inputDisplayName(path))
+        progress.begin("reading", total: nil, unit: .items("rows"))
+        let table = try collect(&reader, source: inputDisplayName(path), progress: progress)
         return CSVTable(source: table.source, header: table.header, rows: table.rows, lines: table.lines, contentSHA256: reader.sha256)
     }
 
@@ -42,7 +45,8 @@ public struct CSVTable: Sendable {
         return try collect(&reader, source: source)
     }
 
-    private static func collect(_ reader: inout CSVRecordReader, source: String) throws -> CSVTable {
+    private static func collect(_ reader: inout CSVRecordReader, source: String,
+                                progress: any ProgressReporter = SilentProgress()) throws -> CSVTable {
         let header = try readHeader(&reader, source: source).names
         var rows: [[String]] = []
         var lines: [Int] = []
@@ -50,7 +54,9 @@ public struct CSVTable: Sendable {
             try checkFieldCount(record, header: header, source: source)
             rows.append(record.fields)
             lines.append(record.line)
+            if rows.count % 4096 == 0 { progress.update(completed: rows.count) }
         }
+        progress.update(completed: rows.count)
         return CSVTable(source: source, header: header, rows: rows, lines: lines)
     }
 

@@ -26,7 +26,8 @@
 // appenders never interleave inside a line; with `durable`, fsynced before it returns.
 //
 // Also here, because the tracker and the DAG engine both need them: `FileLock` (`flock`), and the
-// directory helpers `makeDirectory` (an atomic name claim), `makeDirectories`, `listDirectory`.
+// directory helpers `makeDirectory` (an atomic name claim), `makeDirectories`, `listDirectory`, and
+// `makeParentDirectories(forOutput:)`, the one way an output's missing folders are created.
 //
 // Plain POSIX through Glibc, no Foundation: Foundation's atomic writes neither fsync nor let the
 // caller choose where the temporary file goes.

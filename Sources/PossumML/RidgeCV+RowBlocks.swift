@@ -1,4 +1,5 @@
 import PossumLinalg
+import PossumProgress
 
 /// The two passes of `RidgeCV.fit` over the rows of X, block by block.
 extension RidgeCV {
@@ -26,7 +27,8 @@ extension RidgeCV {
     /// The first block has at least p + 1 rows (all n if n is smaller), so every stacked matrix
     /// is at least as tall as it is wide — a QR the solver accepts — whatever p is.
     static func centeredTriangle(_ x: Matrix, means: [Double], yc: [Double], solver: some LeastSquaresSolver,
-                                 blockRows: Int = RidgeCV.blockRows) throws -> (r0: Matrix, c0: [Double]) {
+                                 blockRows: Int = RidgeCV.blockRows,
+                                 progress: any ProgressReporter = SilentProgress()) throws -> (r0: Matrix, c0: [Double]) {
         let (n, p) = (x.rows, x.columns)
         let width = p + 1
         var r: Matrix? = nil
@@ -51,6 +53,7 @@ extension RidgeCV {
             }
             r = try solver.factorize(stacked).r
             start += count
+            progress.update(completed: start)
         }
         guard let full = r else { throw FeatureError.tooFewRows(rows: n, features: p) }
         return (full.submatrix(rows: 0..<p, columns: 0..<p), (0..<p).map { full[$0, p] })
@@ -69,7 +72,8 @@ extension RidgeCV {
     /// level), where X_c·R₀⁻¹ would not exist. For standardized features σ_max² ≤ n·p.
     /// Rows are summed in order, one α at a time per block, as a single loop over all n would.
     static func leaveOneOutErrors(_ x: Matrix, means: [Double], yc: [Double], models: [(w: [Double], r: Matrix)],
-                                  blockRows: Int = RidgeCV.blockRows) -> (sse: [Double], rss: [Double]) {
+                                  blockRows: Int = RidgeCV.blockRows,
+                                  progress: any ProgressReporter = SilentProgress()) -> (sse: [Double], rss: [Double]) {
         let (n, p) = (x.rows, x.columns)
         let mb = min(blockRows, n)
         var sse = [Double](repeating: 0, count: models.count)
@@ -105,6 +109,7 @@ extension RidgeCV {
                 (sse[a], rss[a]) = (s, q)
             }
             start += count
+            progress.update(completed: start)
         }
         return (sse, rss)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PossumLinalg
+import PossumProgress
 
 /// `count` points spaced evenly in log10 between 10^lower and 10^upper, computed as numpy's
 /// `logspace` does: 10 ** (lower + k·step) through libm's `pow`, the last exponent exactly `upper`.
@@ -32,8 +33,12 @@ public func logspace(_ lower: Double, _ upper: Double, count: Int) -> [Double] {
 public struct RidgeCV: Sendable {
     public var alphas: [Double]
 
-    public init(alphas: [Double] = logspace(-3, 1, count: 30)) {
+    /// Hears the fit's three phases: the QR pass (rows), the α grid (alphas), the LOO pass (rows).
+    public var progress: any ProgressReporter
+
+    public init(alphas: [Double] = logspace(-3, 1, count: 30), progress: any ProgressReporter = SilentProgress()) {
         self.alphas = alphas
+        self.progress = progress
     }
 
     /// Rows per block of the passes over X: a centered block and its X_c·R_α⁻¹ (2 · 1024 · p
@@ -105,17 +110,21 @@ public struct RidgeCV: Sendable {
         let xMean = (0..<p).map { j in (0..<n).reduce(0) { $0 + x[$1, j] } / Double(n) }
         let yMean = y.reduce(0, +) / Double(n)
         let yc = y.map { $0 - yMean }
-        let (r0, c0) = try Self.centeredTriangle(x, means: xMean, yc: yc, solver: solver, blockRows: rowsPerBlock)
+        progress.begin("QR", total: n, unit: .items("rows"))
+        let (r0, c0) = try Self.centeredTriangle(x, means: xMean, yc: yc, solver: solver, blockRows: rowsPerBlock, progress: progress)
         let rhs = c0 + [Double](repeating: 0, count: p)
 
+        progress.begin("alpha grid", total: alphas.count, unit: .items("alphas"))
         var models: [(w: [Double], r: Matrix)] = []
         for alpha in alphas {
             var penalty = Matrix(rows: p, columns: p)
             for j in 0..<p { penalty[j, j] = alpha.squareRoot() }
             let qr = try solver.factorize(r0.stacked(above: penalty))
             models.append((qr.solveUpper(qr.applyQTranspose(rhs)), qr.r))
+            progress.update(completed: models.count)
         }
-        let (sse, rss) = Self.leaveOneOutErrors(x, means: xMean, yc: yc, models: models, blockRows: rowsPerBlock)
+        progress.begin("leave-one-out", total: n, unit: .items("rows"))
+        let (sse, rss) = Self.leaveOneOutErrors(x, means: xMean, yc: yc, models: models, blockRows: rowsPerBlock, progress: progress)
         let errors = sse.map { $0 / Double(n) }
         // First minimum on ties; a NaN error (no finite model) never wins over a number.
         let best = errors.indices.min { errors[$0] < errors[$1] || (errors[$1].isNaN && !errors[$0].isNaN) } ?? 0

@@ -26,9 +26,19 @@ enum FileIO {
     }
 
     /// Declared outputs say where a task writes: their folders exist before it runs (as Luigi's
-    /// targets do), so a fresh checkout needs no `mkdir out` step.
-    static func makeParentDirectories(of paths: [String]) {
-        for path in paths { try? PossumFiles.makeDirectories(parentDirectory(of: path)) }
+    /// targets do), so a fresh checkout needs no `mkdir out` step. The same helper as every
+    /// possum command's `--out` (`PossumFiles.makeParentDirectories(forOutput:)`); a folder that
+    /// cannot be made (a parent is a file) is a one-line reason naming the output.
+    static func makeParentDirectories(of outputs: [String], resolve: (String) -> String) -> String? {
+        for output in outputs {
+            do {
+                try PossumFiles.makeParentDirectories(forOutput: resolve(output))
+            } catch {
+                let reason = (error as? OutputRefusal)?.reason ?? String(describing: error)
+                return "output '\(shown(output))': \(shown(reason, limit: 300))"
+            }
+        }
+        return nil
     }
 
     /// Why `readBounded` refused a path: a short phrase, or nil for "does not exist".

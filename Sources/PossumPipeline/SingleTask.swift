@@ -16,7 +16,10 @@ public enum SingleTask {
             throw PipelineError.missingInput(task: name, path: input)
         }
         let env = options.taskEnvironment(dag: pipeline.name, task: name, inDagRun: false)
-        FileIO.makeParentDirectories(of: task.outputs.map(pipeline.resolve))
+        if let problem = FileIO.makeParentDirectories(of: task.outputs, resolve: pipeline.resolve) {
+            log("possum task run: \(name): \(problem)")
+            return 1
+        }
         let argv = options.resolvedCommand(task.command)
         log("possum task run: \(pipeline.name).\(name): \(argv.map(shellQuote).joined(separator: " ")) (in \(pipeline.workdir))")
         let outcome = try ProcessLauncher(killGraceSeconds: options.killGraceSeconds)

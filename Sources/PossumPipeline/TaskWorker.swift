@@ -60,7 +60,10 @@ struct TaskJob: Sendable {
         let launcher = ProcessLauncher(killGraceSeconds: killGraceSeconds)
         let total = task.retries + 1
         var last: (exit: Int32?, timedOut: Bool, message: String, tail: [String]) = (nil, false, "", [])
-        FileIO.makeParentDirectories(of: task.outputs.map(resolve))
+        if let problem = FileIO.makeParentDirectories(of: task.outputs, resolve: resolve) {
+            post(.failed(task: name, exitCode: nil, timedOut: false, attempts: 0, message: problem, stderrTail: []))
+            return
+        }
         for attempt in 1...total {
             if attempt > 1 {
                 let delay = task.backoff(beforeAttempt: attempt)

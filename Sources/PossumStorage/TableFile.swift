@@ -2,6 +2,7 @@ import Foundation
 import PossumData
 import PossumFiles
 import PossumHDF5
+import PossumProgress
 
 /// A table stored column by column in HDF5:
 ///
@@ -25,13 +26,20 @@ public enum TableFile {
     /// datasets. Memory stays at a block, whatever the file's size; the CSV text is never held
     /// whole. A regular file is read twice; a stream (stdin, a FIFO) is opened once and its
     /// bytes spooled to an unlinked temporary file for the second pass (`InputFile`).
+    ///
+    /// `progress` hears two phases: "reading" (bytes of the file's size; a stream's size is unknown)
+    /// and "writing" (rows of the table).
     public static func importCSV(_ csvPath: String, to path: String, tableName: String? = nil,
-                                 blockRows: Int = 65_536) throws -> (rows: Int, columns: Int) {
+                                 blockRows: Int = 65_536, progress: any ProgressReporter = SilentProgress()) throws -> (rows: Int, columns: Int) {
         let source = inputDisplayName(csvPath)
         let name = tableName ?? defaultTableName(csvPath)
         try checkTableName(name, file: path)
         var reader = try CSVRecordReader(contentsOf: csvPath, hashing: true, rereadable: true)
-        let plan = try survey(&reader, source: source)
+        let size = csvPath != "-" && isRegularFile(csvPath)
+            ? try? FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? Int : nil
+        progress.begin("reading", total: size, unit: .bytes)
+        let plan = try survey(&reader, source: source, progress: progress)
+        progress.begin("writing", total: plan.rows, unit: .items("rows"))
         let sha = reader.sha256 ?? ""
         let storage = plan.rows > 4096 ? HDF5Storage.compressed(level: 4, chunkRows: min(plan.rows, max(1, blockRows))) : .contiguous
         try reader.restart()
@@ -91,8 +99,10 @@ public enum TableFile {
                     }
                 }
                 if flags[0].count == blockRows { try flush() }
+                if (start + flags[0].count) % progressRows == 0 { progress.update(completed: start + flags[0].count) }
             }
             try flush()
+            progress.update(completed: start)
             guard start == plan.rows else {
                 throw DataError(file: source, "the file changed while it was being imported (fewer rows than on the first pass)")
             }
@@ -140,7 +150,10 @@ public enum TableFile {
         var firstNonFinite: DataError?
     }
 
-    private static func survey(_ reader: inout CSVRecordReader, source: String) throws -> Plan {
+    /// How often the import tells its progress reporter, in rows: often enough for a live line, rarely enough to cost nothing.
+    static let progressRows = 4096
+
+    private static func survey(_ reader: inout CSVRecordReader, source: String, progress: any ProgressReporter) throws -> Plan {
         let header = try CSVTable.readHeader(&reader, source: source).names
         var plan = Plan(header: header, numeric: [Bool](repeating: true, count: header.count),
                         hasMissing: [Bool](repeating: false, count: header.count))
@@ -171,7 +184,9 @@ public enum TableFile {
                 if reader.withField(k, { CSVTable.isMissing($0) }) { plan.hasMissing[k] = true }
             }
             plan.rows += 1
+            if plan.rows % progressRows == 0 { progress.update(completed: reader.bytesRead) }
         }
+        progress.update(completed: reader.bytesRead)
         for k in header.indices {
             let column = columns[k]
             if column.allNumbers, let error = column.firstNonFinite, column.anyFinite { throw error }
@@ -334,9 +349,10 @@ public final class HDF5Table: DataTable {
     public func rowLabel(_ r: Int) -> Int { r + 1 }
 }
 
-/// Opens a data file by its extension: `.h5`/`.hdf5` as a `TableFile`, anything else as CSV.
-public func openDataTable(_ path: String) throws -> any DataTable {
+/// Opens a data file by its extension: `.h5`/`.hdf5` as a `TableFile`, anything else as CSV
+/// (whose rows `progress` hears as they are read).
+public func openDataTable(_ path: String, progress: any ProgressReporter = SilentProgress()) throws -> any DataTable {
     let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
     if ext == "h5" || ext == "hdf5" { return try HDF5Table(path: path) }
-    return try CSVTable.read(contentsOf: path)
+    return try CSVTable.read(contentsOf: path, progress: progress)
 }

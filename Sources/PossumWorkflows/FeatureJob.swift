@@ -2,6 +2,7 @@ import Foundation
 import PossumData
 import PossumML
 import PossumStorage
+import PossumProgress
 
 /// Reads a table and produces its standardized feature set.
 public struct FeatureJob {
@@ -9,13 +10,15 @@ public struct FeatureJob {
     public var dataPath: String
     /// The target and the column choices; every other column's kind is inferred.
     public var spec: FeatureSpec
+    /// Hears the table's rows as they are read (a CSV's).
+    public var progress: any ProgressReporter = SilentProgress()
 
     public init(dataPath: String, spec: FeatureSpec) { (self.dataPath, self.spec) = (dataPath, spec) }
 
     /// One-hot encodes the text columns, z-scores the features, and records the transform and the
     /// data's SHA-256 with them (`FeaturesFile.write` stores the result).
     public func run() throws -> FeatureSet {
-        let table = try openDataTable(dataPath)
+        let table = try openDataTable(dataPath, progress: progress)
         var design = try spec.design(from: table)
         let transform = try FeatureTransform(fitting: design, spec: spec)
         // Of the bytes actually read: a CSV hashes while it is read (a FIFO cannot be opened twice).

@@ -3,6 +3,7 @@ import PossumData
 import PossumML
 import PossumPlot
 import PossumStorage
+import PossumProgress
 
 /// Predictions for a table, with the accuracy figures when the truth is known.
 public struct PredictionJob {
@@ -12,6 +13,8 @@ public struct PredictionJob {
     public var dataPath: String
     /// Overrides the model's id column; nil: the model's, if the table has it.
     public var idColumn: String? = nil
+    /// Hears the table's rows as they are read (a CSV's).
+    public var progress: any ProgressReporter = SilentProgress()
 
     public init(modelPath: String, dataPath: String, idColumn: String? = nil) {
         (self.modelPath, self.dataPath, self.idColumn) = (modelPath, dataPath, idColumn)
@@ -73,7 +76,7 @@ public struct PredictionJob {
 
     public func run() throws -> Result {
         var model = try ModelFile.read(modelPath)
-        let table = try openDataTable(dataPath)
+        let table = try openDataTable(dataPath, progress: progress)
         var note: String?
         if let idColumn {
             try table.requireColumn(idColumn)

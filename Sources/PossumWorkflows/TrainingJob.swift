@@ -4,6 +4,7 @@ import PossumLinalg
 import PossumML
 import PossumStorage
 import PossumTracking
+import PossumProgress
 
 /// `possum train`'s work: get standardized features, fit, time the solver, build the model.
 ///
@@ -25,6 +26,8 @@ public struct TrainingJob {
     /// How the grid is described in the report and the logged params (`LOWER:UPPER:COUNT`).
     public var alphaGrid: String
     public var solver: SolverChoice
+    /// Hears the reading of a table, then the fit's phases (QR pass, α grid, LOO pass).
+    public var progress: any ProgressReporter = SilentProgress()
 
     /// A grid given as numbers; `alphaGrid` is only its description.
     public init(source: Source, alphas: [Double], alphaGrid: String, solver: SolverChoice = .simd) {
@@ -155,7 +158,9 @@ public struct TrainingJob {
         let dataName: String
         switch source {
         case let .table(path, spec):
-            features = try FeatureJob(dataPath: path, spec: spec).run()
+            var job = FeatureJob(dataPath: path, spec: spec)
+            job.progress = progress
+            features = try job.run()
             dataName = path
         case let .features(path):
             features = try FeaturesFile.read(path)
@@ -166,7 +171,7 @@ public struct TrainingJob {
         let started = clock.now
         let fit: RidgeCV.Fit
         do {
-            fit = try RidgeCV(alphas: alphas).fit(features.z, features.y, solver: backend)
+            fit = try RidgeCV(alphas: alphas, progress: progress).fit(features.z, features.y, solver: backend)
         } catch let error as RidgeCVError {
             throw Self.describe(error, features: features, dataName: dataName)
         }

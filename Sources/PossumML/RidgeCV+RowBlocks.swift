@@ -27,6 +27,15 @@ extension RidgeCV {
     /// is at least as tall as it is wide — a QR the solver accepts — whatever p is.
     static func centeredTriangle(_ x: Matrix, means: [Double], yc: [Double], solver: some LeastSquaresSolver,
                                  blockRows: Int = RidgeCV.blockRows) throws -> (r0: Matrix, c0: [Double]) {
+        let p = x.columns
+        let full = try triangle(x, means: means, yc: yc, solver: solver, blockRows: blockRows)
+        return (full.submatrix(rows: 0..<p, columns: 0..<p), (0..<p).map { full[$0, p] })
+    }
+
+    /// The whole (p+1) × (p+1) triangle of [X_c | y_c] that `centeredTriangle` slices; its corner
+    /// |r_pp| is the residual norm (`RowBlockTriangle` keeps it).
+    static func triangle(_ x: Matrix, means: [Double], yc: [Double], solver: some LeastSquaresSolver,
+                         blockRows: Int = RidgeCV.blockRows) throws -> Matrix {
         let (n, p) = (x.rows, x.columns)
         let width = p + 1
         var r: Matrix? = nil
@@ -53,7 +62,7 @@ extension RidgeCV {
             start += count
         }
         guard let full = r else { throw FeatureError.tooFewRows(rows: n, features: p) }
-        return (full.submatrix(rows: 0..<p, columns: 0..<p), (0..<p).map { full[$0, p] })
+        return full
     }
 
     /// For every model (w, R_α): the sum over rows of the squared LOO residual

@@ -69,8 +69,17 @@ import Testing
         let one = try PossumProcess.run(["qr", "partial", "--data", "t.h5", "--target", "y", "--out", "all.h5"], in: dir)
         #expect(one.status == 0, "\(one.stderr)")
 
+        // Edge blocks: 2 rows (fewer than the 4 columns of [X | y]) and the one incomplete row (no rows at all).
+        for (k, rows) in ["0:2", "2:500", "500:501", "501:1003"].enumerated() {
+            let p = try PossumProcess.run(["qr", "partial", "--data", "t.h5", "--rows", rows, "--columns", "a,b,c",
+                                           "--target", "y", "--out", "e\(k + 1).h5"], in: dir)
+            #expect(p.status == 0, "\(rows): \(p.stderr)")
+        }
+        let edges = try PossumProcess.run(["qr", "combine", "e3.h5", "e1.h5", "e4.h5", "e2.h5", "--out", "r3.h5"], in: dir)
+        #expect(edges.status == 0 && edges.stderr.contains("1002 complete rows"), "\(edges.stderr)")
+
         let scale = reference.map(\.magnitude).max() ?? 1
-        for file in ["r1.h5", "r2.h5", "all.h5"] {
+        for file in ["r1.h5", "r2.h5", "all.h5", "r3.h5"] {
             let solved = try PossumProcess.run(["lstsq", "--r", file], in: dir)
             #expect(solved.status == 0, "\(file): \(solved.stderr)")
             let x = Self.solution(solved)

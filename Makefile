@@ -9,6 +9,7 @@
 #   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
 #   make test-report-browser  `possum report` in headless Chromium at 1400 px: screenshot, no horizontal scroll,
 #                       curves, pictures and sorting checked (docs/report.md)
+#   make test-dask      examples/dask: possum qr partial/combine as Dask tasks on a LocalCluster give lstsq's x
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 #   make test-downstream  a throwaway package depends on a tagged clone of HEAD by version and solves least squares
 SHELL := /bin/bash
@@ -23,7 +24,7 @@ OUT := out
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 
-.PHONY: demo test deps build data bench test-interop test-mlflow test-airflow test-downstream test-report-browser clean
+.PHONY: demo test deps build data bench test-interop test-mlflow test-airflow test-downstream test-report-browser test-dask clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -94,6 +95,15 @@ test-airflow: deps
 
 # Chromium from Debian when missing. Two runs go into a scratch store under out/report-check; its report.png is the
 # screenshot to look at.
+.build-interop/dask/.ready:
+	python3 -m venv .build-interop/dask
+	.build-interop/dask/bin/pip install --quiet --disable-pip-version-check dask distributed
+	touch $@
+
+test-dask: deps .build-interop/dask/.ready
+	$(SWIFT) build -c release --product possum
+	python3 Tests/interop/check_dask.py --venv .build-interop/dask --possum .build/release/possum
+
 test-report-browser: deps data
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)

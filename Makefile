@@ -14,6 +14,7 @@
 #                       curves, pictures and sorting checked (docs/report.md)
 
 #   make test-serve     `possum serve` answers curl's CSV and dataframe_split posts with `possum predict`'s numbers
+#   make test-dask      examples/dask: possum qr partial/combine as Dask tasks on a LocalCluster give lstsq's x
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 #   make man            the man page, .build/man/possum.1 (swift-argument-parser's GenerateManual plugin)
 #   make peers          fetch Intel MKL, libflame + BLIS and numpy's OpenBLAS into .build-peers/ (system untouched)
@@ -31,7 +32,7 @@ OUT := out
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
 
-.PHONY: demo test deps build data bench man test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser peers bench-peers test-serve clean
+.PHONY: demo test deps build data bench man test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser peers bench-peers test-serve test-dask clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -130,6 +131,15 @@ test-airflow: deps
 
 # Chromium from Debian when missing. Two runs go into a scratch store under out/report-check; its report.png is the
 # screenshot to look at.
+.build-interop/dask/.ready:
+	python3 -m venv .build-interop/dask
+	.build-interop/dask/bin/pip install --quiet --disable-pip-version-check dask distributed
+	touch $@
+
+test-dask: deps .build-interop/dask/.ready
+	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
+	python3 Tests/interop/check_dask.py --venv .build-interop/dask --possum .build/release/possum
+
 test-report-browser: deps data
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)

@@ -20,13 +20,18 @@ struct LstsqCommand: ParsableCommand {
             The numerical rank, a 1-norm condition estimate and the residual norm are reported; a warning \
             says when cond·ε is too large to trust 6 digits, or when the rank is below min(m, n). A solution \
             beyond Double's range (e.g. b of 1e300 over A of 1e-300) is refused, naming its column.
+
+            --r FILE finishes a problem split over row blocks (`possum qr partial`, `possum qr combine`):             x from the combined R of [X | y], without reading any rows. Example: possum lstsq --r r.h5
             """)
 
     @Argument(help: "A: CSV (no header) or HDF5 (.h5).")
-    var matrix: String
+    var matrix: String?
 
     @Argument(help: "b: CSV (one number per line) or HDF5 (.h5).")
-    var rhs: String
+    var rhs: String?
+
+    @Option(name: .customLong("r"), help: ArgumentHelp("Instead of A and b: finish from a part file of `possum qr partial`/`combine` (x = R⁻¹Qᵀy, plain least squares of its target on its columns).", valueName: "FILE"))
+    var combined: String?
 
     @Option(name: .long, help: "Least-squares backend: our SIMD QR, LAPACK through OpenBLAS, or the scalar twin.")
     var solver: SolverChoice = .simd
@@ -46,6 +51,12 @@ struct LstsqCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if combined != nil && (matrix != nil || rhs != nil) {
+            throw ValidationError("give either A and b, or --r FILE, not both")
+        }
+        if combined == nil && (matrix == nil || rhs == nil) {
+            throw ValidationError("give A and b (or --r FILE from `possum qr combine`)")
+        }
         if refine && solver == .openblas {
             throw ValidationError("--refine is implemented for --solver simd and naive (LAPACK's dgelsy has no refinement)")
         }
@@ -61,10 +72,16 @@ struct LstsqCommand: ParsableCommand {
     }
 
     func run() throws {
-        try checkCommandFiles(inputs: [matrix, rhs], outputs: [out])
-        let job = LeastSquaresJob(matrixPath: matrix, rhsPath: rhs, solver: solver,
-                                  options: RankRevealingOptions(tolerance: rankTolerance, refine: refine))
-        let result = try job.run()
+        try checkCommandFiles(inputs: [matrix, rhs, combined], outputs: [out])
+        let options = RankRevealingOptions(tolerance: rankTolerance, refine: refine)
+        let result: LeastSquaresJob.Result
+        if let combined {
+            result = try PartialQRJob.solve(partPath: combined, solver: solver, options: options).result
+        } else if let matrix, let rhs {
+            result = try LeastSquaresJob(matrixPath: matrix, rhsPath: rhs, solver: solver, options: options).run()
+        } else {
+            return  // validate() refused this
+        }
         let xText = result.solution.x.map { String(format: "%.17g", $0) }.joined(separator: "\n") + "\n"
         if let out {
             try writeAtomically(xText.utf8, to: out)

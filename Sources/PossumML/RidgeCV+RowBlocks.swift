@@ -29,6 +29,16 @@ extension RidgeCV {
     static func centeredTriangle(_ x: Matrix, means: [Double], yc: [Double], solver: some LeastSquaresSolver,
                                  blockRows: Int = RidgeCV.blockRows,
                                  progress: any ProgressReporter = SilentProgress()) throws -> (r0: Matrix, c0: [Double]) {
+        let p = x.columns
+        let full = try triangle(x, means: means, yc: yc, solver: solver, blockRows: blockRows, progress: progress)
+        return (full.submatrix(rows: 0..<p, columns: 0..<p), (0..<p).map { full[$0, p] })
+    }
+
+    /// The whole (p+1) × (p+1) triangle of [X_c | y_c] that `centeredTriangle` slices; its corner
+    /// |r_pp| is the residual norm (`RowBlockTriangle` keeps it).
+    static func triangle(_ x: Matrix, means: [Double], yc: [Double], solver: some LeastSquaresSolver,
+                         blockRows: Int = RidgeCV.blockRows,
+                         progress: any ProgressReporter = SilentProgress()) throws -> Matrix {
         let (n, p) = (x.rows, x.columns)
         let width = p + 1
         var r: Matrix? = nil
@@ -56,7 +66,7 @@ extension RidgeCV {
             progress.update(completed: start)
         }
         guard let full = r else { throw FeatureError.tooFewRows(rows: n, features: p) }
-        return (full.submatrix(rows: 0..<p, columns: 0..<p), (0..<p).map { full[$0, p] })
+        return full
     }
 
     /// For every model (w, R_α): the sum over rows of the squared LOO residual

@@ -7,6 +7,7 @@ import PossumHDF5
 /// instead of misreading it.
 public enum StorageFormat: String, Sendable {
     case table, features, model
+    case qrPartial = "qr_partial"
 
     /// The layout version this build writes and the newest it reads.
     public static let schemaVersion: Int64 = 1

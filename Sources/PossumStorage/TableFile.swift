@@ -330,6 +330,36 @@ public final class HDF5Table: DataTable {
         precondition(k == destination.count, "destination holds one slot per kept row")
     }
 
+    /// Rows `rows` (0-based, half-open) of a numeric column, nil where missing: hyperslab reads of
+    /// those rows of the values and of the missing mask, never of other rows.
+    public func numericColumn(_ name: String, rows: Range<Int>) throws -> [Double?] {
+        guard rows.lowerBound >= 0, rows.upperBound <= rowCount else {
+            throw StorageError(file: source, object: "/\(tableName)", "rows \(rows.lowerBound):\(rows.upperBound) are outside the table's \(rowCount) rows (0:\(rowCount))")
+        }
+        let dataset = try dataset(name)
+        defer { dataset.close() }
+        guard try dataset.dtype == .float64 else {
+            throw try notNumeric(name, dataset)
+        }
+        let values = try dataset.read(rows: rows, as: Double.self)
+        var missing = [Bool](repeating: false, count: rows.count)
+        if try group.contains("missing/\(name)") {
+            let mask = try group.openDataset("missing/\(name)")
+            defer { mask.close() }
+            guard try mask.shape == [rowCount] else {
+                throw StorageError(file: source, object: "/\(tableName)/missing/\(name)", "mask has shape \(try mask.shape), the table has \(rowCount) rows")
+            }
+            missing = try mask.read(rows: rows, as: Int8.self).map { $0 != 0 }
+        }
+        return try values.indices.map { i in
+            if missing[i] { return nil }
+            guard values[i].isFinite else {
+                throw StorageError(file: source, object: objectPath(name), "row \(rows.lowerBound + i + 1): non-finite value \(values[i]) not marked missing")
+            }
+            return values[i]
+        }
+    }
+
     public func textColumn(_ name: String) throws -> [String?] {
         let dataset = try dataset(name)
         defer { dataset.close() }

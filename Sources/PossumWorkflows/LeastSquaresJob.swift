@@ -80,14 +80,23 @@ public struct LeastSquaresJob {
             }
         }
         let elapsed = clock.now - start
+        let warnings = Self.warnings(for: solution, rows: a.rows, columns: a.columns, options: options)
+        return Result(solver: solver.rawValue, rows: a.rows, columns: a.columns, solution: solution,
+                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                      warnings: warnings)
+    }
+
+    /// What the user should know about a solution of an m × n problem: rank deficiency, refinement
+    /// not applied, ill conditioning (shared by `lstsq A b` and `lstsq --r`).
+    static func warnings(for solution: RankRevealingSolution, rows: Int, columns: Int, options: RankRevealingOptions) -> [String] {
         var warnings: [String] = []
         // A wide A (m < n) of rank m is not deficient: its minimum-norm solution is the answer asked for.
-        if solution.rank < min(a.rows, a.columns) {
-            let of = a.rows < a.columns ? "\(a.rows) rows" : "\(a.columns) columns"
+        if solution.rank < min(rows, columns) {
+            let of = rows < columns ? "\(rows) rows" : "\(columns) columns"
             warnings.append("A is rank-deficient (numerical rank \(solution.rank) of \(of)): the minimum-norm solution is returned")
         }
-        if options.refine && solution.refinementSteps == 0 && solution.rank < a.columns {
-            warnings.append("--refine was not applied: refinement is for problems of full column rank (rank \(solution.rank) of \(a.columns) columns)")
+        if options.refine && solution.refinementSteps == 0 && solution.rank < columns {
+            warnings.append("--refine was not applied: refinement is for problems of full column rank (rank \(solution.rank) of \(columns) columns)")
         }
         // Rank 0 (A = 0) has no triangle to be conditioned: κ = ∞ says nothing the rank does not.
         if solution.rank > 0 && solution.isIllConditioned {
@@ -96,8 +105,6 @@ public struct LeastSquaresJob {
             warnings.append(String(format: "A is ill-conditioned (κ₁(R) ≈ %.1e): expect about %d correct digits%@", solution.conditionEstimate, digits,
                                    options.refine ? "" : "; --refine may recover more"))
         }
-        return Result(solver: solver.rawValue, rows: a.rows, columns: a.columns, solution: solution,
-                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                      warnings: warnings)
+        return warnings
     }
 }

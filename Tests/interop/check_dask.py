@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""make test-dask: examples/dask/tsqr_lstsq.py on a LocalCluster of worker processes gives the
+coefficients of `possum lstsq` on the whole table, to 1e-10 relative.
+
+Usage: check_dask.py --venv DIR --possum PATH
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples", "dask", "tsqr_lstsq.py")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--venv", required=True)
+    ap.add_argument("--possum", required=True)
+    args = ap.parse_args()
+    possum = os.path.abspath(args.possum)
+    venv = os.path.abspath(args.venv)
+    work = tempfile.mkdtemp(prefix="possum-dask-")
+    rng = random.Random(17)
+    rows = []
+    for _ in range(20011):
+        a, b, c = 100 + 10 * rng.random(), rng.random(), 1e3 * rng.random()
+        rows.append((a, b, c, 1.5 * a - 2 * b + 0.25 * c + 0.1 * rng.random()))
+    with open(os.path.join(work, "t.csv"), "w") as f:
+        f.write("a,b,c,y\n" + "".join(",".join(repr(v) for v in r) + "\n" for r in rows))
+    with open(os.path.join(work, "A.csv"), "w") as f:
+        f.write("".join(",".join(repr(v) for v in r[:3]) + "\n" for r in rows))
+    with open(os.path.join(work, "b.csv"), "w") as f:
+        f.write("".join(repr(r[3]) + "\n" for r in rows))
+    subprocess.run([possum, "data", "import", "t.csv", "--out", "t.h5"], cwd=work, check=True, capture_output=True)
+    whole = subprocess.run([possum, "lstsq", "A.csv", "b.csv"], cwd=work, check=True, capture_output=True, text=True)
+    reference = [float(v) for v in whole.stdout.split()]
+    dask = subprocess.run([os.path.join(venv, "bin", "python"), EXAMPLE, "--possum", possum, "--columns", "a,b,c",
+                           "--target", "y", "--blocks", "9", "--workers", "3", "t.h5"],
+                          cwd=work, capture_output=True, text=True)
+    if dask.returncode != 0:
+        sys.exit(f"FAIL: the Dask example exited {dask.returncode}: {dask.stderr[-2000:]}")
+    x = [float(v) for v in dask.stdout.split()]
+    scale = max(abs(v) for v in reference)
+    worst = max(abs(u - v) for u, v in zip(x, reference)) / scale if len(x) == len(reference) else float("inf")
+    print(f"dask (9 blocks, 3 worker processes): x = {x}\npossum lstsq (whole table):        x = {reference}\nlargest difference {worst:.2e} of max |x|")
+    if worst > 1e-10:
+        sys.exit("FAIL: the Dask tree reduction does not give the single-machine solution")
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,14 +9,22 @@ enum Householder<K: HouseholderKernels> {
 
     /// The reflector H = I − τ·v·vᵀ with H·[α; x] = [β; 0] (the role of `dlarfg`): overwrites the
     /// tail x (n entries) with v's tail (v's head is an implicit 1) and returns β and τ. When x is
-    /// already 0, H = I: τ = 0, β = α, x unchanged. ‖x‖ goes through `norm2`, which rescales when
-    /// the plain sum of squares over- or underflows.
+    /// already 0, H = I: τ = 0, β = α, x unchanged. ‖x‖ has `norm2`'s guard: rescaled when the
+    /// plain sum of squares over- or underflows.
+    ///
+    /// `wholeVectorsFrom` p: x[p..<n] is a whole number of vectors (the paired QR's zero-padded
+    /// columns), so x[0..<p] is summed and scaled alone and the kernels never reach a scalar tail.
     @inline(__always)
-    static func generate(alpha: T, tail x: UnsafeMutablePointer<T>, count n: Int) -> (beta: T, tau: T) {
-        let tailNorm = K.norm2(n, x)
+    static func generate(alpha: T, tail x: UnsafeMutablePointer<T>, count n: Int, wholeVectorsFrom p: Int = 0) -> (beta: T, tau: T) {
+        var s: T = 0
+        for i in 0..<p { s += x[i] * x[i] }
+        s += K.sumOfSquares(n - p, x + p)
+        let tailNorm = K.norm2(n, x, sumOfSquares: s)
         guard tailNorm != 0 else { return (alpha, 0) }
         let beta = alpha >= 0 ? -pythagoras(alpha, tailNorm) : pythagoras(alpha, tailNorm)
-        K.scale(n, 1 / (alpha - beta), x)
+        let scale = 1 / (alpha - beta)
+        for i in 0..<p { x[i] *= scale }
+        K.scale(n - p, scale, x + p)
         return (beta, (beta - alpha) / beta)
     }
 
@@ -99,9 +107,11 @@ enum Householder<K: HouseholderKernels> {
     ///   is I + V_BᵀV_B, W = C_R + V_BᵀC_B (C_R added last: the long sum starts from zero instead of
     ///   carrying R's entries, often the largest, through every rounding) and C_R += W'.
     ///
-    /// V is packed twice, once per product it feeds (BLIS-style): as Vᵀ with `mr` reflectors'
-    /// entries of a row contiguous (A of W = VᵀC), and in micro-panels, mr rows × jb contiguous (A of
-    /// C += V·W'), so that the tile streams both from consecutive addresses. With `threads` ≥ 2 and
+    /// V is packed as Vᵀ with `mr` reflectors' entries of a row contiguous (A of W = VᵀC), and for
+    /// the packed shape also in micro-panels, mr rows × jb contiguous with the triangle explicit (A
+    /// of C += V·W'), so that the tile streams both from consecutive addresses (BLIS-style). TSQR's
+    /// dense V_B is the A of C += V·W' as it stands: with its few trailing columns a second packing
+    /// would cost a large share of the update. With `threads` ≥ 2 and
     /// `BlockedHouseholderQR.splitsUpdate`, the columns of C are split in two halves updated
     /// concurrently; every column gets the same operations in the same order either way.
     ///
@@ -137,7 +147,7 @@ enum Householder<K: HouseholderKernels> {
             for i in jb..<ld { dst[i] = 0 }
         }
         var r0 = 0
-        while r0 < rows {
+        while head == nil && r0 < rows {
             let strip = vp + r0 * jb
             for i in 0..<jb {
                 if mr == T.lanes && r0 >= triangle && r0 + mr <= rows {
@@ -160,7 +170,7 @@ enum Householder<K: HouseholderKernels> {
             for i in 0..<ld { negTt[i + p * ld] = i < jb && p <= i ? -t[p + i * jb] : 0 }
         }
 
-        let update = BlockReflectorUpdate<K>(vt: vt, vp: vp, w: w, w2: w2, negTt: negTt, c: c, head: head, jb: jb, ld: ld)
+        let update = BlockReflectorUpdate<K>(vt: vt, vp: vp, v: v, w: w, w2: w2, negTt: negTt, c: c, head: head, jb: jb, ld: ld)
         guard threads >= 2 && BlockedHouseholderQR.splitsUpdate(rows: rows, columns: nc) else {
             update.columns(0, nc)
             return
@@ -178,7 +188,7 @@ enum Householder<K: HouseholderKernels> {
 /// not a closure, so the one-thread path allocates no closure context: steady state).
 struct BlockReflectorUpdate<K: HouseholderKernels> {
     typealias T = K.Scalar
-    let vt: UnsafeMutablePointer<T>, vp: UnsafeMutablePointer<T>
+    let vt: UnsafeMutablePointer<T>, vp: UnsafeMutablePointer<T>, v: StridedMatrixView<T>
     let w: UnsafeMutablePointer<T>, w2: UnsafeMutablePointer<T>, negTt: UnsafeMutablePointer<T>
     let c: StridedMatrixView<T>
     let head: StridedMatrixView<T>?
@@ -186,12 +196,14 @@ struct BlockReflectorUpdate<K: HouseholderKernels> {
 
     /// Columns j0..<j0+count, `K.Tile.columnBlock` at a time: column j of W, W' and the update
     /// depend only on column j of C, so a block of C is read by W = VᵀC and updated by C += V·W'
-    /// while it is still in cache. Block boundaries fall on multiples of the tile width from j0,
-    /// so each column gets the same operations whatever j0 and count.
+    /// while it is still in cache. A remainder narrower than a tile joins the block before it (a
+    /// block of its own would run whole tiles for it). Each column's entries are the same bits
+    /// whichever block or tile computes them (the tile contract), so any split gives one result.
     func columns(_ j0: Int, _ count: Int) {
         var j = j0
         while j < j0 + count {
-            let width = min(K.Tile.columnBlock, j0 + count - j)
+            let remaining = j0 + count - j
+            let width = remaining < K.Tile.columnBlock + K.Tile.nr ? remaining : K.Tile.columnBlock
             block(j, width)
             j += width
         }
@@ -226,7 +238,12 @@ struct BlockReflectorUpdate<K: HouseholderKernels> {
                 for i in 0..<jb { hj[i] += wc[i] }
             }
         }
-        K.Tile.accumulatePackedProduct(m: rows, n: count, k: jb, vp, w2j, ldb: ld, cj, ldc: c.leadingDimension)
+        if head == nil {
+            K.Tile.accumulatePackedProduct(m: rows, n: count, k: jb, vp, w2j, ldb: ld, cj, ldc: c.leadingDimension)
+        } else {
+            K.Tile.accumulateProduct(m: rows, n: count, k: jb, v.base, lda: v.leadingDimension, w2j, ldb: ld, cj,
+                                     ldc: c.leadingDimension)
+        }
     }
 }
 

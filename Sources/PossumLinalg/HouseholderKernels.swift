@@ -50,12 +50,16 @@ public protocol HouseholderKernels: SendableMetatype {
 
 extension HouseholderKernels {
     /// ‖x‖₂ with the fast unscaled sum when it is safe, the scaled loop when it is not.
-    ///
-    /// The fast path is exact to rounding when the sum neither overflows nor drops below
-    /// n·(smallest normal)/ε: below that, squares that underflowed could matter relatively.
     @inlinable
     public static func norm2(_ n: Int, _ x: UnsafePointer<Scalar>) -> Scalar {
-        let s = sumOfSquares(n, x)
+        norm2(n, x, sumOfSquares: sumOfSquares(n, x))
+    }
+
+    /// ‖x‖₂ given s = Σxᵢ² computed unscaled: √s when that is exact to rounding — s neither
+    /// overflowed nor dropped below n·(smallest normal)/ε, below which squares that underflowed
+    /// could matter relatively — else the scaled loop.
+    @inlinable
+    public static func norm2(_ n: Int, _ x: UnsafePointer<Scalar>, sumOfSquares s: Scalar) -> Scalar {
         let underflowGuard = Scalar.leastNormalMagnitude * Scalar(n) / Scalar.ulpOfOne
         if s.isFinite && s >= underflowGuard { return s.squareRoot() }
         return scaledNorm2(UnsafeBufferPointer(start: x, count: n))

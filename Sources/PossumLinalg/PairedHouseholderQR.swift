@@ -126,11 +126,15 @@ public struct PairedHouseholderQR: QRFactorization {
         _: K.Type, _ x: UnsafeMutablePointer<K.Scalar>, row: Int, rows m: Int, ld: Int, from start: Int,
         into v: UnsafeMutablePointer<K.Scalar>
     ) -> K.Scalar {
-        let (beta, tau) = Householder<K>.generate(alpha: x[row], tail: x + row + 1, count: ld - row - 1)
+        typealias T = K.Scalar
+        // From `aligned` on, x is whole aligned vectors to ld.
+        let aligned = min(roundUp(row + 1, T.lanes), ld)
+        let (beta, tau) = Householder<K>.generate(alpha: x[row], tail: x + row + 1, count: ld - row - 1,
+                                                  wholeVectorsFrom: aligned - row - 1)
         // H = I leaves x's zero tail as it is: v = e_row keeps the sweeps' arithmetic finite.
-        for r in start..<row { v[r] = 0 }
-        v[row] = 1
-        for r in (row + 1)..<max(row + 1, ld) { v[r] = x[r] }
+        for r in start..<aligned { v[r] = r < row ? 0 : r == row ? 1 : x[r] }
+        var i = aligned
+        while i < ld { T.store(T.load(x + i), v + i); i += T.lanes }
         x[row] = beta
         return tau
     }

@@ -15,7 +15,9 @@
 /// modestly larger constant (Higham, *Accuracy and Stability*, §19.5): ‖A − Q̂R̂‖_F ≤ c·m·n·ε·‖A‖_F.
 /// Zero padding and the explicit zeros above the diagonal contribute exact zeros to every sum.
 public struct PairedHouseholderQR: QRFactorization {
+    /// R on and above the diagonal, the tail of reflector k below the diagonal of column k.
     public private(set) var packed: Matrix
+    /// τₖ of Hₖ = I − τₖ·vₖ·vₖᵀ.
     public private(set) var tau: [Double]
 
     public var rows: Int { packed.rows }
@@ -41,11 +43,15 @@ public struct PairedHouseholderQR: QRFactorization {
         try self.init(factoring: a, workspace: &workspace)
     }
 
+    /// The n × n upper-triangular factor R.
     public var r: Matrix { upperTriangle(packed) }
+    /// Qᵀ·b (b has `rows` entries).
     public func applyQTranspose(_ b: [Double]) -> [Double] {
         HouseholderSequence<SIMDKernels>(packed: packed, tau: tau, layout: .packed).applyTranspose(b)
     }
+    /// The first n columns of Q.
     public func thinQ() -> Matrix { HouseholderSequence<SIMDKernels>(packed: packed, tau: tau, layout: .packed).thinQ() }
+    /// x with R·x = c[0..<n].
     public func solveUpper(_ c: [Double]) -> [Double] { backSubstitute(packed, c) }
 
     /// Elements of T of scratch `factor` needs for an m × `columns` matrix: the padded copy, two

@@ -8,14 +8,19 @@ struct SharedWithWorker<T>: @unchecked Sendable {
 }
 
 extension TallSkinnyQR {
-    /// Rows of the first half in `solveInTwoHalves`: about m/2, a multiple of 8 (so both halves
-    /// start on the same SIMD alignment), and at least n rows in each half.
+    /// The first half's rows are a multiple of this many (64 bytes of `Double`s), so both halves
+    /// start on the same SIMD alignment.
+    public static let splitAlignment = 8
+
+    /// Rows of the first half in `solveInTwoHalves`: about m/2, a multiple of `splitAlignment`,
+    /// and at least n rows in each half.
     public static func splitRow(rows m: Int, columns n: Int) -> Int {
-        min(max(roundUp((m + 1) / 2, 8), n), m - n)
+        min(max(roundUp((m + 1) / 2, splitAlignment), n), m - n)
     }
 
-    /// Whether `solveInTwoHalves` can split an m × n problem (both halves need n rows).
-    public static func canSplit(rows m: Int, columns n: Int) -> Bool { m >= 2 * n + 8 }
+    /// Whether `solveInTwoHalves` can split an m × n problem (both halves need n rows, with room to
+    /// align the split).
+    public static func canSplit(rows m: Int, columns n: Int) -> Bool { m >= 2 * n + splitAlignment }
 
     /// min‖A·x − b‖₂ on `augmented` = [A | b] with two threads: TSQR reduction tree of depth one.
     ///

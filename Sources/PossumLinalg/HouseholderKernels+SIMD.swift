@@ -36,6 +36,7 @@ public enum VectorKernels<Scalar: QRScalar, Tile: MicroKernel>: HouseholderKerne
         dot(n, x, x)
     }
 
+    @inlinable
     public static func scale(_ n: Int, _ alpha: Scalar, _ x: UnsafeMutablePointer<Scalar>) {
         var i = 0
         while i + Scalar.lanes <= n {
@@ -105,8 +106,9 @@ public enum VectorKernels<Scalar: QRScalar, Tile: MicroKernel>: HouseholderKerne
         }
     }
 
-    /// y ← y + α·x.
-    @inline(__always)
+    /// y ← y + α·x. Inlinable: other modules (RidgeCV's row blocks) call it in their loops, and
+    /// only an inlinable generic is specialized there.
+    @inlinable
     public static func axpy(_ n: Int, _ alpha: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>) {
         let a = Scalar.splat(alpha)
         var i = 0

@@ -102,6 +102,9 @@ struct PossumBench: ParsableCommand {
 
     mutating func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard simdVariant == "default" || SIMDSolver.Path(simdVariant) != nil else {
+            throw ValidationError("--simd-variant must be default, unblocked, blocked[:NB] or tsqr[:MB[:NB]]")
+        }
         guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }
 
@@ -205,7 +208,6 @@ struct PossumBench: ParsableCommand {
     /// region (see `Buffers`). `naive` goes through its `Matrix` API, copies included: it is the
     /// correctness baseline, not a contender for speed.
     func contender<T: BenchScalar>(_ op: Op, _ s: SolverName, _ p: Problem, _ simd: SIMDSolver, _ buffers: Buffers<T>) -> Contender {
-        let n = p.a.columns
         if s == .simdOneThread {
             var c = contender(op, .simd, p, SIMDSolver(threads: 1), buffers)
             c.solver = s
@@ -214,25 +216,13 @@ struct PossumBench: ParsableCommand {
         switch (op, s) {
         case (.qr, .simd):
             let view = buffers.view(augmented: false)
-            let parts = simdVariant.split(separator: ":").map(String.init)
-            let size = parts.count > 1 ? Int(parts[1]) : nil, panel = parts.count > 2 ? Int(parts[2]) : nil
-            switch parts[0] {
-            case "unblocked", "blocked":
-                let nb = parts[0] == "unblocked" ? n : size ?? BlockedHouseholderQR.defaultBlockSize
+            if let path = simdPath {
                 return Contender(solver: s, prepare: buffers.loadA) {
-                    BlockedHouseholderQR.factor(view, tau: buffers.tau, blockSize: nb, workspace: &buffers.workspace)
+                    path.factor(inPlace: view, tau: buffers.tau, workspace: &buffers.workspace)
                 }
-            case "tsqr" where T.self == Double.self:
-                let view = unsafeBitCast(view, to: MutableMatrixView.self)
-                let tau = UnsafeMutableRawPointer(buffers.tau).assumingMemoryBound(to: Double.self)
-                return Contender(solver: s, prepare: buffers.loadA) {
-                    TallSkinnyQR.factor(view, reflectors: n, tau: tau, blockRows: size ?? TallSkinnyQR.defaultBlockRows,
-                                        panelWidth: panel ?? TallSkinnyQR.defaultPanelWidth, workspace: &buffers.workspace)
-                }
-            default:
-                return Contender(solver: s, prepare: buffers.loadA) {
-                    simd.factor(inPlace: view, tau: buffers.tau, workspace: &buffers.workspace)
-                }
+            }
+            return Contender(solver: s, prepare: buffers.loadA) {
+                simd.factor(inPlace: view, tau: buffers.tau, workspace: &buffers.workspace)
             }
         case (.lstsq, .simd):
             let view = buffers.view(augmented: true)
@@ -249,8 +239,8 @@ struct PossumBench: ParsableCommand {
         }
     }
 
-    /// The attainable FMA throughput of `MicroKernel.accumulateTile` in both precisions: a
-    /// tile-high × 256 A and a 256 × 6 B (L1-resident), the tile accumulated 20 000 times; median of 7.
+    /// The attainable FMA throughput of this architecture's `NativeTile` in both precisions: a
+    /// tile-high × 256 A and a 256 × nr B (L1-resident), the tile accumulated 20 000 times; median of 7.
     func kernelRoof() {
         print("kernels: \(KernelBuild.description)")
         kernelRoof(Double.self)
@@ -258,25 +248,25 @@ struct PossumBench: ParsableCommand {
     }
 
     func kernelRoof<T: QRScalar>(_: T.Type) {
-        let k = 256, calls = 20_000, mr = T.lanes
+        let k = 256, calls = 20_000, mr = NativeTile<T>.mr, nr = NativeTile<T>.nr
         let a = UnsafeMutablePointer<T>.allocate(capacity: mr * k)
-        let b = UnsafeMutablePointer<T>.allocate(capacity: k * 6)
-        let c = UnsafeMutablePointer<T>.allocate(capacity: mr * 6)
+        let b = UnsafeMutablePointer<T>.allocate(capacity: k * nr)
+        let c = UnsafeMutablePointer<T>.allocate(capacity: mr * nr)
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
         a.initialize(repeating: 1e-3, count: mr * k)
-        b.initialize(repeating: 1e-3, count: k * 6)
-        c.initialize(repeating: 0, count: mr * 6)
+        b.initialize(repeating: 1e-3, count: k * nr)
+        c.initialize(repeating: 0, count: mr * nr)
         let clock = ContinuousClock()
         var times: [Double] = []
         for _ in 0..<7 {
             times.append(seconds(clock.measure {
-                for _ in 0..<calls { MicroKernel.accumulateTile(k: k, a, lda: mr, b, ldb: k, c, ldc: mr) }
+                for _ in 0..<calls { NativeTile<T>.accumulateTile(k: k, a, lda: mr, b, ldb: k, c, ldc: mr) }
             }))
         }
         blackHole(c[0])
         let t = times.sorted()[3]
-        print("micro-kernel \(mr)x6 \(T.dtypeName), k = \(k), L1-resident: "
-              + "\(fixed(Double(2 * mr * 6 * k * calls) / t / 1e9, 2)) GFLOP/s (median of 7)")
+        print("micro-kernel \(mr)x\(nr) \(T.dtypeName), k = \(k), L1-resident: "
+              + "\(fixed(Double(2 * mr * nr * k * calls) / t / 1e9, 2)) GFLOP/s (median of 7)")
     }
 
     /// `calls` in-place factorizations and solves on buffers and a workspace allocated before
@@ -299,20 +289,13 @@ struct PossumBench: ParsableCommand {
         print("steady state: \(calls) qr + \(calls) lstsq of \(shape), mean residual \(residual / Double(max(calls, 1)))")
     }
 
-    /// The simd factorization, or the variant chosen with `--simd-variant` (block-size tuning).
+    /// The simd factorization, or the path chosen with `--simd-variant` (block-size tuning).
     func simdFactorize(_ a: Matrix, _ simd: SIMDSolver) throws -> any QRFactorization {
-        let parts = simdVariant.split(separator: ":")
-        let size = parts.count > 1 ? Int(parts[1]) : nil
-        switch parts.first.map(String.init) {
-        case "unblocked": return try BlockedHouseholderQR(factoring: a, blockSize: a.columns)
-        case "blocked": return try BlockedHouseholderQR(factoring: a, blockSize: size ?? BlockedHouseholderQR.defaultBlockSize)
-        case "tsqr":
-            let panel = parts.count > 2 ? Int(parts[2]) : nil
-            return try TallSkinnyQR(factoring: a, blockRows: size ?? TallSkinnyQR.defaultBlockRows,
-                                    panelWidth: panel ?? TallSkinnyQR.defaultPanelWidth)
-        default: return try simd.factorize(a)
-        }
+        try simdPath?.factorize(a) ?? simd.factorize(a)
     }
+
+    /// The path `--simd-variant` names (nil: the solver's own choice by shape).
+    var simdPath: SIMDSolver.Path? { simdVariant == "default" ? nil : SIMDSolver.Path(simdVariant) }
 
     /// The backward error of one solver's result on the problem in precision T. Float64: through
     /// the `Matrix` APIs. Float32: the in-place Float32 call on a fresh copy of A (and b), its
@@ -332,7 +315,7 @@ struct PossumBench: ParsableCommand {
             if s == .simd { simd.factor(inPlace: buffers.view(augmented: false), tau: buffers.tau, workspace: &buffers.workspace) }
             else { try buffers.geqrf() }
             let packed = Matrix(rows: m, columns: n, columnMajor: (0..<(m * n)).map { Double(buffers.a[$0]) })
-            if s == .simd, case .tallSkinny(let mb) = SIMDSolver.path(rows: m, columns: n) {
+            if s == .simd, case .tallSkinny(let mb, _) = simdPath ?? SIMDSolver.path(rows: m, columns: n) {
                 // TSQR layout (a triangle per row block): Q formed by TallSkinnyQR in Float64.
                 let count = n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb)
                 let qr = TallSkinnyQR(packed: packed, tau: (0..<count).map { Double(buffers.tau[$0]) }, blockRows: mb)

@@ -2,11 +2,8 @@
 /// (hundreds to thousands). The micro-kernel sums one chunk per entry in a single FMA chain
 /// from zero and the chunks' sums are then added in turn, so an entry of k terms is rounded
 /// like a sum of kc + ⌈k/kc⌉ terms instead of k: error ≤ γ_{kc+⌈k/kc⌉}·Σ|terms| (Higham §3.1,
-/// blocked summation). With the default kc = 256, W's error exceeded the unblocked path's (whose
-/// dot products keep 8–16 partial sums) enough to show: κ = 1e8, 160 × 66, mean LRE − dgels over
-/// 160 instances (`possum accuracy --trials 160 --seed 11 --family cond-1e8-160x66 --solver
-/// blocked32 --solver blocked8`) went from −0.38 ± 0.04 to −0.26 ± 0.03 with nb = 32 and to
-/// −0.11 ± 0.03 with nb = 8, for 0–4 % of the QR's speed.
+/// blocked summation). 64 rather than the cache-sized 256 because W's error otherwise shows in the
+/// accuracy suite (Benchmarks/README.md: the product chunk).
 public let reflectorProductChunk = 64
 
 /// C += A·B for column-major operands of any size, tiled for the cache and the registers around
@@ -29,7 +26,32 @@ public func accumulateProduct<T: QRScalar>(
     _ c: UnsafeMutablePointer<T>, ldc: Int,
     kc: Int = 256, mc: Int = 128
 ) {
-    let mr = T.lanes, nr = MicroKernel.nr
+    NativeTile<T>.accumulateProduct(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, kc: kc, mc: mc)
+}
+
+/// C += A·B with A in micro-panels, through this architecture's tile (see
+/// `MicroKernel.accumulatePackedProduct`).
+@inlinable
+public func accumulatePackedProduct<T: QRScalar>(
+    m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<T>,
+    _ b: UnsafePointer<T>, ldb: Int,
+    _ c: UnsafeMutablePointer<T>, ldc: Int,
+    mc: Int = 128
+) {
+    NativeTile<T>.accumulatePackedProduct(m: m, n: n, k: k, a, b, ldb: ldb, c, ldc: ldc, mc: mc)
+}
+
+extension MicroKernel {
+/// C += A·B for any sizes through this tile (see the free function `accumulateProduct`).
+@inlinable
+public static func accumulateProduct(
+    m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Scalar>, lda: Int,
+    _ b: UnsafePointer<Scalar>, ldb: Int,
+    _ c: UnsafeMutablePointer<Scalar>, ldc: Int,
+    kc: Int = 256, mc: Int = 128
+) {
     var pc = 0
     while pc < k {
         let kb = min(kc, k - pc)
@@ -43,20 +65,20 @@ public func accumulateProduct<T: QRScalar>(
                 var i = ic
                 if nb == nr {
                     while i + mr <= ic + mb {
-                        MicroKernel.accumulateTile(k: kb, a + i + pc * lda, lda: lda, bj, ldb: ldb,
+                        accumulateTile(k: kb, a + i + pc * lda, lda: lda, bj, ldb: ldb,
                                                    c + i + j * ldc, ldc: ldc)
                         i += mr
                     }
                 }
                 // Whole strips of the last nb < nr columns: the tile with only nb columns stored.
                 while i + mr <= ic + mb {
-                    MicroKernel.accumulateTile(rows: mr, columns: nb, k: kb, a + i + pc * lda, lda: lda,
+                    accumulateTile(rows: mr, columns: nb, k: kb, a + i + pc * lda, lda: lda,
                                                bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
                     i += mr
                 }
                 // Leftover rows (A is not padded past m here): the portable edge.
                 if i < ic + mb {
-                    MicroKernel.accumulateEdge(mr: ic + mb - i, nr: nb, k: kb, a + i + pc * lda, lda: lda,
+                    accumulateEdge(mr: ic + mb - i, nr: nb, k: kb, a + i + pc * lda, lda: lda,
                                                bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
                 }
                 j += nr
@@ -67,7 +89,7 @@ public func accumulateProduct<T: QRScalar>(
     }
 }
 
-/// C += A·B with A (m × k) packed in micro-panels: strips of mr = `T.lanes` rows, each stored as
+/// C += A·B with A (m × k) packed in micro-panels: strips of `mr` rows, each stored as
 /// k columns of mr contiguous entries — A[s·mr + i, p] at a[s·mr·k + p·mr + i] — with the rows
 /// of the last strip past m present (any finite value: they are multiplied but never stored).
 /// The micro-kernel then reads A at unit stride (lda = mr) and a strip of A is one contiguous
@@ -77,14 +99,13 @@ public func accumulateProduct<T: QRScalar>(
 /// of `mc` (mc × k of A: 128·32 doubles = 32 KiB, L1/L2) swept by every column tile of B.
 /// Same guarantee as `accumulateProduct`: each C[i, j] gets Σₚ A[i,p]·B[p,j] in some order.
 @inlinable
-public func accumulatePackedProduct<T: QRScalar>(
+public static func accumulatePackedProduct(
     m: Int, n: Int, k: Int,
-    _ a: UnsafePointer<T>,
-    _ b: UnsafePointer<T>, ldb: Int,
-    _ c: UnsafeMutablePointer<T>, ldc: Int,
+    _ a: UnsafePointer<Scalar>,
+    _ b: UnsafePointer<Scalar>, ldb: Int,
+    _ c: UnsafeMutablePointer<Scalar>, ldc: Int,
     mc: Int = 128
 ) {
-    let mr = T.lanes, nr = MicroKernel.nr
     precondition(mc % mr == 0, "row blocks must hold whole micro-panels")
     var ic = 0
     while ic < m {
@@ -98,11 +119,11 @@ public func accumulatePackedProduct<T: QRScalar>(
                 let strip = a + i * k  // i is a multiple of mr: strip i / mr starts at i·k
                 let rowsHere = min(mr, ic + mb - i)
                 if nb == nr && rowsHere == mr {
-                    MicroKernel.accumulateTile(k: k, strip, lda: mr, bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
+                    accumulateTile(k: k, strip, lda: mr, bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
                 } else {
                     // The padded last strip or the last columns: whole-tile FMAs, only the real
                     // entries stored.
-                    MicroKernel.accumulateTile(rows: rowsHere, columns: nb, k: k, strip, lda: mr, bj, ldb: ldb,
+                    accumulateTile(rows: rowsHere, columns: nb, k: k, strip, lda: mr, bj, ldb: ldb,
                                                c + i + j * ldc, ldc: ldc)
                 }
                 i += mr
@@ -111,4 +132,5 @@ public func accumulatePackedProduct<T: QRScalar>(
         }
         ic += mb
     }
+}
 }

@@ -1,10 +1,11 @@
 /// Hand-vectorized kernels over `Scalar.Vector` — `SIMD8<Double>` or `SIMD16<Float>`, 64 bytes:
-/// one AVX-512 register, two AVX2 registers. `L` below is the lane count (8 or 16).
+/// one AVX-512 register, two AVX2 registers, four NEON registers — with `Tile` as their level-3
+/// micro-kernel (KernelSelection.swift picks it per architecture).
 ///
 /// Built with `-target-cpu native` these become `vfmadd…` on full-width registers; at the x86-64
 /// baseline they would degrade to scalar `fma` calls (see Package.swift). Generic only through
 /// `QRScalar`'s requirements, so each specialization is the concrete SIMD code (see QRScalar.swift).
-public enum VectorKernels<Scalar: QRScalar>: HouseholderKernels {
+public enum VectorKernels<Scalar: QRScalar, Tile: MicroKernel>: HouseholderKernels where Tile.Scalar == Scalar {
     @usableFromInline typealias V = Scalar.Vector
 
     @inlinable @inline(__always)
@@ -35,6 +36,7 @@ public enum VectorKernels<Scalar: QRScalar>: HouseholderKernels {
         dot(n, x, x)
     }
 
+    @inlinable
     public static func scale(_ n: Int, _ alpha: Scalar, _ x: UnsafeMutablePointer<Scalar>) {
         var i = 0
         while i + Scalar.lanes <= n {
@@ -104,7 +106,8 @@ public enum VectorKernels<Scalar: QRScalar>: HouseholderKernels {
         }
     }
 
-    /// y ← y + α·x.
+    /// y ← y + α·x. Inlinable: other modules (RidgeCV's row blocks) call it in their loops, and
+    /// only an inlinable generic is specialized there.
     @inlinable
     public static func axpy(_ n: Int, _ alpha: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>) {
         let a = Scalar.splat(alpha)
@@ -118,7 +121,7 @@ public enum VectorKernels<Scalar: QRScalar>: HouseholderKernels {
 
     /// (vᵀc₀, vᵀc₁, vᵀc₂, vᵀc₃) in one sweep over v (one accumulator per column).
     @inline(__always)
-    static func dot4(
+    public static func dot4(
         _ n: Int, _ v: UnsafePointer<Scalar>, _ c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>,
         _ c2: UnsafePointer<Scalar>, _ c3: UnsafePointer<Scalar>
     ) -> (Scalar, Scalar, Scalar, Scalar) {
@@ -143,7 +146,7 @@ public enum VectorKernels<Scalar: QRScalar>: HouseholderKernels {
 
     /// cⱼ ← cⱼ + αⱼ·v for four columns in one sweep over v.
     @inline(__always)
-    static func axpy4(
+    public static func axpy4(
         _ n: Int, _ v: UnsafePointer<Scalar>,
         _ a0: Scalar, _ c0: UnsafeMutablePointer<Scalar>, _ a1: Scalar, _ c1: UnsafeMutablePointer<Scalar>,
         _ a2: Scalar, _ c2: UnsafeMutablePointer<Scalar>, _ a3: Scalar, _ c3: UnsafeMutablePointer<Scalar>
@@ -211,7 +214,50 @@ public enum VectorKernels<Scalar: QRScalar>: HouseholderKernels {
             i += 1
         }
     }
+
+    /// Two columns per sweep over v₁ and v₂: four dot products from four loads per vector of rows,
+    /// then both updates in one more sweep (see the protocol for the arithmetic).
+    @inline(__always)
+    public static func applyReflectorPair(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>
+    ) {
+        var s10 = Scalar.zeroVector, s20 = Scalar.zeroVector, s11 = Scalar.zeroVector, s21 = Scalar.zeroVector
+        var i = 0
+        while i + Scalar.lanes <= n {
+            let x1 = load(v1 + i), x2 = load(v2 + i)
+            let y0 = load(c0 + i), y1 = load(c1 + i)
+            s10 = Scalar.fma(s10, x1, y0); s20 = Scalar.fma(s20, x2, y0)
+            s11 = Scalar.fma(s11, x1, y1); s21 = Scalar.fma(s21, x2, y1)
+            i += Scalar.lanes
+        }
+        var d10 = Scalar.sum(s10), d20 = Scalar.sum(s20), d11 = Scalar.sum(s11), d21 = Scalar.sum(s21)
+        var t = i
+        while t < n {
+            d10 += v1[t] * c0[t]; d20 += v2[t] * c0[t]; d11 += v1[t] * c1[t]; d21 += v2[t] * c1[t]
+            t += 1
+        }
+        let w10 = tau1 * d10, w11 = tau1 * d11
+        let w20 = tau2 * (d20 - v21 * w10), w21 = tau2 * (d21 - v21 * w11)
+        let n10 = Scalar.splat(-w10), n20 = Scalar.splat(-w20), n11 = Scalar.splat(-w11), n21 = Scalar.splat(-w21)
+        i = 0
+        while i + Scalar.lanes <= n {
+            let x1 = load(v1 + i), x2 = load(v2 + i)
+            let y0 = Scalar.fma(Scalar.fma(load(c0 + i), n10, x1), n20, x2)
+            let y1 = Scalar.fma(Scalar.fma(load(c1 + i), n11, x1), n21, x2)
+            store(y1, c1 + i)
+            store(y0, c0 + i)
+            i += Scalar.lanes
+        }
+        while i < n {
+            let y0 = c0[i] - w10 * v1[i] - w20 * v2[i]
+            let y1 = c1[i] - w11 * v1[i] - w21 * v2[i]
+            c1[i] = y1
+            c0[i] = y0
+            i += 1
+        }
+    }
 }
 
-/// The `Double` kernels (`SIMD8<Double>`): every `Double` path's.
-public typealias SIMDKernels = VectorKernels<Double>
+/// The `Double` kernels every `Double` fast path runs with on this architecture.
+public typealias SIMDKernels = NativeKernels<Double>

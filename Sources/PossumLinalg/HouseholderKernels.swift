@@ -1,4 +1,5 @@
-/// The level-1/level-2 kernels a Householder QR is built from.
+/// The level-1/level-2 kernels a Householder QR is built from, and the micro-kernel (`Tile`) of
+/// its level-3 updates: the only door through which the factorizations reach arithmetic loops.
 ///
 /// Contract shared by every conformer (BLIS-style: the algorithm above is portable, only these
 /// few routines are specialised):
@@ -6,11 +7,16 @@
 /// - `applyReflector` applies H = I − τ·v·vᵀ from the left to every column of `c`, where
 ///   v = (1, v[1], …, v[c.rows − 1]). `v[0]` is *never read*: the implicit leading 1 lets the
 ///   factorization keep βₖ on the diagonal while the reflector tail sits below it.
-/// - Results agree with `ScalarKernels` up to floating-point reassociation: each dot product
+/// - Results agree with `ReferenceKernels` up to floating-point reassociation: each dot product
 ///   satisfies |computed − exact| ≤ γₙ Σ|xᵢ yᵢ| with γₙ = nε/(1 − nε), for any summation order,
 ///   ε being `Scalar.ulpOfOne` (so the same bounds hold for `Float` with its own ε).
-public protocol HouseholderKernels {
+///
+/// A new instruction set is one new conformer (or one new `Tile`) and one line in
+/// KernelSelection.swift.
+public protocol HouseholderKernels: SendableMetatype {
     associatedtype Scalar: QRScalar
+    /// The register-blocked tile of the level-3 updates that goes with these kernels.
+    associatedtype Tile: MicroKernel where Tile.Scalar == Scalar
     /// Σᵢ xᵢ·yᵢ.
     static func dot(_ n: Int, _ x: UnsafePointer<Scalar>, _ y: UnsafePointer<Scalar>) -> Scalar
     /// Σᵢ xᵢ², unscaled: may overflow to +∞ or lose accuracy to underflow; callers check and fall
@@ -18,18 +24,42 @@ public protocol HouseholderKernels {
     static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Scalar>) -> Scalar
     /// xᵢ ← α·xᵢ.
     static func scale(_ n: Int, _ alpha: Scalar, _ x: UnsafeMutablePointer<Scalar>)
+    /// yᵢ ← yᵢ + α·xᵢ.
+    static func axpy(_ n: Int, _ alpha: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>)
+    /// (vᵀc₀, vᵀc₁, vᵀc₂, vᵀc₃): four dot products sharing one operand, in one sweep over it.
+    static func dot4(
+        _ n: Int, _ v: UnsafePointer<Scalar>, _ c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>,
+        _ c2: UnsafePointer<Scalar>, _ c3: UnsafePointer<Scalar>
+    ) -> (Scalar, Scalar, Scalar, Scalar)
+    /// cⱼ ← cⱼ + αⱼ·v for four columns in one sweep over v.
+    static func axpy4(
+        _ n: Int, _ v: UnsafePointer<Scalar>,
+        _ a0: Scalar, _ c0: UnsafeMutablePointer<Scalar>, _ a1: Scalar, _ c1: UnsafeMutablePointer<Scalar>,
+        _ a2: Scalar, _ c2: UnsafeMutablePointer<Scalar>, _ a3: Scalar, _ c3: UnsafeMutablePointer<Scalar>
+    )
     /// C ← (I − τ·v·vᵀ)·C, with v[0] ≡ 1 (see the contract above).
     static func applyReflector(_ v: UnsafePointer<Scalar>, tau: Scalar, to c: StridedMatrixView<Scalar>)
+    /// (c₀, c₁) ← H₂·H₁·(c₀, c₁) on n rows, for explicit reflector vectors v₁, v₂ (no implicit
+    /// 1) with `v21` = v₂ᵀv₁: wₖ = τ₁·v₁ᵀcₖ, w'ₖ = τ₂·(v₂ᵀcₖ − v21·wₖ), cₖ −= v₁·wₖ + v₂·w'ₖ.
+    /// c₀ and c₁ may be the same column (each is computed from the values before the update).
+    static func applyReflectorPair(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>
+    )
 }
 
 extension HouseholderKernels {
     /// ‖x‖₂ with the fast unscaled sum when it is safe, the scaled loop when it is not.
-    ///
-    /// The fast path is exact to rounding when the sum neither overflows nor drops below
-    /// n·(smallest normal)/ε: below that, squares that underflowed could matter relatively.
     @inlinable
     public static func norm2(_ n: Int, _ x: UnsafePointer<Scalar>) -> Scalar {
-        let s = sumOfSquares(n, x)
+        norm2(n, x, sumOfSquares: sumOfSquares(n, x))
+    }
+
+    /// ‖x‖₂ given s = Σxᵢ² computed unscaled: √s when that is exact to rounding — s neither
+    /// overflowed nor dropped below n·(smallest normal)/ε, below which squares that underflowed
+    /// could matter relatively — else the scaled loop.
+    @inlinable
+    public static func norm2(_ n: Int, _ x: UnsafePointer<Scalar>, sumOfSquares s: Scalar) -> Scalar {
         let underflowGuard = Scalar.leastNormalMagnitude * Scalar(n) / Scalar.ulpOfOne
         if s.isFinite && s >= underflowGuard { return s.squareRoot() }
         return scaledNorm2(UnsafeBufferPointer(start: x, count: n))
@@ -37,8 +67,11 @@ extension HouseholderKernels {
 }
 
 /// The reference twin: plain loops in textbook order, no SIMD types. Every vectorized kernel is
-/// tested against it, and the `naive` solver is the QR algorithm instantiated with it.
+/// tested against it, the `naive` solver is the QR algorithm instantiated with it, and every fast
+/// path is tested instantiated with it.
 public enum ReferenceKernels<Scalar: QRScalar>: HouseholderKernels {
+    public typealias Tile = ReferenceTile<Scalar>
+
     @inline(never)
     public static func dot(_ n: Int, _ x: UnsafePointer<Scalar>, _ y: UnsafePointer<Scalar>) -> Scalar {
         var s: Scalar = 0
@@ -59,6 +92,26 @@ public enum ReferenceKernels<Scalar: QRScalar>: HouseholderKernels {
     }
 
     @inline(never)
+    public static func axpy(_ n: Int, _ alpha: Scalar, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>) {
+        for i in 0..<n { y[i] += alpha * x[i] }
+    }
+
+    public static func dot4(
+        _ n: Int, _ v: UnsafePointer<Scalar>, _ c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>,
+        _ c2: UnsafePointer<Scalar>, _ c3: UnsafePointer<Scalar>
+    ) -> (Scalar, Scalar, Scalar, Scalar) {
+        (dot(n, v, c0), dot(n, v, c1), dot(n, v, c2), dot(n, v, c3))
+    }
+
+    public static func axpy4(
+        _ n: Int, _ v: UnsafePointer<Scalar>,
+        _ a0: Scalar, _ c0: UnsafeMutablePointer<Scalar>, _ a1: Scalar, _ c1: UnsafeMutablePointer<Scalar>,
+        _ a2: Scalar, _ c2: UnsafeMutablePointer<Scalar>, _ a3: Scalar, _ c3: UnsafeMutablePointer<Scalar>
+    ) {
+        axpy(n, a0, v, c0); axpy(n, a1, v, c1); axpy(n, a2, v, c2); axpy(n, a3, v, c3)
+    }
+
+    @inline(never)
     public static func applyReflector(_ v: UnsafePointer<Scalar>, tau: Scalar, to c: StridedMatrixView<Scalar>) {
         let m = c.rows
         guard m > 0 else { return }
@@ -69,6 +122,21 @@ public enum ReferenceKernels<Scalar: QRScalar>: HouseholderKernels {
             w *= tau
             col[0] -= w
             for i in 1..<m { col[i] -= w * v[i] }
+        }
+    }
+
+    @inline(never)
+    public static func applyReflectorPair(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>
+    ) {
+        let w10 = tau1 * dot(n, v1, c0), w11 = tau1 * dot(n, v1, c1)
+        let w20 = tau2 * (dot(n, v2, c0) - v21 * w10), w21 = tau2 * (dot(n, v2, c1) - v21 * w11)
+        for i in 0..<n {
+            let y0 = c0[i] - w10 * v1[i] - w20 * v2[i]
+            let y1 = c1[i] - w11 * v1[i] - w21 * v2[i]
+            c1[i] = y1
+            c0[i] = y0
         }
     }
 }

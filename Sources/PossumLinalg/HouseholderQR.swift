@@ -30,21 +30,18 @@ public struct HouseholderQR<Kernels: HouseholderKernels> {
         }
     }
 
-    /// Generates reflector k from A[k..., k] (the role of `dlarfg`) and applies it to the
-    /// columns to its right.
+    /// Generates reflector k from A[k..., k] and applies it to the columns to its right: one step
+    /// of `dgeqr2`, the level-2 loop body of every unpivoted panel.
     @inline(__always)
     static func eliminate(column k: Int, of a: StridedMatrixView<Kernels.Scalar>, tau: inout Kernels.Scalar) {
         let len = a.rows - k
         let x = a.column(k) + k
-        let alpha = x[0]
-        let tailNorm = Kernels.norm2(len - 1, x + 1)
-        guard tailNorm != 0 else { tau = 0; return }  // already upper triangular: H = I
-        let beta = alpha >= 0 ? -pythagoras(alpha, tailNorm) : pythagoras(alpha, tailNorm)
-        tau = (beta - alpha) / beta
-        Kernels.scale(len - 1, 1 / (alpha - beta), x + 1)
+        let (beta, t) = Householder<Kernels>.generate(alpha: x[0], tail: x + 1, count: len - 1)
+        tau = t
+        guard t != 0 else { return }  // already upper triangular: H = I
         x[0] = beta
         if k + 1 < a.columns {
-            Kernels.applyReflector(UnsafePointer(x), tau: tau,
+            Kernels.applyReflector(UnsafePointer(x), tau: t,
                                    to: a.block(row: k, column: k + 1, rows: len, columns: a.columns - k - 1))
         }
     }
@@ -52,16 +49,17 @@ public struct HouseholderQR<Kernels: HouseholderKernels> {
 
 extension HouseholderQR: QRFactorization where Kernels.Scalar == Double {
     /// The n × n upper-triangular factor R.
-    public var r: Matrix { PackedReflectors<Kernels>.r(packed) }
+    public var r: Matrix { upperTriangle(packed) }
+
+    /// Q as its reflectors.
+    var q: HouseholderSequence<Kernels> { HouseholderSequence(packed: packed, tau: tau, layout: .packed) }
 
     /// Qᵀ·b, applying the reflectors in order; b has `rows` entries.
-    public func applyQTranspose(_ b: [Double]) -> [Double] {
-        PackedReflectors<Kernels>.applyQTranspose(packed, tau, b)
-    }
+    public func applyQTranspose(_ b: [Double]) -> [Double] { q.applyTranspose(b) }
 
     /// The first n columns of Q (m × n, orthonormal columns), accumulated backwards as `dorg2r`
     /// does: at step k only columns k… of the partial product differ from the identity.
-    public func thinQ() -> Matrix { PackedReflectors<Kernels>.thinQ(packed, tau) }
+    public func thinQ() -> Matrix { q.thinQ() }
 
     /// Solves R·x = c[0..<n] by back substitution.
     public func solveUpper(_ c: [Double]) -> [Double] {
@@ -69,16 +67,18 @@ extension HouseholderQR: QRFactorization where Kernels.Scalar == Double {
     }
 }
 
-/// Solves U·x = c for the upper triangle U of the leading n × n block of `u` (n = u.columns),
-/// column-oriented so the inner loop is unit-stride.
+/// Solves U·x = c for the upper triangle U of the leading n × n block of `u` (n = u.columns).
 public func backSubstitute(_ u: Matrix, _ c: [Double]) -> [Double] {
     let n = u.columns
-    precondition(c.count >= n, "right-hand side too short")
+    precondition(c.count >= n && u.rows >= n, "right-hand side too short")
     var x = Array(c[0..<n])
-    for j in stride(from: n - 1, through: 0, by: -1) {
-        x[j] /= u[j, j]
-        let xj = x[j]
-        for i in 0..<j { x[i] -= u[i, j] * xj }
+    u.elements.withUnsafeBufferPointer { ub in
+        x.withUnsafeMutableBufferPointer { xb in
+            guard let base = ub.baseAddress, let xs = xb.baseAddress else { return }
+            let view = StridedMatrixView(base: UnsafeMutablePointer(mutating: base), rows: u.rows, columns: n,
+                                         leadingDimension: u.rows)
+            solveUpperTriangular(view, count: n, xs)
+        }
     }
     return x
 }

@@ -66,7 +66,7 @@ extension PivotedHouseholderQR {
         let r = qr.r
         for i in 0..<r.columns where r[i, i] == 0 { return nil }
         let z = forwardSubstituteTransposed(r, g)
-        return PackedReflectors<Kernels>.applyQ(qr.packed, qr.tau, z + [Double](repeating: 0, count: t.rows - t.columns))
+        return qr.q.apply(z + [Double](repeating: 0, count: t.rows - t.columns))
     }
 }
 
@@ -91,23 +91,4 @@ func equilibratingScale(norm: Double, largestMagnitude: () -> Double) -> Double 
     guard reference > 0 else { return 1 }
     let exponent = min(-reference.exponent, Double.greatestFiniteMagnitude.exponent)
     return Double(sign: .plus, exponent: exponent, significand: 1)
-}
-
-extension PackedReflectors {
-    /// Q·c = H₀⋯H₍ₙ₋₁₎·c for c with one entry per row (4mn flops, Q never formed).
-    static func applyQ(_ packed: Matrix, _ tau: [Double], _ c: [Double]) -> [Double] {
-        let (m, n) = (packed.rows, packed.columns)
-        precondition(c.count == m, "applyQ: c must have one entry per row")
-        var q = c
-        packed.elements.withUnsafeBufferPointer { p in
-            q.withUnsafeMutableBufferPointer { qb in
-                let view = MutableMatrixView(base: qb.baseAddress!, rows: m, columns: 1, leadingDimension: m)
-                for k in stride(from: n - 1, through: 0, by: -1) where tau[k] != 0 {
-                    Kernels.applyReflector(p.baseAddress! + k + k * m, tau: tau[k],
-                                           to: view.block(row: k, column: 0, rows: m - k, columns: 1))
-                }
-            }
-        }
-        return q
-    }
 }

@@ -1,4 +1,4 @@
-/// Householder QR for matrices that fit in cache (`SIMDSolver`'s `unblocked` path): the same
+/// Householder QR for matrices that fit in cache (`SIMDSolver.Path.unblocked`): the same
 /// reflectors as `HouseholderQR`, in the same `dgeqrf` layout, computed on an aligned,
 /// zero-padded copy and applied to the trailing columns **two at a time**.
 ///
@@ -14,7 +14,46 @@
 /// T = [[τ₁, −τ₁τ₂·v₁ᵀv₂], [0, τ₂]] — the blocked form whose bound is the unblocked one with a
 /// modestly larger constant (Higham, *Accuracy and Stability*, §19.5): ‖A − Q̂R̂‖_F ≤ c·m·n·ε·‖A‖_F.
 /// Zero padding and the explicit zeros above the diagonal contribute exact zeros to every sum.
-enum PairedHouseholderQR {
+public struct PairedHouseholderQR: QRFactorization {
+    /// R on and above the diagonal, the tail of reflector k below the diagonal of column k.
+    public private(set) var packed: Matrix
+    /// τₖ of Hₖ = I − τₖ·vₖ·vₖᵀ.
+    public private(set) var tau: [Double]
+
+    public var rows: Int { packed.rows }
+    public var columns: Int { packed.columns }
+
+    /// Factors `a` (m ≥ n ≥ 1, finite entries), taking scratch memory from `workspace`.
+    public init(factoring a: Matrix, workspace: inout QRWorkspace) throws {
+        try validateLeastSquaresShapeFast(a)
+        packed = a
+        tau = [Double](repeating: 0, count: a.columns)
+        let n = a.columns
+        tau.withUnsafeMutableBufferPointer { t in
+            guard let base = t.baseAddress else { return }
+            packed.withMutableView { view in
+                Self.factor(view, reflectors: n, tau: base, workspace: &workspace)
+            }
+        }
+    }
+
+    /// Factors `a` (m ≥ n ≥ 1, finite entries).
+    public init(factoring a: Matrix) throws {
+        var workspace = QRWorkspace()
+        try self.init(factoring: a, workspace: &workspace)
+    }
+
+    /// The n × n upper-triangular factor R.
+    public var r: Matrix { upperTriangle(packed) }
+    /// Qᵀ·b (b has `rows` entries).
+    public func applyQTranspose(_ b: [Double]) -> [Double] {
+        HouseholderSequence<SIMDKernels>(packed: packed, tau: tau, layout: .packed).applyTranspose(b)
+    }
+    /// The first n columns of Q.
+    public func thinQ() -> Matrix { HouseholderSequence<SIMDKernels>(packed: packed, tau: tau, layout: .packed).thinQ() }
+    /// x with R·x = c[0..<n].
+    public func solveUpper(_ c: [Double]) -> [Double] { backSubstitute(packed, c) }
+
     /// Elements of T of scratch `factor` needs for an m × `columns` matrix: the padded copy, two
     /// explicit reflectors, and slack to align the copy to 64 bytes.
     static func scratchSize<T: QRScalar>(of _: T.Type, rows m: Int, columns: Int) -> Int {
@@ -27,9 +66,18 @@ enum PairedHouseholderQR {
     /// b ends up holding Qᵀb), like `BlockedHouseholderQR.factor`.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    static func factor<T: QRScalar>(
+    public static func factor<T: QRScalar>(
         _ a: StridedMatrixView<T>, reflectors: Int, tau: UnsafeMutablePointer<T>, workspace: inout QRWorkspace
     ) {
+        factor(a, reflectors: reflectors, tau: tau, workspace: &workspace, kernels: NativeKernels<T>.self)
+    }
+
+    /// `factor` with the given kernels.
+    static func factor<K: HouseholderKernels>(
+        _ a: StridedMatrixView<K.Scalar>, reflectors: Int, tau: UnsafeMutablePointer<K.Scalar>, workspace: inout QRWorkspace,
+        kernels: K.Type
+    ) {
+        typealias T = K.Scalar
         let (m, n, total) = (a.rows, reflectors, a.columns)
         precondition(n <= total && n <= m, "cannot factor more columns than there are")
         let lanes = T.lanes
@@ -48,15 +96,25 @@ enum PairedHouseholderQR {
             while k < n {
                 // Both reflectors of the pair are explicit from the start of k's vector on.
                 let start = k / lanes * lanes
-                tau[k] = makeReflector(w.column(k), row: k, rows: m, ld: ld, from: start, into: v1)
+                let len = ld - start
+                tau[k] = makeReflector(K.self, w.column(k), row: k, rows: m, ld: ld, from: start, into: v1)
                 if k + 1 < n {
                     // H_k must reach column k + 1 before reflector k + 1 can be made from it.
-                    applyReflector(v1, tau: tau[k], to: w, columns: k + 1, k + 2, from: start)
-                    tau[k + 1] = makeReflector(w.column(k + 1), row: k + 1, rows: m, ld: ld, from: start, into: v2)
-                    applyReflectorPair(v1, tau: tau[k], v2, tau: tau[k + 1], to: w, columns: k + 2, total, from: start)
+                    Householder<K>.applyReflector(v1 + start, count: len, tau: tau[k], head: nil, tailRow: start,
+                                                  to: w.block(row: 0, column: k + 1, rows: ld, columns: 1))
+                    tau[k + 1] = makeReflector(K.self, w.column(k + 1), row: k + 1, rows: m, ld: ld, from: start, into: v2)
+                    let v21 = K.dot(len, v2 + start, v1 + start)
+                    var j = k + 2
+                    while j < total {
+                        // An odd last column is paired with itself: computed twice, stored identically.
+                        K.applyReflectorPair(len, v1 + start, tau1: tau[k], v2 + start, tau2: tau[k + 1], v21: v21,
+                                             w.column(j) + start, w.column(min(j + 1, total - 1)) + start)
+                        j += 2
+                    }
                     k += 2
                 } else {
-                    applyReflector(v1, tau: tau[k], to: w, columns: k + 1, total, from: start)
+                    Householder<K>.applyReflector(v1 + start, count: len, tau: tau[k], head: nil, tailRow: start,
+                                                  to: w.block(row: 0, column: k + 1, rows: ld, columns: total - k - 1))
                     k += 1
                 }
             }
@@ -66,123 +124,25 @@ enum PairedHouseholderQR {
         }
     }
 
-    /// Makes the reflector that zeroes x[row+1..<m] (the role of `dlarfg`, the arithmetic of
-    /// `HouseholderQR.eliminate`): overwrites x[row] with β and x[row+1...] with v's tail, writes
-    /// v explicitly to `v[start..<ld]` (0 above `row`, 1 at it, 0 in the padding) and returns τ.
-    /// x[m..<ld] is zero padding.
+    /// Makes reflector `row` from x[row...] (`Householder.generate`): overwrites x[row] with β and
+    /// x[row+1...] with v's tail, writes v explicitly to `v[start..<ld]` (0 above `row`, 1 at it, 0
+    /// in the padding) and returns τ. x[m..<ld] is zero padding, so the tail may run to ld.
     @inline(__always)
-    static func makeReflector<T: QRScalar>(
-        _ x: UnsafeMutablePointer<T>, row: Int, rows m: Int, ld: Int, from start: Int, into v: UnsafeMutablePointer<T>
-    ) -> T {
-        let lanes = T.lanes
-        // The partial vector after `row` in scalars, whole aligned vectors from `aligned` on.
-        let aligned = min(roundUp(row + 1, lanes), ld)
-        var s: T = 0
-        for i in (row + 1)..<aligned { s += x[i] * x[i] }
-        var a0 = T.zeroVector, a1 = T.zeroVector
+    static func makeReflector<K: HouseholderKernels>(
+        _: K.Type, _ x: UnsafeMutablePointer<K.Scalar>, row: Int, rows m: Int, ld: Int, from start: Int,
+        into v: UnsafeMutablePointer<K.Scalar>
+    ) -> K.Scalar {
+        typealias T = K.Scalar
+        // From `aligned` on, x is whole aligned vectors to ld.
+        let aligned = min(roundUp(row + 1, T.lanes), ld)
+        let (beta, tau) = Householder<K>.generate(alpha: x[row], tail: x + row + 1, count: ld - row - 1,
+                                                  wholeVectorsFrom: aligned - row - 1)
+        // H = I leaves x's zero tail as it is: v = e_row keeps the sweeps' arithmetic finite.
+        for r in start..<aligned { v[r] = r < row ? 0 : r == row ? 1 : x[r] }
         var i = aligned
-        while i + 2 * lanes <= ld {
-            a0 = T.fma(a0, T.load(x + i), T.load(x + i))
-            a1 = T.fma(a1, T.load(x + i + lanes), T.load(x + i + lanes))
-            i += 2 * lanes
-        }
-        if i < ld { a0 = T.fma(a0, T.load(x + i), T.load(x + i)) }
-        s += T.sum(T.add(a0, a1))
-        // The same guard as `HouseholderKernels.norm2`: rescale when the plain sum over/underflows.
-        let tailCount = m - row - 1
-        let underflowGuard = T.leastNormalMagnitude * T(max(tailCount, 1)) / T.ulpOfOne
-        let tailNorm = s.isFinite && s >= underflowGuard
-            ? s.squareRoot() : scaledNorm2(UnsafeBufferPointer(start: x + row + 1, count: max(tailCount, 0)))
-        let alpha = x[row]
-        guard tailNorm != 0 else {
-            // Already upper triangular: H = I (τ = 0); v = e_row keeps the sweeps' arithmetic finite.
-            (v + start).update(repeating: 0, count: ld - start)
-            v[row] = 1
-            return 0
-        }
-        let beta = alpha >= 0 ? -pythagoras(alpha, tailNorm) : pythagoras(alpha, tailNorm)
-        let scale = 1 / (alpha - beta)
-        for r in start..<aligned {
-            if r > row { x[r] *= scale }
-            v[r] = r < row ? 0 : r == row ? 1 : x[r]
-        }
-        i = aligned
-        while i < ld {
-            let y = T.scaled(T.load(x + i), scale)
-            T.store(y, x + i)
-            T.store(y, v + i)
-            i += lanes
-        }
+        while i < ld { T.store(T.load(x + i), v + i); i += T.lanes }
         x[row] = beta
-        return (beta - alpha) / beta
-    }
-
-    /// C ← (I − τ·v·vᵀ)·C on columns j0..<j1 of `c`, rows start..<c.rows (a whole number of
-    /// vectors, so the kernels' scalar tails never run). v is zero above `start`'s reflector row,
-    /// so the rows above are left exactly as they are. Four columns per sweep, so that each
-    /// vector of v is loaded once for all of them.
-    @inline(__always)
-    static func applyReflector<T: QRScalar>(
-        _ v: UnsafePointer<T>, tau: T, to c: StridedMatrixView<T>, columns j0: Int, _ j1: Int, from start: Int
-    ) {
-        guard tau != 0 else { return }
-        let (vs, len) = (v + start, c.rows - start)
-        var j = j0
-        while j + 4 <= j1 {
-            let (c0, c1, c2, c3) = (c.column(j) + start, c.column(j + 1) + start, c.column(j + 2) + start, c.column(j + 3) + start)
-            let (d0, d1, d2, d3) = VectorKernels<T>.dot4(len, vs, c0, c1, c2, c3)
-            VectorKernels<T>.axpy4(len, vs, -tau * d0, c0, -tau * d1, c1, -tau * d2, c2, -tau * d3, c3)
-            j += 4
-        }
-        while j < j1 {
-            let cj = c.column(j) + start
-            VectorKernels<T>.axpy(len, -tau * VectorKernels<T>.dot(len, vs, cj), vs, cj)
-            j += 1
-        }
-    }
-
-    /// C ← H₂·H₁·C = C − v₁·w₁ᵀ − v₂·w₂ᵀ on columns j0..<j1 of `c`, rows start..<ld, where
-    /// w₁ = τ₁·Cᵀv₁ and w₂ = τ₂·(Cᵀv₂ − (v₂ᵀv₁)·w₁) (H₂ sees C after H₁: v₂ᵀ(C − v₁w₁ᵀ)).
-    /// Two columns per sweep: four dot products from four loads per vector of rows.
-    @inline(__always)
-    static func applyReflectorPair<T: QRScalar>(
-        _ v1: UnsafePointer<T>, tau tau1: T, _ v2: UnsafePointer<T>, tau tau2: T,
-        to c: StridedMatrixView<T>, columns j0: Int, _ j1: Int, from start: Int
-    ) {
-        guard j0 < j1 else { return }
-        let ld = c.rows, lanes = T.lanes
-        let p1 = v1 + start, p2 = v2 + start, len = ld - start
-        var d = T.zeroVector
-        var i = 0
-        while i < len { d = T.fma(d, T.load(p1 + i), T.load(p2 + i)); i += lanes }
-        let v21 = T.sum(d)
-        var j = j0
-        while j < j1 {
-            // An odd last column is paired with itself: computed twice, stored identically.
-            let c0 = c.column(j) + start, c1 = c.column(min(j + 1, j1 - 1)) + start
-            var s10 = T.zeroVector, s20 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector
-            i = 0
-            while i < len {
-                let x1 = T.load(p1 + i), x2 = T.load(p2 + i)
-                let y0 = T.load(c0 + i), y1 = T.load(c1 + i)
-                s10 = T.fma(s10, x1, y0); s20 = T.fma(s20, x2, y0)
-                s11 = T.fma(s11, x1, y1); s21 = T.fma(s21, x2, y1)
-                i += lanes
-            }
-            let w10 = tau1 * T.sum(s10), w11 = tau1 * T.sum(s11)
-            let w20 = tau2 * (T.sum(s20) - v21 * w10), w21 = tau2 * (T.sum(s21) - v21 * w11)
-            let n10 = T.splat(-w10), n20 = T.splat(-w20), n11 = T.splat(-w11), n21 = T.splat(-w21)
-            i = 0
-            while i < len {
-                let x1 = T.load(p1 + i), x2 = T.load(p2 + i)
-                let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)
-                let y1 = T.fma(T.fma(T.load(c1 + i), n11, x1), n21, x2)
-                T.store(y1, c1 + i)
-                T.store(y0, c0 + i)
-                i += lanes
-            }
-            j += 2
-        }
+        return tau
     }
 
     /// dst[0..<m] = src[0..<m], dst[m..<ld] = 0: whole vectors, then the last partial one in

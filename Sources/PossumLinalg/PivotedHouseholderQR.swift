@@ -121,34 +121,14 @@ public struct PivotedHouseholderQR<Kernels: HouseholderKernels> where Kernels.Sc
         Double(max(rows, columns)) * .ulpOfOne
     }
 
+    /// Q as its reflectors.
+    private var q: HouseholderSequence<Kernels> { HouseholderSequence(packed: packed, tau: tau, layout: .packed) }
+
     /// Qᵀ·b.
-    public func applyQTranspose(_ b: [Double]) -> [Double] {
-        var c = b
-        applyReflectors(to: &c, reversed: false)
-        return c
-    }
+    public func applyQTranspose(_ b: [Double]) -> [Double] { q.applyTranspose(b) }
 
     /// Q·c (c has `rows` entries).
-    public func applyQ(_ c: [Double]) -> [Double] {
-        var q = c
-        applyReflectors(to: &q, reversed: true)
-        return q
-    }
-
-    private func applyReflectors(to c: inout [Double], reversed: Bool) {
-        precondition(c.count == rows, "vector must have one entry per row of A")
-        let m = rows
-        let order = reversed ? Array((0..<tau.count).reversed()) : Array(0..<tau.count)
-        packed.elements.withUnsafeBufferPointer { p in
-            c.withUnsafeMutableBufferPointer { cb in
-                let view = MutableMatrixView(base: cb.baseAddress!, rows: m, columns: 1, leadingDimension: m)
-                for k in order where tau[k] != 0 {
-                    Kernels.applyReflector(p.baseAddress! + k + k * m, tau: tau[k],
-                                           to: view.block(row: k, column: 0, rows: m - k, columns: 1))
-                }
-            }
-        }
-    }
+    public func applyQ(_ c: [Double]) -> [Double] { q.apply(c) }
 
     /// The leading r × n block of R (upper trapezoid).
     public func r(rank r: Int) -> Matrix {

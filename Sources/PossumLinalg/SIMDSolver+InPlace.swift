@@ -10,12 +10,12 @@ extension SIMDSolver {
     /// Entries of τ the in-place factorization of an m × n matrix writes (n, or n per row block
     /// on the TSQR path).
     public static func tauCount(rows m: Int, columns n: Int) -> Int {
-        if case .tallSkinny(let mb) = path(rows: m, columns: n) {
-            // + 1 block: splitting the rows in two halves can add one partial block.
-            return n * (TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb) + 1)
-        }
-        return n
+        path(rows: m, columns: n).tauCount(rows: m, columns: n)
     }
+
+    /// A TSQR least squares is split between two threads from this many row blocks on (two per
+    /// thread).
+    public static let twoThreadRowBlocks = 4
 
     /// Threads `solve(inPlace:…)` uses for an m × n `Double` problem (see `threadsUsed(_:rows:columns:)`).
     public func threadsUsed(solvingRows m: Int, columns n: Int) -> Int {
@@ -38,8 +38,8 @@ extension SIMDSolver {
         case .blocked(let nb):
             let trailing = n - nb + (op == .solve ? 1 : 0)
             return BlockedHouseholderQR.splitsUpdate(rows: m, columns: trailing) ? 2 : 1
-        case .tallSkinny(let mb):
-            return op == .solve && m >= 4 * mb ? 2 : 1
+        case .tallSkinny(let mb, _):
+            return op == .solve && m >= Self.twoThreadRowBlocks * mb ? 2 : 1
         case .unblocked:
             return 1
         }
@@ -55,17 +55,8 @@ extension SIMDSolver {
         inPlace a: StridedMatrixView<T>, reflectors: Int? = nil, tau: UnsafeMutablePointer<T>,
         workspace: inout QRWorkspace
     ) -> Path {
-        let n = reflectors ?? a.columns
-        let path = Self.path(rows: a.rows, columns: n)
-        switch path {
-        case .unblocked:
-            BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: n, workspace: &workspace)
-        case .blocked(let nb):
-            BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: nb, threads: min(threads, 2),
-                                        workspace: &workspace)
-        case .tallSkinny(let mb):
-            TallSkinnyQR.factor(a, reflectors: n, tau: tau, blockRows: mb, workspace: &workspace)
-        }
+        let path = Self.path(rows: a.rows, columns: reflectors ?? a.columns)
+        path.factor(inPlace: a, reflectors: reflectors, tau: tau, threads: min(threads, 2), workspace: &workspace)
         return path
     }
 
@@ -78,21 +69,31 @@ extension SIMDSolver {
         inPlace augmented: StridedMatrixView<T>, tau: UnsafeMutablePointer<T>,
         solution x: UnsafeMutablePointer<T>, workspace: inout QRWorkspace
     ) throws -> T {
+        try solve(inPlace: augmented, tau: tau, solution: x, workspace: &workspace, kernels: NativeKernels<T>.self)
+    }
+
+    /// `solve(inPlace:…)` with the given kernels.
+    func solve<K: HouseholderKernels>(
+        inPlace augmented: StridedMatrixView<K.Scalar>, tau: UnsafeMutablePointer<K.Scalar>,
+        solution x: UnsafeMutablePointer<K.Scalar>, workspace: inout QRWorkspace, kernels: K.Type
+    ) throws -> K.Scalar {
         let m = augmented.rows, n = augmented.columns - 1
         precondition(n >= 1 && m >= n, "solve(inPlace:) needs [A | b] with m ≥ n ≥ 1")
-        if threadsUsed(.solve, rows: m, columns: n) == 2,
-           case .tallSkinny(let mb) = Self.path(rows: m, columns: n) {
+        let path = Self.path(rows: m, columns: n)
+        if threadsUsed(.solve, rows: m, columns: n) == 2, case .tallSkinny(let mb, let nb) = path {
             var second = QRWorkspace()
             swap(&second.storage, &workspace.partnerStorage)
             defer { swap(&second.storage, &workspace.partnerStorage) }
-            return try TallSkinnyQR.solveInTwoHalves(augmented, blockRows: mb, tau: tau, solution: x,
-                                                     workspace: &workspace, workspace2: &second)
+            return try TallSkinnyQR.solveInTwoHalves(augmented, blockRows: mb, panelWidth: nb, tau: tau, solution: x,
+                                                     workspace: &workspace, workspace2: &second, kernels: K.self)
         }
-        factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace)
+        path.factor(inPlace: augmented, reflectors: n, tau: tau, threads: min(threads, 2), workspace: &workspace,
+                    kernels: K.self)
         let view = augmented
         try checkFullRank(rows: m, columns: n) { view[$0, $0] }
         // R·x = (Qᵀb)[0..<n]; ‖r‖ = ‖(Qᵀb)[n..<m]‖.
-        backSubstituteInPlace(view, solution: x)
-        return VectorKernels<T>.norm2(m - n, view.column(n) + n)
+        x.update(from: view.column(n), count: n)
+        solveUpperTriangular(view, count: n, x)
+        return K.norm2(m - n, view.column(n) + n)
     }
 }

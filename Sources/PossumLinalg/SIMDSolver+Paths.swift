@@ -1,65 +1,142 @@
-/// Which algorithm `SIMDSolver` runs for which shape, and its fused least-squares solve. The
-/// crossovers are measured (Benchmarks/README.md), not derived: they move with the cache sizes.
+/// Which algorithm `SIMDSolver` runs for which shape, and its fused least-squares solve.
 extension SIMDSolver {
-    /// The algorithms behind `SIMDSolver`.
-    public enum Path: Equatable, Sendable {
+    /// The algorithms behind `SIMDSolver`, one case per factorization type.
+    public enum Path: Equatable, Sendable, LosslessStringConvertible {
         /// `PairedHouseholderQR`: reflectors generated column by column and applied two at a time
-        /// on whole vectors; best while A fits in L2 and n ≤ 64.
+        /// on whole vectors; best while A fits in L2 and n ≤ `blockedCrossover`.
         case unblocked
         /// `BlockedHouseholderQR` with panels of `blockSize` columns: compact-WY updates through
         /// the register-blocked micro-kernel.
         case blocked(blockSize: Int)
-        /// `TallSkinnyQR` with row blocks of `blockRows`: A streamed through the cache once.
-        case tallSkinny(blockRows: Int)
+        /// `TallSkinnyQR` with row blocks of `blockRows` and panels of `panelWidth` reflectors inside a
+        /// block (nil: one vector of the scalar type, `TallSkinnyQR.defaultPanelWidth` for `Double`).
+        case tallSkinny(blockRows: Int, panelWidth: Int? = nil)
+
+        /// "unblocked", "blocked:NB" or "tsqr:MB[:NB]", as `init?(_:)` reads them.
+        public var description: String {
+            switch self {
+            case .unblocked: "unblocked"
+            case .blocked(let nb): "blocked:\(nb)"
+            case .tallSkinny(let mb, let nb): "tsqr:\(mb)" + (nb.map { ":\($0)" } ?? "")
+            }
+        }
+
+        /// Reads "unblocked", "blocked[:NB]" or "tsqr[:MB[:NB]]" (sizes ≥ 1; a missing NB is
+        /// `BlockedHouseholderQR.defaultBlockSize`, a missing MB `TallSkinnyQR.defaultBlockRows`).
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            var sizes: [Int] = []
+            for part in parts.dropFirst() {
+                guard let size = Int(part), size >= 1 else { return nil }
+                sizes.append(size)
+            }
+            switch (parts.first, sizes.count) {
+            case ("unblocked", 0): self = .unblocked
+            case ("blocked", 0...1): self = .blocked(blockSize: sizes.first ?? BlockedHouseholderQR.defaultBlockSize)
+            case ("tsqr", 0...2):
+                self = .tallSkinny(blockRows: sizes.first ?? TallSkinnyQR.defaultBlockRows, panelWidth: sizes.dropFirst().first)
+            default: return nil
+            }
+        }
+
+        /// The factorization of this path as an object (`Double`, the `Matrix` API).
+        ///
+        /// R is unique only up to the signs of its rows. On the unblocked and blocked paths the
+        /// reflectors, τ and R are those of `dgeqrf` (up to rounding), signs included. On the TSQR
+        /// path each block step chooses β's sign from its own pivot, so rows of R (and the matching
+        /// columns of Q) may have the opposite sign to `dgeqrf`'s; Q·R, Qᵀb, least-squares
+        /// solutions and |R| are unaffected.
+        public func factorize(_ a: Matrix) throws -> any QRFactorization {
+            switch self {
+            case .unblocked: return try PairedHouseholderQR(factoring: a)
+            case .blocked(let nb): return try BlockedHouseholderQR(factoring: a, blockSize: nb)
+            case .tallSkinny(let mb, let nb):
+                return try TallSkinnyQR(factoring: a, blockRows: mb, panelWidth: nb ?? TallSkinnyQR.defaultPanelWidth)
+            }
+        }
+
+        /// Entries of τ the in-place factorization of an m × n matrix by this path writes (n, or n
+        /// per row block on the TSQR path, plus one block: splitting the rows in two halves can
+        /// add one partial block).
+        public func tauCount(rows m: Int, columns n: Int) -> Int {
+            if case .tallSkinny(let mb, _) = self {
+                return n * (TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb) + 1)
+            }
+            return n
+        }
+
+        /// Factors the first `reflectors` columns of `a` in place by this path (layout of
+        /// `BlockedHouseholderQR` or `TallSkinnyQR`) and applies Qᵀ to the remaining columns.
+        /// `tau` has room for `tauCount(rows:columns:)` entries; `threads` (1 or 2) splits the
+        /// blocked path's trailing updates.
+        @_specialize(where T == Double)
+        @_specialize(where T == Float)
+        public func factor<T: QRScalar>(
+            inPlace a: StridedMatrixView<T>, reflectors: Int? = nil, tau: UnsafeMutablePointer<T>, threads: Int = 1,
+            workspace: inout QRWorkspace
+        ) {
+            factor(inPlace: a, reflectors: reflectors, tau: tau, threads: threads, workspace: &workspace,
+                   kernels: NativeKernels<T>.self)
+        }
+
+        /// `factor(inPlace:…)` with the given kernels.
+        func factor<K: HouseholderKernels>(
+            inPlace a: StridedMatrixView<K.Scalar>, reflectors: Int? = nil, tau: UnsafeMutablePointer<K.Scalar>,
+            threads: Int = 1, workspace: inout QRWorkspace, kernels: K.Type
+        ) {
+            let n = reflectors ?? a.columns
+            switch self {
+            case .unblocked:
+                PairedHouseholderQR.factor(a, reflectors: n, tau: tau, workspace: &workspace, kernels: K.self)
+            case .blocked(let nb):
+                BlockedHouseholderQR.factor(a, reflectors: n, tau: tau, blockSize: nb, threads: threads,
+                                            workspace: &workspace, kernels: K.self)
+            case .tallSkinny(let mb, let nb):
+                TallSkinnyQR.factor(a, reflectors: n, tau: tau, blockRows: mb, panelWidth: nb, workspace: &workspace,
+                                    kernels: K.self)
+            }
+        }
     }
 
     /// Above this many columns the blocked algorithm with `BlockedHouseholderQR.defaultBlockSize`
     /// wins for every m (its trailing update is level 3 and the panel is a small share).
     public static let blockedCrossover = 64
+    /// Above this many elements (m·n; 1 MiB of doubles, the L2 size) and n ≤ `blockedCrossover`,
+    /// TSQR streams A through the cache once; below, the paired unblocked QR works in cache.
+    public static let tallSkinnyCrossover = 1 << 17
+    /// TSQR row blocks hold about this many elements (256 KiB of doubles), so a block stays in L2
+    /// while n reflectors sweep it …
+    public static let tallSkinnyBlockElements = 1 << 15
+    /// … and at least this many rows: bigger blocks mean fewer sequential updates of R.
+    public static let minimumTallSkinnyBlockRows = 256
 
-    /// The path taken for an m × n matrix. Crossovers measured with `possum-bench
-    /// --simd-variant` on the benchmark machine (Benchmarks/README.md):
-    /// - n > 64: blocked, nb = 32.
-    /// - A bigger than L2 (m·n > 128 Ki doubles = 1 MiB) and n ≤ 64: TSQR, row blocks of about
-    ///   256 KiB (32 Ki doubles / n rows, at least 256) so a block stays in L2 while n reflectors
-    ///   sweep it. Bigger blocks also mean fewer sequential updates of R (TSQR's error grows
-    ///   slowly with their number). Its least squares splits between two threads.
-    /// - otherwise (m·n ≤ 128 Ki, n ≤ 64): unblocked, `PairedHouseholderQR`. It replaced blocked
-    ///   nb = 8 above 16 Ki elements: 1.2–1.8× faster on every shape measured there (300 × 40 …
-    ///   4000 × 32, both dtypes). It stays ahead of TSQR on one thread up to ≈ 4 MiB (16000 × 32),
-    ///   but TSQR's least squares uses two threads, so the TSQR crossover stays at L2.
-    /// The same crossovers serve `Float` (measured for `Double`, not retuned; its TSQR row blocks
-    /// of 32 Ki elements are 128 KiB); only TSQR's panel width is per type
-    /// (`TallSkinnyQR.defaultPanelWidth`).
+    /// The path taken for an m × n matrix (`Double` or `Float`; the crossovers are measured, see
+    /// Benchmarks/README.md, and move with the cache sizes):
+    /// - n > `blockedCrossover`: blocked, nb = `BlockedHouseholderQR.defaultBlockSize`.
+    /// - m·n > `tallSkinnyCrossover`: TSQR, row blocks of `tallSkinnyBlockElements`/n rows (at
+    ///   least `minimumTallSkinnyBlockRows`). Its least squares splits between two threads.
+    /// - otherwise: unblocked (`PairedHouseholderQR`).
     public static func path(rows m: Int, columns n: Int) -> Path {
         if n > blockedCrossover { return .blocked(blockSize: BlockedHouseholderQR.defaultBlockSize) }
-        if m * n > 1 << 17 { return .tallSkinny(blockRows: max(256, (1 << 15) / n)) }
+        if m * n > tallSkinnyCrossover {
+            return .tallSkinny(blockRows: max(minimumTallSkinnyBlockRows, tallSkinnyBlockElements / n))
+        }
         return .unblocked
     }
 
     /// A one-line description of the configuration, printed by the benchmark.
     public var configurationDescription: String {
-        "TSQR (row blocks of 32Ki/n doubles) for m·n > 128Ki and n ≤ \(Self.blockedCrossover), "
+        "TSQR (row blocks of \(Self.tallSkinnyBlockElements)/n elements) for m·n > \(Self.tallSkinnyCrossover) and n ≤ \(Self.blockedCrossover), "
             + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize)) for n > \(Self.blockedCrossover), paired unblocked QR otherwise, "
-            + "micro-kernel \(MicroKernel.mr)x\(MicroKernel.nr) SIMD8<Double> / 16x\(MicroKernel.nr) SIMD16<Float>, "
+            + "micro-kernel \(NativeTile<Double>.mr)x\(NativeTile<Double>.nr) SIMD8<Double> / "
+            + "\(NativeTile<Float>.mr)x\(NativeTile<Float>.nr) SIMD16<Float>, "
             + (threads >= 2 ? "2 threads: trailing updates of the blocked QR split by columns, TSQR least squares "
-               + "split by rows (m ≥ 4·row block); 1 for the rest" : "1 thread")
+               + "split by rows (m ≥ \(Self.twoThreadRowBlocks) row blocks); 1 for the rest" : "1 thread")
     }
 
     /// The factorization `factorize` returns, by `path(rows:columns:)`.
-    ///
-    /// R is unique only up to the signs of its rows. On the unblocked and blocked paths the
-    /// reflectors, τ and R are those of `dgeqrf` (up to rounding), signs included. On the TSQR path
-    /// each block step chooses β's sign from its own pivot, so rows of R (and the matching
-    /// columns of Q) may have the opposite sign to `dgeqrf`'s; Q·R, Qᵀb, least-squares solutions
-    /// and |R| are unaffected.
     func factorizeFast(_ a: Matrix) throws -> any QRFactorization {
-        switch Self.path(rows: a.rows, columns: a.columns) {
-        // One panel of n columns: the unblocked algorithm, without HouseholderQR's slower scan.
-        case .unblocked: return try BlockedHouseholderQR(factoring: a, blockSize: a.columns)
-        case .blocked(let nb): return try BlockedHouseholderQR(factoring: a, blockSize: nb)
-        case .tallSkinny(let mb): return try TallSkinnyQR(factoring: a, blockRows: mb)
-        }
+        try Self.path(rows: a.rows, columns: a.columns).factorize(a)
     }
 
     /// min‖A·x − b‖₂ for full-column-rank A in one factorization of [A | b]: Qᵀb is formed by

@@ -8,14 +8,19 @@ struct SharedWithWorker<T>: @unchecked Sendable {
 }
 
 extension TallSkinnyQR {
-    /// Rows of the first half in `solveInTwoHalves`: about m/2, a multiple of 8 (so both halves
-    /// start on the same SIMD alignment), and at least n rows in each half.
+    /// The first half's rows are a multiple of this many (64 bytes of `Double`s), so both halves
+    /// start on the same SIMD alignment.
+    public static let splitAlignment = 8
+
+    /// Rows of the first half in `solveInTwoHalves`: about m/2, a multiple of `splitAlignment`,
+    /// and at least n rows in each half.
     public static func splitRow(rows m: Int, columns n: Int) -> Int {
-        min(max(roundUp((m + 1) / 2, 8), n), m - n)
+        min(max(roundUp((m + 1) / 2, splitAlignment), n), m - n)
     }
 
-    /// Whether `solveInTwoHalves` can split an m × n problem (both halves need n rows).
-    public static func canSplit(rows m: Int, columns n: Int) -> Bool { m >= 2 * n + 8 }
+    /// Whether `solveInTwoHalves` can split an m × n problem (both halves need n rows, with room to
+    /// align the split).
+    public static func canSplit(rows m: Int, columns n: Int) -> Bool { m >= 2 * n + splitAlignment }
 
     /// min‖A·x − b‖₂ on `augmented` = [A | b] with two threads: TSQR reduction tree of depth one.
     ///
@@ -38,6 +43,17 @@ extension TallSkinnyQR {
         tau: UnsafeMutablePointer<T>, solution x: UnsafeMutablePointer<T>,
         workspace: inout QRWorkspace, workspace2: inout QRWorkspace
     ) throws -> T {
+        try solveInTwoHalves(augmented, blockRows: mb, panelWidth: panelWidth, tau: tau, solution: x,
+                             workspace: &workspace, workspace2: &workspace2, kernels: NativeKernels<T>.self)
+    }
+
+    /// `solveInTwoHalves` with the given kernels.
+    static func solveInTwoHalves<K: HouseholderKernels>(
+        _ augmented: StridedMatrixView<K.Scalar>, blockRows mb: Int, panelWidth: Int? = nil,
+        tau: UnsafeMutablePointer<K.Scalar>, solution x: UnsafeMutablePointer<K.Scalar>,
+        workspace: inout QRWorkspace, workspace2: inout QRWorkspace, kernels: K.Type
+    ) throws -> K.Scalar {
+        typealias T = K.Scalar
         let m = augmented.rows, n = augmented.columns - 1, nb = panelWidth ?? T.lanes
         precondition(n >= 1 && canSplit(rows: m, columns: n), "solveInTwoHalves: too few rows to split")
         let h = splitRow(rows: m, columns: n)
@@ -59,16 +75,16 @@ extension TallSkinnyQR {
             DispatchQueue.concurrentPerform(iterations: 2) { half in
                 let (top, bottom, tau, tau2, spaces) = shared.value
                 if half == 0 {
-                    factor(top, reflectors: n, tau: tau, blockRows: mb, panelWidth: nb, workspace: &spaces[0])
+                    factor(top, reflectors: n, tau: tau, blockRows: mb, panelWidth: nb, workspace: &spaces[0], kernels: K.self)
                 } else {
-                    factor(bottom, reflectors: n, tau: tau2, blockRows: mb, panelWidth: nb, workspace: &spaces[1])
+                    factor(bottom, reflectors: n, tau: tau2, blockRows: mb, panelWidth: nb, workspace: &spaces[1], kernels: K.self)
                 }
             }
         }
 
         // ‖r₁‖ and ‖r₂‖: the parts of Qᵢᵀbᵢ below each half's triangle.
-        let r1 = VectorKernels<T>.norm2(h - n, top.column(n) + n)
-        let r2 = VectorKernels<T>.norm2(m - h - n, bottom.column(n) + n)
+        let r1 = K.norm2(h - n, top.column(n) + n)
+        let r2 = K.norm2(m - h - n, bottom.column(n) + n)
         // S = [R₁ c₁; R₂ c₂], 2n × (n + 1), zeros below the triangles.
         let ld = 2 * n
         return try workspace.withScratch(of: T.self, ld * (n + 1)) { s in
@@ -80,25 +96,13 @@ extension TallSkinnyQR {
                 }
             }
             for k in 0..<n {
-                _ = eliminateStructured(sv, row: k, block: n, count: n, applyThrough: n + 1)
+                _ = eliminateStructured(sv, row: k, block: n, count: n, applyThrough: n + 1, kernels: K.self)
             }
             try checkFullRank(rows: m, columns: n) { sv[$0, $0] }
-            backSubstituteInPlace(sv, solution: x)
-            let r3 = VectorKernels<T>.norm2(n, sv.column(n) + n)
+            x.update(from: sv.column(n), count: n)
+            solveUpperTriangular(sv, count: n, x)
+            let r3 = K.norm2(n, sv.column(n) + n)
             return pythagoras(pythagoras(r1, r2), r3)
         }
-    }
-}
-
-/// x ← R⁻¹·c for the upper triangle R of the first n columns of `a` and c = column n (rows
-/// 0..<n): column-oriented back substitution, unit-stride inner loop.
-func backSubstituteInPlace<T: QRScalar>(_ a: StridedMatrixView<T>, solution x: UnsafeMutablePointer<T>) {
-    let n = a.columns - 1
-    x.update(from: a.column(n), count: n)
-    for j in stride(from: n - 1, through: 0, by: -1) {
-        x[j] /= a[j, j]
-        let xj = x[j]
-        let rj = a.column(j)
-        for i in 0..<j { x[i] -= rj[i] * xj }
     }
 }

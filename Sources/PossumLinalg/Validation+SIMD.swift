@@ -1,5 +1,6 @@
-/// `validateLeastSquaresShape` with the scan for NaN/±∞ vectorized: on small problems (104 × 17)
-/// the element-by-element scan cost a fifth of the whole factorization.
+/// `validateLeastSquaresShape` with the scan for NaN/±∞ vectorized: on small problems the
+/// element-by-element scan was a large share of the factorization (Benchmarks/README.md: the
+/// finiteness scan).
 func validateLeastSquaresShapeFast(_ a: Matrix) throws {
     let finite = a.elements.withUnsafeBufferPointer { allFinite($0.count, $0.baseAddress!) }
     // The slow check also finds *where* the bad entry is, for the error message.

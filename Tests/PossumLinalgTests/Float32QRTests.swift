@@ -41,7 +41,7 @@ import Testing
         // by TallSkinnyQR's Float64 code: the error measured is the Float32 one.
         let widened = Matrix(rows: m, columns: n, columnMajor: packed.map(Double.init))
         let qr: any QRFactorization
-        if case .tallSkinny(let mb) = path {
+        if case .tallSkinny(let mb, _) = path {
             qr = TallSkinnyQR(packed: widened, tau: tau.map(Double.init), blockRows: mb)
         } else {
             qr = OpenBLASQR(packed: widened, tau: Array(tau[0..<n]).map(Double.init))
@@ -171,7 +171,7 @@ import Testing
         let gamma = Float(n + 2) * Float.ulpOfOne / (1 - Float(n + 2) * Float.ulpOfOne)
         let x = randomFloats(n, seed: UInt64(n) + 11), y = randomFloats(n, seed: UInt64(n) + 12)
         let magnitude = zip(x, y).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
-        #expect(abs(VectorKernels<Float>.dot(n, x, y) - ReferenceKernels<Float>.dot(n, x, y)) <= 2 * gamma * magnitude)
+        #expect(abs(NativeKernels<Float>.dot(n, x, y) - ReferenceKernels<Float>.dot(n, x, y)) <= 2 * gamma * magnitude)
         guard n >= 1 else { return }
         let columns = 7  // a 4-column sweep, a 2-column sweep and a single column
         var v = x
@@ -180,7 +180,7 @@ import Testing
         var viaSIMD = c, viaScalar = c
         let tau: Float = 1.3
         viaSIMD.withUnsafeMutableBufferPointer {
-            VectorKernels<Float>.applyReflector(v, tau: tau, to: StridedMatrixView(base: $0.baseAddress!, rows: n, columns: columns, leadingDimension: n))
+            NativeKernels<Float>.applyReflector(v, tau: tau, to: StridedMatrixView(base: $0.baseAddress!, rows: n, columns: columns, leadingDimension: n))
         }
         viaScalar.withUnsafeMutableBufferPointer {
             ReferenceKernels<Float>.applyReflector(v, tau: tau, to: StridedMatrixView(base: $0.baseAddress!, rows: n, columns: columns, leadingDimension: n))

@@ -1,7 +1,8 @@
 import PossumLinalg
 import Testing
 
-/// The micro-kernel, its portable fallback and the tiled product against the scalar twin.
+/// The micro-kernels (every tile, not only this architecture's), the portable edge and the tiled
+/// products against the scalar twin `ReferenceTile`.
 ///
 /// Every entry is a sum of k products in some order, so the kernels may differ from the twin by
 /// at most γₖ·Σₚ|aᵢₚ·bₚⱼ| each (Higham Lemma 3.1; γₖ = kε/(1 − kε)); the bound below is twice that
@@ -43,26 +44,25 @@ import Testing
 
     func twin<T: QRScalar>(_ o: Operands<T>, mr: Int, nr: Int, k: Int) -> [T] {
         var c = o.c
-        MicroKernel.reference(mr: mr, nr: nr, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        ReferenceTile<T>.reference(mr: mr, nr: nr, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
         return c
     }
 
     @Test(arguments: [0, 1, 2, 7, 8, 33, 256])
     func fullTileMatchesScalarTwin(k: Int) {
-        let o = Operands<Double>(mr: 8, nr: 6, k: k, seed: UInt64(k) + 1)
-        var c = o.c
-        MicroKernel.accumulate8x6(k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
-        expectClose(c, twin(o, mr: 8, nr: 6, k: k), o, mr: 8, nr: 6, k: k)
-        fullTile(Double.self, k: k)
-        fullTile(Float.self, k: k)
+        fullTile(AVX2Tile<Double>.self, k: k)
+        fullTile(AVX2Tile<Float>.self, k: k)
+        fullTile(PortableTile<Double>.self, k: k)
+        fullTile(PortableTile<Float>.self, k: k)
     }
 
-    /// The generic tile: 8 × 6 for `Double`, 16 × 6 for `Float` (one `SIMD16<Float>` a column).
-    func fullTile<T: QRScalar>(_: T.Type, k: Int) {
-        let o = Operands<T>(mr: T.lanes, nr: 6, k: k, seed: UInt64(k) + 5)
+    /// A whole tile: mr = lanes (8 for `Double`, 16 for `Float`), nr the tile's own.
+    func fullTile<M: MicroKernel>(_: M.Type, k: Int) {
+        typealias T = M.Scalar
+        let o = Operands<T>(mr: M.mr, nr: M.nr, k: k, seed: UInt64(k) + 5)
         var c = o.c
-        MicroKernel.accumulateTile(k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
-        expectClose(c, twin(o, mr: T.lanes, nr: 6, k: k), o, mr: T.lanes, nr: 6, k: k)
+        M.accumulateTile(k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        expectClose(c, twin(o, mr: M.mr, nr: M.nr, k: k), o, mr: M.mr, nr: M.nr, k: k)
     }
 
     @Test(arguments: [(1, 1), (7, 6), (8, 5), (9, 6), (15, 3), (16, 1), (17, 7), (3, 2)])
@@ -75,7 +75,7 @@ import Testing
         let k = 19
         let o = Operands<T>(mr: shape.mr, nr: shape.nr, k: k, seed: UInt64(shape.mr * 10 + shape.nr))
         var c = o.c
-        MicroKernel.accumulateEdge(mr: shape.mr, nr: shape.nr, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        NativeTile<T>.accumulateEdge(mr: shape.mr, nr: shape.nr, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
         expectClose(c, twin(o, mr: shape.mr, nr: shape.nr, k: k), o, mr: shape.mr, nr: shape.nr, k: k)
     }
 
@@ -83,17 +83,20 @@ import Testing
     /// columns of C): the stored entries match the twin, the rest of C is untouched.
     @Test(arguments: [(1, 6), (3, 2), (7, 5), (8, 1), (8, 6), (5, 3)])
     func partialTileMatchesScalarTwin(shape: (rows: Int, columns: Int)) {
-        partialTile(Double.self, shape)
-        partialTile(Float.self, shape)
-        partialTile(Float.self, (shape.rows + 8, shape.columns))
+        partialTile(AVX2Tile<Double>.self, shape)
+        partialTile(AVX2Tile<Float>.self, shape)
+        partialTile(AVX2Tile<Float>.self, (shape.rows + 8, shape.columns))
+        partialTile(PortableTile<Double>.self, (shape.rows, min(shape.columns, 4)))
+        partialTile(PortableTile<Float>.self, (shape.rows + 8, min(shape.columns, 4)))
     }
 
-    func partialTile<T: QRScalar>(_: T.Type, _ shape: (rows: Int, columns: Int)) {
+    func partialTile<M: MicroKernel>(_: M.Type, _ shape: (rows: Int, columns: Int)) {
+        typealias T = M.Scalar
         let k = 33
         let (rows, columns) = shape
         let o = Operands<T>(mr: T.lanes, nr: 6, k: k, seed: UInt64(rows * 7 + columns) + 40)
         var c = o.c
-        MicroKernel.accumulateTile(rows: rows, columns: columns, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
+        M.accumulateTile(rows: rows, columns: columns, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
         expectClose(c, twin(o, mr: rows, nr: columns, k: k), o, mr: rows, nr: columns, k: k)
         // Columns past `columns`: untouched.
         for j in columns..<6 { for i in 0..<o.ldc { #expect(c[i + j * o.ldc] == o.c[i + j * o.ldc]) } }
@@ -114,6 +117,10 @@ import Testing
             accumulateProduct(m: size.m, n: size.n, k: size.k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc,
                               kc: kc, mc: mc)
             expectClose(c, twin(o, mr: size.m, nr: size.n, k: size.k), o, mr: size.m, nr: size.n, k: size.k)
+            var portable = o.c
+            PortableTile<T>.accumulateProduct(m: size.m, n: size.n, k: size.k, o.a, lda: o.lda, o.b, ldb: o.ldb,
+                                              &portable, ldc: o.ldc, kc: kc, mc: mc)
+            expectClose(portable, twin(o, mr: size.m, nr: size.n, k: size.k), o, mr: size.m, nr: size.n, k: size.k)
         }
     }
 
@@ -138,6 +145,9 @@ import Testing
             var c = o.c
             accumulatePackedProduct(m: m, n: n, k: k, packed, o.b, ldb: o.ldb, &c, ldc: o.ldc, mc: mc)
             expectClose(c, twin(o, mr: m, nr: n, k: k), o, mr: m, nr: n, k: k)
+            var portable = o.c
+            PortableTile<T>.accumulatePackedProduct(m: m, n: n, k: k, packed, o.b, ldb: o.ldb, &portable, ldc: o.ldc, mc: mc)
+            expectClose(portable, twin(o, mr: m, nr: n, k: k), o, mr: m, nr: n, k: k)
         }
     }
 }

@@ -72,7 +72,7 @@ import Testing
     /// agrees with dgels.
     @Test func fusedSolveOnTallSkinnyPathMatchesDgels() throws {
         let (m, n) = (20_000, 7)
-        guard case .tallSkinny(let mb) = SIMDSolver.path(rows: m, columns: n) else {
+        guard case .tallSkinny(let mb, _) = SIMDSolver.path(rows: m, columns: n) else {
             Issue.record("20000 × 7 should take the TSQR path"); return
         }
         #expect(m > 2 * mb, "several row blocks")

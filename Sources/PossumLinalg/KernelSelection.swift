@@ -1,0 +1,17 @@
+// The one place that picks the kernels per architecture. Adding a kernel (AVX-512, NEON) is one
+// new file conforming to `MicroKernel` (and, if its level-2 loops differ, to `HouseholderKernels`)
+// plus one line here.
+
+#if arch(x86_64)
+/// The level-3 tile of this architecture: lanes × 6, sized for AVX2's 16 ymm registers.
+public typealias NativeTile<T: QRScalar> = AVX2Tile<T>
+#elseif arch(arm64)
+/// The level-3 tile of this architecture: the portable lanes × 4 (no NEON tile yet).
+public typealias NativeTile<T: QRScalar> = PortableTile<T>
+#else
+/// The level-3 tile of this architecture: the portable lanes × 4.
+public typealias NativeTile<T: QRScalar> = PortableTile<T>
+#endif
+
+/// The kernels every fast path runs with: 64-byte SIMD level-1/2 loops and this architecture's tile.
+public typealias NativeKernels<T: QRScalar> = VectorKernels<T, NativeTile<T>>

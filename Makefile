@@ -6,7 +6,8 @@
 #   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions
 #   make test-mlflow    the real MLflow client reads a tracking store written by possum, and loads
 #                       the models possum logs (pyfunc, models:/NAME@ALIAS) to predict as possum does
-#   make test-airflow   the exported Airflow DAG imports cleanly and `airflow dags test` runs it
+#   make test-airflow   the exported Airflow DAG imports cleanly, registers its assets, and `airflow dags test`
+#                       runs it with the release possum on PATH
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 #   make test-downstream  a throwaway package depends on a tagged clone of HEAD by version and solves least squares
 SHELL := /bin/bash
@@ -87,8 +88,8 @@ test-mlflow: deps data .build-interop/mlflow/.ready
 	$(SWIFT) build --product possum
 	python3 Tests/interop/check_mlflow.py --venv .build-interop/mlflow --possum .build/debug/possum
 
-test-airflow: deps
-	bash Tests/interop/check_airflow.sh
+test-airflow: deps build
+	POSSUM=$(POSSUM) bash Tests/interop/check_airflow.sh
 
 # Builds from committed HEAD only (a clone): commit first.
 test-downstream: deps

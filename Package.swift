@@ -45,9 +45,11 @@ let package = Package(
         // Storage: tables, feature sets and models in possum's HDF5 layouts.
         .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
-        .target(name: "PossumTracking", dependencies: ["PossumFiles"]),
+        .target(name: "PossumTracking", dependencies: ["PossumFiles", "PossumYAML", .product(name: "Yams", package: "Yams")]),
+        // YAML input bounds (size, nesting, UTF-8) checked before Yams parses, and Yams errors as one line.
+        .target(name: "PossumYAML", dependencies: ["PossumFiles", .product(name: "Yams", package: "Yams")]),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
-        .target(name: "PossumPipeline", dependencies: ["PossumFiles", "PossumTracking", "PossumData", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PossumPipeline", dependencies: ["PossumFiles", "PossumTracking", "PossumData", "PossumYAML", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "PossumCLI",
             dependencies: [
@@ -77,6 +79,6 @@ let package = Package(
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles"]),
-        .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData"]),
+        .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData", "PossumYAML"]),
     ]
 )

@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Files: atomic (and durable) replace, create-if-absent and append, on plain POSIX calls.
@@ -37,7 +38,7 @@ let package = Package(
             name: "PossumAccuracy",
             dependencies: ["PossumLinalg", "PossumOpenBLAS", .product(name: "BigInt", package: "BigInt")]),
         // Tables: CSV reading with row/column-precise errors.
-        .target(name: "PossumData", dependencies: ["PossumFiles"]),
+        .target(name: "PossumData", dependencies: ["PossumFiles", .product(name: "Crypto", package: "swift-crypto")]),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
         .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData"]),
         // Pictures: SVG plots (PNG through librsvg).

@@ -15,6 +15,9 @@
 
 #   make test-serve     `possum serve` answers curl's CSV and dataframe_split posts with `possum predict`'s numbers
 #   make test-dask      examples/dask: possum qr partial/combine as Dask tasks on a LocalCluster give lstsq's x
+
+#   make test-airflow   the exported Airflow DAG imports cleanly, registers its assets, and `airflow dags test`
+#                       runs it with the release possum on PATH
 #   make bench          possum-bench --quick: our QR vs OpenBLAS, side by side
 #   make man            the man page, .build/man/possum.1 (swift-argument-parser's GenerateManual plugin)
 #   make peers          fetch Intel MKL, libflame + BLIS and numpy's OpenBLAS into .build-peers/ (system untouched)
@@ -128,6 +131,9 @@ test-mlflow-server: deps data .build-interop/mlflow/.ready
 
 test-airflow: deps
 	bash Tests/interop/check_airflow.sh
+
+test-airflow: deps build
+	POSSUM=$(POSSUM) bash Tests/interop/check_airflow.sh
 
 # Chromium from Debian when missing. Two runs go into a scratch store under out/report-check; its report.png is the
 # screenshot to look at.

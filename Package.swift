@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Files: atomic (and durable) replace, create-if-absent and append, on plain POSIX calls.
@@ -45,7 +46,7 @@ let package = Package(
             name: "PossumAccuracy",
             dependencies: ["PossumLinalg", "PossumOpenBLAS", .product(name: "BigInt", package: "BigInt")]),
         // Tables: CSV reading with row/column-precise errors.
-        .target(name: "PossumData", dependencies: ["PossumFiles", "PossumProgress"]),
+        .target(name: "PossumData", dependencies: ["PossumFiles", "PossumProgress", .product(name: "Crypto", package: "swift-crypto")]),
         // Models: features (one-hot, scaling) and ridge regression with leave-one-out CV.
         .target(name: "PossumML", dependencies: ["PossumLinalg", "PossumData", "PossumProgress"]),
         // Pictures: SVG plots (PNG through librsvg).
@@ -53,9 +54,11 @@ let package = Package(
         // Storage: tables, feature sets and models in possum's HDF5 layouts.
         .target(name: "PossumStorage", dependencies: ["PossumHDF5", "PossumData", "PossumML", "PossumLinalg", "PossumProgress"]),
         // Experiment tracking and model registry, laid out on disk exactly as MLflow's file store.
-        .target(name: "PossumTracking", dependencies: ["PossumFiles", "PossumPlot"]),
+        .target(name: "PossumTracking", dependencies: ["PossumFiles", "PossumPlot", "PossumYAML", .product(name: "Yams", package: "Yams")]),
+        // YAML input bounds (size, nesting, UTF-8) checked before Yams parses, and Yams errors as one line.
+        .target(name: "PossumYAML", dependencies: ["PossumFiles", .product(name: "Yams", package: "Yams")]),
         // Pipelines: a DAG of tasks from YAML, run with caching, retries, resume and Airflow export.
-        .target(name: "PossumPipeline", dependencies: ["PossumFiles", "PossumTracking", "PossumData", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PossumPipeline", dependencies: ["PossumFiles", "PossumTracking", "PossumData", "PossumYAML", .product(name: "Yams", package: "Yams")]),
         // Workflows: the jobs behind train, predict, features, lstsq and data show, callable without the CLI.
         .target(
             name: "PossumWorkflows",
@@ -107,7 +110,7 @@ let package = Package(
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles", "PossumPlot"]),
-        .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData"]),
+        .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData", "PossumYAML"]),
         .testTarget(name: "PossumLAPACKPeerTests", dependencies: ["PossumLAPACKPeer", "PossumLinalg"]),
         .testTarget(name: "PossumServeTests", dependencies: ["PossumServe", "PossumML", "PossumData", "PossumLinalg"]),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import PossumYAML
 import Yams
 #if canImport(Glibc)
 import Glibc
@@ -79,7 +80,7 @@ public enum PipelineParser {
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw PipelineError.invalidDefinition(file: file, line: yamlErrorLine(error), message: yamlErrorProblem(error))
+            throw PipelineError.invalidDefinition(file: file, line: YAMLDiagnostics.line(error), message: YAMLDiagnostics.problem(error))
         }
         let context = Context(file: file, stringBudget: stringBudget)
         guard let rootMapping = node?.mapping else {
@@ -243,25 +244,6 @@ public enum PipelineParser {
                 if fields.updateValue(value, forKey: k) != nil { throw error(key, "key '\(shown(k))' given twice") }
             }
             return fields
-        }
-    }
-
-    static func yamlErrorLine(_ error: YamlError) -> Int? {
-        switch error {
-        case let .scanner(_, _, mark, _), let .parser(_, _, mark, _), let .composer(_, _, mark, _): return mark.line
-        default: return nil
-        }
-    }
-
-    static func yamlErrorProblem(_ error: YamlError) -> String {
-        switch error {
-        case let .scanner(_, problem, _, _), let .parser(_, problem, _, _), let .composer(_, problem, _, _):
-            return "invalid YAML: \(problem)"
-        case let .reader(problem, _, _, _):
-            // Not Yams' description: it quotes the offending line, raw.
-            return "invalid YAML: \(problem)"
-        default:
-            return "invalid YAML: " + shown(String(describing: error).split(separator: "\n").joined(separator: " "), limit: 200)
         }
     }
 }

@@ -130,7 +130,7 @@ public final class FileTrackingStore: TrackingStore, Sendable {
     func experimentDirectory(_ id: String) -> String { path(id) }
 
     func writeYAML(_ fields: [String: YAMLScalar], to file: String, tempDirectory: String? = nil) throws {
-        try FileIO.writeAtomically(Array(FlatYAML.encode(fields).utf8), to: file, tempDirectory: tempDirectory, durable: durable)
+        try FileIO.writeAtomically(Array(try FlatYAML.encode(fields).utf8), to: file, tempDirectory: tempDirectory, durable: durable)
     }
 
     func writeText(_ text: String, to file: String, tempDirectory: String) throws {

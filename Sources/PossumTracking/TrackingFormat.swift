@@ -131,8 +131,18 @@ public enum TrackingFormat {
         }.joined()
     }
 
-    /// Local time, "2026-11-27 00:06:29".
+    /// Local time, "2026-11-27 00:06:29". Through localtime_r and strftime: a DateFormatter made
+    /// per call rebuilds its ICU formatter each time, which dominated listing thousands of runs.
     public static func formatTime(_ millis: Int64) -> String {
+        // Whole seconds rounded down, also before 1970 (and no overflow at Int64.min).
+        var seconds = time_t(truncatingIfNeeded: millis / 1000 - (millis % 1000 < 0 ? 1 : 0))
+        var parts = tm()
+        var buffer = [CChar](repeating: 0, count: 32)
+        // Years of four digits only: others keep DateFormatter's padding and signs, below.
+        if localtime_r(&seconds, &parts) != nil, (-900...8099).contains(parts.tm_year) {
+            let n = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S", &parts)
+            if n > 0 { return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        }
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         formatter.locale = Locale(identifier: "en_US_POSIX")

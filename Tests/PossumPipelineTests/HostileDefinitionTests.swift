@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PossumPipeline
+import PossumYAML
 #if canImport(Glibc)
 import Glibc
 #endif

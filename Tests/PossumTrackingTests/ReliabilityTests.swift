@@ -42,11 +42,15 @@ import Testing
         let exp = ridge.experimentID
         let runDir = root + "/\(exp)/\(ridge.runID)"
         let cases: [(String, String, String)] = [
-            (runDir + "/meta.yaml", "status: [1, 2\n", "meta.yaml:1: field 'status'"),
+            (runDir + "/meta.yaml", "status: [1, 2\n", "meta.yaml:2: invalid YAML: did not find expected ',' or ']'"),
             (runDir + "/meta.yaml", "", "meta.yaml: file is empty"),
-            (runDir + "/meta.yaml", "run_id: 'x'\n  - nested\n", "meta.yaml:2: nested lists"),
-            (runDir + "/meta.yaml", "no colon here\n", "meta.yaml:1: expected 'key: value'"),
+            (runDir + "/meta.yaml", "run_id: 'x'\n  - nested\n", "meta.yaml:2: invalid YAML: did not find expected key"),
+            (runDir + "/meta.yaml", "no colon here\n", "meta.yaml:1: expected a mapping of 'key: value' lines"),
             (runDir + "/meta.yaml", "run_id: '\(ridge.runID)'\nexperiment_id: '\(exp)'\nstatus: 9\nartifact_uri: 'file:///x'\n", "unknown status 9"),
+            (runDir + "/meta.yaml", "run_id: 'x'\ntags: [a]\n", "meta.yaml:2: field 'tags': only [] is expected as a list"),
+            (runDir + "/meta.yaml", "run_id: 'x'\nrun_id: 'y'\n", "meta.yaml:2: duplicate key 'run_id'"),
+            (runDir + "/meta.yaml", "run_id: 'x'\naliases: {a: {b: '1'}}\n", "meta.yaml:2: field 'aliases.a': nested deeper than one level"),
+            (runDir + "/meta.yaml", String(repeating: "[", count: 100), "meta.yaml:1: nesting deeper than"),
             (runDir + "/meta.yaml", "run_id: '\(ridge.runID)'\nexperiment_id: '\(exp)'\nstatus: 'three'\nartifact_uri: 'file:///x'\n", "field 'status' must be an integer"),
             (runDir + "/meta.yaml", "run_id: 'someone-else'\nexperiment_id: '\(exp)'\n", "does not match its directory"),
             (runDir + "/metrics/loo_rmse", "1700000000000 abc 0\n", "metrics/loo_rmse:1: value 'abc' is not a number"),
@@ -54,7 +58,7 @@ import Testing
             (root + "/\(exp)/meta.yaml", "experiment_id: '999'\nname: 'x'\nartifact_location: 'file:///x'\nlifecycle_stage: 'active'\n", "experiment_id '999' does not match"),
             (root + "/models/Reg_RidgeCV_possums/version-1/meta.yaml", "current_stage: 'Shipping'\nversion: 1\nsource: 'x'\n", "unknown current_stage 'Shipping'"),
             (root + "/models/Reg_RidgeCV_possums/aliases/champion", "one", "expected a version number"),
-            (runDir + "/meta.yaml", "run_id: '\u{FFFD}\n", "unterminated single-quoted string"),
+            (runDir + "/meta.yaml", "run_id: '\u{FFFD}\n", "meta.yaml:2: invalid YAML: found unexpected end of stream"),
         ]
         for (file, content, expected) in cases {
             let original = try #require(readFile(file))
@@ -84,6 +88,33 @@ import Testing
         let watched = try FileTrackingStore(root: root, durable: false, create: false, warn: warned.append)
         #expect(try watched.experiments().map(\.name).contains("Possum_tails"))
         #expect(warned.lines == ["skipped " + root + "/not an id!: unexpected directory: not an experiment id"])
+    }
+
+    /// What the writer emits, byte for byte: MLflow's layout (keys sorted, one per line, block style,
+    /// nested mapping indented two spaces), strings quoted so none reads back as another type.
+    @Test func yamlWriterKeepsMLflowLayout() throws {
+        let fields: [String: YAMLScalar] = [
+            "run_id": .string("abc"), "status": .int(3), "end_time": .null, "tags": .emptyList,
+            "run_name": .string("it's"), "experiment_id": .string("0"), "user_id": .string("null"),
+            "aliases": .mapping(["champion": .string("1"), "2": .string("2")]), "none": .mapping([:]),
+            "uri": .string("file:///tmp/a b/" + String(repeating: "x", count: 100)),
+        ]
+        #expect(try FlatYAML.encode(fields) == """
+            aliases:
+              '2': '2'
+              champion: '1'
+            end_time: null
+            experiment_id: '0'
+            none: {}
+            run_id: 'abc'
+            run_name: 'it''s'
+            status: 3
+            tags: []
+            uri: 'file:///tmp/a b/\(String(repeating: "x", count: 100))'
+            user_id: 'null'
+
+            """)
+        #expect(try FlatYAML.decode(FlatYAML.encode(fields), path: "m").values == fields)
     }
 
     @Test func yamlReaderAcceptsWhatPyYAMLWrites() throws {

@@ -62,7 +62,8 @@ def train_with_possum(workdir, possum):
     uri = ["--tracking-uri", "file:" + store]
     model = os.path.join(workdir, "possum-ridge.h5")
     predictions = os.path.join(workdir, "predictions.csv")
-    subprocess.check_call([possum, "train", "--data", data, "--export", model, "--register", MODEL_NAME,
+    subprocess.check_call([possum, "train", "--data", data, "--target", "taill", "--drop", "case",
+                           "--categorical", "site,Pop,sex", "--export", model, "--register", MODEL_NAME,
                            "--stage", "Production", "--alias", "champion"] + uri, cwd=workdir, stdout=subprocess.DEVNULL)
     subprocess.check_call([possum, "predict", "--model", model, "--data", data, "--out", predictions], cwd=workdir)
     # An alias set and one set then deleted through `possum models alias`.

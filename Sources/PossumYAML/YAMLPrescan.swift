@@ -1,4 +1,5 @@
-/// A cheap pass over a pipeline file's bytes, before the YAML parser sees them.
+/// A cheap pass over a YAML file's bytes (a pipeline, a tracking store's meta.yaml), before the YAML
+/// parser sees them.
 ///
 /// Yams builds its node tree recursively (about 1.3 KB of stack per level in a debug build), so a
 /// 10 KB file of nested `[` or `{` overflows the stack and kills the process. This pass bounds what
@@ -15,19 +16,20 @@
 ///   is simpler than YAML's): at most `maxRawBracketDepth` (512) `[`/`{` open anywhere outside
 ///   comments, quoted or not, and no line indented by more than `maxIndentColumns` (512) columns. Together they keep
 ///   any nesting the parser could see under ~1,600 levels, well within an 8 MB stack.
-enum YAMLPrescan {
-    static let maxDocumentBytes = 16 << 20
-    static let maxNestingDepth = 64
-    static let maxRawBracketDepth = 512
-    static let maxIndentColumns = 512
+public enum YAMLPrescan {
+    /// The largest pipeline file read; readers of smaller kinds of file set their own bound.
+    public static let maxDocumentBytes = 16 << 20
+    public static let maxNestingDepth = 64
+    public static let maxRawBracketDepth = 512
+    public static let maxIndentColumns = 512
 
-    struct Problem: Error, Equatable {
-        var line: Int
-        var message: String
+    public struct Problem: Error, Equatable {
+        public var line: Int
+        public var message: String
     }
 
     /// The first problem found, or nil if the bytes may go to the YAML parser.
-    static func check(_ bytes: [UInt8]) -> Problem? {
+    public static func check(_ bytes: [UInt8]) -> Problem? {
         var scanner = Scanner()
         var line = 1
         var start = 0

@@ -12,14 +12,16 @@ struct ModelCommand: ParsableCommand {
     struct ShowCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a model file's contents.")
 
-        @Argument(help: "Model file (HDF5).")
+        @Argument(help: "Model file (HDF5), or a registered model NAME@STAGE, NAME@ALIAS or NAME/VERSION (looked up in --tracking-uri).")
         var file: String
 
         @Flag(name: .long, help: "Print as JSON.")
         var json = false
 
+        @OptionGroup var tracking: TrackingOptions
+
         func run() throws {
-            let model = try ModelFile.read(file)
+            let model = try ModelFile.read(try tracking.modelFile(file))
             print(json ? try ModelDescription(model).json() : ModelDescription(model).text(file: file))
         }
     }

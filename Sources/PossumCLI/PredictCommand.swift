@@ -24,7 +24,7 @@ struct PredictCommand: ParsableCommand {
             predicted has 17 significant digits, so it round-trips the double exactly.
             """)
 
-    @Option(name: .long, help: "Model file written by `possum train --export`.")
+    @Option(name: .long, help: ArgumentHelp("Model: a file written by `possum train --export`, or a registered model NAME@STAGE, NAME@ALIAS or NAME/VERSION (looked up in --tracking-uri).", valueName: "model"))
     var model: String
 
     @Option(name: .long, help: "CSV or HDF5 table to predict for.")
@@ -44,14 +44,17 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
+    @OptionGroup var tracking: TrackingOptions
+
     func validate() throws {
         if json && out == nil { throw ValidationError("--json prints the summary on standard output: give --out FILE for the predictions") }
     }
 
     func run() throws {
         let png = plot.map(pngPath(beside:))
-        try checkCommandFiles(inputs: [model, data], outputs: [out, plot, png])
-        var job = PredictionJob(modelPath: model, dataPath: data, idColumn: id)
+        let modelFile = try tracking.modelFile(model)
+        try checkCommandFiles(inputs: [modelFile, data], outputs: [out, plot, png])
+        var job = PredictionJob(modelPath: modelFile, dataPath: data, idColumn: id)
         job.progress = progressOptions.reporter()
         defer { job.progress.finish() }
         let result = try job.run()

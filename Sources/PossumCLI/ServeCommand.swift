@@ -75,14 +75,7 @@ struct ServeCommand: ParsableCommand {
         printNote("possum serve: stopped\n")
     }
 
-    /// A path that exists is a file; otherwise a name with @, / or models:/ is looked up in the registry.
-    func modelFile() throws -> String {
-        if FileManager.default.fileExists(atPath: model) { return model }
-        let isReference = model.hasPrefix("models:/") || model.contains("@")
-            || (model.contains("/") && !model.hasSuffix(".h5") && !model.hasSuffix(".hdf5"))
-        guard isReference else { return model }  // ModelFile.read names the missing file
-        return try tracking.openStore().resolveModelFile(model)
-    }
+    func modelFile() throws -> String { try tracking.modelFile(model) }
 }
 
 /// `--max-body 16M`: a byte count with an optional binary suffix.

@@ -121,22 +121,17 @@ test-interop: demo .build-interop/h5py/.ready
 	touch $@
 
 test-mlflow: deps data .build-interop/mlflow/.ready
-	$(SWIFT) build --product possum
-	python3 Tests/interop/check_mlflow.py --venv .build-interop/mlflow --possum .build/debug/possum
+	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
+	python3 Tests/interop/check_mlflow.py --venv .build-interop/mlflow --possum $(POSSUM)
 
 # The server is started and stopped by the script (on a free port, whatever happens).
 test-mlflow-server: deps data .build-interop/mlflow/.ready
-	$(SWIFT) build --product possum $(SWIFT_NATIVE)
-	python3 Tests/interop/check_mlflow_server.py --venv .build-interop/mlflow --possum .build/debug/possum
-
-test-airflow: deps
-	bash Tests/interop/check_airflow.sh
+	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
+	python3 Tests/interop/check_mlflow_server.py --venv .build-interop/mlflow --possum $(POSSUM)
 
 test-airflow: deps build
 	POSSUM=$(POSSUM) bash Tests/interop/check_airflow.sh
 
-# Chromium from Debian when missing. Two runs go into a scratch store under out/report-check; its report.png is the
-# screenshot to look at.
 .build-interop/dask/.ready:
 	python3 -m venv .build-interop/dask
 	.build-interop/dask/bin/pip install --quiet --disable-pip-version-check dask distributed
@@ -146,6 +141,8 @@ test-dask: deps .build-interop/dask/.ready
 	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
 	python3 Tests/interop/check_dask.py --venv .build-interop/dask --possum .build/release/possum
 
+# Chromium from Debian when missing. Two runs go into a scratch store under out/report-check; its report.png is the
+# screenshot to look at.
 test-report-browser: deps data
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)

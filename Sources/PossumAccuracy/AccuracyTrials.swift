@@ -27,7 +27,7 @@ public enum TrialSolver: String, CaseIterable, Sendable {
         case .dgels: return try OpenBLASSolver().dgels(p.a, p.b)
         case .dgelsy: return try OpenBLASSolver().solveMinimumNorm(p.a, p.b, options: .init()).x
         case .naive: return try NaiveSolver().factorizingSolve(p.a, p.b)
-        case .unblocked: return try FixedPath { try BlockedHouseholderQR(factoring: $0, blockSize: $0.columns) }.factorizingSolve(p.a, p.b)
+        case .unblocked: return try FixedPath { try PairedHouseholderQR(factoring: $0) }.factorizingSolve(p.a, p.b)
         case .blocked8: return try FixedPath { try BlockedHouseholderQR(factoring: $0, blockSize: 8) }.factorizingSolve(p.a, p.b)
         case .blocked32: return try FixedPath { try BlockedHouseholderQR(factoring: $0, blockSize: 32) }.factorizingSolve(p.a, p.b)
         case .tsqr: return try FixedPath { try TallSkinnyQR(factoring: $0, blockRows: max(256, (1 << 15) / $0.columns)) }.factorizingSolve(p.a, p.b)

@@ -188,8 +188,8 @@ def check_pyfunc(spec):
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     frame = pd.read_csv(spec["data"])
     theirs = pd.read_csv(spec["predictions"])
-    # possum's `row` is the CSV line (line 1 is the header): data row i is line i + 2.
-    rows = theirs["row"].to_numpy() - 2
+    # possum's `row` is the 1-based data row (the header is not a row).
+    rows = theirs["row"].to_numpy() - 1
     for model_uri in [f"models:/{MODEL_NAME}@champion", f"runs:/{spec['run_id']}/model", f"models:/{MODEL_NAME}/Production"]:
         model = mlflow.pyfunc.load_model(model_uri)
         ours = np.asarray(model.predict(frame), dtype=np.float64)

@@ -31,8 +31,8 @@ struct TrackingOptions: ParsableArguments {
 struct RunLoggingOptions: ParsableArguments {
     @OptionGroup var tracking: TrackingOptions
 
-    @Option(name: .long, help: "Experiment to log the run in.")
-    var experiment = "Possum_tails"
+    @Option(name: .long, help: "Experiment to log the run in (created if missing).")
+    var experiment = "Default"
 
     @Option(name: .long, help: "Name of the logged run (default: the command's, e.g. RidgeCV).")
     var runName: String?

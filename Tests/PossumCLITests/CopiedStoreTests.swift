@@ -83,7 +83,7 @@ import Testing
         let first = try PossumProcess.run(["train", "--data", Self.csv, "--tracking-uri", store] + PossumProcess.possumColumns, in: dir)
         #expect(first.status == 0, "\(first.stderr)")
         // What an old possum left after ENOSPC, or an interrupted copy: a run without meta.yaml.
-        let damaged = store + "/1/0123456789abcdef0123456789abcdef"
+        let damaged = store + "/0/0123456789abcdef0123456789abcdef"  // experiment 0: Default
         try FileManager.default.createDirectory(atPath: damaged + "/artifacts", withIntermediateDirectories: true)
         let listed = try PossumProcess.run(["runs", "list", "--tracking-uri", store], in: dir)
         #expect(listed.status == 0 && listed.stdout.split(separator: "\n").count == 3, "\(listed.stdout)\(listed.stderr)")

@@ -96,7 +96,7 @@ import Testing
         let data = PossumProcess.repositoryRoot.appendingPathComponent("datasets/possum.csv").path
         let train = try PossumProcess.run(["train", "--data", data, "--tracking-uri", "store"] + PossumProcess.possumColumns, in: dir)
         #expect(train.status == 0, "\(train.stderr)")
-        let experiment = dir.appendingPathComponent("store/1")
+        let experiment = dir.appendingPathComponent("store/0")  // Default
         for run in try FileManager.default.contentsOfDirectory(atPath: experiment.path) where run.count == 32 {
             let meta = experiment.appendingPathComponent(run).appendingPathComponent("meta.yaml")
             let text = try String(contentsOf: meta, encoding: .utf8).split(separator: "\n").map { line in

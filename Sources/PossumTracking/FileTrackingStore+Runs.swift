@@ -21,21 +21,10 @@ extension FileTrackingStore {
             try NameValidation.validateRunID(parentRunID)
             _ = try runInfo(id: parentRunID)  // the parent must exist
         }
-        var allTags = tags
-        allTags[SystemTag.runName] = runName
-        if let parentRunID { allTags[SystemTag.parentRunID] = parentRunID }
-        let user = ProcessIdentity.user
-        allTags[SystemTag.user] = allTags[SystemTag.user] ?? user
-        allTags[SystemTag.sourceName] = allTags[SystemTag.sourceName] ?? ProcessIdentity.sourceName
-        allTags[SystemTag.sourceType] = allTags[SystemTag.sourceType] ?? "LOCAL"
-        let pid = ProcessIdentity.pid
-        allTags[SystemTag.pid] = String(pid)
-        allTags[SystemTag.host] = ProcessIdentity.hostname
-        if let start = ProcessIdentity.startTime(of: pid) { allTags[SystemTag.processStart] = start }
-
+        let allTags = ProcessIdentity.newRunTags(tags, runName: runName, parentRunID: parentRunID)
         let dir = experimentDirectory(experimentID) + "/" + runID
         let info = RunInfo(
-            runID: runID, runName: runName, experimentID: experimentID, userID: user, status: .running,
+            runID: runID, runName: runName, experimentID: experimentID, userID: ProcessIdentity.user, status: .running,
             startTime: startTime ?? ProcessIdentity.nowMillis(), endTime: nil,
             artifactURI: fileURI(forPath: dir + "/artifacts"), lifecycleStage: .active)
         // The run appears whole (meta.yaml, tags, empty folders) or not at all; see

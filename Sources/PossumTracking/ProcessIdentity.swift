@@ -6,6 +6,22 @@ import Darwin
 
 /// Who and where we are: recorded on every run so `gc` can later tell whether its process lives.
 enum ProcessIdentity {
+    /// The tags every new run carries, as MLflow's client sets them (user, source) plus what `gc`
+    /// needs to tell whether this process still lives (pid, host, its start time); `tags` given by
+    /// the caller win for user and source.
+    static func newRunTags(_ tags: [String: String], runName: String?, parentRunID: String?) -> [String: String] {
+        var all = tags
+        if let runName { all[SystemTag.runName] = runName }
+        if let parentRunID { all[SystemTag.parentRunID] = parentRunID }
+        all[SystemTag.user] = all[SystemTag.user] ?? user
+        all[SystemTag.sourceName] = all[SystemTag.sourceName] ?? sourceName
+        all[SystemTag.sourceType] = all[SystemTag.sourceType] ?? "LOCAL"
+        all[SystemTag.pid] = String(pid)
+        all[SystemTag.host] = hostname
+        if let start = startTime(of: pid) { all[SystemTag.processStart] = start }
+        return all
+    }
+
     /// Milliseconds since the Unix epoch (MLflow's `get_current_time_millis`).
     static func nowMillis() -> Int64 {
         var ts = timespec()

@@ -74,22 +74,10 @@ public final class RESTTrackingStore: TrackingStore, Sendable {
     // MARK: - Runs
 
     public func startRun(experimentID: String, name: String?, parentRunID: String?, tags: [String: String], startTime: Int64?) throws -> RunInfo {
-        var allTags = tags
-        if let name { allTags[SystemTag.runName] = name }
-        if let parentRunID {
-            _ = try runInfo(id: parentRunID)  // the parent must exist
-            allTags[SystemTag.parentRunID] = parentRunID
-        }
-        let user = ProcessIdentity.user
-        allTags[SystemTag.user] = allTags[SystemTag.user] ?? user
-        allTags[SystemTag.sourceName] = allTags[SystemTag.sourceName] ?? ProcessIdentity.sourceName
-        allTags[SystemTag.sourceType] = allTags[SystemTag.sourceType] ?? "LOCAL"
-        let pid = ProcessIdentity.pid
-        allTags[SystemTag.pid] = String(pid)
-        allTags[SystemTag.host] = ProcessIdentity.hostname
-        if let start = ProcessIdentity.startTime(of: pid) { allTags[SystemTag.processStart] = start }
+        if let parentRunID { _ = try runInfo(id: parentRunID) }  // the parent must exist
+        let allTags = ProcessIdentity.newRunTags(tags, runName: name, parentRunID: parentRunID)
         try validateTags(allTags)
-        var body: JSONObject = ["experiment_id": experimentID, "user_id": user, "tags": keyValues(allTags),
+        var body: JSONObject = ["experiment_id": experimentID, "user_id": ProcessIdentity.user, "tags": keyValues(allTags),
                                 "start_time": startTime ?? ProcessIdentity.nowMillis()]
         if let name { body["run_name"] = name }
         let answer = try mappingNotFound("experiment with id '\(experimentID)'") { try client.post("runs/create", body) }

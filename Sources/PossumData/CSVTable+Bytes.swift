@@ -22,7 +22,7 @@ extension CSVTable {
 
     /// `isMissing(_: String)` on bytes.
     public static func isMissing(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let t = trimmedASCII(field) else { return isMissing(String(decoding: field, as: UTF8.self)) }
+        guard let t = trimmedASCII(field) else { return isMissingByUnicodeRules(String(decoding: field, as: UTF8.self)) }
         return isNA(t)
     }
 
@@ -30,13 +30,27 @@ extension CSVTable {
     /// same one-line error naming file, line and column.
     public static func number(_ field: UnsafeBufferPointer<UInt8>, file: String, line: Int, column: String) throws -> Double? {
         guard let t = trimmedASCII(field) else {
-            return try number(String(decoding: field, as: UTF8.self), file: file, line: line, column: column)
+            return try numberByUnicodeRules(String(decoding: field, as: UTF8.self), file: file, line: line, column: column)
         }
         if isNA(t) { return nil }
         if let v = DecimalParser.fastPath(t) { return v }
         // Not the fast path's case (long or far-exponent decimals, hex, words, junk): the
         // String route decides, with its messages.
-        return try number(String(decoding: t, as: UTF8.self), file: file, line: line, column: column)
+        return try numberByUnicodeRules(String(decoding: t, as: UTF8.self), file: file, line: line, column: column)
+    }
+
+    /// What an ASCII field's bytes settle without Foundation (which made trimming most of the
+    /// time of scoring a request): missing, a number of the decimal fast path, or undecided
+    /// (non-ASCII, not contiguous, or not the fast path's kind of number).
+    enum ASCIIField { case missing, number(Double), undecided }
+
+    @inline(__always)
+    static func asciiFastPath(_ field: String) -> ASCIIField {
+        field.utf8.withContiguousStorageIfAvailable { bytes -> ASCIIField in
+            guard let t = trimmedASCII(bytes) else { return .undecided }
+            if isNA(t) { return .missing }
+            return DecimalParser.fastPath(t).map(ASCIIField.number) ?? .undecided
+        } ?? .undecided
     }
 
     /// `checkFieldCount(_: Record, …)` for the current record of a reader.

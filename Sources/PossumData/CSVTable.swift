@@ -83,7 +83,17 @@ public struct CSVTable: Sendable {
 
     /// The number a field stands for: nil when missing; an error when it is not a finite number.
     public static func number(_ raw: String, file: String, line: Int, column: String) throws -> Double? {
-        if isMissing(raw) { return nil }
+        switch asciiFastPath(raw) {
+        case .missing: return nil
+        case .number(let v): return v
+        case .undecided: return try numberByUnicodeRules(raw, file: file, line: line, column: column)
+        }
+    }
+
+    /// `number(_:file:line:column:)` by Foundation's whitespace and `Double.init` on the whole
+    /// string: the rules every fast path must agree with.
+    static func numberByUnicodeRules(_ raw: String, file: String, line: Int, column: String) throws -> Double? {
+        if isMissingByUnicodeRules(raw) { return nil }
         let t = raw.trimmingCharacters(in: .whitespaces)
         guard let v = Double(t) else {
             throw DataError(file: file, line: line, column: column, "'\(messageText(t, limit: 80))' is not a number")
@@ -104,6 +114,14 @@ public struct CSVTable: Sendable {
 
     /// Whether a field stands for a missing value: empty, or R's `NA`.
     public static func isMissing(_ field: String) -> Bool {
+        switch asciiFastPath(field) {
+        case .missing: return true
+        case .number: return false
+        case .undecided: return isMissingByUnicodeRules(field)
+        }
+    }
+
+    static func isMissingByUnicodeRules(_ field: String) -> Bool {
         let t = field.trimmingCharacters(in: .whitespaces)
         return t.isEmpty || t == "NA"
     }

@@ -1,5 +1,5 @@
 import Foundation
-import PossumData
+@testable import PossumData
 import Testing
 
 @Suite struct CSVTableTests {
@@ -81,5 +81,26 @@ import Testing
         #expect(throws: DataError(file: "/nonexistent/p.csv", "no such file")) {
             try CSVTable.read(contentsOf: "/nonexistent/p.csv")
         }
+    }
+}
+
+/// The String field rules take an ASCII fast path (no Foundation trimming); every field must get
+/// exactly the answer of the Unicode rules (Foundation's whitespace, `Double.init`), errors included.
+@Test(arguments: [
+    "1.5", " 2 ", "\t3\t", "-0", "1e-320", "1e308", "0.1", "NA", " NA", "", "  ", "\t",
+    "0x1p3", "inf", "nan", "1e400", "abc", "1,5", "\u{00A0}5\u{00A0}", "\u{2003}NA", "１", "+7", ".5", "5.",
+    "123456789012345678901234567890", "4.9e-324", "2.2250738585072011e-308",
+])
+func stringFieldRulesAgreeWithUnicodeRules(_ field: String) {
+    #expect(CSVTable.isMissing(field) == CSVTable.isMissingByUnicodeRules(field))
+    let fast = Result { try CSVTable.number(field, file: "f.csv", line: 2, column: "c") }
+    let reference = Result { try CSVTable.numberByUnicodeRules(field, file: "f.csv", line: 2, column: "c") }
+    switch (fast, reference) {
+    case (.success(let a), .success(let b)):
+        #expect(a?.bitPattern == b?.bitPattern, "\(field.debugDescription)")
+    case (.failure(let a), .failure(let b)):
+        #expect("\(a)" == "\(b)")
+    default:
+        Issue.record("\(field.debugDescription): \(fast) vs \(reference)")
     }
 }

@@ -26,6 +26,7 @@ struct TrainCommand: ParsableCommand {
               possum train --data datasets/possum.csv --target taill --drop case \\
                 --categorical site,Pop,sex --register Reg_RidgeCV_possums --stage Staging
               possum train --data mine.csv --target y --register Mine --alias champion
+              possum train --data huge.h5 --target y --reading stream --export huge-model.h5
             """)
 
     @Option(name: .long, help: "CSV or HDF5 table to train on.")
@@ -38,6 +39,9 @@ struct TrainCommand: ParsableCommand {
     var solver: SolverChoice = .simd
 
     @OptionGroup var columns: FeatureOptions
+
+    @Option(name: .long, help: ArgumentHelp("How an HDF5 table is read: in row blocks (stream: three passes, memory independent of the row count), whole (memory), or by size (auto: stream above 64 MiB of used columns). CSV is always read whole.", valueName: "auto|memory|stream"))
+    var reading: TrainingJob.Reading = .automatic
 
     @Option(name: .long, parsing: .unconditional, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace), e.g. -3:1:30; LOWER ≤ UPPER within ±300, COUNT 1 to 10000.")
     var alphas = AlphaGrid.standard
@@ -84,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(try tableArgument(data), columns.spec())
         var job = TrainingJob(source: source, alphas: alphas, solver: solver)
         job.progress = progressOptions.reporter()
+        job.reading = reading
         var logged: LoggedRun?
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
             logged = run
@@ -111,6 +116,8 @@ struct TrainCommand: ParsableCommand {
         if let logged, !json { printError(logged.summaryLine + "\n") }
     }
 }
+
+extension TrainingJob.Reading: ExpressibleByArgument {}
 
 /// `--alphas LOWER:UPPER:COUNT` (parsed by `AlphaGrid.init?(argument:)`).
 extension AlphaGrid: ExpressibleByArgument {

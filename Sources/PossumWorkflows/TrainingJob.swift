@@ -28,6 +28,10 @@ public struct TrainingJob {
     public var solver: SolverChoice
     /// Hears the reading of a table, then the fit's phases (QR pass, α grid, LOO pass).
     public var progress: any ProgressReporter = SilentProgress()
+    /// Whole table or row blocks (see `Reading`, `streamingThreshold`).
+    public var reading: Reading = .automatic
+    /// Table rows per block when streaming.
+    public var blockRows = TableRowBlocks.defaultBlockRows
 
     /// A grid given as numbers; `alphaGrid` is only its description.
     public init(source: Source, alphas: [Double], alphaGrid: String, solver: SolverChoice = .simd) {
@@ -154,6 +158,7 @@ public struct TrainingJob {
         guard !alphas.isEmpty, alphas.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw TrainingJobError.alphasNotPositive(alphas.first { !($0 > 0 && $0.isFinite) })
         }
+        if case let .table(path, spec) = source, try streams(path, spec: spec) { return try runStreaming(path, spec: spec) }
         let features: FeatureSet
         let dataName: String
         switch source {
@@ -190,6 +195,25 @@ public struct TrainingJob {
             (0..<features.z.columns).reduce(fit.intercept) { $0 + features.z[i, $1] * fit.coefficients[$1] }
         }
         return Result(model: model, report: report, trainingFit: (features.y, fitted))
+    }
+
+    /// `run` over row blocks of an HDF5 table (`StreamingTraining`): the same model, report and
+    /// logged outputs; the picture's rows are an even sample of the table's.
+    func runStreaming(_ path: String, spec: FeatureSpec) throws -> Result {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let output = try StreamingTraining(path: path, spec: spec, alphas: alphas, solver: solver, progress: progress,
+                                           blockRows: blockRows).run()
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let model = RidgeModel(transform: output.transform, fit: output.fit, alphas: alphas, solver: solver.rawValue,
+                               trainingDataSHA256: try SHA256.hex(ofFile: path), trainingRows: output.rows,
+                               created: ISO8601DateFormatter().string(from: Date()), possumVersion: possumVersion)
+        try ModelFile.validate(model, file: "model trained on \(path)")
+        let report = TrainingReport(data: path, solver: solver.rawValue, rows: output.rows,
+                                    features: output.transform.featureNames, alphas: alphas,
+                                    alphaGrid: alphaGrid, fit: output.fit, solveSeconds: seconds)
+        return Result(model: model, report: report, trainingFit: output.sample)
     }
 
     /// A fit error with the file, line and column its row and feature came from.

@@ -27,6 +27,7 @@ struct TrainCommand: ParsableCommand {
                 --categorical site,Pop,sex --register Reg_RidgeCV_possums --stage Staging
               possum train --data mine.csv --target y --register Mine --alias champion
               possum train --data huge.h5 --target y --reading stream --export huge-model.h5
+              possum train --r r.h5 --leverages lev1.h5 lev2.h5 lev3.h5 --export model.h5   (see `possum ridge`)
             """)
 
     @Option(name: .long, help: "CSV or HDF5 table to train on.")
@@ -34,6 +35,12 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "Feature set written by `possum features` (instead of --data).")
     var features: String?
+
+    @Option(name: .customLong("r"), help: ArgumentHelp("A combined part file (`possum qr combine`) to finish RidgeCV from, with --leverages (instead of --data).", valueName: "r.h5"))
+    var part: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("The leverage files (`possum ridge leverages`) of row blocks covering the rows of --r, each once.", valueName: "lev.h5 …"))
+    var leverages: [String] = []
 
     @Option(name: .long, help: "Least-squares backend: our SIMD QR, LAPACK through OpenBLAS, or the scalar twin.")
     var solver: SolverChoice = .simd
@@ -66,8 +73,10 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var progressOptions: ProgressOptions
 
     func validate() throws {
-        if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
-        if data == nil && features == nil { throw ValidationError(FeatureOptions.noDataMessage) }
+        if [data, features, part].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --data, --features or --r") }
+        if data == nil && features == nil && part == nil { throw ValidationError(FeatureOptions.noDataMessage) }
+        if part != nil && leverages.isEmpty { throw ValidationError("--r needs --leverages FILE… (from `possum ridge leverages`, one per row block)") }
+        if part == nil && !leverages.isEmpty { throw ValidationError("--leverages goes with --r r.h5 (the combined part file they were computed against)") }
         if stage != nil && register == nil { throw ValidationError("--stage needs --register NAME") }
         if alias != nil && register == nil { throw ValidationError("--alias needs --register NAME") }
         // Checked before training, so a bad alias never leaves a half-registered model behind.
@@ -75,17 +84,18 @@ struct TrainCommand: ParsableCommand {
             do { try NameValidation.validateAlias(alias) } catch { throw ValidationError("--alias: \(error)") }
         }
         if register != nil && logging.noTrack { throw ValidationError("--register needs tracking (drop --no-track)") }
-        if features == nil && columns.target == nil {
+        if data != nil && columns.target == nil {
             throw ValidationError("--target COLUMN is required when training from a table (--data): the column to predict")
         }
-        if features != nil && columns.anyGiven {
-            throw ValidationError("--target, --drop, --id, --categorical and --numeric apply to --data; a feature set records its columns")
+        if data == nil && columns.anyGiven {
+            throw ValidationError("--target, --drop, --id, --categorical and --numeric apply to --data; a feature set or part file records its columns")
         }
     }
 
     func run() throws {
-        try checkCommandFiles(inputs: [features, data], outputs: [export])
-        let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(try tableArgument(data), columns.spec())
+        try checkCommandFiles(inputs: [features, data, part] + leverages, outputs: [export])
+        let source: TrainingJob.Source = try part.map { .parts($0, leverages: leverages) } ?? features.map { .features($0) }
+            ?? .table(try tableArgument(data), columns.spec())
         var job = TrainingJob(source: source, alphas: alphas, solver: solver)
         job.progress = progressOptions.reporter()
         job.reading = reading

@@ -129,7 +129,7 @@ struct StreamingTraining {
             }
             throw FeatureError.tooFewRows(rows: n, features: p)
         }
-        let scaler = try Self.scaler(moments: moments, encodings: encodings, levelCounts: levelCounts, names: names)
+        let (scaler, zMeans) = try Self.scaler(moments: moments, encodings: encodings, levelCounts: levelCounts, names: names)
         let transform = FeatureTransform(
             spec: FeatureSpec(target: decided.target, dropped: decided.dropped, categorical: encodings.map(\.column),
                               numeric: decided.numeric, id: decided.id),
@@ -137,8 +137,7 @@ struct StreamingTraining {
 
         // The target scaled by a power of two when beyond 2^±400, as `RidgeCV.fit` does.
         let scaling = RidgeCV.targetScaling(largest: largestTarget)
-        let yMean = moments.means[q] * scaling.down
-        let zeroMeans = [Double](repeating: 0, count: p)
+        let yMean = moments.means[q] * scaling.down, yResidual = moments.meanResiduals[q] * scaling.down
         let blocks = RidgeCV(alphas: alphas)
         let backend = solver.makeSolver()
 
@@ -147,8 +146,8 @@ struct StreamingTraining {
         var triangle: Matrix? = nil
         var tss = 0.0, seen = 0
         for rows in reader.blocks(of: blockRows) {
-            let (z, yc) = try design(reader.read(rows), transform: transform, names: names, scaling: scaling, yMean: yMean)
-            triangle = try blocks.continueTriangle(triangle, block: z, means: zeroMeans, yc: yc, solver: backend)
+            let (z, yc) = try design(reader.read(rows), transform: transform, names: names, scaling: scaling, yMean: yMean, yResidual: yResidual)
+            triangle = try blocks.continueTriangle(triangle, block: z, means: zMeans, yc: yc, solver: backend)
             tss += yc.reduce(0) { $0 + $1 * $1 }
             seen += z.rows
             progress.update(completed: rows.upperBound)
@@ -160,12 +159,12 @@ struct StreamingTraining {
         progress.begin("pass 3/3: leave-one-out", total: reader.rowCount, unit: .items("rows"))
         var sse = [Double](repeating: 0, count: alphas.count), rss = sse
         for rows in reader.blocks(of: blockRows) {
-            let (z, yc) = try design(reader.read(rows), transform: transform, names: names, scaling: scaling, yMean: yMean)
-            let share = blocks.leaveOneOutSums(block: z, means: zeroMeans, yc: yc, totalRows: n, models: models)
+            let (z, yc) = try design(reader.read(rows), transform: transform, names: names, scaling: scaling, yMean: yMean, yResidual: yResidual)
+            let share = blocks.leaveOneOutSums(block: z, means: zMeans, yc: yc, totalRows: n, models: models)
             for a in alphas.indices { sse[a] += share.sse[a]; rss[a] += share.rss[a] }
             progress.update(completed: rows.upperBound)
         }
-        let scaled = blocks.choose(models: models, sse: sse, rss: rss, tss: tss, rows: n, xMeans: zeroMeans, yMean: yMean)
+        let scaled = blocks.choose(models: models, sse: sse, rss: rss, tss: tss, rows: n, xMeans: zMeans, yMean: yMean + yResidual)
         let fit: RidgeCV.Fit
         switch RidgeCV.unscale(scaled, scaling) {
         case let .fit(unscaled): fit = unscaled
@@ -178,7 +177,7 @@ struct StreamingTraining {
         // The picture's sample, standardized as the training rows were.
         sample.rows = 0..<sampleRows.count
         let (z, _) = try design(sample, transform: transform, names: names, scaling: PowerOfTwoScaling(largest: 1), yMean: 0,
-                                rowNumbers: sampleRows)
+                                yResidual: 0, rowNumbers: sampleRows)
         let truth = Self.completeRows(sample).map { sample.numeric[q][$0] }
         let fitted = (0..<z.rows).map { i in (0..<p).reduce(fit.intercept) { $0 + z[i, $1] * fit.coefficients[$1] } }
         return Output(fit: fit, transform: transform, rows: n, sample: (truth, fitted))
@@ -192,27 +191,33 @@ struct StreamingTraining {
     }
 
     /// Means and scales from pass 1: the numeric columns' from their moments, each one-hot
-    /// column's from its level count k (mean k/n, population variance of a 0/1 column).
-    static func scaler(moments: ColumnMoments, encodings: [OneHotEncoding], levelCounts: [[String: Int]], names: [String]) throws -> StandardScaler {
+    /// column's from its level count k (mean k/n, population variance of a 0/1 column). Also the
+    /// exact means of the standardized columns, (mean − scaler's mean)/scale: the rounding of the
+    /// scaler's mean, tiny but not nothing beside a small spread, which `RidgeCV.fit` centers away
+    /// by averaging Z and the streamed fit by these.
+    static func scaler(moments: ColumnMoments, encodings: [OneHotEncoding], levelCounts: [[String: Int]],
+                       names: [String]) throws -> (StandardScaler, zMeans: [Double]) {
         let n = Double(moments.count), q = moments.columns - 1
         var mean = Array(moments.means.prefix(q)), scale = Array(moments.standardDeviations.prefix(q))
+        var residual = Array(moments.meanResiduals.prefix(q))
         for (encoding, counts) in zip(encodings, levelCounts) {
             for level in encoding.levels {
                 let k = Double(counts[level] ?? 0), m = k / n
                 let variance = (k * (1 - m) * (1 - m) + (n - k) * m * m) / n
                 mean.append(m)
                 scale.append(variance.squareRoot())
+                residual.append(k.addingProduct(-m, n) / n)  // k − m·n, fused: exact
             }
         }
         if let j = scale.firstIndex(where: { $0 == 0 }) { throw FeatureError.constantColumn(names[j]) }
         if let j = mean.indices.firstIndex(where: { !mean[$0].isFinite || !scale[$0].isFinite }) { throw FeatureError.notFinite(names[j]) }
-        return StandardScaler(mean: mean, scale: scale)
+        return (StandardScaler(mean: mean, scale: scale), zip(residual, scale).map { $0 / $1 })
     }
 
     /// The block's complete rows as standardized features Z and centered, scaled targets y_c,
     /// refusing what `RidgeCV.fit` refuses (a standardized value beyond its bound).
     func design(_ block: TableRowBlocks.Block, transform: FeatureTransform, names: [String], scaling: PowerOfTwoScaling,
-                yMean: Double, rowNumbers: [Int]? = nil) throws -> (z: Matrix, yc: [Double]) {
+                yMean: Double, yResidual: Double, rowNumbers: [Int]? = nil) throws -> (z: Matrix, yc: [Double]) {
         let q = transform.numericColumns.count
         let complete = Self.completeRows(block)
         var x = Matrix(rows: complete.count, columns: names.count)
@@ -235,7 +240,7 @@ struct StreamingTraining {
                                 "standardized value \(x[k, j]) is beyond ±\(RidgeCV.largestFeature): not a standardized feature")
             }
         }
-        let yc = complete.map { block.numeric[q][$0] * scaling.down - yMean }
+        let yc = complete.map { (block.numeric[q][$0] * scaling.down - yMean) - yResidual }
         return (x, yc)
     }
 

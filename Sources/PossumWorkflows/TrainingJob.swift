@@ -18,6 +18,9 @@ public struct TrainingJob {
         case table(String, FeatureSpec)
         /// A feature set written by `FeatureJob` / `possum features` (its spec is recorded in it).
         case features(String)
+        /// A combined part file (`possum qr combine`) and the leverage files of blocks covering its
+        /// rows (`possum ridge leverages`): RidgeCV finished without reading a row.
+        case parts(String, leverages: [String])
     }
 
     public var source: Source
@@ -170,6 +173,8 @@ public struct TrainingJob {
         case let .features(path):
             features = try FeaturesFile.read(path)
             dataName = path
+        case let .parts(path, leverages):
+            return try runParts(path, leverages: leverages)
         }
         let backend = solver.makeSolver()
         let clock = ContinuousClock()
@@ -214,6 +219,25 @@ public struct TrainingJob {
                                     features: output.transform.featureNames, alphas: alphas,
                                     alphaGrid: alphaGrid, fit: output.fit, solveSeconds: seconds)
         return Result(model: model, report: report, trainingFit: output.sample)
+    }
+
+    /// `run` from a combined part and leverage files (`RidgePartsJob.finish`). No rows are read,
+    /// so the logged run has no predicted-vs-true picture; the training data's SHA-256 is the
+    /// source tables' (comma-separated), not a file's.
+    func runParts(_ path: String, leverages: [String]) throws -> Result {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let output = try RidgePartsJob.finish(partPath: path, leveragePaths: leverages, alphas: alphas, solver: solver)
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let model = RidgeModel(transform: output.transform, fit: output.fit, alphas: alphas, solver: solver.rawValue,
+                               trainingDataSHA256: output.sourceSHA256, trainingRows: output.rows,
+                               created: ISO8601DateFormatter().string(from: Date()), possumVersion: possumVersion)
+        try ModelFile.validate(model, file: "model finished from \(path)")
+        let report = TrainingReport(data: path, solver: solver.rawValue, rows: output.rows,
+                                    features: output.transform.featureNames, alphas: alphas,
+                                    alphaGrid: alphaGrid, fit: output.fit, solveSeconds: seconds)
+        return Result(model: model, report: report, trainingFit: ([], []))
     }
 
     /// A fit error with the file, line and column its row and feature came from.

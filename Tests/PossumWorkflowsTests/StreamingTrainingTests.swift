@@ -1,6 +1,7 @@
 import Foundation
 import PossumData
 import PossumML
+import PossumProgress
 import PossumStorage
 import PossumTestSupport
 import PossumWorkflows
@@ -88,6 +89,29 @@ import Testing
         // The automatic choice reads this small table whole: bit for bit the in-memory model.
         let automatic = try Self.train(dir.file("g.h5"), spec, .automatic)
         #expect(automatic.model.coefficients == memory.model.coefficients)
+    }
+
+    /// Hears what the job tells a progress line.
+    final class Recorder: ProgressReporter, @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var events: [(label: String, total: Int?, last: Int)] = []
+        func begin(_ label: String, total: Int?, unit: ProgressUnit) { lock.withLock { events.append((label, total, 0)) } }
+        func update(completed: Int, detail: String?) { lock.withLock { if !events.isEmpty { events[events.count - 1].last = completed } } }
+        func finish() {}
+    }
+
+    @Test func eachPassReportsItsRowsToTheEnd() throws {
+        let dir = try TemporaryDirectory()
+        try "a,b,y\n" .appending((0..<500).map { "\($0 % 7),\(($0 * 13) % 11),\($0 % 5)\n" }.joined())
+            .write(toFile: dir.file("t.csv"), atomically: true, encoding: .utf8)
+        _ = try TableFile.importCSV(dir.file("t.csv"), to: dir.file("t.h5"))
+        let recorder = Recorder()
+        var job = TrainingJob(source: .table(dir.file("t.h5"), FeatureSpec(target: "y")))
+        (job.reading, job.blockRows, job.progress) = (.stream, 64, recorder)
+        _ = try job.run()
+        let passes = recorder.events.filter { $0.label.hasPrefix("pass ") }
+        #expect(passes.map(\.label) == ["pass 1/3: moments", "pass 2/3: QR", "pass 3/3: leave-one-out"])
+        #expect(passes.allSatisfy { $0.total == 500 && $0.last == 500 }, "\(passes)")
     }
 
     @Test func streamingACSVIsRefusedWithTheWayOut() throws {

@@ -58,6 +58,43 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.h5").path))
     }
 
+    /// A data set split over two table files (imported separately: other names, other SHA-256s) gives the
+    /// model of the table holding all its rows.
+    @Test func partsOfTwoFilesFinishToTheModelOfTheirUnion() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try QRCommandTests.makeTable(in: dir)
+        let lines = try String(contentsOf: dir.appendingPathComponent("t.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = lines[0], rows = Array(lines.dropFirst())
+        for (name, part) in [("first", rows[..<400]), ("second", rows[400...])] {
+            try ([header] + part).joined(separator: "\n").appending("\n").write(to: dir.appendingPathComponent("\(name).csv"), atomically: true, encoding: .utf8)
+            #expect(try PossumProcess.run(["data", "import", "\(name).csv", "--out", "\(name).h5"], in: dir).status == 0)
+        }
+        let steps: [[String]] = [
+            ["qr", "partial", "--data", "first.h5", "--target", "y", "--out", "a.h5"],
+            ["qr", "partial", "--data", "second.h5", "--rows", "0:300", "--target", "y", "--out", "b.h5"],
+            ["qr", "partial", "--data", "second.h5", "--rows", "300:603", "--target", "y", "--out", "c.h5"],
+            ["qr", "combine", "c.h5", "a.h5", "b.h5", "--out", "r.h5"],
+            ["ridge", "leverages", "--data", "first.h5", "--r", "r.h5", "--out", "la.h5"],
+            ["ridge", "leverages", "--data", "second.h5", "--rows", "0:603", "--r", "r.h5", "--out", "lb.h5"],
+        ]
+        for step in steps {
+            let p = try PossumProcess.run(step, in: dir)
+            #expect(p.status == 0, "\(step): \(p.stderr)")
+        }
+        let whole = try PossumProcess.run(["train", "--data", "t.h5", "--target", "y", "--no-track", "--json"], in: dir)
+        let finished = try PossumProcess.run(["train", "--r", "r.h5", "--leverages", "la.h5", "lb.h5", "--no-track", "--json"], in: dir)
+        #expect(whole.status == 0 && finished.status == 0, "\(whole.stderr) \(finished.stderr)")
+        let (a, b) = (try Self.json(whole), try Self.json(finished))
+        #expect((a["alpha"] as? Double) == (b["alpha"] as? Double))
+        let (wa, wb) = ((a["coefficients"] as? [String: Double]) ?? [:], (b["coefficients"] as? [String: Double]) ?? [:])
+        let scale = wa.values.map(\.magnitude).max() ?? 1
+        #expect(wa.count == 3)
+        for (name, w) in wa { #expect(abs(w - (wb[name] ?? .nan)) <= 1e-10 * scale, "\(name): \(w) vs \(wb[name] ?? .nan)") }
+        let (ra, rb) = ((a["loo_rmse"] as? Double) ?? .nan, (b["loo_rmse"] as? Double) ?? .nan)
+        #expect(abs(ra - rb) <= 1e-10 * ra, "\(ra) vs \(rb)")
+    }
+
     @Test func helpHasAnExample() throws {
         for command in [["ridge"], ["ridge", "leverages"]] {
             let help = try PossumProcess.run(command + ["--help"])

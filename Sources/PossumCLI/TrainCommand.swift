@@ -11,7 +11,10 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             From a table (--data, CSV or HDF5; --target is then required): one-hot encodes the text \
             columns (every level kept), z-scores every feature, leaves out rows with a missing value. \
-            From a feature set (--features, written by `possum features`): uses it as is.
+            From a feature set (--features, written by `possum features`): uses it as is. \
+            From a combined part file and the leverage files of its row blocks (--r, --leverages): finishes \
+            RidgeCV computed over blocks elsewhere (see `possum ridge --help`). A big HDF5 table is read in \
+            row blocks (--reading).
 
             \(FeatureOptions.kindRule)
 
@@ -27,7 +30,7 @@ struct TrainCommand: ParsableCommand {
                 --categorical site,Pop,sex --register Reg_RidgeCV_possums --stage Staging
               possum train --data mine.csv --target y --register Mine --alias champion
               possum train --data huge.h5 --target y --reading stream --export huge-model.h5
-              possum train --r r.h5 --leverages lev1.h5 lev2.h5 lev3.h5 --export model.h5   (see `possum ridge`)
+              possum train --r r.h5 --leverages lev1.h5 lev2.h5 --export model.h5
             """)
 
     @Option(name: .long, help: "CSV or HDF5 table to train on.")

@@ -14,7 +14,7 @@
 #                       curves, pictures and sorting checked (docs/report.md)
 
 #   make test-serve     `possum serve` answers curl's CSV and dataframe_split posts with `possum predict`'s numbers
-#   make test-dask      examples/dask: possum qr partial/combine as Dask tasks on a LocalCluster give lstsq's x
+#   make test-dask      examples/dask: qr partial/combine (and ridge leverages) as Dask tasks on a LocalCluster give lstsq's x and train's model
 
 #   make test-airflow   the exported Airflow DAG imports cleanly, registers its assets, and `airflow dags test`
 #                       runs it with the release possum on PATH

@@ -24,7 +24,7 @@ public struct Possum: ParsableCommand {
         version: possumVersionLine,
         subcommands: [
             TrainCommand.self, PredictCommand.self, FeaturesCommand.self, DataCommand.self, ModelCommand.self,
-            RunsCommand.self, ModelsCommand.self, ReportCommand.self, LstsqCommand.self, QRCommand.self, AccuracyCommand.self,
+            RunsCommand.self, ModelsCommand.self, ReportCommand.self, LstsqCommand.self, QRCommand.self, RidgeCommand.self, AccuracyCommand.self,
             DagCommand.self, TaskCommand.self, ServeCommand.self,
         ])
 

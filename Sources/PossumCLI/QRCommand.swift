@@ -82,8 +82,7 @@ struct QRPartialCommand: ParsableCommand {
         let names = columns.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let part = try PartialQRJob.partial(data: data, table: table, rows: rows?.range, columns: names, target: target)
         try QRPartFile.write(part, to: out)
-        let range = part.rowRanges.map { "\($0.lowerBound):\($0.upperBound)" }.joined(separator: ",")
-        printNote("rows \(range): \(part.rows) complete rows, \(part.columns.count) columns + '\(part.target)' → \(out)\n")
+        printNote("rows \(part.coverage): \(part.rows) complete rows, \(part.columns.count) columns + '\(part.target)' → \(out)\n")
     }
 }
 

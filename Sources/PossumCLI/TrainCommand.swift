@@ -11,7 +11,10 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             From a table (--data, CSV or HDF5; --target is then required): one-hot encodes the text \
             columns (every level kept), z-scores every feature, leaves out rows with a missing value. \
-            From a feature set (--features, written by `possum features`): uses it as is.
+            From a feature set (--features, written by `possum features`): uses it as is. \
+            From a combined part file and the leverage files of its row blocks (--r, --leverages): finishes \
+            RidgeCV computed over blocks elsewhere (see `possum ridge --help`). A big HDF5 table is read in \
+            row blocks (--reading).
 
             \(FeatureOptions.kindRule)
 
@@ -26,6 +29,8 @@ struct TrainCommand: ParsableCommand {
               possum train --data datasets/possum.csv --target taill --drop case \\
                 --categorical site,Pop,sex --register Reg_RidgeCV_possums --stage Staging
               possum train --data mine.csv --target y --register Mine --alias champion
+              possum train --data huge.h5 --target y --reading stream --export huge-model.h5
+              possum train --r r.h5 --leverages lev1.h5 lev2.h5 --export model.h5
             """)
 
     @Option(name: .long, help: "CSV or HDF5 table to train on.")
@@ -34,10 +39,19 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Feature set written by `possum features` (instead of --data).")
     var features: String?
 
+    @Option(name: .customLong("r"), help: ArgumentHelp("A combined part file (`possum qr combine`) to finish RidgeCV from, with --leverages (instead of --data).", valueName: "r.h5"))
+    var part: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("The leverage files (`possum ridge leverages`) of row blocks covering the rows of --r, each once.", valueName: "lev.h5 …"))
+    var leverages: [String] = []
+
     @Option(name: .long, help: "Least-squares backend: our SIMD QR, LAPACK through OpenBLAS, or the scalar twin.")
     var solver: SolverChoice = .simd
 
     @OptionGroup var columns: FeatureOptions
+
+    @Option(name: .long, help: ArgumentHelp("How an HDF5 table is read: in row blocks (stream: three passes, memory independent of the row count), whole (memory), or by size (auto: stream above 64 MiB of used columns). CSV is always read whole.", valueName: "auto|memory|stream"))
+    var reading: TrainingJob.Reading = .automatic
 
     @Option(name: .long, parsing: .unconditional, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace), e.g. -3:1:30; LOWER ≤ UPPER within ±300, COUNT 1 to 10000.")
     var alphas = AlphaGrid.standard
@@ -62,8 +76,10 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var progressOptions: ProgressOptions
 
     func validate() throws {
-        if data != nil && features != nil { throw ValidationError("give --data or --features, not both") }
-        if data == nil && features == nil { throw ValidationError(FeatureOptions.noDataMessage) }
+        if [data, features, part].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --data, --features or --r") }
+        if data == nil && features == nil && part == nil { throw ValidationError(FeatureOptions.noDataMessage) }
+        if part != nil && leverages.isEmpty { throw ValidationError("--r needs --leverages FILE… (from `possum ridge leverages`, one per row block)") }
+        if part == nil && !leverages.isEmpty { throw ValidationError("--leverages goes with --r r.h5 (the combined part file they were computed against)") }
         if stage != nil && register == nil { throw ValidationError("--stage needs --register NAME") }
         if alias != nil && register == nil { throw ValidationError("--alias needs --register NAME") }
         // Checked before training, so a bad alias never leaves a half-registered model behind.
@@ -71,19 +87,21 @@ struct TrainCommand: ParsableCommand {
             do { try NameValidation.validateAlias(alias) } catch { throw ValidationError("--alias: \(error)") }
         }
         if register != nil && logging.noTrack { throw ValidationError("--register needs tracking (drop --no-track)") }
-        if features == nil && columns.target == nil {
+        if data != nil && columns.target == nil {
             throw ValidationError("--target COLUMN is required when training from a table (--data): the column to predict")
         }
-        if features != nil && columns.anyGiven {
-            throw ValidationError("--target, --drop, --id, --categorical and --numeric apply to --data; a feature set records its columns")
+        if data == nil && columns.anyGiven {
+            throw ValidationError("--target, --drop, --id, --categorical and --numeric apply to --data; a feature set or part file records its columns")
         }
     }
 
     func run() throws {
-        try checkCommandFiles(inputs: [features, data], outputs: [export])
-        let source: TrainingJob.Source = try features.map { .features($0) } ?? .table(try tableArgument(data), columns.spec())
+        try checkCommandFiles(inputs: [features, data, part] + leverages, outputs: [export])
+        let source: TrainingJob.Source = try part.map { .parts($0, leverages: leverages) } ?? features.map { .features($0) }
+            ?? .table(try tableArgument(data), columns.spec())
         var job = TrainingJob(source: source, alphas: alphas, solver: solver)
         job.progress = progressOptions.reporter()
+        job.reading = reading
         var logged: LoggedRun?
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
             logged = run
@@ -111,6 +129,8 @@ struct TrainCommand: ParsableCommand {
         if let logged, !json { printError(logged.summaryLine + "\n") }
     }
 }
+
+extension TrainingJob.Reading: ExpressibleByArgument {}
 
 /// `--alphas LOWER:UPPER:COUNT` (parsed by `AlphaGrid.init?(argument:)`).
 extension AlphaGrid: ExpressibleByArgument {

@@ -97,9 +97,33 @@ public struct ColumnMoments: Sendable, Equatable {
         return m
     }
 
+    /// mean(self) − mean(other) per column in plain units, from the high and low parts: accurate
+    /// to a few ulps of the difference itself, where the difference of the rounded means of two
+    /// blocks near 1e8 would carry an error of ulp(1e8). (Combining centered R factors of blocks
+    /// stacks √nᵢ·(meanᵢ − mean) rows, Chan's δ as a row.)
+    public func meanDifferences(from other: ColumnMoments) -> [Double] {
+        precondition(other.columns == columns, "moments of \(other.columns) columns against \(columns)")
+        return (0..<columns).map { j in
+            let e = max(exponents[j], other.exponents[j])
+            let (ha, la, _) = Self.rescaled(scaledMeanHigh[j], scaledMeanLow[j], 0, from: exponents[j], to: e)
+            let (hb, lb, _) = Self.rescaled(other.scaledMeanHigh[j], other.scaledMeanLow[j], 0, from: other.exponents[j], to: e)
+            return ((ha - hb) + (la - lb)) * PowerOfTwoScaling(exponent: e).up
+        }
+    }
+
     /// Column means (NaN for no rows).
     public var means: [Double] {
         (0..<columns).map { j in count == 0 ? .nan : (scaledMeanHigh[j] + scaledMeanLow[j]) * PowerOfTwoScaling(exponent: exponents[j]).up }
+    }
+
+    /// The exact mean minus `means` (the double it rounds to), per column: what centering at
+    /// `means` leaves in a column whose spread is small beside its mean (1e8 + noise: up to
+    /// ulp(1e8)/2, against a spread of order 1). Subtracting it after the mean centers to rounding.
+    public var meanResiduals: [Double] {
+        (0..<columns).map { j in
+            guard count > 0 else { return .nan }
+            return Self.twoSum(scaledMeanHigh[j], scaledMeanLow[j]).1 * PowerOfTwoScaling(exponent: exponents[j]).up
+        }
     }
 
     /// Population standard deviations √(M2/n), as `StandardScaler`'s scale (NaN for no rows).

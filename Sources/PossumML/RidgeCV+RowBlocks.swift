@@ -36,12 +36,14 @@ extension RidgeCV {
 
     /// The whole (p+1) × (p+1) triangle of [X_c | y_c] that `centeredTriangle` slices; its corner
     /// |r_pp| is the residual norm (`RowBlockTriangle` keeps it).
+    /// `initial`, when given, is the triangle of rows before these (a stream of blocks continues
+    /// the same flat tree); progress then counts this block's rows from `progressOffset`.
     static func triangle(_ x: Matrix, means: [Double], yc: [Double], solver: some LeastSquaresSolver,
-                         blockRows: Int = RidgeCV.blockRows,
+                         blockRows: Int = RidgeCV.blockRows, initial: Matrix? = nil, progressOffset: Int = 0,
                          progress: any ProgressReporter = SilentProgress()) throws -> Matrix {
         let (n, p) = (x.rows, x.columns)
         let width = p + 1
-        var r: Matrix? = nil
+        var r: Matrix? = initial
         var start = 0
         while start < n {
             let count = min(r == nil ? max(blockRows, width) : blockRows, n - start)
@@ -63,7 +65,7 @@ extension RidgeCV {
             }
             r = try solver.factorize(stacked).r
             start += count
-            progress.update(completed: start)
+            progress.update(completed: progressOffset + start)
         }
         guard let full = r else { throw FeatureError.tooFewRows(rows: n, features: p) }
         return full
@@ -81,10 +83,14 @@ extension RidgeCV {
     /// penalty itself — even when X_c is rank-deficient (possum's one-hot design keeps every
     /// level), where X_c·R₀⁻¹ would not exist. For standardized features σ_max² ≤ n·p.
     /// Rows are summed in order, one α at a time per block, as a single loop over all n would.
+    ///
+    /// `totalRows` is the n of the whole fit when `x` is one block of it (the 1/n of hᵢ); the sums
+    /// are then that block's share, added up over blocks by the caller.
     static func leaveOneOutErrors(_ x: Matrix, means: [Double], yc: [Double], models: [(w: [Double], r: Matrix)],
-                                  blockRows: Int = RidgeCV.blockRows,
+                                  blockRows: Int = RidgeCV.blockRows, totalRows: Int? = nil, progressOffset: Int = 0,
                                   progress: any ProgressReporter = SilentProgress()) -> (sse: [Double], rss: [Double]) {
         let (n, p) = (x.rows, x.columns)
+        let oneOverN = 1 / Double(totalRows ?? n)
         let mb = min(blockRows, n)
         var sse = [Double](repeating: 0, count: models.count)
         var rss = [Double](repeating: 0, count: models.count)
@@ -100,7 +106,7 @@ extension RidgeCV {
             let count = min(mb, n - start)
             centeredBlock(x, means: means, start: start, count: count, into: block)
             for (a, model) in models.enumerated() {
-                for i in 0..<count { h[i] = 1 / Double(n); fitted[i] = 0 }
+                for i in 0..<count { h[i] = oneOverN; fitted[i] = 0 }
                 for j in 0..<p {
                     let bj = block + j * count, zj = z + j * count
                     SIMDKernels.axpy(count, model.w[j], bj, fitted)
@@ -119,7 +125,7 @@ extension RidgeCV {
                 (sse[a], rss[a]) = (s, q)
             }
             start += count
-            progress.update(completed: start)
+            progress.update(completed: progressOffset + start)
         }
         return (sse, rss)
     }

@@ -83,10 +83,32 @@ public struct RidgeCV: Sendable {
                 throw RidgeCVError.featureTooLarge(row: i, column: j)
             }
         }
-        let largest = y.reduce(0) { max($0, $1.magnitude) }
-        let scaling = largest > 0x1p400 || (largest > 0 && largest < 0x1p-400) ? PowerOfTwoScaling(largest: largest) : PowerOfTwoScaling(largest: 1)
-        var fit = try fitAsGiven(x, scaling.exponent == 0 ? y : y.map { $0 * scaling.down }, solver: solver)
-        guard scaling.exponent != 0 else { return fit }
+        let scaling = Self.targetScaling(largest: y.reduce(0) { max($0, $1.magnitude) })
+        let fit = try fitAsGiven(x, scaling.exponent == 0 ? y : y.map { $0 * scaling.down }, solver: solver)
+        switch Self.unscale(fit, scaling) {
+        case let .fit(unscaled): return unscaled
+        case let .problem(overflows):
+            let down = scaling.down
+            let mean = y.reduce(0) { $0 + $1 * down } / Double(n)
+            let row = y.indices.max { (y[$0] * down - mean).magnitude < (y[$1] * down - mean).magnitude } ?? 0
+            throw overflows ? RidgeCVError.targetTooLarge(row: row) : RidgeCVError.targetTooSmall(row: row)
+        }
+    }
+
+    /// How y is scaled for the fit: by 2^-e when its largest |y| is beyond 2^±400 (so its sums of
+    /// squares stay finite), not at all (e = 0) for ordinary targets.
+    public static func targetScaling(largest: Double) -> PowerOfTwoScaling {
+        largest > 0x1p400 || (largest > 0 && largest < 0x1p-400) ? PowerOfTwoScaling(largest: largest) : PowerOfTwoScaling(largest: 1)
+    }
+
+    /// A fit of y·2^-e brought back to y's units, or why it cannot be represented.
+    public enum Unscaled { case fit(Fit), problem(overflows: Bool) }
+
+    /// Multiplies the coefficients, intercept and LOO errors of a fit of y·2^-e back by 2^e (exact:
+    /// ridge is linear in y); refuses what then overflows, or underflows below the smallest normal.
+    public static func unscale(_ scaled: Fit, _ scaling: PowerOfTwoScaling) -> Unscaled {
+        guard scaling.exponent != 0 else { return .fit(scaled) }
+        var fit = scaled
         fit.coefficients = fit.coefficients.map { $0 * scaling.up }
         fit.intercept *= scaling.up
         let scaledErrors = fit.looMeanSquaredErrors
@@ -95,13 +117,7 @@ public struct RidgeCV: Sendable {
         // A nonzero error that unscales below the smallest normal double would be stored as a
         // rounded-off (or zero) number: refused like an overflow, not written misleadingly.
         let underflows = zip(scaledErrors, fit.looMeanSquaredErrors).contains { $0 > 0 && $1 < Double.leastNormalMagnitude }
-        if overflows || underflows {
-            let down = scaling.down
-            let mean = y.reduce(0) { $0 + $1 * down } / Double(n)
-            let row = y.indices.max { (y[$0] * down - mean).magnitude < (y[$1] * down - mean).magnitude } ?? 0
-            throw overflows ? RidgeCVError.targetTooLarge(row: row) : RidgeCVError.targetTooSmall(row: row)
-        }
-        return fit
+        return overflows || underflows ? .problem(overflows: overflows) : .fit(fit)
     }
 
     /// The fit of `y` with no scaling (`fit` has checked that its sums of squares are finite).
@@ -111,9 +127,21 @@ public struct RidgeCV: Sendable {
         let yMean = y.reduce(0, +) / Double(n)
         let yc = y.map { $0 - yMean }
         progress.begin("QR", total: n, unit: .items("rows"))
-        let (r0, c0) = try Self.centeredTriangle(x, means: xMean, yc: yc, solver: solver, blockRows: rowsPerBlock, progress: progress)
-        let rhs = c0 + [Double](repeating: 0, count: p)
+        let full = try Self.triangle(x, means: xMean, yc: yc, solver: solver, blockRows: rowsPerBlock, progress: progress)
+        let models = try path(triangle: full, solver: solver)
+        progress.begin("leave-one-out", total: n, unit: .items("rows"))
+        let (sse, rss) = Self.leaveOneOutErrors(x, means: xMean, yc: yc, models: models, blockRows: rowsPerBlock, progress: progress)
+        let tss = yc.reduce(0) { $0 + $1 * $1 }
+        return choose(models: models, sse: sse, rss: rss, tss: tss, rows: n, xMeans: xMean, yMean: yMean)
+    }
 
+    /// One ridge model (w, R_α) per α from the (p+1) × (p+1) triangle of [X_c | y_c]: R₀ is its
+    /// leading p × p block and c₀ = Q₀ᵀy_c its last column's top p entries (see `triangle`).
+    /// All this needs of the rows is that triangle, so it is the same wherever it was reduced.
+    public func path(triangle full: Matrix, solver: some LeastSquaresSolver) throws -> [(w: [Double], r: Matrix)] {
+        let p = full.columns - 1
+        let r0 = full.submatrix(rows: 0..<p, columns: 0..<p)
+        let rhs = (0..<p).map { full[$0, p] } + [Double](repeating: 0, count: p)
         progress.begin("alpha grid", total: alphas.count, unit: .items("alphas"))
         var models: [(w: [Double], r: Matrix)] = []
         for alpha in alphas {
@@ -123,14 +151,18 @@ public struct RidgeCV: Sendable {
             models.append((qr.solveUpper(qr.applyQTranspose(rhs)), qr.r))
             progress.update(completed: models.count)
         }
-        progress.begin("leave-one-out", total: n, unit: .items("rows"))
-        let (sse, rss) = Self.leaveOneOutErrors(x, means: xMean, yc: yc, models: models, blockRows: rowsPerBlock, progress: progress)
+        return models
+    }
+
+    /// The fit from the per-α sums over all rows: Σ of squared LOO residuals (`sse`), of squared
+    /// residuals (`rss`), and Σ y_c² (`tss`), for `rows` rows centered at `xMeans`, `yMean`.
+    public func choose(models: [(w: [Double], r: Matrix)], sse: [Double], rss: [Double], tss: Double, rows n: Int,
+                       xMeans xMean: [Double], yMean: Double) -> Fit {
         let errors = sse.map { $0 / Double(n) }
         // First minimum on ties; a NaN error (no finite model) never wins over a number.
         let best = errors.indices.min { errors[$0] < errors[$1] || (errors[$1].isNaN && !errors[$0].isNaN) } ?? 0
         let w = models[best].w
         let intercept = yMean - zip(xMean, w).reduce(0) { $0 + $1.0 * $1.1 }
-        let tss = yc.reduce(0) { $0 + $1 * $1 }
         // A constant target leaves nothing to explain: R² by scikit-learn's force_finite rule.
         let r2 = tss > 0 ? 1 - rss[best] / tss : (rss[best] == 0 ? 1 : 0)
         return Fit(alpha: alphas[best], alphaIndex: best, coefficients: w, intercept: intercept,

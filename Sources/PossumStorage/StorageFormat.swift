@@ -8,6 +8,7 @@ import PossumHDF5
 public enum StorageFormat: String, Sendable {
     case table, features, model
     case qrPartial = "qr_partial"
+    case ridgeLeverages = "ridge_leverages"
 
     /// The layout version this build writes and the newest it reads.
     public static let schemaVersion: Int64 = 1

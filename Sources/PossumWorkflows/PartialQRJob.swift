@@ -34,46 +34,82 @@ public enum PartialQRJob {
         for (j, column) in values.enumerated() {
             for (k, i) in complete.enumerated() { xy[k, j] = column[i] ?? 0 }
         }
-        let r = try RowBlockTriangle.factor(xy, solver: solver.makeSolver())
-        guard (0..<r.columns).allSatisfy({ j in (0...j).allSatisfy { r[$0, j].isFinite } }) else {
+        let backend = solver.makeSolver()
+        let r = try RowBlockTriangle.factor(xy, solver: backend)
+        let moments = ColumnMoments(block: xy)
+        // Centered at these rows' own means (the double mean, then its rounding residual, so a column
+        // of 1e8 + noise is centered to rounding): combining adds the rows that move them to the common mean.
+        var centered = xy
+        if xy.rows > 0 {
+            for (j, (m, r)) in zip(moments.means, moments.meanResiduals).enumerated() {
+                for i in 0..<xy.rows { centered[i, j] = (centered[i, j] - m) - r }
+            }
+        }
+        let rc = try RowBlockTriangle.factor(centered, solver: backend)
+        guard (0..<r.columns).allSatisfy({ j in (0...j).allSatisfy { r[$0, j].isFinite && rc[$0, j].isFinite } }) else {
             throw DataError(file: data, "rows \(range.lowerBound):\(range.upperBound): the R factor is not finite (values too large for least squares without scaling)")
         }
-        return QRPart(tableName: t.tableName, tableSHA256: t.sourceSHA256, columns: xColumns, target: target,
-                      rowRanges: [range], r: r, moments: ColumnMoments(block: xy))
+        let source = QRPart.Source(tableName: t.tableName, tableSHA256: t.sourceSHA256,
+                                   file: URL(fileURLWithPath: data).lastPathComponent, rowRanges: [range])
+        return QRPart(sources: [source], columns: xColumns, target: target, r: r, centeredR: rc, moments: moments)
     }
 
     /// The parts in `paths` reduced to one: R of their stacked R's, moments merged, row ranges
-    /// joined. Refuses parts of different tables, columns or targets, and parts whose rows overlap
-    /// (rows counted twice would weigh twice), naming the files.
+    /// joined per source table. Parts may come from different table files (a data set split over
+    /// files) when they regress the same target on the same columns; rows of one table (same name
+    /// and source SHA-256) must not overlap (rows counted twice would weigh twice), naming the files.
+    ///
+    /// The centered triangles combine as Chan's update does for M2: with nᵢ, meanᵢ, Rᵢ of each
+    /// part and mean the merged mean, [X − mean]ᵀ[X − mean] = Σ RᵢᵀRᵢ + nᵢ·δᵢδᵢᵀ with
+    /// δᵢ = meanᵢ − mean, so the R factor of the Rᵢ stacked with the rows √nᵢ·δᵢᵀ is the centered R
+    /// of all rows — orthogonal steps again, with no Σx² formed.
     public static func combine(_ paths: [String], solver: SolverChoice = .simd) throws -> QRPart {
         guard let firstPath = paths.first else { throw DataError(file: "-", "no part files to combine") }
         let parts = try paths.map { try QRPartFile.read($0) }
         let first = parts[0]
-        var covered: [(range: Range<Int>, file: String)] = []
         var moments = ColumnMoments(columns: first.columns.count + 1)
+        var sources: [QRPart.Source] = []
+        var covered: [(source: Int, range: Range<Int>, file: String)] = []
         for (part, path) in zip(parts, paths) {
-            guard part.tableName == first.tableName, part.tableSHA256 == first.tableSHA256 else {
-                throw DataError(file: path, "is a part of table '\(part.tableName)' (source sha256 \(part.tableSHA256.prefix(12))), \(firstPath) of '\(first.tableName)' (\(first.tableSHA256.prefix(12))): parts of different tables cannot be combined")
-            }
             guard part.columns == first.columns, part.target == first.target else {
                 throw DataError(file: path, "regresses '\(part.target)' on (\(part.columns.joined(separator: ","))), \(firstPath) '\(first.target)' on (\(first.columns.joined(separator: ","))): parts must use the same columns in the same order")
             }
-            covered += part.rowRanges.map { ($0, path) }
+            for source in part.sources {
+                let k = sources.firstIndex { $0.isSameTable(as: source) } ?? {
+                    sources.append(QRPart.Source(tableName: source.tableName, tableSHA256: source.tableSHA256, file: source.file, rowRanges: []))
+                    return sources.count - 1
+                }()
+                covered += source.rowRanges.map { (k, $0, path) }
+            }
             do { try moments.merge(part.moments) } catch { throw DataError(file: path, "\(error)") }
         }
-        covered.sort { $0.range.lowerBound < $1.range.lowerBound }
-        for (a, b) in zip(covered, covered.dropFirst()) where b.range.lowerBound < a.range.upperBound {
-            throw DataError(file: b.file, "rows \(b.range.lowerBound):\(b.range.upperBound) overlap rows \(a.range.lowerBound):\(a.range.upperBound) of \(a.file): each row must be in one part only")
+        covered.sort { ($0.source, $0.range.lowerBound) < ($1.source, $1.range.lowerBound) }
+        for (a, b) in zip(covered, covered.dropFirst()) where a.source == b.source && b.range.lowerBound < a.range.upperBound {
+            let table = sources[a.source].file.isEmpty ? "table '\(sources[a.source].tableName)'" : sources[a.source].file
+            throw DataError(file: b.file, "rows \(b.range.lowerBound):\(b.range.upperBound) of \(table) overlap rows \(a.range.lowerBound):\(a.range.upperBound) of \(a.file): each row must be in one part only")
         }
         // Adjacent ranges are joined, so a combined file lists what it covers compactly.
-        var ranges: [Range<Int>] = []
         for c in covered {
-            if let last = ranges.last, last.upperBound == c.range.lowerBound { ranges[ranges.count - 1] = last.lowerBound..<c.range.upperBound }
-            else { ranges.append(c.range) }
+            if let last = sources[c.source].rowRanges.last, last.upperBound == c.range.lowerBound {
+                sources[c.source].rowRanges[sources[c.source].rowRanges.count - 1] = last.lowerBound..<c.range.upperBound
+            } else {
+                sources[c.source].rowRanges.append(c.range)
+            }
         }
-        let r = try RowBlockTriangle.combine(parts.map(\.r), solver: solver.makeSolver())
-        return QRPart(tableName: first.tableName, tableSHA256: first.tableSHA256, columns: first.columns, target: first.target,
-                      rowRanges: ranges, r: r, moments: moments)
+        let backend = solver.makeSolver()
+        let r = try RowBlockTriangle.combine(parts.map(\.r), solver: backend)
+        var centered: Matrix? = nil
+        if parts.allSatisfy({ $0.centeredR != nil }) {
+            let width = first.columns.count + 1
+            let shifts = parts.filter { $0.rows > 0 }.map { part -> Matrix in
+                var row = Matrix(rows: width, columns: width)
+                let scale = Double(part.rows).squareRoot()
+                for (j, d) in part.moments.meanDifferences(from: moments).enumerated() { row[0, j] = scale * d }
+                return row
+            }
+            centered = try RowBlockTriangle.combine(parts.compactMap(\.centeredR) + shifts, solver: backend)
+        }
+        return QRPart(sources: sources, columns: first.columns, target: first.target, r: r, centeredR: centered, moments: moments)
     }
 
     /// Finishes least squares from a (combined) part: with R = [R₁₁ c; 0 ρ], x solves

@@ -31,12 +31,14 @@ extension TrainingJob.Result {
         guard !truth.isEmpty else { return }
         let every = (truth.count + Self.largestPicture - 1) / Self.largestPicture
         let rows = Array(stride(from: 0, to: truth.count, by: max(1, every)))
-        let sampled = rows.count < truth.count ? ", \(rows.count) of \(truth.count) rows shown" : ""
+        // A streamed fit hands over only an even sample of its rows: n is the model's row count.
+        let total = max(truth.count, model.trainingRows)
+        let sampled = rows.count < total ? ", \(rows.count) of \(total) rows shown" : ""
         let target = model.transform.spec.target
         let picture = ScatterPlot(
             x: rows.map { truth[$0] }, y: rows.map { fitted[$0] },
             title: String(format: "Fitted vs true %@ (training rows) — R² = %.3f, LOO RMSE = %.3g (n = %d%@)",
-                          target, report.trainR2, report.looRMSE, truth.count, sampled),
+                          target, report.trainR2, report.looRMSE, total, sampled),
             xLabel: "true \(target)", yLabel: "fitted \(target)")
         let file = scratch.appendingPathComponent(predictedVersusTrueArtifacts[0])
         try picture.svg().write(to: file, atomically: true, encoding: .utf8)

@@ -18,6 +18,9 @@ public struct TrainingJob {
         case table(String, FeatureSpec)
         /// A feature set written by `FeatureJob` / `possum features` (its spec is recorded in it).
         case features(String)
+        /// A combined part file (`possum qr combine`) and the leverage files of blocks covering its
+        /// rows (`possum ridge leverages`): RidgeCV finished without reading a row.
+        case parts(String, leverages: [String])
     }
 
     public var source: Source
@@ -28,6 +31,10 @@ public struct TrainingJob {
     public var solver: SolverChoice
     /// Hears the reading of a table, then the fit's phases (QR pass, α grid, LOO pass).
     public var progress: any ProgressReporter = SilentProgress()
+    /// Whole table or row blocks (see `Reading`, `streamingThreshold`).
+    public var reading: Reading = .automatic
+    /// Table rows per block when streaming.
+    public var blockRows = TableRowBlocks.defaultBlockRows
 
     /// A grid given as numbers; `alphaGrid` is only its description.
     public init(source: Source, alphas: [Double], alphaGrid: String, solver: SolverChoice = .simd) {
@@ -154,6 +161,7 @@ public struct TrainingJob {
         guard !alphas.isEmpty, alphas.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw TrainingJobError.alphasNotPositive(alphas.first { !($0 > 0 && $0.isFinite) })
         }
+        if case let .table(path, spec) = source, try streams(path, spec: spec) { return try runStreaming(path, spec: spec) }
         let features: FeatureSet
         let dataName: String
         switch source {
@@ -165,6 +173,8 @@ public struct TrainingJob {
         case let .features(path):
             features = try FeaturesFile.read(path)
             dataName = path
+        case let .parts(path, leverages):
+            return try runParts(path, leverages: leverages)
         }
         let backend = solver.makeSolver()
         let clock = ContinuousClock()
@@ -190,6 +200,44 @@ public struct TrainingJob {
             (0..<features.z.columns).reduce(fit.intercept) { $0 + features.z[i, $1] * fit.coefficients[$1] }
         }
         return Result(model: model, report: report, trainingFit: (features.y, fitted))
+    }
+
+    /// `run` over row blocks of an HDF5 table (`StreamingTraining`): the same model, report and
+    /// logged outputs; the picture's rows are an even sample of the table's.
+    func runStreaming(_ path: String, spec: FeatureSpec) throws -> Result {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let output = try StreamingTraining(path: path, spec: spec, alphas: alphas, solver: solver, progress: progress,
+                                           blockRows: blockRows).run()
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let model = RidgeModel(transform: output.transform, fit: output.fit, alphas: alphas, solver: solver.rawValue,
+                               trainingDataSHA256: try SHA256.hex(ofFile: path), trainingRows: output.rows,
+                               created: ISO8601DateFormatter().string(from: Date()), possumVersion: possumVersion)
+        try ModelFile.validate(model, file: "model trained on \(path)")
+        let report = TrainingReport(data: path, solver: solver.rawValue, rows: output.rows,
+                                    features: output.transform.featureNames, alphas: alphas,
+                                    alphaGrid: alphaGrid, fit: output.fit, solveSeconds: seconds)
+        return Result(model: model, report: report, trainingFit: output.sample)
+    }
+
+    /// `run` from a combined part and leverage files (`RidgePartsJob.finish`). No rows are read,
+    /// so the logged run has no predicted-vs-true picture; the training data's SHA-256 is the
+    /// source tables' (comma-separated), not a file's.
+    func runParts(_ path: String, leverages: [String]) throws -> Result {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let output = try RidgePartsJob.finish(partPath: path, leveragePaths: leverages, alphas: alphas, solver: solver)
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let model = RidgeModel(transform: output.transform, fit: output.fit, alphas: alphas, solver: solver.rawValue,
+                               trainingDataSHA256: output.sourceSHA256, trainingRows: output.rows,
+                               created: ISO8601DateFormatter().string(from: Date()), possumVersion: possumVersion)
+        try ModelFile.validate(model, file: "model finished from \(path)")
+        let report = TrainingReport(data: path, solver: solver.rawValue, rows: output.rows,
+                                    features: output.transform.featureNames, alphas: alphas,
+                                    alphaGrid: alphaGrid, fit: output.fit, solveSeconds: seconds)
+        return Result(model: model, report: report, trainingFit: ([], []))
     }
 
     /// A fit error with the file, line and column its row and feature came from.

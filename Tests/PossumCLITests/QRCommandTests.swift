@@ -123,8 +123,14 @@ import Testing
         let foreign = try PossumProcess.run(["qr", "partial", "--data", "other/t.h5", "--rows", "400:1003", "--columns", "a,b,c",
                                              "--target", "y", "--out", "foreign.h5"], in: dir)
         #expect(foreign.status == 0, "\(foreign.stderr)")
-        expectRefused(try PossumProcess.run(["qr", "combine", "p1.h5", "foreign.h5", "--out", "x.h5"], in: dir),
-                      "different tables", "part of another table")
+        // A data set split over files: parts of different tables with the same columns and target combine,
+        // each source recorded; rows of one table still may not overlap.
+        let twoFiles = try PossumProcess.run(["qr", "combine", "p1.h5", "foreign.h5", "--out", "two.h5"], in: dir)
+        #expect(twoFiles.status == 0 && twoFiles.stderr.contains("1002 complete rows"), "\(twoFiles.stderr)")
+        let described = try PossumProcess.run(["qr", "combine", "two.h5", "--out", "two-again.h5"], in: dir)
+        #expect(described.status == 0, "\(described.stderr)")
+        expectRefused(try PossumProcess.run(["qr", "combine", "two.h5", "overlap.h5", "--out", "x.h5"], in: dir),
+                      "overlap rows 0:400", "overlapping rows of one of several tables")
         expectRefused(try PossumProcess.run(["lstsq", "--r", "p1.h5", "A.csv", "b.csv"], in: dir), "not both", "both inputs")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.h5").path))
     }

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""make test-dask: examples/dask/tsqr_lstsq.py on a LocalCluster of worker processes gives the
-coefficients of `possum lstsq` on the whole table, to 1e-10 relative.
+"""make test-dask: on a LocalCluster of worker processes, examples/dask/tsqr_lstsq.py gives the
+coefficients of `possum lstsq` on the whole table, and examples/dask/ridge_cv.py over a table split
+into two files gives the alpha, coefficients and LOO RMSE of `possum train` on the whole table, to
+1e-10 relative.
 
 Usage: check_dask.py --venv DIR --possum PATH
 """
 import argparse
+import json
 import os
 import random
 import subprocess
@@ -13,6 +16,36 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples", "dask", "tsqr_lstsq.py")
+RIDGE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples", "dask", "ridge_cv.py")
+
+
+def check_ridge(possum, venv, work, rows):
+    """The whole table trained in one process against the Dask flow over two files holding its rows."""
+    header = "a,b,c,y\n"
+    lines = ["".join(",".join(repr(v) for v in r) + "\n") for r in rows]
+    half = len(lines) * 2 // 5
+    for name, part in [("whole", lines), ("first", lines[:half]), ("second", lines[half:])]:
+        with open(os.path.join(work, f"{name}.csv"), "w") as f:
+            f.write(header + "".join(part))
+        subprocess.run([possum, "data", "import", f"{name}.csv", "--out", f"{name}.h5"], cwd=work, check=True, capture_output=True)
+    whole = subprocess.run([possum, "train", "--data", "whole.h5", "--target", "y", "--no-track", "--json"],
+                           cwd=work, check=True, capture_output=True, text=True)
+    reference = json.loads(whole.stdout)
+    dask = subprocess.run([os.path.join(venv, "bin", "python"), RIDGE, "--possum", possum, "--target", "y",
+                           "--blocks", "3", "--workers", "3", "first.h5", "second.h5"],
+                          cwd=work, capture_output=True, text=True)
+    if dask.returncode != 0:
+        sys.exit(f"FAIL: the Dask RidgeCV example exited {dask.returncode}: {dask.stderr[-2000:]}")
+    got = json.loads(dask.stdout)
+    coefficients = reference["coefficients"]
+    scale = max(abs(v) for v in coefficients.values())
+    worst = max(abs(got["coefficients"][k] - v) for k, v in coefficients.items()) / scale
+    print(f"dask RidgeCV (2 files x 3 blocks, 3 worker processes): alpha {got['alpha']}, LOO RMSE {got['loo_rmse']}, "
+          f"coefficients {got['coefficients']}\npossum train (whole table): alpha {reference['alpha']}, LOO RMSE "
+          f"{reference['loo_rmse']}, coefficients {coefficients}\nlargest coefficient difference {worst:.2e} of max |w|")
+    if got["alpha"] != reference["alpha"] or worst > 1e-10 or abs(got["loo_rmse"] - reference["loo_rmse"]) > 1e-10 * reference["loo_rmse"] \
+            or abs(got["intercept"] - reference["intercept"]) > 1e-10 * abs(reference["intercept"]):
+        sys.exit("FAIL: the Dask RidgeCV flow does not give the single-machine model")
 
 
 def main():
@@ -48,6 +81,7 @@ def main():
     print(f"dask (9 blocks, 3 worker processes): x = {x}\npossum lstsq (whole table):        x = {reference}\nlargest difference {worst:.2e} of max |x|")
     if worst > 1e-10:
         sys.exit("FAIL: the Dask tree reduction does not give the single-machine solution")
+    check_ridge(possum, venv, work, rows)
     print("ok")
 
 

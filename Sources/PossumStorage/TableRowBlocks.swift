@@ -1,0 +1,115 @@
+import Foundation
+import PossumData
+import PossumHDF5
+
+/// Rows of a table file read a block at a time (HDF5 hyperslabs of each column and of its
+/// missing-value mask), for passes over tables larger than memory: what is held is one block of
+/// the named columns, whatever the number of rows.
+///
+///     let reader = try TableRowBlocks(path: "big.h5", numeric: ["x1", "y"], text: ["color"])
+///     for start in stride(from: 0, to: reader.rowCount, by: TableRowBlocks.defaultBlockRows) {
+///         let block = try reader.read(start..<min(start + TableRowBlocks.defaultBlockRows, reader.rowCount))
+///     }
+public final class TableRowBlocks {
+    /// Rows per block of the streaming passes: 16 columns of a block are 2 MB of doubles.
+    public static let defaultBlockRows = 16_384
+
+    public let source: String
+    public let tableName: String
+    public let rowCount: Int
+    public let numericNames: [String]
+    public let textNames: [String]
+    private let file: HDF5File
+    private let numeric: [(values: HDF5Dataset, mask: HDF5Dataset?)]
+    private let text: [(values: HDF5Dataset, mask: HDF5Dataset?, isNumber: Bool)]
+
+    /// One block: each numeric column with NaN where the value is missing (a stored non-finite
+    /// value not marked missing is an error), each text column with nil where missing (stored
+    /// numbers in canonical text, as `HDF5Table.textColumn`).
+    public struct Block {
+        public var rows: Range<Int>
+        public var numeric: [[Double]]
+        public var text: [[String?]]
+
+        public init(rows: Range<Int>, numeric: [[Double]], text: [[String?]]) {
+            (self.rows, self.numeric, self.text) = (rows, numeric, text)
+        }
+    }
+
+    /// Opens table `table` (its only table when nil) of `path` for block reads of the named columns.
+    public init(path: String, table: String? = nil, numeric numericNames: [String], text textNames: [String]) throws {
+        let t = try HDF5Table(path: path, table: table)
+        for name in numericNames + textNames { try t.requireColumn(name) }
+        (source, tableName, rowCount, self.numericNames, self.textNames) = (path, t.tableName, t.rowCount, numericNames, textNames)
+        file = try openHDF5Input(path)
+        let group = try file.openGroup(t.tableName)
+        func open(_ name: String) throws -> (HDF5Dataset, HDF5Dataset?) {
+            let values = try group.openDataset("columns/\(name)")
+            guard try values.shape == [t.rowCount] else {
+                throw StorageError(file: path, object: "/\(t.tableName)/columns/\(name)", "has shape \(try values.shape), the table has \(t.rowCount) rows")
+            }
+            let mask = try group.contains("missing/\(name)") ? try group.openDataset("missing/\(name)") : nil
+            if let mask, try mask.shape != [t.rowCount] {
+                throw StorageError(file: path, object: "/\(t.tableName)/missing/\(name)", "mask has shape \(try mask.shape), the table has \(t.rowCount) rows")
+            }
+            return (values, mask)
+        }
+        numeric = try numericNames.map { name in
+            let (values, mask) = try open(name)
+            guard try values.dtype == .float64 else {
+                throw StorageError(file: path, object: "/\(t.tableName)/columns/\(name)", "holds \(try values.dtype), not numbers (float64)")
+            }
+            return (values, mask)
+        }
+        text = try textNames.map { name in
+            let (values, mask) = try open(name)
+            let dtype = try values.dtype
+            guard dtype == .float64 || dtype == .string else {
+                throw StorageError(file: path, object: "/\(t.tableName)/columns/\(name)", "holds \(dtype), expected numbers or text")
+            }
+            return (values, mask, dtype == .float64)
+        }
+    }
+
+    deinit {
+        for c in numeric { c.values.close(); c.mask?.close() }
+        for c in text { c.values.close(); c.mask?.close() }
+        try? file.close()
+    }
+
+    /// Rows `rows` (0-based, half-open, inside the table) of every named column.
+    public func read(_ rows: Range<Int>) throws -> Block {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount, "rows inside the table")
+        func missing(_ mask: HDF5Dataset?) throws -> [Bool] {
+            guard let mask else { return [Bool](repeating: false, count: rows.count) }
+            return try mask.read(rows: rows, as: Int8.self).map { $0 != 0 }
+        }
+        let numbers = try zip(numeric, numericNames).map { column, name -> [Double] in
+            var values = [Double](repeating: 0, count: rows.count)
+            try values.withUnsafeMutableBufferPointer { try column.values.read(rows: rows, into: $0) }
+            for (i, gap) in try missing(column.mask).enumerated() {
+                if gap { values[i] = .nan; continue }
+                guard values[i].isFinite else {
+                    throw StorageError(file: source, object: "/\(tableName)/columns/\(name)",
+                                       "row \(rows.lowerBound + i + 1): non-finite value \(values[i]) not marked missing")
+                }
+            }
+            return values
+        }
+        let texts = try text.map { column -> [String?] in
+            let gaps = try missing(column.mask)
+            if column.isNumber {
+                let values = try column.values.read(rows: rows, as: Double.self)
+                return values.indices.map { gaps[$0] || !values[$0].isFinite ? nil : canonicalNumberText(values[$0]) }
+            }
+            let values = try column.values.read(rows: rows, as: String.self)
+            return values.indices.map { gaps[$0] ? nil : values[$0] }
+        }
+        return Block(rows: rows, numeric: numbers, text: texts)
+    }
+
+    /// The blocks of all rows in order, `blockRows` at a time.
+    public func blocks(of blockRows: Int = TableRowBlocks.defaultBlockRows) -> [Range<Int>] {
+        stride(from: 0, to: rowCount, by: max(1, blockRows)).map { $0..<min($0 + max(1, blockRows), rowCount) }
+    }
+}

@@ -56,7 +56,7 @@ struct PossumBench: ParsableCommand {
     var shapes: ShapeList?
 
     @Option(help: "Threads for OpenBLAS, the --lapack peers and possum's simd solver (default: the cores available to this process; each record says how many simd used). With 2 or more, simd on 1 thread is timed too (simd-1t), for the speed-up. E.g. --threads 1 for the single-core comparison.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int = availableCores()
 
     @Option(help: "Precisions to time: float64 (vs dgeqrf/dgels), float32 (vs sgeqrf/sgels).")
     var dtype: EnumList<DType> = EnumList(DType.allCases)
@@ -438,4 +438,17 @@ func printRow(_ r: Record, solverWidth: Int = 8) {
            pad(scientific(r.backwardError) + r.errorKind.rawValue, 10), pad(fixed(ratio, 2), 7)]
         .joined(separator: " "))
     fflush(nil)  // flush stdout (nil: every stream; `stdout` itself is not concurrency-safe)
+}
+
+/// The CPUs this process may run on (its affinity mask, as `taskset` or a cgroup cpuset sets it:
+/// the Cpus_allowed line of /proc/self/status), the default of `--threads`; Foundation's count where
+/// that cannot be read (Glibc does not export `sched_getaffinity` to Swift).
+func availableCores() -> Int {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
+        let mask = line.dropFirst("Cpus_allowed:".count).filter { $0.isHexDigit }
+        let count = mask.reduce(0) { $0 + ($1.hexDigitValue ?? 0).nonzeroBitCount }
+        if count >= 1 { return count }
+    }
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

@@ -83,7 +83,7 @@ $(PEERS)/peers.args: Benchmarks/peers/fetch-peers.sh Benchmarks/peers/eigen/buil
 
 bench-peers: deps peers
 	$(SWIFT) build -c release --product possum-bench $(SWIFT_NATIVE)
-	.build/release/possum-bench --dtype float64 --solvers simd,openblas $(BENCH_PEERS) \
+	.build/release/possum-bench --threads 1 --dtype float64 --solvers simd,openblas $(BENCH_PEERS) \
 	  --json $(PEERS)/bench-peers.json $$(cat $(PEERS)/peers.args)
 
 # System libraries: installed only when missing, so a re-run is quick and offline.

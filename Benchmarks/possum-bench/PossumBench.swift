@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PossumLinalg
 import PossumOpenBLAS
 import PossumProgress
@@ -54,8 +55,8 @@ struct PossumBench: ParsableCommand {
     @Option(help: "Comma-separated m×n shapes, e.g. 104x17,1000x50 (default: the issue's table).")
     var shapes: ShapeList?
 
-    @Option(help: "Threads for OpenBLAS and for possum's simd solver (2 at most; see the threads of each record). With 2, simd on 1 thread is timed too (simd-1t), for the speed-up.")
-    var threads: Int = 1
+    @Option(help: "Threads for OpenBLAS, the --lapack peers and possum's simd solver (default: the cores available to this process; each record says how many simd used). With 2 or more, simd on 1 thread is timed too (simd-1t), for the speed-up. E.g. --threads 1 for the single-core comparison.")
+    var threads: Int = availableCores()
 
     @Option(help: "Precisions to time: float64 (vs dgeqrf/dgels), float32 (vs sgeqrf/sgels).")
     var dtype: EnumList<DType> = EnumList(DType.allCases)
@@ -129,8 +130,8 @@ struct PossumBench: ParsableCommand {
         peers.printSummary()
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
         if threads > 1 {
-            print("note: possum uses 2 threads for blocked trailing updates big enough to split and for TSQR "
-                  + "least squares with m ≥ 4 row blocks; each record says how many it used (threads); simd-1t is "
+            print("note: possum splits blocked trailing updates into column groups and runs TSQR qr and lstsq over "
+                  + "row leaves where there is enough work; each record says how many threads it used; simd-1t is "
                   + "the simd solver on 1 thread, timed interleaved with the rest")
         }
         print("")
@@ -315,6 +316,11 @@ struct PossumBench: ParsableCommand {
             if s == .simd { simd.factor(inPlace: buffers.view(augmented: false), tau: buffers.tau, workspace: &buffers.workspace) }
             else { try buffers.geqrf() }
             let packed = Matrix(rows: m, columns: n, columnMajor: (0..<(m * n)).map { Double(buffers.a[$0]) })
+            if s == .simd, simdPath == nil, let tree = simd.tallSkinnyTree(rows: m, columns: n) {
+                // The tree's layout (a TSQR per leaf, then the combinations): Q formed in Float64.
+                let qr = TallSkinnyTreeQR(packed: packed, tau: (0..<tree.tauCount).map { Double(buffers.tau[$0]) }, tree: tree)
+                return qrBackwardError(a, qr)
+            }
             if s == .simd, case .tallSkinny(let mb, _) = simdPath ?? SIMDSolver.path(rows: m, columns: n) {
                 // TSQR layout (a triangle per row block): Q formed by TallSkinnyQR in Float64.
                 let count = n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb)
@@ -432,4 +438,17 @@ func printRow(_ r: Record, solverWidth: Int = 8) {
            pad(scientific(r.backwardError) + r.errorKind.rawValue, 10), pad(fixed(ratio, 2), 7)]
         .joined(separator: " "))
     fflush(nil)  // flush stdout (nil: every stream; `stdout` itself is not concurrency-safe)
+}
+
+/// The CPUs this process may run on (its affinity mask, as `taskset` or a cgroup cpuset sets it:
+/// the Cpus_allowed line of /proc/self/status), the default of `--threads`; Foundation's count where
+/// that cannot be read (Glibc does not export `sched_getaffinity` to Swift).
+func availableCores() -> Int {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
+        let mask = line.dropFirst("Cpus_allowed:".count).filter { $0.isHexDigit }
+        let count = mask.reduce(0) { $0 + ($1.hexDigitValue ?? 0).nonzeroBitCount }
+        if count >= 1 { return count }
+    }
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

@@ -52,7 +52,7 @@ enum DType: String, CaseIterable, ExpressibleByArgument {
 
 enum SolverName: String, CaseIterable, ExpressibleByArgument {
     case simd, openblas, naive
-    /// With `--threads 2`: possum's solver on one thread, timed beside the two-thread one so that
+    /// With `--threads` ≥ 2: possum's solver on one thread, timed beside the threaded one so that
     /// its speed-up comes from interleaved samples too. Recorded as solver "simd", threads 1.
     case simdOneThread = "simd-1t"
 

@@ -18,21 +18,21 @@ public struct BlockedHouseholderQR: QRFactorization {
     public var columns: Int { packed.columns }
 
     /// Factors `a` (m ≥ n ≥ 1, finite entries) with panels of `blockSize` columns.
-    public init(factoring a: Matrix, blockSize: Int = defaultBlockSize) throws {
+    public init(factoring a: Matrix, blockSize: Int = defaultBlockSize, threads: Int = 1) throws {
         var workspace = QRWorkspace()
-        try self.init(factoring: a, blockSize: blockSize, workspace: &workspace)
+        try self.init(factoring: a, blockSize: blockSize, threads: threads, workspace: &workspace)
     }
 
     /// Factors `a`, taking scratch memory from `workspace` (no allocation once it is big enough,
-    /// apart from the result's own `packed` and `tau`).
-    public init(factoring a: Matrix, blockSize: Int = defaultBlockSize, workspace: inout QRWorkspace) throws {
+    /// apart from the result's own `packed` and `tau`); `threads` as in `factor`.
+    public init(factoring a: Matrix, blockSize: Int = defaultBlockSize, threads: Int = 1, workspace: inout QRWorkspace) throws {
         try validateLeastSquaresShapeFast(a)
         precondition(blockSize >= 1, "block size must be positive")
         packed = a
         tau = [Double](repeating: 0, count: a.columns)
         tau.withUnsafeMutableBufferPointer { t in
             packed.withMutableView { view in
-                Self.factor(view, tau: t.baseAddress!, blockSize: blockSize, workspace: &workspace)
+                Self.factor(view, tau: t.baseAddress!, blockSize: blockSize, threads: threads, workspace: &workspace)
             }
         }
     }
@@ -51,16 +51,24 @@ public struct BlockedHouseholderQR: QRFactorization {
         Householder<NativeKernels<T>>.blockReflectorScratch(rows: m, columns: n, blockSize: nb)
     }
 
-    /// Trailing updates with fewer columns than this stay on one thread: each half must be worth
-    /// more than waking a thread (Benchmarks/README.md: splitting the trailing update).
-    public static let minimumSplitColumns = 64
-    /// Nor are updates of fewer elements than this split (≈ 10 µs of work per half).
-    public static let minimumSplitElements = 1 << 15
+    /// Each thread's group of a split trailing update has at least this many columns: a group must
+    /// be worth more than waking a thread (Benchmarks/README.md: splitting the trailing update) …
+    public static let minimumGroupColumns = 32
+    /// … and at least this many elements (≈ 10 µs of work).
+    public static let minimumGroupElements = 1 << 14
 
-    /// Whether a trailing update of `rows` × `columns` is split between two threads (when two
-    /// are allowed).
-    public static func splitsUpdate(rows: Int, columns: Int) -> Bool {
-        columns >= minimumSplitColumns && rows * columns >= minimumSplitElements
+    /// Column groups a trailing update of `rows` × `columns` is split into, one per thread, with
+    /// `threads` allowed: as many as fit `minimumGroupColumns` and `minimumGroupElements`, at most
+    /// `threads`, at least 1.
+    public static func updateGroups(rows: Int, columns: Int, threads: Int) -> Int {
+        guard threads >= 2 && rows > 0 && columns > 0 else { return 1 }
+        return max(1, min(threads, columns / minimumGroupColumns, rows * columns / minimumGroupElements))
+    }
+
+    /// The first column of group g of `groups` over `columns` columns: whole tiles of `tile`
+    /// columns per group, about columns/groups each (g = groups gives `columns`).
+    static func groupStart(_ g: Int, of groups: Int, columns: Int, tile: Int) -> Int {
+        g >= groups ? columns : min(columns, roundUp(columns / groups * g + columns % groups * g / groups, tile))
     }
 
     /// Overwrites the first `n` columns of `a` (m × n', m ≥ n, n' ≥ n; n = n' by default) with
@@ -69,9 +77,9 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// Panels of nb ≥ n make this the unblocked `dgeqr2` (`PairedHouseholderQR` is the fast form
     /// of that).
     ///
-    /// `threads` = 2 splits each trailing update's columns between two threads. Every column of
-    /// the update is computed by the same operations in the same order whoever computes it, so
-    /// the result is bit-for-bit the one-thread result (tested).
+    /// `threads` ≥ 2 splits each trailing update's columns into `updateGroups` groups, one per
+    /// thread. Every column of the update is computed by the same operations in the same order
+    /// whoever computes it, so the result is bit-for-bit the one-thread result for any P (tested).
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     public static func factor<T: QRScalar>(

@@ -111,9 +111,9 @@ enum Householder<K: HouseholderKernels> {
     /// the packed shape also in micro-panels, mr rows × jb contiguous with the triangle explicit (A
     /// of C += V·W'), so that the tile streams both from consecutive addresses (BLIS-style). TSQR's
     /// dense V_B is the A of C += V·W' as it stands: with its few trailing columns a second packing
-    /// would cost a large share of the update. With `threads` ≥ 2 and
-    /// `BlockedHouseholderQR.splitsUpdate`, the columns of C are split in two halves updated
-    /// concurrently; every column gets the same operations in the same order either way.
+    /// would cost a large share of the update. With `threads` ≥ 2, the columns of C are split into
+    /// `BlockedHouseholderQR.updateGroups` groups updated concurrently; every column gets the same
+    /// operations in the same order either way.
     ///
     /// `scratch` holds at least `blockReflectorScratch(rows: v.rows, columns: c.columns, blockSize: jb)`.
     static func applyBlockReflector(
@@ -171,15 +171,17 @@ enum Householder<K: HouseholderKernels> {
         }
 
         let update = BlockReflectorUpdate<K>(vt: vt, vp: vp, v: v, w: w, w2: w2, negTt: negTt, c: c, head: head, jb: jb, ld: ld)
-        guard threads >= 2 && BlockedHouseholderQR.splitsUpdate(rows: rows, columns: nc) else {
+        let groups = BlockedHouseholderQR.updateGroups(rows: rows, columns: nc, threads: threads)
+        guard groups >= 2 else {
             update.columns(0, nc)
             return
         }
-        // Whole tiles on each side; which thread does a column does not change its bits.
-        let split = roundUp(nc / 2, K.Tile.nr)
+        // Whole tiles in each group; which thread does a column does not change its bits.
         let shared = SharedWithWorker(value: update)
-        DispatchQueue.concurrentPerform(iterations: 2) { half in
-            if half == 0 { shared.value.columns(0, split) } else { shared.value.columns(split, nc - split) }
+        DispatchQueue.concurrentPerform(iterations: groups) { g in
+            let j0 = BlockedHouseholderQR.groupStart(g, of: groups, columns: nc, tile: K.Tile.nr)
+            let j1 = BlockedHouseholderQR.groupStart(g + 1, of: groups, columns: nc, tile: K.Tile.nr)
+            shared.value.columns(j0, j1 - j0)
         }
     }
 }

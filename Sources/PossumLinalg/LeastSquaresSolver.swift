@@ -74,9 +74,12 @@ func checkFullRank<T: QRScalar>(rows m: Int, columns n: Int, diagonal r: (Int) -
 /// Our hand-vectorized Householder QR (`SIMD8<Double>` kernels, no BLAS), choosing the fastest
 /// of its paths by shape (see `SIMDSolver+Paths.swift`).
 public struct SIMDSolver: LeastSquaresSolver {
-    /// Threads the in-place factorization and solve may use (2 at most): with 2, tall-skinny
-    /// solves split their rows between two threads and the blocked QR splits the columns of each
-    /// trailing update (see `threadsUsed` in `SIMDSolver+InPlace.swift`); the rest runs on one.
+    /// Threads the factorizations and solves may use (any P ≥ 1): tall-skinny QR and least
+    /// squares run a TSQR reduction tree over up to P row leaves, the blocked QR splits the columns
+    /// of each trailing update into up to P groups (see `threadsUsed` in `SIMDSolver+InPlace.swift`);
+    /// small problems run on one. The result is bit-for-bit the same on every run for a given P
+    /// (on the blocked path, for every P). One thread unless asked: a caller that wants every core
+    /// passes the cores available to it (the CLI and the benchmark do).
     public var threads: Int
     public init(threads: Int = 1) {
         precondition(threads >= 1, "threads must be at least 1")

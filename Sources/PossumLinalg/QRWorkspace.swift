@@ -6,13 +6,34 @@
 /// Not thread-safe: one workspace per thread.
 public struct QRWorkspace {
     @usableFromInline var storage: [Double] = []
-    /// The second thread's scratch in two-thread solves (moved out and back, never copied).
-    var partnerStorage: [Double] = []
+    /// The other threads' scratch in threaded factorizations (moved out and back, never copied).
+    var partnerStorage: [[Double]] = []
 
     public init() {}
 
-    /// Doubles currently reserved for both threads (grows, never shrinks).
-    public var capacity: Int { storage.count + partnerStorage.count }
+    /// Doubles currently reserved for all threads (grows, never shrinks).
+    public var capacity: Int { partnerStorage.reduce(storage.count) { $0 + $1.count } }
+
+    /// Calls `body` with `count` workspaces, one per thread: the first holds this workspace's
+    /// storage, the others its partners' (created the first time, then reused: steady state).
+    mutating func withThreadWorkspaces<R>(_ count: Int, _ body: (UnsafeMutablePointer<QRWorkspace>) throws -> R) rethrows -> R {
+        while partnerStorage.count < count - 1 { partnerStorage.append([]) }
+        return try withUnsafeTemporaryAllocation(of: QRWorkspace.self, capacity: count) { spaces in
+            let base = spaces.baseAddress!
+            for i in 0..<count {
+                var space = QRWorkspace()
+                if i == 0 { swap(&space.storage, &storage) } else { swap(&space.storage, &partnerStorage[i - 1]) }
+                (base + i).initialize(to: space)
+            }
+            defer {
+                for i in 0..<count {
+                    var space = (base + i).move()
+                    if i == 0 { swap(&space.storage, &storage) } else { swap(&space.storage, &partnerStorage[i - 1]) }
+                }
+            }
+            return try body(base)
+        }
+    }
 
     /// Makes sure at least `count` doubles are available; allocates only when it must grow.
     @inlinable

@@ -13,11 +13,11 @@ extension SIMDSolver {
         path(rows: m, columns: n).tauCount(rows: m, columns: n)
     }
 
-    /// A TSQR least squares is split between two threads from this many row blocks on (two per
-    /// thread).
-    public static let twoThreadRowBlocks = 4
+    /// A TSQR leaf has at least this many row blocks: fewer, and the leaf's first block (factored
+    /// in cache) and the combination would be a large share of its work.
+    public static let minimumLeafRowBlocks = 2
 
-    /// Threads `solve(inPlace:…)` uses for an m × n `Double` problem (see `threadsUsed(_:rows:columns:)`).
+    /// Threads `solve(inPlace:…)` uses for an m × n problem (see `threadsUsed(_:rows:columns:)`).
     public func threadsUsed(solvingRows m: Int, columns n: Int) -> Int {
         threadsUsed(.solve, rows: m, columns: n)
     }
@@ -25,29 +25,49 @@ extension SIMDSolver {
     /// The in-place operations, for `threadsUsed`.
     public enum Operation: Sendable { case factor, solve }
 
-    /// Threads an in-place call uses for an m × n problem (`Double` or `Float`: the same paths) when
-    /// `threads ≥ 2`:
-    /// - blocked path (factor or solve, either precision): 2 when the first trailing update is
-    ///   big enough to split (`BlockedHouseholderQR.splitsUpdate`);
-    /// - TSQR path: 2 for a least-squares solve with at least four row blocks
-    ///   (two per thread); the factorization alone runs on one thread;
+    /// Threads an in-place call (or `factorize`, for `.factor`) uses for an m × n problem (`Double`
+    /// or `Float`: the same paths), at most `threads`:
+    /// - blocked path: the column groups of the first trailing update
+    ///   (`BlockedHouseholderQR.updateGroups`; later updates are smaller and may use fewer);
+    /// - TSQR path: the leaves of `tallSkinnyTree` (at least `minimumLeafRowBlocks` row blocks each),
+    ///   for the factorization and the least-squares solve alike;
     /// - else 1.
     public func threadsUsed(_ op: Operation, rows m: Int, columns n: Int) -> Int {
         guard threads >= 2 else { return 1 }
         switch Self.path(rows: m, columns: n) {
         case .blocked(let nb):
             let trailing = n - nb + (op == .solve ? 1 : 0)
-            return BlockedHouseholderQR.splitsUpdate(rows: m, columns: trailing) ? 2 : 1
-        case .tallSkinny(let mb, _):
-            return op == .solve && m >= Self.twoThreadRowBlocks * mb ? 2 : 1
+            return BlockedHouseholderQR.updateGroups(rows: m, columns: trailing, threads: threads)
+        case .tallSkinny:
+            return tallSkinnyTree(rows: m, columns: n)?.leaves ?? 1
         case .unblocked:
             return 1
         }
     }
 
-    /// Factors the first `reflectors` columns of `a` in place by `path(rows:columns:)` (layout of
-    /// `BlockedHouseholderQR` or `TallSkinnyQR`) and applies Qᵀ to the remaining columns.
-    /// `tau` has room for `tauCount(rows:columns:)` entries. Returns the path taken.
+    /// The reduction tree the TSQR path of an m × n factorization runs on with `threads`: one leaf
+    /// per thread, each of at least `minimumLeafRowBlocks` row blocks; nil when that leaves one
+    /// leaf (or the path is not TSQR): the one-thread `TallSkinnyQR` layout.
+    public func tallSkinnyTree(rows m: Int, columns n: Int) -> TallSkinnyTree? {
+        guard threads >= 2, case .tallSkinny(let mb, _) = Self.path(rows: m, columns: n) else { return nil }
+        var leaves = min(threads, m / (Self.minimumLeafRowBlocks * mb))
+        while leaves >= 2 {
+            if let tree = TallSkinnyTree(rows: m, columns: n, blockRows: mb, leaves: leaves) { return tree }
+            leaves -= 1
+        }
+        return nil
+    }
+
+    /// Entries of τ the in-place factorization of an m × n matrix writes with this solver's threads
+    /// (at most `tauCount(rows:columns:)`, which serves any thread count).
+    public func tauCount(rows m: Int, columns n: Int) -> Int {
+        tallSkinnyTree(rows: m, columns: n)?.tauCount ?? Self.path(rows: m, columns: n).tauCount(rows: m, columns: n)
+    }
+
+    /// Factors the first `reflectors` columns of `a` in place by `path(rows:columns:)` and applies
+    /// Qᵀ to the remaining columns, on up to `threads` threads: layout of `BlockedHouseholderQR`,
+    /// of `TallSkinnyQR`, or with a `tallSkinnyTree` that tree's. `tau` has room for
+    /// `tauCount(rows:columns:)` entries. Returns the path taken.
     @discardableResult
     @_specialize(where T == Double)
     @_specialize(where T == Float)
@@ -55,8 +75,22 @@ extension SIMDSolver {
         inPlace a: StridedMatrixView<T>, reflectors: Int? = nil, tau: UnsafeMutablePointer<T>,
         workspace: inout QRWorkspace
     ) -> Path {
-        let path = Self.path(rows: a.rows, columns: reflectors ?? a.columns)
-        path.factor(inPlace: a, reflectors: reflectors, tau: tau, threads: min(threads, 2), workspace: &workspace)
+        factor(inPlace: a, reflectors: reflectors, tau: tau, workspace: &workspace, kernels: NativeKernels<T>.self)
+    }
+
+    /// `factor(inPlace:…)` with the given kernels.
+    @discardableResult
+    func factor<K: HouseholderKernels>(
+        inPlace a: StridedMatrixView<K.Scalar>, reflectors: Int? = nil, tau: UnsafeMutablePointer<K.Scalar>,
+        workspace: inout QRWorkspace, kernels: K.Type
+    ) -> Path {
+        let n = reflectors ?? a.columns
+        let path = Self.path(rows: a.rows, columns: n)
+        if case .tallSkinny(_, let nb) = path, let tree = tallSkinnyTree(rows: a.rows, columns: n) {
+            TallSkinnyQR.factor(a, reflectors: n, tau: tau, tree: tree, panelWidth: nb, workspace: &workspace, kernels: K.self)
+        } else {
+            path.factor(inPlace: a, reflectors: n, tau: tau, threads: threads, workspace: &workspace, kernels: K.self)
+        }
         return path
     }
 
@@ -79,16 +113,7 @@ extension SIMDSolver {
     ) throws -> K.Scalar {
         let m = augmented.rows, n = augmented.columns - 1
         precondition(n >= 1 && m >= n, "solve(inPlace:) needs [A | b] with m ≥ n ≥ 1")
-        let path = Self.path(rows: m, columns: n)
-        if threadsUsed(.solve, rows: m, columns: n) == 2, case .tallSkinny(let mb, let nb) = path {
-            var second = QRWorkspace()
-            swap(&second.storage, &workspace.partnerStorage)
-            defer { swap(&second.storage, &workspace.partnerStorage) }
-            return try TallSkinnyQR.solveInTwoHalves(augmented, blockRows: mb, panelWidth: nb, tau: tau, solution: x,
-                                                     workspace: &workspace, workspace2: &second, kernels: K.self)
-        }
-        path.factor(inPlace: augmented, reflectors: n, tau: tau, threads: min(threads, 2), workspace: &workspace,
-                    kernels: K.self)
+        factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace, kernels: K.self)
         let view = augmented
         try checkFullRank(rows: m, columns: n) { view[$0, $0] }
         // R·x = (Qᵀb)[0..<n]; ‖r‖ = ‖(Qᵀb)[n..<m]‖.

@@ -55,20 +55,21 @@ extension SIMDSolver {
             }
         }
 
-        /// Entries of τ the in-place factorization of an m × n matrix by this path writes (n, or n
-        /// per row block on the TSQR path, plus one block: splitting the rows in two halves can
-        /// add one partial block).
+        /// Room for τ that the in-place factorization of an m × n matrix by this path needs with
+        /// any number of threads: n, or on the TSQR path n per row block, doubled for a
+        /// `SIMDSolver.tallSkinnyTree` (each leaf can add a partial block and each combination n
+        /// τ's; a leaf has at least two row blocks).
         public func tauCount(rows m: Int, columns n: Int) -> Int {
             if case .tallSkinny(let mb, _) = self {
-                return n * (TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb) + 1)
+                return n * (2 * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb) + 1)
             }
             return n
         }
 
         /// Factors the first `reflectors` columns of `a` in place by this path (layout of
         /// `BlockedHouseholderQR` or `TallSkinnyQR`) and applies Qᵀ to the remaining columns.
-        /// `tau` has room for `tauCount(rows:columns:)` entries; `threads` (1 or 2) splits the
-        /// blocked path's trailing updates.
+        /// `tau` has room for `tauCount(rows:columns:)` entries; `threads` splits the blocked path's
+        /// trailing updates (the TSQR path here is one thread: `SIMDSolver.factor` runs its tree).
         @_specialize(where T == Double)
         @_specialize(where T == Float)
         public func factor<T: QRScalar>(
@@ -114,7 +115,7 @@ extension SIMDSolver {
     /// Benchmarks/README.md, and move with the cache sizes):
     /// - n > `blockedCrossover`: blocked, nb = `BlockedHouseholderQR.defaultBlockSize`.
     /// - m·n > `tallSkinnyCrossover`: TSQR, row blocks of `tallSkinnyBlockElements`/n rows (at
-    ///   least `minimumTallSkinnyBlockRows`). Its least squares splits between two threads.
+    ///   least `minimumTallSkinnyBlockRows`), over a `tallSkinnyTree` with threads.
     /// - otherwise: unblocked (`PairedHouseholderQR`).
     public static func path(rows m: Int, columns n: Int) -> Path {
         if n > blockedCrossover { return .blocked(blockSize: BlockedHouseholderQR.defaultBlockSize) }
@@ -130,13 +131,26 @@ extension SIMDSolver {
             + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize)) for n > \(Self.blockedCrossover), paired unblocked QR otherwise, "
             + "micro-kernel \(NativeTile<Double>.mr)x\(NativeTile<Double>.nr) SIMD8<Double> / "
             + "\(NativeTile<Float>.mr)x\(NativeTile<Float>.nr) SIMD16<Float>, "
-            + (threads >= 2 ? "2 threads: trailing updates of the blocked QR split by columns, TSQR least squares "
-               + "split by rows (m ≥ \(Self.twoThreadRowBlocks) row blocks); 1 for the rest" : "1 thread")
+            + (threads >= 2 ? "up to \(threads) threads: trailing updates of the blocked QR split into column groups "
+               + "(≥ \(BlockedHouseholderQR.minimumGroupColumns) columns each), TSQR qr and lstsq over a reduction tree of "
+               + "row leaves (≥ \(Self.minimumLeafRowBlocks) row blocks each); 1 for the rest" : "1 thread")
     }
 
-    /// The factorization `factorize` returns, by `path(rows:columns:)`.
+    /// The factorization `factorize` returns, by `path(rows:columns:)`, on up to `threads` threads
+    /// (a `TallSkinnyTreeQR` where `tallSkinnyTree` gives a tree).
     func factorizeFast(_ a: Matrix) throws -> any QRFactorization {
-        try Self.path(rows: a.rows, columns: a.columns).factorize(a)
+        let path = Self.path(rows: a.rows, columns: a.columns)
+        switch path {
+        case .blocked(let nb) where threads >= 2:
+            return try BlockedHouseholderQR(factoring: a, blockSize: nb, threads: threads)
+        case .tallSkinny(_, let nb):
+            if let tree = tallSkinnyTree(rows: a.rows, columns: a.columns) {
+                return try TallSkinnyTreeQR(factoring: a, tree: tree, panelWidth: nb ?? TallSkinnyQR.defaultPanelWidth)
+            }
+            return try path.factorize(a)
+        default:
+            return try path.factorize(a)
+        }
     }
 
     /// min‖A·x − b‖₂ for full-column-rank A in one factorization of [A | b]: Qᵀb is formed by

@@ -33,7 +33,10 @@ OUT := out
 # FMAs), and POSSUM_NATIVE_CPU so that `possum --version` says so. Package.swift sets no CPU flags, since SwiftPM
 # refuses such flags in a package depended on by version; a plain `swift build` is portable and over ten times
 # slower in the kernels. `make build SWIFT_NATIVE=` builds portable.
-SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU
+# On a CPU with AVX-512 (32 vector registers) it also selects the two-vector tile (KernelSelection.swift): Swift
+# cannot ask the compiler which registers it targets.
+SWIFT_AVX512 := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo -Xswiftc -DPOSSUM_AVX512)
+SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU $(SWIFT_AVX512)
 
 .PHONY: demo test deps build data bench man test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser peers bench-peers test-serve test-dask clean
 

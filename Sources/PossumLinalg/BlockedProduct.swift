@@ -76,7 +76,15 @@ public static func accumulateProduct(
                                                bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
                     i += mr
                 }
-                // Leftover rows (A is not padded past m here): the portable edge.
+                // Leftover whole vectors (fewer than mr rows): the tile's partial strip, which
+                // reads only those vectors of A (A is not padded past m here).
+                let wholeVectors = (ic + mb - i) / Scalar.lanes * Scalar.lanes
+                if wholeVectors > 0 {
+                    accumulateTile(rows: wholeVectors, columns: nb, k: kb, a + i + pc * lda, lda: lda,
+                                   bj, ldb: ldb, c + i + j * ldc, ldc: ldc)
+                    i += wholeVectors
+                }
+                // Leftover rows past the last whole vector: the portable edge.
                 if i < ic + mb {
                     accumulateEdge(mr: ic + mb - i, nr: nb, k: kb, a + i + pc * lda, lda: lda,
                                                bj, ldb: ldb, c + i + j * ldc, ldc: ldc)

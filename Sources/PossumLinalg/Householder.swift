@@ -89,7 +89,7 @@ enum Householder<K: HouseholderKernels> {
     /// C and panels of nb reflectors.
     static func blockReflectorScratch(rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
         let mr = K.Tile.mr
-        let ld = roundUp(nb, mr)
+        let ld = roundUp(nb, T.lanes)
         // Vᵀ (ld × m), V in micro-panels (m rounded up to whole strips × nb), W and W' (ld × n
         // each), −Tᵀ (ld × ld), T (nb × nb)
         return ld * m + roundUp(m, mr) * nb + 2 * ld * n + ld * ld + nb * nb
@@ -122,7 +122,8 @@ enum Householder<K: HouseholderKernels> {
     ) {
         let (rows, jb, nc) = (v.rows, v.columns, c.columns)
         let mr = K.Tile.mr
-        let ld = roundUp(jb, mr)
+        // Whole vectors, not whole tiles: a tile's partial strip reads only the vectors it stores.
+        let ld = roundUp(jb, T.lanes)
         let vt = scratch                    // ld × rows: Vᵀ, padding rows 0
         let vp = vt + ld * rows             // roundUp(rows, mr) × jb in micro-panels: V
         let w = vp + roundUp(rows, mr) * jb // ld × nc
@@ -150,8 +151,10 @@ enum Householder<K: HouseholderKernels> {
         while head == nil && r0 < rows {
             let strip = vp + r0 * jb
             for i in 0..<jb {
-                if mr == T.lanes && r0 >= triangle && r0 + mr <= rows {
-                    T.store(T.load(v.column(i) + r0), strip + i * mr)
+                if mr % T.lanes == 0 && r0 >= triangle && r0 + mr <= rows {
+                    for q in stride(from: 0, to: mr, by: T.lanes) {
+                        T.store(T.load(v.column(i) + r0 + q), strip + i * mr + q)
+                    }
                 } else {
                     for q in 0..<mr { strip[i * mr + q] = vEntry(r0 + q, i) }
                 }
@@ -230,7 +233,7 @@ struct BlockReflectorUpdate<K: HouseholderKernels> {
         let mr = K.Tile.mr
         var s0 = 0
         while s0 < ld {
-            K.Tile.accumulateProduct(m: mr, n: count, k: min(jb, s0 + mr), negTt + s0, lda: ld, wj, ldb: ld,
+            K.Tile.accumulateProduct(m: min(mr, ld - s0), n: count, k: min(jb, s0 + mr), negTt + s0, lda: ld, wj, ldb: ld,
                                      w2j + s0, ldc: ld)
             s0 += mr
         }

@@ -1,8 +1,15 @@
 // The one place that picks the kernels per architecture. Adding a kernel (AVX-512, NEON) is one
 // new file conforming to `MicroKernel` (and, if its level-2 loops differ, to `HouseholderKernels`)
 // plus one line here.
+//
+// Swift cannot test the compiler's target features, so the x86-64 choice between the tiles is a
+// compilation condition: the Makefile's SWIFT_NATIVE adds -DPOSSUM_AVX512 beside -target-cpu native
+// when the build machine has AVX-512. Both tiles give the same bits; only the speed differs.
 
-#if arch(x86_64)
+#if arch(x86_64) && POSSUM_AVX512
+/// The level-3 tile of this architecture: (2·lanes) × 6, sized for AVX-512's 32 zmm registers.
+public typealias NativeTile<T: QRScalar> = AVX512Tile<T>
+#elseif arch(x86_64)
 /// The level-3 tile of this architecture: lanes × 6, sized for AVX2's 16 ymm registers.
 public typealias NativeTile<T: QRScalar> = AVX2Tile<T>
 #elseif arch(arm64)

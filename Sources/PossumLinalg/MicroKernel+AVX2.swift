@@ -64,17 +64,11 @@ public enum AVX2Tile<Scalar: QRScalar>: MicroKernel {
             c5 = T.fma(c5, av, T.splat(b5[p]))
             ap += lda
         }
-        @inline(__always) func add(_ acc: T.Vector, toColumn j: Int) {
-            guard j < columns else { return }
-            let cj = c + j * ldc
-            if rows >= T.lanes {
-                T.store(T.add(T.load(cj), acc), cj)
-            } else {
-                // Lane by lane: the tile's rows past `rows` do not exist in C.
-                for i in 0..<rows { cj[i] += acc[i] }
-            }
-        }
-        add(c0, toColumn: 0); add(c1, toColumn: 1); add(c2, toColumn: 2)
-        add(c3, toColumn: 3); add(c4, toColumn: 4); add(c5, toColumn: 5)
+        addPartial(c0, rows: rows, columns: columns, toColumn: 0, of: c, ldc: ldc)
+        addPartial(c1, rows: rows, columns: columns, toColumn: 1, of: c, ldc: ldc)
+        addPartial(c2, rows: rows, columns: columns, toColumn: 2, of: c, ldc: ldc)
+        addPartial(c3, rows: rows, columns: columns, toColumn: 3, of: c, ldc: ldc)
+        addPartial(c4, rows: rows, columns: columns, toColumn: 4, of: c, ldc: ldc)
+        addPartial(c5, rows: rows, columns: columns, toColumn: 5, of: c, ldc: ldc)
     }
 }

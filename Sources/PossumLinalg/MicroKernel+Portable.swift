@@ -33,15 +33,9 @@ public enum PortableTile<Scalar: QRScalar>: MicroKernel {
             c3 = T.fma(c3, av, T.splat(b3[p]))
             ap += lda
         }
-        @inline(__always) func add(_ acc: T.Vector, toColumn j: Int) {
-            guard j < columns else { return }
-            let cj = c + j * ldc
-            if rows >= T.lanes {
-                T.store(T.add(T.load(cj), acc), cj)
-            } else {
-                for i in 0..<rows { cj[i] += acc[i] }
-            }
-        }
-        add(c0, toColumn: 0); add(c1, toColumn: 1); add(c2, toColumn: 2); add(c3, toColumn: 3)
+        addPartial(c0, rows: rows, columns: columns, toColumn: 0, of: c, ldc: ldc)
+        addPartial(c1, rows: rows, columns: columns, toColumn: 1, of: c, ldc: ldc)
+        addPartial(c2, rows: rows, columns: columns, toColumn: 2, of: c, ldc: ldc)
+        addPartial(c3, rows: rows, columns: columns, toColumn: 3, of: c, ldc: ldc)
     }
 }

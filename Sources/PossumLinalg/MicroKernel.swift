@@ -32,8 +32,9 @@ public protocol MicroKernel: SendableMetatype {
     )
 
     /// The full tile's arithmetic for a partial tile: only C[0..<rows, 0..<columns] is updated
-    /// (rows ≤ mr, 1 ≤ columns ≤ nr), but A must hold a whole mr-row strip (rows past `rows` are
-    /// padding: any finite value). B's columns past `columns` are not read; C's entries outside
+    /// (1 ≤ rows ≤ mr, 1 ≤ columns ≤ nr), but A must hold `rows` rounded up to whole vectors of
+    /// `Scalar.lanes` (rows past `rows` are padding: any finite value; a tile of several vectors
+    /// per column reads only the vectors it stores). B's columns past `columns` are not read; C's entries outside
     /// the partial tile are neither read nor written. Each updated C[i, j] gets the same bits as
     /// the full tile would give it.
     static func accumulateTile(
@@ -43,6 +44,23 @@ public protocol MicroKernel: SendableMetatype {
 }
 
 extension MicroKernel {
+    /// Column j of a partial tile's store: C[0..<rows, j] += acc[0..<rows] when j < `columns`
+    /// (nothing otherwise). Whole vectors when the strip is full; lane by lane when it is the
+    /// padded last strip, whose rows past `rows` do not exist in C.
+    @inlinable @inline(__always)
+    public static func addPartial(
+        _ acc: Scalar.Vector, rows: Int, columns: Int, toColumn j: Int, of c: UnsafeMutablePointer<Scalar>, ldc: Int
+    ) {
+        typealias T = Scalar
+        guard j < columns else { return }
+        let cj = c + j * ldc
+        if rows >= T.lanes {
+            T.store(T.add(T.load(cj), acc), cj)
+        } else {
+            for i in 0..<rows { cj[i] += acc[i] }
+        }
+    }
+
     /// The portable fallback for leftover rows of an unpadded A (any mr, nr; it loops): full
     /// `Scalar.lanes`-row strips use one vector accumulator per column, the leftover rows plain
     /// scalars.

@@ -79,6 +79,26 @@ import Testing
         check(Float.self, c)
     }
 
+    /// The AVX-512 tile (two vectors per column) and the AVX2 tile (one) give every entry the same
+    /// FMA chain in the same order, so every path factors to the same numbers with either: a
+    /// misplaced row, column or strip of the wider tile shows as a difference (compared with ==,
+    /// which also equates the signs of zeros: a padded term adds an exact 0).
+    @Test(arguments: paths + [(.blocked(blockSize: 32), 333, 101), (.tallSkinny(blockRows: 300, panelWidth: 16), 1000, 40)])
+    func wideTileGivesTheSameFactorization(c: (path: SIMDSolver.Path, m: Int, n: Int)) {
+        func same<T: QRScalar>(_: T.Type) {
+            var rng = SplitMix64(seed: UInt64(c.m * 17 + c.n))
+            let ab = Matrix(rows: c.m, columns: c.n + 1,
+                            columnMajor: Matrix.random(rows: c.m, columns: c.n + 1, using: &rng).elements.map { Double(T($0)) })
+            let narrow = factored(c.path, ab, VectorKernels<T, AVX2Tile<T>>.self)
+            let wide = factored(c.path, ab, VectorKernels<T, AVX512Tile<T>>.self)
+            #expect(narrow.packed.elements == wide.packed.elements, "\(c.path) \(T.self) packed")
+            // τ's spare entries (a possible extra row block) stay NaN in both.
+            #expect(zip(narrow.tau, wide.tau).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "\(c.path) \(T.self) tau")
+        }
+        same(Double.self)
+        same(Float.self)
+    }
+
     /// The two-thread TSQR least squares with the reference kernels: the same x as with the native
     /// ones to within c·m·ε (relative; TSQR’s bound grows with the blocks), and the same residual norm.
     @Test func twoThreadSolveWithReferenceKernels() throws {

@@ -54,6 +54,8 @@ import Testing
         fullTile(AVX2Tile<Float>.self, k: k)
         fullTile(PortableTile<Double>.self, k: k)
         fullTile(PortableTile<Float>.self, k: k)
+        fullTile(AVX512Tile<Double>.self, k: k)
+        fullTile(AVX512Tile<Float>.self, k: k)
     }
 
     /// A whole tile: mr = lanes (8 for `Double`, 16 for `Float`), nr the tile's own.
@@ -88,13 +90,19 @@ import Testing
         partialTile(AVX2Tile<Float>.self, (shape.rows + 8, shape.columns))
         partialTile(PortableTile<Double>.self, (shape.rows, min(shape.columns, 4)))
         partialTile(PortableTile<Float>.self, (shape.rows + 8, min(shape.columns, 4)))
+        // Two vectors per column: partial strips of one vector or less, and of more than one.
+        partialTile(AVX512Tile<Double>.self, shape)
+        partialTile(AVX512Tile<Double>.self, (shape.rows + 8, shape.columns))
+        partialTile(AVX512Tile<Float>.self, (shape.rows + 8, shape.columns))
+        partialTile(AVX512Tile<Float>.self, (shape.rows + 24, shape.columns))
     }
 
     func partialTile<M: MicroKernel>(_: M.Type, _ shape: (rows: Int, columns: Int)) {
         typealias T = M.Scalar
         let k = 33
         let (rows, columns) = shape
-        let o = Operands<T>(mr: T.lanes, nr: 6, k: k, seed: UInt64(rows * 7 + columns) + 40)
+        // A holds only `rows` rounded up to whole vectors, as the contract allows.
+        let o = Operands<T>(mr: (rows + T.lanes - 1) / T.lanes * T.lanes, nr: 6, k: k, seed: UInt64(rows * 7 + columns) + 40)
         var c = o.c
         M.accumulateTile(rows: rows, columns: columns, k: k, o.a, lda: o.lda, o.b, ldb: o.ldb, &c, ldc: o.ldc)
         expectClose(c, twin(o, mr: rows, nr: columns, k: k), o, mr: rows, nr: columns, k: k)
@@ -121,6 +129,10 @@ import Testing
             PortableTile<T>.accumulateProduct(m: size.m, n: size.n, k: size.k, o.a, lda: o.lda, o.b, ldb: o.ldb,
                                               &portable, ldc: o.ldc, kc: kc, mc: mc)
             expectClose(portable, twin(o, mr: size.m, nr: size.n, k: size.k), o, mr: size.m, nr: size.n, k: size.k)
+            var wide = o.c
+            AVX512Tile<T>.accumulateProduct(m: size.m, n: size.n, k: size.k, o.a, lda: o.lda, o.b, ldb: o.ldb,
+                                            &wide, ldc: o.ldc, kc: kc, mc: mc)
+            expectClose(wide, twin(o, mr: size.m, nr: size.n, k: size.k), o, mr: size.m, nr: size.n, k: size.k)
         }
     }
 
@@ -134,20 +146,25 @@ import Testing
     }
 
     func packedProduct<T: QRScalar>(_: T.Type, size: (m: Int, n: Int, k: Int)) {
+        let o = Operands<T>(mr: size.m, nr: size.n, k: size.k, seed: UInt64(7 * size.m + 11 * size.n + 13 * size.k))
+        packedProduct(NativeTile<T>.self, o, size: size)
+        packedProduct(PortableTile<T>.self, o, size: size)
+        packedProduct(AVX512Tile<T>.self, o, size: size)
+    }
+
+    /// A packed in M's micro-panels (mr = `M.mr` rows), multiplied through M.
+    func packedProduct<M: MicroKernel>(_: M.Type, _ o: Operands<M.Scalar>, size: (m: Int, n: Int, k: Int)) {
+        typealias T = M.Scalar
         let (m, n, k) = size
-        let o = Operands<T>(mr: m, nr: n, k: k, seed: UInt64(7 * m + 11 * n + 13 * k))
-        let mr = T.lanes, strips = (m + mr - 1) / mr
+        let mr = M.mr, strips = (m + mr - 1) / mr
         var packed = [T](repeating: .nan, count: strips * mr * k)  // padding rows: never stored, any value is read
         for i in 0..<(strips * mr) {
             for p in 0..<k { packed[(i / mr) * mr * k + p * mr + i % mr] = i < m ? o.a[i + p * o.lda] : 0 }
         }
         for mc in [2 * mr, 128] {
             var c = o.c
-            accumulatePackedProduct(m: m, n: n, k: k, packed, o.b, ldb: o.ldb, &c, ldc: o.ldc, mc: mc)
+            M.accumulatePackedProduct(m: m, n: n, k: k, packed, o.b, ldb: o.ldb, &c, ldc: o.ldc, mc: mc)
             expectClose(c, twin(o, mr: m, nr: n, k: k), o, mr: m, nr: n, k: k)
-            var portable = o.c
-            PortableTile<T>.accumulatePackedProduct(m: m, n: n, k: k, packed, o.b, ldb: o.ldb, &portable, ldc: o.ldc, mc: mc)
-            expectClose(portable, twin(o, mr: m, nr: n, k: k), o, mr: m, nr: n, k: k)
         }
     }
 }

@@ -1,0 +1,109 @@
+import Foundation
+import PossumHDF5
+import Testing
+
+/// Out of core (issue 17): commands that read an HDF5 input a block of rows at a time give the
+/// in-memory answers.
+@Suite struct OutOfCoreCommandTests {
+    /// A deterministic tall A (m × n, row-major) with columns of different scales and offsets, and
+    /// b = A·x + noise.
+    static func problem(rows m: Int, columns n: Int, seed: UInt64 = 17) -> (a: [Double], b: [Double]) {
+        var state = seed
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53) - 0.5
+        }
+        var a = [Double](), b = [Double]()
+        for _ in 0..<m {
+            var y = 0.1 * next()
+            for j in 0..<n {
+                let v = Double(j + 1) * 10 * next() + (j == 0 ? 100 : 0)
+                a.append(v)
+                y += Double(j) - 1.5 * v / Double(j + 1)
+            }
+            b.append(y)
+        }
+        return (a, b)
+    }
+
+    static func report(_ p: PossumProcess) throws -> (x: [Double], rank: Int, residual: Double, blockRows: Int?) {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any], "\(p.stdout) \(p.stderr)")
+        return (try #require(object["x"] as? [Double]), try #require(object["rank"] as? Int),
+                try #require(object["residual_norm"] as? Double), object["block_rows"] as? Int)
+    }
+
+    static func relativeDifference(_ x: [Double], _ y: [Double]) -> Double {
+        let difference = zip(x, y).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+        return difference / max(x.map { $0 * $0 }.reduce(0, +).squareRoot(), .leastNormalMagnitude)
+    }
+
+    /// The same HDF5 A and b solved whole and in blocks of 7, 64 and all rows (a last block
+    /// shorter than the others, blocks narrower than n + 1): the same rank, and x and the
+    /// residual norm within 1e-10 relative (both are backward stable; κ(A) here is about 1e2, so
+    /// they differ by a small multiple of κ·ε).
+    @Test func lstsqInBlocksAgreesWithInMemory() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (m, n) = (1001, 6)
+        let (a, b) = Self.problem(rows: m, columns: n)
+        // A second problem, rank-deficient: column 4 is twice column 2.
+        var deficient = a
+        for i in 0..<m { deficient[i * n + 3] = 2 * deficient[i * n + 1] }
+        try HDF5File.writeAtomically(to: dir.appendingPathComponent("p.h5").path) { f in
+            try f.createDataset("A", values: a, shape: [m, n])
+            try f.createDataset("D", values: deficient, shape: [m, n])
+            try f.createDataset("b", values: b)
+        }
+        try b.map { String(format: "%.17g", $0) }.joined(separator: "\n").appending("\n")
+            .write(to: dir.appendingPathComponent("b.csv"), atomically: true, encoding: .utf8)
+        for matrix in ["A", "D"] {
+            let whole = try Self.report(try PossumProcess.run(["lstsq", "p.h5:\(matrix)", "p.h5:b", "--json", "--in-memory"], in: dir))
+            #expect(whole.blockRows == nil)
+            #expect(whole.rank == (matrix == "A" ? n : n - 1))
+            for (blockRows, rhs) in [(7, "p.h5:b"), (64, "p.h5:b"), (5000, "p.h5:b"), (64, "b.csv")] {
+                let p = try PossumProcess.run(["lstsq", "p.h5:\(matrix)", rhs, "--json", "--block-rows", String(blockRows)], in: dir)
+                #expect(p.status == 0, "\(matrix) \(blockRows): \(p.stderr)")
+                let blocks = try Self.report(p)
+                #expect(blocks.blockRows == min(blockRows, m))
+                #expect(blocks.rank == whole.rank, "\(matrix) \(blockRows)")
+                #expect(Self.relativeDifference(whole.x, blocks.x) < 1e-10, "\(matrix) \(blockRows): \(whole.x) vs \(blocks.x)")
+                #expect(abs(whole.residual - blocks.residual) < 1e-10 * whole.residual, "\(matrix) \(blockRows): \(whole.residual) vs \(blocks.residual)")
+            }
+        }
+        // Small A: the automatic choice reads it whole; the text report says when blocks were used.
+        let automatic = try PossumProcess.run(["lstsq", "p.h5:A", "p.h5:b", "--json"], in: dir)
+        #expect(try Self.report(automatic).blockRows == nil)
+        let text = try PossumProcess.run(["lstsq", "p.h5:A", "p.h5:b", "--block-rows", "100"], in: dir)
+        #expect(text.status == 0 && text.stderr.contains("read in blocks of 100 rows"), "\(text.stderr)")
+    }
+
+    /// In blocks, a bad value or shape is refused in one line naming the file, row and column.
+    @Test func lstsqInBlocksRefusesBadInputsInOneLine() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (m, n) = (300, 3)
+        var (a, b) = Self.problem(rows: m, columns: n)
+        a[(250 - 1) * n + 1] = .nan
+        b.removeLast()
+        try HDF5File.writeAtomically(to: dir.appendingPathComponent("bad.h5").path) { f in
+            try f.createDataset("A", values: a, shape: [m, n])
+            try f.createDataset("short", values: b)
+            try f.createDataset("b", values: b + [1])
+        }
+        try "1,2\n3,4\n5,7\n".write(to: dir.appendingPathComponent("A.csv"), atomically: true, encoding: .utf8)
+        try "1\n2\n4\n".write(to: dir.appendingPathComponent("b.csv"), atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["bad.h5:A", "bad.h5:b", "--block-rows", "64"], "bad.h5: /A: non-finite value nan at row 250, column 2"),
+            (["bad.h5:A", "bad.h5:short", "--block-rows", "64"], "b has 299 rows but A (bad.h5:A) has 300"),
+            (["A.csv", "b.csv", "--block-rows", "64"], "reading in blocks needs A in HDF5"),
+            (["A.csv", "b.csv", "--block-rows", "0"], "--block-rows must be at least 1"),
+            (["A.csv", "b.csv", "--block-rows", "5", "--in-memory"], "not both"),
+        ]
+        for (arguments, message) in cases {
+            let p = try PossumProcess.run(["lstsq"] + arguments, in: dir)
+            #expect(p.status > 0 && p.status < 128 && !p.crashed, "\(arguments)")
+            #expect(p.stderr.contains(message), "\(arguments): \(p.stderr)")
+            #expect(p.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "\(arguments): \(p.stderr)")
+        }
+    }
+}

@@ -56,11 +56,7 @@ struct LstsqCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Read an HDF5 A (and b) N rows at a time, whatever its size (default: in blocks only above 256 MiB).", valueName: "N"))
-    var blockRows: Int?
-
-    @Flag(name: .long, help: "Read A whole, whatever its size (one pivoted QR of A).")
-    var inMemory = false
+    @OptionGroup var rowBlocks: RowBlockOptions
 
     @OptionGroup var progressOptions: ProgressOptions
 
@@ -71,13 +67,7 @@ struct LstsqCommand: ParsableCommand {
         if combined == nil && (matrix == nil || rhs == nil) {
             throw ValidationError("give A and b (or --r FILE from `possum qr combine`)")
         }
-        if let blockRows, blockRows < 1 {
-            throw ValidationError("--block-rows must be at least 1, got \(blockRows)")
-        }
-        if blockRows != nil && inMemory {
-            throw ValidationError("give --block-rows N or --in-memory, not both")
-        }
-        if combined != nil && (blockRows != nil || inMemory) {
+        if combined != nil && rowBlocks.isGiven {
             throw ValidationError("--block-rows and --in-memory are about reading A; --r FILE reads no rows")
         }
         if refine && solver == .openblas {
@@ -102,7 +92,7 @@ struct LstsqCommand: ParsableCommand {
             result = try PartialQRJob.solve(partPath: combined, solver: solver, options: options).result
         } else if let matrix, let rhs {
             var job = LeastSquaresJob(matrixPath: matrix, rhsPath: rhs, solver: solver, options: options)
-            job.reading = inMemory ? .inMemory : blockRows.map { .blocks(rows: $0) } ?? .automatic
+            job.reading = rowBlocks.reading
             job.progress = progressOptions.reporter()
             // The progress line is cleared before anything else is said, a failure included.
             let ran = Swift.Result { try job.run() }

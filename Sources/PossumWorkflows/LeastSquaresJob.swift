@@ -17,20 +17,10 @@ public struct LeastSquaresJob {
     /// Hears the rows of A as they are read (streaming only: the in-memory read is one call).
     public var progress: any ProgressReporter = SilentProgress()
 
-    /// How A and b are read.
-    public enum Reading: Sendable, Equatable {
-        /// In blocks when A is an HDF5 array of more than `streamingThreshold` bytes (as doubles),
-        /// else whole: for small problems one QR of A is faster than a QR per block.
-        case automatic
-        /// A and b whole, one pivoted QR of A.
-        case inMemory
-        /// A (HDF5) in blocks of this many rows: a tall-skinny QR over the blocks, then the
-        /// rank-revealing solve on the (n+1) × (n+1) triangle.
-        case blocks(rows: Int)
-    }
-
-    /// Above this size of A (bytes of doubles), `.automatic` reads it in blocks: 256 MiB.
-    public static let streamingThreshold = 256 << 20
+    /// How A and b are read: `.automatic` reads an HDF5 A of more than
+    /// `RowBlockReading.streamingThreshold` bytes in blocks; `.blocks` is a tall-skinny QR over the
+    /// blocks, then the rank-revealing solve on the (n+1) × (n+1) triangle.
+    public typealias Reading = RowBlockReading
 
     /// Rows per block when none is asked for: about 1 Mi doubles (8 MiB) of A per block, and at
     /// least n + 1 rows.
@@ -93,7 +83,7 @@ public struct LeastSquaresJob {
             }
             return try streamed(blocks, blockRows: rows)
         case .automatic:
-            if let blocks = try NumericArrayFile.openBlocks(matrixPath), blocks.byteCount > Self.streamingThreshold {
+            if let blocks = try NumericArrayFile.openBlocks(matrixPath), blocks.byteCount > RowBlockReading.streamingThreshold {
                 return try streamed(blocks, blockRows: Self.defaultBlockRows(columns: blocks.columns))
             }
         }

@@ -56,4 +56,22 @@ public final class TableBlockReader {
             throw StorageError(file: table.source, object: objectPath, "holds \(other), expected numbers or text")
         }
     }
+
+    /// Whether column `name` has a missing-value mask at all (a column without one has no gaps).
+    public func hasMissingValues(_ name: String) throws -> Bool {
+        try table.requireColumn(name)
+        return try group.contains("missing/\(name)")
+    }
+
+    /// Rows `rows` of column `name`'s missing-value mask (all false when it has none): what
+    /// deciding which rows are complete needs, without reading the values.
+    public func missing(_ name: String, rows: Range<Int>) throws -> [Bool] {
+        guard try hasMissingValues(name) else { return [Bool](repeating: false, count: rows.count) }
+        let mask = try group.openDataset("missing/\(name)")
+        defer { mask.close() }
+        guard try mask.shape == [table.rowCount] else {
+            throw StorageError(file: table.source, object: "/\(table.tableName)/missing/\(name)", "mask has shape \(try mask.shape), the table has \(table.rowCount) rows")
+        }
+        return try mask.read(rows: rows, as: Int8.self).map { $0 != 0 }
+    }
 }

@@ -27,7 +27,7 @@ import Testing
     }
 
     static func report(_ p: PossumProcess) throws -> (x: [Double], rank: Int, residual: Double, blockRows: Int?) {
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any], "\(p.stdout) \(p.stderr)")
+        let object = try #require((try? JSONSerialization.jsonObject(with: Data(p.stdout.utf8))) as? [String: Any], "\(p.stdout) \(p.stderr)")
         return (try #require(object["x"] as? [Double]), try #require(object["rank"] as? Int),
                 try #require(object["residual_norm"] as? Double), object["block_rows"] as? Int)
     }
@@ -175,5 +175,70 @@ import Testing
         #expect(train.status == 0, "\(train.stderr)")
         let csv = try PossumProcess.run(["features", "--data", "t.csv", "--target", "y", "--out", "c.h5", "--block-rows", "5", "--no-track"], in: dir)
         #expect(csv.status == 1 && csv.stderr.contains("reading in blocks needs an HDF5 table"), "\(csv.stderr)")
+    }
+
+    static func figures(_ p: PossumProcess) throws -> (count: Int, r2: Double?, rmse: Double?) {
+        let object = try #require((try? JSONSerialization.jsonObject(with: Data(p.stdout.utf8))) as? [String: Any], "\(p.stdout) \(p.stderr)")
+        return (try #require(object["predictions"] as? Int), object["r2"] as? Double, object["rmse"] as? Double)
+    }
+
+    /// `predict` on an HDF5 table in blocks writes the in-memory CSV byte for byte (blocks of 1,
+    /// 13 and all rows; with and without an id column and a complete target), and R² and RMSE
+    /// merged over the blocks within 1e-12 relative of the in-memory sums.
+    @Test func predictInBlocksWritesTheInMemoryPredictions() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.mixedTable(in: dir)
+        let possum = PossumProcess.repositoryRoot.appendingPathComponent("datasets/possum.csv").path
+        let imported = try PossumProcess.run(["data", "import", possum, "--out", "possum.h5"], in: dir)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let trained = [
+            try PossumProcess.run(["train", "--data", "t.h5", "--target", "y", "--id", "name", "--export", "t-model.h5", "--no-track"], in: dir),
+            try PossumProcess.run(["train", "--data", "possum.h5", "--target", "taill", "--drop", "case", "--categorical", "site,Pop,sex",
+                                   "--export", "possum-model.h5", "--no-track"], in: dir),
+        ]
+        for t in trained { #expect(t.status == 0, "\(t.stderr)") }
+        for (model, data) in [("t-model.h5", "t.h5"), ("possum-model.h5", "possum.h5")] {
+            let whole = try PossumProcess.run(["predict", "--model", model, "--data", data, "--out", "whole.csv", "--json", "--in-memory"], in: dir)
+            let reference = try Self.figures(whole)
+            let wholeCSV = try String(contentsOf: dir.appendingPathComponent("whole.csv"), encoding: .utf8)
+            #expect((reference.r2 != nil) == (data == "possum.h5"), "the truth is complete only in possum.h5")
+            for blockRows in [1, 13, 1_000_000] {
+                let p = try PossumProcess.run(["predict", "--model", model, "--data", data, "--out", "blocks.csv", "--json", "--block-rows", String(blockRows)], in: dir)
+                let figures = try Self.figures(p)
+                #expect(figures.count == reference.count)
+                #expect(try String(contentsOf: dir.appendingPathComponent("blocks.csv"), encoding: .utf8) == wholeCSV, "\(data) \(blockRows)")
+                if let r2 = reference.r2, let rmse = reference.rmse, let r2b = figures.r2, let rmseb = figures.rmse {
+                    #expect(abs(r2 - r2b) <= 1e-12 * abs(r2) && abs(rmse - rmseb) <= 1e-12 * rmse, "\(data) \(blockRows): \(r2) \(r2b) \(rmse) \(rmseb)")
+                } else {
+                    #expect(figures.r2 == nil && figures.rmse == nil)
+                }
+                // Standard output too, and the summary says how the table was read.
+                let printed = try PossumProcess.run(["predict", "--model", model, "--data", data, "--block-rows", String(blockRows)], in: dir)
+                #expect(printed.stdout == wholeCSV && printed.stderr.contains("read in blocks of \(blockRows) rows"), "\(printed.stderr)")
+            }
+        }
+    }
+
+    /// A failure in a late block (a level the model never saw) leaves --out as it was: the blocks
+    /// already predicted went to a temporary file, never to the output.
+    @Test func predictInBlocksFailingLateLeavesTheOutputUntouched() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.mixedTable(in: dir)
+        let t = try PossumProcess.run(["train", "--data", "t.h5", "--target", "y", "--id", "name", "--export", "m.h5", "--no-track"], in: dir)
+        #expect(t.status == 0, "\(t.stderr)")
+        var csv = try String(contentsOf: dir.appendingPathComponent("t.csv"), encoding: .utf8)
+        csv += "late,100000000.25,0.0001,purple,3\n"
+        try csv.write(to: dir.appendingPathComponent("u.csv"), atomically: true, encoding: .utf8)
+        let imported = try PossumProcess.run(["data", "import", "u.csv", "--out", "u.h5"], in: dir)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        try "old\n".write(to: dir.appendingPathComponent("p.csv"), atomically: true, encoding: .utf8)
+        let p = try PossumProcess.run(["predict", "--model", "m.h5", "--data", "u.h5", "--out", "p.csv", "--block-rows", "10"], in: dir)
+        #expect(p.status == 1 && p.stderr.contains("u.h5:524") && p.stderr.contains("level 'purple' was not seen in training"), "\(p.stderr)")
+        #expect(p.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "\(p.stderr)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("p.csv"), encoding: .utf8) == "old\n")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".p.csv") || $0.contains("tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
     }
 }

@@ -12,7 +12,8 @@
 # systemd PID 1, which containers usually lack; it is used instead when it works. The page cache
 # is warm (not dropped: dropping needs root on the host and slows every other process), so the
 # reads measure memory bandwidth and the commands their computation; each command's inputs are
-# read once beforehand, as the cats do.
+# read once beforehand, as the cats do. On a shared machine wall time is mostly waiting for a
+# core: the CPU column (user + system seconds) is what the command itself cost.
 set -eu
 DIR=${1:-.build/ooc}
 POSSUM=${POSSUM:-.build/release/possum}
@@ -48,8 +49,8 @@ two_reads() {  # two sequential cats of the files, after one to warm the cache
 
 echo "limit: $LIMIT_TEXT; page cache warm; $(nproc) cores; $("$POSSUM" --version | head -1)"
 echo
-echo "| command | wall (s) | peak RSS (MB) | exit | two reads of its input (s) | wall / two reads |"
-echo "|---|---|---|---|---|---|"
+echo "| command | wall (s) | CPU, user + sys (s) | peak RSS (MB) | exit | two reads of its input (s) | wall / two reads |"
+echo "|---|---|---|---|---|---|---|"
 measure() {  # name, input files (comma-separated), command...
   name=$1; inputs=$2; shift 2
   # shellcheck disable=SC2086
@@ -58,9 +59,10 @@ measure() {  # name, input files (comma-separated), command...
   status=0
   limit /usr/bin/time -v -o "$log" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || status=$?
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f", s }' "$log")
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$log")
   rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$log")
   ratio=$(echo "$wall $reads" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
-  echo "| $name | $wall | $rss | $status | $reads | $ratio |"
+  echo "| $name | $wall | $cpu | $rss | $status | $reads | $ratio |"
 }
 measure "lstsq A.h5 b.h5" "$DIR/A.h5,$DIR/b.h5" "$POSSUM" lstsq "$DIR/A.h5" "$DIR/b.h5" --out "$OUT/x.txt" --quiet
 measure "features" "$DIR/T.h5" "$POSSUM" features --data "$DIR/T.h5" --target y --out "$OUT/features.h5" --no-track --quiet

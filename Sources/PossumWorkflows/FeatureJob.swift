@@ -61,7 +61,7 @@ public struct FeatureJob {
                                      blockRows: blockRows) { append in
             var first = 0
             while first < table.rowCount {
-                let range = first..<min(first + blockRows, table.rowCount)
+                let range = first..<(first + min(blockRows, table.rowCount - first))
                 var block = try blocks.read(range)
                 transform.scaler.transform(inPlace: &block.x)
                 try append(block.x, block.y, block.rows.map { $0 + 1 })
@@ -90,7 +90,7 @@ public struct FeatureJob {
         progress.begin("statistics", total: table.rowCount, unit: .items("rows"))
         var first = 0
         while first < table.rowCount {
-            let range = first..<min(first + blockRows, table.rowCount)
+            let range = first..<(first + min(blockRows, table.rowCount - first))
             let block = try blocks.read(range)
             try moments.merge(ColumnMoments(block: block.x))
             for (k, values) in block.levels.enumerated() { for v in values { counts[k][v, default: 0] += 1 } }
@@ -159,6 +159,9 @@ public enum RowBlockReading: Sendable, Equatable {
     /// Rows per block for a table when none is asked for: 64 Ki rows, a few MB per column read.
     public static let defaultTableBlockRows = 65_536
 
+    /// `--block-rows` beyond this is taken as this (16 Mi rows): a block is meant to fit in memory.
+    public static let maximumBlockRows = 1 << 24
+
     /// Rows per block for the table file `path`, nil to read it whole. The size counted is rows ×
     /// columns × 8 bytes, what the in-memory path would hold at least.
     func blockRows(forTable path: String) throws -> Int? {
@@ -171,7 +174,7 @@ public enum RowBlockReading: Sendable, Equatable {
             guard isHDF5 else {
                 throw DataError(file: path, "a CSV table is read whole: reading in blocks needs an HDF5 table (possum data import \(path) --out T.h5)")
             }
-            return rows
+            return max(1, min(rows, Self.maximumBlockRows))
         case .automatic:
             guard isHDF5 else { return nil }
             let table = try HDF5Table(path: path)

@@ -26,6 +26,9 @@ public struct LeastSquaresJob {
     /// least n + 1 rows.
     public static func defaultBlockRows(columns: Int) -> Int { max(columns + 1, (1 << 20) / max(1, columns)) }
 
+    /// Reading in blocks carries the (n+1) × (n+1) triangle of [A | b]: at most 4096 columns (128 MiB).
+    public static let maximumBlockColumns = 4096
+
     public init(matrixPath: String, rhsPath: String, solver: SolverChoice = .simd, options: RankRevealingOptions = RankRevealingOptions()) {
         (self.matrixPath, self.rhsPath, self.solver, self.options) = (matrixPath, rhsPath, solver, options)
     }
@@ -81,9 +84,14 @@ public struct LeastSquaresJob {
             guard let blocks = try NumericArrayFile.openBlocks(matrixPath) else {
                 throw DataError(file: matrixPath, "a CSV A is read whole: reading in blocks needs A in HDF5 (FILE.h5 or FILE.h5:NAME)")
             }
+            guard blocks.columns <= Self.maximumBlockColumns else {
+                throw DataError(file: matrixPath, "A has \(blocks.columns) columns: reading in blocks carries an (n+1)×(n+1) triangle, for at most \(Self.maximumBlockColumns) columns (--in-memory reads a wide A whole)")
+            }
             return try streamed(blocks, blockRows: rows)
         case .automatic:
-            if let blocks = try NumericArrayFile.openBlocks(matrixPath), blocks.byteCount > RowBlockReading.streamingThreshold {
+            // Only a tall A with a triangle that fits is worth streaming; a wide one is solved through Aᵀ.
+            if let blocks = try NumericArrayFile.openBlocks(matrixPath), blocks.byteCount > RowBlockReading.streamingThreshold,
+               blocks.rows > blocks.columns, blocks.columns <= Self.maximumBlockColumns {
                 return try streamed(blocks, blockRows: Self.defaultBlockRows(columns: blocks.columns))
             }
         }
@@ -125,7 +133,8 @@ public struct LeastSquaresJob {
     func streamed(_ a: NumericArrayBlocks, blockRows requested: Int) throws -> Result {
         let (m, n) = (a.rows, a.columns)
         let width = n + 1
-        let blockRows = max(1, min(requested, m))
+        // At most 2²⁸ doubles (2 GiB) a block, whatever --block-rows says: a block is meant to fit.
+        let blockRows = max(1, min(requested, m, max(1, (1 << 28) / width)))
         // b: in blocks when it is HDF5 too; a CSV b is read whole (m numbers, 8 bytes a row).
         let bBlocks = try NumericArrayFile.openBlocks(rhsPath)
         let bWhole = bBlocks == nil ? try NumericArrayFile.read(rhsPath) : nil
@@ -146,7 +155,7 @@ public struct LeastSquaresJob {
         var r = Matrix(rows: width, columns: width)
         var first = 0
         while first < m {
-            let count = min(blockRows, m - first)
+            let count = min(blockRows, m - first)  // first < m: no overflow
             let rows = first..<(first + count)
             try rowMajor.withUnsafeMutableBufferPointer { try a.read(rows: rows, into: UnsafeMutableBufferPointer(rebasing: $0[0..<(count * n)])) }
             if let bBlocks {

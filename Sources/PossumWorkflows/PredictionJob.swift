@@ -141,7 +141,7 @@ public struct PredictionJob {
             let features = transform.numericColumns + transform.encodings.map(\.column)
             var first = 0
             while first < table.rowCount && hasTruth {
-                let range = first..<min(first + blockRows, table.rowCount)
+                let range = first..<(first + min(blockRows, table.rowCount - first))
                 let gaps = try features.map { try reader.missing($0, rows: range) }
                 let targetGaps = try reader.missing(target, rows: range)
                 hasTruth = !(0..<range.count).contains { i in targetGaps[i] && gaps.allSatisfy { !$0[i] } }
@@ -158,7 +158,7 @@ public struct PredictionJob {
         progress.begin("predicting", total: table.rowCount, unit: .items("rows"))
         var first = 0
         while first < table.rowCount {
-            let range = first..<min(first + blockRows, table.rowCount)
+            let range = first..<(first + min(blockRows, table.rowCount - first))
             let block = try blocks.read(range)
             let z = transform.scaler.transform(block.x)
             let predictions = model.predict(z)

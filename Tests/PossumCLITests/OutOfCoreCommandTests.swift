@@ -241,4 +241,24 @@ import Testing
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".p.csv") || $0.contains("tmp") }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
+
+    /// `--block-rows` of Int.max is a block of every row (no overflow trap, no huge allocation).
+    @Test func hugeBlockRowsReadEveryRowInOneBlock() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.mixedTable(in: dir, rows: 120)
+        let (a, b) = Self.problem(rows: 50, columns: 3)
+        try HDF5File.writeAtomically(to: dir.appendingPathComponent("p.h5").path) { f in
+            try f.createDataset("A", values: a, shape: [50, 3])
+            try f.createDataset("b", values: b)
+        }
+        let most = String(Int.max)
+        let runs = [
+            try PossumProcess.run(["lstsq", "p.h5:A", "p.h5:b", "--block-rows", most], in: dir),
+            try PossumProcess.run(["features", "--data", "t.h5", "--target", "y", "--id", "name", "--out", "f.h5", "--no-track", "--block-rows", most], in: dir),
+            try PossumProcess.run(["train", "--data", "t.h5", "--target", "y", "--id", "name", "--export", "m.h5", "--no-track"], in: dir),
+            try PossumProcess.run(["predict", "--model", "m.h5", "--data", "t.h5", "--out", "p.csv", "--block-rows", most], in: dir),
+        ]
+        for p in runs { #expect(p.status == 0 && !p.crashed, "\(p.stderr)") }
+    }
 }

@@ -261,4 +261,31 @@ import Testing
         ]
         for p in runs { #expect(p.status == 0 && !p.crashed, "\(p.stderr)") }
     }
+
+    /// Each pass over the blocks draws its progress line (rows done of the total) on a terminal.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: ProgressCommandTests.script)))
+    func passesOverBlocksShowProgressOnATerminal() throws {
+        let dir = try PossumProcess.scratch(file: "big.csv", contents: ProgressCommandTests.bigCSV(rows: 20_000))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (a, b) = Self.problem(rows: 20_000, columns: 3)
+        try HDF5File.writeAtomically(to: dir.appendingPathComponent("p.h5").path) { f in
+            try f.createDataset("A", values: a, shape: [20_000, 3])
+            try f.createDataset("b", values: b)
+        }
+        #expect(try PossumProcess.run(["data", "import", "big.csv", "--out", "t.h5"], in: dir).status == 0)
+        #expect(try PossumProcess.run(["train", "--data", "t.h5", "--target", "y", "--export", "m.h5", "--no-track"], in: dir).status == 0)
+        let runs: [([String], [String])] = [
+            (["lstsq", "p.h5:A", "p.h5:b", "--block-rows", "500", "--out", "x.txt"], ["reading A"]),
+            (["features", "--data", "t.h5", "--target", "y", "--out", "f.h5", "--no-track", "--block-rows", "500"], ["statistics", "writing"]),
+            (["predict", "--model", "m.h5", "--data", "t.h5", "--out", "p.csv", "--block-rows", "500"], ["predicting"]),
+        ]
+        for (arguments, phases) in runs {
+            let shown = try ProgressCommandTests.onTerminal(arguments, in: dir)
+            #expect(shown.status == 0, "\(arguments): \(shown.screen.prefix(300))")
+            let frames = shown.screen.components(separatedBy: "\r")
+            for phase in phases {
+                #expect(frames.contains { $0.contains(phase) && $0.contains("/20000 rows") }, "\(phase): \(shown.screen.prefix(400))")
+            }
+        }
+    }
 }

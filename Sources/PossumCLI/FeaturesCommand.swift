@@ -15,6 +15,12 @@ struct FeaturesCommand: ParsableCommand {
             reference pipeline does).
 
             \(FeatureOptions.kindRule)
+
+            Out of core: an HDF5 table of more than 256 MiB (rows × columns as doubles) is read a block of \
+            rows at a time, in two passes (the scaler's means and deviations, merged block by block; then \
+            each block standardized and written), so memory stays a block whatever the number of rows. \
+            --block-rows N forces that, --in-memory forbids it. Example: \
+            possum features --data T.h5 --target y --out features.h5 --block-rows 65536 --no-track
             """)
 
     @Option(name: .long, help: ArgumentHelp("CSV or HDF5 table to encode.", valueName: "table"))
@@ -32,10 +38,13 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
+    @OptionGroup var rowBlocks: RowBlockOptions
+
     struct Summary: Encodable {
         var out: String, rows: Int, features: [String]
         var runID: String?
-        enum CodingKeys: String, CodingKey { case out, rows, features, runID = "run_id" }
+        var blockRows: Int?
+        enum CodingKeys: String, CodingKey { case out, rows, features, runID = "run_id", blockRows = "block_rows" }
     }
 
     func validate() throws {
@@ -50,18 +59,19 @@ struct FeaturesCommand: ParsableCommand {
             logged = run
             var job = FeatureJob(dataPath: data, spec: spec)
             job.progress = progressOptions.reporter()
+            job.reading = rowBlocks.reading
             // The progress line is cleared before anything else is said, a failure included.
-            let ran = Result { try job.run() }
+            let ran = Result { try job.write(to: out) }
             job.progress.finish()
-            let features = try ran.get()
-            try FeaturesFile.write(features, to: out)
-            if let run { try job.log(features, to: run) }
-            return features
+            let written = try ran.get()
+            if let run { try job.log(written.transform, sha256: written.sourceSHA256, to: run) }
+            return written
         }
+        let names = features.transform.featureNames
         if json {
-            print(try TrackingJSON.encode(Summary(out: out, rows: features.z.rows, features: features.transform.featureNames, runID: logged?.runID)))
+            print(try TrackingJSON.encode(Summary(out: out, rows: features.rows, features: names, runID: logged?.runID, blockRows: features.blockRows)))
         } else {
-            print("wrote \(out): \(features.z.rows) rows × \(features.z.columns) standardized features")
+            print("wrote \(out): \(features.rows) rows × \(names.count) standardized features" + (features.blockRows.map { " (read in blocks of \($0) rows)" } ?? ""))
             if let logged { printError(logged.summaryLine + "\n") }
         }
     }

@@ -21,7 +21,13 @@ struct LstsqCommand: ParsableCommand {
             says when cond·ε is too large to trust 6 digits, or when the rank is below min(m, n). A solution \
             beyond Double's range (e.g. b of 1e300 over A of 1e-300) is refused, naming its column.
 
-            --r FILE finishes a problem split over row blocks (`possum qr partial`, `possum qr combine`):             x from the combined R of [X | y], without reading any rows. Example: possum lstsq --r r.h5
+            --r FILE finishes a problem split over row blocks (`possum qr partial`, `possum qr combine`): \
+            x from the combined R of [X | y], without reading any rows. Example: possum lstsq --r r.h5
+
+            Out of core: an HDF5 A of more than 256 MiB (as doubles) is read a block of rows at a time \
+            (a tall-skinny QR over the blocks, then the same rank-revealing solve on the (n+1)×(n+1) \
+            triangle), so memory stays O(block·n + n²) whatever m. --block-rows N forces that with N rows \
+            per block, --in-memory forbids it. Example: possum lstsq A.h5 b.h5 --block-rows 65536
             """)
 
     @Argument(help: "A: CSV (no header) or HDF5 (.h5).")
@@ -50,12 +56,19 @@ struct LstsqCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
+    @OptionGroup var rowBlocks: RowBlockOptions
+
+    @OptionGroup var progressOptions: ProgressOptions
+
     func validate() throws {
         if combined != nil && (matrix != nil || rhs != nil) {
             throw ValidationError("give either A and b, or --r FILE, not both")
         }
         if combined == nil && (matrix == nil || rhs == nil) {
             throw ValidationError("give A and b (or --r FILE from `possum qr combine`)")
+        }
+        if combined != nil && rowBlocks.isGiven {
+            throw ValidationError("--block-rows and --in-memory are about reading A; --r FILE reads no rows")
         }
         if refine && solver == .openblas {
             throw ValidationError("--refine is implemented for --solver simd and naive (LAPACK's dgelsy has no refinement)")
@@ -78,7 +91,13 @@ struct LstsqCommand: ParsableCommand {
         if let combined {
             result = try PartialQRJob.solve(partPath: combined, solver: solver, options: options).result
         } else if let matrix, let rhs {
-            result = try LeastSquaresJob(matrixPath: matrix, rhsPath: rhs, solver: solver, options: options).run()
+            var job = LeastSquaresJob(matrixPath: matrix, rhsPath: rhs, solver: solver, options: options)
+            job.reading = rowBlocks.reading
+            job.progress = progressOptions.reporter()
+            // The progress line is cleared before anything else is said, a failure included.
+            let ran = Swift.Result { try job.run() }
+            job.progress.finish()
+            result = try ran.get()
         } else {
             return  // validate() refused this
         }

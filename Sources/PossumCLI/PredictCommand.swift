@@ -22,6 +22,12 @@ struct PredictCommand: ParsableCommand {
             of the input (the header is not a row), for CSV and HDF5 alike; id is the id column's value \
             (the model's `--id`, or this command's --id); TARGET the true value when the table has it; \
             predicted has 17 significant digits, so it round-trips the double exactly.
+
+            Out of core: an HDF5 table of more than 256 MiB (rows × columns as doubles) is read a block of \
+            rows at a time; each block's predictions are written as they are computed (into a temporary \
+            file renamed into place at the end: nothing is visible at --out before), and R² and RMSE are \
+            merged over the blocks. --block-rows N forces that, --in-memory forbids it; --plot then keeps \
+            two numbers per row. Example: possum predict --model m.h5 --data T.h5 --out p.csv --block-rows 65536
             """)
 
     @Option(name: .long, help: ArgumentHelp("Model: a file written by `possum train --export`, or a registered model NAME@STAGE, NAME@ALIAS or NAME/VERSION (looked up in --tracking-uri).", valueName: "model"))
@@ -44,6 +50,8 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
+    @OptionGroup var rowBlocks: RowBlockOptions
+
     @OptionGroup var tracking: TrackingOptions
 
     func validate() throws {
@@ -57,6 +65,10 @@ struct PredictCommand: ParsableCommand {
         var job = PredictionJob(modelPath: modelFile, dataPath: data, idColumn: id)
         job.progress = progressOptions.reporter()
         defer { job.progress.finish() }
+        if let blockRows = try job.blockRows(rowBlocks.reading) {
+            try runStreaming(job, blockRows: blockRows, png: png)
+            return
+        }
         let result = try job.run()
         job.progress.finish()
         if let out {
@@ -80,11 +92,55 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
+    /// The table a block of rows at a time: predictions written as they are computed.
+    func runStreaming(_ job: PredictionJob, blockRows: Int, png: String?) throws {
+        let streamed: PredictionJob.Streamed
+        do {
+            if let out {
+                var result: PredictionJob.Streamed?
+                try writeAtomically(to: out) { write in
+                    result = try job.stream(blockRows: blockRows, keepPoints: plot != nil) { text in
+                        try text.utf8.withContiguousStorageIfAvailable { try write(UnsafeRawBufferPointer($0)) }
+                            ?? Array(text.utf8).withUnsafeBytes { try write($0) }
+                    }
+                }
+                guard let result else { return }
+                streamed = result
+            } else {
+                streamed = try job.stream(blockRows: blockRows, keepPoints: plot != nil) { print($0, terminator: "") }
+            }
+        } catch {
+            job.progress.finish()
+            throw error
+        }
+        job.progress.finish()
+        if let plot, let png {
+            guard let picture = streamed.scatterPlot() else {
+                throw ValidationError("--plot needs the target column '\(streamed.target)' in \(data)")
+            }
+            let svg = picture.svg()
+            try writeAtomically(svg.utf8, to: plot)
+            try renderPNG(svg: svg, to: png)
+        }
+        if json {
+            print(try TrackingJSON.encode(PredictionSummary(predictions: streamed.count, skipped: streamed.skipped,
+                                                            r2: streamed.r2.flatMap(jsonNumber), rmse: streamed.rmse.flatMap(jsonNumber),
+                                                            out: out, plot: plot, png: png)))
+        } else {
+            if let note = streamed.note { printNote(note + "\n") }
+            printNote(streamed.summary())
+        }
+    }
+
     /// `predict --json`: R² and RMSE are null without a target column (or when not finite).
     struct PredictionSummary: Encodable {
         var predictions: Int, skipped: Int
         var r2: Double?, rmse: Double?
         var out: String?, plot: String?, png: String?
+
+        init(predictions: Int, skipped: Int, r2: Double?, rmse: Double?, out: String?, plot: String?, png: String?) {
+            (self.predictions, self.skipped, self.r2, self.rmse, self.out, self.plot, self.png) = (predictions, skipped, r2, rmse, out, plot, png)
+        }
 
         init(_ result: PredictionJob.Result, out: String?, plot: String?, png: String?) {
             (predictions, skipped) = (result.predictions.count, result.skipped)

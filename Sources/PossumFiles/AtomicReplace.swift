@@ -98,7 +98,7 @@ public func createAtomically<Bytes: Collection<UInt8>>(
 
 /// Opens a new temporary file for writing; `O_EXCL`, so an existing file is never reused. Locked
 /// while open, which tells `removeStaleTemporaryFiles` in any process that its writer is alive.
-private func createTemporaryFile(_ temporary: String, for target: String) throws -> Int32 {
+func createTemporaryFile(_ temporary: String, for target: String) throws -> Int32 {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
         throw FileError(path: target, operation: "create a temporary file in \(parentDirectory(of: temporary))", code: errno)

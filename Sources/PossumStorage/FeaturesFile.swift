@@ -43,6 +43,64 @@ public enum FeaturesFile {
         }
     }
 
+    /// Writes a feature set of `rows` rows block by block, atomically (nothing is visible until
+    /// the last block is in): `body` calls `append(z, y, rowLabels)` for consecutive blocks of
+    /// rows. z, y and the row labels are chunked datasets of `blockRows` rows, so memory is a
+    /// block whatever the number of rows. Each block is checked as `validate` checks a whole set.
+    public static func writeBlocks(to path: String, rows: Int, transform: FeatureTransform, sourceFile: String, sourceSHA256: String,
+                                   blockRows: Int,
+                                   _ body: (_ append: (Matrix, [Double], [Int]) throws -> Void) throws -> Void) throws {
+        try TransformGroup.validate(transform, file: path, object: "/features/transform")
+        let names = transform.featureNames
+        try HDF5File.writeAtomically(to: path) { file in
+            try StorageFormat.features.stamp(file)
+            let g = try file.createGroup("features")
+            try g.attributes.set("source_file", sourceFile)
+            try g.attributes.set("source_sha256", sourceSHA256)
+            try g.attributes.set("rows", Int64(clamping: rows))
+            try g.attributes.set("created", iso8601Now())
+            let storage = HDF5Storage(chunkRows: max(1, min(rows, blockRows)))
+            let z = try g.createDataset("z", of: Double.self, shape: [rows, names.count], storage: storage)
+            let y = try g.createDataset("y", of: Double.self, shape: [rows], storage: storage)
+            let labels = try g.createDataset("row_labels", of: Int64.self, shape: [rows], storage: storage)
+            defer { z.close(); y.close(); labels.close() }
+            try g.createDataset("feature_names", values: names).close()
+            try TransformGroup.write(transform, into: g)
+            var start = 0
+            var rowMajor: [Double] = []
+            try body { block, targets, rowLabels in
+                let count = block.rows
+                guard block.columns == names.count, targets.count == count, rowLabels.count == count else {
+                    throw StorageError(file: path, object: "/features/z", "a block of \(count) rows × \(block.columns) for \(names.count) features, \(targets.count) targets, \(rowLabels.count) labels")
+                }
+                guard start + count <= rows else {
+                    throw StorageError(file: path, object: "/features/z", "more than the \(rows) rows announced")
+                }
+                for j in 0..<block.columns {
+                    if let i = (0..<count).first(where: { !block[$0, j].isFinite }) {
+                        throw StorageError(file: path, object: "/features/z",
+                                           "row \(start + i + 1) (source row \(rowLabels[i])), feature '\(names[j])' is \(block[i, j]): values must be finite")
+                    }
+                }
+                if let i = targets.firstIndex(where: { !$0.isFinite }) {
+                    throw StorageError(file: path, object: "/features/y", "row \(start + i + 1) (source row \(rowLabels[i])) is \(targets[i]): targets must be finite")
+                }
+                guard count > 0 else { return }
+                rowMajor.removeAll(keepingCapacity: true)
+                rowMajor.reserveCapacity(count * block.columns)
+                for i in 0..<count { for j in 0..<block.columns { rowMajor.append(block[i, j]) } }
+                let rowRange = start..<(start + count)
+                try z.write(rowMajor, rows: rowRange)
+                try y.write(targets, rows: rowRange)
+                try labels.write(rowLabels.map { Int64(clamping: $0) }, rows: rowRange)
+                start += count
+            }
+            guard start == rows else {
+                throw StorageError(file: path, object: "/features/z", "\(start) rows written of the \(rows) announced")
+            }
+        }
+    }
+
     public static func read(_ path: String) throws -> FeatureSet {
         let file = try openHDF5Input(path)
         defer { try? file.close() }

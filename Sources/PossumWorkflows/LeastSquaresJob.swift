@@ -1,6 +1,7 @@
 import Foundation
 import PossumData
 import PossumLinalg
+import PossumProgress
 import PossumStorage
 
 /// `possum lstsq`'s work: read A and b, solve with the chosen rank-revealing backend, judge.
@@ -11,6 +12,22 @@ public struct LeastSquaresJob {
     public var rhsPath: String
     public var solver: SolverChoice
     public var options: RankRevealingOptions
+    /// Whole in memory, or a block of rows at a time (see `Reading`).
+    public var reading: Reading = .automatic
+    /// Hears the rows of A as they are read (streaming only: the in-memory read is one call).
+    public var progress: any ProgressReporter = SilentProgress()
+
+    /// How A and b are read: `.automatic` reads an HDF5 A of more than
+    /// `RowBlockReading.streamingThreshold` bytes in blocks; `.blocks` is a tall-skinny QR over the
+    /// blocks, then the rank-revealing solve on the (n+1) × (n+1) triangle.
+    public typealias Reading = RowBlockReading
+
+    /// Rows per block when none is asked for: about 1 Mi doubles (8 MiB) of A per block, and at
+    /// least n + 1 rows.
+    public static func defaultBlockRows(columns: Int) -> Int { max(columns + 1, (1 << 20) / max(1, columns)) }
+
+    /// Reading in blocks carries the (n+1) × (n+1) triangle of [A | b]: at most 4096 columns (128 MiB).
+    public static let maximumBlockColumns = 4096
 
     public init(matrixPath: String, rhsPath: String, solver: SolverChoice = .simd, options: RankRevealingOptions = RankRevealingOptions()) {
         (self.matrixPath, self.rhsPath, self.solver, self.options) = (matrixPath, rhsPath, solver, options)
@@ -24,8 +41,10 @@ public struct LeastSquaresJob {
         public var solution: RankRevealingSolution
         public var seconds: Double
         public var warnings: [String]
+        /// Rows per block when A was read in blocks; nil when it was read whole.
+        public var blockRows: Int? = nil
 
-        enum CodingKeys: String, CodingKey { case solver, rows, columns, x, rank, conditionEstimate = "condition_estimate", residualNorm = "residual_norm", refinementSteps = "refinement_steps", seconds, warnings }
+        enum CodingKeys: String, CodingKey { case solver, rows, columns, x, rank, conditionEstimate = "condition_estimate", residualNorm = "residual_norm", refinementSteps = "refinement_steps", seconds, warnings, blockRows = "block_rows" }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -39,6 +58,7 @@ public struct LeastSquaresJob {
             try c.encode(solution.refinementSteps, forKey: .refinementSteps)
             try c.encode(seconds, forKey: .seconds)
             try c.encode(warnings, forKey: .warnings)
+            try c.encodeIfPresent(blockRows, forKey: .blockRows)
         }
 
         public func json() throws -> String {
@@ -51,11 +71,30 @@ public struct LeastSquaresJob {
             let cond = solution.conditionEstimate.isFinite ? String(format: "%.2e", solution.conditionEstimate) : "∞"
             var s = "\(rows)×\(columns) least squares, solver \(solver): rank \(solution.rank), κ₁(R) ≈ \(cond), ‖b − Ax‖ = \(String(format: "%.6g", solution.residualNorm))"
             if solution.refinementSteps > 0 { s += ", \(solution.refinementSteps) refinement steps" }
+            if let blockRows { s += ", read in blocks of \(blockRows) rows" }
             return s + ", \(formatDuration(seconds))\n"
         }
     }
 
     public func run() throws -> Result {
+        switch reading {
+        case .inMemory:
+            break
+        case let .blocks(rows):
+            guard let blocks = try NumericArrayFile.openBlocks(matrixPath) else {
+                throw DataError(file: matrixPath, "a CSV A is read whole: reading in blocks needs A in HDF5 (FILE.h5 or FILE.h5:NAME)")
+            }
+            guard blocks.columns <= Self.maximumBlockColumns else {
+                throw DataError(file: matrixPath, "A has \(blocks.columns) columns: reading in blocks carries an (n+1)×(n+1) triangle, for at most \(Self.maximumBlockColumns) columns (--in-memory reads a wide A whole)")
+            }
+            return try streamed(blocks, blockRows: rows)
+        case .automatic:
+            // Only a tall A with a triangle that fits is worth streaming; a wide one is solved through Aᵀ.
+            if let blocks = try NumericArrayFile.openBlocks(matrixPath), blocks.byteCount > RowBlockReading.streamingThreshold,
+               blocks.rows > blocks.columns, blocks.columns <= Self.maximumBlockColumns {
+                return try streamed(blocks, blockRows: Self.defaultBlockRows(columns: blocks.columns))
+            }
+        }
         let a = try NumericArrayFile.read(matrixPath)
         let b = try NumericArrayFile.read(rhsPath)
         guard b.columns == 1 else {
@@ -84,6 +123,85 @@ public struct LeastSquaresJob {
         return Result(solver: solver.rawValue, rows: a.rows, columns: a.columns, solution: solution,
                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                       warnings: warnings)
+    }
+
+    /// A read a block of rows at a time: R of [A | b] by a tall-skinny QR over the blocks (the R
+    /// so far stacked on the next block, factored: every step orthogonal, so as backward stable as
+    /// one QR of all rows), then x from R = [R₁₁ c; 0 ρ] as `lstsq --r` finishes: the pivoted,
+    /// minimum-norm solve of R₁₁·x = c (R₁₁ᵀR₁₁ = AᵀA, so the same rank, minimizers and
+    /// minimum-norm x), ‖b − A·x‖² = ‖c − R₁₁·x‖² + ρ². Memory: a block of rows and the triangle.
+    func streamed(_ a: NumericArrayBlocks, blockRows requested: Int) throws -> Result {
+        let (m, n) = (a.rows, a.columns)
+        let width = n + 1
+        // At most 2²⁸ doubles (2 GiB) a block, whatever --block-rows says: a block is meant to fit.
+        let blockRows = max(1, min(requested, m, max(1, (1 << 28) / width)))
+        // b: in blocks when it is HDF5 too; a CSV b is read whole (m numbers, 8 bytes a row).
+        let bBlocks = try NumericArrayFile.openBlocks(rhsPath)
+        let bWhole = bBlocks == nil ? try NumericArrayFile.read(rhsPath) : nil
+        let (bRows, bColumns) = bBlocks.map { ($0.rows, $0.columns) } ?? bWhole.map { ($0.rows, $0.columns) } ?? (0, 0)
+        guard bColumns == 1 else {
+            throw DataError(file: rhsPath, "b must have one number per line, found \(bColumns) per line")
+        }
+        guard bRows == m else {
+            throw DataError(file: rhsPath, "b has \(bRows) rows but A (\(matrixPath)) has \(m)")
+        }
+        let backend = solver.makeSolver()
+        let clock = ContinuousClock()
+        let start = clock.now
+        progress.begin("reading A", total: m, unit: .items("rows"))
+        var rowMajor = [Double](repeating: 0, count: blockRows * n)
+        var rhs = [Double](repeating: 0, count: blockRows)
+        // R starts as zeros: zero rows change no Gram matrix, and every stack has ≥ n + 1 rows.
+        var r = Matrix(rows: width, columns: width)
+        var first = 0
+        while first < m {
+            let count = min(blockRows, m - first)  // first < m: no overflow
+            let rows = first..<(first + count)
+            try rowMajor.withUnsafeMutableBufferPointer { try a.read(rows: rows, into: UnsafeMutableBufferPointer(rebasing: $0[0..<(count * n)])) }
+            if let bBlocks {
+                try rhs.withUnsafeMutableBufferPointer { try bBlocks.read(rows: rows, into: UnsafeMutableBufferPointer(rebasing: $0[0..<count])) }
+            } else if let bWhole {
+                for i in 0..<count { rhs[i] = bWhole.values[first + i] }
+            }
+            // [R; A_block | b_block], column-major.
+            let ld = width + count
+            var stacked = Matrix(rows: ld, columns: width)
+            stacked.elements.withUnsafeMutableBufferPointer { s in
+                for j in 0..<width { for i in 0...j { s[i + j * ld] = r[i, j] } }
+                rowMajor.withUnsafeBufferPointer { block in
+                    for j in 0..<n {
+                        let column = j * ld + width
+                        for i in 0..<count { s[column + i] = block[i * n + j] }
+                    }
+                }
+                for i in 0..<count { s[n * ld + width + i] = rhs[i] }
+            }
+            r = try backend.factorize(stacked).r
+            first += count
+            progress.update(completed: first)
+        }
+        guard (0..<width).allSatisfy({ j in (0...j).allSatisfy { r[$0, j].isFinite } }) else {
+            throw DataError(file: matrixPath, "the R factor of [A | b] is not finite (values too large to be read in blocks without scaling): solve it with --in-memory")
+        }
+        let r11 = r.submatrix(rows: 0..<n, columns: 0..<n)
+        let c = (0..<n).map { r[$0, n] }
+        // The rank tolerance is that of A (max(m, n)·ε by default), not of the n × n triangle.
+        var finish = options
+        finish.tolerance = options.tolerance ?? Double(max(m, n)) * .ulpOfOne
+        var solution: RankRevealingSolution
+        do {
+            solution = try backend.solveMinimumNormInRange(r11, c, options: finish)
+        } catch let error as LinalgError {
+            throw DataError(file: matrixPath, error.description)
+        }
+        solution.residualNorm = hypot(solution.residualNorm, r[n, n])
+        guard solution.residualNorm.isFinite else {
+            throw DataError(file: rhsPath, "the residual norm ‖b − A·x‖ is beyond Double's range (±1.8e308): rescale b")
+        }
+        let elapsed = clock.now - start
+        return Result(solver: solver.rawValue, rows: m, columns: n, solution: solution,
+                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                      warnings: Self.warnings(for: solution, rows: m, columns: n, options: options), blockRows: blockRows)
     }
 
     /// What the user should know about a solution of an m × n problem: rank deficiency, refinement

@@ -1,5 +1,6 @@
 import Foundation
 import PossumData
+import PossumLinalg
 import PossumML
 import PossumPlot
 import PossumStorage
@@ -48,8 +49,8 @@ public struct PredictionJob {
             for (k, p) in predictions.enumerated() {
                 var fields = [String(rows[k])]
                 if let ids { fields.append(ids[k].map(csvField) ?? "") }
-                if let truth { fields.append(String(format: "%.17g", truth[k])) }
-                fields.append(String(format: "%.17g", p))
+                if let truth { fields.append(seventeenDigits(truth[k])) }
+                fields.append(seventeenDigits(p))
                 lines.append(fields.joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
@@ -67,11 +68,135 @@ public struct PredictionJob {
         public func figure(_ v: Double) -> String { String(format: v.magnitude < 1e6 ? "%.4f" : "%.4g", v) }
 
         public func summary() -> String {
-            var s = "\(predictions.count) predictions"
-            if skipped > 0 { s += " (\(skipped) rows skipped: missing features)" }
-            if let r2, let rmse { s += ", R² = \(figure(r2)), RMSE = \(figure(rmse))" }
-            return s + "\n"
+            PredictionJob.summary(count: predictions.count, skipped: skipped, r2: r2, rmse: rmse)
         }
+    }
+
+    static func summary(count: Int, skipped: Int, r2: Double?, rmse: Double?, blockRows: Int? = nil) -> String {
+        // Four decimals, or four significant digits where that would print hundreds of digits.
+        func figure(_ v: Double) -> String { String(format: v.magnitude < 1e6 ? "%.4f" : "%.4g", v) }
+        var s = "\(count) predictions"
+        if skipped > 0 { s += " (\(skipped) rows skipped: missing features)" }
+        if let r2, let rmse { s += ", R² = \(figure(r2)), RMSE = \(figure(rmse))" }
+        if let blockRows { s += ", read in blocks of \(blockRows) rows" }
+        return s + "\n"
+    }
+
+    /// The figures of a prediction streamed over blocks of rows (`stream`): the rows themselves
+    /// went to the output as they were computed.
+    public struct Streamed {
+        public var target: String
+        public var count: Int
+        public var skipped: Int
+        /// Said on standard error: the model's id column is not in the table.
+        public var note: String?
+        public var r2: Double?
+        public var rmse: Double?
+        public var blockRows: Int
+        /// True and predicted values, kept only when asked for (a plot): two numbers a row.
+        public var truth: [Double]?
+        public var predictions: [Double]?
+
+        public func summary() -> String {
+            PredictionJob.summary(count: count, skipped: skipped, r2: r2, rmse: rmse, blockRows: blockRows)
+        }
+
+        public func scatterPlot() -> ScatterPlot? {
+            guard let truth, let predictions, let r2, let rmse else { return nil }
+            return ScatterPlot(x: truth, y: predictions,
+                               title: String(format: "Predicted vs true %@ — R² = %.3f, RMSE = %.3f (n = %d)", target, r2, rmse, truth.count),
+                               xLabel: "true \(target)", yLabel: "predicted \(target)")
+        }
+    }
+
+    /// Rows per block for this job's table under `reading`, nil to read it whole (a CSV, or a small table).
+    public func blockRows(_ reading: RowBlockReading) throws -> Int? {
+        try reading.blockRows(forTable: dataPath)
+    }
+
+    /// Predictions for an HDF5 table a block of rows at a time: each block is encoded,
+    /// standardized and predicted, and its CSV lines (as `Result.csv()` writes them, header
+    /// first) handed to `write`. R² and RMSE come from moments merged over the blocks
+    /// (`ColumnMoments` of the truth and of the residuals): RMSE = √(var r + mean r²),
+    /// R² = 1 − RMSE²/var t. Memory is a block, plus two numbers a row with `keepPoints`.
+    public func stream(blockRows: Int, keepPoints: Bool, write: (String) throws -> Void) throws -> Streamed {
+        var model = try ModelFile.read(modelPath)
+        let table = try HDF5Table(path: dataPath)
+        var note: String?
+        if let idColumn {
+            try table.requireColumn(idColumn)
+            model.transform.spec.id = idColumn
+        } else if let id = model.transform.spec.id, !table.columnNames.contains(id) {
+            note = "note: \(dataPath) has no column '\(id)' (the model's id column): predictions are identified by row only"
+        }
+        let transform = model.transform
+        let blocks = try DesignBlocks(table: table, transform: transform, requireTarget: false)
+        let reader = blocks.reader
+        let target = transform.spec.target
+        // The truth column is written when every predicted row has a target, as in memory: a
+        // look at the missing masks alone (no values) decides that before the header is written.
+        var hasTruth = blocks.hasTarget
+        if hasTruth, try reader.hasMissingValues(target) {
+            progress.begin("checking \(target)", total: table.rowCount, unit: .items("rows"))
+            let features = transform.numericColumns + transform.encodings.map(\.column)
+            var first = 0
+            while first < table.rowCount && hasTruth {
+                let range = first..<(first + min(blockRows, table.rowCount - first))
+                let gaps = try features.map { try reader.missing($0, rows: range) }
+                let targetGaps = try reader.missing(target, rows: range)
+                hasTruth = !(0..<range.count).contains { i in targetGaps[i] && gaps.allSatisfy { !$0[i] } }
+                first = range.upperBound
+                progress.update(completed: first)
+            }
+        }
+        var header = ["row"]
+        if blocks.idColumn != nil { header.append("id") }
+        if hasTruth { header.append(csvField(target)) }
+        try write((header + ["predicted"]).joined(separator: ",") + "\n")
+        var moments = ColumnMoments(columns: 2)
+        var (count, keptTruth, keptPredictions) = (0, [Double](), [Double]())
+        progress.begin("predicting", total: table.rowCount, unit: .items("rows"))
+        var first = 0
+        while first < table.rowCount {
+            let range = first..<(first + min(blockRows, table.rowCount - first))
+            let block = try blocks.read(range)
+            let z = transform.scaler.transform(block.x)
+            let predictions = model.predict(z)
+            if let i = predictions.firstIndex(where: { !$0.isFinite }) {
+                let terms = (0..<z.columns).map { z[i, $0] * model.coefficients[$0] }
+                let j = terms.firstIndex { !$0.isFinite } ?? terms.indices.max { terms[$0].magnitude < terms[$1].magnitude } ?? 0
+                throw DataError(file: table.source, line: block.rows[i] + 1, column: transform.featureNames[j],
+                                "value \(block.x[i, j]) is too far outside the training data: the prediction is \(predictions[i])")
+            }
+            var text = ""
+            for (k, p) in predictions.enumerated() {
+                text += String(block.rows[k] + 1)
+                if let ids = block.ids { text += "," + (ids[k].map(csvField) ?? "") }
+                if hasTruth { text += "," + seventeenDigits(block.y[k]) }
+                text += "," + seventeenDigits(p) + "\n"
+            }
+            try write(text)
+            if hasTruth {
+                var pair = Matrix(rows: predictions.count, columns: 2)
+                for (k, p) in predictions.enumerated() { (pair[k, 0], pair[k, 1]) = (block.y[k], block.y[k] - p) }
+                try moments.merge(ColumnMoments(block: pair))
+                if keepPoints { keptTruth += block.y; keptPredictions += predictions }
+            }
+            count += predictions.count
+            first = range.upperBound
+            progress.update(completed: first)
+        }
+        var (r2, rmse): (Double?, Double?) = (nil, nil)
+        if hasTruth && count > 0 {
+            let (means, deviations) = (moments.means, moments.standardDeviations)
+            let error = hypot(deviations[1], means[1])
+            rmse = error
+            // A constant truth has no variance to explain: scikit-learn's force_finite rule.
+            r2 = deviations[0] > 0 ? 1 - (error / deviations[0]) * (error / deviations[0]) : (error == 0 ? 1 : 0)
+        }
+        return Streamed(target: target, count: count, skipped: table.rowCount - count, note: note, r2: r2, rmse: rmse,
+                        blockRows: blockRows, truth: hasTruth && keepPoints ? keptTruth : nil,
+                        predictions: hasTruth && keepPoints ? keptPredictions : nil)
     }
 
     public func run() throws -> Result {
@@ -88,6 +213,17 @@ public struct PredictionJob {
         let truth = design.hasTarget && design.y.allSatisfy(\.isFinite) ? design.y : nil
         return Result(target: model.transform.spec.target, rows: design.rows, ids: design.ids, note: note, truth: truth,
                       predictions: predictions, skipped: design.droppedRows)
+    }
+}
+
+/// `String(format: "%.17g", v)` — the same C formatting, so the same bytes — without Foundation's
+/// format-string machinery, which costs most of the time of writing millions of predictions.
+func seventeenDigits(_ v: Double) -> String {
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 40) { buffer in
+        guard let base = buffer.baseAddress else { return String(format: "%.17g", v) }
+        let written = withVaList([v]) { vsnprintf(base, buffer.count, "%.17g", $0) }
+        guard written > 0 && written < buffer.count else { return String(format: "%.17g", v) }
+        return String(cString: base)
     }
 }
 

@@ -206,6 +206,17 @@ import Testing
         #expect(qr.storageCapacity == storage && workspace.capacity == scratch)
     }
 
+    @Test func kernelBuildNamesTheVectorInstructions() {
+        let avx512 = KernelBuild.vectorInstructions(cpuFeatures: "AVX-512F+AVX2+FMA")
+        let avx2 = KernelBuild.vectorInstructions(cpuFeatures: "AVX2+FMA")
+        if !KernelBuild.isNativeCPU {
+            #expect(avx512.hasPrefix("portable") && avx2.hasPrefix("portable"))
+        } else if KernelBuild.architecture == "x86_64" {
+            #expect(avx512 == "AVX-512F zmm" && avx2 == "AVX2+FMA ymm")
+            #expect(KernelBuild.vectorInstructions(cpuFeatures: "no AVX2 or FMA") == "SSE2 xmm")
+        }
+    }
+
     @Test func refusesBadInputWithTheOffendingPosition() throws {
         var a = Self.randomMatrix(Double.self, rows: 5, columns: 3, seed: 1)
         a[2, 1] = .nan

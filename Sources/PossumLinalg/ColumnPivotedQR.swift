@@ -25,7 +25,7 @@
 /// the pivot choice needs the updated norms before the next column. Norms are downdated as in
 /// LAPACK (`dlaqp2`, with the recomputation of Drmač and Bujanović when cancellation makes a
 /// downdated norm unreliable).
-public struct ColumnPivotedQR<Scalar: QRScalar> {
+public struct ColumnPivotedQR<Scalar: QRScalar>: Sendable {
     /// Rows m of A.
     public let rows: Int
     /// Columns n of A.

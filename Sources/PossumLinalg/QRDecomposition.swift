@@ -21,7 +21,7 @@
 /// Reuse: `factor(_:workspace:)` refills the same storage and takes scratch from a
 /// ``QRWorkspace``; with ``solve(_:into:workspace:)`` a loop over same-sized problems allocates
 /// nothing after its first pass.
-public struct QRDecomposition<Scalar: QRScalar> {
+public struct QRDecomposition<Scalar: QRScalar>: Sendable {
     /// Rows m of the factored matrix (0 before the first factorization).
     public private(set) var rows = 0
     /// Columns n of the factored matrix.

@@ -101,6 +101,9 @@ import Testing
         let (m, n) = (45, 9)
         let a = Self.randomMatrix(T.self, rows: m, columns: n, seed: 3)
         let qr = try QRDecomposition(factoring: a)
+        // Factorizations are values that can be handed to other tasks (this fails to compile if not Sendable).
+        let shareable: any Sendable = qr
+        #expect(shareable is QRDecomposition<T>)
         let q = Self.asMatrix(qr.thinQ), r = Self.asMatrix(qr.r)
         let ad = Self.asMatrix(a)
         let limit = Self.bound(T.self, rows: m, columns: n)

@@ -1,6 +1,6 @@
 # possum — two commands on a fresh Debian 12 machine (as root, Swift installed):
 #   make demo    install what is missing, fetch the data, build (release), run the possum pipeline
-#   make test    the whole test suite: test-downstream, swift test, every shell block of README.md and docs/,
+#   make test    the whole test suite: test-downstream, docs (DocC, warnings fail), swift test, every shell block of README.md and docs/,
 #                and the hostile-input sweep of the built possum (Tests/hostile/sweep.py)
 # Optional checks against other tools (each installs them into a private venv):
 #   make test-interop   h5py reads our HDF5 table and model and recomputes the predictions; every ```python block
@@ -23,6 +23,7 @@
 #   make peers          fetch Intel MKL, libflame + BLIS and numpy's OpenBLAS into .build-peers/ (system untouched)
 #   make bench-peers    possum-bench with all of them as --lapack peers, one run (BENCH_PEERS=--quick: short)
 #   make test-downstream  a throwaway package depends on a tagged clone of HEAD by version and solves least squares
+#   make docs           PossumLinalg's DocC documentation, .build/docs/PossumLinalg.doccarchive (warnings fail it)
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libhdf5-dev hdf5-tools pkg-config librsvg2-bin
@@ -38,7 +39,7 @@ OUT := out
 SWIFT_AVX512 := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo -Xswiftc -DPOSSUM_AVX512)
 SWIFT_NATIVE ?= -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DPOSSUM_NATIVE_CPU $(SWIFT_AVX512)
 
-.PHONY: demo test deps build data bench man test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser peers bench-peers test-serve test-dask clean
+.PHONY: demo test deps build data bench man docs test-interop test-mlflow test-mlflow-server test-airflow test-downstream test-report-browser peers bench-peers test-serve test-dask clean
 
 demo: deps data build
 	$(POSSUM) dag run pipelines/possum.yaml
@@ -52,7 +53,7 @@ demo: deps data build
 # spinning on workers that never answered — consistent with OpenBLAS's fork handler stopping its pool while another
 # test forked (a child process, the HDF5 probe). The docs and the sweep run the release binary users run (a
 # 2000 × 1100 train takes minutes in a debug build); the sweep's 'N passed, N failed' closes the output.
-test: deps data test-downstream
+test: deps data test-downstream docs
 	OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(SWIFT_NATIVE)
 	$(SWIFT) build -c release --product possum $(SWIFT_NATIVE)
 	python3 Tests/docs/run_doc_blocks.py .build/release
@@ -159,6 +160,13 @@ test-serve: deps data
 # Builds from committed HEAD only (a clone): commit first.
 test-downstream: deps
 	bash Tests/downstream/run.sh
+
+# PossumLinalg's DocC documentation (docs/library.md): any DocC warning (a broken symbol link, a bad topic) fails it.
+docs:
+	rm -rf .build/docs && mkdir -p .build/docs
+	$(SWIFT) package $(SWIFT_NATIVE) --allow-writing-to-directory .build/docs generate-documentation \
+		--target PossumLinalg --warnings-as-errors --output-path .build/docs/PossumLinalg.doccarchive
+	@echo "wrote .build/docs/PossumLinalg.doccarchive"
 
 clean:
 	rm -rf .build $(VENV) .build-interop $(OUT) .possum

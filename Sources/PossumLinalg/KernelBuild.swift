@@ -34,6 +34,28 @@ public enum KernelBuild {
         #endif
     }()
 
+    /// The vector instructions the kernels of this build run as on a CPU with `cpuFeatures` (a
+    /// summary such as "AVX-512F+AVX2+FMA", "AVX2+FMA", "NEON", as `possum --version` prints it):
+    /// "AVX-512F zmm", "AVX2+FMA ymm", "SSE2 xmm", "NEON", or "portable (…)" for a build without
+    /// `POSSUM_NATIVE_CPU`. Swift cannot ask the compiler which features `-target-cpu native`
+    /// enabled, so a native build is described by the CPU it runs on — the build machine's, which
+    /// is where a native binary belongs (on another CPU it may not run at all).
+    public static func vectorInstructions(cpuFeatures: String) -> String {
+        guard isNativeCPU else { return "portable (\(portableLowering))" }
+        let features = Set(cpuFeatures.split(separator: "+").map(String.init))
+        #if arch(x86_64)
+        // LLVM lowers the 64-byte SIMD8<Double>/SIMD16<Float> to one zmm register with AVX-512F,
+        // to two ymm registers with AVX2 (FMA fused), else to four xmm registers.
+        if features.contains("AVX-512F") { return "AVX-512F zmm" }
+        if features.contains("AVX2") && features.contains("FMA") { return "AVX2+FMA ymm" }
+        return "SSE2 xmm"
+        #elseif arch(arm64)
+        return features.contains("SVE") ? "NEON (SVE present, unused)" : "NEON"
+        #else
+        return "native (\(architecture))"
+        #endif
+    }
+
     /// One line, e.g. "SIMD8<Double>/SIMD16<Float> compiled for the build machine's CPU (x86_64)" or
     /// "SIMD8<Double>/SIMD16<Float> compiled portable (x86-64 baseline: scalar fma calls)".
     public static let description: String =

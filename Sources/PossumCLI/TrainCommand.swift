@@ -13,8 +13,9 @@ struct TrainCommand: ParsableCommand {
             columns (every level kept), z-scores every feature, leaves out rows with a missing value. \
             From a feature set (--features, written by `possum features`): uses it as is. \
             From a combined part file and the leverage files of its row blocks (--r, --leverages): finishes \
-            RidgeCV computed over blocks elsewhere (see `possum ridge --help`). A big HDF5 table is read in \
-            row blocks (--reading).
+            RidgeCV computed over blocks elsewhere (see `possum ridge --help`). A big HDF5 table (over 256 MiB \
+            of doubles) is read in row blocks, in three passes, with memory independent of its rows \
+            (--block-rows, --in-memory; docs/out-of-core.md).
 
             \(FeatureOptions.kindRule)
 
@@ -29,7 +30,7 @@ struct TrainCommand: ParsableCommand {
               possum train --data datasets/possum.csv --target taill --drop case \\
                 --categorical site,Pop,sex --register Reg_RidgeCV_possums --stage Staging
               possum train --data mine.csv --target y --register Mine --alias champion
-              possum train --data huge.h5 --target y --reading stream --export huge-model.h5
+              possum train --data huge.h5 --target y --block-rows 65536 --export huge-model.h5
               possum train --r r.h5 --leverages lev1.h5 lev2.h5 --export model.h5
             """)
 
@@ -50,8 +51,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var columns: FeatureOptions
 
-    @Option(name: .long, help: ArgumentHelp("How an HDF5 table is read: in row blocks (stream: three passes, memory independent of the row count), whole (memory), or by size (auto: stream above 64 MiB of used columns). CSV is always read whole.", valueName: "auto|memory|stream"))
-    var reading: TrainingJob.Reading = .automatic
+    @OptionGroup var rowBlocks: RowBlockOptions
 
     @Option(name: .long, parsing: .unconditional, help: "Alpha grid as LOWER:UPPER:COUNT in log10 (numpy.logspace), e.g. -3:1:30; LOWER ≤ UPPER within ±300, COUNT 1 to 10000.")
     var alphas = AlphaGrid.standard
@@ -101,7 +101,7 @@ struct TrainCommand: ParsableCommand {
             ?? .table(try tableArgument(data), columns.spec())
         var job = TrainingJob(source: source, alphas: alphas, solver: solver)
         job.progress = progressOptions.reporter()
-        job.reading = reading
+        job.reading = rowBlocks.reading
         var logged: LoggedRun?
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
             logged = run
@@ -130,7 +130,6 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-extension TrainingJob.Reading: ExpressibleByArgument {}
 
 /// `--alphas LOWER:UPPER:COUNT` (parsed by `AlphaGrid.init?(argument:)`).
 extension AlphaGrid: ExpressibleByArgument {

@@ -108,6 +108,23 @@ public final class TableRowBlocks {
         return Block(rows: rows, numeric: numbers, text: texts)
     }
 
+    /// Whether named column `name` has a missing-value mask at all (one without has no gaps).
+    public func hasMissingValues(_ name: String) -> Bool { mask(of: name) != nil }
+
+    /// Rows `rows` of named column `name`'s missing-value mask (all false without one): what
+    /// deciding which rows are complete needs, without reading the values.
+    public func missing(_ name: String, rows: Range<Int>) throws -> [Bool] {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount, "rows inside the table")
+        guard let mask = mask(of: name) else { return [Bool](repeating: false, count: rows.count) }
+        return try mask.read(rows: rows, as: Int8.self).map { $0 != 0 }
+    }
+
+    private func mask(of name: String) -> HDF5Dataset? {
+        if let j = numericNames.firstIndex(of: name) { return numeric[j].mask }
+        if let j = textNames.firstIndex(of: name) { return text[j].mask }
+        preconditionFailure("column '\(name)' was not named when the reader was opened")
+    }
+
     /// The blocks of all rows in order, `blockRows` at a time.
     public func blocks(of blockRows: Int = TableRowBlocks.defaultBlockRows) -> [Range<Int>] {
         stride(from: 0, to: rowCount, by: max(1, blockRows)).map { $0..<min($0 + max(1, blockRows), rowCount) }

@@ -188,7 +188,7 @@ public enum RowBlockReading: Sendable, Equatable {
 /// An HDF5 table's design (`FeatureSpec.encode`'s rows and columns) a block of rows at a time:
 /// the rows complete in every used column, numeric columns then one-hot levels.
 struct DesignBlocks {
-    let reader: TableBlockReader
+    let reader: TableRowBlocks
     let transform: FeatureTransform
     /// Training: rows missing the target are dropped. Prediction: the target is read when present.
     let requireTarget: Bool
@@ -201,9 +201,11 @@ struct DesignBlocks {
         for name in transform.numericColumns + transform.encodings.map(\.column) { try table.requireColumn(name) }
         hasTarget = table.columnNames.contains(transform.spec.target)
         if requireTarget && !hasTarget { try table.requireColumn(transform.spec.target) }
-        reader = try TableBlockReader(table)
         (self.transform, self.requireTarget) = (transform, requireTarget)
         idColumn = transform.spec.id.flatMap { table.columnNames.contains($0) ? $0 : nil }
+        reader = try TableRowBlocks(path: table.source, table: table.tableName,
+                                    numeric: transform.numericColumns + (hasTarget ? [transform.spec.target] : []),
+                                    text: transform.encodings.map(\.column) + (idColumn.map { [$0] } ?? []))
         levelIndex = transform.encodings.map { Dictionary(uniqueKeysWithValues: $0.levels.enumerated().map { ($1, $0) }) }
     }
 
@@ -222,22 +224,24 @@ struct DesignBlocks {
     }
 
     func read(_ range: Range<Int>) throws -> Block {
-        let numeric = try transform.numericColumns.map { try reader.numeric($0, rows: range) }
-        let target = hasTarget ? try reader.numeric(transform.spec.target, rows: range) : nil
-        let text = try transform.encodings.map { try reader.text($0.column, rows: range) }
+        // NaN marks a missing number (TableRowBlocks refuses a stored non-finite value that is not marked).
+        let block = try reader.read(range)
+        let numeric = Array(block.numeric.prefix(transform.numericColumns.count))
+        let target = hasTarget ? block.numeric[transform.numericColumns.count] : nil
+        let text = Array(block.text.prefix(transform.encodings.count))
         var present = Set<String>()
-        for (name, column) in zip(transform.numericColumns, numeric) where column.contains(where: { $0 != nil }) { present.insert(name) }
+        for (name, column) in zip(transform.numericColumns, numeric) where column.contains(where: { !$0.isNaN }) { present.insert(name) }
         for (enc, column) in zip(transform.encodings, text) where column.contains(where: { $0 != nil }) { present.insert(enc.column) }
-        if let target, target.contains(where: { $0 != nil }) { present.insert(transform.spec.target) }
+        if let target, target.contains(where: { !$0.isNaN }) { present.insert(transform.spec.target) }
         let kept = (0..<range.count).filter { i in
-            numeric.allSatisfy { $0[i] != nil } && text.allSatisfy { $0[i] != nil } && (!requireTarget || target?[i] != nil)
+            numeric.allSatisfy { !$0[i].isNaN } && text.allSatisfy { $0[i] != nil } && (!requireTarget || target.map { !$0[i].isNaN } == true)
         }
         let width = transform.numericColumns.count + transform.encodings.reduce(0) { $0 + $1.levels.count }
         var x = Matrix(rows: kept.count, columns: width)
         x.elements.withUnsafeMutableBufferPointer { e in
             for (j, column) in numeric.enumerated() {
                 let base = j * kept.count
-                for (k, i) in kept.enumerated() { e[base + k] = column[i] ?? .nan }
+                for (k, i) in kept.enumerated() { e[base + k] = column[i] }
             }
         }
         var levels = [[String]](repeating: [], count: text.count)
@@ -247,7 +251,7 @@ struct DesignBlocks {
             for (c, enc) in transform.encodings.enumerated() {
                 for (k, value) in levels[c].enumerated() {
                     guard let level = levelIndex[c][value] else {
-                        throw DataError(file: reader.table.source, line: range.lowerBound + kept[k] + 1, column: enc.column,
+                        throw DataError(file: reader.source, line: range.lowerBound + kept[k] + 1, column: enc.column,
                                         "level '\(value)' was not seen in training (levels: \(enc.levels.joined(separator: ", ")))")
                     }
                     x[k, offset + level] = 1
@@ -256,10 +260,7 @@ struct DesignBlocks {
             }
         }
         let y = kept.map { target?[$0] ?? .nan }
-        let ids = try idColumn.map { name in
-            let all = try reader.text(name, rows: range)
-            return kept.map { all[$0] }
-        }
+        let ids = idColumn.map { _ in kept.map { block.text[transform.encodings.count][$0] } }
         return Block(x: x, y: y, rows: kept.map { range.lowerBound + $0 }, levels: levels, ids: ids, presentColumns: present)
     }
 }

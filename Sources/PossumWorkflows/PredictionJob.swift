@@ -136,7 +136,7 @@ public struct PredictionJob {
         // The truth column is written when every predicted row has a target, as in memory: a
         // look at the missing masks alone (no values) decides that before the header is written.
         var hasTruth = blocks.hasTarget
-        if hasTruth, try reader.hasMissingValues(target) {
+        if hasTruth, reader.hasMissingValues(target) {
             progress.begin("checking \(target)", total: table.rowCount, unit: .items("rows"))
             let features = transform.numericColumns + transform.encodings.map(\.column)
             var first = 0

@@ -5,44 +5,7 @@ import PossumML
 import PossumProgress
 import PossumStorage
 
-extension TrainingJob {
-    /// Whether a table is read whole or in row blocks.
-    public enum Reading: String, CaseIterable, Sendable {
-        /// Row blocks for an HDF5 table above `streamingThreshold`, the whole table otherwise.
-        case automatic = "auto"
-        /// The whole table in memory (faster for tables that fit: one read, no second pass).
-        case memory
-        /// Three passes over row blocks of an HDF5 table; memory independent of the row count.
-        case stream
-    }
-
-    /// An HDF5 table whose used columns hold more than this many bytes of doubles is streamed
-    /// under `.automatic` (1,000,000 rows × 8 columns). Below it the in-memory path's one read
-    /// is faster; above it its peak (about 1.5× the matrix) is what streaming avoids.
-    public static let streamingThreshold = 64 << 20
-
-    /// Whether `run` streams `path`: only HDF5 tables can be read in row blocks.
-    func streams(_ path: String, spec: FeatureSpec) throws -> Bool {
-        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
-        let isHDF5 = ext == "h5" || ext == "hdf5"
-        switch reading {
-        case .memory: return false
-        case .stream:
-            guard isHDF5 else {
-                throw DataError(file: path, "streaming reads HDF5 tables: convert it with `possum data import \(path) --out TABLE.h5` first, or train in memory")
-            }
-            return true
-        case .automatic:
-            guard isHDF5 else { return false }
-            let table = try HDF5Table(path: path)
-            let used = table.columnNames.filter { !spec.dropped.contains($0) && $0 != spec.id }.count
-            let (cells, overflow) = table.rowCount.multipliedReportingOverflow(by: max(1, used))
-            return overflow || cells > Self.streamingThreshold / 8
-        }
-    }
-}
-
-/// `possum train` on an HDF5 table in row blocks (`TrainingJob.Reading.stream`): three passes,
+/// `possum train` on an HDF5 table in row blocks (`RowBlockReading`, as features and predict): three passes,
 /// each holding one block of rows, the (p+1)² triangle and O(p²) per α.
 /// 1. Column moments (Chan's merge, `ColumnMoments`) of the numeric columns and the target, and
 ///    the level counts of the text columns: the scaler and the one-hot encodings.

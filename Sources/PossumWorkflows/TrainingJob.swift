@@ -31,10 +31,8 @@ public struct TrainingJob {
     public var solver: SolverChoice
     /// Hears the reading of a table, then the fit's phases (QR pass, α grid, LOO pass).
     public var progress: any ProgressReporter = SilentProgress()
-    /// Whole table or row blocks (see `Reading`, `streamingThreshold`).
-    public var reading: Reading = .automatic
-    /// Table rows per block when streaming.
-    public var blockRows = TableRowBlocks.defaultBlockRows
+    /// Whole table or row blocks: the rule of every command that streams a table (`RowBlockReading`).
+    public var reading: RowBlockReading = .automatic
 
     /// A grid given as numbers; `alphaGrid` is only its description.
     public init(source: Source, alphas: [Double], alphaGrid: String, solver: SolverChoice = .simd) {
@@ -161,7 +159,9 @@ public struct TrainingJob {
         guard !alphas.isEmpty, alphas.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw TrainingJobError.alphasNotPositive(alphas.first { !($0 > 0 && $0.isFinite) })
         }
-        if case let .table(path, spec) = source, try streams(path, spec: spec) { return try runStreaming(path, spec: spec) }
+        if case let .table(path, spec) = source, let blockRows = try reading.blockRows(forTable: path) {
+            return try runStreaming(path, spec: spec, blockRows: blockRows)
+        }
         let features: FeatureSet
         let dataName: String
         switch source {
@@ -204,7 +204,7 @@ public struct TrainingJob {
 
     /// `run` over row blocks of an HDF5 table (`StreamingTraining`): the same model, report and
     /// logged outputs; the picture's rows are an even sample of the table's.
-    func runStreaming(_ path: String, spec: FeatureSpec) throws -> Result {
+    func runStreaming(_ path: String, spec: FeatureSpec, blockRows: Int) throws -> Result {
         let clock = ContinuousClock()
         let started = clock.now
         let output = try StreamingTraining(path: path, spec: spec, alphas: alphas, solver: solver, progress: progress,

@@ -40,10 +40,9 @@ import Testing
         }
     }
 
-    static func train(_ path: String, _ spec: FeatureSpec, _ reading: TrainingJob.Reading, blockRows: Int = TableRowBlocks.defaultBlockRows) throws -> TrainingJob.Result {
+    static func train(_ path: String, _ spec: FeatureSpec, _ reading: RowBlockReading) throws -> TrainingJob.Result {
         var job = TrainingJob(source: .table(path, spec))
         job.reading = reading
-        job.blockRows = blockRows
         return try job.run()
     }
 
@@ -52,12 +51,12 @@ import Testing
         let csv = Self.root.appendingPathComponent("datasets/possum.csv").path
         guard FileManager.default.fileExists(atPath: csv) else { throw DataError(file: csv, "missing: run `make data` first") }
         _ = try TableFile.importCSV(csv, to: dir.file("possum.h5"))
-        let memory = try Self.train(dir.file("possum.h5"), .possum, .memory)
+        let memory = try Self.train(dir.file("possum.h5"), .possum, .inMemory)
         #expect(String(format: "%.5f", memory.model.alpha) == "3.85662")
         #expect(String(format: "%.5f", memory.model.looRMSE) == "1.23428")
         // 104 rows: blocks of 7 leave a first block shorter than the 21 columns of [Z | y], and a short last one.
         for blockRows in [7, 50, 1 << 14] {
-            let streamed = try Self.train(dir.file("possum.h5"), .possum, .stream, blockRows: blockRows)
+            let streamed = try Self.train(dir.file("possum.h5"), .possum, .blocks(rows: blockRows))
             Self.expectSame(memory.model, streamed.model, "possum, blocks of \(blockRows)")
             #expect(streamed.trainingFit.truth.count == memory.model.trainingRows)
         }
@@ -81,10 +80,10 @@ import Testing
         try (lines.joined(separator: "\n") + "\n").write(toFile: dir.file("g.csv"), atomically: true, encoding: .utf8)
         _ = try TableFile.importCSV(dir.file("g.csv"), to: dir.file("g.h5"))
         let spec = FeatureSpec(target: "y", id: "id")
-        let memory = try Self.train(dir.file("g.h5"), spec, .memory)
+        let memory = try Self.train(dir.file("g.h5"), spec, .inMemory)
         #expect(memory.model.trainingRows < 3001)
         for blockRows in [333, 1000] {
-            Self.expectSame(memory.model, try Self.train(dir.file("g.h5"), spec, .stream, blockRows: blockRows).model, "generated, blocks of \(blockRows)")
+            Self.expectSame(memory.model, try Self.train(dir.file("g.h5"), spec, .blocks(rows: blockRows)).model, "generated, blocks of \(blockRows)")
         }
         // The automatic choice reads this small table whole: bit for bit the in-memory model.
         let automatic = try Self.train(dir.file("g.h5"), spec, .automatic)
@@ -107,7 +106,7 @@ import Testing
         _ = try TableFile.importCSV(dir.file("t.csv"), to: dir.file("t.h5"))
         let recorder = Recorder()
         var job = TrainingJob(source: .table(dir.file("t.h5"), FeatureSpec(target: "y")))
-        (job.reading, job.blockRows, job.progress) = (.stream, 64, recorder)
+        (job.reading, job.progress) = (.blocks(rows: 64), recorder)
         _ = try job.run()
         let passes = recorder.events.filter { $0.label.hasPrefix("pass ") }
         #expect(passes.map(\.label) == ["pass 1/3: moments", "pass 2/3: QR", "pass 3/3: leave-one-out"])
@@ -118,7 +117,7 @@ import Testing
         let dir = try TemporaryDirectory()
         try "a,y\n1,2\n2,3\n3,5\n".write(toFile: dir.file("t.csv"), atomically: true, encoding: .utf8)
         #expect {
-            _ = try Self.train(dir.file("t.csv"), FeatureSpec(target: "y"), .stream)
+            _ = try Self.train(dir.file("t.csv"), FeatureSpec(target: "y"), .blocks(rows: 2))
         } throws: { "\($0)".contains("possum data import") }
     }
 }

@@ -120,6 +120,10 @@ enum Householder<K: HouseholderKernels> {
         _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>, head: StridedMatrixView<T>?,
         scratch: UnsafeMutablePointer<T>, threads: Int = 1
     ) {
+        if let head {
+            applyStructuredBlockReflector(v, tau: tau, to: c, head: head, scratch: scratch)
+            return
+        }
         let (rows, jb, nc) = (v.rows, v.columns, c.columns)
         let mr = K.Tile.mr
         let ld = roundUp(jb, mr)
@@ -181,6 +185,54 @@ enum Householder<K: HouseholderKernels> {
         DispatchQueue.concurrentPerform(iterations: 2) { half in
             if half == 0 { shared.value.columns(0, split) } else { shared.value.columns(split, nc - split) }
         }
+    }
+}
+
+extension Householder {
+    /// Elements of scratch `applyStructuredBlockReflector` needs for `columns` columns of C and
+    /// panels of nb reflectors.
+    static func structuredBlockReflectorScratch(columns n: Int, blockSize nb: Int) -> Int {
+        // [G | W] (nb × (nb + n)), T (nb × nb), W' (nb × n)
+        nb * (nb + n) + nb * nb + nb * n
+    }
+
+    /// `applyBlockReflector` for TSQR's [I; V_B] (`head` = C_R): the Gram matrix V_BᵀV_B (for T)
+    /// and W = V_BᵀC_B in one sweep over the block by `InnerProductBlock` when C_B's columns follow
+    /// V_B's in storage (as in a TSQR block step), W += C_R, W' = −Tᵀ·W, C_R += W', then
+    /// C_B += V_B·W' through the micro-kernel with V_B as its A where it stands. No copy of V_B.
+    static func applyStructuredBlockReflector(
+        _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>, head: StridedMatrixView<T>,
+        scratch: UnsafeMutablePointer<T>
+    ) {
+        let (rows, jb, nc) = (v.rows, v.columns, c.columns)
+        let gw = scratch                    // jb × (jb + nc): G, then W
+        let w = gw + jb * jb
+        let t = w + jb * nc                 // jb × jb
+        let w2 = t + jb * jb                // jb × nc
+        let ld = v.leadingDimension
+        if nc > 0 && c.leadingDimension == ld && UnsafePointer(c.base) == UnsafePointer(v.base) + jb * ld {
+            InnerProductBlock<T>.compute(rows: rows, v.base, ldx: ld, count: jb, v.base, ldy: ld, count: jb + nc,
+                                         into: gw, ldo: jb, skipBelowDiagonal: true)
+        } else {
+            InnerProductBlock<T>.compute(rows: rows, v.base, ldx: ld, count: jb, v.base, ldy: ld, count: jb,
+                                         into: gw, ldo: jb, skipBelowDiagonal: true)
+            InnerProductBlock<T>.compute(rows: rows, v.base, ldx: ld, count: jb, c.base, ldy: c.leadingDimension,
+                                         count: nc, into: w, ldo: jb)
+        }
+        formTriangularFactor(count: jb, tau: tau, into: t) { j, i in gw[j + i * jb] }
+        for j in 0..<nc {
+            // C_R added after the long sum (see `applyBlockReflector`).
+            let hj = head.column(j), wc = w + j * jb, w2c = w2 + j * jb
+            for i in 0..<jb { wc[i] += hj[i] }
+            // W' = −Tᵀ·W, T upper triangular.
+            for i in 0..<jb {
+                var s: T = 0
+                for q in 0...i { s += t[q + i * jb] * wc[q] }
+                w2c[i] = -s
+            }
+            for i in 0..<jb { hj[i] += w2c[i] }
+        }
+        K.Tile.accumulateProduct(m: rows, n: nc, k: jb, v.base, lda: ld, w2, ldb: jb, c.base, ldc: c.leadingDimension)
     }
 }
 

@@ -116,7 +116,7 @@ public struct TallSkinnyQR: QRFactorization {
         guard b0 < m else { return }
         let minimumBlocked = BlockedHouseholderQR.minimumBlockedColumns(K.self)
         let scratchSize = total - min(nb, n) >= minimumBlocked
-            ? Householder<K>.blockReflectorScratch(rows: mb, columns: total, blockSize: nb) : 0
+            ? Householder<K>.structuredBlockReflectorScratch(columns: total, blockSize: nb) : 0
         workspace.withScratch(of: K.Scalar.self, scratchSize) { scratch in
             var r0 = b0
             var blk = 1

@@ -199,7 +199,7 @@ extension Householder {
     /// `applyBlockReflector` for TSQR's [I; V_B] (`head` = C_R): the Gram matrix V_BᵀV_B (for T)
     /// and W = V_BᵀC_B in one sweep over the block by `InnerProductBlock` when C_B's columns follow
     /// V_B's in storage (as in a TSQR block step), W += C_R, W' = −Tᵀ·W, C_R += W', then
-    /// C_B += V_B·W' through the micro-kernel with V_B as its A where it stands. No copy of V_B.
+    /// C_B += V_B·W' by `RankUpdateBlock`, V_B read where it stands. No copy of V_B.
     static func applyStructuredBlockReflector(
         _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>, head: StridedMatrixView<T>,
         scratch: UnsafeMutablePointer<T>
@@ -232,7 +232,8 @@ extension Householder {
             }
             for i in 0..<jb { hj[i] += w2c[i] }
         }
-        K.Tile.accumulateProduct(m: rows, n: nc, k: jb, v.base, lda: ld, w2, ldb: jb, c.base, ldc: c.leadingDimension)
+        RankUpdateBlock<T>.accumulate(rows: rows, v.base, ldv: ld, count: jb, w2, ldw: jb, into: c.base,
+                                      ldc: c.leadingDimension, columns: nc)
     }
 }
 

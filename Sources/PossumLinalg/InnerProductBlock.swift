@@ -70,3 +70,73 @@ enum InnerProductBlock<T: QRScalar> {
         put(s03, 0, 3, x0, y3); put(s13, 1, 3, x1, y3); put(s23, 2, 3, x2, y3); put(s33, 3, 3, x3, y3)
     }
 }
+
+/// C += V·W for a tall V (n × k, k ≤ 8 at a time) and a short W (k × q): the last product of
+/// TSQR's block reflector, C_B += V_B·W'. Why not the micro-kernel: with k = 8 its tile does 48
+/// FMAs per call around one load and store of a 8 × 6 block of C, and broadcasts every W entry once
+/// per row strip. Here two columns of W (2k broadcasts) stay in registers while the row strips of
+/// V and C stream past: per strip k + 2 loads, 2k FMAs, 2 stores. Each C entry gets its k terms
+/// V[i,p]·W[p,j] added one at a time, p ascending: error ≤ γ_{k}·(|C[i,j]| + Σₚ|V[i,p]·W[p,j]|), the
+/// micro-kernel's bound.
+enum RankUpdateBlock<T: QRScalar> {
+    @inline(__always)
+    static func accumulate(
+        rows n: Int, _ v: UnsafePointer<T>, ldv: Int, count k: Int, _ w: UnsafePointer<T>, ldw: Int,
+        into c: UnsafeMutablePointer<T>, ldc: Int, columns q: Int
+    ) {
+        var p0 = 0
+        while p0 < k {
+            let kb = min(8, k - p0)
+            var j = 0
+            while j < q {
+                // An odd last column is paired with itself: computed twice, stored identically.
+                pair(rows: n, v + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, w + p0 + min(j + 1, q - 1) * ldw,
+                     c + j * ldc, c + min(j + 1, q - 1) * ldc)
+                j += 2
+            }
+            p0 += kb
+        }
+    }
+
+    /// c0 += V·w0, c1 += V·w1 over n rows, V with kb ≤ 8 columns (missing ones weigh exactly 0).
+    @inline(__always)
+    static func pair(
+        rows n: Int, _ v: UnsafePointer<T>, ldv: Int, count kb: Int, _ w0: UnsafePointer<T>, _ w1: UnsafePointer<T>,
+        _ c0: UnsafeMutablePointer<T>, _ c1: UnsafeMutablePointer<T>
+    ) {
+        @inline(__always) func column(_ p: Int) -> UnsafePointer<T> { v + min(p, kb - 1) * ldv }
+        @inline(__always) func weight(_ w: UnsafePointer<T>, _ p: Int) -> T { p < kb ? w[p] : 0 }
+        let v0 = column(0), v1 = column(1), v2 = column(2), v3 = column(3)
+        let v4 = column(4), v5 = column(5), v6 = column(6), v7 = column(7)
+        let a0 = T.splat(weight(w0, 0)), a1 = T.splat(weight(w0, 1)), a2 = T.splat(weight(w0, 2)), a3 = T.splat(weight(w0, 3))
+        let a4 = T.splat(weight(w0, 4)), a5 = T.splat(weight(w0, 5)), a6 = T.splat(weight(w0, 6)), a7 = T.splat(weight(w0, 7))
+        let b0 = T.splat(weight(w1, 0)), b1 = T.splat(weight(w1, 1)), b2 = T.splat(weight(w1, 2)), b3 = T.splat(weight(w1, 3))
+        let b4 = T.splat(weight(w1, 4)), b5 = T.splat(weight(w1, 5)), b6 = T.splat(weight(w1, 6)), b7 = T.splat(weight(w1, 7))
+        var i = 0
+        while i + T.lanes <= n {
+            var s = T.load(c0 + i), t = T.load(c1 + i)
+            let x0 = T.load(v0 + i), x1 = T.load(v1 + i), x2 = T.load(v2 + i), x3 = T.load(v3 + i)
+            s = T.fma(s, x0, a0); t = T.fma(t, x0, b0)
+            s = T.fma(s, x1, a1); t = T.fma(t, x1, b1)
+            s = T.fma(s, x2, a2); t = T.fma(t, x2, b2)
+            s = T.fma(s, x3, a3); t = T.fma(t, x3, b3)
+            let x4 = T.load(v4 + i), x5 = T.load(v5 + i), x6 = T.load(v6 + i), x7 = T.load(v7 + i)
+            s = T.fma(s, x4, a4); t = T.fma(t, x4, b4)
+            s = T.fma(s, x5, a5); t = T.fma(t, x5, b5)
+            s = T.fma(s, x6, a6); t = T.fma(t, x6, b6)
+            s = T.fma(s, x7, a7); t = T.fma(t, x7, b7)
+            T.store(s, c0 + i)
+            T.store(t, c1 + i)
+            i += T.lanes
+        }
+        while i < n {
+            var s = c0[i], t = c1[i]
+            for p in 0..<kb {
+                let x = v[i + p * ldv]
+                s += x * w0[p]; t += x * w1[p]
+            }
+            c0[i] = s; c1[i] = t
+            i += 1
+        }
+    }
+}

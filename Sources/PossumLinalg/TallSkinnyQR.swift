@@ -128,10 +128,8 @@ public struct TallSkinnyQR: QRFactorization {
                     let jb = min(nb, n - k0)
                     // Narrow trailing matrix (e.g. only b): sweep it with each reflector instead.
                     let sweepAll = total - k0 - jb < minimumBlocked
-                    for k in k0..<(k0 + jb) {
-                        blockTau[k] = eliminateStructured(a, row: k, block: r0, count: len,
-                                                          applyThrough: sweepAll ? total : k0 + jb, kernels: K.self)
-                    }
+                    factorPanelStructured(a, from: k0, count: jb, block: r0, rows: len,
+                                          applyThrough: sweepAll ? total : k0 + jb, tau: blockTau, kernels: K.self)
                     let c0 = k0 + jb
                     if !sweepAll && c0 < total {
                         Householder<K>.applyBlockReflector(
@@ -145,6 +143,127 @@ public struct TallSkinnyQR: QRFactorization {
                 blk += 1
             }
         }
+    }
+
+    /// The structured reflectors k0..<k0+count of one block step, each applied to columns
+    /// k+1..<end of the rows {k} ∪ [r0, r0+len) as soon as it is made (what `eliminateStructured`
+    /// does one reflector at a time), in two sweeps per reflector instead of four: the tail x is
+    /// scaled into v = x/(α − β) on the update sweep (vᵀc = (xᵀc)/(α − β) on the dot sweep), and the
+    /// update sweep also sums the squares of the next column, whose norm the next reflector needs
+    /// (`Householder.generate`'s guard still applies: `norm2` redoes the sum scaled when it is unsafe).
+    static func factorPanelStructured<K: HouseholderKernels>(
+        _ a: StridedMatrixView<K.Scalar>, from k0: Int, count: Int, block r0: Int, rows len: Int, applyThrough end: Int,
+        tau: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
+    ) {
+        typealias T = K.Scalar
+        var squares = K.sumOfSquares(len, a.column(k0) + r0)
+        for k in k0..<(k0 + count) {
+            let x = a.column(k) + r0
+            let alpha = a[k, k]
+            let tailNorm = K.norm2(len, x, sumOfSquares: squares)
+            let hasNext = k + 1 < k0 + count
+            guard tailNorm != 0 else {
+                tau[k] = 0  // block column already zero: H = I
+                if hasNext { squares = K.sumOfSquares(len, a.column(k + 1) + r0) }
+                continue
+            }
+            let beta = alpha >= 0 ? -pythagoras(alpha, tailNorm) : pythagoras(alpha, tailNorm)
+            let scale = 1 / (alpha - beta)
+            let t = (beta - alpha) / beta
+            tau[k] = t
+            a[k, k] = beta
+            guard k + 1 < end else {
+                K.scale(len, scale, x)
+                continue
+            }
+            squares = 0
+            var j0 = k + 1
+            while j0 < end {
+                let cnt = min(4, end - j0)
+                // Missing columns repeat the last real one: read twice, stored first (reverse order).
+                let c0 = a.column(j0), c1 = a.column(j0 + min(1, cnt - 1))
+                let c2 = a.column(j0 + min(2, cnt - 1)), c3 = a.column(j0 + min(3, cnt - 1))
+                let (d0, d1, d2, d3) = dot4(len, x, c0 + r0, c1 + r0, c2 + r0, c3 + r0)
+                // w = τ·(c[k] + vᵀc_tail); the head entry is added after the long sum.
+                let w0 = t * (c0[k] + scale * d0), w1 = t * (c1[k] + scale * d1)
+                let w2 = t * (c2[k] + scale * d2), w3 = t * (c3[k] + scale * d3)
+                if cnt > 3 { c3[k] -= w3 }
+                if cnt > 2 { c2[k] -= w2 }
+                if cnt > 1 { c1[k] -= w1 }
+                c0[k] -= w0
+                let last = j0 + cnt >= end
+                let s = update4(len, x, scale: scale, scaleX: last, sumSquaresOfFirst: j0 == k + 1 && hasNext,
+                                -(w0 * scale), c0 + r0, -(w1 * scale), c1 + r0, -(w2 * scale), c2 + r0, -(w3 * scale), c3 + r0)
+                if j0 == k + 1 { squares = s }
+                j0 += cnt
+            }
+        }
+    }
+
+    /// (xᵀc₀, xᵀc₁, xᵀc₂, xᵀc₃) in one sweep, two vector accumulators per column so that the FMA
+    /// latency is hidden.
+    @inline(__always)
+    static func dot4<T: QRScalar>(
+        _ n: Int, _ x: UnsafePointer<T>, _ c0: UnsafePointer<T>, _ c1: UnsafePointer<T>, _ c2: UnsafePointer<T>,
+        _ c3: UnsafePointer<T>
+    ) -> (T, T, T, T) {
+        var s0 = T.zeroVector, s1 = T.zeroVector, s2 = T.zeroVector, s3 = T.zeroVector
+        var u0 = T.zeroVector, u1 = T.zeroVector, u2 = T.zeroVector, u3 = T.zeroVector
+        var i = 0
+        while i + 2 * T.lanes <= n {
+            let xv = T.load(x + i), xu = T.load(x + i + T.lanes)
+            s0 = T.fma(s0, xv, T.load(c0 + i)); u0 = T.fma(u0, xu, T.load(c0 + i + T.lanes))
+            s1 = T.fma(s1, xv, T.load(c1 + i)); u1 = T.fma(u1, xu, T.load(c1 + i + T.lanes))
+            s2 = T.fma(s2, xv, T.load(c2 + i)); u2 = T.fma(u2, xu, T.load(c2 + i + T.lanes))
+            s3 = T.fma(s3, xv, T.load(c3 + i)); u3 = T.fma(u3, xu, T.load(c3 + i + T.lanes))
+            i += 2 * T.lanes
+        }
+        if i + T.lanes <= n {
+            let xv = T.load(x + i)
+            s0 = T.fma(s0, xv, T.load(c0 + i)); s1 = T.fma(s1, xv, T.load(c1 + i))
+            s2 = T.fma(s2, xv, T.load(c2 + i)); s3 = T.fma(s3, xv, T.load(c3 + i))
+            i += T.lanes
+        }
+        var d0 = T.sum(T.add(s0, u0)), d1 = T.sum(T.add(s1, u1)), d2 = T.sum(T.add(s2, u2)), d3 = T.sum(T.add(s3, u3))
+        while i < n {
+            let xi = x[i]
+            d0 += xi * c0[i]; d1 += xi * c1[i]; d2 += xi * c2[i]; d3 += xi * c3[i]
+            i += 1
+        }
+        return (d0, d1, d2, d3)
+    }
+
+    /// cⱼ += gⱼ·x for four columns (c₃ stored first: a repeated last column gets the real
+    /// column's value last), then optionally x ← scale·x, and returns Σ c₀² of the updated c₀
+    /// when `sumSquaresOfFirst` (else 0).
+    @inline(__always)
+    static func update4<T: QRScalar>(
+        _ n: Int, _ x: UnsafeMutablePointer<T>, scale: T, scaleX: Bool, sumSquaresOfFirst: Bool,
+        _ g0: T, _ c0: UnsafeMutablePointer<T>, _ g1: T, _ c1: UnsafeMutablePointer<T>,
+        _ g2: T, _ c2: UnsafeMutablePointer<T>, _ g3: T, _ c3: UnsafeMutablePointer<T>
+    ) -> T {
+        let a0 = T.splat(g0), a1 = T.splat(g1), a2 = T.splat(g2), a3 = T.splat(g3)
+        var squares = T.zeroVector
+        var i = 0
+        while i + T.lanes <= n {
+            let xv = T.load(x + i)
+            let n0 = T.fma(T.load(c0 + i), xv, a0), n1 = T.fma(T.load(c1 + i), xv, a1)
+            let n2 = T.fma(T.load(c2 + i), xv, a2), n3 = T.fma(T.load(c3 + i), xv, a3)
+            T.store(n3, c3 + i); T.store(n2, c2 + i); T.store(n1, c1 + i); T.store(n0, c0 + i)
+            if sumSquaresOfFirst { squares = T.fma(squares, n0, n0) }
+            if scaleX { T.store(T.scaled(xv, scale), x + i) }
+            i += T.lanes
+        }
+        var s = T.sum(squares)
+        while i < n {
+            let xi = x[i]
+            let n0 = c0[i] + g0 * xi, n1 = c1[i] + g1 * xi, n2 = c2[i] + g2 * xi, n3 = c3[i] + g3 * xi
+            c3[i] = n3; c2[i] = n2; c1[i] = n1; c0[i] = n0
+            if sumSquaresOfFirst { s += n0 * n0 }
+            if scaleX { x[i] = xi * scale }
+            i += 1
+        }
+        return s
     }
 
     /// Generates the reflector that zeroes a[r0..<r0+len, k] against the pivot a[k, k] and

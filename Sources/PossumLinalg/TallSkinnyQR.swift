@@ -66,9 +66,10 @@ public struct TallSkinnyQR: QRFactorization {
 
     /// Reflectors per panel inside a block: the first `panelWidth` are generated column by
     /// column (level 2, on an L2-resident mb × panelWidth slice), then applied to the rest of
-    /// the block at once through the compact WY form and `MicroKernel` (level 3). The default is
-    /// one vector of reflectors, `T.lanes` (8 doubles, 16 floats): the block update computes W = VᵀC with V's reflectors padded to whole vectors,
-    /// so a Float panel of 8 would spend half of that product on zeros.
+    /// the block at once through the compact WY form (level 3: `InnerProductBlock`,
+    /// `RankUpdateBlock`). The same for `Float` and `Double`: the block update pads nothing to
+    /// whole vectors, so a wider Float panel would only move work to level 2 (Benchmarks/README.md:
+    /// the roof, tall-skinny).
     public static let defaultPanelWidth = 8
 
     /// Rows of block 0: at least n, so that R fits in it.
@@ -104,7 +105,7 @@ public struct TallSkinnyQR: QRFactorization {
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, tau: UnsafeMutablePointer<K.Scalar>, blockRows mb: Int,
         panelWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type
     ) {
-        let m = a.rows, total = a.columns, nb = panelWidth ?? K.Scalar.lanes
+        let m = a.rows, total = a.columns, nb = panelWidth ?? defaultPanelWidth
         let b0 = firstBlockRows(rows: m, columns: n, blockRows: mb)
         // Block 0 is an ordinary QR of its rows: one panel is the paired unblocked QR.
         let block0 = a.block(row: 0, column: 0, rows: b0, columns: total)

@@ -105,17 +105,17 @@ enum Householder<K: HouseholderKernels> {
     /// - `head` = C_R (jb × nc), TSQR's [I; V_B]: V is the identity on the jb rows of C_R and `v`
     ///   (dense) on the rows of `c` = C_B; since the identity part is orthonormal, V's Gram matrix
     ///   is I + V_BᵀV_B, W = C_R + V_BᵀC_B (C_R added last: the long sum starts from zero instead of
-    ///   carrying R's entries, often the largest, through every rounding) and C_R += W'.
+    ///   carrying R's entries, often the largest, through every rounding) and C_R += W'. This shape
+    ///   goes to `applyStructuredBlockReflector` (no packing; one thread).
     ///
-    /// V is packed as Vᵀ with `mr` reflectors' entries of a row contiguous (A of W = VᵀC), and for
-    /// the packed shape also in micro-panels, mr rows × jb contiguous with the triangle explicit (A
-    /// of C += V·W'), so that the tile streams both from consecutive addresses (BLIS-style). TSQR's
-    /// dense V_B is the A of C += V·W' as it stands: with its few trailing columns a second packing
-    /// would cost a large share of the update. With `threads` ≥ 2 and
+    /// V is packed as Vᵀ with `mr` reflectors' entries of a row contiguous (A of W = VᵀC), and also
+    /// in micro-panels, mr rows × jb contiguous with the triangle explicit (A of C += V·W'), so that
+    /// the tile streams both from consecutive addresses (BLIS-style). With `threads` ≥ 2 and
     /// `BlockedHouseholderQR.splitsUpdate`, the columns of C are split in two halves updated
     /// concurrently; every column gets the same operations in the same order either way.
     ///
-    /// `scratch` holds at least `blockReflectorScratch(rows: v.rows, columns: c.columns, blockSize: jb)`.
+    /// `scratch` holds at least `blockReflectorScratch(rows: v.rows, columns: c.columns, blockSize: jb)`
+    /// (`structuredBlockReflectorScratch(columns: c.columns, blockSize: jb)` for the TSQR shape).
     static func applyBlockReflector(
         _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>, head: StridedMatrixView<T>?,
         scratch: UnsafeMutablePointer<T>, threads: Int = 1

@@ -148,55 +148,82 @@ public struct TallSkinnyQR: QRFactorization {
 
     /// The structured reflectors k0..<k0+count of one block step, each applied to columns
     /// k+1..<end of the rows {k} ∪ [r0, r0+len) as soon as it is made (what `eliminateStructured`
-    /// does one reflector at a time), in two sweeps per reflector instead of four: the tail x is
-    /// scaled into v = x/(α − β) on the update sweep (vᵀc = (xᵀc)/(α − β) on the dot sweep), and the
-    /// update sweep also sums the squares of the next column, whose norm the next reflector needs
-    /// (`Householder.generate`'s guard still applies: `norm2` redoes the sum scaled when it is unsafe).
+    /// does one reflector at a time), in one sweep per reflector instead of four: the sweep that
+    /// applies reflector k also takes the next reflector's inputs from the columns it has just
+    /// updated — the sum of squares of column k+1 and its dot products with the later columns — and
+    /// scales x into v = x/(α − β) (so vᵀc = (xᵀc)/(α − β)). Only the panel's first reflector has a
+    /// separate dot sweep. `Householder.generate`'s guard still applies: `norm2` redoes the sum of
+    /// squares scaled when the plain one is unsafe.
     static func factorPanelStructured<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, from k0: Int, count: Int, block r0: Int, rows len: Int, applyThrough end: Int,
         tau: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
     ) {
         typealias T = K.Scalar
-        var squares = K.sumOfSquares(len, a.column(k0) + r0)
-        for k in k0..<(k0 + count) {
-            let x = a.column(k) + r0
-            let alpha = a[k, k]
-            let tailNorm = K.norm2(len, x, sumOfSquares: squares)
-            let hasNext = k + 1 < k0 + count
-            guard tailNorm != 0 else {
-                tau[k] = 0  // block column already zero: H = I
-                if hasNext { squares = K.sumOfSquares(len, a.column(k + 1) + r0) }
-                continue
-            }
-            let beta = alpha >= 0 ? -pythagoras(alpha, tailNorm) : pythagoras(alpha, tailNorm)
-            let scale = 1 / (alpha - beta)
-            let t = (beta - alpha) / beta
-            tau[k] = t
-            a[k, k] = beta
-            guard k + 1 < end else {
-                K.scale(len, scale, x)
-                continue
-            }
-            squares = 0
-            var j0 = k + 1
-            while j0 < end {
-                let cnt = min(4, end - j0)
-                // Missing columns repeat the last real one: read twice, stored first (reverse order).
-                let c0 = a.column(j0), c1 = a.column(j0 + min(1, cnt - 1))
-                let c2 = a.column(j0 + min(2, cnt - 1)), c3 = a.column(j0 + min(3, cnt - 1))
-                let (d0, d1, d2, d3) = dot4(len, x, c0 + r0, c1 + r0, c2 + r0, c3 + r0)
-                // w = τ·(c[k] + vᵀc_tail); the head entry is added after the long sum.
-                let w0 = t * (c0[k] + scale * d0), w1 = t * (c1[k] + scale * d1)
-                let w2 = t * (c2[k] + scale * d2), w3 = t * (c3[k] + scale * d3)
-                if cnt > 3 { c3[k] -= w3 }
-                if cnt > 2 { c2[k] -= w2 }
-                if cnt > 1 { c1[k] -= w1 }
-                c0[k] -= w0
-                let last = j0 + cnt >= end
-                let s = update4(len, x, scale: scale, scaleX: last, sumSquaresOfFirst: j0 == k + 1 && hasNext,
-                                -(w0 * scale), c0 + r0, -(w1 * scale), c1 + r0, -(w2 * scale), c2 + r0, -(w3 * scale), c3 + r0)
-                if j0 == k + 1 { squares = s }
-                j0 += cnt
+        withUnsafeTemporaryAllocation(of: T.self, capacity: end) { buffer in
+            // dots[j]: xᵀc_j of the current reflector's x, then its gain −w_j/(α − β).
+            guard let dots = buffer.baseAddress else { return }
+            var squares = K.sumOfSquares(len, a.column(k0) + r0)
+            var haveDots = false
+            for k in k0..<(k0 + count) {
+                let x = a.column(k) + r0
+                let alpha = a[k, k]
+                let tailNorm = K.norm2(len, x, sumOfSquares: squares)
+                let hasNext = k + 1 < k0 + count
+                guard tailNorm != 0 else {
+                    tau[k] = 0  // block column already zero: H = I
+                    haveDots = false
+                    if hasNext { squares = K.sumOfSquares(len, a.column(k + 1) + r0) }
+                    continue
+                }
+                let beta = alpha >= 0 ? -pythagoras(alpha, tailNorm) : pythagoras(alpha, tailNorm)
+                let scale = 1 / (alpha - beta)
+                let t = (beta - alpha) / beta
+                tau[k] = t
+                a[k, k] = beta
+                guard k + 1 < end else {
+                    K.scale(len, scale, x)
+                    continue
+                }
+                if !haveDots {
+                    var j0 = k + 1
+                    while j0 < end {
+                        let cnt = min(4, end - j0)
+                        let (d0, d1, d2, d3) = dot4(len, x, a.column(j0) + r0, a.column(j0 + min(1, cnt - 1)) + r0,
+                                                    a.column(j0 + min(2, cnt - 1)) + r0, a.column(j0 + min(3, cnt - 1)) + r0)
+                        dots[j0] = d0
+                        if cnt > 1 { dots[j0 + 1] = d1 }
+                        if cnt > 2 { dots[j0 + 2] = d2 }
+                        if cnt > 3 { dots[j0 + 3] = d3 }
+                        j0 += cnt
+                    }
+                }
+                for j in (k + 1)..<end {
+                    // w = τ·(c[k] + vᵀc_tail); the head entry is added after the long sum.
+                    let cj = a.column(j)
+                    let w = t * (cj[k] + scale * dots[j])
+                    cj[k] -= w
+                    dots[j] = -(w * scale)
+                }
+                let next: UnsafePointer<T>? = hasNext ? UnsafePointer(a.column(k + 1) + r0) : nil
+                var j0 = k + 1
+                while j0 < end {
+                    let cnt = min(4, end - j0)
+                    // Missing columns repeat the last real one with its gain: identical values stored.
+                    let j1 = j0 + min(1, cnt - 1), j2 = j0 + min(2, cnt - 1), j3 = j0 + min(3, cnt - 1)
+                    let (e0, e1, e2, e3) = update4(
+                        len, x, scale: scale, scaleX: j0 + cnt >= end, next: next, nextIsFirst: j0 == k + 1,
+                        dots[j0], a.column(j0) + r0, dots[j1], a.column(j1) + r0, dots[j2], a.column(j2) + r0,
+                        dots[j3], a.column(j3) + r0)
+                    if hasNext {
+                        dots[j0] = e0
+                        if cnt > 1 { dots[j0 + 1] = e1 }
+                        if cnt > 2 { dots[j0 + 2] = e2 }
+                        if cnt > 3 { dots[j0 + 3] = e3 }
+                    }
+                    j0 += cnt
+                }
+                if hasNext { squares = dots[k + 1] }
+                haveDots = hasNext
             }
         }
     }
@@ -234,37 +261,43 @@ public struct TallSkinnyQR: QRFactorization {
         return (d0, d1, d2, d3)
     }
 
-    /// cⱼ += gⱼ·x for four columns (c₃ stored first: a repeated last column gets the real
-    /// column's value last), then optionally x ← scale·x, and returns Σ c₀² of the updated c₀
-    /// when `sumSquaresOfFirst` (else 0).
+    /// cⱼ += gⱼ·x for four columns, then optionally x ← scale·x; returns (yᵀc₀, yᵀc₁, yᵀc₂, yᵀc₃)
+    /// of the updated columns for y = `next` (y = the updated c₀ when `nextIsFirst`), zeros when
+    /// `next` is nil. Repeated columns must come with equal gains (they store identical values).
     @inline(__always)
     static func update4<T: QRScalar>(
-        _ n: Int, _ x: UnsafeMutablePointer<T>, scale: T, scaleX: Bool, sumSquaresOfFirst: Bool,
+        _ n: Int, _ x: UnsafeMutablePointer<T>, scale: T, scaleX: Bool, next: UnsafePointer<T>?, nextIsFirst: Bool,
         _ g0: T, _ c0: UnsafeMutablePointer<T>, _ g1: T, _ c1: UnsafeMutablePointer<T>,
         _ g2: T, _ c2: UnsafeMutablePointer<T>, _ g3: T, _ c3: UnsafeMutablePointer<T>
-    ) -> T {
+    ) -> (T, T, T, T) {
         let a0 = T.splat(g0), a1 = T.splat(g1), a2 = T.splat(g2), a3 = T.splat(g3)
-        var squares = T.zeroVector
+        var e0 = T.zeroVector, e1 = T.zeroVector, e2 = T.zeroVector, e3 = T.zeroVector
         var i = 0
         while i + T.lanes <= n {
             let xv = T.load(x + i)
             let n0 = T.fma(T.load(c0 + i), xv, a0), n1 = T.fma(T.load(c1 + i), xv, a1)
             let n2 = T.fma(T.load(c2 + i), xv, a2), n3 = T.fma(T.load(c3 + i), xv, a3)
             T.store(n3, c3 + i); T.store(n2, c2 + i); T.store(n1, c1 + i); T.store(n0, c0 + i)
-            if sumSquaresOfFirst { squares = T.fma(squares, n0, n0) }
+            if let next {
+                let y = nextIsFirst ? n0 : T.load(next + i)
+                e0 = T.fma(e0, y, n0); e1 = T.fma(e1, y, n1); e2 = T.fma(e2, y, n2); e3 = T.fma(e3, y, n3)
+            }
             if scaleX { T.store(T.scaled(xv, scale), x + i) }
             i += T.lanes
         }
-        var s = T.sum(squares)
+        var s0 = T.sum(e0), s1 = T.sum(e1), s2 = T.sum(e2), s3 = T.sum(e3)
         while i < n {
             let xi = x[i]
             let n0 = c0[i] + g0 * xi, n1 = c1[i] + g1 * xi, n2 = c2[i] + g2 * xi, n3 = c3[i] + g3 * xi
             c3[i] = n3; c2[i] = n2; c1[i] = n1; c0[i] = n0
-            if sumSquaresOfFirst { s += n0 * n0 }
+            if let next {
+                let y = nextIsFirst ? n0 : next[i]
+                s0 += y * n0; s1 += y * n1; s2 += y * n2; s3 += y * n3
+            }
             if scaleX { x[i] = xi * scale }
             i += 1
         }
-        return s
+        return (s0, s1, s2, s3)
     }
 
     /// Generates the reflector that zeroes a[r0..<r0+len, k] against the pivot a[k, k] and

@@ -105,21 +105,26 @@ enum Householder<K: HouseholderKernels> {
     /// - `head` = C_R (jb × nc), TSQR's [I; V_B]: V is the identity on the jb rows of C_R and `v`
     ///   (dense) on the rows of `c` = C_B; since the identity part is orthonormal, V's Gram matrix
     ///   is I + V_BᵀV_B, W = C_R + V_BᵀC_B (C_R added last: the long sum starts from zero instead of
-    ///   carrying R's entries, often the largest, through every rounding) and C_R += W'.
+    ///   carrying R's entries, often the largest, through every rounding) and C_R += W'. This shape
+    ///   goes to `applyStructuredBlockReflector` (no packing; one thread).
     ///
-    /// V is packed as Vᵀ with `mr` reflectors' entries of a row contiguous (A of W = VᵀC), and for
-    /// the packed shape also in micro-panels, mr rows × jb contiguous with the triangle explicit (A
-    /// of C += V·W'), so that the tile streams both from consecutive addresses (BLIS-style). TSQR's
-    /// dense V_B is the A of C += V·W' as it stands: with its few trailing columns a second packing
-    /// would cost a large share of the update. With `threads` ≥ 2, the columns of C are split into
-    /// `BlockedHouseholderQR.updateGroups` groups updated concurrently; every column gets the same
-    /// operations in the same order either way.
+    /// V is packed as Vᵀ with `mr` reflectors' entries of a row contiguous (A of W = VᵀC), and also
+    /// in micro-panels, mr rows × jb contiguous with the triangle explicit (A of C += V·W'), so that
+    /// the tile streams both from consecutive addresses (BLIS-style). With `threads` ≥ 2, the columns
+    /// of C are split into `BlockedHouseholderQR.updateGroups` groups updated concurrently; every
+    /// column gets the same operations in the same order either way. TSQR's [I; V_B] (`head` given)
+    /// goes to `applyStructuredBlockReflector`.
     ///
-    /// `scratch` holds at least `blockReflectorScratch(rows: v.rows, columns: c.columns, blockSize: jb)`.
+    /// `scratch` holds at least `blockReflectorScratch(rows: v.rows, columns: c.columns, blockSize: jb)`
+    /// (`structuredBlockReflectorScratch(columns: c.columns, blockSize: jb)` for the TSQR shape).
     static func applyBlockReflector(
         _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>, head: StridedMatrixView<T>?,
         scratch: UnsafeMutablePointer<T>, threads: Int = 1
     ) {
+        if let head {
+            applyStructuredBlockReflector(v, tau: tau, to: c, head: head, scratch: scratch)
+            return
+        }
         let (rows, jb, nc) = (v.rows, v.columns, c.columns)
         let mr = K.Tile.mr
         // Whole vectors, not whole tiles: a tile's partial strip reads only the vectors it stores.
@@ -186,6 +191,55 @@ enum Householder<K: HouseholderKernels> {
             let j1 = BlockedHouseholderQR.groupStart(g + 1, of: groups, columns: nc, tile: K.Tile.nr)
             shared.value.columns(j0, j1 - j0)
         }
+    }
+}
+
+extension Householder {
+    /// Elements of scratch `applyStructuredBlockReflector` needs for `columns` columns of C and
+    /// panels of nb reflectors.
+    static func structuredBlockReflectorScratch(columns n: Int, blockSize nb: Int) -> Int {
+        // [G | W] (nb × (nb + n)), T (nb × nb), W' (nb × n)
+        nb * (nb + n) + nb * nb + nb * n
+    }
+
+    /// `applyBlockReflector` for TSQR's [I; V_B] (`head` = C_R): the Gram matrix V_BᵀV_B (for T)
+    /// and W = V_BᵀC_B in one sweep over the block by `InnerProductBlock` when C_B's columns follow
+    /// V_B's in storage (as in a TSQR block step), W += C_R, W' = −Tᵀ·W, C_R += W', then
+    /// C_B += V_B·W' by `RankUpdateBlock`, V_B read where it stands. No copy of V_B.
+    static func applyStructuredBlockReflector(
+        _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>, head: StridedMatrixView<T>,
+        scratch: UnsafeMutablePointer<T>
+    ) {
+        let (rows, jb, nc) = (v.rows, v.columns, c.columns)
+        let gw = scratch                    // jb × (jb + nc): G, then W
+        let w = gw + jb * jb
+        let t = w + jb * nc                 // jb × jb
+        let w2 = t + jb * jb                // jb × nc
+        let ld = v.leadingDimension
+        if nc > 0 && c.leadingDimension == ld && UnsafePointer(c.base) == UnsafePointer(v.base) + jb * ld {
+            InnerProductBlock<T>.compute(rows: rows, v.base, ldx: ld, count: jb, v.base, ldy: ld, count: jb + nc,
+                                         into: gw, ldo: jb, skipBelowDiagonal: true)
+        } else {
+            InnerProductBlock<T>.compute(rows: rows, v.base, ldx: ld, count: jb, v.base, ldy: ld, count: jb,
+                                         into: gw, ldo: jb, skipBelowDiagonal: true)
+            InnerProductBlock<T>.compute(rows: rows, v.base, ldx: ld, count: jb, c.base, ldy: c.leadingDimension,
+                                         count: nc, into: w, ldo: jb)
+        }
+        formTriangularFactor(count: jb, tau: tau, into: t) { j, i in gw[j + i * jb] }
+        for j in 0..<nc {
+            // C_R added after the long sum (see `applyBlockReflector`).
+            let hj = head.column(j), wc = w + j * jb, w2c = w2 + j * jb
+            for i in 0..<jb { wc[i] += hj[i] }
+            // W' = −Tᵀ·W, T upper triangular.
+            for i in 0..<jb {
+                var s: T = 0
+                for q in 0...i { s += t[q + i * jb] * wc[q] }
+                w2c[i] = -s
+            }
+            for i in 0..<jb { hj[i] += w2c[i] }
+        }
+        RankUpdateBlock<T>.accumulate(rows: rows, v.base, ldv: ld, count: jb, w2, ldw: jb, into: c.base,
+                                      ldc: c.leadingDimension, columns: nc)
     }
 }
 

@@ -9,7 +9,7 @@ extension SIMDSolver {
         /// the register-blocked micro-kernel.
         case blocked(blockSize: Int)
         /// `TallSkinnyQR` with row blocks of `blockRows` and panels of `panelWidth` reflectors inside a
-        /// block (nil: one vector of the scalar type, `TallSkinnyQR.defaultPanelWidth` for `Double`).
+        /// block (nil: `TallSkinnyQR.defaultPanelWidth`).
         case tallSkinny(blockRows: Int, panelWidth: Int? = nil)
 
         /// "unblocked", "blocked:NB" or "tsqr:MB[:NB]", as `init?(_:)` reads them.

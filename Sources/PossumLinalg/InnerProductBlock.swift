@@ -1,0 +1,142 @@
+/// Blocks of inner products of long columns, Xᵀ·Y, register-blocked: the first product of TSQR's
+/// block reflector (W = V_Bᵀ·[V_B C_B], the Gram matrix of the reflectors and VᵀC in one sweep).
+///
+/// Why not the micro-kernel: its A operand wants Vᵀ with a reflector's entries `mr` apart, a
+/// transposing copy of the whole block per panel, and its single FMA chain per entry rounds like a
+/// sum of k terms. Here every entry keeps `T.lanes` partial sums in one vector over the common
+/// dimension, 4 × 4 entries at a time (16 accumulators: each loaded vector feeds four FMAs), reading
+/// X and Y where they are. Error: each entry is a dot product summed lane-wise, then across the
+/// lanes, then the scalar tail: |computed − exact| ≤ γ_{⌈n/lanes⌉ + log₂lanes + n mod lanes}·Σ|xᵢyᵢ|
+/// (Higham §3.1), the bound of `VectorKernels.dot` up to a few terms.
+enum InnerProductBlock<T: QRScalar> {
+    /// out[i + j·ldo] = Σ_{r < n} X[r, i]·Y[r, j] for i < p, j < q, X[r, i] = x[r + i·ldx],
+    /// Y[r, j] = y[r + j·ldy]. `skipBelowDiagonal`: only the entries with j ≥ i are promised (blocks
+    /// wholly below the diagonal are skipped; callers of a Gram matrix read j ≥ i only).
+    @inline(__always)
+    static func compute(
+        rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<T>, ldo: Int, skipBelowDiagonal: Bool = false
+    ) {
+        var j0 = 0
+        while j0 < q {
+            var i0 = 0
+            while i0 < p {
+                if !(skipBelowDiagonal && j0 + 4 <= i0) {
+                    block(rows: n, x + i0 * ldx, ldx: ldx, count: min(4, p - i0), y + j0 * ldy, ldy: ldy,
+                          count: min(4, q - j0), into: out + i0 + j0 * ldo, ldo: ldo)
+                }
+                i0 += 4
+            }
+            j0 += 4
+        }
+    }
+
+    /// One block of up to 4 × 4 entries. Missing columns of X or Y repeat the last real one (the
+    /// same loop for every block; only the real entries are stored).
+    @inline(__always)
+    static func block(
+        rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<T>, ldo: Int
+    ) {
+        let x0 = x, x1 = x + min(1, p - 1) * ldx, x2 = x + min(2, p - 1) * ldx, x3 = x + min(3, p - 1) * ldx
+        let y0 = y, y1 = y + min(1, q - 1) * ldy, y2 = y + min(2, q - 1) * ldy, y3 = y + min(3, q - 1) * ldy
+        var s00 = T.zeroVector, s10 = T.zeroVector, s20 = T.zeroVector, s30 = T.zeroVector
+        var s01 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector, s31 = T.zeroVector
+        var s02 = T.zeroVector, s12 = T.zeroVector, s22 = T.zeroVector, s32 = T.zeroVector
+        var s03 = T.zeroVector, s13 = T.zeroVector, s23 = T.zeroVector, s33 = T.zeroVector
+        var r = 0
+        while r + T.lanes <= n {
+            let a0 = T.load(x0 + r), a1 = T.load(x1 + r), a2 = T.load(x2 + r), a3 = T.load(x3 + r)
+            let b0 = T.load(y0 + r)
+            s00 = T.fma(s00, a0, b0); s10 = T.fma(s10, a1, b0); s20 = T.fma(s20, a2, b0); s30 = T.fma(s30, a3, b0)
+            let b1 = T.load(y1 + r)
+            s01 = T.fma(s01, a0, b1); s11 = T.fma(s11, a1, b1); s21 = T.fma(s21, a2, b1); s31 = T.fma(s31, a3, b1)
+            let b2 = T.load(y2 + r)
+            s02 = T.fma(s02, a0, b2); s12 = T.fma(s12, a1, b2); s22 = T.fma(s22, a2, b2); s32 = T.fma(s32, a3, b2)
+            let b3 = T.load(y3 + r)
+            s03 = T.fma(s03, a0, b3); s13 = T.fma(s13, a1, b3); s23 = T.fma(s23, a2, b3); s33 = T.fma(s33, a3, b3)
+            r += T.lanes
+        }
+        @inline(__always) func put(_ s: T.Vector, _ i: Int, _ j: Int, _ xi: UnsafePointer<T>, _ yj: UnsafePointer<T>) {
+            guard i < p && j < q else { return }
+            var total = T.sum(s)
+            var t = r
+            while t < n { total += xi[t] * yj[t]; t += 1 }
+            out[i + j * ldo] = total
+        }
+        put(s00, 0, 0, x0, y0); put(s10, 1, 0, x1, y0); put(s20, 2, 0, x2, y0); put(s30, 3, 0, x3, y0)
+        put(s01, 0, 1, x0, y1); put(s11, 1, 1, x1, y1); put(s21, 2, 1, x2, y1); put(s31, 3, 1, x3, y1)
+        put(s02, 0, 2, x0, y2); put(s12, 1, 2, x1, y2); put(s22, 2, 2, x2, y2); put(s32, 3, 2, x3, y2)
+        put(s03, 0, 3, x0, y3); put(s13, 1, 3, x1, y3); put(s23, 2, 3, x2, y3); put(s33, 3, 3, x3, y3)
+    }
+}
+
+/// C += V·W for a tall V (n × k, k ≤ 8 at a time) and a short W (k × q): the last product of
+/// TSQR's block reflector, C_B += V_B·W'. Why not the micro-kernel: with k = 8 its tile does 48
+/// FMAs per call around one load and store of a 8 × 6 block of C, and broadcasts every W entry once
+/// per row strip. Here two columns of W (2k broadcasts) stay in registers while the row strips of
+/// V and C stream past: per strip k + 2 loads, 2k FMAs, 2 stores. Each C entry gets its k terms
+/// V[i,p]·W[p,j] added one at a time, p ascending: error ≤ γ_{k}·(|C[i,j]| + Σₚ|V[i,p]·W[p,j]|), the
+/// micro-kernel's bound.
+enum RankUpdateBlock<T: QRScalar> {
+    @inline(__always)
+    static func accumulate(
+        rows n: Int, _ v: UnsafePointer<T>, ldv: Int, count k: Int, _ w: UnsafePointer<T>, ldw: Int,
+        into c: UnsafeMutablePointer<T>, ldc: Int, columns q: Int
+    ) {
+        var p0 = 0
+        while p0 < k {
+            let kb = min(8, k - p0)
+            var j = 0
+            while j < q {
+                // An odd last column is paired with itself: computed twice, stored identically.
+                pair(rows: n, v + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, w + p0 + min(j + 1, q - 1) * ldw,
+                     c + j * ldc, c + min(j + 1, q - 1) * ldc)
+                j += 2
+            }
+            p0 += kb
+        }
+    }
+
+    /// c0 += V·w0, c1 += V·w1 over n rows, V with kb ≤ 8 columns (missing ones weigh exactly 0).
+    @inline(__always)
+    static func pair(
+        rows n: Int, _ v: UnsafePointer<T>, ldv: Int, count kb: Int, _ w0: UnsafePointer<T>, _ w1: UnsafePointer<T>,
+        _ c0: UnsafeMutablePointer<T>, _ c1: UnsafeMutablePointer<T>
+    ) {
+        @inline(__always) func column(_ p: Int) -> UnsafePointer<T> { v + min(p, kb - 1) * ldv }
+        @inline(__always) func weight(_ w: UnsafePointer<T>, _ p: Int) -> T { p < kb ? w[p] : 0 }
+        let v0 = column(0), v1 = column(1), v2 = column(2), v3 = column(3)
+        let v4 = column(4), v5 = column(5), v6 = column(6), v7 = column(7)
+        let a0 = T.splat(weight(w0, 0)), a1 = T.splat(weight(w0, 1)), a2 = T.splat(weight(w0, 2)), a3 = T.splat(weight(w0, 3))
+        let a4 = T.splat(weight(w0, 4)), a5 = T.splat(weight(w0, 5)), a6 = T.splat(weight(w0, 6)), a7 = T.splat(weight(w0, 7))
+        let b0 = T.splat(weight(w1, 0)), b1 = T.splat(weight(w1, 1)), b2 = T.splat(weight(w1, 2)), b3 = T.splat(weight(w1, 3))
+        let b4 = T.splat(weight(w1, 4)), b5 = T.splat(weight(w1, 5)), b6 = T.splat(weight(w1, 6)), b7 = T.splat(weight(w1, 7))
+        var i = 0
+        while i + T.lanes <= n {
+            var s = T.load(c0 + i), t = T.load(c1 + i)
+            let x0 = T.load(v0 + i), x1 = T.load(v1 + i), x2 = T.load(v2 + i), x3 = T.load(v3 + i)
+            s = T.fma(s, x0, a0); t = T.fma(t, x0, b0)
+            s = T.fma(s, x1, a1); t = T.fma(t, x1, b1)
+            s = T.fma(s, x2, a2); t = T.fma(t, x2, b2)
+            s = T.fma(s, x3, a3); t = T.fma(t, x3, b3)
+            let x4 = T.load(v4 + i), x5 = T.load(v5 + i), x6 = T.load(v6 + i), x7 = T.load(v7 + i)
+            s = T.fma(s, x4, a4); t = T.fma(t, x4, b4)
+            s = T.fma(s, x5, a5); t = T.fma(t, x5, b5)
+            s = T.fma(s, x6, a6); t = T.fma(t, x6, b6)
+            s = T.fma(s, x7, a7); t = T.fma(t, x7, b7)
+            T.store(s, c0 + i)
+            T.store(t, c1 + i)
+            i += T.lanes
+        }
+        while i < n {
+            var s = c0[i], t = c1[i]
+            for p in 0..<kb {
+                let x = v[i + p * ldv]
+                s += x * w0[p]; t += x * w1[p]
+            }
+            c0[i] = s; c1[i] = t
+            i += 1
+        }
+    }
+}

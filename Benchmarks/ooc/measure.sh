@@ -9,15 +9,16 @@
 #   sh Benchmarks/ooc/measure.sh [DIR]            # prints a Markdown table
 #
 # The limit is `prlimit --as` (virtual memory): `systemd-run --scope -p MemoryMax=` needs a
-# systemd PID 1, which containers usually lack; it is used instead when it works. The page cache
-# is warm (not dropped: dropping needs root on the host and slows every other process), so the
-# reads measure memory bandwidth and the commands their computation; each command's inputs are
-# read once beforehand, as the cats do. On a shared machine wall time is mostly waiting for a
+# systemd PID 1, which containers usually lack; it is used instead when it works. By default the
+# page cache is warm, so the reads measure memory bandwidth and the commands their computation;
+# `COLD=1 sh Benchmarks/ooc/measure.sh` (root) drops it before each read and each command, so
+# both read from the disk. On a shared machine wall time is mostly waiting for a
 # core: the CPU column (user + system seconds) is what the command itself cost.
 set -eu
 DIR=${1:-.build/ooc}
 POSSUM=${POSSUM:-.build/release/possum}
 LIMIT_MB=${LIMIT_MB:-768}          # below the 1.28 GB of doubles: the data cannot fit
+COLD=${COLD:-0}                    # 1: drop the page cache before each read and each command (needs root)
 OUT=$DIR/measure
 mkdir -p "$OUT"
 for f in T.h5 A.h5 b.h5; do
@@ -42,12 +43,20 @@ seconds() {  # wall seconds of "$@", output discarded
   start=$(date +%s.%N); "$@" > /dev/null; end=$(date +%s.%N)
   echo "$start $end" | awk '{ printf "%.2f", $2 - $1 }'
 }
-two_reads() {  # two sequential cats of the files, after one to warm the cache
-  cat "$@" > /dev/null
-  seconds sh -c 'cat "$@" > /dev/null; cat "$@" > /dev/null' sh "$@"
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+two_reads() {  # two sequential cats of the files: from the disk with COLD=1, else from a warm cache
+  if [ "$COLD" = 1 ]; then
+    drop_caches; first=$(seconds sh -c 'cat "$@" > /dev/null' sh "$@")
+    drop_caches; second=$(seconds sh -c 'cat "$@" > /dev/null' sh "$@")
+    echo "$first $second" | awk '{ printf "%.2f", $1 + $2 }'
+  else
+    cat "$@" > /dev/null
+    seconds sh -c 'cat "$@" > /dev/null; cat "$@" > /dev/null' sh "$@"
+  fi
 }
 
-echo "limit: $LIMIT_TEXT; page cache warm; $(nproc) cores; $("$POSSUM" --version | head -1)"
+[ "$COLD" = 1 ] && CACHE="page cache dropped before each read and command" || CACHE="page cache warm"
+echo "limit: $LIMIT_TEXT; $CACHE; $(nproc) cores; $("$POSSUM" --version | head -1)"
 echo
 echo "| command | wall (s) | CPU, user + sys (s) | peak RSS (MB) | exit | two reads of its input (s) | wall / two reads |"
 echo "|---|---|---|---|---|---|---|"
@@ -57,6 +66,7 @@ measure() {  # name, input files (comma-separated), command...
   reads=$(two_reads $(echo "$inputs" | tr ',' ' '))
   log="$OUT/$name.time"
   status=0
+  if [ "$COLD" = 1 ]; then drop_caches; fi
   limit /usr/bin/time -v -o "$log" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || status=$?
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f", s }' "$log")
   cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$log")

@@ -153,6 +153,11 @@ public struct LeastSquaresJob {
         var rhs = [Double](repeating: 0, count: blockRows)
         // R starts as zeros: zero rows change no Gram matrix, and every stack has ≥ n + 1 rows.
         var r = Matrix(rows: width, columns: width)
+        // The stack [R; A_block | b_block] and the factorization's scratch live across blocks: a fresh
+        // allocation of that size per block made the kernel map, fault in and unmap pages for each one.
+        var stacked = [Double](repeating: 0, count: (width + blockRows) * width)
+        var tau = [Double]()
+        var workspace = QRWorkspace()
         var first = 0
         while first < m {
             let count = min(blockRows, m - first)  // first < m: no overflow
@@ -165,9 +170,8 @@ public struct LeastSquaresJob {
             }
             // [R; A_block | b_block], column-major.
             let ld = width + count
-            var stacked = Matrix(rows: ld, columns: width)
-            stacked.elements.withUnsafeMutableBufferPointer { s in
-                for j in 0..<width { for i in 0...j { s[i + j * ld] = r[i, j] } }
+            stacked.withUnsafeMutableBufferPointer { s in
+                for j in 0..<width { for i in 0..<width { s[i + j * ld] = i <= j ? r[i, j] : 0 } }
                 rowMajor.withUnsafeBufferPointer { block in
                     for j in 0..<n {
                         let column = j * ld + width
@@ -176,7 +180,21 @@ public struct LeastSquaresJob {
                 }
                 for i in 0..<count { s[n * ld + width + i] = rhs[i] }
             }
-            r = try backend.factorize(stacked).r
+            if solver == .simd {
+                // In place: R lands in the upper triangle of the stack's first rows (every path's layout).
+                let needed = SIMDSolver.tauCount(rows: ld, columns: width)
+                if tau.count < needed { tau = [Double](repeating: 0, count: needed) }
+                stacked.withUnsafeMutableBufferPointer { s in
+                    tau.withUnsafeMutableBufferPointer { t in
+                        guard let base = s.baseAddress, let tauBase = t.baseAddress else { return }  // both non-empty
+                        let view = MutableMatrixView(base: base, rows: ld, columns: width, leadingDimension: ld)
+                        SIMDSolver().factor(inPlace: view, tau: tauBase, workspace: &workspace)
+                        for j in 0..<width { for i in 0...j { r[i, j] = view[i, j] } }
+                    }
+                }
+            } else {
+                r = try backend.factorize(Matrix(rows: ld, columns: width, columnMajor: Array(stacked[0..<(ld * width)]))).r
+            }
             first += count
             progress.update(completed: first)
         }

@@ -4,10 +4,10 @@
 // factorizations (Benchmarks/README.md, "The roof: tile and square"):
 //
 //   swiftc -O -wmo -module-name PossumLinalg -target-cpu native Sources/PossumLinalg/*.swift \
-//       Benchmarks/roof/main.swift -o .build/roof
-//   .build/roof tile 15            # both tiles, both dtypes, L1-resident, median of 15
-//   .build/roof qr 2000 2000 5     # the SIMDSolver path for the shape, each tile, median of 5
-//   .build/roof lstsq 2000 2000 5
+//       Benchmarks/roof-tiles/main.swift -o .build/roof-tiles
+//   .build/roof-tiles tile 15            # both tiles, both dtypes, L1-resident, median of 15
+//   .build/roof-tiles qr 2000 2000 5     # the SIMDSolver path for the shape, each tile, median of 5
+//   .build/roof-tiles lstsq 2000 2000 5
 import Glibc
 
 func cpuSeconds() -> Double {

@@ -19,6 +19,9 @@ EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples", "dask
 RIDGE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples", "dask", "ridge_cv.py")
 
 
+GRID = "-1:4:30"  # log10 bounds of the alphas tried; the check's data puts the choice inside
+
+
 def check_ridge(possum, venv, work, rows):
     """The whole table trained in one process against the Dask flow over two files holding its rows."""
     header = "a,b,c,y\n"
@@ -28,10 +31,10 @@ def check_ridge(possum, venv, work, rows):
         with open(os.path.join(work, f"{name}.csv"), "w") as f:
             f.write(header + "".join(part))
         subprocess.run([possum, "data", "import", f"{name}.csv", "--out", f"{name}.h5"], cwd=work, check=True, capture_output=True)
-    whole = subprocess.run([possum, "train", "--data", "whole.h5", "--target", "y", "--no-track", "--json"],
+    whole = subprocess.run([possum, "train", "--data", "whole.h5", "--target", "y", "--alphas", GRID, "--no-track", "--json"],
                            cwd=work, check=True, capture_output=True, text=True)
     reference = json.loads(whole.stdout)
-    dask = subprocess.run([os.path.join(venv, "bin", "python"), RIDGE, "--possum", possum, "--target", "y",
+    dask = subprocess.run([os.path.join(venv, "bin", "python"), RIDGE, "--possum", possum, "--target", "y", f"--alphas={GRID}",
                            "--blocks", "3", "--workers", "3", "first.h5", "second.h5"],
                           cwd=work, capture_output=True, text=True)
     if dask.returncode != 0:
@@ -43,6 +46,8 @@ def check_ridge(possum, venv, work, rows):
     print(f"dask RidgeCV (2 files x 3 blocks, 3 worker processes): alpha {got['alpha']}, LOO RMSE {got['loo_rmse']}, "
           f"coefficients {got['coefficients']}\npossum train (whole table): alpha {reference['alpha']}, LOO RMSE "
           f"{reference['loo_rmse']}, coefficients {coefficients}\nlargest coefficient difference {worst:.2e} of max |w|")
+    if not 10 ** -1 < reference["alpha"] < 10 ** 4:
+        sys.exit(f"FAIL: alpha {reference['alpha']} is at an end of the grid: the check would not test the choice")
     if got["alpha"] != reference["alpha"] or worst > 1e-10 or abs(got["loo_rmse"] - reference["loo_rmse"]) > 1e-10 * reference["loo_rmse"] \
             or abs(got["intercept"] - reference["intercept"]) > 1e-10 * abs(reference["intercept"]):
         sys.exit("FAIL: the Dask RidgeCV flow does not give the single-machine model")
@@ -81,7 +86,14 @@ def main():
     print(f"dask (9 blocks, 3 worker processes): x = {x}\npossum lstsq (whole table):        x = {reference}\nlargest difference {worst:.2e} of max |x|")
     if worst > 1e-10:
         sys.exit("FAIL: the Dask tree reduction does not give the single-machine solution")
-    check_ridge(possum, venv, work, rows)
+    # Its own rows: two correlated columns and real noise, so that leave-one-out picks an alpha inside the grid.
+    rng = random.Random(23)
+    ridge_rows = []
+    for _ in range(600):
+        a, c = rng.gauss(0, 1), rng.gauss(0, 1)
+        b = a + 0.3 * rng.gauss(0, 1)
+        ridge_rows.append((a, b, c, a + b + 0.5 * c + 1.5 * rng.gauss(0, 1)))
+    check_ridge(possum, venv, work, ridge_rows)
     print("ok")
 
 

@@ -76,20 +76,24 @@ struct PredictCommand: ParsableCommand {
         } else {
             print(result.csv(), terminator: "")
         }
-        if let plot, let png {
-            guard let picture = result.scatterPlot() else {
-                throw ValidationError("--plot needs the target column '\(result.target)' in \(data)")
-            }
-            let svg = picture.svg()
-            try writeAtomically(svg.utf8, to: plot)
-            try renderPNG(svg: svg, to: png)
-        }
+        try writePlot(result.scatterPlot(), target: result.target, png: png)
         if json {
             print(try TrackingJSON.encode(PredictionSummary(result, out: out, plot: plot, png: png)))
         } else {
             if let note = result.note { printNote(note + "\n") }
             printNote(result.summary())
         }
+    }
+
+    /// --plot's SVG and its PNG beside it; an error when there is no truth to plot against.
+    func writePlot(_ picture: @autoclosure () -> ScatterPlot?, target: String, png: String?) throws {
+        guard let plot, let png else { return }
+        guard let picture = picture() else {
+            throw ValidationError("--plot needs the target column '\(target)' in \(data)")
+        }
+        let svg = picture.svg()
+        try writeAtomically(svg.utf8, to: plot)
+        try renderPNG(svg: svg, to: png)
     }
 
     /// The table a block of rows at a time: predictions written as they are computed.
@@ -114,14 +118,7 @@ struct PredictCommand: ParsableCommand {
             throw error
         }
         job.progress.finish()
-        if let plot, let png {
-            guard let picture = streamed.scatterPlot() else {
-                throw ValidationError("--plot needs the target column '\(streamed.target)' in \(data)")
-            }
-            let svg = picture.svg()
-            try writeAtomically(svg.utf8, to: plot)
-            try renderPNG(svg: svg, to: png)
-        }
+        try writePlot(streamed.scatterPlot(), target: streamed.target, png: png)
         if json {
             print(try TrackingJSON.encode(PredictionSummary(predictions: streamed.count, skipped: streamed.skipped,
                                                             r2: streamed.r2.flatMap(jsonNumber), rmse: streamed.rmse.flatMap(jsonNumber),

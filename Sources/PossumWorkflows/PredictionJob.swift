@@ -120,15 +120,8 @@ public struct PredictionJob {
     /// (`ColumnMoments` of the truth and of the residuals): RMSE = √(var r + mean r²),
     /// R² = 1 − RMSE²/var t. Memory is a block, plus two numbers a row with `keepPoints`.
     public func stream(blockRows: Int, keepPoints: Bool, write: (String) throws -> Void) throws -> Streamed {
-        var model = try ModelFile.read(modelPath)
         let table = try HDF5Table(path: dataPath)
-        var note: String?
-        if let idColumn {
-            try table.requireColumn(idColumn)
-            model.transform.spec.id = idColumn
-        } else if let id = model.transform.spec.id, !table.columnNames.contains(id) {
-            note = "note: \(dataPath) has no column '\(id)' (the model's id column): predictions are identified by row only"
-        }
+        let (model, note) = try modelIdentifyingRows(of: table)
         let transform = model.transform
         let blocks = try DesignBlocks(table: table, transform: transform, requireTarget: false)
         let reader = blocks.reader
@@ -199,16 +192,22 @@ public struct PredictionJob {
                         predictions: hasTruth && keepPoints ? keptPredictions : nil)
     }
 
-    public func run() throws -> Result {
+    /// The model, its id column set to `idColumn` when one is given (which `table` must have), and
+    /// a note when the model's own id column is not in `table` (rows are then identified by number).
+    func modelIdentifyingRows(of table: any DataTable) throws -> (RidgeModel, note: String?) {
         var model = try ModelFile.read(modelPath)
-        let table = try openDataTable(dataPath, progress: progress)
-        var note: String?
         if let idColumn {
             try table.requireColumn(idColumn)
             model.transform.spec.id = idColumn
         } else if let id = model.transform.spec.id, !table.columnNames.contains(id) {
-            note = "note: \(dataPath) has no column '\(id)' (the model's id column): predictions are identified by row only"
+            return (model, "note: \(dataPath) has no column '\(id)' (the model's id column): predictions are identified by row only")
         }
+        return (model, nil)
+    }
+
+    public func run() throws -> Result {
+        let table = try openDataTable(dataPath, progress: progress)
+        let (model, note) = try modelIdentifyingRows(of: table)
         let (predictions, design) = try model.predict(table)
         let truth = design.hasTarget && design.y.allSatisfy(\.isFinite) ? design.y : nil
         return Result(target: model.transform.spec.target, rows: design.rows, ids: design.ids, note: note, truth: truth,

@@ -22,6 +22,18 @@ struct QRCommand: ParsableCommand {
         subcommands: [QRPartialCommand.self, QRCombineCommand.self])
 }
 
+/// `--data T.h5 [--table NAME] [--rows A:B]`: the rows of a table one command of a split run reads.
+struct TableRows: ParsableArguments {
+    @Option(name: .long, help: "The table file (from `possum data import`).")
+    var data: String
+
+    @Option(name: .long, help: "The table in the file (default: its only table).")
+    var table: String?
+
+    @Option(name: .long, help: ArgumentHelp("Rows A:B of the table, counted from 0, B excluded (default: all rows).", valueName: "A:B"))
+    var rows: RowRange?
+}
+
 /// `--rows A:B`: table rows A..<B, counted from 0 (Python's slice convention, as Dask's row ranges).
 struct RowRange: ExpressibleByArgument {
     var range: Range<Int>
@@ -59,14 +71,7 @@ struct QRPartialCommand: ParsableCommand {
               possum qr partial --data possum.h5 --rows 0:50 --columns hdlngth,skullw,totlngth --target age --out part1.h5
             """)
 
-    @Option(name: .long, help: "The table file (from `possum data import`).")
-    var data: String
-
-    @Option(name: .long, help: "The table in the file (default: its only table).")
-    var table: String?
-
-    @Option(name: .long, help: ArgumentHelp("Rows A:B of the table, counted from 0, B excluded (default: all rows).", valueName: "A:B"))
-    var rows: RowRange?
+    @OptionGroup var block: TableRows
 
     @Option(name: .long, help: ArgumentHelp("The columns X, comma-separated (default: every column but the target).", valueName: "c1,c2,…"))
     var columns: String?
@@ -78,9 +83,9 @@ struct QRPartialCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        try checkCommandFiles(inputs: [data], outputs: [out])
+        try checkCommandFiles(inputs: [block.data], outputs: [out])
         let names = columns.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let part = try PartialQRJob.partial(data: data, table: table, rows: rows?.range, columns: names, target: target)
+        let part = try PartialQRJob.partial(data: block.data, table: block.table, rows: block.rows?.range, columns: names, target: target)
         try QRPartFile.write(part, to: out)
         printNote("rows \(part.coverage): \(part.rows) complete rows, \(part.columns.count) columns + '\(part.target)' → \(out)\n")
     }
@@ -91,7 +96,8 @@ struct QRCombineCommand: ParsableCommand {
         commandName: "combine",
         abstract: "Reduce part files (or combined files) to one: R of the stacked R's, moments merged.",
         discussion: """
-            The parts must come from the same table with the same columns and target, and cover disjoint rows. \
+            The parts must have the same columns and target, and cover disjoint rows of each table; they may \
+            come from several table files (a dataset split over files), each source recorded. \
             The result has the part layout, so combining can be a tree (combine pairs, then pairs of those).
 
             Example:

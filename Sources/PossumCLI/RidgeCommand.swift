@@ -40,14 +40,7 @@ struct RidgeLeveragesCommand: ParsableCommand {
               possum ridge leverages --data possum.h5 --rows 0:50 --r r.h5 --out lev1.h5
             """)
 
-    @Option(name: .long, help: "The table file (from `possum data import`).")
-    var data: String
-
-    @Option(name: .long, help: "The table in the file (default: its only table).")
-    var table: String?
-
-    @Option(name: .long, help: ArgumentHelp("Rows A:B of the table, counted from 0, B excluded (default: all rows).", valueName: "A:B"))
-    var rows: RowRange?
+    @OptionGroup var block: TableRows
 
     @Option(name: .customLong("r"), help: ArgumentHelp("The combined part file (`possum qr combine`) of all the rows.", valueName: "r.h5"))
     var part: String
@@ -62,8 +55,8 @@ struct RidgeLeveragesCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        try checkCommandFiles(inputs: [data, part], outputs: [out])
-        let sums = try RidgePartsJob.leverages(data: data, table: table, rows: rows?.range, partPath: part, alphas: alphas.values, solver: solver)
+        try checkCommandFiles(inputs: [block.data, part], outputs: [out])
+        let sums = try RidgePartsJob.leverages(data: block.data, table: block.table, rows: block.rows?.range, partPath: part, alphas: alphas.values, solver: solver)
         try RidgeLeveragesFile.write(sums, to: out)
         let range = sums.sources.first?.rowRanges.map { "\($0.lowerBound):\($0.upperBound)" }.joined(separator: ",") ?? ""
         printNote("rows \(range): \(sums.rows) complete rows, \(sums.alphas.count) alphas → \(out)\n")

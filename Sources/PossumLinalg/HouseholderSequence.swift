@@ -21,23 +21,23 @@ struct HouseholderSequence<K: HouseholderKernels> where K.Scalar == Double {
     /// Qᵀ·b (b has one entry per row).
     func applyTranspose(_ b: [Double]) -> [Double] {
         precondition(b.count == packed.rows, "Qᵀb: b must have one entry per row")
-        var c = b
-        c.withUnsafeMutableBufferPointer { cb in
-            guard let base = cb.baseAddress else { return }
-            apply(to: StridedMatrixView(base: base, rows: cb.count, columns: 1, leadingDimension: cb.count), forward: true)
-        }
-        return c
+        return applied(to: b, forward: true)
     }
 
     /// Q·c (c has one entry per row).
     func apply(_ c: [Double]) -> [Double] {
         precondition(c.count == packed.rows, "Qc: c must have one entry per row")
-        var q = c
-        q.withUnsafeMutableBufferPointer { qb in
-            guard let base = qb.baseAddress else { return }
-            apply(to: StridedMatrixView(base: base, rows: qb.count, columns: 1, leadingDimension: qb.count), forward: false)
+        return applied(to: c, forward: false)
+    }
+
+    /// A copy of `vector` with the reflectors applied in order (Qᵀ) or in reverse (Q).
+    private func applied(to vector: [Double], forward: Bool) -> [Double] {
+        var result = vector
+        result.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            apply(to: StridedMatrixView(base: base, rows: buffer.count, columns: 1, leadingDimension: buffer.count), forward: forward)
         }
-        return q
+        return result
     }
 
     /// The first n = `packed.columns` columns of Q: Q·[Iₙ; 0], the reflectors applied backwards

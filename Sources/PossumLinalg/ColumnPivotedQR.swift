@@ -25,78 +25,112 @@
 /// the pivot choice needs the updated norms before the next column. Norms are downdated as in
 /// LAPACK (`dlaqp2`, with the recomputation of Drmač and Bujanović when cancellation makes a
 /// downdated norm unreliable).
+///
+/// Reuse: `factor(_:tolerance:workspace:)` refills the same storage and
+/// `solveMinimumNorm(_:into:workspace:)` takes its scratch from a ``QRWorkspace``, so a loop over
+/// same-sized problems allocates nothing after its first pass.
 public struct ColumnPivotedQR<Scalar: QRScalar>: Sendable {
     /// Rows m of A.
-    public let rows: Int
+    public private(set) var rows: Int = 0
     /// Columns n of A.
-    public let columns: Int
+    public private(set) var columns: Int = 0
     /// Column k of A·P is column `permutation[k]` of A.
-    public private(set) var permutation: [Int]
+    public private(set) var permutation: [Int] = []
     /// The numerical rank r: the number of k with |r_kk| > `tolerance`·|r₀₀|.
-    public let rank: Int
+    public private(set) var rank: Int = 0
     /// The relative cutoff the rank was decided with.
-    public let tolerance: Scalar
+    public private(set) var tolerance: Scalar = 0
     /// R on and above the diagonal, the reflectors' tails below (m × n, leading dimension m).
-    var packed: [Scalar]
+    var packed: [Scalar] = []
     /// τ of the min(m, n) reflectors.
-    var tau: [Scalar]
-    /// Z·S = [R₁₁ R₁₂]ᵀ when 0 < r < n (the minimum-norm solutions need it), else nil.
-    var complement: QRDecomposition<Scalar>?
+    var tau: [Scalar] = []
+    /// Z·S = [R₁₁ R₁₂]ᵀ when 0 < r < n (the minimum-norm solutions need it); unused otherwise.
+    var complement = QRDecomposition<Scalar>()
+    /// [R₁₁ R₁₂]ᵀ (n × r) before `complement` factors it, kept for its capacity.
+    var upperRows: [Scalar] = []
+    /// The column norms the pivoting downdates, and those last computed from scratch.
+    var norms: [Scalar] = [], reference: [Scalar] = []
 
     /// max(m, n)·ε: see the type's documentation.
     public static func defaultTolerance(rows: Int, columns: Int) -> Scalar {
         Scalar(max(rows, columns)) * Scalar.ulpOfOne
     }
 
+    /// An empty factorization, to be filled by `factor(_:tolerance:workspace:)`.
+    public init() {}
+
     /// Factors `a` (any shape, finite entries); `tolerance` overrides
     /// ``defaultTolerance(rows:columns:)``.
     public init(factoring a: ColumnMajorMatrix<Scalar>, tolerance: Scalar? = nil) throws {
-        self = try a.withView { try ColumnPivotedQR(factoring: $0, tolerance: tolerance) }
+        var workspace = QRWorkspace()
+        try a.withView { try factor($0, tolerance: tolerance, workspace: &workspace) }
     }
 
     /// Factors the matrix `a` views (any shape, finite entries; not modified).
     public init(factoring a: StridedMatrixView<Scalar>, tolerance: Scalar? = nil) throws {
+        var workspace = QRWorkspace()
+        try factor(a, tolerance: tolerance, workspace: &workspace)
+    }
+
+    /// Factors the matrix `a` views (any shape, finite entries; not modified), replacing the current
+    /// factorization. Allocates nothing when this factorization and `workspace` have held one at
+    /// least as large before.
+    public mutating func factor(_ a: StridedMatrixView<Scalar>, tolerance: Scalar? = nil, workspace: inout QRWorkspace) throws {
         let (m, n) = (a.rows, a.columns)
         guard m >= 1, n >= 1 else { throw LinalgError.shapeMismatch("A is \(m)×\(n): it needs a row and a column") }
         if let (i, j) = firstNonFinite(a) { throw LinalgError.nonFinite(operand: "A", row: i, column: j) }
         let tol = tolerance ?? Self.defaultTolerance(rows: m, columns: n)
         guard tol >= 0, tol.isFinite else { throw LinalgError.shapeMismatch("the rank tolerance must be finite and ≥ 0") }
-        var packed = ColumnMajorMatrix<Scalar>(a).elements
-        var tau = [Scalar](repeating: 0, count: n)
-        var permutation = Array(0..<n)
-        var workspace = QRWorkspace()
+        let p = min(m, n)
+        packed.removeAll(keepingCapacity: true)
+        for j in 0..<n { packed.append(contentsOf: UnsafeBufferPointer(start: a.column(j), count: m)) }
+        tau.removeAll(keepingCapacity: true)
+        tau.append(contentsOf: repeatElement(0, count: p))
+        permutation.removeAll(keepingCapacity: true)
+        permutation.append(contentsOf: 0..<n)
+        // The norm arrays move out for the loop (unique, so not copied) and back for their capacity.
+        var (norms, reference) = (self.norms, self.reference)
+        (self.norms, self.reference) = ([], [])
         packed.withUnsafeMutableBufferPointer { p in
             tau.withUnsafeMutableBufferPointer { t in
                 withBaseAddress(p) { base in
                     withBaseAddress(t) { tauBase in
                         let v = StridedMatrixView(base: base, rows: m, columns: n, leadingDimension: m)
-                        Self.factorWithPivoting(v, tau: tauBase, permutation: &permutation, workspace: &workspace)
+                        Self.factorWithPivoting(v, tau: tauBase, permutation: &permutation, norms: &norms,
+                                                reference: &reference, workspace: &workspace)
                     }
                 }
             }
         }
-        let p = min(m, n)
+        (self.norms, self.reference) = (norms, reference)
         let first = abs(packed[0])
         var r = 0
         while r < p && first > 0 && abs(packed[r + r * m]) > tol * first { r += 1 }
         (rows, columns, rank, self.tolerance) = (m, n, r, tol)
-        (self.packed, self.tau, self.permutation) = (packed, Array(tau.prefix(p)), permutation)
         if r > 0 && r < n {
             // [R₁₁ R₁₂]ᵀ: n × r, lower trapezoidal.
-            var upperRows = ColumnMajorMatrix<Scalar>(rows: n, columns: r)
-            for i in 0..<r { for j in i..<n { upperRows[j, i] = packed[i + j * m] } }
-            complement = try QRDecomposition(factoring: upperRows)
+            upperRows.removeAll(keepingCapacity: true)
+            upperRows.append(contentsOf: repeatElement(0, count: n * r))
+            for i in 0..<r { for j in i..<n { upperRows[j + i * n] = packed[i + j * m] } }
+            try upperRows.withUnsafeMutableBufferPointer { u in
+                try withBaseAddress(u) { base in
+                    try complement.factor(StridedMatrixView(base: base, rows: n, columns: r, leadingDimension: n),
+                                          workspace: &workspace)
+                }
+            }
         }
     }
 
     /// The Businger–Golub loop on `a` in place: pivot, then one reflector through the in-cache path.
     private static func factorWithPivoting(
         _ a: StridedMatrixView<Scalar>, tau: UnsafeMutablePointer<Scalar>, permutation: inout [Int],
-        workspace: inout QRWorkspace
+        norms: inout [Scalar], reference: inout [Scalar], workspace: inout QRWorkspace
     ) {
         let (m, n) = (a.rows, a.columns)
-        var norms = (0..<n).map { NativeKernels<Scalar>.norm2(m, a.column($0)) }
-        var reference = norms  // the norms last computed from scratch, for the cancellation test
+        norms.removeAll(keepingCapacity: true)
+        for j in 0..<n { norms.append(NativeKernels<Scalar>.norm2(m, a.column(j))) }
+        reference.removeAll(keepingCapacity: true)
+        reference.append(contentsOf: norms)  // the norms last computed from scratch, for the cancellation test
         let cancellationLimit = Scalar.ulpOfOne.squareRoot()
         for k in 0..<min(m, n) {
             var pivot = k
@@ -153,37 +187,65 @@ public struct ColumnPivotedQR<Scalar: QRScalar>: Sendable {
     /// For each column b of B (m × k), the x of least 2-norm minimizing ‖A_r·x − b‖₂ (see the
     /// type's documentation); X is n × k. With r = 0 (A numerically zero), X = 0.
     public func solveMinimumNorm(_ b: ColumnMajorMatrix<Scalar>) throws -> ColumnMajorMatrix<Scalar> {
-        guard b.rows == rows else { throw LinalgError.shapeMismatch("B has \(b.rows) rows, A has \(rows)") }
-        if let (i, j) = b.firstNonFinite() { throw LinalgError.nonFinite(operand: "B", row: i, column: j) }
-        let (n, k, r) = (columns, b.columns, rank)
-        var x = ColumnMajorMatrix<Scalar>(rows: n, columns: k)
-        guard r > 0, k > 0 else { return x }
-        var c = b
-        c.withMutableView { applyQTranspose(to: $0) }
-        // z (n × k, in pivoted order): R₁₁·z = c[0..<r] when r = n, else z = Z·S⁻ᵀ·c[0..<r].
-        var z = ColumnMajorMatrix<Scalar>(rows: n, columns: k)
-        for j in 0..<k { for i in 0..<r { z[i, j] = c[i, j] } }
-        if let complement {
-            let s = complement.r
-            for j in 0..<k {
-                for i in 0..<r {  // forward substitution with Sᵀ
-                    var sum = z[i, j]
-                    for l in 0..<i { sum -= s[l, i] * z[l, j] }
-                    z[i, j] = sum / s[i, i]
-                }
-            }
-            z.withMutableView { complement.applyQ(to: $0) }
-        } else {
-            let m = rows
-            packed.withUnsafeBufferPointer { p in
-                guard let base = p.baseAddress else { return }
-                let view = StridedMatrixView(base: UnsafeMutablePointer(mutating: base), rows: m, columns: n, leadingDimension: m)
-                z.withMutableView { zView in
-                    for j in 0..<k { solveUpperTriangular(view, count: n, zView.column(j)) }
-                }
-            }
+        var x = ColumnMajorMatrix<Scalar>(rows: columns, columns: b.columns)
+        var workspace = QRWorkspace()
+        try b.withView { bView in
+            try x.withMutableView { xView in try solveMinimumNorm(bView, into: xView, workspace: &workspace) }
         }
-        for j in 0..<k { for i in 0..<n { x[permutation[i], j] = z[i, j] } }
         return x
+    }
+
+    /// ``solveMinimumNorm(_:)`` on caller-owned storage: writes X to `x` (n × k), takes QᵀB and the
+    /// pivoted solution (m × k and n × k) from `workspace`, and leaves `b` unmodified. Allocates
+    /// nothing once `workspace` has served a solve as large.
+    public func solveMinimumNorm(
+        _ b: StridedMatrixView<Scalar>, into x: StridedMatrixView<Scalar>, workspace: inout QRWorkspace
+    ) throws {
+        let (m, n, k, r) = (rows, columns, b.columns, rank)
+        guard m > 0 else { throw LinalgError.shapeMismatch("solve before any factorization") }
+        guard b.rows == m else { throw LinalgError.shapeMismatch("B has \(b.rows) rows, A has \(m)") }
+        guard x.rows == n, x.columns == k else {
+            throw LinalgError.shapeMismatch("X is \(x.rows)×\(x.columns), needs \(n)×\(k)")
+        }
+        if let (i, j) = firstNonFinite(b) { throw LinalgError.nonFinite(operand: "B", row: i, column: j) }
+        for j in 0..<k { for i in 0..<n { x[i, j] = 0 } }
+        guard r > 0, k > 0 else { return }
+        let (cCount, o1) = m.multipliedReportingOverflow(by: k)
+        let (zCount, o2) = n.multipliedReportingOverflow(by: k)
+        let (count, o3) = cCount.addingReportingOverflow(zCount)
+        guard !(o1 || o2 || o3) else { throw LinalgError.shapeMismatch("B is too large (\(m)×\(k))") }
+        workspace.withScratch(of: Scalar.self, count) { scratch in
+            let c = StridedMatrixView(base: scratch, rows: m, columns: k, leadingDimension: m)
+            let z = StridedMatrixView(base: scratch + cCount, rows: n, columns: k, leadingDimension: n)
+            for j in 0..<k { c.column(j).update(from: b.column(j), count: m) }
+            applyQTranspose(to: c)
+            // z (n × k, in pivoted order): R₁₁·z = c[0..<r] when r = n, else z = Z·S⁻ᵀ·c[0..<r].
+            for j in 0..<k { for i in 0..<n { z[i, j] = i < r ? c[i, j] : 0 } }
+            if r < n {
+                complement.withPacked { s in
+                    for j in 0..<k {
+                        for i in 0..<r {  // forward substitution with Sᵀ
+                            var sum = z[i, j]
+                            for l in 0..<i { sum -= s[l, i] * z[l, j] }
+                            z[i, j] = sum / s[i, i]
+                        }
+                    }
+                }
+                complement.applyQ(to: z)
+            } else {
+                packed.withUnsafeBufferPointer { p in
+                    guard let base = p.baseAddress else { return }
+                    let view = StridedMatrixView(base: UnsafeMutablePointer(mutating: base), rows: m, columns: n, leadingDimension: m)
+                    for j in 0..<k { solveUpperTriangular(view, count: n, z.column(j)) }
+                }
+            }
+            for j in 0..<k { for i in 0..<n { x[permutation[i], j] = z[i, j] } }
+        }
+    }
+
+    /// Elements held by the factorization's own storage (for the steady-state test).
+    var storageCapacity: Int {
+        packed.capacity + tau.capacity + permutation.capacity + upperRows.capacity + norms.capacity
+            + reference.capacity + complement.storageCapacity
     }
 }

@@ -180,7 +180,7 @@ public struct QRDecomposition<Scalar: QRScalar>: Sendable {
     }
 
     /// Calls `body` with a view of the packed factors (read only).
-    private func withPacked<R>(_ body: (StridedMatrixView<Scalar>) throws -> R) rethrows -> R {
+    func withPacked<R>(_ body: (StridedMatrixView<Scalar>) throws -> R) rethrows -> R {
         let (m, n) = (rows, columns)
         return try packed.withUnsafeBufferPointer { p in
             try withBaseAddress(UnsafeMutableBufferPointer(mutating: p)) { base in

@@ -209,6 +209,33 @@ import Testing
         #expect(qr.storageCapacity == storage && workspace.capacity == scratch)
     }
 
+    /// The same for the rank-revealing factorization: refactoring and minimum-norm solving rank-deficient
+    /// problems of one size keeps every array's capacity (the complement's too), and the answers match a
+    /// fresh factorization's bit for bit.
+    @Test func pivotedWorkspaceReuseStopsGrowingAfterTheFirstPass() throws {
+        var qr = ColumnPivotedQR<Double>()
+        var workspace = QRWorkspace()
+        func pass(_ seed: UInt64) throws -> ColumnMajorMatrix<Double> {
+            var a = Self.randomMatrix(Double.self, rows: 80, columns: 12, seed: seed)
+            for i in 0..<80 { a[i, 11] = a[i, 0] + a[i, 3] }  // rank 11 < 12: the complement is used
+            let b = Self.randomMatrix(Double.self, rows: 80, columns: 3, seed: seed + 1)
+            try a.withView { try qr.factor($0, workspace: &workspace) }
+            var x = ColumnMajorMatrix<Double>(rows: 12, columns: 3)
+            try b.withView { bv in try x.withMutableView { try qr.solveMinimumNorm(bv, into: $0, workspace: &workspace) } }
+            let fresh = try ColumnPivotedQR(factoring: a)
+            #expect(fresh.rank == 11 && qr.rank == 11)
+            #expect(try fresh.solveMinimumNorm(b).elements == x.elements)
+            return x
+        }
+        _ = try pass(1)
+        let (storage, scratch) = (qr.storageCapacity, workspace.capacity)
+        #expect(storage > 0 && scratch > 0)
+        for seed in stride(from: UInt64(10), to: 50, by: 10) {
+            _ = try pass(seed)
+            #expect(qr.storageCapacity == storage && workspace.capacity == scratch)
+        }
+    }
+
     @Test func kernelBuildNamesTheVectorInstructions() {
         let avx512 = KernelBuild.vectorInstructions(cpuFeatures: "AVX-512F+AVX2+FMA")
         let avx2 = KernelBuild.vectorInstructions(cpuFeatures: "AVX2+FMA")

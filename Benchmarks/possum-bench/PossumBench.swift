@@ -56,7 +56,7 @@ struct PossumBench: ParsableCommand {
     var shapes: ShapeList?
 
     @Option(help: "Threads for OpenBLAS, the --lapack peers and possum's simd solver (default: the cores available to this process; each record says how many simd used). With 2 or more, simd on 1 thread is timed too (simd-1t), for the speed-up. E.g. --threads 1 for the single-core comparison.")
-    var threads: Int = availableCores()
+    var threads: Int = CPUFeatures.coresAvailable
 
     @Option(help: "Precisions to time: float64 (vs dgeqrf/dgels), float32 (vs sgeqrf/sgels).")
     var dtype: EnumList<DType> = EnumList(DType.allCases)
@@ -126,7 +126,7 @@ struct PossumBench: ParsableCommand {
         print("possum-bench: \(reps) repetitions, \(threads) thread(s), \(dtype.values.map(\.rawValue).joined(separator: ", "))")
         print("OpenBLAS: \(openBLASConfiguration)")
         print("possum simd: \(simd.configurationDescription)")
-        print("kernels: \(KernelBuild.description)")
+        print("kernels: \(KernelBuild.description); \(KernelBuild.summary)")
         peers.printSummary()
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
         if threads > 1 {
@@ -243,7 +243,7 @@ struct PossumBench: ParsableCommand {
     /// The attainable FMA throughput of this architecture's `NativeTile` in both precisions: a
     /// tile-high × 256 A and a 256 × nr B (L1-resident), the tile accumulated 20 000 times; median of 7.
     func kernelRoof() {
-        print("kernels: \(KernelBuild.description)")
+        print("kernels: \(KernelBuild.description); \(KernelBuild.summary)")
         kernelRoof(Double.self)
         kernelRoof(Float.self)
     }
@@ -438,17 +438,4 @@ func printRow(_ r: Record, solverWidth: Int = 8) {
            pad(scientific(r.backwardError) + r.errorKind.rawValue, 10), pad(fixed(ratio, 2), 7)]
         .joined(separator: " "))
     fflush(nil)  // flush stdout (nil: every stream; `stdout` itself is not concurrency-safe)
-}
-
-/// The CPUs this process may run on (its affinity mask, as `taskset` or a cgroup cpuset sets it:
-/// the Cpus_allowed line of /proc/self/status), the default of `--threads`; Foundation's count where
-/// that cannot be read (Glibc does not export `sched_getaffinity` to Swift).
-func availableCores() -> Int {
-    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
-        let mask = line.dropFirst("Cpus_allowed:".count).filter { $0.isHexDigit }
-        let count = mask.reduce(0) { $0 + ($1.hexDigitValue ?? 0).nonzeroBitCount }
-        if count >= 1 { return count }
-    }
-    return max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

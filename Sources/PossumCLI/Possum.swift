@@ -80,4 +80,4 @@ public struct Possum: ParsableCommand {
 /// What `possum --version` prints: the version, the kernels compiled in, what this CPU offers them, and the
 /// vector instructions they run as (e.g. "AVX2+FMA ymm", "portable (…)").
 public let possumVersionLine =
-    "possum \(possumVersion) (kernels: \(KernelBuild.description); this CPU: \(CPUFeatures.current); vector code: \(KernelBuild.vectorInstructions(cpuFeatures: CPUFeatures.current)))"
+    "possum \(possumVersion) (kernels: \(KernelBuild.description); this CPU: \(CPUFeatures.current); vector code: \(KernelBuild.vectorInstructions(cpuFeatures: CPUFeatures.current)); tile: \(KernelBuild.tile))"

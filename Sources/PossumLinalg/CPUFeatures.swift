@@ -1,15 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FoundationEssentials
 
-/// What the running CPU offers the SIMD kernels, read from /proc/cpuinfo, so that `possum --version` can
-/// show a portable build on an AVX2 machine (slow kernels for no reason) next to what was compiled.
-enum CPUFeatures {
+/// What the running machine offers the kernels: the CPU's vector features (from /proc/cpuinfo)
+/// and the CPUs this process may use (its affinity mask), for `possum --version`, the benchmark's
+/// header and the default thread count. Linux files; elsewhere "unknown" and Foundation's count.
+public enum CPUFeatures {
     /// E.g. "AVX2+FMA", "AVX-512F+AVX2+FMA", "NEON", or "unknown" where /proc/cpuinfo can't be read.
-    static let current: String = summary(cpuinfo: readProcFile("/proc/cpuinfo"))
+    public static let current: String = summary(cpuinfo: try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
 
     /// The features of the first processor listed (every core of a machine is assumed alike).
-    static func summary(cpuinfo: String?) -> String {
+    public static func summary(cpuinfo: String?) -> String {
         guard let cpuinfo else { return "unknown" }
         for line in cpuinfo.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
@@ -29,23 +28,19 @@ enum CPUFeatures {
         return "unknown"
     }
 
-    /// The whole file with plain read(2): /proc files report a size of 0, so read until end of file.
-    private static func readProcFile(_ path: String) -> String? {
-        #if canImport(Glibc)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return n == 0 ? String(decoding: bytes, as: UTF8.self) : nil }
-            bytes.append(contentsOf: chunk[0..<n])
+    /// The CPUs this process may run on: the Cpus_allowed mask of /proc/self/status, as `taskset` or
+    /// a cgroup cpuset sets it (Foundation's count ignores the mask); Foundation's count elsewhere.
+    public static let coresAvailable: Int = cores(status: try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))
+
+    /// The bits set in the status file's Cpus_allowed mask (hex words, comma-separated on large
+    /// machines), or Foundation's active processor count when there is none.
+    public static func cores(status: String?) -> Int {
+        if let line = status?.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
+            let mask = line.dropFirst("Cpus_allowed:".count).filter(\.isHexDigit)
+            let count = mask.reduce(0) { $0 + ($1.hexDigitValue ?? 0).nonzeroBitCount }
+            if count >= 1 { return count }
         }
-        #else
-        return nil
-        #endif
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 }
 

@@ -11,10 +11,14 @@
 /// The factorization object is `Double` (it stores a `Matrix`); `eliminate`, the step every QR
 /// path is built from, is generic over the kernels' scalar, so `Float` paths share it.
 public struct HouseholderQR<Kernels: HouseholderKernels> {
+    /// R on and above the diagonal, the reflectors' tails v (v₀ = 1 implied) below (LAPACK's `dgeqrf` layout).
     public private(set) var packed: Matrix
+    /// τ of each reflector H = I − τ·v·vᵀ.
     public private(set) var tau: [Double]
 
+    /// Rows m of A.
     public var rows: Int { packed.rows }
+    /// Columns n of A.
     public var columns: Int { packed.columns }
 
     /// Factors `a`; `a` must have at least as many rows as columns and only finite entries.

@@ -61,4 +61,17 @@ public enum KernelBuild {
     public static let description: String =
         "SIMD8<Double>/SIMD16<Float> compiled "
         + (isNativeCPU ? "for the build machine's CPU (\(architecture))" : "portable (\(portableLowering))")
+
+    /// The level-3 tile `KernelSelection.swift` picked, with its shape in both precisions, e.g.
+    /// "AVX512Tile 16×6 Float64, 32×6 Float32".
+    public static let tile: String = {
+        let name = String(describing: NativeTile<Double>.self).prefix { $0 != "<" }
+        return "\(name) \(NativeTile<Double>.mr)×\(NativeTile<Double>.nr) Float64, "
+            + "\(NativeTile<Float>.mr)×\(NativeTile<Float>.nr) Float32"
+    }()
+
+    /// Everything above for this process, in one line, e.g. "vector code AVX-512F zmm (this CPU:
+    /// AVX-512F+AVX2+FMA), tile AVX512Tile 16×6 Float64, 32×6 Float32".
+    public static let summary: String =
+        "vector code \(vectorInstructions(cpuFeatures: CPUFeatures.current)) (this CPU: \(CPUFeatures.current)), tile \(tile)"
 }

@@ -16,11 +16,11 @@ public enum LeastSquares {
     /// reflectors) to the k columns of B in the same sweep that updates A's trailing columns, so
     /// B costs one extra pass per reflector rather than k separate solves, and every path of
     /// ``SIMDSolver/path(rows:columns:)`` — including the streaming TSQR — serves it.
-    /// With `threads` = 2 the blocked path splits its trailing updates.
+    /// `threads` (default: every CPU this process may use) is `SIMDSolver/threads`.
     ///
     /// Throws like ``QRDecomposition/solve(_:)``: rank-deficient A, shape errors, non-finite entries.
     public static func solve<Scalar: QRScalar>(
-        _ a: ColumnMajorMatrix<Scalar>, _ b: ColumnMajorMatrix<Scalar>, threads: Int = 1
+        _ a: ColumnMajorMatrix<Scalar>, _ b: ColumnMajorMatrix<Scalar>, threads: Int = CPUFeatures.coresAvailable
     ) throws -> LeastSquaresSolutions<Scalar> {
         var workspace = QRWorkspace()
         return try solve(a, b, threads: threads, workspace: &workspace)
@@ -28,7 +28,7 @@ public enum LeastSquares {
 
     /// ``solve(_:_:threads:)`` taking its scratch from `workspace`.
     public static func solve<Scalar: QRScalar>(
-        _ a: ColumnMajorMatrix<Scalar>, _ b: ColumnMajorMatrix<Scalar>, threads: Int = 1,
+        _ a: ColumnMajorMatrix<Scalar>, _ b: ColumnMajorMatrix<Scalar>, threads: Int = CPUFeatures.coresAvailable,
         workspace: inout QRWorkspace
     ) throws -> LeastSquaresSolutions<Scalar> {
         let (m, n, k) = (a.rows, a.columns, b.columns)

@@ -14,6 +14,7 @@ public protocol QRFactorization {
 
 /// The solution of min‖A·x − b‖₂ and what it cost to trust it.
 public struct LeastSquaresSolution: Sendable, Equatable {
+    /// The minimizer x (n entries).
     public var x: [Double]
     /// ‖b − A·x‖₂, read off Qᵀb (the part of b outside range(A)).
     public var residualNorm: Double
@@ -78,10 +79,11 @@ public struct SIMDSolver: LeastSquaresSolver {
     /// squares run a TSQR reduction tree over up to P row leaves, the blocked QR splits the columns
     /// of each trailing update into up to P groups (see `threadsUsed` in `SIMDSolver+InPlace.swift`);
     /// small problems run on one. The result is bit-for-bit the same on every run for a given P
-    /// (on the blocked path, for every P). One thread unless asked: a caller that wants every core
-    /// passes the cores available to it (the CLI and the benchmark do).
+    /// (on the blocked path, for every P), so pass a fixed P where results must match across
+    /// machines. The default is every CPU this process may use (`CPUFeatures.coresAvailable`).
     public var threads: Int
-    public init(threads: Int = 1) {
+    /// A solver on `threads` threads (≥ 1; default: the CPUs in this process's affinity mask).
+    public init(threads: Int = CPUFeatures.coresAvailable) {
         precondition(threads >= 1, "threads must be at least 1")
         self.threads = threads
     }
@@ -93,6 +95,7 @@ public struct SIMDSolver: LeastSquaresSolver {
 
 /// The same algorithm with the plain scalar reference kernels: the correctness baseline.
 public struct NaiveSolver: LeastSquaresSolver {
+    /// The reference solver (one thread, scalar kernels).
     public init() {}
     public var name: String { "naive" }
     public func factorize(_ a: Matrix) throws -> any QRFactorization {

@@ -16,6 +16,7 @@ public enum LinalgError: Error, Equatable, Sendable, CustomStringConvertible {
     /// "residual", `message` says which entry and what to rescale.
     case outOfRange(operand: String, message: String)
 
+    /// The error as one line for a user.
     public var description: String {
         switch self {
         case let .underdetermined(rows, columns):

@@ -24,6 +24,7 @@ extension Matrix {
         return y
     }
 
+    /// The elementwise difference of two matrices of the same shape.
     public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
         precondition(lhs.rows == rhs.rows && lhs.columns == rhs.columns, "shapes must agree")
         return Matrix(rows: lhs.rows, columns: lhs.columns,

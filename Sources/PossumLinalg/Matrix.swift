@@ -3,7 +3,9 @@
 /// Column-major is the layout LAPACK and the Householder kernels want: a column is one contiguous
 /// run of memory, so a reflector applied to a column is a unit-stride SIMD loop.
 public struct Matrix: Equatable, Sendable {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let columns: Int
     /// Column-major storage, `rows * columns` elements.
     public var elements: [Double]
@@ -42,6 +44,7 @@ public struct Matrix: Equatable, Sendable {
         return m
     }
 
+    /// Element (row, column); both must be in range.
     @inlinable
     public subscript(row: Int, column: Int) -> Double {
         get { elements[row + column * rows] }
@@ -94,11 +97,17 @@ public struct Matrix: Equatable, Sendable {
 /// can be updated in place without copying. Generic over the element so the same kernels serve
 /// `Double` and `Float` storage; `MutableMatrixView` is the `Double` one.
 public struct StridedMatrixView<Element> {
+    /// Element (0, 0).
     public let base: UnsafeMutablePointer<Element>
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let columns: Int
+    /// Distance in elements between the tops of adjacent columns (≥ rows).
     public let leadingDimension: Int
 
+    /// A view of `rows × columns` elements at `base`, columns `leadingDimension` apart; the memory
+    /// must outlive the view.
     @inlinable
     public init(base: UnsafeMutablePointer<Element>, rows: Int, columns: Int, leadingDimension: Int) {
         self.base = base
@@ -107,6 +116,7 @@ public struct StridedMatrixView<Element> {
         self.leadingDimension = leadingDimension
     }
 
+    /// Element (row, column) of the view; writes go to the viewed memory.
     @inlinable
     public subscript(row: Int, column: Int) -> Element {
         get { base[row + column * leadingDimension] }

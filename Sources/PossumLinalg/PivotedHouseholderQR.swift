@@ -16,13 +16,16 @@
 public struct PivotedHouseholderQR<Kernels: HouseholderKernels> where Kernels.Scalar == Double {
     /// R on and above the diagonal, reflector tails below (of the equilibrated, permuted A).
     public private(set) var packed: Matrix
+    /// τ of each reflector H = I − τ·v·vᵀ.
     public private(set) var tau: [Double]
     /// Column k of A·P is column `permutation[k]` of A.
     public private(set) var permutation: [Int]
     /// The power-of-two column scales: the factored matrix is A·D·P, D = diag(columnScale).
     public private(set) var columnScale: [Double]
 
+    /// Rows m of A.
     public var rows: Int { packed.rows }
+    /// Columns n of A.
     public var columns: Int { packed.columns }
 
     /// Factors `a` (any shape, finite entries).
@@ -117,6 +120,7 @@ public struct PivotedHouseholderQR<Kernels: HouseholderKernels> where Kernels.Sc
         return d.prefix { $0 > tol * first }.count
     }
 
+    /// max(m, n)·ε, the rounding error of the factorization relative to ‖A‖ (as `ColumnPivotedQR`).
     public static func defaultTolerance(rows: Int, columns: Int) -> Double {
         Double(max(rows, columns)) * .ulpOfOne
     }

@@ -6,6 +6,7 @@ public struct RankRevealingOptions: Sendable, Equatable {
     /// Iterative refinement with doubled-precision residuals (full-rank problems).
     public var refine: Bool
 
+    /// Options with the default cutoff and no refinement unless asked.
     public init(tolerance: Double? = nil, refine: Bool = false) {
         self.tolerance = tolerance
         self.refine = refine
@@ -26,11 +27,13 @@ public struct RankRevealingSolution: Sendable, Equatable {
     /// Refinement steps taken (0 without refinement).
     public var refinementSteps: Int
 
+    /// A solution with its facts, as the solvers report it.
     public init(x: [Double], rank: Int, conditionEstimate: Double, residualNorm: Double, refinementSteps: Int) {
         (self.x, self.rank, self.conditionEstimate, self.residualNorm, self.refinementSteps) =
             (x, rank, conditionEstimate, residualNorm, refinementSteps)
     }
 
+    /// Whether the numerical rank is below the number of unknowns.
     public var isRankDeficient: Bool { rank < x.count }
     /// Whether cond·ε is so large that fewer than about 6 digits can be trusted.
     public var isIllConditioned: Bool { conditionEstimate * .ulpOfOne > 1e-6 }

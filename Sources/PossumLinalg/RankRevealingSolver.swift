@@ -1,6 +1,8 @@
 /// A solver that can also answer rank-deficient and underdetermined problems, with the
 /// minimum-norm solution, the numerical rank, and a condition estimate.
 public protocol RankRevealingSolver: LeastSquaresSolver {
+    /// argmin ‖x‖₂ over the minimizers of ‖A·x − b‖₂ for A of any shape and rank, with the rank
+    /// decided by `options.tolerance`.
     func solveMinimumNorm(_ a: Matrix, _ b: [Double], options: RankRevealingOptions) throws -> RankRevealingSolution
 }
 

@@ -69,6 +69,18 @@ public struct ColumnMajorMatrix<Scalar: QRScalar>: Equatable, Sendable {
 
     /// Calls `body` with a read-only view of the elements (the view's pointer is mutable only
     /// because ``StridedMatrixView`` is one type for both uses: do not write through it).
+    /// The n × k matrix a view-based solve writes for the columns of `b`, with a fresh workspace:
+    /// the owned-matrix form of the `solve(_:into:workspace:)` APIs.
+    static func solution(
+        rows n: Int, for b: ColumnMajorMatrix,
+        _ solve: (StridedMatrixView<Scalar>, StridedMatrixView<Scalar>, inout QRWorkspace) throws -> Void
+    ) rethrows -> ColumnMajorMatrix {
+        var x = ColumnMajorMatrix(rows: n, columns: b.columns)
+        var workspace = QRWorkspace()
+        try b.withView { bView in try x.withMutableView { xView in try solve(bView, xView, &workspace) } }
+        return x
+    }
+
     public func withView<R>(_ body: (StridedMatrixView<Scalar>) throws -> R) rethrows -> R {
         let (m, n) = (rows, columns)
         return try elements.withUnsafeBufferPointer { buffer in

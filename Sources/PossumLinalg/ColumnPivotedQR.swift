@@ -187,12 +187,7 @@ public struct ColumnPivotedQR<Scalar: QRScalar>: Sendable {
     /// For each column b of B (m × k), the x of least 2-norm minimizing ‖A_r·x − b‖₂ (see the
     /// type's documentation); X is n × k. With r = 0 (A numerically zero), X = 0.
     public func solveMinimumNorm(_ b: ColumnMajorMatrix<Scalar>) throws -> ColumnMajorMatrix<Scalar> {
-        var x = ColumnMajorMatrix<Scalar>(rows: columns, columns: b.columns)
-        var workspace = QRWorkspace()
-        try b.withView { bView in
-            try x.withMutableView { xView in try solveMinimumNorm(bView, into: xView, workspace: &workspace) }
-        }
-        return x
+        try ColumnMajorMatrix.solution(rows: columns, for: b) { try solveMinimumNorm($0, into: $1, workspace: &$2) }
     }
 
     /// ``solveMinimumNorm(_:)`` on caller-owned storage: writes X to `x` (n × k), takes QᵀB and the

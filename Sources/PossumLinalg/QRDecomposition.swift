@@ -89,12 +89,7 @@ public struct QRDecomposition<Scalar: QRScalar>: Sendable {
     /// |r_jj| ≤ max(m, n)·ε·max|r_ii| for some j (use ``ColumnPivotedQR`` for such A),
     /// ``LinalgError/shapeMismatch(_:)`` and ``LinalgError/nonFinite(operand:row:column:)`` for B.
     public func solve(_ b: ColumnMajorMatrix<Scalar>) throws -> ColumnMajorMatrix<Scalar> {
-        var x = ColumnMajorMatrix<Scalar>(rows: columns, columns: b.columns)
-        var workspace = QRWorkspace()
-        try b.withView { bView in
-            try x.withMutableView { xView in try solve(bView, into: xView, workspace: &workspace) }
-        }
-        return x
+        try ColumnMajorMatrix.solution(rows: columns, for: b) { try solve($0, into: $1, workspace: &$2) }
     }
 
     /// ``solve(_:)`` on caller-owned storage: writes X to `x` (n × k), takes QᵀB's scratch (m × k)

@@ -1,5 +1,7 @@
-/// Blocks of inner products of long columns, Xᵀ·Y, register-blocked: the first product of TSQR's
-/// block reflector (W = V_Bᵀ·[V_B C_B], the Gram matrix of the reflectors and VᵀC in one sweep).
+/// Blocks of inner products of long columns, Xᵀ·Y, register-blocked: `VectorKernels.innerProducts`,
+/// the first product of TSQR's block reflector (W = V_Bᵀ·[V_B C_B], the Gram matrix of the
+/// reflectors and VᵀC in one sweep). Reached only through the kernels (`ReferenceKernels` has the
+/// scalar twin).
 ///
 /// Why not the micro-kernel: its A operand wants Vᵀ with a reflector's entries `mr` apart, a
 /// transposing copy of the whole block per panel, and its single FMA chain per entry rounds like a
@@ -71,8 +73,8 @@ enum InnerProductBlock<T: QRScalar> {
     }
 }
 
-/// C += V·W for a tall V (n × k, k ≤ 8 at a time) and a short W (k × q): the last product of
-/// TSQR's block reflector, C_B += V_B·W'. Why not the micro-kernel: with k = 8 its tile does 48
+/// C += V·W for a tall V (n × k, k ≤ 8 at a time) and a short W (k × q): `VectorKernels.rankUpdate`,
+/// the last product of TSQR's block reflector, C_B += V_B·W'. Why not the micro-kernel: with k = 8 its tile does 48
 /// FMAs per call around one load and store of a 8 × 6 block of C, and broadcasts every W entry once
 /// per row strip. Here two columns of W (2k broadcasts) stay in registers while the row strips of
 /// V and C stream past: per strip k + 2 loads, 2k FMAs, 2 stores. Each C entry gets its k terms

@@ -203,9 +203,9 @@ extension Householder {
     }
 
     /// `applyBlockReflector` for TSQR's [I; V_B] (`head` = C_R): the Gram matrix V_BᵀV_B (for T)
-    /// and W = V_BᵀC_B in one sweep over the block by `InnerProductBlock` when C_B's columns follow
+    /// and W = V_BᵀC_B in one sweep over the block by `K.innerProducts` when C_B's columns follow
     /// V_B's in storage (as in a TSQR block step), W += C_R, W' = −Tᵀ·W, C_R += W', then
-    /// C_B += V_B·W' by `RankUpdateBlock`, V_B read where it stands. No copy of V_B.
+    /// C_B += V_B·W' by `K.rankUpdate`, V_B read where it stands. No copy of V_B.
     static func applyStructuredBlockReflector(
         _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>, head: StridedMatrixView<T>,
         scratch: UnsafeMutablePointer<T>
@@ -217,13 +217,13 @@ extension Householder {
         let w2 = t + jb * jb                // jb × nc
         let ld = v.leadingDimension
         if nc > 0 && c.leadingDimension == ld && UnsafePointer(c.base) == UnsafePointer(v.base) + jb * ld {
-            InnerProductBlock<T>.compute(rows: rows, v.base, ldx: ld, count: jb, v.base, ldy: ld, count: jb + nc,
-                                         into: gw, ldo: jb, skipBelowDiagonal: true)
+            K.innerProducts(rows: rows, v.base, ldx: ld, count: jb, v.base, ldy: ld, count: jb + nc,
+                            into: gw, ldo: jb, skipBelowDiagonal: true)
         } else {
-            InnerProductBlock<T>.compute(rows: rows, v.base, ldx: ld, count: jb, v.base, ldy: ld, count: jb,
-                                         into: gw, ldo: jb, skipBelowDiagonal: true)
-            InnerProductBlock<T>.compute(rows: rows, v.base, ldx: ld, count: jb, c.base, ldy: c.leadingDimension,
-                                         count: nc, into: w, ldo: jb)
+            K.innerProducts(rows: rows, v.base, ldx: ld, count: jb, v.base, ldy: ld, count: jb,
+                            into: gw, ldo: jb, skipBelowDiagonal: true)
+            K.innerProducts(rows: rows, v.base, ldx: ld, count: jb, c.base, ldy: c.leadingDimension,
+                            count: nc, into: w, ldo: jb, skipBelowDiagonal: false)
         }
         formTriangularFactor(count: jb, tau: tau, into: t) { j, i in gw[j + i * jb] }
         for j in 0..<nc {
@@ -238,8 +238,8 @@ extension Householder {
             }
             for i in 0..<jb { hj[i] += w2c[i] }
         }
-        RankUpdateBlock<T>.accumulate(rows: rows, v.base, ldv: ld, count: jb, w2, ldw: jb, into: c.base,
-                                      ldc: c.leadingDimension, columns: nc)
+        K.rankUpdate(rows: rows, v.base, ldv: ld, count: jb, w2, ldw: jb, into: c.base, ldc: c.leadingDimension,
+                     columns: nc)
     }
 }
 

@@ -49,6 +49,37 @@ public enum CompensatedSIMDKernels: HouseholderKernels {
         SIMDKernels.axpy4(n, v, a0, c0, a1, c1, a2, c2, a3, c3)
     }
 
+    /// Plain updates, compensated dot products (as in `applyReflector`).
+    public static func updateColumns(
+        _ c: MutableMatrixView, adding x: UnsafeMutablePointer<Double>, gains: UnsafePointer<Double>,
+        scaleX: Double?, dotsWith next: UnsafePointer<Double>?, into dots: UnsafeMutablePointer<Double>
+    ) {
+        let n = c.rows
+        for j in 0..<c.columns { SIMDKernels.axpy(n, gains[j], x, c.column(j)) }
+        if let scaleX { SIMDKernels.scale(n, scaleX, x) }
+        if let next {
+            for j in 0..<c.columns { dots[j] = dot2(n, next, c.column(j)) }
+        }
+    }
+
+    /// Each entry a compensated dot product.
+    public static func innerProducts(
+        rows n: Int, _ x: UnsafePointer<Double>, ldx: Int, count p: Int, _ y: UnsafePointer<Double>, ldy: Int,
+        count q: Int, into out: UnsafeMutablePointer<Double>, ldo: Int, skipBelowDiagonal: Bool
+    ) {
+        for j in 0..<q {
+            for i in 0..<p where !(skipBelowDiagonal && j < i) { out[i + j * ldo] = dot2(n, x + i * ldx, y + j * ldy) }
+        }
+    }
+
+    /// Plain updates (as in `applyReflector`).
+    public static func rankUpdate(
+        rows n: Int, _ v: UnsafePointer<Double>, ldv: Int, count k: Int, _ w: UnsafePointer<Double>, ldw: Int,
+        into c: UnsafeMutablePointer<Double>, ldc: Int, columns q: Int
+    ) {
+        SIMDKernels.rankUpdate(rows: n, v, ldv: ldv, count: k, w, ldw: ldw, into: c, ldc: ldc, columns: q)
+    }
+
     /// The pair with compensated inner products (the updates are plain, as in `applyReflector`).
     public static func applyReflectorPair(
         _ n: Int, _ v1: UnsafePointer<Double>, tau1: Double, _ v2: UnsafePointer<Double>, tau2: Double, v21: Double,

@@ -119,29 +119,124 @@ public enum VectorKernels<Scalar: QRScalar, Tile: MicroKernel>: HouseholderKerne
         while i < n { y[i] += alpha * x[i]; i += 1 }
     }
 
-    /// (vᵀc₀, vᵀc₁, vᵀc₂, vᵀc₃) in one sweep over v (one accumulator per column).
+    /// (vᵀc₀, vᵀc₁, vᵀc₂, vᵀc₃) in one sweep over v, two vector accumulators per column so that the
+    /// FMA latency is hidden (four chains alone would wait on it).
     @inline(__always)
     public static func dot4(
         _ n: Int, _ v: UnsafePointer<Scalar>, _ c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>,
         _ c2: UnsafePointer<Scalar>, _ c3: UnsafePointer<Scalar>
     ) -> (Scalar, Scalar, Scalar, Scalar) {
-        var s0 = Scalar.zeroVector, s1 = Scalar.zeroVector, s2 = Scalar.zeroVector, s3 = Scalar.zeroVector
+        typealias T = Scalar
+        var s0 = T.zeroVector, s1 = T.zeroVector, s2 = T.zeroVector, s3 = T.zeroVector
+        var u0 = T.zeroVector, u1 = T.zeroVector, u2 = T.zeroVector, u3 = T.zeroVector
         var i = 0
-        while i + Scalar.lanes <= n {
-            let vv = Scalar.load(v + i)
-            s0 = Scalar.fma(s0, vv, Scalar.load(c0 + i))
-            s1 = Scalar.fma(s1, vv, Scalar.load(c1 + i))
-            s2 = Scalar.fma(s2, vv, Scalar.load(c2 + i))
-            s3 = Scalar.fma(s3, vv, Scalar.load(c3 + i))
-            i += Scalar.lanes
+        while i + 2 * T.lanes <= n {
+            let xv = T.load(v + i), xu = T.load(v + i + T.lanes)
+            s0 = T.fma(s0, xv, T.load(c0 + i)); u0 = T.fma(u0, xu, T.load(c0 + i + T.lanes))
+            s1 = T.fma(s1, xv, T.load(c1 + i)); u1 = T.fma(u1, xu, T.load(c1 + i + T.lanes))
+            s2 = T.fma(s2, xv, T.load(c2 + i)); u2 = T.fma(u2, xu, T.load(c2 + i + T.lanes))
+            s3 = T.fma(s3, xv, T.load(c3 + i)); u3 = T.fma(u3, xu, T.load(c3 + i + T.lanes))
+            i += 2 * T.lanes
         }
-        var d0 = Scalar.sum(s0), d1 = Scalar.sum(s1), d2 = Scalar.sum(s2), d3 = Scalar.sum(s3)
+        if i + T.lanes <= n {
+            let xv = T.load(v + i)
+            s0 = T.fma(s0, xv, T.load(c0 + i)); s1 = T.fma(s1, xv, T.load(c1 + i))
+            s2 = T.fma(s2, xv, T.load(c2 + i)); s3 = T.fma(s3, xv, T.load(c3 + i))
+            i += T.lanes
+        }
+        var d0 = T.sum(T.add(s0, u0)), d1 = T.sum(T.add(s1, u1)), d2 = T.sum(T.add(s2, u2)), d3 = T.sum(T.add(s3, u3))
         while i < n {
             let vi = v[i]
             d0 += vi * c0[i]; d1 += vi * c1[i]; d2 += vi * c2[i]; d3 += vi * c3[i]
             i += 1
         }
         return (d0, d1, d2, d3)
+    }
+
+    /// Four columns per sweep over x (`update4`); a last group of fewer repeats its last column
+    /// with the same gain, which stores identical values.
+    @inline(__always)
+    public static func updateColumns(
+        _ c: StridedMatrixView<Scalar>, adding x: UnsafeMutablePointer<Scalar>, gains: UnsafePointer<Scalar>,
+        scaleX: Scalar?, dotsWith next: UnsafePointer<Scalar>?, into dots: UnsafeMutablePointer<Scalar>
+    ) {
+        let (n, q) = (c.rows, c.columns)
+        var j0 = 0
+        while j0 < q {
+            let cnt = min(4, q - j0)
+            let j1 = j0 + min(1, cnt - 1), j2 = j0 + min(2, cnt - 1), j3 = j0 + min(3, cnt - 1)
+            // The next column, when it is this group's first, is taken from the register just stored.
+            let nextIsFirst = next.map { $0 == UnsafePointer(c.column(j0)) } ?? false
+            let (e0, e1, e2, e3) = update4(
+                n, x, scale: scaleX ?? 1, scaleX: scaleX != nil && j0 + cnt >= q, next: next, nextIsFirst: nextIsFirst,
+                gains[j0], c.column(j0), gains[j1], c.column(j1), gains[j2], c.column(j2), gains[j3], c.column(j3))
+            if next != nil {
+                dots[j0] = e0
+                if cnt > 1 { dots[j0 + 1] = e1 }
+                if cnt > 2 { dots[j0 + 2] = e2 }
+                if cnt > 3 { dots[j0 + 3] = e3 }
+            }
+            j0 += cnt
+        }
+    }
+
+    /// cⱼ += gⱼ·x for four columns, then optionally x ← scale·x; returns (yᵀc₀, yᵀc₁, yᵀc₂, yᵀc₃)
+    /// of the updated columns for y = `next` (y = the updated c₀ when `nextIsFirst`), zeros when
+    /// `next` is nil. Repeated columns must come with equal gains (they store identical values).
+    @inline(__always)
+    static func update4(
+        _ n: Int, _ x: UnsafeMutablePointer<Scalar>, scale: Scalar, scaleX: Bool, next: UnsafePointer<Scalar>?,
+        nextIsFirst: Bool, _ g0: Scalar, _ c0: UnsafeMutablePointer<Scalar>, _ g1: Scalar, _ c1: UnsafeMutablePointer<Scalar>,
+        _ g2: Scalar, _ c2: UnsafeMutablePointer<Scalar>, _ g3: Scalar, _ c3: UnsafeMutablePointer<Scalar>
+    ) -> (Scalar, Scalar, Scalar, Scalar) {
+        typealias T = Scalar
+        let a0 = T.splat(g0), a1 = T.splat(g1), a2 = T.splat(g2), a3 = T.splat(g3)
+        var e0 = T.zeroVector, e1 = T.zeroVector, e2 = T.zeroVector, e3 = T.zeroVector
+        var i = 0
+        while i + T.lanes <= n {
+            let xv = T.load(x + i)
+            let n0 = T.fma(T.load(c0 + i), xv, a0), n1 = T.fma(T.load(c1 + i), xv, a1)
+            let n2 = T.fma(T.load(c2 + i), xv, a2), n3 = T.fma(T.load(c3 + i), xv, a3)
+            T.store(n3, c3 + i); T.store(n2, c2 + i); T.store(n1, c1 + i); T.store(n0, c0 + i)
+            if let next {
+                let y = nextIsFirst ? n0 : T.load(next + i)
+                e0 = T.fma(e0, y, n0); e1 = T.fma(e1, y, n1); e2 = T.fma(e2, y, n2); e3 = T.fma(e3, y, n3)
+            }
+            if scaleX { T.store(T.scaled(xv, scale), x + i) }
+            i += T.lanes
+        }
+        var s0 = T.sum(e0), s1 = T.sum(e1), s2 = T.sum(e2), s3 = T.sum(e3)
+        while i < n {
+            let xi = x[i]
+            let n0 = c0[i] + g0 * xi, n1 = c1[i] + g1 * xi, n2 = c2[i] + g2 * xi, n3 = c3[i] + g3 * xi
+            c3[i] = n3; c2[i] = n2; c1[i] = n1; c0[i] = n0
+            if let next {
+                let y = nextIsFirst ? n0 : next[i]
+                s0 += y * n0; s1 += y * n1; s2 += y * n2; s3 += y * n3
+            }
+            if scaleX { x[i] = xi * scale }
+            i += 1
+        }
+        return (s0, s1, s2, s3)
+    }
+
+    /// 4 × 4 register-blocked inner products (`InnerProductBlock`).
+    @inline(__always)
+    public static func innerProducts(
+        rows n: Int, _ x: UnsafePointer<Scalar>, ldx: Int, count p: Int, _ y: UnsafePointer<Scalar>, ldy: Int,
+        count q: Int, into out: UnsafeMutablePointer<Scalar>, ldo: Int, skipBelowDiagonal: Bool
+    ) {
+        InnerProductBlock<Scalar>.compute(rows: n, x, ldx: ldx, count: p, y, ldy: ldy, count: q, into: out, ldo: ldo,
+                                          skipBelowDiagonal: skipBelowDiagonal)
+    }
+
+    /// Two columns of W in registers while V and C stream past (`RankUpdateBlock`).
+    @inline(__always)
+    public static func rankUpdate(
+        rows n: Int, _ v: UnsafePointer<Scalar>, ldv: Int, count k: Int, _ w: UnsafePointer<Scalar>, ldw: Int,
+        into c: UnsafeMutablePointer<Scalar>, ldc: Int, columns q: Int
+    ) {
+        RankUpdateBlock<Scalar>.accumulate(rows: n, v, ldv: ldv, count: k, w, ldw: ldw, into: c, ldc: ldc, columns: q)
     }
 
     /// cⱼ ← cⱼ + αⱼ·v for four columns in one sweep over v.

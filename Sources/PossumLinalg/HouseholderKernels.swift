@@ -37,6 +37,30 @@ public protocol HouseholderKernels: SendableMetatype {
         _ a0: Scalar, _ c0: UnsafeMutablePointer<Scalar>, _ a1: Scalar, _ c1: UnsafeMutablePointer<Scalar>,
         _ a2: Scalar, _ c2: UnsafeMutablePointer<Scalar>, _ a3: Scalar, _ c3: UnsafeMutablePointer<Scalar>
     )
+    /// cⱼ ← cⱼ + gⱼ·x for every column cⱼ of `c` (`c.rows` entries each, gⱼ = `gains[j]`); then,
+    /// if `scaleX` is given, x ← scaleX·x; then, if `next` is given, `dots[j]` = yᵀcⱼ of the updated
+    /// columns for y = `next` (`c.rows` entries; it may be column 0 of `c`, read updated). The
+    /// level-2 step of TSQR's panel: one reflector applied, the next one's inputs gathered.
+    /// `gains` and `dots` may be the same buffer (every gain is read before any dot is written); x
+    /// must not overlap `c` or `next`.
+    static func updateColumns(
+        _ c: StridedMatrixView<Scalar>, adding x: UnsafeMutablePointer<Scalar>, gains: UnsafePointer<Scalar>,
+        scaleX: Scalar?, dotsWith next: UnsafePointer<Scalar>?, into dots: UnsafeMutablePointer<Scalar>
+    )
+    /// out[i + j·ldo] = Σ_{r < n} X[r, i]·Y[r, j] for i < p, j < q, with X[r, i] = x[r + i·ldx] and
+    /// Y[r, j] = y[r + j·ldy]: a block of inner products of long columns (TSQR's Gram matrix and
+    /// W = VᵀC). `skipBelowDiagonal`: only the entries with j ≥ i are promised.
+    static func innerProducts(
+        rows n: Int, _ x: UnsafePointer<Scalar>, ldx: Int, count p: Int, _ y: UnsafePointer<Scalar>, ldy: Int,
+        count q: Int, into out: UnsafeMutablePointer<Scalar>, ldo: Int, skipBelowDiagonal: Bool
+    )
+    /// C += V·W for a tall V (n × k, V[i, p] = v[i + p·ldv]) and a short W (k × q, W[p, j] =
+    /// w[p + j·ldw]) into C (n × q, C[i, j] = c[i + j·ldc]): TSQR's C_B += V_B·W'. Each C entry gets
+    /// its k terms added one at a time, p ascending. C must not overlap V or W.
+    static func rankUpdate(
+        rows n: Int, _ v: UnsafePointer<Scalar>, ldv: Int, count k: Int, _ w: UnsafePointer<Scalar>, ldw: Int,
+        into c: UnsafeMutablePointer<Scalar>, ldc: Int, columns q: Int
+    )
     /// C ← (I − τ·v·vᵀ)·C, with v[0] ≡ 1 (see the contract above).
     static func applyReflector(_ v: UnsafePointer<Scalar>, tau: Scalar, to c: StridedMatrixView<Scalar>)
     /// (c₀, c₁) ← H₂·H₁·(c₀, c₁) on n rows, for explicit reflector vectors v₁, v₂ (no implicit
@@ -109,6 +133,45 @@ public enum ReferenceKernels<Scalar: QRScalar>: HouseholderKernels {
         _ a2: Scalar, _ c2: UnsafeMutablePointer<Scalar>, _ a3: Scalar, _ c3: UnsafeMutablePointer<Scalar>
     ) {
         axpy(n, a0, v, c0); axpy(n, a1, v, c1); axpy(n, a2, v, c2); axpy(n, a3, v, c3)
+    }
+
+    @inline(never)
+    public static func updateColumns(
+        _ c: StridedMatrixView<Scalar>, adding x: UnsafeMutablePointer<Scalar>, gains: UnsafePointer<Scalar>,
+        scaleX: Scalar?, dotsWith next: UnsafePointer<Scalar>?, into dots: UnsafeMutablePointer<Scalar>
+    ) {
+        let n = c.rows
+        for j in 0..<c.columns { axpy(n, gains[j], x, c.column(j)) }
+        if let scaleX { scale(n, scaleX, x) }
+        if let next {
+            for j in 0..<c.columns { dots[j] = dot(n, next, c.column(j)) }
+        }
+    }
+
+    @inline(never)
+    public static func innerProducts(
+        rows n: Int, _ x: UnsafePointer<Scalar>, ldx: Int, count p: Int, _ y: UnsafePointer<Scalar>, ldy: Int,
+        count q: Int, into out: UnsafeMutablePointer<Scalar>, ldo: Int, skipBelowDiagonal: Bool
+    ) {
+        for j in 0..<q {
+            for i in 0..<p where !(skipBelowDiagonal && j < i) {
+                out[i + j * ldo] = dot(n, x + i * ldx, y + j * ldy)
+            }
+        }
+    }
+
+    @inline(never)
+    public static func rankUpdate(
+        rows n: Int, _ v: UnsafePointer<Scalar>, ldv: Int, count k: Int, _ w: UnsafePointer<Scalar>, ldw: Int,
+        into c: UnsafeMutablePointer<Scalar>, ldc: Int, columns q: Int
+    ) {
+        for j in 0..<q {
+            for i in 0..<n {
+                var s = c[i + j * ldc]
+                for p in 0..<k { s += v[i + p * ldv] * w[p + j * ldw] }
+                c[i + j * ldc] = s
+            }
+        }
     }
 
     @inline(never)

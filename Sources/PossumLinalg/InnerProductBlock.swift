@@ -1,5 +1,7 @@
-/// Blocks of inner products of long columns, Xᵀ·Y, register-blocked: the first product of TSQR's
-/// block reflector (W = V_Bᵀ·[V_B C_B], the Gram matrix of the reflectors and VᵀC in one sweep).
+/// Blocks of inner products of long columns, Xᵀ·Y, register-blocked: `VectorKernels.innerProducts`,
+/// the first product of TSQR's block reflector (W = V_Bᵀ·[V_B C_B], the Gram matrix of the
+/// reflectors and VᵀC in one sweep). Reached only through the kernels (`ReferenceKernels` has the
+/// scalar twin).
 ///
 /// Why not the micro-kernel: its A operand wants Vᵀ with a reflector's entries `mr` apart, a
 /// transposing copy of the whole block per panel, and its single FMA chain per entry rounds like a
@@ -22,8 +24,15 @@ enum InnerProductBlock<T: QRScalar> {
             var i0 = 0
             while i0 < p {
                 if !(skipBelowDiagonal && j0 + 4 <= i0) {
-                    block(rows: n, x + i0 * ldx, ldx: ldx, count: min(4, p - i0), y + j0 * ldy, ldy: ldy,
-                          count: min(4, q - j0), into: out + i0 + j0 * ldo, ldo: ldo)
+                    // A last group of one or two columns (b beside a panel) takes the 4 × 2 block:
+                    // half the loads and FMAs of a 4 × 4 block padded with repeats, the same bits.
+                    if q - j0 <= 2 {
+                        narrowBlock(rows: n, x + i0 * ldx, ldx: ldx, count: min(4, p - i0), y + j0 * ldy, ldy: ldy,
+                                    count: q - j0, into: out + i0 + j0 * ldo, ldo: ldo)
+                    } else {
+                        block(rows: n, x + i0 * ldx, ldx: ldx, count: min(4, p - i0), y + j0 * ldy, ldy: ldy,
+                              count: min(4, q - j0), into: out + i0 + j0 * ldo, ldo: ldo)
+                    }
                 }
                 i0 += 4
             }
@@ -71,8 +80,40 @@ enum InnerProductBlock<T: QRScalar> {
     }
 }
 
-/// C += V·W for a tall V (n × k, k ≤ 8 at a time) and a short W (k × q): the last product of
-/// TSQR's block reflector, C_B += V_B·W'. Why not the micro-kernel: with k = 8 its tile does 48
+extension InnerProductBlock {
+    /// `block` for up to 4 × 2 entries (q ≤ 2): each entry summed exactly as `block` sums it.
+    @inline(__always)
+    static func narrowBlock(
+        rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<T>, ldo: Int
+    ) {
+        let x0 = x, x1 = x + min(1, p - 1) * ldx, x2 = x + min(2, p - 1) * ldx, x3 = x + min(3, p - 1) * ldx
+        let y0 = y, y1 = y + min(1, q - 1) * ldy
+        var s00 = T.zeroVector, s10 = T.zeroVector, s20 = T.zeroVector, s30 = T.zeroVector
+        var s01 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector, s31 = T.zeroVector
+        var r = 0
+        while r + T.lanes <= n {
+            let a0 = T.load(x0 + r), a1 = T.load(x1 + r), a2 = T.load(x2 + r), a3 = T.load(x3 + r)
+            let b0 = T.load(y0 + r)
+            s00 = T.fma(s00, a0, b0); s10 = T.fma(s10, a1, b0); s20 = T.fma(s20, a2, b0); s30 = T.fma(s30, a3, b0)
+            let b1 = T.load(y1 + r)
+            s01 = T.fma(s01, a0, b1); s11 = T.fma(s11, a1, b1); s21 = T.fma(s21, a2, b1); s31 = T.fma(s31, a3, b1)
+            r += T.lanes
+        }
+        @inline(__always) func put(_ s: T.Vector, _ i: Int, _ j: Int, _ xi: UnsafePointer<T>, _ yj: UnsafePointer<T>) {
+            guard i < p && j < q else { return }
+            var total = T.sum(s)
+            var t = r
+            while t < n { total += xi[t] * yj[t]; t += 1 }
+            out[i + j * ldo] = total
+        }
+        put(s00, 0, 0, x0, y0); put(s10, 1, 0, x1, y0); put(s20, 2, 0, x2, y0); put(s30, 3, 0, x3, y0)
+        put(s01, 0, 1, x0, y1); put(s11, 1, 1, x1, y1); put(s21, 2, 1, x2, y1); put(s31, 3, 1, x3, y1)
+    }
+}
+
+/// C += V·W for a tall V (n × k, k ≤ 8 at a time) and a short W (k × q): `VectorKernels.rankUpdate`,
+/// the last product of TSQR's block reflector, C_B += V_B·W'. Why not the micro-kernel: with k = 8 its tile does 48
 /// FMAs per call around one load and store of a 8 × 6 block of C, and broadcasts every W entry once
 /// per row strip. Here two columns of W (2k broadcasts) stay in registers while the row strips of
 /// V and C stream past: per strip k + 2 loads, 2k FMAs, 2 stores. Each C entry gets its k terms
@@ -88,12 +129,13 @@ enum RankUpdateBlock<T: QRScalar> {
         while p0 < k {
             let kb = min(8, k - p0)
             var j = 0
-            while j < q {
-                // An odd last column is paired with itself: computed twice, stored identically.
-                pair(rows: n, v + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, w + p0 + min(j + 1, q - 1) * ldw,
-                     c + j * ldc, c + min(j + 1, q - 1) * ldc)
+            while j + 1 < q {
+                pair(rows: n, v + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, w + p0 + (j + 1) * ldw,
+                     c + j * ldc, c + (j + 1) * ldc)
                 j += 2
             }
+            // An odd last column (b beside a panel) alone: half a pair's work, the same bits.
+            if j < q { single(rows: n, v + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, c + j * ldc) }
             p0 += kb
         }
     }
@@ -136,6 +178,35 @@ enum RankUpdateBlock<T: QRScalar> {
                 s += x * w0[p]; t += x * w1[p]
             }
             c0[i] = s; c1[i] = t
+            i += 1
+        }
+    }
+
+    /// `pair` for one column: c0 += V·w0, each entry's terms added in `pair`'s order.
+    @inline(__always)
+    static func single(
+        rows n: Int, _ v: UnsafePointer<T>, ldv: Int, count kb: Int, _ w0: UnsafePointer<T>, _ c0: UnsafeMutablePointer<T>
+    ) {
+        @inline(__always) func column(_ p: Int) -> UnsafePointer<T> { v + min(p, kb - 1) * ldv }
+        @inline(__always) func weight(_ p: Int) -> T { p < kb ? w0[p] : 0 }
+        let v0 = column(0), v1 = column(1), v2 = column(2), v3 = column(3)
+        let v4 = column(4), v5 = column(5), v6 = column(6), v7 = column(7)
+        let a0 = T.splat(weight(0)), a1 = T.splat(weight(1)), a2 = T.splat(weight(2)), a3 = T.splat(weight(3))
+        let a4 = T.splat(weight(4)), a5 = T.splat(weight(5)), a6 = T.splat(weight(6)), a7 = T.splat(weight(7))
+        var i = 0
+        while i + T.lanes <= n {
+            var s = T.load(c0 + i)
+            s = T.fma(s, T.load(v0 + i), a0); s = T.fma(s, T.load(v1 + i), a1)
+            s = T.fma(s, T.load(v2 + i), a2); s = T.fma(s, T.load(v3 + i), a3)
+            s = T.fma(s, T.load(v4 + i), a4); s = T.fma(s, T.load(v5 + i), a5)
+            s = T.fma(s, T.load(v6 + i), a6); s = T.fma(s, T.load(v7 + i), a7)
+            T.store(s, c0 + i)
+            i += T.lanes
+        }
+        while i < n {
+            var s = c0[i]
+            for p in 0..<kb { s += v[i + p * ldv] * w0[p] }
+            c0[i] = s
             i += 1
         }
     }

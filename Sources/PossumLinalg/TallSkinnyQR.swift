@@ -66,8 +66,8 @@ public struct TallSkinnyQR: QRFactorization {
 
     /// Reflectors per panel inside a block: the first `panelWidth` are generated column by
     /// column (level 2, on an L2-resident mb × panelWidth slice), then applied to the rest of
-    /// the block at once through the compact WY form (level 3: `InnerProductBlock`,
-    /// `RankUpdateBlock`). The same for `Float` and `Double`: the block update pads nothing to
+    /// the block at once through the compact WY form (level 3: the kernels' `innerProducts` and
+    /// `rankUpdate`). The same for `Float` and `Double`: the block update pads nothing to
     /// whole vectors, so a wider Float panel would only move work to level 2 (Benchmarks/README.md:
     /// the roof, tall-skinny).
     public static let defaultPanelWidth = 8
@@ -115,34 +115,50 @@ public struct TallSkinnyQR: QRFactorization {
             BlockedHouseholderQR.factor(block0, reflectors: n, tau: tau, blockSize: nb, workspace: &workspace, kernels: K.self)
         }
         guard b0 < m else { return }
-        let minimumBlocked = BlockedHouseholderQR.minimumBlockedColumns(K.self)
-        let scratchSize = total - min(nb, n) >= minimumBlocked
-            ? Householder<K>.structuredBlockReflectorScratch(columns: total, blockSize: nb) : 0
+        let scratchSize = blockStepScratch(columns: total, reflectors: n, panelWidth: nb, kernels: K.self)
         workspace.withScratch(of: K.Scalar.self, scratchSize) { scratch in
             var r0 = b0
             var blk = 1
             while r0 < m {
                 let len = min(mb, m - r0)
-                let blockTau = tau + blk * n
-                var k0 = 0
-                while k0 < n {
-                    let jb = min(nb, n - k0)
-                    // Narrow trailing matrix (e.g. only b): sweep it with each reflector instead.
-                    let sweepAll = total - k0 - jb < minimumBlocked
-                    factorPanelStructured(a, from: k0, count: jb, block: r0, rows: len,
-                                          applyThrough: sweepAll ? total : k0 + jb, tau: blockTau, kernels: K.self)
-                    let c0 = k0 + jb
-                    if !sweepAll && c0 < total {
-                        Householder<K>.applyBlockReflector(
-                            a.block(row: r0, column: k0, rows: len, columns: jb), tau: blockTau + k0,
-                            to: a.block(row: r0, column: c0, rows: len, columns: total - c0),
-                            head: a.block(row: k0, column: c0, rows: jb, columns: total - c0), scratch: scratch)
-                    }
-                    k0 += jb
-                }
+                factorBlockStep(a, reflectors: n, block: r0, rows: len, tau: tau + blk * n, panelWidth: nb,
+                                scratch: scratch, kernels: K.self)
                 r0 += len
                 blk += 1
             }
+        }
+    }
+
+    /// Elements of scratch `factorBlockStep` needs.
+    static func blockStepScratch<K: HouseholderKernels>(columns total: Int, reflectors n: Int, panelWidth nb: Int, kernels: K.Type) -> Int {
+        total - min(nb, n) >= BlockedHouseholderQR.minimumBlockedColumns(K.self)
+            ? Householder<K>.structuredBlockReflectorScratch(columns: total, blockSize: nb) : 0
+    }
+
+    /// One block step: [R; A_B] = Q_B·[R'; 0] for the triangle R on rows 0..<n and the block A_B on
+    /// rows r0..<r0+len, by panels of `nb` structured reflectors each followed by one block
+    /// reflector on the rest of the block; the columns past n get the same reflectors.
+    static func factorBlockStep<K: HouseholderKernels>(
+        _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, block r0: Int, rows len: Int, tau: UnsafeMutablePointer<K.Scalar>,
+        panelWidth nb: Int, scratch: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
+    ) {
+        let total = a.columns
+        let minimumBlocked = BlockedHouseholderQR.minimumBlockedColumns(K.self)
+        var k0 = 0
+        while k0 < n {
+            let jb = min(nb, n - k0)
+            // Narrow trailing matrix (e.g. only b): sweep it with each reflector instead.
+            let sweepAll = total - k0 - jb < minimumBlocked
+            factorPanelStructured(a, from: k0, count: jb, block: r0, rows: len,
+                                  applyThrough: sweepAll ? total : k0 + jb, tau: tau, kernels: K.self)
+            let c0 = k0 + jb
+            if !sweepAll && c0 < total {
+                Householder<K>.applyBlockReflector(
+                    a.block(row: r0, column: k0, rows: len, columns: jb), tau: tau + k0,
+                    to: a.block(row: r0, column: c0, rows: len, columns: total - c0),
+                    head: a.block(row: k0, column: c0, rows: jb, columns: total - c0), scratch: scratch)
+            }
+            k0 += jb
         }
     }
 
@@ -188,8 +204,8 @@ public struct TallSkinnyQR: QRFactorization {
                     var j0 = k + 1
                     while j0 < end {
                         let cnt = min(4, end - j0)
-                        let (d0, d1, d2, d3) = dot4(len, x, a.column(j0) + r0, a.column(j0 + min(1, cnt - 1)) + r0,
-                                                    a.column(j0 + min(2, cnt - 1)) + r0, a.column(j0 + min(3, cnt - 1)) + r0)
+                        let (d0, d1, d2, d3) = K.dot4(len, x, a.column(j0) + r0, a.column(j0 + min(1, cnt - 1)) + r0,
+                                                      a.column(j0 + min(2, cnt - 1)) + r0, a.column(j0 + min(3, cnt - 1)) + r0)
                         dots[j0] = d0
                         if cnt > 1 { dots[j0 + 1] = d1 }
                         if cnt > 2 { dots[j0 + 2] = d2 }
@@ -204,100 +220,14 @@ public struct TallSkinnyQR: QRFactorization {
                     cj[k] -= w
                     dots[j] = -(w * scale)
                 }
-                let next: UnsafePointer<T>? = hasNext ? UnsafePointer(a.column(k + 1) + r0) : nil
-                var j0 = k + 1
-                while j0 < end {
-                    let cnt = min(4, end - j0)
-                    // Missing columns repeat the last real one with its gain: identical values stored.
-                    let j1 = j0 + min(1, cnt - 1), j2 = j0 + min(2, cnt - 1), j3 = j0 + min(3, cnt - 1)
-                    let (e0, e1, e2, e3) = update4(
-                        len, x, scale: scale, scaleX: j0 + cnt >= end, next: next, nextIsFirst: j0 == k + 1,
-                        dots[j0], a.column(j0) + r0, dots[j1], a.column(j1) + r0, dots[j2], a.column(j2) + r0,
-                        dots[j3], a.column(j3) + r0)
-                    if hasNext {
-                        dots[j0] = e0
-                        if cnt > 1 { dots[j0 + 1] = e1 }
-                        if cnt > 2 { dots[j0 + 2] = e2 }
-                        if cnt > 3 { dots[j0 + 3] = e3 }
-                    }
-                    j0 += cnt
-                }
+                // The update sweep also scales x into v and gathers the next reflector's inputs.
+                K.updateColumns(a.block(row: r0, column: k + 1, rows: len, columns: end - k - 1), adding: x,
+                                gains: dots + k + 1, scaleX: scale,
+                                dotsWith: hasNext ? UnsafePointer(a.column(k + 1) + r0) : nil, into: dots + k + 1)
                 if hasNext { squares = dots[k + 1] }
                 haveDots = hasNext
             }
         }
-    }
-
-    /// (xᵀc₀, xᵀc₁, xᵀc₂, xᵀc₃) in one sweep, two vector accumulators per column so that the FMA
-    /// latency is hidden.
-    @inline(__always)
-    static func dot4<T: QRScalar>(
-        _ n: Int, _ x: UnsafePointer<T>, _ c0: UnsafePointer<T>, _ c1: UnsafePointer<T>, _ c2: UnsafePointer<T>,
-        _ c3: UnsafePointer<T>
-    ) -> (T, T, T, T) {
-        var s0 = T.zeroVector, s1 = T.zeroVector, s2 = T.zeroVector, s3 = T.zeroVector
-        var u0 = T.zeroVector, u1 = T.zeroVector, u2 = T.zeroVector, u3 = T.zeroVector
-        var i = 0
-        while i + 2 * T.lanes <= n {
-            let xv = T.load(x + i), xu = T.load(x + i + T.lanes)
-            s0 = T.fma(s0, xv, T.load(c0 + i)); u0 = T.fma(u0, xu, T.load(c0 + i + T.lanes))
-            s1 = T.fma(s1, xv, T.load(c1 + i)); u1 = T.fma(u1, xu, T.load(c1 + i + T.lanes))
-            s2 = T.fma(s2, xv, T.load(c2 + i)); u2 = T.fma(u2, xu, T.load(c2 + i + T.lanes))
-            s3 = T.fma(s3, xv, T.load(c3 + i)); u3 = T.fma(u3, xu, T.load(c3 + i + T.lanes))
-            i += 2 * T.lanes
-        }
-        if i + T.lanes <= n {
-            let xv = T.load(x + i)
-            s0 = T.fma(s0, xv, T.load(c0 + i)); s1 = T.fma(s1, xv, T.load(c1 + i))
-            s2 = T.fma(s2, xv, T.load(c2 + i)); s3 = T.fma(s3, xv, T.load(c3 + i))
-            i += T.lanes
-        }
-        var d0 = T.sum(T.add(s0, u0)), d1 = T.sum(T.add(s1, u1)), d2 = T.sum(T.add(s2, u2)), d3 = T.sum(T.add(s3, u3))
-        while i < n {
-            let xi = x[i]
-            d0 += xi * c0[i]; d1 += xi * c1[i]; d2 += xi * c2[i]; d3 += xi * c3[i]
-            i += 1
-        }
-        return (d0, d1, d2, d3)
-    }
-
-    /// cⱼ += gⱼ·x for four columns, then optionally x ← scale·x; returns (yᵀc₀, yᵀc₁, yᵀc₂, yᵀc₃)
-    /// of the updated columns for y = `next` (y = the updated c₀ when `nextIsFirst`), zeros when
-    /// `next` is nil. Repeated columns must come with equal gains (they store identical values).
-    @inline(__always)
-    static func update4<T: QRScalar>(
-        _ n: Int, _ x: UnsafeMutablePointer<T>, scale: T, scaleX: Bool, next: UnsafePointer<T>?, nextIsFirst: Bool,
-        _ g0: T, _ c0: UnsafeMutablePointer<T>, _ g1: T, _ c1: UnsafeMutablePointer<T>,
-        _ g2: T, _ c2: UnsafeMutablePointer<T>, _ g3: T, _ c3: UnsafeMutablePointer<T>
-    ) -> (T, T, T, T) {
-        let a0 = T.splat(g0), a1 = T.splat(g1), a2 = T.splat(g2), a3 = T.splat(g3)
-        var e0 = T.zeroVector, e1 = T.zeroVector, e2 = T.zeroVector, e3 = T.zeroVector
-        var i = 0
-        while i + T.lanes <= n {
-            let xv = T.load(x + i)
-            let n0 = T.fma(T.load(c0 + i), xv, a0), n1 = T.fma(T.load(c1 + i), xv, a1)
-            let n2 = T.fma(T.load(c2 + i), xv, a2), n3 = T.fma(T.load(c3 + i), xv, a3)
-            T.store(n3, c3 + i); T.store(n2, c2 + i); T.store(n1, c1 + i); T.store(n0, c0 + i)
-            if let next {
-                let y = nextIsFirst ? n0 : T.load(next + i)
-                e0 = T.fma(e0, y, n0); e1 = T.fma(e1, y, n1); e2 = T.fma(e2, y, n2); e3 = T.fma(e3, y, n3)
-            }
-            if scaleX { T.store(T.scaled(xv, scale), x + i) }
-            i += T.lanes
-        }
-        var s0 = T.sum(e0), s1 = T.sum(e1), s2 = T.sum(e2), s3 = T.sum(e3)
-        while i < n {
-            let xi = x[i]
-            let n0 = c0[i] + g0 * xi, n1 = c1[i] + g1 * xi, n2 = c2[i] + g2 * xi, n3 = c3[i] + g3 * xi
-            c3[i] = n3; c2[i] = n2; c1[i] = n1; c0[i] = n0
-            if let next {
-                let y = nextIsFirst ? n0 : next[i]
-                s0 += y * n0; s1 += y * n1; s2 += y * n2; s3 += y * n3
-            }
-            if scaleX { x[i] = xi * scale }
-            i += 1
-        }
-        return (s0, s1, s2, s3)
     }
 
     /// Generates the reflector that zeroes a[r0..<r0+len, k] against the pivot a[k, k] and

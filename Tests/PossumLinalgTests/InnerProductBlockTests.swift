@@ -46,4 +46,37 @@ import Testing
             check(Float.self, rows: rows, p: p, q: q, skip: true)
         }
     }
+
+    /// The narrow paths for a last group of one or two columns (b beside a panel) give each entry
+    /// the bits the full-width paths give it: they sum the same terms in the same order.
+    @Test(arguments: [1, 9, 16, 37, 300])
+    func narrowPathsGiveTheFullPathsBits(rows n: Int) {
+        func check<T: QRScalar>(_: T.Type) {
+            var rng = SplitMix64(seed: UInt64(n))
+            let x = (0..<(n * 4)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+            let y = (0..<(n * 2)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+            for q in 1...2 {
+                var narrow = [T](repeating: 0, count: 4 * q), full = narrow
+                InnerProductBlock<T>.narrowBlock(rows: n, x, ldx: n, count: 4, y, ldy: n, count: q, into: &narrow, ldo: 4)
+                InnerProductBlock<T>.block(rows: n, x, ldx: n, count: 4, y, ldy: n, count: q, into: &full, ldo: 4)
+                #expect(narrow == full, "\(T.self) q = \(q)")
+            }
+            for k in [1, 5, 8] {
+                let v = (0..<(n * k)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+                let w = (0..<(2 * k)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+                let c = (0..<(2 * n)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+                var alone = c, paired = c
+                RankUpdateBlock<T>.single(rows: n, v, ldv: n, count: k, w, &alone)
+                paired.withUnsafeMutableBufferPointer { b in
+                    w.withUnsafeBufferPointer { wb in
+                        guard let base = b.baseAddress, let w0 = wb.baseAddress else { return }
+                        RankUpdateBlock<T>.pair(rows: n, v, ldv: n, count: k, w0, w0 + k, base, base + n)
+                    }
+                }
+                #expect(Array(alone[0..<n]) == Array(paired[0..<n]), "\(T.self) k = \(k)")
+            }
+        }
+        check(Double.self)
+        check(Float.self)
+    }
 }

@@ -4,6 +4,7 @@
 //
 //     roof DTYPE M N OP VARIANTS ROUNDS
 //     roof float64 1000000 16 qr default,tsqr:2048:8,tsqr:1024:4 5
+//     roof float64 1000000 16 lstsq threads2 5     (1 vs 2 threads: wall and process-CPU time)
 //
 // DTYPE float64|float32, OP qr|lstsq, VARIANTS comma-separated `SIMDSolver.Path` texts or
 // `default` (the solver's own path; for lstsq `SIMDSolver(threads: 1).solve(inPlace:…)`).
@@ -74,7 +75,76 @@ func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lsts
     return flops / median(times) / 1e9
 }
 
+/// Process CPU seconds (every thread's user + system time): what P threads spend in total.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+func wallSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// The solver's own path on `threads` threads (the TSQR tree for P ≥ 2): median wall and
+/// process-CPU seconds per call over `reps` calls, A copied in before each, outside the clocks.
+func threaded<T: QRScalar>(_: T.Type, m: Int, n: Int, lstsq: Bool, threads: Int, reps: Int) -> (wall: Double, cpu: Double) {
+    let columns = lstsq ? n + 1 : n
+    var rng = SplitMix64(seed: 7)
+    let source = (0..<(m * columns)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+    var a = source
+    let solver = SIMDSolver(threads: threads)
+    var tau = [T](repeating: 0, count: SIMDSolver.tauCount(rows: m, columns: n))
+    var x = [T](repeating: 0, count: n)
+    var workspace = QRWorkspace()
+    var walls: [Double] = [], cpus: [Double] = []
+    for _ in 0..<reps {
+        for i in a.indices { a[i] = source[i] }
+        a.withUnsafeMutableBufferPointer { buffer in
+            tau.withUnsafeMutableBufferPointer { t in
+                x.withUnsafeMutableBufferPointer { xb in
+                    guard let base = buffer.baseAddress, let tb = t.baseAddress, let xp = xb.baseAddress else { return }
+                    let view = StridedMatrixView(base: base, rows: m, columns: columns, leadingDimension: m)
+                    let (w0, c0) = (wallSeconds(), processCPUSeconds())
+                    if lstsq {
+                        _ = try? solver.solve(inPlace: view, tau: tb, solution: xp, workspace: &workspace)
+                    } else {
+                        solver.factor(inPlace: view, tau: tb, workspace: &workspace)
+                    }
+                    walls.append(wallSeconds() - w0)
+                    cpus.append(processCPUSeconds() - c0)
+                }
+            }
+        }
+    }
+    return (median(walls), median(cpus))
+}
+
 let arguments = CommandLine.arguments
+// roof DTYPE M N OP threadsP ROUNDS: 1 thread and P threads alternately, wall and process-CPU time.
+if arguments.count == 7 && arguments[5].hasPrefix("threads"), let m = Int(arguments[2]), let n = Int(arguments[3]),
+   let p = Int(arguments[5].dropFirst("threads".count)), p >= 2, let rounds = Int(arguments[6]), rounds >= 1 {
+    let isFloat = arguments[1] == "float32", lstsq = arguments[4] == "lstsq"
+    var speedups: [Double] = [], inflations: [Double] = [], one: [Double] = [], many: [Double] = []
+    for _ in 0..<rounds {
+        let r1 = isFloat ? threaded(Float.self, m: m, n: n, lstsq: lstsq, threads: 1, reps: 7)
+                         : threaded(Double.self, m: m, n: n, lstsq: lstsq, threads: 1, reps: 7)
+        let rp = isFloat ? threaded(Float.self, m: m, n: n, lstsq: lstsq, threads: p, reps: 7)
+                         : threaded(Double.self, m: m, n: n, lstsq: lstsq, threads: p, reps: 7)
+        speedups.append(r1.wall / rp.wall)
+        inflations.append(rp.cpu / r1.cpu)
+        one.append(r1.wall)
+        many.append(rp.wall)
+    }
+    func f(_ x: Double) -> String { String(Double(Int((x * 100).rounded())) / 100) }
+    print("\(arguments[1]) \(m)x\(n) \(arguments[4]) on \(p) threads vs 1 (median of \(rounds) rounds of 7 calls each):")
+    print("  wall: 1 thread \(f(median(one) * 1e3)) ms, \(p) threads \(f(median(many) * 1e3)) ms, speed-up \(f(median(speedups)))x (rounds: \(speedups.map(f).joined(separator: " ")))")
+    print("  process CPU time, \(p) threads / 1 thread: \(f(median(inflations))) (rounds: \(inflations.map(f).joined(separator: " ")))")
+    exit(0)
+}
 guard arguments.count == 7, ["float64", "float32"].contains(arguments[1]), let m = Int(arguments[2]),
       let n = Int(arguments[3]), m >= n, n >= 1, ["qr", "lstsq"].contains(arguments[4]), let rounds = Int(arguments[6]),
       rounds >= 1

@@ -1,0 +1,304 @@
+@testable import PossumLinalg
+import Synchronization
+import Testing
+
+/// The kernel contract is the only door of the tall-skinny path: every loop of a TSQR block step
+/// (the panel's dot and update sweeps, the block reflector's inner products and rank update) is a
+/// `HouseholderKernels` operation, so a kernel that breaks exactly one operation breaks the block
+/// step, and the long-vector work counted through the kernels is at least Householder's.
+@Suite(.serialized) struct KernelDoorTests {
+    /// [R; B]: an upper-triangular n × (n + 1) head over a dense block of `len` rows, with b as
+    /// the last column, factored by one block step with kernels K.
+    static func blockStep<K: HouseholderKernels>(
+        _: K.Type, rows len: Int, columns n: Int, panelWidth nb: Int
+    ) -> (packed: [Double], tau: [Double], norm: Double) where K.Scalar == Double {
+        let m = n + len, total = n + 1
+        var rng = SplitMix64(seed: UInt64(len * 7 + n))
+        var a = Matrix.random(rows: m, columns: total, using: &rng).elements
+        for j in 0..<n { for i in (j + 1)..<n { a[i + j * m] = 0 } }
+        let norm = scaledNorm2(a)
+        var tau = [Double](repeating: .nan, count: n)
+        let scratchSize = TallSkinnyQR.blockStepScratch(columns: total, reflectors: n, panelWidth: nb, kernels: K.self)
+        var scratch = [Double](repeating: 0, count: max(1, scratchSize))
+        a.withUnsafeMutableBufferPointer { ab in
+            tau.withUnsafeMutableBufferPointer { tb in
+                scratch.withUnsafeMutableBufferPointer { sb in
+                    guard let ap = ab.baseAddress, let tp = tb.baseAddress, let sp = sb.baseAddress else { return }
+                    TallSkinnyQR.factorBlockStep(StridedMatrixView(base: ap, rows: m, columns: total, leadingDimension: m),
+                                                 reflectors: n, block: n, rows: len, tau: tp, panelWidth: nb, scratch: sp,
+                                                 kernels: K.self)
+                }
+            }
+        }
+        return (a, tau, norm)
+    }
+
+    /// R and c (rows 0..<n of every column) of a block step's result.
+    static func head(_ packed: [Double], rows len: Int, columns n: Int) -> [Double] {
+        let m = n + len
+        return (0...n).flatMap { j in (0..<n).map { i in packed[i + j * m] } }
+    }
+
+    static let shape = (rows: 200, columns: 12, panelWidth: 4)
+
+    /// With the intact reference operations the block step agrees with the native kernels to within
+    /// rounding (both backward stable, so R and c agree to κ·c·n·ε·‖[R; B]‖_F, κ ≤ 3 for this random
+    /// tall matrix, c = 10 as in KernelInstantiationTests); with any one operation broken by O(1)
+    /// they are O(1) apart.
+    @Test func everyBlockStepOperationGoesThroughTheKernels() {
+        let (len, n, nb) = Self.shape
+        let step = Self.blockStep(NativeKernels<Double>.self, rows: len, columns: n, panelWidth: nb)
+        let native = Self.head(step.packed, rows: len, columns: n)
+        let bound = 3 * 10 * Double(n + 1) * .ulpOfOne * step.norm
+        func distance<F: KernelFault>(_: F.Type) -> Double {
+            let other = Self.head(Self.blockStep(InstrumentedKernels<F>.self, rows: len, columns: n, panelWidth: nb).packed,
+                                  rows: len, columns: n)
+            // NaN counts as far.
+            return zip(native, other).map { abs($0 - $1) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+        }
+        #expect(distance(Intact.self) <= bound)
+        #expect(distance(BreaksDot4.self) > 1e-3, "dot4 bypassed")
+        #expect(distance(BreaksUpdateColumns.self) > 1e-3, "updateColumns bypassed")
+        #expect(distance(BreaksInnerProducts.self) > 1e-3, "innerProducts bypassed")
+        #expect(distance(BreaksRankUpdate.self) > 1e-3, "rankUpdate bypassed")
+    }
+
+    /// Householder's minimum for one block step of [R; B] with b: reflector k meets each of the
+    /// n − k later columns with one dot product and one update over the block's `len` rows —
+    /// Σₖ 2·len·(n − k) = len·n·(n + 1) multiply-adds. The blocked form does that (its W = VᵀC and
+    /// C += V·W' are those same pairs) plus the Gram matrix: a loop outside the kernels shows as a
+    /// shortfall.
+    @Test func blockStepWorkIsCountedThroughTheKernels() {
+        let (len, n, nb) = Self.shape
+        kernelMultiplyAdds.store(0, ordering: .relaxed)
+        _ = Self.blockStep(InstrumentedKernels<Intact>.self, rows: len, columns: n, panelWidth: nb)
+        let counted = kernelMultiplyAdds.load(ordering: .relaxed)
+        #expect(counted >= len * n * (n + 1), "\(counted) multiply-adds through the kernels")
+    }
+
+    // MARK: - The new operations against their reference twins
+
+    func gamma(_ n: Int, _ eps: Double) -> Double { Double(n) * eps / (1 - Double(n) * eps) }
+
+    /// Each entry an n-term dot product in either order: within 2γₙ·Σ|xᵢyᵢ| of each other (Higham §3.1).
+    func twinsAgreeOnInnerProducts<K: HouseholderKernels>(_: K.Type, rows n: Int) {
+        typealias T = K.Scalar
+        var rng = SplitMix64(seed: UInt64(n + 3))
+        let (p, q, ldx, ldy, ldo) = (5, 9, n + 2, n + 1, 6)
+        let x = (0..<(ldx * p)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        let y = (0..<(ldy * q)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        for skip in [false, true] {
+            var fast = [T](repeating: 0, count: ldo * q), slow = fast
+            K.innerProducts(rows: n, x, ldx: ldx, count: p, y, ldy: ldy, count: q, into: &fast, ldo: ldo, skipBelowDiagonal: skip)
+            ReferenceKernels<T>.innerProducts(rows: n, x, ldx: ldx, count: p, y, ldy: ldy, count: q, into: &slow, ldo: ldo,
+                                              skipBelowDiagonal: skip)
+            for j in 0..<q {
+                for i in 0..<p where !(skip && j < i) {
+                    let magnitude = (0..<n).reduce(0.0) { $0 + Double(abs(x[$1 + i * ldx] * y[$1 + j * ldy])) }
+                    #expect(Double(abs(fast[i + j * ldo] - slow[i + j * ldo])) <= 2 * gamma(n, Double(T.ulpOfOne)) * magnitude,
+                            "\(K.self) (\(i), \(j)) rows \(n)")
+                }
+            }
+        }
+    }
+
+    /// C += V·W: each entry k terms added to C, within γₖ₊₁·(|C| + Σₚ|VW|) of exact either way.
+    func twinsAgreeOnRankUpdate<K: HouseholderKernels>(_: K.Type, rows n: Int, count k: Int) {
+        typealias T = K.Scalar
+        var rng = SplitMix64(seed: UInt64(n * 11 + k))
+        let (q, ldv, ldw, ldc) = (5, n + 1, k + 2, n + 3)
+        let v = (0..<(ldv * k)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        let w = (0..<(ldw * q)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        let c = (0..<(ldc * q)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        var fast = c, slow = c
+        K.rankUpdate(rows: n, v, ldv: ldv, count: k, w, ldw: ldw, into: &fast, ldc: ldc, columns: q)
+        ReferenceKernels<T>.rankUpdate(rows: n, v, ldv: ldv, count: k, w, ldw: ldw, into: &slow, ldc: ldc, columns: q)
+        for j in 0..<q {
+            for i in 0..<ldc {
+                guard i < n else { #expect(fast[i + j * ldc] == c[i + j * ldc], "row \(i) past n written"); continue }
+                let magnitude = Double(abs(c[i + j * ldc])) + (0..<k).reduce(0.0) { $0 + Double(abs(v[i + $1 * ldv] * w[$1 + j * ldw])) }
+                #expect(Double(abs(fast[i + j * ldc] - slow[i + j * ldc])) <= 2 * gamma(k + 1, Double(T.ulpOfOne)) * magnitude,
+                        "\(K.self) (\(i), \(j))")
+            }
+        }
+    }
+
+    /// cⱼ += gⱼx, x scaled, dots with the next column (column 0 itself or another): the updates
+    /// within one FMA's and one multiply-add's rounding of each other (2ε·(|c| + |gx|)); the dot
+    /// products over those columns within 2γₙ₊₂ of the products' magnitudes, twice (the columns
+    /// themselves differ by that much); x scaled by one multiplication either way: the same bits.
+    func twinsAgreeOnUpdateColumns<K: HouseholderKernels>(_: K.Type, rows n: Int, columns q: Int, nextIsFirst: Bool) {
+        typealias T = K.Scalar
+        var rng = SplitMix64(seed: UInt64(n * 13 + q))
+        let ld = n + 1
+        let x0 = (0..<n).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        let c0 = (0..<(ld * q)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        let other = (0..<n).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        let gains = (0..<q).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        let scale: T = 0.75
+        func run<L: HouseholderKernels>(_: L.Type) -> (c: [T], x: [T], dots: [T]) where L.Scalar == T {
+            var c = c0, x = x0, dots = gains
+            c.withUnsafeMutableBufferPointer { cb in
+                x.withUnsafeMutableBufferPointer { xb in
+                    dots.withUnsafeMutableBufferPointer { db in
+                        guard let cp = cb.baseAddress, let xp = xb.baseAddress, let dp = db.baseAddress else { return }
+                        other.withUnsafeBufferPointer { ob in
+                            let next = nextIsFirst ? UnsafePointer(cp) : ob.baseAddress
+                            L.updateColumns(StridedMatrixView(base: cp, rows: n, columns: q, leadingDimension: ld), adding: xp,
+                                            gains: dp, scaleX: scale, dotsWith: next, into: dp)
+                        }
+                    }
+                }
+            }
+            return (c, x, dots)
+        }
+        let fast = run(K.self), slow = run(ReferenceKernels<T>.self)
+        let eps = Double(T.ulpOfOne)
+        #expect(fast.x == slow.x)
+        func updated(_ i: Int, _ j: Int) -> Double { Double(abs(c0[i + j * ld])) + Double(abs(gains[j] * x0[i])) }
+        for j in 0..<q {
+            for i in 0..<n {
+                #expect(Double(abs(fast.c[i + j * ld] - slow.c[i + j * ld])) <= 2 * eps * updated(i, j), "\(K.self) c(\(i), \(j))")
+            }
+            let magnitude = (0..<n).reduce(0.0) { $0 + (nextIsFirst ? updated($1, 0) : Double(abs(other[$1]))) * updated($1, j) }
+            #expect(Double(abs(fast.dots[j] - slow.dots[j])) <= 4 * gamma(n + 2, eps) * magnitude, "\(K.self) dot \(j)")
+        }
+    }
+
+    /// dot4 is four dot products: within 2γₙ·Σ|vᵢcᵢ| of the reference.
+    func twinsAgreeOnDot4<K: HouseholderKernels>(_: K.Type, rows n: Int) {
+        typealias T = K.Scalar
+        var rng = SplitMix64(seed: UInt64(n * 5 + 1))
+        let v = (0..<n).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+        let c = (0..<4).map { _ in (0..<n).map { _ in T(Double.random(in: -1..<1, using: &rng)) } }
+        let f = K.dot4(n, v, c[0], c[1], c[2], c[3]), s = ReferenceKernels<T>.dot4(n, v, c[0], c[1], c[2], c[3])
+        for (j, (a, b)) in [(f.0, s.0), (f.1, s.1), (f.2, s.2), (f.3, s.3)].enumerated() {
+            let magnitude = (0..<n).reduce(0.0) { $0 + Double(abs(v[$1] * c[j][$1])) }
+            #expect(Double(abs(a - b)) <= 2 * gamma(n, Double(T.ulpOfOne)) * magnitude, "\(K.self) dot4 \(j) rows \(n)")
+        }
+    }
+
+    @Test(arguments: [0, 1, 7, 8, 15, 16, 17, 33, 100, 257])
+    func tallSkinnyOperationsMatchTheirTwins(rows n: Int) {
+        func all<T: QRScalar>(_: T.Type) {
+            func each<K: HouseholderKernels>(_ k: K.Type) {
+                twinsAgreeOnDot4(k, rows: n)
+                twinsAgreeOnInnerProducts(k, rows: n)
+                for count in [1, 3, 8, 11] { twinsAgreeOnRankUpdate(k, rows: n, count: count) }
+                for q in [1, 2, 4, 5, 9] {
+                    twinsAgreeOnUpdateColumns(k, rows: n, columns: q, nextIsFirst: true)
+                    twinsAgreeOnUpdateColumns(k, rows: n, columns: q, nextIsFirst: false)
+                }
+            }
+            each(NativeKernels<T>.self)
+            each(VectorKernels<T, PortableTile<T>>.self)
+        }
+        all(Double.self)
+        all(Float.self)
+    }
+}
+
+// MARK: - A reference kernel that counts its work and can break one operation
+
+enum KernelOperation { case dot4, updateColumns, innerProducts, rankUpdate }
+
+protocol KernelFault { static var broken: KernelOperation? { get } }
+enum Intact: KernelFault { static var broken: KernelOperation? { nil } }
+enum BreaksDot4: KernelFault { static var broken: KernelOperation? { .dot4 } }
+enum BreaksUpdateColumns: KernelFault { static var broken: KernelOperation? { .updateColumns } }
+enum BreaksInnerProducts: KernelFault { static var broken: KernelOperation? { .innerProducts } }
+enum BreaksRankUpdate: KernelFault { static var broken: KernelOperation? { .rankUpdate } }
+
+/// Multiply-adds over long vectors done through `InstrumentedKernels` (KernelDoorTests is serialized).
+let kernelMultiplyAdds = Atomic<Int>(0)
+
+/// `ReferenceKernels<Double>` with every multiply-add over a vector counted, and the operation
+/// `Fault.broken` (if any) made wrong by O(1).
+enum InstrumentedKernels<Fault: KernelFault>: HouseholderKernels {
+    typealias Scalar = Double
+    typealias Tile = ReferenceTile<Double>
+    typealias Reference = ReferenceKernels<Double>
+
+    static func count(_ n: Int) { kernelMultiplyAdds.add(n, ordering: .relaxed) }
+
+    static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+        count(n)
+        return Reference.dot(n, x, y)
+    }
+
+    static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Double>) -> Double {
+        count(n)
+        return Reference.sumOfSquares(n, x)
+    }
+
+    static func scale(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>) { Reference.scale(n, alpha, x) }
+
+    static func axpy(_ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        count(n)
+        Reference.axpy(n, alpha, x, y)
+    }
+
+    static func dot4(
+        _ n: Int, _ v: UnsafePointer<Double>, _ c0: UnsafePointer<Double>, _ c1: UnsafePointer<Double>,
+        _ c2: UnsafePointer<Double>, _ c3: UnsafePointer<Double>
+    ) -> (Double, Double, Double, Double) {
+        count(4 * n)
+        let d = Reference.dot4(n, v, c0, c1, c2, c3)
+        return Fault.broken == .dot4 ? (d.0 + 1, d.1 + 1, d.2 + 1, d.3 + 1) : d
+    }
+
+    static func axpy4(
+        _ n: Int, _ v: UnsafePointer<Double>,
+        _ a0: Double, _ c0: UnsafeMutablePointer<Double>, _ a1: Double, _ c1: UnsafeMutablePointer<Double>,
+        _ a2: Double, _ c2: UnsafeMutablePointer<Double>, _ a3: Double, _ c3: UnsafeMutablePointer<Double>
+    ) {
+        count(4 * n)
+        Reference.axpy4(n, v, a0, c0, a1, c1, a2, c2, a3, c3)
+    }
+
+    static func updateColumns(
+        _ c: StridedMatrixView<Double>, adding x: UnsafeMutablePointer<Double>, gains: UnsafePointer<Double>,
+        scaleX: Double?, dotsWith next: UnsafePointer<Double>?, into dots: UnsafeMutablePointer<Double>
+    ) {
+        count(c.rows * c.columns * (next == nil ? 1 : 2))
+        if Fault.broken == .updateColumns {
+            // The columns are left as they were; x and the dots are done.
+            if let scaleX { Reference.scale(c.rows, scaleX, x) }
+            if let next { for j in 0..<c.columns { dots[j] = Reference.dot(c.rows, next, c.column(j)) } }
+            return
+        }
+        Reference.updateColumns(c, adding: x, gains: gains, scaleX: scaleX, dotsWith: next, into: dots)
+    }
+
+    static func innerProducts(
+        rows n: Int, _ x: UnsafePointer<Double>, ldx: Int, count p: Int, _ y: UnsafePointer<Double>, ldy: Int,
+        count q: Int, into out: UnsafeMutablePointer<Double>, ldo: Int, skipBelowDiagonal: Bool
+    ) {
+        for j in 0..<q { for i in 0..<p where !(skipBelowDiagonal && j < i) { count(n) } }
+        Reference.innerProducts(rows: n, x, ldx: ldx, count: p, y, ldy: ldy, count: q, into: out, ldo: ldo,
+                                skipBelowDiagonal: skipBelowDiagonal)
+        if Fault.broken == .innerProducts { for j in 0..<q { for i in 0..<p { out[i + j * ldo] += 1 } } }
+    }
+
+    static func rankUpdate(
+        rows n: Int, _ v: UnsafePointer<Double>, ldv: Int, count k: Int, _ w: UnsafePointer<Double>, ldw: Int,
+        into c: UnsafeMutablePointer<Double>, ldc: Int, columns q: Int
+    ) {
+        count(n * k * q)
+        guard Fault.broken != .rankUpdate else { return }
+        Reference.rankUpdate(rows: n, v, ldv: ldv, count: k, w, ldw: ldw, into: c, ldc: ldc, columns: q)
+    }
+
+    static func applyReflector(_ v: UnsafePointer<Double>, tau: Double, to c: StridedMatrixView<Double>) {
+        count(2 * max(0, c.rows - 1) * c.columns)
+        Reference.applyReflector(v, tau: tau, to: c)
+    }
+
+    static func applyReflectorPair(
+        _ n: Int, _ v1: UnsafePointer<Double>, tau1: Double, _ v2: UnsafePointer<Double>, tau2: Double, v21: Double,
+        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>
+    ) {
+        count(8 * n)
+        Reference.applyReflectorPair(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1)
+    }
+}

@@ -85,14 +85,22 @@ public final class TableRowBlocks {
             return try mask.read(rows: rows, as: Int8.self).map { $0 != 0 }
         }
         let numbers = try zip(numeric, numericNames).map { column, name -> [Double] in
-            var values = [Double](repeating: 0, count: rows.count)
-            try values.withUnsafeMutableBufferPointer { try column.values.read(rows: rows, into: $0) }
+            // Read straight into the array's storage (no zero fill first: the read sets every element).
+            var values = try [Double](unsafeUninitializedCapacity: rows.count) { buffer, initialized in
+                try column.values.read(rows: rows, into: buffer)
+                initialized = rows.count
+            }
+            func nonFinite(_ i: Int) -> StorageError {
+                StorageError(file: source, object: "/\(tableName)/columns/\(name)",
+                             "row \(rows.lowerBound + i + 1): non-finite value \(values[i]) not marked missing")
+            }
+            guard column.mask != nil else {
+                if let i = values.firstIndex(where: { !$0.isFinite }) { throw nonFinite(i) }
+                return values
+            }
             for (i, gap) in try missing(column.mask).enumerated() {
                 if gap { values[i] = .nan; continue }
-                guard values[i].isFinite else {
-                    throw StorageError(file: source, object: "/\(tableName)/columns/\(name)",
-                                       "row \(rows.lowerBound + i + 1): non-finite value \(values[i]) not marked missing")
-                }
+                guard values[i].isFinite else { throw nonFinite(i) }
             }
             return values
         }

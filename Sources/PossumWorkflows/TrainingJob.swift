@@ -205,6 +205,8 @@ public struct TrainingJob {
     /// `run` over row blocks of an HDF5 table (`StreamingTraining`): the same model, report and
     /// logged outputs; the picture's rows are an even sample of the table's.
     func runStreaming(_ path: String, spec: FeatureSpec, blockRows: Int) throws -> Result {
+        // The file's SHA-256 (for the model's record) is read on another thread while the passes run.
+        let digest = BackgroundDigest(path: path)
         let clock = ContinuousClock()
         let started = clock.now
         let output = try StreamingTraining(path: path, spec: spec, alphas: alphas, solver: solver, progress: progress,
@@ -212,7 +214,7 @@ public struct TrainingJob {
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let model = RidgeModel(transform: output.transform, fit: output.fit, alphas: alphas, solver: solver.rawValue,
-                               trainingDataSHA256: try SHA256.hex(ofFile: path), trainingRows: output.rows,
+                               trainingDataSHA256: try digest.value(), trainingRows: output.rows,
                                created: ISO8601DateFormatter().string(from: Date()), possumVersion: possumVersion)
         try ModelFile.validate(model, file: "model trained on \(path)")
         let report = TrainingReport(data: path, solver: solver.rawValue, rows: output.rows,

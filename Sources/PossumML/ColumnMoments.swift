@@ -83,7 +83,11 @@ public struct ColumnMoments: Sendable, Equatable {
         let n = Double(c.count), whole = c.count - c.count % 8
         func lanes(_ i: Int) -> V { UnsafeRawPointer(base + i).loadUnaligned(as: V.self) }
         var largestLanes = V()
-        for i in stride(from: 0, to: whole, by: 8) { let x = lanes(i); largestLanes = pointwiseMax(largestLanes, pointwiseMax(x, -x)) }
+        for i in stride(from: 0, to: whole, by: 8) {
+            let x = lanes(i)
+            let magnitude = x.replacing(with: -x, where: x .< 0)
+            largestLanes.replace(with: magnitude, where: magnitude .> largestLanes)
+        }
         var largest = largestLanes.max()
         for i in whole..<c.count { largest = max(largest, c[i].magnitude) }
         let scaling = PowerOfTwoScaling(largest: largest)

@@ -30,9 +30,12 @@ public final class TableRowBlocks {
         public var rows: Range<Int>
         public var numeric: [[Double]]
         public var text: [[String?]]
+        /// False when no value of the block is missing (every row complete, nothing to look for);
+        /// true when one may be.
+        public var mayHaveGaps: Bool
 
-        public init(rows: Range<Int>, numeric: [[Double]], text: [[String?]]) {
-            (self.rows, self.numeric, self.text) = (rows, numeric, text)
+        public init(rows: Range<Int>, numeric: [[Double]], text: [[String?]], mayHaveGaps: Bool = true) {
+            (self.rows, self.numeric, self.text, self.mayHaveGaps) = (rows, numeric, text, mayHaveGaps)
         }
     }
 
@@ -84,6 +87,7 @@ public final class TableRowBlocks {
             guard let mask else { return [Bool](repeating: false, count: rows.count) }
             return try mask.read(rows: rows, as: Int8.self).map { $0 != 0 }
         }
+        var gaps = false
         let numbers = try zip(numeric, numericNames).map { column, name -> [Double] in
             // Read straight into the array's storage (no zero fill first: the read sets every element).
             var values = try [Double](unsafeUninitializedCapacity: rows.count) { buffer, initialized in
@@ -99,7 +103,7 @@ public final class TableRowBlocks {
                 return values
             }
             for (i, gap) in try missing(column.mask).enumerated() {
-                if gap { values[i] = .nan; continue }
+                if gap { values[i] = .nan; gaps = true; continue }
                 guard values[i].isFinite else { throw nonFinite(i) }
             }
             return values
@@ -113,7 +117,8 @@ public final class TableRowBlocks {
             let values = try column.values.read(rows: rows, as: String.self)
             return values.indices.map { gaps[$0] ? nil : values[$0] }
         }
-        return Block(rows: rows, numeric: numbers, text: texts)
+        if !gaps { gaps = texts.contains { $0.contains(nil) } }
+        return Block(rows: rows, numeric: numbers, text: texts, mayHaveGaps: gaps)
     }
 
     /// Whether named column `name` has a missing-value mask at all (one without has no gaps).

@@ -175,6 +175,7 @@ struct StreamingTraining {
     /// Indices of the block's rows with every used value present.
     static func completeRows(_ block: TableRowBlocks.Block) -> [Int] {
         let count = block.rows.count
+        guard block.mayHaveGaps else { return Array(0..<count) }
         var present = [Bool](repeating: true, count: count)
         var gaps = false
         for column in block.numeric {

@@ -1,3 +1,4 @@
+import Dispatch
 import PossumLinalg
 import PossumProgress
 
@@ -103,38 +104,65 @@ extension RidgeCV {
     static func leaveOneOutErrorsSpectral(_ x: Matrix, means: [Double], yc: [Double], models: [(w: [Double], r: Matrix)],
                                           basis: RidgeSpectralBasis, blockRows: Int, totalRows: Int?, progressOffset: Int,
                                           progress: any ProgressReporter) -> (sse: [Double], rss: [Double]) {
-        let (n, p) = (x.rows, x.columns)
-        precondition(basis.weights.count == models.count && basis.rightVectors.columns == p, "a basis of this fit's grid and features")
+        let n = x.rows
+        precondition(basis.weights.count == models.count && basis.rightVectors.columns == x.columns, "a basis of this fit's grid and features")
         let oneOverN = 1 / Double(totalRows ?? n)
+        // Two halves of the rows on two threads when there are enough of them: a fixed split,
+        // so the sums are the same bits on every run and every machine.
+        guard n >= Self.rowsToSplit else {
+            return spectralSums(x, rows: 0..<n, means: means, yc: yc, models: models, basis: basis, blockRows: blockRows,
+                                oneOverN: oneOverN, progress: { progress.update(completed: progressOffset + $0) })
+        }
+        let halves = [0..<(n / 2), (n / 2)..<n]
+        var parts = [(sse: [Double], rss: [Double])](repeating: ([], []), count: 2)
+        parts.withUnsafeMutableBufferPointer { out in
+            let shared = SharedWithHalves(value: out)
+            DispatchQueue.concurrentPerform(iterations: 2) { h in
+                // The first half reports for both: rows done there, twice, is the whole's progress.
+                shared.value[h] = spectralSums(x, rows: halves[h], means: means, yc: yc, models: models, basis: basis,
+                                               blockRows: blockRows, oneOverN: oneOverN,
+                                               progress: { done in if h == 0 { progress.update(completed: progressOffset + min(n, 2 * done)) } })
+            }
+        }
+        progress.update(completed: progressOffset + n)
+        return (zip(parts[0].sse, parts[1].sse).map(+), zip(parts[0].rss, parts[1].rss).map(+))
+    }
+
+    /// Rows from which `leaveOneOutErrorsSpectral` splits the work in two.
+    static let rowsToSplit = 4096
+
+    /// The per-α sums over `rows` of x, a block of rows at a time (`progress` hears the rows done).
+    static func spectralSums(_ x: Matrix, rows: Range<Int>, means: [Double], yc: [Double], models: [(w: [Double], r: Matrix)],
+                             basis: RidgeSpectralBasis, blockRows: Int, oneOverN: Double,
+                             progress: (Int) -> Void) -> (sse: [Double], rss: [Double]) {
+        let p = x.columns
         // Every α reads the whole centered block and its squares again: rows enough that both fit
         // in a 32 KB L1 data cache (128 at p = 16), in multiples of the kernel's 16.
         let l1Rows = max(16, (32 * 1024 / (2 * 8 * max(1, p))) / 16 * 16)
-        let mb = min(blockRows, l1Rows, n)
+        let mb = max(1, min(blockRows, l1Rows, rows.count))
         var sse = [Double](repeating: 0, count: models.count)
         var rss = [Double](repeating: 0, count: models.count)
         let block = UnsafeMutablePointer<Double>.allocate(capacity: mb * p)
         let squares = UnsafeMutablePointer<Double>.allocate(capacity: mb * p)
         let targets = UnsafeMutablePointer<Double>.allocate(capacity: mb)
-        // Every α's coefficients and weights side by side, p doubles each.
+        // Every α's coefficients and weights side by side, p doubles each; V column by column.
         let coefficients = UnsafeMutablePointer<Double>.allocate(capacity: models.count * p)
         let weights = UnsafeMutablePointer<Double>.allocate(capacity: models.count * p)
-        defer { block.deallocate(); squares.deallocate(); targets.deallocate(); coefficients.deallocate(); weights.deallocate() }
+        let v = UnsafeMutablePointer<Double>.allocate(capacity: p * p)
+        defer {
+            block.deallocate(); squares.deallocate(); targets.deallocate()
+            coefficients.deallocate(); weights.deallocate(); v.deallocate()
+        }
         for (a, model) in models.enumerated() {
             for k in 0..<p { coefficients[a * p + k] = model.w[k]; weights[a * p + k] = basis.weights[a][k] }
         }
-        let v = basis.rightVectors.elements
-        var start = 0
-        while start < n {
-            let count = min(mb, n - start)
+        for (k, element) in basis.rightVectors.elements.enumerated() { v[k] = element }
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let count = min(mb, rows.upperBound - start)
             centeredBlock(x, means: means, start: start, count: count, into: block)
             for i in 0..<count { targets[i] = yc[start + i] }
-            // squares_k = (B·v_k)², column k of W ⊙ W.
-            for k in 0..<p {
-                let target = squares + k * count
-                target.update(repeating: 0, count: count)
-                for j in 0..<p { Self.addMultiple(count, v[k * p + j], block + j * count, to: target) }
-                Self.square(count, target)
-            }
+            Self.squaredProducts(count, p, block: block, v: v, into: squares)
             for a in models.indices {
                 let (s, q) = Self.spectralBlockSums(count, p, block: block, squares: squares, w: coefficients + a * p,
                                                     d: weights + a * p, y: targets, oneOverN: oneOverN)
@@ -142,13 +170,56 @@ extension RidgeCV {
                 rss[a] += q
             }
             start += count
-            progress.update(completed: progressOffset + start)
+            progress(start - rows.lowerBound)
         }
         return (sse, rss)
     }
 
+    /// squares_ki = (Σ_j B_ji·V_jk)² — column k of (B·V) ⊙ (B·V) — for a centered block B of
+    /// `count` rows: eight rows and four k at a time, the sums kept in registers.
+    static func squaredProducts(_ count: Int, _ p: Int, block: UnsafePointer<Double>, v: UnsafePointer<Double>,
+                                into squares: UnsafeMutablePointer<Double>) {
+        typealias V = SIMD8<Double>
+        func load(_ pointer: UnsafePointer<Double>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
+        func store(_ value: V, _ pointer: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: V.self) }
+        var i = 0
+        while i + 8 <= count {
+            var k = 0
+            while k + 4 <= p {
+                var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+                var b = block + i
+                let (v0, v1, v2, v3) = (v + k * p, v + (k + 1) * p, v + (k + 2) * p, v + (k + 3) * p)
+                for j in 0..<p {
+                    let x = load(b)
+                    a0 = a0.addingProduct(x, V(repeating: v0[j])); a1 = a1.addingProduct(x, V(repeating: v1[j]))
+                    a2 = a2.addingProduct(x, V(repeating: v2[j])); a3 = a3.addingProduct(x, V(repeating: v3[j]))
+                    b += count
+                }
+                let out = squares + k * count + i
+                store(a0 * a0, out); store(a1 * a1, out + count); store(a2 * a2, out + 2 * count); store(a3 * a3, out + 3 * count)
+                k += 4
+            }
+            while k < p {
+                var a = V()
+                var b = block + i
+                for j in 0..<p { a = a.addingProduct(load(b), V(repeating: v[k * p + j])); b += count }
+                store(a * a, squares + k * count + i)
+                k += 1
+            }
+            i += 8
+        }
+        while i < count {
+            for k in 0..<p {
+                var a = 0.0
+                for j in 0..<p { a = a.addingProduct(block[j * count + i], v[k * p + j]) }
+                squares[k * count + i] = a * a
+            }
+            i += 1
+        }
+    }
+
     /// Σ loo² and Σ e² over `count` rows for one α: hᵢ = 1/n + Σ_k d_k·squares_ki,
-    /// eᵢ = yᵢ − Σ_k w_k·B_ki, looᵢ = eᵢ/(1 − hᵢ); sixteen rows at a time in four independent chains.
+    /// eᵢ = yᵢ − Σ_k w_k·B_ki, looᵢ = eᵢ/(1 − hᵢ), vectorized over rows.
     @inline(__always)
     static func spectralBlockSums(_ count: Int, _ p: Int, block: UnsafePointer<Double>, squares: UnsafePointer<Double>,
                                   w: UnsafePointer<Double>, d: UnsafePointer<Double>, y: UnsafePointer<Double>,
@@ -157,6 +228,24 @@ extension RidgeCV {
         func load(_ pointer: UnsafePointer<Double>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
         var s0 = V(), s1 = V(), q0 = V(), q1 = V()
         var i = 0
+        // Thirty-two rows at a time: eight chains of additions in flight, enough to cover their
+        // latency (sixteen rows, four chains, wait on it).
+        while i + 32 <= count {
+            var h0 = V(repeating: oneOverN), h1 = h0, h2 = h0, h3 = h0, f0 = V(), f1 = V(), f2 = V(), f3 = V()
+            var sq = squares + i, b = block + i
+            for k in 0..<p {
+                let dk = V(repeating: d[k]), wk = V(repeating: w[k])
+                h0 = h0.addingProduct(dk, load(sq)); h1 = h1.addingProduct(dk, load(sq + 8))
+                h2 = h2.addingProduct(dk, load(sq + 16)); h3 = h3.addingProduct(dk, load(sq + 24))
+                f0 = f0 + wk * load(b); f1 = f1 + wk * load(b + 8); f2 = f2 + wk * load(b + 16); f3 = f3 + wk * load(b + 24)
+                sq += count; b += count
+            }
+            let e0 = load(y + i) - f0, e1 = load(y + i + 8) - f1, e2 = load(y + i + 16) - f2, e3 = load(y + i + 24) - f3
+            let l0 = e0 / (1 - h0), l1 = e1 / (1 - h1), l2 = e2 / (1 - h2), l3 = e3 / (1 - h3)
+            s0 = s0.addingProduct(l0, l0).addingProduct(l2, l2); s1 = s1.addingProduct(l1, l1).addingProduct(l3, l3)
+            q0 = q0.addingProduct(e0, e0).addingProduct(e2, e2); q1 = q1.addingProduct(e1, e1).addingProduct(e3, e3)
+            i += 32
+        }
         while i + 16 <= count {
             var h0 = V(repeating: oneOverN), h1 = h0, f0 = V(), f1 = V()
             var sq = squares + i, b = block + i
@@ -187,24 +276,9 @@ extension RidgeCV {
         }
         return (s, q)
     }
+}
 
-    /// t += c·x over `count` doubles, eight at a time.
-    @inline(__always)
-    static func addMultiple(_ count: Int, _ c: Double, _ x: UnsafePointer<Double>, to t: UnsafeMutablePointer<Double>) {
-        let cv = SIMD8<Double>(repeating: c)
-        var i = 0
-        while i + 8 <= count {
-            let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Double>.self)
-            let tv = UnsafeRawPointer(t + i).loadUnaligned(as: SIMD8<Double>.self)
-            UnsafeMutableRawPointer(t + i).storeBytes(of: tv.addingProduct(cv, xv), as: SIMD8<Double>.self)
-            i += 8
-        }
-        while i < count { t[i] = t[i].addingProduct(c, x[i]); i += 1 }
-    }
-
-    /// t ← t ⊙ t.
-    @inline(__always)
-    static func square(_ count: Int, _ t: UnsafeMutablePointer<Double>) {
-        for i in 0..<count { t[i] *= t[i] }
-    }
+/// The halves' result slots, written by one thread each (`leaveOneOutErrorsSpectral`).
+private struct SharedWithHalves: @unchecked Sendable {
+    let value: UnsafeMutableBufferPointer<(sse: [Double], rss: [Double])>
 }

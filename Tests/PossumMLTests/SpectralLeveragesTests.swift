@@ -91,10 +91,11 @@ import Testing
     }
 
     /// Columns collinear to 1e-7 (κ(X_c) near 1e7) and α down to 1e-8, where κ(R_α) reaches 1e5:
-    /// the bound grows with κ(R_α), and both methods stay within it.
-    @Test func anIllConditionedDesignAgrees() throws {
+    /// the bound grows with κ(R_α), and both methods stay within it. 5,000 rows are summed in two
+    /// halves on two threads (`rowsToSplit`).
+    @Test(arguments: [500, 5000]) func anIllConditionedDesignAgrees(n: Int) throws {
+        #expect((n >= RidgeCV.rowsToSplit) == (n == 5000))
         var rng = SplitMix64(seed: 43)
-        let n = 500
         var x = Matrix(rows: n, columns: 5)
         var y = [Double](repeating: 0, count: n)
         for i in 0..<n {

@@ -210,7 +210,8 @@ public final class HDF5Table: DataTable {
     public let columnNames: [String]
     public let rowCount: Int
     public let sourceSHA256: String
-    private let file: HDF5File
+    /// Internal: `TableRowBlocks` reads through this open (one sandboxed probe of the file, not one more).
+    let file: HDF5File
     private let group: HDF5Group
 
     /// Opens the table `name` of a table file, or its only table when `name` is nil.

@@ -19,6 +19,8 @@ public final class TableRowBlocks {
     public let rowCount: Int
     public let numericNames: [String]
     public let textNames: [String]
+    /// The table whose open file the blocks are read through (it keeps the file open).
+    private let table: HDF5Table
     private let file: HDF5File
     private let numeric: [(values: HDF5Dataset, mask: HDF5Dataset?)]
     private let text: [(values: HDF5Dataset, mask: HDF5Dataset?, isNumber: Bool)]
@@ -40,11 +42,18 @@ public final class TableRowBlocks {
     }
 
     /// Opens table `table` (its only table when nil) of `path` for block reads of the named columns.
-    public init(path: String, table: String? = nil, numeric numericNames: [String], text textNames: [String]) throws {
-        let t = try HDF5Table(path: path, table: table)
+    public convenience init(path: String, table: String? = nil, numeric numericNames: [String], text textNames: [String]) throws {
+        try self.init(table: HDF5Table(path: path, table: table), numeric: numericNames, text: textNames)
+    }
+
+    /// Block reads of the named columns of an open table, through its file: opening a big file
+    /// again would verify it again (`HDF5File.open` reads every stored byte in a sandbox process).
+    public init(table t: HDF5Table, numeric numericNames: [String], text textNames: [String]) throws {
+        let path = t.source
         for name in numericNames + textNames { try t.requireColumn(name) }
         (source, tableName, rowCount, self.numericNames, self.textNames) = (path, t.tableName, t.rowCount, numericNames, textNames)
-        file = try openHDF5Input(path)
+        table = t
+        file = t.file
         let group = try file.openGroup(t.tableName)
         func open(_ name: String) throws -> (HDF5Dataset, HDF5Dataset?) {
             let values = try group.openDataset("columns/\(name)")
@@ -75,9 +84,9 @@ public final class TableRowBlocks {
     }
 
     deinit {
+        // The file closes with the last reference to it (the table's, or this reader's).
         for c in numeric { c.values.close(); c.mask?.close() }
         for c in text { c.values.close(); c.mask?.close() }
-        try? file.close()
     }
 
     /// Rows `rows` (0-based, half-open, inside the table) of every named column.

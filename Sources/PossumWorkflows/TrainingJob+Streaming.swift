@@ -45,7 +45,7 @@ struct StreamingTraining {
         let table = try HDF5Table(path: path)
         let columns = try spec.resolve(table)
         let decided = spec.decided(by: columns)
-        let reader = try TableRowBlocks(path: path, table: table.tableName, numeric: decided.numeric + [decided.target], text: decided.categorical)
+        let reader = try TableRowBlocks(table: table, numeric: decided.numeric + [decided.target], text: decided.categorical)
         return (columns, decided, reader)
     }
 

@@ -32,6 +32,8 @@ struct StreamingTraining {
     var solver: SolverChoice
     var progress: any ProgressReporter
     var blockRows: Int
+    /// The table already open (by the size check), read through rather than opened again.
+    var opened: HDF5Table? = nil
 
     struct Output {
         var fit: RidgeCV.Fit
@@ -42,7 +44,7 @@ struct StreamingTraining {
 
     /// The decided columns and a reader of them.
     private func open() throws -> (columns: [ColumnDecision], decided: FeatureSpec, reader: TableRowBlocks) {
-        let table = try HDF5Table(path: path)
+        let table = try opened ?? HDF5Table(path: path)
         let columns = try spec.resolve(table)
         let decided = spec.decided(by: columns)
         let reader = try TableRowBlocks(table: table, numeric: decided.numeric + [decided.target], text: decided.categorical)

@@ -27,7 +27,7 @@ struct DataCommand: ParsableCommand {
 
         @Flag(name: .long, help: ArgumentHelp(
             "Deflate the numeric columns too (shuffle + zlib level 4).",
-            discussion: "By default numbers are stored uncompressed: measured doubles shrink only 15-20 %, and every pass of train, features or predict over the table would inflate them again (e.g. possum data import big.csv --out big.h5 --compress). Text columns and missing-value masks are always deflated."))
+            discussion: "By default numbers are stored uncompressed: measured doubles shrink only 15-20 %, and every pass of train, features or predict over the table would inflate them again. Text columns and missing-value masks are always deflated. Example: possum data import big.csv --out big.h5 --compress"))
         var compress = false
 
         @Flag(name: .long, help: "Print what was written as JSON.")

@@ -8,7 +8,8 @@ Writes into DIR (default .build/ooc):
                 `possum lstsq` (raw little-endian doubles turned into HDF5 by h5import, hdf5-tools).
 
 Python's standard library only. 10,000,000 × 16 takes a few minutes and about 4.5 GB of disk
-(T.h5 compressed, A.h5 1.28 GB, b.h5 80 MB; the import spools the CSV to a temporary file).
+(T.h5 1.36 GB: `data import` stores numbers uncompressed; A.h5 1.28 GB, b.h5 80 MB; the import
+spools the CSV to a temporary file).
 """
 import argparse
 import os

@@ -77,5 +77,5 @@ measure() {  # name, input files (comma-separated), command...
 measure "lstsq A.h5 b.h5" "$DIR/A.h5,$DIR/b.h5" "$POSSUM" lstsq "$DIR/A.h5" "$DIR/b.h5" --out "$OUT/x.txt" --quiet
 measure "features" "$DIR/T.h5" "$POSSUM" features --data "$DIR/T.h5" --target y --out "$OUT/features.h5" --no-track --quiet
 measure "predict" "$DIR/T.h5" "$POSSUM" predict --model "$OUT/model.h5" --data "$DIR/T.h5" --out "$OUT/predictions.csv" --quiet
-# train: three passes over row blocks (moments, the triangle, the leave-one-out sums).
+# train: two passes over row blocks (moments with the triangle, then the leave-one-out sums; the table is all numeric).
 measure "train" "$DIR/T.h5" "$POSSUM" train --data "$DIR/T.h5" --target y --no-track --quiet

@@ -86,9 +86,18 @@ extension RidgeCV {
     ///
     /// `totalRows` is the n of the whole fit when `x` is one block of it (the 1/n of hᵢ); the sums
     /// are then that block's share, added up over blocks by the caller.
+    ///
+    /// With `spectral` (R₀'s basis, `leaveOneOutBasis`, chosen when it costs fewer flops) the
+    /// leverages come from it instead (`leaveOneOutErrorsSpectral`, as accurate to the same order);
+    /// without, by the substitution below, which also serves the tests as the reference.
     static func leaveOneOutErrors(_ x: Matrix, means: [Double], yc: [Double], models: [(w: [Double], r: Matrix)],
+                                  spectral: RidgeSpectralBasis?,
                                   blockRows: Int = RidgeCV.blockRows, totalRows: Int? = nil, progressOffset: Int = 0,
                                   progress: any ProgressReporter = SilentProgress()) -> (sse: [Double], rss: [Double]) {
+        if let spectral {
+            return leaveOneOutErrorsSpectral(x, means: means, yc: yc, models: models, basis: spectral, blockRows: blockRows,
+                                             totalRows: totalRows, progressOffset: progressOffset, progress: progress)
+        }
         let (n, p) = (x.rows, x.columns)
         let oneOverN = 1 / Double(totalRows ?? n)
         let mb = min(blockRows, n)

@@ -7,7 +7,8 @@ import PossumProgress
 ///     var r: Matrix? = nil
 ///     for block in blocks { r = try ridge.continueTriangle(r, block: z, means: m, yc: yc, solver: s) }
 ///     let models = try ridge.path(triangle: r!, solver: s)               // the α grid, O(p³) each
-///     for block in blocks { sums.add(RidgeCV.leaveOneOutSums(block: z, …, totalRows: n, models: models)) }
+///     let basis = ridge.leaveOneOutBasis(triangle: r!, totalRows: n)     // nil: substitution is cheaper
+///     for block in blocks { sums.add(ridge.leaveOneOutSums(block: z, …, totalRows: n, models: models, spectral: basis)) }
 ///     let fit = ridge.choose(models: models, sse: sums.sse, rss: sums.rss, tss: …, rows: n, …)
 ///
 /// Because the means are known before the second pass (from `ColumnMoments` of a first pass),
@@ -31,15 +32,18 @@ extension RidgeCV {
     /// This block's share of the per-α sums of squared LOO residuals and of squared residuals, for
     /// a fit over `totalRows` rows centered at `means` (the leverage hᵢ = 1/n + ‖row of X_c·R_α⁻¹‖²
     /// needs the whole fit's n and R_α, nothing else of the other rows). Adding the shares of
-    /// blocks that partition the rows gives `fit`'s sums.
+    /// blocks that partition the rows gives `fit`'s sums. `spectral` is
+    /// `leaveOneOutBasis(triangle:totalRows:)` of the triangle the models came from, computed once
+    /// for all blocks: the method `fit` uses for the same rows, grid and features.
     public func leaveOneOutSums(block x: Matrix, means: [Double], yc: [Double], totalRows: Int,
-                                models: [(w: [Double], r: Matrix)], progressOffset: Int = 0) -> (sse: [Double], rss: [Double]) {
+                                models: [(w: [Double], r: Matrix)], spectral: RidgeSpectralBasis?,
+                                progressOffset: Int = 0) -> (sse: [Double], rss: [Double]) {
         precondition(yc.count == x.rows && means.count == x.columns, "one target per row, one mean per column")
         guard x.rows > 0 else {
             let zeros = [Double](repeating: 0, count: models.count)
             return (zeros, zeros)
         }
-        return Self.leaveOneOutErrors(x, means: means, yc: yc, models: models, blockRows: rowsPerBlock,
+        return Self.leaveOneOutErrors(x, means: means, yc: yc, models: models, spectral: spectral, blockRows: rowsPerBlock,
                                       totalRows: totalRows, progressOffset: progressOffset, progress: progress)
     }
 

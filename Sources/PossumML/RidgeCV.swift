@@ -130,7 +130,9 @@ public struct RidgeCV: Sendable {
         let full = try Self.triangle(x, means: xMean, yc: yc, solver: solver, blockRows: rowsPerBlock, progress: progress)
         let models = try path(triangle: full, solver: solver)
         progress.begin("leave-one-out", total: n, unit: .items("rows"))
-        let (sse, rss) = Self.leaveOneOutErrors(x, means: xMean, yc: yc, models: models, blockRows: rowsPerBlock, progress: progress)
+        let (sse, rss) = Self.leaveOneOutErrors(x, means: xMean, yc: yc, models: models,
+                                                spectral: leaveOneOutBasis(triangle: full, totalRows: n),
+                                                blockRows: rowsPerBlock, progress: progress)
         let tss = yc.reduce(0) { $0 + $1 * $1 }
         return choose(models: models, sse: sse, rss: rss, tss: tss, rows: n, xMeans: xMean, yMean: yMean)
     }

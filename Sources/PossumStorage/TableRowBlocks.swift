@@ -19,6 +19,8 @@ public final class TableRowBlocks {
     public let rowCount: Int
     public let numericNames: [String]
     public let textNames: [String]
+    /// The table whose open file the blocks are read through (it keeps the file open).
+    private let table: HDF5Table
     private let file: HDF5File
     private let numeric: [(values: HDF5Dataset, mask: HDF5Dataset?)]
     private let text: [(values: HDF5Dataset, mask: HDF5Dataset?, isNumber: Bool)]
@@ -30,18 +32,28 @@ public final class TableRowBlocks {
         public var rows: Range<Int>
         public var numeric: [[Double]]
         public var text: [[String?]]
+        /// False when no value of the block is missing (every row complete, nothing to look for);
+        /// true when one may be.
+        public var mayHaveGaps: Bool
 
-        public init(rows: Range<Int>, numeric: [[Double]], text: [[String?]]) {
-            (self.rows, self.numeric, self.text) = (rows, numeric, text)
+        public init(rows: Range<Int>, numeric: [[Double]], text: [[String?]], mayHaveGaps: Bool = true) {
+            (self.rows, self.numeric, self.text, self.mayHaveGaps) = (rows, numeric, text, mayHaveGaps)
         }
     }
 
     /// Opens table `table` (its only table when nil) of `path` for block reads of the named columns.
-    public init(path: String, table: String? = nil, numeric numericNames: [String], text textNames: [String]) throws {
-        let t = try HDF5Table(path: path, table: table)
+    public convenience init(path: String, table: String? = nil, numeric numericNames: [String], text textNames: [String]) throws {
+        try self.init(table: HDF5Table(path: path, table: table), numeric: numericNames, text: textNames)
+    }
+
+    /// Block reads of the named columns of an open table, through its file: opening a big file
+    /// again would verify it again (`HDF5File.open` reads every stored byte in a sandbox process).
+    public init(table t: HDF5Table, numeric numericNames: [String], text textNames: [String]) throws {
+        let path = t.source
         for name in numericNames + textNames { try t.requireColumn(name) }
         (source, tableName, rowCount, self.numericNames, self.textNames) = (path, t.tableName, t.rowCount, numericNames, textNames)
-        file = try openHDF5Input(path)
+        table = t
+        file = t.file
         let group = try file.openGroup(t.tableName)
         func open(_ name: String) throws -> (HDF5Dataset, HDF5Dataset?) {
             let values = try group.openDataset("columns/\(name)")
@@ -72,9 +84,9 @@ public final class TableRowBlocks {
     }
 
     deinit {
+        // The file closes with the last reference to it (the table's, or this reader's).
         for c in numeric { c.values.close(); c.mask?.close() }
         for c in text { c.values.close(); c.mask?.close() }
-        try? file.close()
     }
 
     /// Rows `rows` (0-based, half-open, inside the table) of every named column.
@@ -84,15 +96,24 @@ public final class TableRowBlocks {
             guard let mask else { return [Bool](repeating: false, count: rows.count) }
             return try mask.read(rows: rows, as: Int8.self).map { $0 != 0 }
         }
+        var gaps = false
         let numbers = try zip(numeric, numericNames).map { column, name -> [Double] in
-            var values = [Double](repeating: 0, count: rows.count)
-            try values.withUnsafeMutableBufferPointer { try column.values.read(rows: rows, into: $0) }
+            // Read straight into the array's storage (no zero fill first: the read sets every element).
+            var values = try [Double](unsafeUninitializedCapacity: rows.count) { buffer, initialized in
+                try column.values.read(rows: rows, into: buffer)
+                initialized = rows.count
+            }
+            func nonFinite(_ i: Int) -> StorageError {
+                StorageError(file: source, object: "/\(tableName)/columns/\(name)",
+                             "row \(rows.lowerBound + i + 1): non-finite value \(values[i]) not marked missing")
+            }
+            guard column.mask != nil else {
+                if let i = values.firstIndex(where: { !$0.isFinite }) { throw nonFinite(i) }
+                return values
+            }
             for (i, gap) in try missing(column.mask).enumerated() {
-                if gap { values[i] = .nan; continue }
-                guard values[i].isFinite else {
-                    throw StorageError(file: source, object: "/\(tableName)/columns/\(name)",
-                                       "row \(rows.lowerBound + i + 1): non-finite value \(values[i]) not marked missing")
-                }
+                if gap { values[i] = .nan; gaps = true; continue }
+                guard values[i].isFinite else { throw nonFinite(i) }
             }
             return values
         }
@@ -105,7 +126,8 @@ public final class TableRowBlocks {
             let values = try column.values.read(rows: rows, as: String.self)
             return values.indices.map { gaps[$0] ? nil : values[$0] }
         }
-        return Block(rows: rows, numeric: numbers, text: texts)
+        if !gaps { gaps = texts.contains { $0.contains(nil) } }
+        return Block(rows: rows, numeric: numbers, text: texts, mayHaveGaps: gaps)
     }
 
     /// Whether named column `name` has a missing-value mask at all (one without has no gaps).

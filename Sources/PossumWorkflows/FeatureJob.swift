@@ -164,23 +164,27 @@ public enum RowBlockReading: Sendable, Equatable {
 
     /// Rows per block for the table file `path`, nil to read it whole. The size counted is rows ×
     /// columns × 8 bytes, what the in-memory path would hold at least.
-    func blockRows(forTable path: String) throws -> Int? {
+    func blockRows(forTable path: String) throws -> Int? { try decide(forTable: path).blockRows }
+
+    /// `blockRows(forTable:)`, and the table when deciding opened it: a caller that streams it reads
+    /// through that open instead of opening (and verifying: every stored byte) the file again.
+    func decide(forTable path: String) throws -> (blockRows: Int?, opened: HDF5Table?) {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         let isHDF5 = ext == "h5" || ext == "hdf5"
         switch self {
         case .inMemory:
-            return nil
+            return (nil, nil)
         case let .blocks(rows):
             guard isHDF5 else {
                 throw DataError(file: path, "a CSV table is read whole: reading in blocks needs an HDF5 table (possum data import \(path) --out T.h5)")
             }
-            return max(1, min(rows, Self.maximumBlockRows))
+            return (max(1, min(rows, Self.maximumBlockRows)), nil)
         case .automatic:
-            guard isHDF5 else { return nil }
+            guard isHDF5 else { return (nil, nil) }
             let table = try HDF5Table(path: path)
             let (cells, o1) = table.rowCount.multipliedReportingOverflow(by: table.columnNames.count)
             let (bytes, o2) = cells.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
-            return o1 || o2 || bytes > Self.streamingThreshold ? Self.defaultTableBlockRows : nil
+            return (o1 || o2 || bytes > Self.streamingThreshold ? Self.defaultTableBlockRows : nil, table)
         }
     }
 }

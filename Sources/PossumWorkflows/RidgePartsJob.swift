@@ -67,6 +67,7 @@ public enum RidgePartsJob {
         let reader = try TableRowBlocks(path: data, table: t.tableName, numeric: part.columns + [part.target], text: [])
         let ridge = RidgeCV(alphas: alphas)
         let models = try ridge.path(triangle: basis.triangle, solver: solver.makeSolver())
+        let spectral = ridge.leaveOneOutBasis(triangle: basis.triangle, totalRows: part.rows)
         let p = part.columns.count
         var sse = [Double](repeating: 0, count: alphas.count), rss = sse
         var count = 0
@@ -77,7 +78,8 @@ public enum RidgePartsJob {
             for j in 0..<p { for (k, i) in complete.enumerated() { z[k, j] = block.numeric[j][i] } }
             basis.scaler.transform(inPlace: &z)
             let yc = complete.map { (block.numeric[p][$0] - basis.yMean) - basis.yResidual }
-            let share = ridge.leaveOneOutSums(block: z, means: basis.zMeans, yc: yc, totalRows: part.rows, models: models)
+            let share = ridge.leaveOneOutSums(block: z, means: basis.zMeans, yc: yc, totalRows: part.rows, models: models,
+                                              spectral: spectral)
             for a in alphas.indices { sse[a] += share.sse[a]; rss[a] += share.rss[a] }
             count += complete.count
         }

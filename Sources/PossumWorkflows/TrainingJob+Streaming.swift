@@ -5,13 +5,24 @@ import PossumML
 import PossumProgress
 import PossumStorage
 
-/// `possum train` on an HDF5 table in row blocks (`RowBlockReading`, as features and predict): three passes,
-/// each holding one block of rows, the (p+1)² triangle and O(p²) per α.
-/// 1. Column moments (Chan's merge, `ColumnMoments`) of the numeric columns and the target, and
-///    the level counts of the text columns: the scaler and the one-hot encodings.
-/// 2. The triangle of the standardized, centered [Z_c | y_c] (flat-tree TSQR as `RidgeCV.fit`),
-///    then the α grid from it.
-/// 3. Each block's share of the per-α leave-one-out sums.
+/// `possum train` on an HDF5 table in row blocks (`RowBlockReading`, as features and predict), each pass
+/// holding one block of rows, the (p+1)² triangle and O(p²) per α. Two passes when every feature is numeric:
+/// 1. Column moments (Chan's merge, `ColumnMoments`) of the features and the target, and with them
+///    the triangle of the shifted rows [1 | X − s | y − s_y] (flat-tree TSQR as `RidgeCV.fit`; s the
+///    first block's means, a provisional shift as in Welford's update). Why that is the triangle
+///    `RidgeCV.fit` needs: with A = [X − s | y − s_y] and ā its column means, the Gram matrix of
+///    [1 | A] is [[n, n·āᵀ], [n·ā, AᵀA]], so its R factor is [[√n, √n·āᵀ], [0, R₂₂]] with
+///    R₂₂ᵀR₂₂ = AᵀA − n·ā·āᵀ = (A − 1āᵀ)ᵀ(A − 1āᵀ) = [X_c | y_c]ᵀ[X_c | y_c]: R₂₂ is the triangle of
+///    the exactly centered [X_c | y_c], whatever s was. Standardizing is a column scaling,
+///    Z_c = X_c·D⁻¹ with D = diag(scales), and R₂₂·diag(D⁻¹, 1) is upper triangular with the Gram
+///    matrix of [Z_c | y_c]: the same triangle as standardizing the rows first (up to row signs).
+///    Householder QR is backward stable column by column, so the columns' different scales cost
+///    nothing, and with s near the means (one block's worth of rows) no column carries a large
+///    offset into the factorization. Then the α grid.
+/// 2. Each block's share of the per-α leave-one-out sums.
+/// With a text column the levels must be counted before any row is encoded: pass 1 is moments and
+/// levels, pass 2 the triangle of the standardized, centered [Z_c | y_c], pass 3 the sums; and so
+/// when a target beyond 2^±400 must be scaled first, or the shifted triangle is not finite.
 /// Pass 1 also keeps an even sample of at most `TrainingJob.Result.largestPicture` table rows for
 /// the predicted-vs-true picture (the whole training set is never held).
 struct StreamingTraining {
@@ -21,6 +32,8 @@ struct StreamingTraining {
     var solver: SolverChoice
     var progress: any ProgressReporter
     var blockRows: Int
+    /// The table already open (by the size check), read through rather than opened again.
+    var opened: HDF5Table? = nil
 
     struct Output {
         var fit: RidgeCV.Fit
@@ -31,10 +44,10 @@ struct StreamingTraining {
 
     /// The decided columns and a reader of them.
     private func open() throws -> (columns: [ColumnDecision], decided: FeatureSpec, reader: TableRowBlocks) {
-        let table = try HDF5Table(path: path)
+        let table = try opened ?? HDF5Table(path: path)
         let columns = try spec.resolve(table)
         let decided = spec.decided(by: columns)
-        let reader = try TableRowBlocks(path: path, table: table.tableName, numeric: decided.numeric + [decided.target], text: decided.categorical)
+        let reader = try TableRowBlocks(table: table, numeric: decided.numeric + [decided.target], text: decided.categorical)
         return (columns, decided, reader)
     }
 
@@ -43,8 +56,9 @@ struct StreamingTraining {
         let q = decided.numeric.count
         let usedNames = decided.numeric + [decided.target] + decided.categorical
 
-        // Pass 1: moments, levels, the picture's sample.
-        progress.begin("pass 1/3: moments", total: reader.rowCount, unit: .items("rows"))
+        // Pass 1: moments, levels, the picture's sample (and the shifted triangle when all features are numeric).
+        let passes = decided.categorical.isEmpty ? 2 : 3
+        progress.begin(passes == 2 ? "pass 1/2: moments and QR" : "pass 1/3: moments", total: reader.rowCount, unit: .items("rows"))
         var moments = ColumnMoments(columns: q + 1)
         var levelCounts = [[String: Int]](repeating: [:], count: decided.categorical.count)
         var anyValue = [Bool](repeating: false, count: usedNames.count)
@@ -53,24 +67,25 @@ struct StreamingTraining {
         var sample = TableRowBlocks.Block(rows: 0..<0, numeric: [[Double]](repeating: [], count: q + 1),
                                           text: [[String?]](repeating: [], count: decided.categorical.count))
         var sampleRows: [Int] = []
+        let backend = solver.makeSolver()
+        var shifted = passes == 2 ? ShiftedTriangle(features: q) : nil
         for rows in reader.blocks(of: blockRows) {
             let block = try reader.read(rows)
             for (k, column) in block.numeric.enumerated() where !anyValue[k] { anyValue[k] = column.contains { !$0.isNaN } }
             for (k, column) in block.text.enumerated() where !anyValue[q + 1 + k] { anyValue[q + 1 + k] = column.contains { $0 != nil } }
             let complete = Self.completeRows(block)
-            var raw = Matrix(rows: complete.count, columns: q + 1)
-            for (j, column) in block.numeric.enumerated() {
-                for (k, i) in complete.enumerated() { raw[k, j] = column[i] }
-            }
-            do { try moments.merge(ColumnMoments(block: raw)) } catch { throw DataError(file: path, "\(error)") }
+            let completeColumns = complete.count == block.rows.count ? block.numeric : block.numeric.map { c in complete.map { c[$0] } }
+            let blockMoments = ColumnMoments(columnValues: completeColumns)
+            do { try moments.merge(blockMoments) } catch { throw DataError(file: path, "\(error)") }
+            shifted?.add(completeColumns, means: blockMoments.means, solver: backend)
             for (c, column) in block.text.enumerated() {
                 for i in complete { if let level = column[i] { levelCounts[c][level, default: 0] += 1 } }
             }
-            for i in complete {
-                let y = block.numeric[q][i]
+            for (k, i) in complete.enumerated() {
+                let y = completeColumns[q][k]
                 if y.magnitude > largestTarget { (largestTarget, largestTargetRow) = (y.magnitude, rows.lowerBound + i) }
                 if (rows.lowerBound + i) % every == 0 {
-                    for j in 0...q { sample.numeric[j].append(block.numeric[j][i]) }
+                    for j in 0...q { sample.numeric[j].append(completeColumns[j][k]) }
                     for c in block.text.indices { sample.text[c].append(block.text[c][i]) }
                     sampleRows.append(rows.lowerBound + i)
                 }
@@ -102,31 +117,44 @@ struct StreamingTraining {
         let scaling = RidgeCV.targetScaling(largest: largestTarget)
         let yMean = moments.means[q] * scaling.down, yResidual = moments.meanResiduals[q] * scaling.down
         let blocks = RidgeCV(alphas: alphas)
-        let backend = solver.makeSolver()
 
-        // Pass 2: the triangle of [Z_c | y_c].
-        progress.begin("pass 2/3: QR", total: reader.rowCount, unit: .items("rows"))
-        var triangle: Matrix? = nil
-        var tss = 0.0, seen = 0
+        // Pass 2 of 3 (text columns, a scaled target, or a shifted triangle that is not finite): the triangle of [Z_c | y_c].
+        let triangle: Matrix
+        let tss: Double
+        var lastPass = "pass 3/3: leave-one-out"
+        if scaling.exponent == 0, let full = shifted?.centeredTriangle(scales: scaler.scale) {
+            triangle = full
+            tss = moments.variances[q] * Double(n)
+            lastPass = "pass 2/2: leave-one-out"
+        } else {
+            progress.begin("pass 2/3: QR", total: reader.rowCount, unit: .items("rows"))
+            var streamed: Matrix? = nil
+            var seen = 0, sumOfSquares = 0.0
+            for rows in reader.blocks(of: blockRows) {
+                let (z, yc) = try design(reader.read(rows), transform: transform, names: names, scaling: scaling, yMean: yMean, yResidual: yResidual)
+                streamed = try blocks.continueTriangle(streamed, block: z, means: zMeans, yc: yc, solver: backend)
+                sumOfSquares += yc.reduce(0) { $0 + $1 * $1 }
+                seen += z.rows
+                progress.update(completed: rows.upperBound)
+            }
+            guard seen == n, let streamed else { throw Self.changed(path) }
+            (triangle, tss) = (streamed, sumOfSquares)
+        }
+        let models = try RidgeCV(alphas: alphas, progress: progress).path(triangle: triangle, solver: backend)
+        let spectral = blocks.leaveOneOutBasis(triangle: triangle, totalRows: n)
+
+        // Last pass: the leave-one-out sums.
+        progress.begin(lastPass, total: reader.rowCount, unit: .items("rows"))
+        var sse = [Double](repeating: 0, count: alphas.count), rss = sse
+        var seen = 0
         for rows in reader.blocks(of: blockRows) {
             let (z, yc) = try design(reader.read(rows), transform: transform, names: names, scaling: scaling, yMean: yMean, yResidual: yResidual)
-            triangle = try blocks.continueTriangle(triangle, block: z, means: zMeans, yc: yc, solver: backend)
-            tss += yc.reduce(0) { $0 + $1 * $1 }
+            let share = blocks.leaveOneOutSums(block: z, means: zMeans, yc: yc, totalRows: n, models: models, spectral: spectral)
+            for a in alphas.indices { sse[a] += share.sse[a]; rss[a] += share.rss[a] }
             seen += z.rows
             progress.update(completed: rows.upperBound)
         }
-        guard seen == n, let triangle else { throw Self.changed(path) }
-        let models = try RidgeCV(alphas: alphas, progress: progress).path(triangle: triangle, solver: backend)
-
-        // Pass 3: the leave-one-out sums.
-        progress.begin("pass 3/3: leave-one-out", total: reader.rowCount, unit: .items("rows"))
-        var sse = [Double](repeating: 0, count: alphas.count), rss = sse
-        for rows in reader.blocks(of: blockRows) {
-            let (z, yc) = try design(reader.read(rows), transform: transform, names: names, scaling: scaling, yMean: yMean, yResidual: yResidual)
-            let share = blocks.leaveOneOutSums(block: z, means: zMeans, yc: yc, totalRows: n, models: models)
-            for a in alphas.indices { sse[a] += share.sse[a]; rss[a] += share.rss[a] }
-            progress.update(completed: rows.upperBound)
-        }
+        guard seen == n else { throw Self.changed(path) }
         let scaled = blocks.choose(models: models, sse: sse, rss: rss, tss: tss, rows: n, xMeans: zMeans, yMean: yMean + yResidual)
         let fit: RidgeCV.Fit
         switch RidgeCV.unscale(scaled, scaling) {
@@ -148,9 +176,17 @@ struct StreamingTraining {
 
     /// Indices of the block's rows with every used value present.
     static func completeRows(_ block: TableRowBlocks.Block) -> [Int] {
-        (0..<block.rows.count).filter { i in
-            block.numeric.allSatisfy { !$0[i].isNaN } && block.text.allSatisfy { $0[i] != nil }
+        let count = block.rows.count
+        guard block.mayHaveGaps else { return Array(0..<count) }
+        var present = [Bool](repeating: true, count: count)
+        var gaps = false
+        for column in block.numeric {
+            for i in 0..<count where column[i].isNaN { present[i] = false; gaps = true }
         }
+        for column in block.text {
+            for i in 0..<count where column[i] == nil { present[i] = false; gaps = true }
+        }
+        return gaps ? (0..<count).filter { present[$0] } : Array(0..<count)
     }
 
     /// Means and scales from pass 1: the numeric columns' from their moments, each one-hot
@@ -183,10 +219,13 @@ struct StreamingTraining {
                 yMean: Double, yResidual: Double, rowNumbers: [Int]? = nil) throws -> (z: Matrix, yc: [Double]) {
         let q = transform.numericColumns.count
         let complete = Self.completeRows(block)
-        var x = Matrix(rows: complete.count, columns: names.count)
-        for j in 0..<q {
-            for (k, i) in complete.enumerated() { x[k, j] = block.numeric[j][i] }
-        }
+        let whole = complete.count == block.rows.count
+        // Column-major: each numeric column's complete rows in turn, then the one-hot columns' zeros.
+        var elements: [Double] = []
+        elements.reserveCapacity(complete.count * names.count)
+        for j in 0..<q { elements += whole ? block.numeric[j] : complete.map { block.numeric[j][$0] } }
+        elements += repeatElement(0, count: complete.count * (names.count - q))
+        var x = Matrix(rows: complete.count, columns: names.count, columnMajor: elements)
         var offset = q
         for (c, encoding) in transform.encodings.enumerated() {
             for (k, i) in complete.enumerated() {
@@ -196,18 +235,85 @@ struct StreamingTraining {
             offset += encoding.levels.count
         }
         transform.scaler.transform(inPlace: &x)
-        for j in 0..<names.count {
-            if let k = (0..<x.rows).first(where: { !(x[$0, j].magnitude <= RidgeCV.largestFeature) }) {
-                let row = rowNumbers.map { $0[complete[k]] } ?? (block.rows.lowerBound + complete[k])
-                throw DataError(file: path, line: row + 1, column: names[j],
-                                "standardized value \(x[k, j]) is beyond ±\(RidgeCV.largestFeature): not a standardized feature")
-            }
+        if let flat = x.elements.firstIndex(where: { !($0.magnitude <= RidgeCV.largestFeature) }) {
+            let (j, k) = flat.quotientAndRemainder(dividingBy: max(1, x.rows))
+            let row = rowNumbers.map { $0[complete[k]] } ?? (block.rows.lowerBound + complete[k])
+            throw DataError(file: path, line: row + 1, column: names[j],
+                            "standardized value \(x[k, j]) is beyond ±\(RidgeCV.largestFeature): not a standardized feature")
         }
-        let yc = complete.map { (block.numeric[q][$0] * scaling.down - yMean) - yResidual }
+        let target = block.numeric[q]
+        let yc = whole ? target.map { ($0 * scaling.down - yMean) - yResidual } : complete.map { (target[$0] * scaling.down - yMean) - yResidual }
         return (x, yc)
     }
 
     static func changed(_ path: String) -> DataError {
         DataError(file: path, "the file changed while it was being read (a later pass saw other rows than the first)")
+    }
+}
+
+/// Pass 1's triangle of the shifted complete rows [1 | X − s | y − s_y] (`StreamingTraining`), s the
+/// means of the first block with complete rows; its trailing block is the triangle of the exactly
+/// centered [X_c | y_c] (the proof is `StreamingTraining`'s). A step that fails (values so large
+/// that the shifted rows overflow) gives up on it, and the caller takes the separate QR pass.
+struct ShiftedTriangle {
+    let features: Int
+    private(set) var shift: [Double]?
+    private var triangle: Matrix?
+    private var failed = false
+
+    init(features: Int) { self.features = features }
+
+    /// Continues the triangle with the complete rows of a block: `columns` are the features and
+    /// the target, `means` their means over these rows (the shift, if it is not set yet).
+    mutating func add(_ columns: [[Double]], means: [Double], solver: some LeastSquaresSolver) {
+        let rows = columns.first?.count ?? 0
+        guard !failed, rows > 0 else { return }
+        let q = features
+        let s = shift ?? means
+        shift = s
+        // Column-major [1 | X]; continueTriangle subtracts [0, s₁…s_q] from it and takes y − s_y as the last column.
+        var elements = [Double](repeating: 1, count: rows)
+        elements.reserveCapacity(rows * (q + 1))
+        for j in 0..<q { elements += columns[j] }
+        let shiftY = s[q]
+        do {
+            triangle = try RidgeCV(alphas: [1]).continueTriangle(
+                triangle, block: Matrix(rows: rows, columns: q + 1, columnMajor: elements), means: [0] + s.prefix(q),
+                yc: columns[q].map { $0 - shiftY }, solver: solver)
+        } catch {
+            (failed, triangle) = (true, nil)
+        }
+    }
+
+    /// The triangle of the standardized, centered [Z_c | y_c]: R's trailing block, its feature
+    /// columns divided by their scales. Nil when a step failed or an entry is not finite.
+    func centeredTriangle(scales: [Double]) -> Matrix? {
+        guard !failed, let full = triangle, full.elements.allSatisfy(\.isFinite) else { return nil }
+        let width = features + 1
+        var t = Matrix(rows: width, columns: width)
+        for j in 0..<width { for i in 0...j { t[i, j] = full[i + 1, j + 1] / (j < features ? scales[j] : 1) } }
+        return t
+    }
+}
+
+/// A file's SHA-256 computed on a thread of its own (through its own descriptor, no HDF5 call),
+/// so that hashing a big table overlaps the passes over it instead of following them.
+final class BackgroundDigest: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written once by the hashing thread before it signals `done`; read only after waiting.
+    private var result: Result<String, any Error> = .success("")
+
+    init(path: String) {
+        Thread { [self] in
+            result = Result { try SHA256.hex(ofFile: path) }
+            done.signal()
+        }.start()
+    }
+
+    /// The hex digest, or the error hashing met; waits for the thread.
+    func value() throws -> String {
+        done.wait()
+        done.signal()  // a later call returns at once
+        return try result.get()
     }
 }

@@ -159,8 +159,9 @@ public struct TrainingJob {
         guard !alphas.isEmpty, alphas.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw TrainingJobError.alphasNotPositive(alphas.first { !($0 > 0 && $0.isFinite) })
         }
-        if case let .table(path, spec) = source, let blockRows = try reading.blockRows(forTable: path) {
-            return try runStreaming(path, spec: spec, blockRows: blockRows)
+        if case let .table(path, spec) = source {
+            let decision = try reading.decide(forTable: path)
+            if let blockRows = decision.blockRows { return try runStreaming(path, spec: spec, blockRows: blockRows, opened: decision.opened) }
         }
         let features: FeatureSet
         let dataName: String
@@ -204,15 +205,17 @@ public struct TrainingJob {
 
     /// `run` over row blocks of an HDF5 table (`StreamingTraining`): the same model, report and
     /// logged outputs; the picture's rows are an even sample of the table's.
-    func runStreaming(_ path: String, spec: FeatureSpec, blockRows: Int) throws -> Result {
+    func runStreaming(_ path: String, spec: FeatureSpec, blockRows: Int, opened: HDF5Table? = nil) throws -> Result {
+        // The file's SHA-256 (for the model's record) is read on another thread while the passes run.
+        let digest = BackgroundDigest(path: path)
         let clock = ContinuousClock()
         let started = clock.now
         let output = try StreamingTraining(path: path, spec: spec, alphas: alphas, solver: solver, progress: progress,
-                                           blockRows: blockRows).run()
+                                           blockRows: blockRows, opened: opened).run()
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let model = RidgeModel(transform: output.transform, fit: output.fit, alphas: alphas, solver: solver.rawValue,
-                               trainingDataSHA256: try SHA256.hex(ofFile: path), trainingRows: output.rows,
+                               trainingDataSHA256: try digest.value(), trainingRows: output.rows,
                                created: ISO8601DateFormatter().string(from: Date()), possumVersion: possumVersion)
         try ModelFile.validate(model, file: "model trained on \(path)")
         let report = TrainingReport(data: path, solver: solver.rawValue, rows: output.rows,

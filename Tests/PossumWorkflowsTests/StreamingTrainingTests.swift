@@ -109,8 +109,61 @@ import Testing
         (job.reading, job.progress) = (.blocks(rows: 64), recorder)
         _ = try job.run()
         let passes = recorder.events.filter { $0.label.hasPrefix("pass ") }
-        #expect(passes.map(\.label) == ["pass 1/3: moments", "pass 2/3: QR", "pass 3/3: leave-one-out"])
+        // Numeric features only: the moments and the triangle share the first pass.
+        #expect(passes.map(\.label) == ["pass 1/2: moments and QR", "pass 2/2: leave-one-out"])
         #expect(passes.allSatisfy { $0.total == 500 && $0.last == 500 }, "\(passes)")
+
+        // A text column's levels are needed before any row is encoded: three passes.
+        try "a,c,y\n" .appending((0..<500).map { "\($0 % 7),\(["u", "v", "w"][$0 % 3]),\($0 % 5)\n" }.joined())
+            .write(toFile: dir.file("c.csv"), atomically: true, encoding: .utf8)
+        _ = try TableFile.importCSV(dir.file("c.csv"), to: dir.file("c.h5"))
+        let withText = Recorder()
+        job = TrainingJob(source: .table(dir.file("c.h5"), FeatureSpec(target: "y")))
+        (job.reading, job.progress) = (.blocks(rows: 64), withText)
+        _ = try job.run()
+        let textPasses = withText.events.filter { $0.label.hasPrefix("pass ") }
+        #expect(textPasses.map(\.label) == ["pass 1/3: moments", "pass 2/3: QR", "pass 3/3: leave-one-out"])
+        #expect(textPasses.allSatisfy { $0.total == 500 && $0.last == 500 }, "\(textPasses)")
+    }
+
+    /// All-numeric features take two passes: the triangle of the rows shifted by the first
+    /// block's means [1 | X − s | y − s_y], built while the moments are merged, gives the
+    /// centered triangle. A large common offset (1e8 + noise), columns of very different scales,
+    /// gaps, a first block with no complete row (so the shift comes from a later one) and blocks
+    /// both shorter and longer than the width must still give the in-memory model.
+    @Test func numericTablesTakeTwoPassesAndGiveTheInMemoryModel() throws {
+        let dir = try TemporaryDirectory()
+        var generator = SplitMix64(seed: 23)
+        var lines = ["x1,offset,tiny,x4,y"]
+        for i in 0..<2503 {
+            let x1 = generator.uniform() * 10, offset = 1e8 + generator.uniform(), tiny = 1e-6 * generator.uniform()
+            let x4 = 0.7 * x1 + generator.uniform()
+            let y = 2 * x1 - 3 * (offset - 1e8) + 4e5 * tiny - x4 + 0.1 * generator.uniform()
+            let x1Text = i < 9 || i % 89 == 5 ? "" : String(format: "%.17g", x1)
+            lines.append("\(x1Text),\(String(format: "%.17g", offset)),\(String(format: "%.17g", tiny)),\(String(format: "%.17g", x4)),\(String(format: "%.17g", y))")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.file("n.csv"), atomically: true, encoding: .utf8)
+        _ = try TableFile.importCSV(dir.file("n.csv"), to: dir.file("n.h5"))
+        let spec = FeatureSpec(target: "y")
+        let memory = try Self.train(dir.file("n.h5"), spec, .inMemory)
+        for blockRows in [3, 8, 400, 1 << 14] {
+            Self.expectSame(memory.model, try Self.train(dir.file("n.h5"), spec, .blocks(rows: blockRows)).model, "numeric, blocks of \(blockRows)")
+        }
+    }
+
+    /// A table whose numbers are deflated (`data import --compress`, and every table imported
+    /// before numbers were stored plain) trains to the model of the plain one, bit for bit.
+    @Test func compressedAndUncompressedTablesTrainAlike() throws {
+        let dir = try TemporaryDirectory()
+        var generator = SplitMix64(seed: 5)
+        let rows = (0..<6000).map { _ in (generator.uniform(), generator.uniform()) }
+        try ("a,b,y\n" + rows.map { "\($0.0),\($0.1),\(3 * $0.0 - $0.1 + 0.01 * $0.0 * $0.1)\n" }.joined())
+            .write(toFile: dir.file("t.csv"), atomically: true, encoding: .utf8)
+        _ = try TableFile.importCSV(dir.file("t.csv"), to: dir.file("plain.h5"))
+        _ = try TableFile.importCSV(dir.file("t.csv"), to: dir.file("deflated.h5"), compressNumbers: true)
+        let a = try Self.train(dir.file("plain.h5"), FeatureSpec(target: "y"), .blocks(rows: 1000)).model
+        let b = try Self.train(dir.file("deflated.h5"), FeatureSpec(target: "y"), .blocks(rows: 1000)).model
+        #expect(a.coefficients == b.coefficients && a.intercept == b.intercept && a.looMeanSquaredErrors == b.looMeanSquaredErrors)
     }
 
     @Test func streamingACSVIsRefusedWithTheWayOut() throws {

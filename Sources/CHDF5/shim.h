@@ -213,7 +213,8 @@ static inline int possum_probe_vlen_read(hid_t object, int is_attribute, hid_t m
 // HDF5 1.10.8 in group iteration and B-tree code as well, not only in the global heap. So
 // HDF5File.open first walks the whole file in a forked child, with the same calls the Swift
 // wrapper makes (link iteration and lookup, object info, dataset type/space/properties, every
-// attribute and every dataset value, in blocks of at most 16 MiB), and only opens it in-process
+// attribute and every dataset value, in blocks of at most 16 MiB — for unfiltered fixed-size
+// values, one value per chunk: see possum_probe_touch_raw_dataset), and only opens it in-process
 // if the child finished. HDF5 errors in the child are fine (the parent reports them cleanly);
 // a crash or a hang means the file is corrupt in a way HDF5 cannot survive.
 
@@ -323,6 +324,69 @@ static inline void possum_probe_read_dataset(hid_t dataset, hsize_t budget) {
     if (type >= 0) H5Tclose(type);
 }
 
+/// For a dataset of fixed-size values stored without filters (contiguous or chunked), reads one
+/// value per chunk (the first and last value of a contiguous one) through a dataset opened with
+/// no chunk cache, so HDF5 walks the whole chunk index but reads 8 bytes per chunk, not the
+/// data: unfiltered values are plain bytes that no damage can make HDF5 crash on, while the
+/// index and addresses are what it must survive. Returns 1 when done, 0 to read it whole.
+static inline int possum_probe_touch_raw_dataset(hid_t group, const char *name, hid_t dataset) {
+    int handled = 0;
+    hid_t dcpl = H5Dget_create_plist(dataset);
+    hid_t type = H5Dget_type(dataset);
+    hid_t space = H5Dget_space(dataset);
+    if (dcpl < 0 || type < 0 || space < 0) goto done;
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    H5T_class_t class = H5Tget_class(type);
+    int fixed = (class == H5T_INTEGER || class == H5T_FLOAT || class == H5T_BITFIELD
+                 || (class == H5T_STRING && H5Tis_variable_str(type) == 0));
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (!fixed || H5Pget_nfilters(dcpl) != 0 || rank < 1 || rank > 32) goto done;
+    if (layout != H5D_CHUNKED && layout != H5D_CONTIGUOUS) goto done;
+    hid_t native = H5Tget_native_type(type, H5T_DIR_DEFAULT);
+    if (native < 0) goto done;
+    size_t size = H5Tget_size(native);
+    hsize_t dims[32], chunk[32], start[32], stride[32], count[32], points = 1;
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    for (int d = 0; d < rank; d++) if (dims[d] == 0) { handled = 1; H5Tclose(native); goto done; }
+    hid_t selection = H5Scopy(space);
+    if (layout == H5D_CHUNKED) {
+        if (H5Pget_chunk(dcpl, rank, chunk) != rank) { H5Sclose(selection); H5Tclose(native); goto done; }
+        for (int d = 0; d < rank; d++) {
+            if (chunk[d] == 0) { H5Sclose(selection); H5Tclose(native); goto done; }
+            start[d] = 0; stride[d] = chunk[d]; count[d] = (dims[d] - 1) / chunk[d] + 1;
+            points = count[d] > ((hsize_t)1 << 40) / points ? ((hsize_t)1 << 40) : points * count[d];
+        }
+        H5Sselect_hyperslab(selection, H5S_SELECT_SET, start, stride, count, NULL);
+    } else {
+        hsize_t corners[2 * 32];
+        for (int d = 0; d < rank; d++) { corners[d] = 0; corners[rank + d] = dims[d] - 1; }
+        points = 2;
+        H5Sselect_elements(selection, H5S_SELECT_SET, 2, corners);
+    }
+    if (size > 0 && points <= ((hsize_t)16 << 20) / size) {
+        hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+        if (dapl >= 0) H5Pset_chunk_cache(dapl, 0, 0, 1.0);
+        hid_t uncached = dapl >= 0 ? H5Dopen2(group, name, dapl) : -1;
+        void *buffer = calloc((size_t)points, size);
+        if (uncached >= 0 && buffer != NULL) {
+            hid_t memory = H5Screate_simple(1, &points, NULL);
+            H5Dread(uncached, native, memory, selection, H5P_DEFAULT, buffer);
+            H5Sclose(memory);
+            handled = 1;
+        }
+        free(buffer);
+        if (uncached >= 0) H5Dclose(uncached);
+        if (dapl >= 0) H5Pclose(dapl);
+    }
+    H5Sclose(selection);
+    H5Tclose(native);
+done:
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    return handled;
+}
+
 static inline herr_t possum_probe_link(hid_t group, const char *name, const H5L_info_t *info, void *data) {
     (void)info;
     possum_probe_state *state = (possum_probe_state *)data;
@@ -341,7 +405,8 @@ static inline herr_t possum_probe_link(hid_t group, const char *name, const H5L_
     } else if (object.type == H5O_TYPE_DATASET) {
         hid_t dataset = H5Dopen2(group, name, H5P_DEFAULT);
         if (dataset >= 0) {
-            possum_probe_read_dataset(dataset, state->budget);
+            if (possum_probe_touch_raw_dataset(group, name, dataset)) possum_probe_read_attributes(dataset);
+            else possum_probe_read_dataset(dataset, state->budget);
             H5Dclose(dataset);
         }
     }

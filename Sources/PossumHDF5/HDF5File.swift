@@ -82,7 +82,9 @@ public final class HDF5File {
     /// With `verify` (the default), the whole file is first read once in a forked child process
     /// (`possum_probe_file` in CHDF5): HDF5 1.10 can crash or loop forever on some corrupted
     /// files, which no in-process check catches, so a file whose reading crashes or hangs the
-    /// child is refused with a `.corrupt` error. This costs one extra read of the file. Without
+    /// child is refused with a `.corrupt` error. This costs one extra read of the file's metadata
+    /// and filtered (compressed) data; values stored unfiltered are plain bytes, so the child
+    /// reads one per chunk, which walks the chunk index HDF5 could trip on. Without
     /// `verify`, reads of variable-length strings are still probed one by one.
     ///
     /// The probe is only as good as HDF5 is deterministic: damage that leads the library into

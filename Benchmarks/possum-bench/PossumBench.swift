@@ -130,7 +130,7 @@ struct PossumBench: ParsableCommand {
         peers.printSummary()
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
         if threads > 1 {
-            print("note: possum splits blocked trailing updates into column groups and runs TSQR qr and lstsq over "
+            print("note: possum shares blocked trailing updates among threads (with look-ahead) and runs TSQR qr and lstsq over "
                   + "row leaves where there is enough work; each record says how many threads it used; simd-1t is "
                   + "the simd solver on 1 thread, timed interleaved with the rest")
         }

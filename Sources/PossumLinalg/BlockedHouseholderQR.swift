@@ -51,13 +51,13 @@ public struct BlockedHouseholderQR: QRFactorization {
         PackedBlockReflector<NativeKernels<T>>.scratchSize(rows: m, columns: n, blockSize: nb)
     }
 
-    /// Each thread's group of a split trailing update has at least this many columns: a group must
-    /// be worth more than waking a thread (Benchmarks/README.md: splitting the trailing update) …
+    /// A factorization gets a thread per this many columns of its first trailing update: a thread
+    /// must be worth more than waking it (Benchmarks/README.md: splitting the trailing update) …
     public static let minimumGroupColumns = 32
-    /// … and at least this many elements (≈ 10 µs of work).
+    /// … and per this many elements of it (≈ 10 µs of work).
     public static let minimumGroupElements = 1 << 14
 
-    /// Column groups a trailing update of `rows` × `columns` is split into, one per thread, with
+    /// Threads for a blocked factorization whose first trailing update is `rows` × `columns`, with
     /// `threads` allowed: as many as fit `minimumGroupColumns` and `minimumGroupElements`, at most
     /// `threads`, at least 1.
     public static func updateGroups(rows: Int, columns: Int, threads: Int) -> Int {

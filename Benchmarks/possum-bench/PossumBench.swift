@@ -87,7 +87,7 @@ struct PossumBench: ParsableCommand {
     var quiet = false
 
     @Option(help: ArgumentHelp(
-        "For tuning: the factorization the simd solver times for `qr` (default, unblocked, blocked:NB, tsqr:MB[:NB]).",
+        "For tuning: the factorization the simd solver times for `qr` (default, unblocked, blocked:NB, tsqr:MB[:NB]), on the solver's threads.",
         visibility: .hidden))
     var simdVariant: String = "default"
 
@@ -219,7 +219,7 @@ struct PossumBench: ParsableCommand {
             let view = buffers.view(augmented: false)
             if let path = simdPath {
                 return Contender(solver: s, prepare: buffers.loadA) {
-                    path.factor(inPlace: view, tau: buffers.tau, workspace: &buffers.workspace)
+                    path.factor(inPlace: view, tau: buffers.tau, threads: simd.threads, workspace: &buffers.workspace)
                 }
             }
             return Contender(solver: s, prepare: buffers.loadA) {

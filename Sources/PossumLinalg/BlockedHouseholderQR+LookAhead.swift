@@ -209,34 +209,79 @@ struct BlockedQRSteps<K: HouseholderKernels> {
     }
 }
 
-/// The blocked QR on several threads with look-ahead: each update step is one parallel loop over
-/// its items, which the threads take in order from a shared counter, so the next panel is factored
-/// on one thread while the others share the update (the panel leaves the critical path); the
-/// loop's end is the step's barrier (the dispatcher's join, which blocks rather than spins on a
-/// busy machine). Each element gets the operations of the one-thread factorization in the same
-/// order whichever thread runs its item (the tile contract: a column's bits do not depend on its
-/// block), so the result is P = 1's bits for every P.
+/// The blocked QR on several threads with look-ahead. Work items are numbered ("tickets") in the
+/// one-thread order — panel 0, then each update step's items — and the threads, started once for
+/// the whole factorization, take them from a shared counter. A ticket of step s runs as soon as
+/// every ticket of the steps before is done, so one thread factors panel s + 1 while the others
+/// finish step s's update (the panel leaves the critical path), and uneven work evens out chunk by
+/// chunk. A thread waits only for tickets already taken by running threads (if the dispatcher
+/// runs the workers one after another, the first does everything); it spins for
+/// `spinMicroseconds` — the next step is usually that close, and waking a sleeping thread costs
+/// tens of µs on a virtual machine — then naps, so that on a busy machine it does not take the CPU
+/// from the thread it waits for.
+///
+/// Each element gets the operations of the one-thread factorization in the same order, whichever
+/// thread runs its ticket (the tile contract: a column's bits do not depend on its block), so the
+/// result is P = 1's bits for every P.
 @available(macOS 15, *)
 final class LookAheadSchedule<K: HouseholderKernels>: @unchecked Sendable {
     let steps: BlockedQRSteps<K>
-    /// The next item of the current step.
-    let next = Atomic<Int>(0)
+    /// Panel 0 and every update step's items.
+    let tickets: Int
+    /// The next ticket to take; tickets finished; threads napping.
+    let next = Atomic<Int>(0), done = Atomic<Int>(0), sleepers = Atomic<Int>(0)
+    let wake = DispatchSemaphore(value: 0)
+    /// How long a waiting thread spins before it naps, and how long a nap lasts at most.
+    static var spinMicroseconds: UInt64 { 200 }
+    static var napMicroseconds: Int { 100 }
 
-    init(_ steps: BlockedQRSteps<K>) { self.steps = steps }
+    init(_ steps: BlockedQRSteps<K>) {
+        self.steps = steps
+        var count = 1
+        for s in 0..<steps.panels.updateSteps { count += steps.items(s) }
+        tickets = count
+    }
 
     /// The factorization on up to `threads` threads.
     func run(threads: Int) {
-        steps.factorPanels(from: 0)
-        for s in 0..<steps.panels.updateSteps {
-            let items = steps.items(s)
-            next.store(0, ordering: .relaxed)
-            DispatchQueue.concurrentPerform(iterations: min(threads, items)) { _ in
-                while true {
-                    let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard item < items else { return }
-                    steps.run(step: s, item: item)
-                }
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in work() }
+    }
+
+    /// One thread's loop: take tickets until there are none left.
+    func work() {
+        var step = -1, base = 0, count = 1  // ticket 0: panel 0
+        while true {
+            let ticket = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard ticket < tickets else { return }
+            while ticket >= base + count {
+                base += count
+                step += 1
+                count = steps.items(step)
             }
+            // Every ticket of the steps before is taken (they go out in order): wait for them.
+            waitUntilDone(base)
+            if step < 0 {
+                steps.factorPanels(from: 0)
+            } else {
+                steps.run(step: step, item: ticket - base)
+            }
+            done.wrappingAdd(1, ordering: .releasing)
+            if sleepers.load(ordering: .relaxed) > 0 { wake.signal() }
+        }
+    }
+
+    /// Returns once `count` tickets are done: spins, then naps (a wake-up may be missed by a
+    /// thread going to sleep just as the last ticket finishes: the nap's timeout bounds that).
+    func waitUntilDone(_ count: Int) {
+        guard done.load(ordering: .acquiring) < count else { return }
+        let spinUntil = DispatchTime.now().uptimeNanoseconds + Self.spinMicroseconds * 1000
+        var spins = 0
+        while done.load(ordering: .acquiring) < count {
+            spins += 1
+            guard spins % 256 == 0, DispatchTime.now().uptimeNanoseconds > spinUntil else { continue }
+            sleepers.wrappingAdd(1, ordering: .relaxed)
+            _ = wake.wait(timeout: .now() + .microseconds(Self.napMicroseconds))
+            sleepers.wrappingSubtract(1, ordering: .relaxed)
         }
     }
 }

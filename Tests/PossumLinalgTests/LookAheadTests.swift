@@ -108,4 +108,33 @@ import Testing
         check(NativeKernels<Float>.self)
         check(ReferenceKernels<Double>.self)
     }
+
+    /// If the dispatcher runs the workers one after another on one thread, the first takes every
+    /// ticket and the second finds none: no worker waits for one that has not started, and the
+    /// result is the one-thread factorization.
+    @Test func workersRunOneAfterAnotherFinishAlone() throws {
+        guard #available(macOS 15, *) else { return }
+        let shape = (m: 300, columns: 196, reflectors: 196, nb: 32)
+        var rng = SplitMix64(seed: 3)
+        let values = (0..<(shape.m * shape.columns)).map { _ in Double.random(in: -1..<1, using: &rng) }
+        let one = Self.factored(values, shape, threads: 1, kernels: NativeKernels<Double>.self)
+        var a = values
+        var tau = [Double](repeating: .nan, count: shape.reflectors)
+        var workspace = QRWorkspace()
+        let panels = Self.panels(shape, NativeKernels<Double>.self)
+        let size = PackedBlockReflector<NativeKernels<Double>>.scratchSize(rows: shape.m, columns: shape.columns, blockSize: shape.nb)
+        a.withUnsafeMutableBufferPointer { ab in
+            tau.withUnsafeMutableBufferPointer { tb in
+                workspace.withScratch(of: Double.self, size) { scratch in
+                    guard let base = ab.baseAddress, let t = tb.baseAddress else { return }
+                    let schedule = LookAheadSchedule(BlockedQRSteps<NativeKernels<Double>>(
+                        StridedMatrixView(base: base, rows: shape.m, columns: shape.columns, leadingDimension: shape.m),
+                        tau: t, panels: panels, scratch: scratch))
+                    schedule.work()
+                    schedule.work()
+                }
+            }
+        }
+        #expect((a + tau).map(\.bitPattern) == one.map(\.bitPattern))
+    }
 }

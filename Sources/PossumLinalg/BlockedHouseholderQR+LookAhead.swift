@@ -216,9 +216,9 @@ struct BlockedQRSteps<K: HouseholderKernels> {
 /// finish step s's update (the panel leaves the critical path), and uneven work evens out chunk by
 /// chunk. A thread waits only for tickets already taken by running threads (if the dispatcher
 /// runs the workers one after another, the first does everything); it spins for
-/// `spinMicroseconds` — the next step is usually that close, and waking a sleeping thread costs
-/// tens of µs on a virtual machine — then naps, so that on a busy machine it does not take the CPU
-/// from the thread it waits for.
+/// `spinMicroseconds` — the next step is usually that close, and waking a parked thread at every
+/// step cost more than the spin (Benchmarks/README.md: Threads) — then naps, so that on a busy
+/// machine it does not keep the CPU from the thread it waits for.
 ///
 /// Each element gets the operations of the one-thread factorization in the same order, whichever
 /// thread runs its ticket (the tile contract: a column's bits do not depend on its block), so the
@@ -232,8 +232,8 @@ final class LookAheadSchedule<K: HouseholderKernels>: @unchecked Sendable {
     let next = Atomic<Int>(0), done = Atomic<Int>(0), sleepers = Atomic<Int>(0)
     let wake = DispatchSemaphore(value: 0)
     /// How long a waiting thread spins before it naps, and how long a nap lasts at most.
-    static var spinMicroseconds: UInt64 { 200 }
-    static var napMicroseconds: Int { 100 }
+    static var spinMicroseconds: UInt64 { 50 }
+    static var napMicroseconds: Int { 50 }
 
     init(_ steps: BlockedQRSteps<K>) {
         self.steps = steps

@@ -87,7 +87,7 @@ struct PossumBench: ParsableCommand {
     var quiet = false
 
     @Option(help: ArgumentHelp(
-        "For tuning: the factorization the simd solver times for `qr` (default, unblocked, blocked:NB, tsqr:MB[:NB]).",
+        "For tuning: the factorization the simd solver times for `qr` (default, unblocked, blocked:NB, tsqr:MB[:NB]), on the solver's threads.",
         visibility: .hidden))
     var simdVariant: String = "default"
 
@@ -130,7 +130,7 @@ struct PossumBench: ParsableCommand {
         peers.printSummary()
         if let coretype = getenv("OPENBLAS_CORETYPE") { print("OPENBLAS_CORETYPE=\(String(cString: coretype))") }
         if threads > 1 {
-            print("note: possum splits blocked trailing updates into column groups and runs TSQR qr and lstsq over "
+            print("note: possum shares blocked trailing updates among threads (with look-ahead) and runs TSQR qr and lstsq over "
                   + "row leaves where there is enough work; each record says how many threads it used; simd-1t is "
                   + "the simd solver on 1 thread, timed interleaved with the rest")
         }
@@ -219,7 +219,7 @@ struct PossumBench: ParsableCommand {
             let view = buffers.view(augmented: false)
             if let path = simdPath {
                 return Contender(solver: s, prepare: buffers.loadA) {
-                    path.factor(inPlace: view, tau: buffers.tau, workspace: &buffers.workspace)
+                    path.factor(inPlace: view, tau: buffers.tau, threads: simd.threads, workspace: &buffers.workspace)
                 }
             }
             return Contender(solver: s, prepare: buffers.loadA) {

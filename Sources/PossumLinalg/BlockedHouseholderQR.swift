@@ -48,16 +48,16 @@ public struct BlockedHouseholderQR: QRFactorization {
 
     /// Elements of T of scratch `factor` needs (the tile's rows set the padding).
     public static func workspaceSize<T: QRScalar>(of type: T.Type, rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
-        Householder<NativeKernels<T>>.blockReflectorScratch(rows: m, columns: n, blockSize: nb)
+        PackedBlockReflector<NativeKernels<T>>.scratchSize(rows: m, columns: n, blockSize: nb)
     }
 
-    /// Each thread's group of a split trailing update has at least this many columns: a group must
-    /// be worth more than waking a thread (Benchmarks/README.md: splitting the trailing update) …
+    /// A factorization gets a thread per this many columns of its first trailing update: a thread
+    /// must be worth more than waking it (Benchmarks/README.md: splitting the trailing update) …
     public static let minimumGroupColumns = 32
-    /// … and at least this many elements (≈ 10 µs of work).
+    /// … and per this many elements of it (≈ 10 µs of work).
     public static let minimumGroupElements = 1 << 14
 
-    /// Column groups a trailing update of `rows` × `columns` is split into, one per thread, with
+    /// Threads for a blocked factorization whose first trailing update is `rows` × `columns`, with
     /// `threads` allowed: as many as fit `minimumGroupColumns` and `minimumGroupElements`, at most
     /// `threads`, at least 1.
     public static func updateGroups(rows: Int, columns: Int, threads: Int) -> Int {
@@ -77,9 +77,10 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// Panels of nb ≥ n make this the unblocked `dgeqr2` (`PairedHouseholderQR` is the fast form
     /// of that).
     ///
-    /// `threads` ≥ 2 splits each trailing update's columns into `updateGroups` groups, one per
-    /// thread. Every column of the update is computed by the same operations in the same order
-    /// whoever computes it, so the result is bit-for-bit the one-thread result for any P (tested).
+    /// `threads` ≥ 2 runs on `updateGroups` threads with look-ahead: one thread factors the next
+    /// panel while the others share the rest of the trailing update in column chunks. Every element
+    /// gets the same operations in the same order whoever computes it, so the result is
+    /// bit-for-bit the one-thread result for any P (tested).
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     public static func factor<T: QRScalar>(
@@ -91,32 +92,28 @@ public struct BlockedHouseholderQR: QRFactorization {
     }
 
     /// `factor` with the given kernels: panels of `dgeqr2` steps, each followed by one block
-    /// reflector on the trailing matrix.
+    /// reflector on the trailing matrix. On one thread in that order; on several, with look-ahead
+    /// (`LookAheadSchedule`): the same operations on every element, so the same bits.
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors: Int? = nil, tau: UnsafeMutablePointer<K.Scalar>, blockSize nb: Int,
         threads: Int = 1, workspace: inout QRWorkspace, kernels: K.Type
     ) {
         let m = a.rows, n = reflectors ?? a.columns, total = a.columns
         precondition(n <= total && n <= m, "cannot factor more columns than there are")
-        let minimumBlocked = minimumBlockedColumns(K.self)
+        let panels = BlockedPanels(rows: m, reflectors: n, columns: total, blockSize: nb,
+                                   minimumBlocked: minimumBlockedColumns(K.self))
         // No trailing update (one panel covers everything): no scratch needed, none reserved.
-        let scratchSize = total - min(nb, n) >= minimumBlocked
-            ? Householder<K>.blockReflectorScratch(rows: m, columns: total, blockSize: nb) : 0
-        workspace.withScratch(of: K.Scalar.self, scratchSize) { scratch in
-            var k = 0
-            while k < n {
-                let jb = min(nb, n - k)
-                let sweepAll = total - k - jb < minimumBlocked
-                let panel = a.block(row: k, column: k, rows: m - k, columns: sweepAll ? total - k : jb)
-                for c in 0..<jb {
-                    HouseholderQR<K>.eliminate(column: c, of: panel, tau: &tau[k + c])
-                }
-                if !sweepAll && k + jb < total {
-                    Householder<K>.applyBlockReflector(
-                        panel, tau: tau + k, to: a.block(row: k, column: k + jb, rows: m - k, columns: total - k - jb),
-                        head: nil, scratch: scratch, threads: threads)
-                }
-                k += jb
+        guard panels.updateSteps > 0 else {
+            for c in 0..<n { HouseholderQR<K>.eliminate(column: c, of: a, tau: &tau[c]) }
+            return
+        }
+        let workers = updateGroups(rows: m, columns: total - panels.width(0), threads: threads)
+        workspace.withScratch(of: K.Scalar.self, PackedBlockReflector<K>.scratchSize(rows: m, columns: total, blockSize: nb)) {
+            let steps = BlockedQRSteps<K>(a, tau: tau, panels: panels, scratch: $0)
+            if workers >= 2, #available(macOS 15, *) {
+                LookAheadSchedule(steps).run(threads: workers)
+            } else {
+                steps.runInOrder()
             }
         }
     }

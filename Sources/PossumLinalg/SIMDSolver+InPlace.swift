@@ -27,8 +27,8 @@ extension SIMDSolver {
 
     /// Threads an in-place call (or `factorize`, for `.factor`) uses for an m × n problem (`Double`
     /// or `Float`: the same paths), at most `threads`:
-    /// - blocked path: the column groups of the first trailing update
-    ///   (`BlockedHouseholderQR.updateGroups`; later updates are smaller and may use fewer);
+    /// - blocked path: `BlockedHouseholderQR.updateGroups` of the first trailing update (later
+    ///   updates are smaller and may keep fewer busy);
     /// - TSQR path: the leaves of `tallSkinnyTree` (at least `minimumLeafRowBlocks` row blocks each),
     ///   for the factorization and the least-squares solve alike;
     /// - else 1.

@@ -131,8 +131,8 @@ extension SIMDSolver {
             + "blocked QR (nb = \(BlockedHouseholderQR.defaultBlockSize)) for n > \(Self.blockedCrossover), paired unblocked QR otherwise, "
             + "micro-kernel \(NativeTile<Double>.mr)x\(NativeTile<Double>.nr) SIMD8<Double> / "
             + "\(NativeTile<Float>.mr)x\(NativeTile<Float>.nr) SIMD16<Float>, "
-            + (threads >= 2 ? "up to \(threads) threads: trailing updates of the blocked QR split into column groups "
-               + "(≥ \(BlockedHouseholderQR.minimumGroupColumns) columns each), TSQR qr and lstsq over a reduction tree of "
+            + (threads >= 2 ? "up to \(threads) threads: the blocked QR's trailing updates shared in chunks with look-ahead "
+               + "(≥ \(BlockedHouseholderQR.minimumGroupColumns) columns per thread), TSQR qr and lstsq over a reduction tree of "
                + "row leaves (≥ \(Self.minimumLeafRowBlocks) row blocks each); 1 for the rest" : "1 thread")
     }
 

@@ -3,7 +3,7 @@ import PossumOpenBLAS
 import Testing
 
 /// `SIMDSolver(threads: P)` for any P: the TSQR reduction tree over P row leaves (qr and lstsq) and
-/// the blocked QR's trailing updates split into P column groups.
+/// the blocked QR's trailing updates shared by P threads with look-ahead.
 ///
 /// Every run with a given P gives the same bits (the arithmetic depends only on the shape and P,
 /// not on the scheduling), and every P is backward stable like P = 1: ‖[A b] − Q̂·[R̂ c]‖_F ≤

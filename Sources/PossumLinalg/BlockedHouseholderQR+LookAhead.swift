@@ -84,8 +84,8 @@ enum PackedBlockReflector<K: HouseholderKernels> {
     ) -> BlockReflectorUpdate<K> {
         let jb = v.columns, ld = roundUp(jb, T.lanes)
         let (vt, vp, negTt, _) = regions(slot, rows: v.rows, jb: jb)
-        return BlockReflectorUpdate<K>(vt: vt, vp: vp, v: v, w: products, w2: products + ld * c.columns, negTt: negTt,
-                                       c: c, head: nil, jb: jb, ld: ld)
+        return BlockReflectorUpdate<K>(vt: vt, vp: vp, w: products, w2: products + ld * c.columns, negTt: negTt,
+                                       c: c, jb: jb, ld: ld)
     }
 }
 

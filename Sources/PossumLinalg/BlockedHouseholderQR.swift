@@ -65,12 +65,6 @@ public struct BlockedHouseholderQR: QRFactorization {
         return max(1, min(threads, columns / minimumGroupColumns, rows * columns / minimumGroupElements))
     }
 
-    /// The first column of group g of `groups` over `columns` columns: whole tiles of `tile`
-    /// columns per group, about columns/groups each (g = groups gives `columns`).
-    static func groupStart(_ g: Int, of groups: Int, columns: Int, tile: Int) -> Int {
-        g >= groups ? columns : min(columns, roundUp(columns / groups * g + columns % groups * g / groups, tile))
-    }
-
     /// Overwrites the first `n` columns of `a` (m × n', m ≥ n, n' ≥ n; n = n' by default) with
     /// their QR factorization in `dgeqrf` layout and τ, and applies Qᵀ to the other n' − n
     /// columns: with b as column n, that column ends up holding Qᵀb. T = `Double` or `Float`.

@@ -84,114 +84,6 @@ enum Householder<K: HouseholderKernels> {
             }
         }
     }
-
-    /// Elements of scratch `applyBlockReflector` needs for `rows` rows of V, `columns` columns of
-    /// C and panels of nb reflectors.
-    static func blockReflectorScratch(rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
-        let mr = K.Tile.mr
-        let ld = roundUp(nb, T.lanes)
-        // Vᵀ (ld × m), V in micro-panels (m rounded up to whole strips × nb), W and W' (ld × n
-        // each), −Tᵀ (ld × ld), T (nb × nb)
-        return ld * m + roundUp(m, mr) * nb + 2 * ld * n + ld * ld + nb * nb
-    }
-
-    /// Applies (H₀⋯H₍jb−1₎)ᵀ = I − V·Tᵀ·Vᵀ for the jb reflectors whose vectors are the columns of
-    /// `v` to C, at once (the role of `dlarft` + `dlarfb`): W = VᵀC, W' = −Tᵀ·W, C += V·W'.
-    ///
-    /// Two shapes of V, the only difference between the blocked QR and a TSQR block step:
-    /// - `head == nil` (packed, `dgeqrf` layout): V's first jb rows are the unit lower triangle
-    ///   (the entries stored on and above the diagonal of `v` are R's and are not read); C has the
-    ///   rows of `v`.
-    /// - `head` = C_R (jb × nc), TSQR's [I; V_B]: V is the identity on the jb rows of C_R and `v`
-    ///   (dense) on the rows of `c` = C_B; since the identity part is orthonormal, V's Gram matrix
-    ///   is I + V_BᵀV_B, W = C_R + V_BᵀC_B (C_R added last: the long sum starts from zero instead of
-    ///   carrying R's entries, often the largest, through every rounding) and C_R += W'. This shape
-    ///   goes to `applyStructuredBlockReflector` (no packing; one thread).
-    ///
-    /// V is packed as Vᵀ with `mr` reflectors' entries of a row contiguous (A of W = VᵀC), and also
-    /// in micro-panels, mr rows × jb contiguous with the triangle explicit (A of C += V·W'), so that
-    /// the tile streams both from consecutive addresses (BLIS-style). With `threads` ≥ 2, the columns
-    /// of C are split into `BlockedHouseholderQR.updateGroups` groups updated concurrently; every
-    /// column gets the same operations in the same order either way. TSQR's [I; V_B] (`head` given)
-    /// goes to `applyStructuredBlockReflector`.
-    ///
-    /// `scratch` holds at least `blockReflectorScratch(rows: v.rows, columns: c.columns, blockSize: jb)`
-    /// (`structuredBlockReflectorScratch(columns: c.columns, blockSize: jb)` for the TSQR shape).
-    static func applyBlockReflector(
-        _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>, head: StridedMatrixView<T>?,
-        scratch: UnsafeMutablePointer<T>, threads: Int = 1
-    ) {
-        if let head {
-            applyStructuredBlockReflector(v, tau: tau, to: c, head: head, scratch: scratch)
-            return
-        }
-        let (rows, jb, nc) = (v.rows, v.columns, c.columns)
-        let mr = K.Tile.mr
-        // Whole vectors, not whole tiles: a tile's partial strip reads only the vectors it stores.
-        let ld = roundUp(jb, T.lanes)
-        let vt = scratch                    // ld × rows: Vᵀ, padding rows 0
-        let vp = vt + ld * rows             // roundUp(rows, mr) × jb in micro-panels: V
-        let w = vp + roundUp(rows, mr) * jb // ld × nc
-        let w2 = w + ld * nc                // ld × nc
-        let negTt = w2 + ld * nc            // ld × ld: −Tᵀ, zero-padded
-        let t = negTt + ld * ld             // jb × jb
-        // Rows of `v` that hold the unit triangle rather than V's entries.
-        let triangle = head == nil ? jb : 0
-
-        // Padding rows of Vᵀ (reflectors jb..<ld) and of the last micro-panel (rows ≥ `rows`) are 0.
-        // Below the triangle V is `v` itself, copied without tests.
-        @inline(__always) func vEntry(_ r: Int, _ i: Int) -> T {
-            r >= rows ? 0 : r >= triangle ? v[r, i] : r < i ? 0 : r == i ? 1 : v[r, i]
-        }
-        for r in 0..<rows {
-            let dst = vt + r * ld
-            if r < triangle {
-                for i in 0..<jb { dst[i] = vEntry(r, i) }
-            } else {
-                for i in 0..<jb { dst[i] = v[r, i] }
-            }
-            for i in jb..<ld { dst[i] = 0 }
-        }
-        var r0 = 0
-        while head == nil && r0 < rows {
-            let strip = vp + r0 * jb
-            for i in 0..<jb {
-                if mr % T.lanes == 0 && r0 >= triangle && r0 + mr <= rows {
-                    for q in stride(from: 0, to: mr, by: T.lanes) {
-                        T.store(T.load(v.column(i) + r0 + q), strip + i * mr + q)
-                    }
-                } else {
-                    for q in 0..<mr { strip[i * mr + q] = vEntry(r0 + q, i) }
-                }
-            }
-            r0 += mr
-        }
-        if head == nil {
-            // vᵢ is 0 above row i and 1 at row i.
-            formTriangularFactor(count: jb, tau: tau, into: t) { j, i in
-                v[i, j] + K.dot(rows - i - 1, v.column(j) + i + 1, v.column(i) + i + 1)
-            }
-        } else {
-            formTriangularFactor(count: jb, tau: tau, into: t) { j, i in K.dot(rows, v.column(j), v.column(i)) }
-        }
-        for p in 0..<ld {
-            for i in 0..<ld { negTt[i + p * ld] = i < jb && p <= i ? -t[p + i * jb] : 0 }
-        }
-
-        let update = BlockReflectorUpdate<K>(vt: vt, vp: vp, v: v, w: w, w2: w2, negTt: negTt, c: c, head: head, jb: jb, ld: ld)
-        let groups = BlockedHouseholderQR.updateGroups(rows: rows, columns: nc, threads: threads)
-        guard groups >= 2 else {
-            update.columns(0, nc)
-            return
-        }
-        // Whole tiles in each group; which thread does a column does not change its bits.
-        let shared = SharedWithWorker(value: update)
-        DispatchQueue.concurrentPerform(iterations: groups) { g in
-            let j0 = BlockedHouseholderQR.groupStart(g, of: groups, columns: nc, tile: K.Tile.nr)
-            let j1 = BlockedHouseholderQR.groupStart(g + 1, of: groups, columns: nc, tile: K.Tile.nr)
-            shared.value.columns(j0, j1 - j0)
-        }
-    }
 }
 
 extension Householder {
@@ -202,10 +94,14 @@ extension Householder {
         nb * (nb + n) + nb * nb + nb * n
     }
 
-    /// `applyBlockReflector` for TSQR's [I; V_B] (`head` = C_R): the Gram matrix V_BᵀV_B (for T)
-    /// and W = V_BᵀC_B in one sweep over the block by `K.innerProducts` when C_B's columns follow
-    /// V_B's in storage (as in a TSQR block step), W += C_R, W' = −Tᵀ·W, C_R += W', then
-    /// C_B += V_B·W' by `K.rankUpdate`, V_B read where it stands. No copy of V_B.
+    /// Applies (H₀⋯H₍jb−1₎)ᵀ = I − V·Tᵀ·Vᵀ for TSQR's [I; V_B] to [C_R; C_B] (`head` = C_R, jb × nc;
+    /// `c` = C_B), at once (the role of `dlarft` + `dlarfb`; the blocked QR's packed `dgeqrf` shape
+    /// is `PackedBlockReflector`). Since the identity part is orthonormal, V's Gram matrix is
+    /// I + V_BᵀV_B and W = C_R + V_BᵀC_B (C_R added last: the long sum starts from zero instead of
+    /// carrying R's entries, often the largest, through every rounding). The Gram matrix (for T)
+    /// and W = V_BᵀC_B come from one sweep over the block by `K.innerProducts` when C_B's columns
+    /// follow V_B's in storage (as in a TSQR block step), then W += C_R, W' = −Tᵀ·W, C_R += W',
+    /// and C_B += V_B·W' by `K.rankUpdate`, V_B read where it stands. No copy of V_B.
     static func applyStructuredBlockReflector(
         _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, to c: StridedMatrixView<T>, head: StridedMatrixView<T>,
         scratch: UnsafeMutablePointer<T>
@@ -227,7 +123,7 @@ extension Householder {
         }
         formTriangularFactor(count: jb, tau: tau, into: t) { j, i in gw[j + i * jb] }
         for j in 0..<nc {
-            // C_R added after the long sum (see `applyBlockReflector`).
+            // C_R added after the long sum (see this function's documentation).
             let hj = head.column(j), wc = w + j * jb, w2c = w2 + j * jb
             for i in 0..<jb { wc[i] += hj[i] }
             // W' = −Tᵀ·W, T upper triangular.
@@ -243,14 +139,13 @@ extension Householder {
     }
 }
 
-/// The three products of `Householder.applyBlockReflector` on a range of C's columns (a value,
-/// not a closure, so the one-thread path allocates no closure context: steady state).
+/// The three products of a `PackedBlockReflector` on a range of C's columns (a value, not a
+/// closure, so the one-thread path allocates no closure context: steady state).
 struct BlockReflectorUpdate<K: HouseholderKernels> {
     typealias T = K.Scalar
-    let vt: UnsafeMutablePointer<T>, vp: UnsafeMutablePointer<T>, v: StridedMatrixView<T>
+    let vt: UnsafeMutablePointer<T>, vp: UnsafeMutablePointer<T>
     let w: UnsafeMutablePointer<T>, w2: UnsafeMutablePointer<T>, negTt: UnsafeMutablePointer<T>
     let c: StridedMatrixView<T>
-    let head: StridedMatrixView<T>?
     let jb: Int, ld: Int
 
     /// Columns j0..<j0+count, `K.Tile.columnBlock` at a time: column j of W, W' and the update
@@ -268,7 +163,7 @@ struct BlockReflectorUpdate<K: HouseholderKernels> {
         }
     }
 
-    /// W = VᵀC (+ C_R), W' = −Tᵀ·W, (C_R += W'), C += V·W' for columns j0..<j0+count.
+    /// W = VᵀC, W' = −Tᵀ·W, C += V·W' for columns j0..<j0+count.
     func block(_ j0: Int, _ count: Int) {
         let rows = c.rows
         let wj = w + ld * j0, w2j = w2 + ld * j0, cj = c.column(j0)
@@ -276,12 +171,6 @@ struct BlockReflectorUpdate<K: HouseholderKernels> {
         w2j.update(repeating: 0, count: ld * count)
         K.Tile.accumulateProduct(m: ld, n: count, k: rows, vt, lda: ld, cj, ldb: c.leadingDimension, wj, ldc: ld,
                                  kc: reflectorProductChunk)
-        if let head {
-            for j in 0..<count {
-                let hj = head.column(j0 + j), wc = wj + j * ld
-                for i in 0..<jb { wc[i] += hj[i] }
-            }
-        }
         // −Tᵀ is lower triangular: strip s of its rows (mr of them) has no entries past column
         // (s + 1)·mr, so its inner dimension stops there (only exact zeros are skipped).
         let mr = K.Tile.mr
@@ -291,18 +180,7 @@ struct BlockReflectorUpdate<K: HouseholderKernels> {
                                      w2j + s0, ldc: ld)
             s0 += mr
         }
-        if let head {
-            for j in 0..<count {
-                let hj = head.column(j0 + j), wc = w2j + j * ld
-                for i in 0..<jb { hj[i] += wc[i] }
-            }
-        }
-        if head == nil {
-            K.Tile.accumulatePackedProduct(m: rows, n: count, k: jb, vp, w2j, ldb: ld, cj, ldc: c.leadingDimension)
-        } else {
-            K.Tile.accumulateProduct(m: rows, n: count, k: jb, v.base, lda: v.leadingDimension, w2j, ldb: ld, cj,
-                                     ldc: c.leadingDimension)
-        }
+        K.Tile.accumulatePackedProduct(m: rows, n: count, k: jb, vp, w2j, ldb: ld, cj, ldc: c.leadingDimension)
     }
 }
 

@@ -153,7 +153,7 @@ public struct TallSkinnyQR: QRFactorization {
                                   applyThrough: sweepAll ? total : k0 + jb, tau: tau, kernels: K.self)
             let c0 = k0 + jb
             if !sweepAll && c0 < total {
-                Householder<K>.applyBlockReflector(
+                Householder<K>.applyStructuredBlockReflector(
                     a.block(row: r0, column: k0, rows: len, columns: jb), tau: tau + k0,
                     to: a.block(row: r0, column: c0, rows: len, columns: total - c0),
                     head: a.block(row: k0, column: c0, rows: jb, columns: total - c0), scratch: scratch)

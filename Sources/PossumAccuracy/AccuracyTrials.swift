@@ -8,6 +8,10 @@ public enum TrialSolver: String, CaseIterable, Sendable {
     /// `SIMDSolver.solve`, the fast unpivoted path chosen by shape (`SIMDSolver.path`); refuses
     /// rank-deficient A (which, unequilibrated, includes strongly graded columns).
     case simdFast = "simd-fast"
+    /// `simd-fast` on 2 threads: on tall-skinny shapes the TSQR reduction tree over 2 leaves
+    /// (`SIMDSolver()` gives it on a 2-core machine; the other solvers here run on 1 thread so
+    /// that the tables are the same on every machine).
+    case simdFastTwoThreads = "simd-fast-2t"
     /// LAPACK `dgels` (scales A and b into range, `dgeqrf`, `dormqr`, `dtrtrs`).
     case dgels
     /// LAPACK `dgelsy` (`possum lstsq --solver openblas`), RCOND = max(m, n)·ε.
@@ -22,8 +26,9 @@ public enum TrialSolver: String, CaseIterable, Sendable {
 
     func solve(_ p: AccuracyProblem) throws -> [Double] {
         switch self {
-        case .simd: return try SIMDSolver().solveMinimumNorm(p.a, p.b, options: .init()).x
-        case .simdFast: return try SIMDSolver().solve(p.a, p.b).x
+        case .simd: return try SIMDSolver(threads: 1).solveMinimumNorm(p.a, p.b, options: .init()).x
+        case .simdFast: return try SIMDSolver(threads: 1).solve(p.a, p.b).x
+        case .simdFastTwoThreads: return try SIMDSolver(threads: 2).solve(p.a, p.b).x
         case .dgels: return try OpenBLASSolver().dgels(p.a, p.b)
         case .dgelsy: return try OpenBLASSolver().solveMinimumNorm(p.a, p.b, options: .init()).x
         case .naive: return try NaiveSolver().factorizingSolve(p.a, p.b)

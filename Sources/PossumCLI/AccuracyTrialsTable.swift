@@ -19,11 +19,12 @@ enum AccuracyTrialsTable {
         func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%+.\(digits)f", x) }
         var out = "\(trials) instances per family, seed \(seed); LRE = min over coefficients vs the exact rational solution\n"
         out += "\nmedian LRE" + String(repeating: " ", count: width - 10)
-        out += solvers.map { $0.rawValue.leftPadded(10) }.joined() + "   simd-fast path / refused, oracle\n"
+        let column = max(10, (solvers.map(\.rawValue.count).max() ?? 0) + 1)  // a space between names
+        out += solvers.map { $0.rawValue.leftPadded(column) }.joined() + "   simd-fast path / refused, oracle\n"
         for r in results {
             out += name(r.family.name)
             for s in solvers {
-                out += (LREDifference((r.lre[s] ?? []).compactMap { $0 }).map { String(format: "%.2f", $0.median) } ?? "-").leftPadded(10)
+                out += (LREDifference((r.lre[s] ?? []).compactMap { $0 }).map { String(format: "%.2f", $0.median) } ?? "-").leftPadded(column)
             }
             out += "   \(pathName(r.family)) / \(r.refusals(.simdFast)), \(r.family.usesExactOracle ? "exact" : "double-double")\n"
         }

@@ -21,7 +21,6 @@ public final class TableRowBlocks {
     public let textNames: [String]
     /// The table whose open file the blocks are read through (it keeps the file open).
     private let table: HDF5Table
-    private let file: HDF5File
     private let numeric: [(values: HDF5Dataset, mask: HDF5Dataset?)]
     private let text: [(values: HDF5Dataset, mask: HDF5Dataset?, isNumber: Bool)]
 
@@ -47,14 +46,13 @@ public final class TableRowBlocks {
     }
 
     /// Block reads of the named columns of an open table, through its file: opening a big file
-    /// again would verify it again (`HDF5File.open` reads every stored byte in a sandbox process).
+    /// again would verify it again (`HDF5File.open` walks it in a sandbox process).
     public init(table t: HDF5Table, numeric numericNames: [String], text textNames: [String]) throws {
         let path = t.source
         for name in numericNames + textNames { try t.requireColumn(name) }
         (source, tableName, rowCount, self.numericNames, self.textNames) = (path, t.tableName, t.rowCount, numericNames, textNames)
         table = t
-        file = t.file
-        let group = try file.openGroup(t.tableName)
+        let group = try t.file.openGroup(t.tableName)
         func open(_ name: String) throws -> (HDF5Dataset, HDF5Dataset?) {
             let values = try group.openDataset("columns/\(name)")
             guard try values.shape == [t.rowCount] else {
@@ -84,7 +82,7 @@ public final class TableRowBlocks {
     }
 
     deinit {
-        // The file closes with the last reference to it (the table's, or this reader's).
+        // The file closes with the table's last reference (this reader holds one).
         for c in numeric { c.values.close(); c.mask?.close() }
         for c in text { c.values.close(); c.mask?.close() }
     }

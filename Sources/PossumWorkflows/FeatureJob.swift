@@ -46,12 +46,13 @@ public struct FeatureJob {
     /// blocks of rows — the scaler's statistics, then each block standardized and written — so
     /// memory stays a block whatever the number of rows.
     public func write(to out: String) throws -> Written {
-        guard let blockRows = try reading.blockRows(forTable: dataPath) else {
+        let decision = try reading.decide(forTable: dataPath)
+        guard let blockRows = decision.blockRows else {
             let features = try run()
             try FeaturesFile.write(features, to: out)
             return Written(rows: features.z.rows, transform: features.transform, sourceSHA256: features.sourceSHA256)
         }
-        let table = try HDF5Table(path: dataPath)
+        let table = try decision.opened ?? HDF5Table(path: dataPath)
         let (transform, rows) = try fitTransform(table, blockRows: blockRows)
         let blocks = try DesignBlocks(table: table, transform: transform, requireTarget: true)
         let sha = try SHA256.hex(ofFile: dataPath)
@@ -167,7 +168,7 @@ public enum RowBlockReading: Sendable, Equatable {
     func blockRows(forTable path: String) throws -> Int? { try decide(forTable: path).blockRows }
 
     /// `blockRows(forTable:)`, and the table when deciding opened it: a caller that streams it reads
-    /// through that open instead of opening (and verifying: every stored byte) the file again.
+    /// through that open instead of opening (and verifying, in a sandbox process) the file again.
     func decide(forTable path: String) throws -> (blockRows: Int?, opened: HDF5Table?) {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         let isHDF5 = ext == "h5" || ext == "hdf5"
@@ -207,7 +208,7 @@ struct DesignBlocks {
         if requireTarget && !hasTarget { try table.requireColumn(transform.spec.target) }
         (self.transform, self.requireTarget) = (transform, requireTarget)
         idColumn = transform.spec.id.flatMap { table.columnNames.contains($0) ? $0 : nil }
-        reader = try TableRowBlocks(path: table.source, table: table.tableName,
+        reader = try TableRowBlocks(table: table,
                                     numeric: transform.numericColumns + (hasTarget ? [transform.spec.target] : []),
                                     text: transform.encodings.map(\.column) + (idColumn.map { [$0] } ?? []))
         levelIndex = transform.encodings.map { Dictionary(uniqueKeysWithValues: $0.levels.enumerated().map { ($1, $0) }) }

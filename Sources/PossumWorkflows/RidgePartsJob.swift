@@ -64,7 +64,7 @@ public enum RidgePartsJob {
               covered.rowRanges.contains(where: { $0.lowerBound <= range.lowerBound && range.upperBound <= $0.upperBound }) else {
             throw DataError(file: data, "rows \(range.lowerBound):\(range.upperBound) of table '\(t.tableName)' are not among the rows of \(partPath) (\(part.coverage)): leverages are summed over the rows the triangle was built from")
         }
-        let reader = try TableRowBlocks(path: data, table: t.tableName, numeric: part.columns + [part.target], text: [])
+        let reader = try TableRowBlocks(table: t, numeric: part.columns + [part.target], text: [])
         let ridge = RidgeCV(alphas: alphas)
         let models = try ridge.path(triangle: basis.triangle, solver: solver.makeSolver())
         let spectral = ridge.leaveOneOutBasis(triangle: basis.triangle, totalRows: part.rows)

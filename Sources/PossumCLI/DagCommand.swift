@@ -24,7 +24,7 @@ struct DagCommand: ParsableCommand {
 /// Options shared by the commands that run tasks: where the tracker is, and which possum binary
 /// a task's leading `possum` means.
 struct DagRunEnvironment: ParsableArguments {
-    @Option(name: .long, help: "Tracking store (path or file: URI). Default: $POSSUM_TRACKING_URI, else <workdir>/mlruns.")
+    @Option(name: .long, help: "Tracking store: a directory or file: URI, or an MLflow tracking server http(s)://HOST:PORT; the tasks log there too. Default: $POSSUM_TRACKING_URI, else $MLFLOW_TRACKING_URI, else <workdir>/mlruns.")
     var trackingURI: String?
 
     @Flag(name: .long, help: "Do not log the run to the tracker.")
@@ -39,10 +39,11 @@ struct DagRunEnvironment: ParsableArguments {
         options.possumExecutable = possum ?? currentExecutablePath()
         if !noTrack {
             let env = processEnvironment()
-            if trackingURI != nil || !(env[trackingURIEnvironmentVariable] ?? "").isEmpty {
-                options.trackingDirectory = try resolveTrackingDirectory(uri: trackingURI, environment: env)
-            } else {
-                options.trackingDirectory = workdir + "/mlruns"
+            let named = [trackingURIEnvironmentVariable, mlflowTrackingURIEnvironmentVariable].contains { !(env[$0] ?? "").isEmpty }
+            // Checked here, so an unsupported scheme is refused before any task runs.
+            switch try TrackingLocation(uri: trackingURI ?? (named ? nil : workdir + "/mlruns"), environment: env) {
+            case let .directory(path): options.trackingURI = path
+            case let .server(uri): options.trackingURI = uri
             }
         }
         return options

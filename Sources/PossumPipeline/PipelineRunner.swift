@@ -65,7 +65,7 @@ public final class PipelineRunner {
         // Its driver died mid-run if it is still marked running: what it left running must stop
         // before anything reruns.
         let stopped = state.status == .running ? stopOrphans(of: state) : []
-        let tracker = RunTracker(directory: options.trackingDirectory, durable: options.trackerDurable) { [progress] in progress(.warning($0)) }
+        let tracker = RunTracker(uri: options.trackingURI, environment: options.environment, durable: options.trackerDurable) { [progress] in progress(.warning($0)) }
         tracker.endOrphan(state.trackerRunID)
         for name in state.order where !(state.tasks[name]!.status.isDone) {
             tracker.endOrphan(state.tasks[name]!.trackerRunID)
@@ -89,7 +89,7 @@ public final class PipelineRunner {
         try FileIO.makeDirectories(logDir)
         let cachePath = store.cachePath(dag: pipeline.name)
         var cache = try CacheFile.load(path: cachePath)
-        let tracker = existing ?? RunTracker(directory: options.trackingDirectory, durable: options.trackerDurable) { [progress] in progress(.warning($0)) }
+        let tracker = existing ?? RunTracker(uri: options.trackingURI, environment: options.environment, durable: options.trackerDurable) { [progress] in progress(.warning($0)) }
         tracker.startParent(dag: pipeline.name, runID: state.runID, dagFile: pipeline.file, resumed: resumed)
         state.trackerRunID = tracker.parentRunID
         // No state write yet: the first is made just before the first task starts (a run that
@@ -128,10 +128,7 @@ public final class PipelineRunner {
                 t.attempts = attempt
                 t.cacheKey = key
                 t.process = process
-                if attempt == 1 {
-                    t.startedAt = Date()
-                    t.trackerRunID = tracker.startChild(task: name, runID: state.runID)
-                }
+                if attempt == 1 { t.startedAt = Date() }
                 state.tasks[name] = t
                 progress(.taskStarted(task: name, attempt: attempt, of: (graph.task(named: name)?.retries ?? 0) + 1))
             case let .retrying(name, next, delay, reason):
@@ -197,7 +194,7 @@ public final class PipelineRunner {
                         continue
                     }
                     guard inFlight.count < jobs, deps.allSatisfy({ state.tasks[$0]!.status.isDone }) else { continue }
-                    let job = makeJob(name, state: state, cache: forced.contains(name) ? nil : cache.tasks[name], logDir: logDir)
+                    var job = makeJob(name, state: state, cache: forced.contains(name) ? nil : cache.tasks[name], logDir: logDir)
                     switch job.computeKey() {
                     case .failure(let why):
                         try apply(.failed(task: name, exitCode: nil, timedOut: false, attempts: 0, message: why.message, stderrTail: []))
@@ -207,10 +204,16 @@ public final class PipelineRunner {
                         } else {
                             inFlight.insert(name)
                             taskStart[name] = DispatchTime.now()
+                            // The task's child run exists before its process starts, so what the task
+                            // logs itself (a `possum train` run) nests under it.
+                            let child = tracker.startChild(task: name, runID: state.runID)
+                            state.tasks[name]!.trackerRunID = child
+                            if let child { job.environment["POSSUM_PARENT_RUN_ID"] = child }
+                            let started = job
                             // A thread of its own, not Dispatch's pool: the worker blocks in waitpid for
                             // the whole task, and the pool stops at one thread per core, which would
                             // cap --jobs at the core count and starve the timeout timers.
-                            let thread = Thread { job.run(key: key) { channel.post($0) } }
+                            let thread = Thread { started.run(key: key) { channel.post($0) } }
                             thread.stackSize = 1 << 20
                             thread.start()
                             startedTasks = true
@@ -270,7 +273,6 @@ public final class PipelineRunner {
         let task = graph.task(named: name) ?? TaskSpec(name: name, command: ["false"])
         var env = options.taskEnvironment(dag: graph.pipeline.name, task: name)
         env["POSSUM_DAG_RUN_ID"] = state.runID
-        if let child = state.tasks[name]?.trackerRunID { env["POSSUM_PARENT_RUN_ID"] = child }
         var upstream: [String: [String: String]] = [:]
         for d in graph.dependencies[name] ?? [] { upstream[d] = state.tasks[d]!.outputHashes }
         let pipeline = graph.pipeline

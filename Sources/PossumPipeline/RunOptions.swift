@@ -18,8 +18,9 @@ public struct RunOptions: Sendable {
     public var trackerDurable = false
     /// Seconds between SIGTERM and SIGKILL when a task times out.
     public var killGraceSeconds = 1.0
-    /// The tracker's directory; nil = don't log to a tracker.
-    public var trackingDirectory: String?
+    /// Where the run is logged: a file store's directory (or `file:` URI) or an MLflow tracking
+    /// server's `http(s)://` URI; nil = don't log to a tracker. Tasks inherit it as `POSSUM_TRACKING_URI`.
+    public var trackingURI: String?
     /// The environment commands start with (plus POSSUM_* variables naming the run and task).
     public var environment: [String: String] = processEnvironment()
 
@@ -56,7 +57,7 @@ extension RunOptions {
         // file, and tracker fsyncs (50-70 per possum task) cost more than the task's own work on a
         // busy disk. Writes stay atomic either way; only a power loss could drop recent entries.
         if inDagRun && env["POSSUM_TRACKING_DURABLE"] == nil && !trackerDurable { env["POSSUM_TRACKING_DURABLE"] = "0" }
-        if let dir = trackingDirectory { env["POSSUM_TRACKING_URI"] = dir }
+        if let uri = trackingURI { env[trackingURIEnvironmentVariable] = uri }
         return env
     }
 }

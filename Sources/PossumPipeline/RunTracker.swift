@@ -14,11 +14,11 @@ final class RunTracker {
     private let warn: (String) -> Void
     private(set) var parentRunID: String?
 
-    init(directory: String?, durable: Bool, warn: @escaping (String) -> Void) {
+    init(uri: String?, environment: [String: String], durable: Bool, warn: @escaping (String) -> Void) {
         self.warn = warn
-        guard let directory else { return }
+        guard let uri else { return }
         attempt {
-            let s = try FileTrackingStore(root: directory, durable: durable)
+            let s = try TrackingLocation(uri: uri, environment: environment).open(environment: environment, durable: durable, create: true)
             experimentID = try s.getOrCreateExperiment(named: Self.experimentName).experimentID
             store = s
         }

@@ -159,18 +159,6 @@ public enum TrackingLocation: Equatable, Sendable {
     }
 }
 
-/// Resolves a tracking URI to a local directory: an explicit `uri` wins, then
-/// `$POSSUM_TRACKING_URI`, then `./mlruns`. Accepts plain paths and `file:` URIs
-/// (`file:///abs/path`, `file:relative/path`); any other scheme is `unsupportedURI`.
-public func resolveTrackingDirectory(uri: String?, environment: [String: String]) throws -> String {
-    let chosen = uri ?? environment[trackingURIEnvironmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? "mlruns"
-    let lower = chosen.lowercased()
-    if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
-        throw TrackingError.invalidRequest("tracking URI \(quoted(redactingUserInfo(chosen))) is a tracking server: this command logs to a file store only (a directory or file: URI)")
-    }
-    return absolutePath(try pathFromURIOrPath(chosen))
-}
-
 /// Opens the store named by `uri` (see `TrackingLocation`), creating a file store if missing.
 public func openTrackingStore(uri: String? = nil, environment: [String: String] = processEnvironment()) throws -> any TrackingStore {
     try TrackingLocation(uri: uri, environment: environment).open(environment: environment, create: true)

@@ -34,6 +34,22 @@ import Testing
         }
     }
 
+    /// `dag run` takes the same URIs as the other commands: an unsupported one is refused before any
+    /// task runs; a server's http URI is accepted (its runs checked by `make test-mlflow-server`).
+    @Test func dagRunChecksTheTrackingURIBeforeRunningTasks() throws {
+        let dir = try PossumProcess.scratch(file: "p.yaml", contents: """
+            name: p
+            tasks:
+              - {name: touch, command: [touch, ran.txt], outputs: [ran.txt]}
+            """)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = try PossumProcess.run(["dag", "run", "p.yaml", "--tracking-uri", "sqlite:///mlflow.db"], in: dir)
+        #expect(p.status == 1 && p.stderr.split(separator: "\n").count == 1 && p.stderr.contains("http(s)://HOST:PORT"), "\(p.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("ran.txt").path))
+        let help = try PossumProcess.run(["dag", "run", "--help"])
+        #expect(help.stdout.contains("http(s)://HOST:PORT"), "\(help.stdout)")
+    }
+
     @Test func helpNamesTheServerAndItsCredentials() throws {
         let p = try PossumProcess.run(["runs", "list", "--help"])
         #expect(p.status == 0 && p.stdout.contains("http(s)://HOST:PORT") && p.stdout.contains("MLFLOW_TRACKING_URI"), "\(p.stdout)")

@@ -31,7 +31,7 @@ import Testing
 
         let events = EventLog()
         var o = s.options()
-        o.trackingDirectory = nil
+        o.trackingURI = nil
         let resumed = try PipelineRunner(graph: try s.graph(), options: o) { events.append($0) }.resume(runID: done.runID)
         #expect(resumed.runID == done.runID && resumed.status == .succeeded && resumed.resumes == 1)
         #expect(events.all.contains(.taskKept(task: "a", status: .succeeded)))

@@ -181,6 +181,27 @@ import PossumTracking
         #expect(try store.run(id: state.trackerRunID!).info.status == .failed)
     }
 
+    /// What a task logs itself (a `possum train` run) nests under the task's child run: the child
+    /// exists before the process starts, and its id is the task's POSSUM_PARENT_RUN_ID.
+    @Test func eachTaskSeesItsChildRunAsParent() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        try s.pipeline("""
+            tasks:
+              - {name: first, command: 'echo "$POSSUM_PARENT_RUN_ID" > first.txt', outputs: [first.txt]}
+              - {name: second, depends_on: [first], command: 'echo "$POSSUM_PARENT_RUN_ID" > second.txt', outputs: [second.txt]}
+            """)
+        let (state, _) = try s.run(track: true)
+        #expect(state.status == .succeeded)
+        for task in ["first", "second"] {
+            let seen = s.read("\(task).txt")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let child = try #require(state.tasks[task]?.trackerRunID)
+            #expect(seen == child, "\(task) saw '\(seen ?? "")', its run is \(child)")
+        }
+        let store = try FileTrackingStore(root: "\(s.dir)/mlruns")
+        #expect(try store.run(id: #require(state.tasks["second"]?.trackerRunID)).parentRunID == state.trackerRunID)
+    }
+
     @Test func timeoutKillsTheProcessGroup() throws {
         let s = try Scratch()
         defer { s.cleanup() }

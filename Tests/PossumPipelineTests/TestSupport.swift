@@ -37,7 +37,7 @@ struct Scratch {
         o.force = force
         o.durable = false
         o.killGraceSeconds = 0.2
-        o.trackingDirectory = track ? "\(dir)/mlruns" : nil
+        o.trackingURI = track ? "\(dir)/mlruns" : nil
         return o
     }
 

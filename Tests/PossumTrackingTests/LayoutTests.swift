@@ -74,12 +74,16 @@ import PossumFiles
     }
 
     @Test func trackingURIResolution() throws {
-        #expect(try resolveTrackingDirectory(uri: nil, environment: [:]).hasSuffix("/mlruns"))
-        #expect(try resolveTrackingDirectory(uri: nil, environment: ["POSSUM_TRACKING_URI": "/tmp/x"]) == "/tmp/x")
-        #expect(try resolveTrackingDirectory(uri: "file:///tmp/a%20b/", environment: ["POSSUM_TRACKING_URI": "/tmp/x"]) == "/tmp/a b")
-        #expect(try resolveTrackingDirectory(uri: "file://localhost/srv/m", environment: [:]) == "/srv/m")
-        #expect(try resolveTrackingDirectory(uri: "./runs/../m", environment: [:]).hasSuffix("/m"))
-        #expect(message { _ = try resolveTrackingDirectory(uri: "sqlite:///mlflow.db", environment: [:]) }
+        func directory(_ uri: String?, _ environment: [String: String] = [:]) throws -> String? {
+            if case let .directory(path) = try TrackingLocation(uri: uri, environment: environment) { return path }
+            return nil
+        }
+        #expect(try directory(nil)?.hasSuffix("/mlruns") == true)
+        #expect(try directory(nil, ["POSSUM_TRACKING_URI": "/tmp/x"]) == "/tmp/x")
+        #expect(try directory("file:///tmp/a%20b/", ["POSSUM_TRACKING_URI": "/tmp/x"]) == "/tmp/a b")
+        #expect(try directory("file://localhost/srv/m") == "/srv/m")
+        #expect(try directory("./runs/../m")?.hasSuffix("/m") == true)
+        #expect(message { _ = try TrackingLocation(uri: "sqlite:///mlflow.db", environment: [:]) }
                 == "tracking URI 'sqlite:///mlflow.db': supported are a directory or file: URI (the file store) and http(s)://HOST:PORT (an MLflow tracking server)")
         #expect(fileURI(forPath: "/a b/ü") == "file:///a%20b/%C3%BC")
     }

@@ -124,7 +124,6 @@ import Glibc
         #expect(message { _ = try TrackingLocation(uri: "sqlite:///mlflow.db", environment: [:]) } == "tracking URI 'sqlite:///mlflow.db': " + supported)
         #expect(message { _ = try TrackingLocation(uri: "databricks", environment: [:]) } == "tracking URI 'databricks': " + supported)
         #expect(message { _ = try TrackingLocation(uri: "postgresql://u:secret@db/x", environment: [:]) } == "tracking URI 'postgresql://db/x': " + supported)
-        #expect(message { _ = try resolveTrackingDirectory(uri: "http://h:1", environment: [:]) }?.contains("is a tracking server") == true)
     }
 }
 

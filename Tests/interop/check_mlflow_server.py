@@ -11,9 +11,10 @@
    $MLFLOW_TRACKING_URI, nested under the first run ($POSSUM_PARENT_RUN_ID), --stage Staging (v2);
    models promote NAME 1 --stage Production; models alias (set, set, --delete); runs list/show/compare,
    models list/show/get, model export --registered NAME@champion, report, predict; and the errors:
-   runs gc, an unknown run, an unknown model, a sqlite: URI - each one line, exit 1.
+   runs gc, an unknown run, an unknown model, a sqlite: URI - each one line, exit 1; `dag run` of a
+   two-task pipeline with --tracking-uri on the server.
 4. Inside the venv, MlflowClient on the same server reads the run, its params, metric history, tags,
-   the parent link, the stages and aliases; mlflow.pyfunc.load_model("models:/NAME@champion") (and
+   the parent link, the stages and aliases, the DAG's parent/child runs and the train task's run under them; mlflow.pyfunc.load_model("models:/NAME@champion") (and
    runs:/RUN/model) predicts datasets/possum.csv as `possum predict` does, to 1e-12.
 
 Usage: python3 Tests/interop/check_mlflow_server.py --possum .build/debug/possum [--venv DIR] [--keep]
@@ -36,6 +37,21 @@ PACKAGES = ["mlflow", "numpy", "h5py", "pandas"]
 MODEL_NAME = "Reg_RidgeCV_possums_server"
 DATA = os.path.join(REPO, "datasets", "possum.csv")
 FEATURES = ["--target", "taill", "--drop", "case", "--categorical", "site,Pop,sex"]
+# A two-task DAG whose runs go to the server: the driver's parent and child runs, and train's own
+# run nested under its task's child run.
+DAG = """name: servercheck
+workdir: .
+tasks:
+  - name: import
+    command: [possum, data, import, "{data}", --out, dag/possum.h5]
+    inputs: ["{data}"]
+    outputs: [dag/possum.h5]
+  - name: train
+    depends_on: [import]
+    command: [possum, train, --data, dag/possum.h5, --target, taill, --drop, case, --categorical, "site,Pop,sex",
+              --experiment, Possum_dag]
+    inputs: [dag/possum.h5]
+"""
 
 
 def ensure_venv(venv):
@@ -161,6 +177,13 @@ def run_possum(possum, workdir):
         html = f.read()
     possum.check(run1 in html and MODEL_NAME in html, "report renders the server's runs and models")
 
+    print("== possum dag run logs the DAG and its tasks to the server", flush=True)
+    with open(os.path.join(workdir, "servercheck.yaml"), "w") as f:
+        f.write(DAG.format(data=DATA))
+    possum.run("dag", "run", "servercheck.yaml")
+    status = possum.run("dag", "status", uri=False).stdout
+    possum.check("import" in status and "train" in status, "dag status names both tasks")
+
     print("== errors are one line, exit 1", flush=True)
     for args, needle in [
         (["runs", "gc"], "not supported by a tracking server"),
@@ -211,6 +234,18 @@ def check_with_client(spec):
     check(v2.current_stage == "Staging" and v2.run_id == spec["run2"], f"v2 in {v2.current_stage} from the second run")
     aliases = client.get_registered_model(MODEL_NAME).aliases
     check(aliases == {"champion": "1", "candidate": "2"} or aliases == {"champion": 1, "candidate": 2}, f"aliases {aliases}")
+
+    dags = client.get_experiment_by_name("possum-dags")
+    dag_runs = client.search_runs([dags.experiment_id]) if dags else []
+    parents = [r for r in dag_runs if r.data.tags.get("possum.dag") == "servercheck" and "mlflow.parentRunId" not in r.data.tags]
+    check(len(parents) == 1 and parents[0].info.status == "FINISHED", f"dag run: one FINISHED parent run in possum-dags ({len(parents)})")
+    children = {r.info.run_name: r for r in dag_runs if parents and r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id}
+    check(set(children) == {"import", "train"} and all(r.info.status == "FINISHED" and "duration_seconds" in r.data.metrics
+                                                      for r in children.values()), f"dag run: child runs {sorted(children)}, FINISHED, timed")
+    trained = client.get_experiment_by_name("Possum_dag")
+    train_runs = client.search_runs([trained.experiment_id]) if trained else []
+    check(len(train_runs) == 1 and "train" in children and train_runs[0].data.tags.get("mlflow.parentRunId") == children["train"].info.run_id
+          and "loo_rmse" in train_runs[0].data.metrics, "the train task logged its RidgeCV run to the server, under its task's run")
 
     frame = pd.read_csv(spec["data"])
     theirs = pd.read_csv(spec["predictions"])

@@ -140,6 +140,10 @@ extension FileTrackingStore {
         return try readMetricFile(try runDirectory(runID) + "/metrics/" + key, key: key) ?? []
     }
 
+    public func artifactBytes(runID: String, path: String, limit: Int) throws -> [UInt8]? {
+        try files.readBytes(try artifactDirectory(runID: runID) + "/" + path, limit: limit)
+    }
+
     public func artifacts(runID: String) throws -> [String] {
         let top = try artifactDirectory(runID: runID)
         var out: [String] = []

@@ -156,15 +156,13 @@ func headerText(_ key: String) -> String {
 /// Each run's predicted-vs-true picture (an artifact of the run), embedded as a data URI: an
 /// image so loaded runs no script and fetches nothing, whatever the file holds.
 func pictures(_ runs: [Run], _ store: any TrackingStore) -> String {
-    guard let fileStore = store as? FileTrackingStore else { return "" }
     var cards: [String] = [], missing = 0
     for r in runs {
-        guard let directory = try? fileStore.artifactDirectory(runID: r.info.runID) else { continue }
         var found: (name: String, bytes: [UInt8])?
         var problem: String?
         for name in predictedVersusTrueArtifacts where found == nil && problem == nil {
             do {
-                if let bytes = try fileStore.files.readBytes(directory + "/" + name, limit: largestEmbeddedPicture) { found = (name, bytes) }
+                if let bytes = try store.artifactBytes(runID: r.info.runID, path: name, limit: largestEmbeddedPicture) { found = (name, bytes) }
             } catch {
                 problem = "\(name): \(error)"
             }

@@ -37,6 +37,20 @@ extension RESTTrackingStore {
         return try listRecursively(root, prefix: "").sorted()
     }
 
+    /// Lists the file's folder first, so a missing artifact is nil rather than a failed download.
+    public func artifactBytes(runID: String, path: String, limit: Int) throws -> [UInt8]? {
+        let parts = path.split(separator: "/").map(String.init)
+        guard let name = parts.last else { return nil }
+        let folder = ([try proxyPath(of: try runInfo(id: runID))] + parts.dropLast()).joined(separator: "/")
+        let listed = try client.listArtifacts(folder).contains { !$0.isDirectory && $0.name.split(separator: "/").last.map(String.init) == name }
+        guard listed else { return nil }
+        let data = try client.download(folder + "/" + name)
+        guard data.count <= limit else {
+            throw TrackingError.invalidValue("artifact \(quoted(path)) of run \(runID): larger than the \(limit >> 10) KiB read for it")
+        }
+        return [UInt8](data)
+    }
+
     /// The run's artifact URI (`mlflow-artifacts:/…`): the files are on the server.
     public func artifactDirectory(runID: String) throws -> String {
         try runInfo(id: runID).artifactURI

@@ -58,6 +58,9 @@ public protocol TrackingStore: Sendable {
     func artifacts(runID: String) throws -> [String]
     /// The local directory holding the run's artifacts.
     func artifactDirectory(runID: String) throws -> String
+    /// One artifact file's bytes (`path` relative to the run's artifacts), nil when the run has no
+    /// such file; a file larger than `limit` bytes is an error rather than read whole.
+    func artifactBytes(runID: String, path: String, limit: Int) throws -> [UInt8]?
     /// Runs of the given experiments matching `filter`, sorted by `orderBy` (then newest first),
     /// at most `maxResults`. Only the fields in `include` are loaded into each `Run`.
     func searchRuns(experimentIDs: [String], filter: RunFilter?, orderBy: [RunOrder], maxResults: Int?, include: RunDataSelection) throws -> [Run]

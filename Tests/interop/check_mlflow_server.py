@@ -176,6 +176,7 @@ def run_possum(possum, workdir):
     with open(report) as f:
         html = f.read()
     possum.check(run1 in html and MODEL_NAME in html, "report renders the server's runs and models")
+    possum.check(html.count("data:image/svg+xml;base64,") >= 2, "report embeds the runs' predicted-vs-true pictures, downloaded from the server")
 
     print("== possum dag run logs the DAG and its tasks to the server", flush=True)
     with open(os.path.join(workdir, "servercheck.yaml"), "w") as f:

@@ -65,8 +65,8 @@ struct PredictCommand: ParsableCommand {
         var job = PredictionJob(modelPath: modelFile, dataPath: data, idColumn: id)
         job.progress = progressOptions.reporter()
         defer { job.progress.finish() }
-        if let blockRows = try job.blockRows(rowBlocks.reading) {
-            try runStreaming(job, blockRows: blockRows, png: png)
+        if let plan = try job.streamingPlan(rowBlocks.reading) {
+            try runStreaming(job, plan: plan, png: png)
             return
         }
         let result = try job.run()
@@ -97,13 +97,13 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// The table a block of rows at a time: predictions written as they are computed.
-    func runStreaming(_ job: PredictionJob, blockRows: Int, png: String?) throws {
+    func runStreaming(_ job: PredictionJob, plan: PredictionJob.StreamingPlan, png: String?) throws {
         let streamed: PredictionJob.Streamed
         do {
             if let out {
                 var result: PredictionJob.Streamed?
                 try writeAtomically(to: out) { write in
-                    result = try job.stream(blockRows: blockRows, keepPoints: plot != nil) { text in
+                    result = try job.stream(plan, keepPoints: plot != nil) { text in
                         try text.utf8.withContiguousStorageIfAvailable { try write(UnsafeRawBufferPointer($0)) }
                             ?? Array(text.utf8).withUnsafeBytes { try write($0) }
                     }
@@ -111,7 +111,7 @@ struct PredictCommand: ParsableCommand {
                 guard let result else { return }
                 streamed = result
             } else {
-                streamed = try job.stream(blockRows: blockRows, keepPoints: plot != nil) { print($0, terminator: "") }
+                streamed = try job.stream(plan, keepPoints: plot != nil) { print($0, terminator: "") }
             }
         } catch {
             job.progress.finish()

@@ -163,12 +163,10 @@ public enum RowBlockReading: Sendable, Equatable {
     /// `--block-rows` beyond this is taken as this (16 Mi rows): a block is meant to fit in memory.
     public static let maximumBlockRows = 1 << 24
 
-    /// Rows per block for the table file `path`, nil to read it whole. The size counted is rows ×
-    /// columns × 8 bytes, what the in-memory path would hold at least.
-    func blockRows(forTable path: String) throws -> Int? { try decide(forTable: path).blockRows }
-
-    /// `blockRows(forTable:)`, and the table when deciding opened it: a caller that streams it reads
-    /// through that open instead of opening (and verifying, in a sandbox process) the file again.
+    /// Rows per block for the table file `path`, nil to read it whole (the size counted is rows ×
+    /// columns × 8 bytes, what the in-memory path would hold at least), and the table when deciding
+    /// opened it: a caller that streams it reads through that open instead of opening (and
+    /// verifying, in a sandbox process) the file again.
     func decide(forTable path: String) throws -> (blockRows: Int?, opened: HDF5Table?) {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         let isHDF5 = ext == "h5" || ext == "hdf5"

@@ -109,9 +109,18 @@ public struct PredictionJob {
         }
     }
 
-    /// Rows per block for this job's table under `reading`, nil to read it whole (a CSV, or a small table).
-    public func blockRows(_ reading: RowBlockReading) throws -> Int? {
-        try reading.blockRows(forTable: dataPath)
+    /// Reading the table a block of rows at a time: the rows per block, and the table the size
+    /// check opened, which `stream` reads through instead of opening (and verifying) it again.
+    public struct StreamingPlan {
+        public let blockRows: Int
+        let table: HDF5Table?
+    }
+
+    /// How `reading` reads this job's table: a plan for `stream`, or nil to read it whole (a CSV,
+    /// or a small table) with `run`.
+    public func streamingPlan(_ reading: RowBlockReading) throws -> StreamingPlan? {
+        let decision = try reading.decide(forTable: dataPath)
+        return decision.blockRows.map { StreamingPlan(blockRows: $0, table: decision.opened) }
     }
 
     /// Predictions for an HDF5 table a block of rows at a time: each block is encoded,
@@ -120,7 +129,12 @@ public struct PredictionJob {
     /// (`ColumnMoments` of the truth and of the residuals): RMSE = √(var r + mean r²),
     /// R² = 1 − RMSE²/var t. Memory is a block, plus two numbers a row with `keepPoints`.
     public func stream(blockRows: Int, keepPoints: Bool, write: (String) throws -> Void) throws -> Streamed {
-        let table = try HDF5Table(path: dataPath)
+        try stream(StreamingPlan(blockRows: blockRows, table: nil), keepPoints: keepPoints, write: write)
+    }
+
+    /// `stream(blockRows:keepPoints:write:)` through the table `plan`'s size check opened.
+    public func stream(_ plan: StreamingPlan, keepPoints: Bool, write: (String) throws -> Void) throws -> Streamed {
+        let (table, blockRows) = (try plan.table ?? HDF5Table(path: dataPath), plan.blockRows)
         let (model, note) = try modelIdentifyingRows(of: table)
         let transform = model.transform
         let blocks = try DesignBlocks(table: table, transform: transform, requireTarget: false)

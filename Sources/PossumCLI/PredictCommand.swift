@@ -21,7 +21,8 @@ struct PredictCommand: ParsableCommand {
             The predictions CSV has the columns row[,id][,TARGET],predicted: row is the 1-based data row \
             of the input (the header is not a row), for CSV and HDF5 alike; id is the id column's value \
             (the model's `--id`, or this command's --id); TARGET the true value when the table has it; \
-            predicted has 17 significant digits, so it round-trips the double exactly.
+            numbers have the fewest digits that read back as the same double (as Python's repr), so the \
+            file holds them exactly.
 
             Out of core: an HDF5 table of more than 256 MiB (rows × columns as doubles) is read a block of \
             rows at a time; each block's predictions are written as they are computed (into a temporary \

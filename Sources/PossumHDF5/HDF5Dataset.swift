@@ -130,6 +130,8 @@ public final class HDF5Dataset {
     }
 
     /// Rows `rows` (all columns), flattened row-major: the hyperslab read for data bigger than memory.
+    /// The memory space has the selection's shape (not a flat run), so HDF5 copies whole rows of a
+    /// chunk at a time instead of iterating element by element.
     public func read<T: HDF5Scalar>(rows: Range<Int>, as type: T.Type = T.self) throws -> [T] {
         try HDF5Library.locked {
             let id = try handle.validID(context)
@@ -137,7 +139,7 @@ public final class HDF5Dataset {
             defer { space.close() }
             let count = try HDF5Dataspace.elementCount([rows.count] + shape.dropFirst(), context)
             guard count > 0 else { return [] }
-            let memory = try HDF5Dataspace.simple([count], context)
+            let memory = try HDF5Dataspace.simple([rows.count] + shape.dropFirst(), context)
             defer { memory.close() }
             let stored = try fileType()
             defer { stored.close() }
@@ -160,7 +162,7 @@ public final class HDF5Dataset {
                 throw context.fail(.shapeMismatch, "buffer holds \(buffer.count) values, rows \(rows) have \(count)")
             }
             guard count > 0 else { return }
-            let memory = try HDF5Dataspace.simple([count], context)
+            let memory = try HDF5Dataspace.simple([rows.count] + shape.dropFirst(), context)
             defer { memory.close() }
             let stored = try fileType()
             defer { stored.close() }
@@ -208,7 +210,7 @@ public final class HDF5Dataset {
                 throw context.fail(.shapeMismatch, "\(buffer.count) values given, rows \(rows) hold \(count)")
             }
             guard count > 0 else { return }
-            let memory = try HDF5Dataspace.simple([count], context)
+            let memory = try HDF5Dataspace.simple([rows.count] + shape.dropFirst(), context)
             defer { memory.close() }
             try HDF5Transfer.write(buffer, context) {
                 H5Dwrite(id, $0, memory.id, space.id, possum_h5p_default(), $1)

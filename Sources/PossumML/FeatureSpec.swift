@@ -198,16 +198,18 @@ extension FeatureSpec {
         if requireTarget && !hasTarget { try table.requireColumn(target) }
         var keep = [Bool](repeating: true, count: table.rowCount)
         var emptyColumns: [String] = []
-        func drop(_ name: String, missing: some Sequence<Bool>) {
+        // Concrete [Bool], not a generic sequence: unspecialized, this loop looked up generic
+        // metadata for every cell and was most of an in-memory train's time on a large table.
+        func drop(_ name: String, missing: [Bool]) {
             var any = false
-            for (r, gap) in missing.enumerated() { if gap { keep[r] = false } else { any = true } }
+            for (r, gap) in zip(keep.indices, missing) { if gap { keep[r] = false } else { any = true } }
             if !any { emptyColumns.append(name) }
         }
         for name in numericColumns + (requireTarget ? [target] : []) {
             drop(name, missing: try table.missingRows(ofNumericColumn: name))
         }
         let text = try encodings.map { try table.textColumn($0.column) }
-        for (enc, values) in zip(encodings, text) { drop(enc.column, missing: values.lazy.map { $0 == nil }) }
+        for (enc, values) in zip(encodings, text) { drop(enc.column, missing: values.map { $0 == nil }) }
         let complete = keep.indices.filter { keep[$0] }
         guard !complete.isEmpty else {
             // A column with no value at all is the usual reason: name it, and the way out.

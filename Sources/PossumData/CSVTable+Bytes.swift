@@ -39,6 +39,23 @@ extension CSVTable {
         return try numberByUnicodeRules(String(decoding: t, as: UTF8.self), file: file, line: line, column: column)
     }
 
+    /// What `text(_:)` gives for an ASCII field that is missing or starts with a letter other than
+    /// those a `Double` may start with (`i`nf, `n`an, hex's digits are digits): its trimmed bytes,
+    /// no Foundation trimming and no number parse. Anything else is undecided (the String route).
+    enum ASCIIText { case missing, text(String), undecided }
+
+    static func asciiText(_ field: String) -> ASCIIText {
+        field.utf8.withContiguousStorageIfAvailable { bytes -> ASCIIText in
+            guard let t = trimmedASCII(bytes) else { return .undecided }
+            if isNA(t) { return .missing }
+            let first = t[0] | 0x20  // ASCII lower case
+            guard first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z"), first != UInt8(ascii: "i"), first != UInt8(ascii: "n") else {
+                return .undecided
+            }
+            return .text(t.count == bytes.count ? field : String(decoding: t, as: UTF8.self))
+        } ?? .undecided
+    }
+
     /// What an ASCII field's bytes settle without Foundation (which made trimming most of the
     /// time of scoring a request): missing, a number of the decimal fast path, or undecided
     /// (non-ASCII, not contiguous, or not the fast path's kind of number).

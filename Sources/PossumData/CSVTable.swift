@@ -135,6 +135,15 @@ public struct CSVTable: Sendable {
     /// A field as text: nil when missing, trimmed, and a field that reads as a number in
     /// canonical form ("1.0" and "1" are the same level, as they are the same stored double).
     public static func text(_ raw: String) -> String? {
+        switch asciiText(raw) {
+        case .missing: return nil
+        case .text(let t): return t
+        case .undecided: return textByUnicodeRules(raw)
+        }
+    }
+
+    /// `text(_:)` by Foundation's whitespace and `Double.init`: the rules its fast path must agree with.
+    static func textByUnicodeRules(_ raw: String) -> String? {
         if isMissing(raw) { return nil }
         let t = raw.trimmingCharacters(in: .whitespaces)
         if let v = Double(t), v.isFinite { return canonicalNumberText(v) }

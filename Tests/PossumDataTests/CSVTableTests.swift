@@ -90,9 +90,11 @@ import Testing
     "1.5", " 2 ", "\t3\t", "-0", "1e-320", "1e308", "0.1", "NA", " NA", "", "  ", "\t",
     "0x1p3", "inf", "nan", "1e400", "abc", "1,5", "\u{00A0}5\u{00A0}", "\u{2003}NA", "１", "+7", ".5", "5.",
     "123456789012345678901234567890", "4.9e-324", "2.2250738585072011e-308",
+    "red", " Vic ", "\tother\t", "Infinity", "NaN", "nA", "na", "Z9", "x y", "e5", "E", "[1]", "red\u{00A0}",
 ])
 func stringFieldRulesAgreeWithUnicodeRules(_ field: String) {
     #expect(CSVTable.isMissing(field) == CSVTable.isMissingByUnicodeRules(field))
+    #expect(CSVTable.text(field) == CSVTable.textByUnicodeRules(field), "\(field.debugDescription)")
     let fast = Result { try CSVTable.number(field, file: "f.csv", line: 2, column: "c") }
     let reference = Result { try CSVTable.numberByUnicodeRules(field, file: "f.csv", line: 2, column: "c") }
     switch (fast, reference) {

@@ -19,6 +19,9 @@ public struct CSVTable: Sendable {
     public let contentSHA256: String?
     /// Column name → index, so that looking up every column of a wide table is linear, not quadratic.
     private let indexByName: [String: Int]
+    /// Each numeric column's missing-value mask (or its error), parsed once: deciding the column
+    /// kinds, choosing the complete rows and encoding all ask for it (see `missingRows`).
+    private let missingMasks = MissingMaskCache()
 
     public var rowCount: Int { rows.count }
 
@@ -150,11 +153,52 @@ public struct CSVTable: Sendable {
         return t
     }
 
+    /// `numericColumn(name)`'s missing rows, or its error, remembered: the fields are parsed once
+    /// however many times a feature pipeline asks.
+    public func missingRows(ofNumericColumn name: String) throws -> [Bool] {
+        try missingMasks.mask(of: name) { try numericColumn(name).map { $0 == nil } }
+    }
+
+    /// The kept rows of numeric column `name` straight into `destination`, every present value
+    /// checked: one parse, no `[Double?]` copy of the column.
+    public func readNumericColumn(_ name: String, keeping keep: [Bool], into destination: UnsafeMutableBufferPointer<Double>) throws {
+        let k = try columnIndex(name)
+        precondition(keep.count == rows.count && keep.lazy.filter { $0 }.count == destination.count,
+                     "one keep flag per row, one destination slot per kept row")
+        var slot = 0
+        for r in rows.indices {
+            let value = try Self.number(rows[r][k], file: source, line: lines[r], column: name)
+            if keep[r] {
+                destination[slot] = value ?? .nan
+                slot += 1
+            }
+        }
+    }
+
     /// Column `name` as finite numbers, nil where missing. A field that is not a number, or is
     /// NaN/±∞ (written out, or overflowing), is an error naming its line and column: a missing
     /// value must be spelled as missing, not as an arithmetic accident.
     public func numericColumn(_ name: String) throws -> [Double?] {
         let k = try columnIndex(name)
         return try rows.indices.map { try Self.number(rows[$0][k], file: source, line: lines[$0], column: name) }
+    }
+}
+
+/// `CSVTable`'s remembered missing-value masks: a class so the value-type table can fill it from
+/// its non-mutating accessors, locked so the table stays `Sendable`.
+final class MissingMaskCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var masks: [String: Result<[Bool], any Error>] = [:]
+
+    func mask(of column: String, parse: () throws -> [Bool]) throws -> [Bool] {
+        lock.lock()
+        let known = masks[column]
+        lock.unlock()
+        if let known { return try known.get() }
+        let result = Result { try parse() }
+        lock.lock()
+        masks[column] = result
+        lock.unlock()
+        return try result.get()
     }
 }

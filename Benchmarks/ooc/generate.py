@@ -4,6 +4,7 @@
 Writes into DIR (default .build/ooc):
   T.h5          possum's HDF5 table `ooc`: columns x1..xN and y = Σ wⱼ·xⱼ + noise (the CSV is
                 generated on the fly and piped into `possum data import -`, which streams it);
+  T.csv         with --csv: that CSV, kept (for timing commands on a CSV table of the same numbers);
   A.h5, b.h5    the same numbers as a rows × N float64 matrix (dataset /A) and a vector (/b), for
                 `possum lstsq` (raw little-endian doubles turned into HDF5 by h5import, hdf5-tools).
 
@@ -26,6 +27,7 @@ def main():
     ap.add_argument("--out", default=".build/ooc", help="directory for T.h5, A.h5, b.h5")
     ap.add_argument("--possum", default=".build/release/possum")
     ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--csv", action="store_true", help="also keep the CSV piped into the import, as DIR/T.csv")
     args = ap.parse_args()
     if args.rows < 1 or args.columns < 1:
         sys.exit("generate.py: --rows and --columns must be positive")
@@ -43,7 +45,11 @@ def main():
     importer = subprocess.Popen([args.possum, "data", "import", "-", "--out", table, "--table", "ooc"],
                                 stdin=subprocess.PIPE)
     pipe = importer.stdin
-    pipe.write((",".join(names + ["y"]) + "\n").encode())
+    csv = open(os.path.join(args.out, "T.csv"), "wb") if args.csv else None
+    header = (",".join(names + ["y"]) + "\n").encode()
+    pipe.write(header)
+    if csv:
+        csv.write(header)
     block = 20_000
     done = 0
     with open(a_bin, "wb") as fa, open(b_bin, "wb") as fb:
@@ -59,7 +65,10 @@ def main():
                 values = list(map(float, fields))
                 bvals.append(values.pop())
                 avals.extend(values)
-            pipe.write(("\n".join(lines) + "\n").encode())
+            text = ("\n".join(lines) + "\n").encode()
+            pipe.write(text)
+            if csv:
+                csv.write(text)
             if sys.byteorder != "little":
                 avals.byteswap()
                 bvals.byteswap()
@@ -69,6 +78,8 @@ def main():
             if done % 1_000_000 == 0 or done == args.rows:
                 print(f"generate.py: {done} of {args.rows} rows", file=sys.stderr, flush=True)
     pipe.close()
+    if csv:
+        csv.close()
     if importer.wait() != 0:
         sys.exit("generate.py: possum data import failed")
     for name, path, shape in [("A", a_bin, f"{args.rows} {n}"), ("b", b_bin, f"{args.rows}")]:

@@ -44,17 +44,35 @@ public struct CSVTable: Sendable {
 
     /// Parses CSV text (see `CSVRecordReader` for the dialect).
     public static func parse(_ text: String, source: String) throws -> CSVTable {
-        var reader = CSVRecordReader(text: text, source: source)
-        return try collect(&reader, source: source)
+        try parse(text, source: source, memoryBudget: memoryBudget)
     }
 
+    static func parse(_ text: String, source: String, memoryBudget: Int) throws -> CSVTable {
+        var reader = CSVRecordReader(text: text, source: source)
+        return try collect(&reader, source: source, memoryBudget: memoryBudget)
+    }
+
+    /// Bytes a table held as text fields may take: half the machine's memory, since a model's
+    /// design matrix is built beside it. Past it, reading stops with an error that says to
+    /// import the file (an HDF5 table is read in blocks) instead of the process being killed.
+    static var memoryBudget: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory / 2) }
+
     private static func collect(_ reader: inout CSVRecordReader, source: String,
-                                progress: any ProgressReporter = SilentProgress()) throws -> CSVTable {
+                                progress: any ProgressReporter = SilentProgress(),
+                                memoryBudget: Int = memoryBudget) throws -> CSVTable {
         let header = try readHeader(&reader, source: source).names
         var rows: [[String]] = []
         var lines: [Int] = []
+        var held = 0
         while let record = try reader.next() {
             try checkFieldCount(record, header: header, source: source)
+            // A String holds up to 15 UTF-8 bytes inline in its 16; longer ones add their bytes.
+            held += 64 + record.fields.reduce(0) { $0 + 16 + ($1.utf8.count > 15 ? $1.utf8.count : 0) }
+            guard held <= memoryBudget else {
+                throw DataError(file: source, line: record.line,
+                                "too large to hold in memory (more than \(memoryText(memoryBudget)) as text fields by this line): "
+                                + "import it with `possum data import \(source) --out T.h5` and use T.h5, which is read in blocks")
+            }
             rows.append(record.fields)
             lines.append(record.line)
             if rows.count % 4096 == 0 { progress.update(completed: rows.count) }
@@ -201,4 +219,11 @@ final class MissingMaskCache: @unchecked Sendable {
         lock.unlock()
         return try result.get()
     }
+}
+
+/// A byte count for messages: "12 GiB", "512 MiB", "640 KiB".
+func memoryText(_ bytes: Int) -> String {
+    if bytes >= 1 << 30 { return "\(bytes >> 30) GiB" }
+    if bytes >= 1 << 20 { return "\(bytes >> 20) MiB" }
+    return "\(bytes >> 10) KiB"
 }

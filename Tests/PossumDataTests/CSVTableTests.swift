@@ -72,6 +72,18 @@ import Testing
         }
     }
 
+    /// A table too large to hold as text is refused at the line where it outgrows the budget,
+    /// with the way out, rather than read until the process is killed.
+    @Test func tableBeyondTheMemoryBudgetIsRefusedWithTheWayOut() throws {
+        let text = "x,y\n" + (1...100).map { "\($0),\($0 * 2)" }.joined(separator: "\n") + "\n"
+        #expect(try CSVTable.parse(text, source: "t.csv", memoryBudget: 100 * 96).rowCount == 100)
+        let message = "too large to hold in memory (more than 4 KiB as text fields by this line): "
+            + "import it with `possum data import t.csv --out T.h5` and use T.h5, which is read in blocks"
+        #expect(throws: DataError(file: "t.csv", line: 44, message)) {
+            try CSVTable.parse(text, source: "t.csv", memoryBudget: 4096)
+        }
+    }
+
     @Test func unknownColumnListsTheColumns() throws {
         let t = try CSVTable.parse("x,y\n1,2\n", source: "t.csv")
         #expect(throws: DataError(file: "t.csv", "no column 'z' (columns: x, y)")) { try t.numericColumn("z") }

@@ -123,7 +123,65 @@ func threaded<T: QRScalar>(_: T.Type, m: Int, n: Int, lstsq: Bool, threads: Int,
     return (median(walls), median(cpus))
 }
 
+/// GFLOP/s of the leaf's kernel ops on a ROWS × COLS block that stays in cache (L1 or L2 by its
+/// size), each op repeated on the same block: what a TSQR leaf can reach per flop at best.
+func kernelRates<T: QRScalar>(_: T.Type, rows: Int, columns: Int) -> [(String, Double)] {
+    typealias K = NativeKernels<T>
+    // Columns 512 bytes apart modulo 4 KiB, as in a 1000000-row matrix (no 4K aliasing among a few columns).
+    let ld = rows + 64, count = ld * (columns + 1)
+    var rng = SplitMix64(seed: 11)
+    var a = (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng) * 1e-3) }
+    var out = [T](repeating: 0, count: 64 * (columns + 8))
+    var gains = [T](repeating: 1e-3, count: columns + 8)
+    let calls = max(1, 20_000_000 / (rows * columns))
+    func time(_ flops: Double, _ body: () -> Void) -> Double {
+        var samples: [Double] = []
+        for _ in 0..<5 {
+            let t0 = cpuSeconds()
+            for _ in 0..<calls { body() }
+            samples.append(cpuSeconds() - t0)
+        }
+        return flops * Double(calls) / median(samples) / 1e9
+    }
+    var results: [(String, Double)] = []
+    a.withUnsafeMutableBufferPointer { ab in
+        out.withUnsafeMutableBufferPointer { ob in
+            gains.withUnsafeMutableBufferPointer { gb in
+                guard let base = ab.baseAddress, let o = ob.baseAddress, let g = gb.baseAddress else { return }
+                let x = base, c = StridedMatrixView(base: base + ld, rows: rows, columns: columns - 1, leadingDimension: ld)
+                let q = Double(columns - 1), r = Double(rows)
+                results.append(("updateColumns (1 reflector, dots of the next)", time(4 * r * q) {
+                    K.updateColumns(c, adding: x, gains: g, scaleX: nil, dotsWith: UnsafePointer(c.column(0)), into: o)
+                }))
+                results.append(("updateColumns (1 reflector, no dots)", time(2 * r * q) {
+                    K.updateColumns(c, adding: x, gains: g, scaleX: nil, dotsWith: nil, into: o)
+                }))
+                let k = min(8, columns / 2), nc = columns - k
+                results.append(("innerProducts \(k) x \(k + nc)", time(2 * r * Double(k * (k + nc))) {
+                    K.innerProducts(rows: rows, base, ldx: ld, count: k, base, ldy: ld, count: k + nc, into: o, ldo: k,
+                                    skipBelowDiagonal: false)
+                }))
+                results.append(("rankUpdate k = \(k), \(nc) columns", time(2 * r * Double(k * nc)) {
+                    K.rankUpdate(rows: rows, base, ldv: ld, count: k, g, ldw: 0, into: base + k * ld, ldc: ld, columns: nc)
+                }))
+            }
+        }
+    }
+    if a[0] == 42 { print("") }
+    return results
+}
+
 let arguments = CommandLine.arguments
+// roof DTYPE kernels ROWS COLS: the leaf's kernel ops on one cache-resident block, against the roof.
+if arguments.count == 5 && arguments[2] == "kernels", let rows = Int(arguments[3]), let columns = Int(arguments[4]),
+   rows >= 8, columns >= 4 {
+    let isFloat = arguments[1] == "float32"
+    let peak = isFloat ? kernelPeak(Float.self) : kernelPeak(Double.self)
+    let rates = isFloat ? kernelRates(Float.self, rows: rows, columns: columns) : kernelRates(Double.self, rows: rows, columns: columns)
+    print("\(arguments[1]) kernels on a \(rows) x \(columns) block (\(rows * columns * (isFloat ? 4 : 8) / 1024) KiB): roof \(Int(peak.rounded())) GFLOP/s")
+    for (name, g) in rates { print("  \(name): \(Int(g.rounded())) GFLOP/s, \(Int((100 * g / peak).rounded()))% of the roof") }
+    exit(0)
+}
 // roof DTYPE M N OP threadsP ROUNDS: 1 thread and P threads alternately, wall and process-CPU time.
 if arguments.count == 7 && arguments[5].hasPrefix("threads"), let m = Int(arguments[2]), let n = Int(arguments[3]),
    let p = Int(arguments[5].dropFirst("threads".count)), p >= 2, let rounds = Int(arguments[6]), rounds >= 1 {

@@ -153,8 +153,8 @@ public enum VectorKernels<Scalar: QRScalar, Tile: MicroKernel>: HouseholderKerne
         return (d0, d1, d2, d3)
     }
 
-    /// Four columns per sweep over x (`update4`); a last group of fewer repeats its last column
-    /// with the same gain, which stores identical values.
+    /// Four columns per sweep over x (`update4`); a last group of fewer takes `update2` and/or
+    /// `update1`, so each column is loaded, updated and stored once.
     @inline(__always)
     public static func updateColumns(
         _ c: StridedMatrixView<Scalar>, adding x: UnsafeMutablePointer<Scalar>, gains: UnsafePointer<Scalar>,

@@ -67,7 +67,10 @@ final class Buffers<T: BenchScalar> {
         (m, n) = (p.a.rows, p.a.columns)
         sourceA = p.a.elements.map { T($0) }
         sourceB = p.b.map { T($0) }
-        a = .allocate(capacity: m * (n + 1))
+        // Every column on a 64-byte line when m is a multiple of 8, as in SIMDSolver.solve's own copy
+        // (AlignedColumns); LAPACK peers time on the same buffer.
+        a = UnsafeMutableRawPointer.allocate(byteCount: m * (n + 1) * MemoryLayout<T>.stride, alignment: 64)
+            .bindMemory(to: T.self, capacity: m * (n + 1))
         b = .allocate(capacity: m)
         tau = .allocate(capacity: max(tauCount, m + n))  // m + n: room for any TSQR block size (--simd-variant)
         x = .allocate(capacity: n)

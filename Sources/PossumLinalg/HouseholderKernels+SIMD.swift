@@ -153,8 +153,8 @@ public enum VectorKernels<Scalar: QRScalar, Tile: MicroKernel>: HouseholderKerne
         return (d0, d1, d2, d3)
     }
 
-    /// Four columns per sweep over x (`update4`); a last group of fewer repeats its last column
-    /// with the same gain, which stores identical values.
+    /// Four columns per sweep over x (`update4`); a last group of fewer takes `update2` and/or
+    /// `update1`, so each column is loaded, updated and stored once.
     @inline(__always)
     public static func updateColumns(
         _ c: StridedMatrixView<Scalar>, adding x: UnsafeMutablePointer<Scalar>, gains: UnsafePointer<Scalar>,
@@ -163,21 +163,103 @@ public enum VectorKernels<Scalar: QRScalar, Tile: MicroKernel>: HouseholderKerne
         let (n, q) = (c.rows, c.columns)
         var j0 = 0
         while j0 < q {
-            let cnt = min(4, q - j0)
-            let j1 = j0 + min(1, cnt - 1), j2 = j0 + min(2, cnt - 1), j3 = j0 + min(3, cnt - 1)
+            // Groups of 4 columns, the last 1–3 as a group of 2 and/or 1: padding them to 4 with
+            // repeated columns would load, update and store the repeats too (a panel's shrinking
+            // trailing part is mostly such remainders). Each column's arithmetic is the same.
+            let cnt = q - j0 >= 4 ? 4 : q - j0 >= 2 ? 2 : 1
             // The next column, when it is this group's first, is taken from the register just stored.
             let nextIsFirst = next.map { $0 == UnsafePointer(c.column(j0)) } ?? false
-            let (e0, e1, e2, e3) = update4(
-                n, x, scale: scaleX ?? 1, scaleX: scaleX != nil && j0 + cnt >= q, next: next, nextIsFirst: nextIsFirst,
-                gains[j0], c.column(j0), gains[j1], c.column(j1), gains[j2], c.column(j2), gains[j3], c.column(j3))
-            if next != nil {
-                dots[j0] = e0
-                if cnt > 1 { dots[j0 + 1] = e1 }
-                if cnt > 2 { dots[j0 + 2] = e2 }
-                if cnt > 3 { dots[j0 + 3] = e3 }
+            let last = scaleX != nil && j0 + cnt >= q
+            switch cnt {
+            case 4:
+                let (e0, e1, e2, e3) = update4(
+                    n, x, scale: scaleX ?? 1, scaleX: last, next: next, nextIsFirst: nextIsFirst,
+                    gains[j0], c.column(j0), gains[j0 + 1], c.column(j0 + 1), gains[j0 + 2], c.column(j0 + 2),
+                    gains[j0 + 3], c.column(j0 + 3))
+                if next != nil { dots[j0] = e0; dots[j0 + 1] = e1; dots[j0 + 2] = e2; dots[j0 + 3] = e3 }
+            case 2:
+                let (e0, e1) = update2(n, x, scale: scaleX ?? 1, scaleX: last, next: next, nextIsFirst: nextIsFirst,
+                                       gains[j0], c.column(j0), gains[j0 + 1], c.column(j0 + 1))
+                if next != nil { dots[j0] = e0; dots[j0 + 1] = e1 }
+            default:
+                let e0 = update1(n, x, scale: scaleX ?? 1, scaleX: last, next: next, nextIsFirst: nextIsFirst,
+                                 gains[j0], c.column(j0))
+                if next != nil { dots[j0] = e0 }
             }
             j0 += cnt
         }
+    }
+
+    /// `update4` for two columns (each column's operations and order as in `update4`).
+    @inline(__always)
+    static func update2(
+        _ n: Int, _ x: UnsafeMutablePointer<Scalar>, scale: Scalar, scaleX: Bool, next: UnsafePointer<Scalar>?,
+        nextIsFirst: Bool, _ g0: Scalar, _ c0: UnsafeMutablePointer<Scalar>, _ g1: Scalar, _ c1: UnsafeMutablePointer<Scalar>
+    ) -> (Scalar, Scalar) {
+        typealias T = Scalar
+        let a0 = T.splat(g0), a1 = T.splat(g1)
+        var e0 = T.zeroVector, e1 = T.zeroVector
+        var i = 0
+        while i + T.lanes <= n {
+            let xv = T.load(x + i)
+            let n0 = T.fma(T.load(c0 + i), xv, a0), n1 = T.fma(T.load(c1 + i), xv, a1)
+            T.store(n1, c1 + i); T.store(n0, c0 + i)
+            if let next {
+                let y = nextIsFirst ? n0 : T.load(next + i)
+                e0 = T.fma(e0, y, n0); e1 = T.fma(e1, y, n1)
+            }
+            if scaleX { T.store(T.scaled(xv, scale), x + i) }
+            i += T.lanes
+        }
+        var s0 = T.sum(e0), s1 = T.sum(e1)
+        while i < n {
+            let xi = x[i]
+            let n0 = c0[i] + g0 * xi, n1 = c1[i] + g1 * xi
+            c1[i] = n1; c0[i] = n0
+            if let next {
+                let y = nextIsFirst ? n0 : next[i]
+                s0 += y * n0; s1 += y * n1
+            }
+            if scaleX { x[i] = xi * scale }
+            i += 1
+        }
+        return (s0, s1)
+    }
+
+    /// `update4` for one column (its operations and order as in `update4`).
+    @inline(__always)
+    static func update1(
+        _ n: Int, _ x: UnsafeMutablePointer<Scalar>, scale: Scalar, scaleX: Bool, next: UnsafePointer<Scalar>?,
+        nextIsFirst: Bool, _ g0: Scalar, _ c0: UnsafeMutablePointer<Scalar>
+    ) -> Scalar {
+        typealias T = Scalar
+        let a0 = T.splat(g0)
+        var e0 = T.zeroVector
+        var i = 0
+        while i + T.lanes <= n {
+            let xv = T.load(x + i)
+            let n0 = T.fma(T.load(c0 + i), xv, a0)
+            T.store(n0, c0 + i)
+            if let next {
+                let y = nextIsFirst ? n0 : T.load(next + i)
+                e0 = T.fma(e0, y, n0)
+            }
+            if scaleX { T.store(T.scaled(xv, scale), x + i) }
+            i += T.lanes
+        }
+        var s0 = T.sum(e0)
+        while i < n {
+            let xi = x[i]
+            let n0 = c0[i] + g0 * xi
+            c0[i] = n0
+            if let next {
+                let y = nextIsFirst ? n0 : next[i]
+                s0 += y * n0
+            }
+            if scaleX { x[i] = xi * scale }
+            i += 1
+        }
+        return s0
     }
 
     /// cⱼ += gⱼ·x for four columns, then optionally x ← scale·x; returns (yᵀc₀, yᵀc₁, yᵀc₂, yᵀc₃)

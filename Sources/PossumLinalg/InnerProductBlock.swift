@@ -120,23 +120,35 @@ extension InnerProductBlock {
 /// V[i,p]·W[p,j] added one at a time, p ascending: error ≤ γ_{k}·(|C[i,j]| + Σₚ|V[i,p]·W[p,j]|), the
 /// micro-kernel's bound.
 enum RankUpdateBlock<T: QRScalar> {
+    /// Rows per strip: every column pair of C re-reads V's 8 columns, so V is taken a strip at a
+    /// time (8 × 256 `Double`s = 16 KiB) that stays in L1 for all the pairs instead of streaming
+    /// from L2 once per pair. A multiple of every `T.lanes`: each entry keeps its vector or scalar
+    /// arithmetic, so the strips change no bits.
+    static var stripRows: Int { 256 }
+
     @inline(__always)
     static func accumulate(
         rows n: Int, _ v: UnsafePointer<T>, ldv: Int, count k: Int, _ w: UnsafePointer<T>, ldw: Int,
         into c: UnsafeMutablePointer<T>, ldc: Int, columns q: Int
     ) {
-        var p0 = 0
-        while p0 < k {
-            let kb = min(8, k - p0)
-            var j = 0
-            while j + 1 < q {
-                pair(rows: n, v + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, w + p0 + (j + 1) * ldw,
-                     c + j * ldc, c + (j + 1) * ldc)
-                j += 2
+        var i0 = 0
+        while i0 < n {
+            let len = min(stripRows, n - i0)
+            let vs = v + i0, cs = c + i0
+            var p0 = 0
+            while p0 < k {
+                let kb = min(8, k - p0)
+                var j = 0
+                while j + 1 < q {
+                    pair(rows: len, vs + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, w + p0 + (j + 1) * ldw,
+                         cs + j * ldc, cs + (j + 1) * ldc)
+                    j += 2
+                }
+                // An odd last column (b beside a panel) alone: half a pair's work, the same bits.
+                if j < q { single(rows: len, vs + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, cs + j * ldc) }
+                p0 += kb
             }
-            // An odd last column (b beside a panel) alone: half a pair's work, the same bits.
-            if j < q { single(rows: n, v + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, c + j * ldc) }
-            p0 += kb
+            i0 += len
         }
     }
 

@@ -113,12 +113,26 @@ extension SIMDSolver {
     ) throws -> K.Scalar {
         let m = augmented.rows, n = augmented.columns - 1
         precondition(n >= 1 && m >= n, "solve(inPlace:) needs [A | b] with m ≥ n ≥ 1")
-        factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace, kernels: K.self)
+        // TSQR sums ‖r‖² block by block while it factors (on every leaf's thread): no serial pass.
+        var squares: K.Scalar? = nil
+        if case .tallSkinny(let mb, let nb) = Self.path(rows: m, columns: n) {
+            var s: K.Scalar = 0
+            if let tree = tallSkinnyTree(rows: m, columns: n) {
+                TallSkinnyQR.factor(augmented, reflectors: n, tau: tau, tree: tree, panelWidth: nb, workspace: &workspace,
+                                    kernels: K.self, residualSquares: &s)
+            } else {
+                TallSkinnyQR.factor(augmented, reflectors: n, tau: tau, blockRows: mb, panelWidth: nb, workspace: &workspace,
+                                    kernels: K.self, residualSquares: &s)
+            }
+            squares = s
+        } else {
+            factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace, kernels: K.self)
+        }
         let view = augmented
         try checkFullRank(rows: m, columns: n) { view[$0, $0] }
-        // R·x = (Qᵀb)[0..<n]; ‖r‖ = ‖(Qᵀb)[n..<m]‖.
+        // R·x = (Qᵀb)[0..<n]; ‖r‖ = ‖(Qᵀb)[n..<m]‖ (its unscaled square from TSQR, guarded by norm2).
         x.update(from: view.column(n), count: n)
         solveUpperTriangular(view, count: n, x)
-        return K.norm2(m - n, view.column(n) + n)
+        return K.norm2(m - n, view.column(n) + n, sumOfSquares: squares ?? K.sumOfSquares(m - n, view.column(n) + n))
     }
 }

@@ -173,18 +173,21 @@ extension SIMDSolver {
             throw LinalgError.nonFinite(operand: "b", row: b.firstIndex(where: { !$0.isFinite })!, column: 0)
         }
         try validateLeastSquaresShapeFast(a)
-        // [A | b], column-major: A's storage followed by b.
-        var augmented = [Double](unsafeUninitializedCapacity: m * (n + 1)) { buffer, count in
-            a.elements.withUnsafeBufferPointer { buffer.baseAddress!.initialize(from: $0.baseAddress!, count: m * n) }
-            b.withUnsafeBufferPointer { (buffer.baseAddress! + m * n).initialize(from: $0.baseAddress!, count: m) }
-            count = m * (n + 1)
-        }
         var tau = [Double](repeating: 0, count: Self.tauCount(rows: m, columns: n))
         var x = [Double](repeating: 0, count: n)
-        let residual = try augmented.withUnsafeMutableBufferPointer { buffer in
-            try tau.withUnsafeMutableBufferPointer { t in
+        // [A | b], column-major, every column on a 64-byte line (AlignedColumns: the same bits, faster).
+        let residual = try AlignedColumns.with(rows: m, columns: n + 1, of: Double.self) { augmented, ld in
+            a.elements.withUnsafeBufferPointer { elements in
+                guard let source = elements.baseAddress else { return }
+                for j in 0..<n { (augmented + j * ld).initialize(from: source + j * m, count: m) }
+            }
+            b.withUnsafeBufferPointer { values in
+                guard let source = values.baseAddress else { return }
+                (augmented + n * ld).initialize(from: source, count: m)
+            }
+            return try tau.withUnsafeMutableBufferPointer { t in
                 try x.withUnsafeMutableBufferPointer { xb in
-                    try solve(inPlace: MutableMatrixView(base: buffer.baseAddress!, rows: m, columns: n + 1, leadingDimension: m),
+                    try solve(inPlace: MutableMatrixView(base: augmented, rows: m, columns: n + 1, leadingDimension: ld),
                               tau: t.baseAddress!, solution: xb.baseAddress!, workspace: &workspace)
                 }
             }

@@ -90,26 +90,36 @@ extension TallSkinnyQR {
                kernels: NativeKernels<T>.self)
     }
 
-    /// `factor(_:reflectors:tau:tree:…)` with the given kernels.
+    /// `factor(_:reflectors:tau:tree:…)` with the given kernels. `residualSquares` (with a column n,
+    /// b): set to Σ (Qᵀb)ᵢ² over the rows below R, each leaf summing its own rows on its own thread
+    /// (`factor(…residualSquares:)`), then each absorbed triangle's n rows after the tree; a fixed
+    /// order for a given P, so the same bits on every run.
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, tau: UnsafeMutablePointer<K.Scalar>, tree: TallSkinnyTree,
-        panelWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type
+        panelWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type,
+        residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
     ) {
         precondition(tree.rows == a.rows && tree.columns == n && n <= a.columns, "TSQR tree of another shape")
         let p = tree.leaves
         guard p >= 2 else {
             factor(a, reflectors: n, tau: tau, blockRows: tree.blockRows, panelWidth: panelWidth, workspace: &workspace,
-                   kernels: K.self)
+                   kernels: K.self, residualSquares: residualSquares)
             return
         }
-        workspace.withThreadWorkspaces(p) { spaces in
-            let shared = SharedWithWorker(value: (a, tau, spaces))
-            DispatchQueue.concurrentPerform(iterations: p) { i in
-                let (a, tau, spaces) = shared.value
-                let leaf = a.block(row: tree.leafStart(i), column: 0, rows: tree.leafRows(i), columns: a.columns)
-                factor(leaf, reflectors: n, tau: tau + tree.leafTauOffset(i), blockRows: tree.blockRows,
-                       panelWidth: panelWidth, workspace: &spaces[i], kernels: K.self)
+        let residual = a.columns > n ? residualSquares : nil
+        withUnsafeTemporaryAllocation(of: K.Scalar.self, capacity: p) { leafSquares in
+            guard let squares = leafSquares.baseAddress else { return }
+            squares.initialize(repeating: 0, count: p)
+            workspace.withThreadWorkspaces(p) { spaces in
+                let shared = SharedWithWorker(value: (a, tau, spaces, residual.map { _ in squares }))
+                DispatchQueue.concurrentPerform(iterations: p) { i in
+                    let (a, tau, spaces, squares) = shared.value
+                    let leaf = a.block(row: tree.leafStart(i), column: 0, rows: tree.leafRows(i), columns: a.columns)
+                    factor(leaf, reflectors: n, tau: tau + tree.leafTauOffset(i), blockRows: tree.blockRows,
+                           panelWidth: panelWidth, workspace: &spaces[i], kernels: K.self, residualSquares: squares.map { $0 + i })
+                }
             }
+            residual?.pointee = (0..<p).reduce(0) { $0 + squares[$1] }
         }
         for (c, pair) in tree.combinations.enumerated() {
             let top = tree.leafStart(pair.into), below = tree.leafStart(pair.from)
@@ -122,6 +132,8 @@ extension TallSkinnyQR {
                 combinationTau[k] = eliminateStructured(rows, row: k, block: below - top, count: k + 1,
                                                         applyThrough: a.columns, kernels: K.self)
             }
+            // The absorbed triangle's rows of b now hold residual components, final from here on.
+            residual?.pointee += K.sumOfSquares(n, a.column(n) + below)
         }
     }
 }

@@ -101,9 +101,14 @@ public struct TallSkinnyQR: QRFactorization {
 
     /// `factor` with the given kernels: block 0 by the in-cache QR, then per block, panels of
     /// structured reflectors each followed by one block reflector on the rest of the block.
+    ///
+    /// `residualSquares` (with a column n, b): set to Σ (Qᵀb)ᵢ² over rows n..<m, each block's part
+    /// summed by `K.sumOfSquares` right after the block is factored, while it is still in cache, so
+    /// that ‖r‖ needs no second pass over the column (unscaled: the caller guards it as `norm2` does).
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, tau: UnsafeMutablePointer<K.Scalar>, blockRows mb: Int,
-        panelWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type
+        panelWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type,
+        residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
     ) {
         let m = a.rows, total = a.columns, nb = panelWidth ?? defaultPanelWidth
         let b0 = firstBlockRows(rows: m, columns: n, blockRows: mb)
@@ -114,6 +119,8 @@ public struct TallSkinnyQR: QRFactorization {
         } else {
             BlockedHouseholderQR.factor(block0, reflectors: n, tau: tau, blockSize: nb, workspace: &workspace, kernels: K.self)
         }
+        let residual = total > n ? residualSquares : nil
+        residual?.pointee = K.sumOfSquares(b0 - n, a.column(n) + n)
         guard b0 < m else { return }
         let scratchSize = blockStepScratch(columns: total, reflectors: n, panelWidth: nb, kernels: K.self)
         workspace.withScratch(of: K.Scalar.self, scratchSize) { scratch in
@@ -123,6 +130,8 @@ public struct TallSkinnyQR: QRFactorization {
                 let len = min(mb, m - r0)
                 factorBlockStep(a, reflectors: n, block: r0, rows: len, tau: tau + blk * n, panelWidth: nb,
                                 scratch: scratch, kernels: K.self)
+                // The block's part of b is final: later blocks touch only R's rows and their own.
+                residual?.pointee += K.sumOfSquares(len, a.column(n) + r0)
                 r0 += len
                 blk += 1
             }

@@ -198,7 +198,7 @@ import Testing
         "PossumLinalg/CompensatedArithmetic.swift": (5, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
         "PossumLinalg/Matrix.swift": (1, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
         "PossumLinalg/QRWorkspace.swift": (3, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
-        "PossumLinalg/SIMDSolver+Paths.swift": (8, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3); and the index of a non-finite entry just found by allFinite"),
+        "PossumLinalg/SIMDSolver+Paths.swift": (3, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3); and the index of a non-finite entry just found by allFinite"),
         "PossumLinalg/TallSkinnyQR.swift": (1, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
         "PossumLinalg/Validation+SIMD.swift": (1, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),
         "PossumML/RidgeCV+RowBlocks.swift": (3, "the base address of an Array's or withUnsafeTemporaryAllocation's buffer, never nil even when empty (Swift 6.3)"),

@@ -4,6 +4,8 @@
 //
 //     roof DTYPE M N OP VARIANTS ROUNDS
 //     roof float64 1000000 16 qr default,tsqr:2048:8,tsqr:1024:4 5
+//     roof float64 1000000 16 qr default,default@64 5      (A 32 bytes past a 64-byte line, as a Swift array's, or on one)
+//     roof float64 2048 16 kernels                        (the leaf's kernel ops on one cached block)
 //     roof float64 1000000 16 lstsq threads2 5     (1 vs 2 threads: wall and process-CPU time)
 //
 // DTYPE float64|float32, OP qr|lstsq, VARIANTS comma-separated `SIMDSolver.Path` texts or
@@ -36,12 +38,17 @@ func kernelPeak<T: QRScalar>(_: T.Type) -> Double {
 }
 
 /// GFLOP/s of one path: median of `reps` samples, each the mean over enough calls for ≥ 2 M
-/// elements processed; A (and b) are copied in before every call, outside the clock.
-func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lstsq: Bool, reps: Int) -> Double {
+/// elements processed; A (and b) are copied in before every call, outside the clock. A sits
+/// `offsetBytes` past a 64-byte boundary: 32 is where a Swift array's elements start (its storage
+/// is 16-byte aligned, the elements 32 bytes in), 0 puts every SIMD8<Double> access in one line.
+func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lstsq: Bool, reps: Int,
+                         offsetBytes: Int = 32) -> Double {
     let columns = lstsq ? n + 1 : n
     var rng = SplitMix64(seed: 7)
     let source = (0..<(m * columns)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
-    var a = source
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: m * columns * MemoryLayout<T>.stride + 128, alignment: 64)
+    defer { raw.deallocate() }
+    let base = (raw + offsetBytes).bindMemory(to: T.self, capacity: m * columns)
     let chosen = path ?? SIMDSolver.path(rows: m, columns: n)
     var tau = [T](repeating: 0, count: chosen.tauCount(rows: m, columns: n))
     var x = [T](repeating: 0, count: n)
@@ -52,20 +59,21 @@ func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lsts
     for _ in 0..<reps {
         var total = 0.0
         for _ in 0..<inner {
-            for i in a.indices { a[i] = source[i] }
-            a.withUnsafeMutableBufferPointer { buffer in
-                tau.withUnsafeMutableBufferPointer { t in
-                    x.withUnsafeMutableBufferPointer { xb in
-                        guard let base = buffer.baseAddress, let tb = t.baseAddress, let xp = xb.baseAddress else { return }
-                        let view = StridedMatrixView(base: base, rows: m, columns: columns, leadingDimension: m)
-                        let t0 = cpuSeconds()
-                        if lstsq && path == nil {
-                            _ = try? solver.solve(inPlace: view, tau: tb, solution: xp, workspace: &workspace)
-                        } else {
-                            chosen.factor(inPlace: view, reflectors: n, tau: tb, workspace: &workspace)
-                        }
-                        total += cpuSeconds() - t0
+            source.withUnsafeBufferPointer { s in
+                guard let sb = s.baseAddress else { return }
+                base.update(from: sb, count: m * columns)
+            }
+            tau.withUnsafeMutableBufferPointer { t in
+                x.withUnsafeMutableBufferPointer { xb in
+                    guard let tb = t.baseAddress, let xp = xb.baseAddress else { return }
+                    let view = StridedMatrixView(base: base, rows: m, columns: columns, leadingDimension: m)
+                    let t0 = cpuSeconds()
+                    if lstsq && path == nil {
+                        _ = try? solver.solve(inPlace: view, tau: tb, solution: xp, workspace: &workspace)
+                    } else {
+                        chosen.factor(inPlace: view, reflectors: n, tau: tb, workspace: &workspace)
                     }
+                    total += cpuSeconds() - t0
                 }
             }
         }
@@ -123,7 +131,80 @@ func threaded<T: QRScalar>(_: T.Type, m: Int, n: Int, lstsq: Bool, threads: Int,
     return (median(walls), median(cpus))
 }
 
+/// GFLOP/s of the leaf's kernel ops on a ROWS × COLS block that stays in cache (L1 or L2 by its
+/// size), each op repeated on the same block: what a TSQR leaf can reach per flop at best.
+func kernelRates<T: QRScalar>(_: T.Type, rows: Int, columns: Int, offsetBytes: Int = 0) -> [(String, Double)] {
+    typealias K = NativeKernels<T>
+    // Columns 512 bytes apart modulo 4 KiB, as in a 1000000-row matrix (no 4K aliasing among a few columns).
+    let ld = rows + 64, count = ld * (columns + 1)
+    var rng = SplitMix64(seed: 11)
+    var a = (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng) * 1e-3) }
+    var out = [T](repeating: 0, count: 64 * (columns + 8))
+    var gains = [T](repeating: 1e-3, count: columns + 8)
+    let calls = max(1, 20_000_000 / (rows * columns))
+    func time(_ flops: Double, _ body: () -> Void) -> Double {
+        var samples: [Double] = []
+        for _ in 0..<5 {
+            let t0 = cpuSeconds()
+            for _ in 0..<calls { body() }
+            samples.append(cpuSeconds() - t0)
+        }
+        return flops * Double(calls) / median(samples) / 1e9
+    }
+    var results: [(String, Double)] = []
+    // The block at a chosen distance from a 64-byte boundary (a Swift array's elements start 32
+    // bytes into a 16-byte-aligned allocation): 0 = every SIMD8<Double> access within one line.
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<T>.stride + 128, alignment: 64)
+    defer { raw.deallocate() }
+    let aligned = (raw + offsetBytes).bindMemory(to: T.self, capacity: count)
+    a.withUnsafeMutableBufferPointer { ab in
+        guard let source = ab.baseAddress else { return }
+        aligned.update(from: source, count: count)
+    }
+    a.withUnsafeMutableBufferPointer { _ in
+        out.withUnsafeMutableBufferPointer { ob in
+            gains.withUnsafeMutableBufferPointer { gb in
+                guard let o = ob.baseAddress, let g = gb.baseAddress else { return }
+                let base = aligned
+                let x = base, c = StridedMatrixView(base: base + ld, rows: rows, columns: columns - 1, leadingDimension: ld)
+                let q = Double(columns - 1), r = Double(rows)
+                results.append(("updateColumns (1 reflector, dots of the next)", time(4 * r * q) {
+                    K.updateColumns(c, adding: x, gains: g, scaleX: nil, dotsWith: UnsafePointer(c.column(0)), into: o)
+                }))
+                results.append(("updateColumns (1 reflector, no dots)", time(2 * r * q) {
+                    K.updateColumns(c, adding: x, gains: g, scaleX: nil, dotsWith: nil, into: o)
+                }))
+                let k = min(8, columns / 2), nc = columns - k
+                results.append(("innerProducts \(k) x \(k + nc)", time(2 * r * Double(k * (k + nc))) {
+                    K.innerProducts(rows: rows, base, ldx: ld, count: k, base, ldy: ld, count: k + nc, into: o, ldo: k,
+                                    skipBelowDiagonal: false)
+                }))
+                results.append(("rankUpdate k = \(k), \(nc) columns", time(2 * r * Double(k * nc)) {
+                    K.rankUpdate(rows: rows, base, ldv: ld, count: k, g, ldw: 0, into: base + k * ld, ldc: ld, columns: nc)
+                }))
+            }
+        }
+    }
+    if a[0] == 42 { print("") }
+    return results
+}
+
 let arguments = CommandLine.arguments
+// roof DTYPE kernels ROWS COLS: the leaf's kernel ops on one cache-resident block, against the roof.
+if arguments.count == 5 && arguments[2] == "kernels", let rows = Int(arguments[3]), let columns = Int(arguments[4]),
+   rows >= 8, columns >= 4 {
+    let isFloat = arguments[1] == "float32"
+    let peak = isFloat ? kernelPeak(Float.self) : kernelPeak(Double.self)
+    print("\(arguments[1]) kernels on a \(rows) x \(columns) block (\(rows * columns * (isFloat ? 4 : 8) / 1024) KiB): roof \(Int(peak.rounded())) GFLOP/s")
+    for offset in [0, 32] {
+        let rates = isFloat ? kernelRates(Float.self, rows: rows, columns: columns, offsetBytes: offset)
+                            : kernelRates(Double.self, rows: rows, columns: columns, offsetBytes: offset)
+        for (name, g) in rates {
+            print("  \(name), columns \(offset) B past a 64 B line: \(Int(g.rounded())) GFLOP/s, \(Int((100 * g / peak).rounded()))% of the roof")
+        }
+    }
+    exit(0)
+}
 // roof DTYPE M N OP threadsP ROUNDS: 1 thread and P threads alternately, wall and process-CPU time.
 if arguments.count == 7 && arguments[5].hasPrefix("threads"), let m = Int(arguments[2]), let n = Int(arguments[3]),
    let p = Int(arguments[5].dropFirst("threads".count)), p >= 2, let rounds = Int(arguments[6]), rounds >= 1 {
@@ -155,8 +236,12 @@ else {
 let isFloat = arguments[1] == "float32", lstsq = arguments[4] == "lstsq"
 let variants = arguments[5].split(separator: ",").map(String.init)
 var paths: [String: SIMDSolver.Path] = [:]
-for v in variants where v != "default" {
-    guard let path = SIMDSolver.Path(v) else { print("roof: not a path: \(v)"); exit(2) }
+/// A variant ending in "@64" runs on A aligned to 64 bytes (see `gflops`).
+func variantPath(_ v: String) -> (name: String, offset: Int) {
+    v.hasSuffix("@64") ? (String(v.dropLast(3)), 0) : (v, 32)
+}
+for v in variants where variantPath(v).name != "default" {
+    guard let path = SIMDSolver.Path(variantPath(v).name) else { print("roof: not a path: \(v)"); exit(2) }
     paths[v] = path
 }
 var ratios: [String: [Double]] = [:]
@@ -165,8 +250,9 @@ for _ in 0..<rounds {
     let peak = isFloat ? kernelPeak(Float.self) : kernelPeak(Double.self)
     peaks.append(peak)
     for v in variants {
-        let g = isFloat ? gflops(Float.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3)
-                        : gflops(Double.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3)
+        let offset = variantPath(v).offset
+        let g = isFloat ? gflops(Float.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset)
+                        : gflops(Double.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset)
         ratios[v, default: []].append(g / peak)
     }
 }

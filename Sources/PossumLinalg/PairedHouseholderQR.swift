@@ -145,7 +145,7 @@ public struct PairedHouseholderQR: QRFactorization {
         // From `aligned` on, x is whole aligned vectors to ld.
         let aligned = min(roundUp(row + 1, T.lanes), ld)
         let (beta, tau) = Householder<K>.generate(alpha: x[row], tail: x + row + 1, count: ld - row - 1,
-                                                  wholeVectorsFrom: aligned - row - 1)
+                                                  wholeVectorsFrom: aligned - row - 1, oneSquareRoot: true)
         // H = I leaves x's zero tail as it is: v = e_row keeps the sweeps' arithmetic finite.
         for r in start..<aligned { v[r] = r < row ? 0 : r == row ? 1 : x[r] }
         var i = aligned

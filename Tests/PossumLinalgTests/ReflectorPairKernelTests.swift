@@ -162,15 +162,17 @@ enum PairFaultKernels<Fault: PairFault>: HouseholderKernels {
     }
 }
 
-/// `Householder.generate` takes ‖(α, x)‖ = √(α² + s) in one square root when that is safe and the
-/// scaled form otherwise: H·[3c; 4c] = [−5c; 0] with τ = 8/5 and v = (1, 1/2) at every scale c,
-/// including those where α² or s over- or underflows (each within a few roundings, ≤ 4ε relative).
+/// `Householder.generate` with `oneSquareRoot` (the paired QR) takes ‖(α, x)‖ = √(α² + s) in one
+/// square root when that is safe and the scaled form otherwise, as without it: either way
+/// H·[3c; 4c] = [−5c; 0] with τ = 8/5 and v = (1, 1/2) at every scale c, including those where α²
+/// or s over- or underflows (each within a few roundings, ≤ 4ε relative).
 @Suite struct ReflectorGenerationTests {
-    func check<K: HouseholderKernels>(_: K.Type) where K.Scalar == Double {
+    func check<K: HouseholderKernels>(_: K.Type, oneSquareRoot: Bool) where K.Scalar == Double {
         for c in [1e-300, 1e-170, 1e-150, 1.0, 1e150, 1e170, 1e300] {
             var tail = [4 * c, 0, 0]
             let (beta, tau) = tail.withUnsafeMutableBufferPointer { x in
-                Householder<K>.generate(alpha: 3 * c, tail: x.baseAddress ?? UnsafeMutablePointer.allocate(capacity: 1), count: 3)
+                Householder<K>.generate(alpha: 3 * c, tail: x.baseAddress ?? UnsafeMutablePointer.allocate(capacity: 1), count: 3,
+                                        oneSquareRoot: oneSquareRoot)
             }
             #expect(abs(beta + 5 * c) <= 4 * .ulpOfOne * 5 * c, "\(K.self) β at scale \(c)")
             #expect(abs(tau - 1.6) <= 4 * .ulpOfOne * 1.6, "\(K.self) τ at scale \(c)")
@@ -179,18 +181,22 @@ enum PairFaultKernels<Fault: PairFault>: HouseholderKernels {
         // x = 0, or no x at all: H = I (τ = 0, β = α), as `dlarfg`.
         var zeros = [0.0, 0.0]
         let (beta, tau) = zeros.withUnsafeMutableBufferPointer { x in
-            Householder<K>.generate(alpha: -2, tail: x.baseAddress ?? UnsafeMutablePointer.allocate(capacity: 1), count: 2)
+            Householder<K>.generate(alpha: -2, tail: x.baseAddress ?? UnsafeMutablePointer.allocate(capacity: 1), count: 2,
+                                    oneSquareRoot: oneSquareRoot)
         }
         #expect(beta == -2 && tau == 0)
         var one = [7.0]
         let empty = one.withUnsafeMutableBufferPointer { x in
-            Householder<K>.generate(alpha: 7, tail: x.baseAddress ?? UnsafeMutablePointer.allocate(capacity: 1), count: 0)
+            Householder<K>.generate(alpha: 7, tail: x.baseAddress ?? UnsafeMutablePointer.allocate(capacity: 1), count: 0,
+                                    oneSquareRoot: oneSquareRoot)
         }
         #expect(empty.beta == 7 && empty.tau == 0)
     }
 
     @Test func reflectorIsRightAtEveryScale() {
-        check(NativeKernels<Double>.self)
-        check(ReferenceKernels<Double>.self)
+        for oneSquareRoot in [false, true] {
+            check(NativeKernels<Double>.self, oneSquareRoot: oneSquareRoot)
+            check(ReferenceKernels<Double>.self, oneSquareRoot: oneSquareRoot)
+        }
     }
 }

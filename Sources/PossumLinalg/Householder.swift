@@ -15,13 +15,27 @@ enum Householder<K: HouseholderKernels> {
     /// `wholeVectorsFrom` p: x[p..<n] is a whole number of vectors (the paired QR's zero-padded
     /// columns), so x[0..<p] is summed and scaled alone and the kernels never reach a scalar tail.
     @inline(__always)
-    static func generate(alpha: T, tail x: UnsafeMutablePointer<T>, count n: Int, wholeVectorsFrom p: Int = 0) -> (beta: T, tau: T) {
+    static func generate(
+        alpha: T, tail x: UnsafeMutablePointer<T>, count n: Int, wholeVectorsFrom p: Int = 0, oneSquareRoot: Bool = false
+    ) -> (beta: T, tau: T) {
         var s: T = 0
         for i in 0..<p { s += x[i] * x[i] }
         s += K.sumOfSquares(n - p, x + p)
-        let tailNorm = K.norm2(n, x, sumOfSquares: s)
-        guard tailNorm != 0 else { return (alpha, 0) }
-        let beta = alpha >= 0 ? -pythagoras(alpha, tailNorm) : pythagoras(alpha, tailNorm)
+        // `oneSquareRoot` (the paired QR: on its short columns the scaled form's two roots and
+        // divisions are the serial chain each reflector waits on): ‖(α, x)‖ = √(α² + s), α² + s
+        // rounded once, when s passes `norm2`'s guard and the sum is finite (an α² that underflows
+        // is then below ε·s). The other factorizations keep the scaled form, whose rounding the
+        // accuracy floors (AccuracyRegressionTests) were measured with.
+        var length: T = 0
+        if oneSquareRoot && s.isFinite && s > 0 && s >= T.leastNormalMagnitude * T(n) / T.ulpOfOne {
+            length = s.addingProduct(alpha, alpha).squareRoot()
+        }
+        if !(length.isFinite && length > 0) {
+            let tailNorm = K.norm2(n, x, sumOfSquares: s)
+            guard tailNorm != 0 else { return (alpha, 0) }
+            length = pythagoras(alpha, tailNorm)
+        }
+        let beta = alpha >= 0 ? -length : length
         let scale = 1 / (alpha - beta)
         for i in 0..<p { x[i] *= scale }
         K.scale(n - p, scale, x + p)

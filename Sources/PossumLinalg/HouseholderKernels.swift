@@ -70,6 +70,13 @@ public protocol HouseholderKernels: SendableMetatype {
         _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
         _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>
     )
+    /// `applyReflectorPair` on four distinct columns at once (HouseholderKernels+Pairs.swift; the
+    /// default there, two `applyReflectorPair` calls, is the reference arithmetic).
+    static func applyReflectorPair4(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>
+    )
 }
 
 extension HouseholderKernels {

@@ -5,7 +5,9 @@
 /// Why: on a 104 × 18 [A | b] everything is in L1, and a one-reflector sweep is bound by loads
 /// and stores, not by FMAs — each column element is loaded twice and stored once per reflector
 /// for two FMAs. Applying H_{k+1}·H_k in one sweep (the compact WY form with block size 2,
-/// C ← C − v₁·w₁ᵀ − v₂·w₂ᵀ) loads and stores each column element once per *pair*. The padded
+/// C ← C − v₁·w₁ᵀ − v₂·w₂ᵀ) loads and stores each column element once per *pair*; sweeping four
+/// columns at once (`applyReflectorPair4`) gives the dot phase eight independent FMA chains
+/// instead of four, which on short columns wait on the FMA latency. The padded
 /// copy (leading dimension a multiple of the vector width, rows ≥ m zero) and explicit reflector
 /// vectors (zeros above the diagonal, 1 on it) make every sweep whole aligned vectors: no scalar
 /// tails, no special first row.
@@ -105,6 +107,13 @@ public struct PairedHouseholderQR: QRFactorization {
                     tau[k + 1] = makeReflector(K.self, w.column(k + 1), row: k + 1, rows: m, ld: ld, from: start, into: v2)
                     let v21 = K.dot(len, v2 + start, v1 + start)
                     var j = k + 2
+                    // Four columns per sweep while four are left: eight independent dot chains.
+                    while j + 4 <= total {
+                        K.applyReflectorPair4(len, v1 + start, tau1: tau[k], v2 + start, tau2: tau[k + 1], v21: v21,
+                                              w.column(j) + start, w.column(j + 1) + start, w.column(j + 2) + start,
+                                              w.column(j + 3) + start)
+                        j += 4
+                    }
                     while j < total {
                         // An odd last column is paired with itself: computed twice, stored identically.
                         K.applyReflectorPair(len, v1 + start, tau1: tau[k], v2 + start, tau2: tau[k + 1], v21: v21,
@@ -136,7 +145,7 @@ public struct PairedHouseholderQR: QRFactorization {
         // From `aligned` on, x is whole aligned vectors to ld.
         let aligned = min(roundUp(row + 1, T.lanes), ld)
         let (beta, tau) = Householder<K>.generate(alpha: x[row], tail: x + row + 1, count: ld - row - 1,
-                                                  wholeVectorsFrom: aligned - row - 1)
+                                                  wholeVectorsFrom: aligned - row - 1, oneSquareRoot: true)
         // H = I leaves x's zero tail as it is: v = e_row keeps the sweeps' arithmetic finite.
         for r in start..<aligned { v[r] = r < row ? 0 : r == row ? 1 : x[r] }
         var i = aligned

@@ -1,0 +1,76 @@
+/// A pair of reflectors applied to four columns in one sweep: the paired QR's trailing update
+/// (`PairedHouseholderQR`). On a 104-row column the two-column sweep's dot phase is four FMA
+/// chains 13 vectors long, which wait on the FMA latency; four columns give eight independent
+/// chains, enough to keep two FMA pipes busy, and load v₁ and v₂ once per four columns.
+
+extension HouseholderKernels {
+    /// The reference arithmetic: `applyReflectorPair` on (c₀, c₁), then on (c₂, c₃) — the same
+    /// operation in the same order, so kernels without a four-column loop (the reference and the
+    /// compensated ones) are exactly their two-column selves.
+    @inlinable
+    public static func applyReflectorPair4(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>
+    ) {
+        applyReflectorPair(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1)
+        applyReflectorPair(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c2, c3)
+    }
+}
+
+extension VectorKernels {
+    /// Eight dot products (v₁ and v₂ against four columns) from six loads per vector of rows, then
+    /// the four updates in one more sweep (see the protocol for the arithmetic).
+    @inline(__always)
+    public static func applyReflectorPair4(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>
+    ) {
+        typealias T = Scalar
+        var s10 = T.zeroVector, s20 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector
+        var s12 = T.zeroVector, s22 = T.zeroVector, s13 = T.zeroVector, s23 = T.zeroVector
+        var i = 0
+        while i + T.lanes <= n {
+            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+            let y0 = T.load(c0 + i), y1 = T.load(c1 + i), y2 = T.load(c2 + i), y3 = T.load(c3 + i)
+            s10 = T.fma(s10, x1, y0); s20 = T.fma(s20, x2, y0)
+            s11 = T.fma(s11, x1, y1); s21 = T.fma(s21, x2, y1)
+            s12 = T.fma(s12, x1, y2); s22 = T.fma(s22, x2, y2)
+            s13 = T.fma(s13, x1, y3); s23 = T.fma(s23, x2, y3)
+            i += T.lanes
+        }
+        var d10 = T.sum(s10), d20 = T.sum(s20), d11 = T.sum(s11), d21 = T.sum(s21)
+        var d12 = T.sum(s12), d22 = T.sum(s22), d13 = T.sum(s13), d23 = T.sum(s23)
+        var t = i
+        while t < n {
+            let a1 = v1[t], a2 = v2[t]
+            d10 += a1 * c0[t]; d20 += a2 * c0[t]; d11 += a1 * c1[t]; d21 += a2 * c1[t]
+            d12 += a1 * c2[t]; d22 += a2 * c2[t]; d13 += a1 * c3[t]; d23 += a2 * c3[t]
+            t += 1
+        }
+        let w10 = tau1 * d10, w11 = tau1 * d11, w12 = tau1 * d12, w13 = tau1 * d13
+        let w20 = tau2 * (d20 - v21 * w10), w21 = tau2 * (d21 - v21 * w11)
+        let w22 = tau2 * (d22 - v21 * w12), w23 = tau2 * (d23 - v21 * w13)
+        let n10 = T.splat(-w10), n20 = T.splat(-w20), n11 = T.splat(-w11), n21 = T.splat(-w21)
+        let n12 = T.splat(-w12), n22 = T.splat(-w22), n13 = T.splat(-w13), n23 = T.splat(-w23)
+        i = 0
+        while i + T.lanes <= n {
+            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+            let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)
+            let y1 = T.fma(T.fma(T.load(c1 + i), n11, x1), n21, x2)
+            let y2 = T.fma(T.fma(T.load(c2 + i), n12, x1), n22, x2)
+            let y3 = T.fma(T.fma(T.load(c3 + i), n13, x1), n23, x2)
+            T.store(y0, c0 + i); T.store(y1, c1 + i); T.store(y2, c2 + i); T.store(y3, c3 + i)
+            i += T.lanes
+        }
+        while i < n {
+            let a1 = v1[i], a2 = v2[i]
+            c0[i] = c0[i] - w10 * a1 - w20 * a2
+            c1[i] = c1[i] - w11 * a1 - w21 * a2
+            c2[i] = c2[i] - w12 * a1 - w22 * a2
+            c3[i] = c3[i] - w13 * a1 - w23 * a2
+            i += 1
+        }
+    }
+}

@@ -207,7 +207,7 @@ public final class PipelineRunner {
                             // The task's child run exists before its process starts, so what the task
                             // logs itself (a `possum train` run) nests under it.
                             let child = tracker.startChild(task: name, runID: state.runID)
-                            state.tasks[name]!.trackerRunID = child
+                            state.tasks[name]?.trackerRunID = child
                             if let child { job.environment["POSSUM_PARENT_RUN_ID"] = child }
                             let started = job
                             // A thread of its own, not Dispatch's pool: the worker blocks in waitpid for

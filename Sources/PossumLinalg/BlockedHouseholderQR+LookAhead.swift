@@ -11,8 +11,11 @@ enum PackedBlockReflector<K: HouseholderKernels> {
     /// Elements of one slot for V of at most `rows` rows and `blockSize` columns.
     static func slotSize(rows m: Int, blockSize nb: Int) -> Int {
         let ld = roundUp(nb, T.lanes)
-        // Vᵀ (ld × m), V in micro-panels (m rounded up to whole strips × nb), −Tᵀ (ld × ld), T (nb × nb)
-        return ld * m + roundUp(m, K.Tile.mr) * nb + ld * ld + nb * nb
+        // Vᵀ (ld × m), V in micro-panels (m rounded up to whole strips × nb), −Tᵀ (ld × ld), T (nb × nb);
+        // whole cache lines, so that the second slot and W start on one as the scratch does (each
+        // region within is whole vectors: ld and mr are multiples of the lanes).
+        let line = QRWorkspace.scratchAlignment / MemoryLayout<T>.stride
+        return roundUp(ld * m + roundUp(m, K.Tile.mr) * nb + ld * ld + nb * nb, line)
     }
 
     /// Elements of W and W' (each ld × `columns`) that the updates share: column j of W belongs to

@@ -215,6 +215,19 @@ func products(m: Int, n: Int, rounds: Int) {
         }
         fused.append(4 * Double(jb) * Double(m) * Double(j0) / 1e9 / t)
     }
+    var vhot: [Double] = []
+    for _ in 0..<rounds {
+        var t = 0.0, j0 = 0
+        while j0 + 2 * block <= n {
+            PossumLinalg.accumulateProduct(m: jb, n: block, k: m, vt, lda: jb, c + j0 * m, ldb: m, w + j0 * jb, ldc: jb, kc: 64)
+            let t0 = cpuSeconds()
+            PossumLinalg.accumulateProduct(m: jb, n: block, k: m, vt, lda: jb, c + (j0 + block) * m, ldb: m, w + (j0 + block) * jb, ldc: jb, kc: 64)
+            t += cpuSeconds() - t0
+            j0 += 2 * block
+        }
+        vhot.append(Double(jb) * Double(m) * Double(j0) / 1e9 / t)
+    }
+    print("  new, W = VᵀC with C cold and Vᵀ hot: \(f(median(vhot), 1)) GFLOP/s")
     print("  new, C += V·W' with C cold: \(f(median(cold2), 1)) GFLOP/s; fused (update cold, then W hot): \(f(median(fused), 1)) GFLOP/s")
     print("  new, W = VᵀC with C in cache: \(f(median(hot), 1)) GFLOP/s; with C in cache and kc = 256: \(f(median(wide), 1)) GFLOP/s")
     print("one trailing update \(m) x \(n), jb = \(jb), blocks of \(block) columns, C \(offset) bytes past a line; roof \(f(roof, 1)) GFLOP/s")

@@ -115,14 +115,52 @@ struct BlockedPanels {
         guard next < reflectors else { return 0 }
         return sweepsAll(s + 1) ? columns - next : width(s + 1)
     }
-    /// The rest of step s's trailing columns, in chunks of about `chunk` columns claimed one at a
-    /// time by the threads (a last remainder joins the chunk before it).
-    func chunks(_ s: Int, of chunk: Int) -> Int {
-        let rest = trailingColumns(s) - lookAheadColumns(s)
-        return rest > 0 ? max(1, rest / chunk) : 0
-    }
+    /// Columns of step s after its look-ahead columns: the chunks share them.
+    func restColumns(_ s: Int) -> Int { trailingColumns(s) - lookAheadColumns(s) }
+    /// Chunks of step s's rest (items 1… of the step; see `ChunkLayout`).
+    func chunks(_ s: Int, _ layout: ChunkLayout) -> Int { layout.count(restColumns(s)) }
+    /// Chunk i's columns (0-based), counted from the first column after the look-ahead.
+    func chunk(_ s: Int, _ i: Int, _ layout: ChunkLayout) -> Range<Int> { layout.range(i, of: restColumns(s)) }
     /// Columns right of panel s.
     func trailingColumns(_ s: Int) -> Int { columns - s * blockSize - width(s) }
+}
+
+/// How a step's rest of the trailing update is cut into chunks, the work items the threads claim
+/// one at a time: `wide` columns each (a block of the products, `MicroKernel.columnBlock`) while
+/// more than `tail` columns are left, then `narrow` ones, so that the threads run out of work
+/// together at the end of the step. The last chunk of each kind takes the remainder. Every
+/// column gets the same operations whatever chunk it is in, so the layout never changes the bits.
+struct ChunkLayout {
+    let wide: Int, narrow: Int, tail: Int
+
+    /// One thread: wide chunks only. P threads: the last 2·P narrow chunks of each step narrow.
+    init<K: HouseholderKernels>(_: K.Type, threads: Int) {
+        wide = K.Tile.columnBlock
+        narrow = min(wide, 4 * K.Tile.nr)
+        tail = threads >= 2 ? 2 * threads * narrow : 0
+    }
+
+    /// Columns of `rest` in wide chunks, and in narrow ones.
+    func split(_ rest: Int) -> (wide: Int, narrow: Int) {
+        let narrowColumns = min(rest, tail)
+        return (rest - narrowColumns, narrowColumns)
+    }
+
+    func count(_ rest: Int) -> Int {
+        let (w, n) = split(rest)
+        return (w > 0 ? max(1, w / wide) : 0) + (n > 0 ? max(1, n / narrow) : 0)
+    }
+
+    /// Chunk i of `rest` columns.
+    func range(_ i: Int, of rest: Int) -> Range<Int> {
+        let (w, n) = split(rest)
+        let wideChunks = w > 0 ? max(1, w / wide) : 0
+        if i < wideChunks {
+            return i * wide ..< (i == wideChunks - 1 ? w : (i + 1) * wide)
+        }
+        let q = i - wideChunks, narrowChunks = n > 0 ? max(1, n / narrow) : 0
+        return w + q * narrow ..< (q == narrowChunks - 1 ? rest : w + (q + 1) * narrow)
+    }
 }
 
 /// The blocked QR as a sequence of steps over a matrix and its scratch: first panel 0, then for
@@ -137,22 +175,26 @@ struct BlockedQRSteps<K: HouseholderKernels> {
     let panels: BlockedPanels
     let slots: (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>)
     let products: UnsafeMutablePointer<T>
-    /// Columns of a chunk: the tile's column block, so a chunk is one block of C kept in cache
-    /// through the three products.
-    let chunk = K.Tile.columnBlock
+    /// How the chunks of each step are cut for the threads that will run them.
+    let layout: ChunkLayout
 
-    /// `scratch` holds `PackedBlockReflector.scratchSize` elements for `panels`.
-    init(_ a: StridedMatrixView<T>, tau: UnsafeMutablePointer<T>, panels: BlockedPanels, scratch: UnsafeMutablePointer<T>) {
+    /// `scratch` holds `PackedBlockReflector.scratchSize` elements for `panels`; `threads`: how
+    /// many will share the steps (the chunks' layout; any number may run them).
+    init(
+        _ a: StridedMatrixView<T>, tau: UnsafeMutablePointer<T>, panels: BlockedPanels, scratch: UnsafeMutablePointer<T>,
+        threads: Int = 1
+    ) {
         self.a = a
         self.tau = tau
         self.panels = panels
+        layout = ChunkLayout(K.self, threads: threads)
         let slotSize = PackedBlockReflector<K>.slotSize(rows: panels.rows, blockSize: panels.blockSize)
         slots = (scratch, scratch + slotSize)
         products = scratch + 2 * slotSize
     }
 
     /// Items of update step s: the look-ahead and the chunks.
-    func items(_ s: Int) -> Int { 1 + panels.chunks(s, of: chunk) }
+    func items(_ s: Int) -> Int { 1 + panels.chunks(s, layout) }
 
     /// Every step in order, on this thread.
     func runInOrder() {
@@ -205,10 +247,8 @@ struct BlockedQRSteps<K: HouseholderKernels> {
             }
             return
         }
-        let chunks = panels.chunks(s, of: chunk)
-        let j0 = ahead + (item - 1) * chunk
-        let j1 = item == chunks ? c.columns : j0 + chunk
-        update.columns(j0, j1 - j0)
+        let columns = panels.chunk(s, item - 1, layout)
+        update.columns(ahead + columns.lowerBound, columns.count)
     }
 }
 

@@ -262,6 +262,22 @@ scratch.x = [Double](repeating: 0, count: n)
 let flops = 2 * Double(m) * Double(n) * Double(n) - 2 * Double(n) * Double(n) * Double(n) / 3
 let engines: [(String, Engine)] = [("base", baseEngine), ("new", newEngine)]
 
+/// Process CPU seconds (every thread's user + system time).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// Wall and process-CPU seconds of one call on `threads` threads (A copied in first).
+func measureBoth(_ engine: Engine, threads: Int) -> (wall: Double, cpu: Double) {
+    source.withUnsafeBufferPointer { a.update(from: $0.baseAddress!, count: source.count) }
+    let (w0, c0) = (wallSeconds(), processCPUSeconds())
+    engine(a, m, n, lstsq, threads)
+    return (wallSeconds() - w0, processCPUSeconds() - c0)
+}
+
 /// Seconds of one call (A copied in first), on the thread clock or the wall clock.
 func measure(_ engine: Engine, threads: Int, wall: Bool) -> Double {
     source.withUnsafeBufferPointer { a.update(from: $0.baseAddress!, count: source.count) }
@@ -281,20 +297,24 @@ print("\(arguments[1]) \(m)x\(n) float64, A \(offset) bytes past a cache line; b
 
 if arguments.count == 6, arguments[5].hasPrefix("threads"), let p = Int(arguments[5].dropFirst("threads".count)), p >= 2 {
     var one: [String: [Double]] = [:], many: [String: [Double]] = [:], speedups: [String: [Double]] = [:]
+    var inflation: [String: [Double]] = [:]
     for round in 0..<rounds {
         for e in 0..<engines.count {
             let (name, engine) = engines[(e + round) % engines.count]
-            let t1 = median((0..<3).map { _ in measure(engine, threads: 1, wall: true) })
-            let tp = median((0..<3).map { _ in measure(engine, threads: p, wall: true) })
+            let r1 = (0..<3).map { _ in measureBoth(engine, threads: 1) }
+            let rp = (0..<3).map { _ in measureBoth(engine, threads: p) }
+            let t1 = median(r1.map(\.wall)), tp = median(rp.map(\.wall))
             one[name, default: []].append(t1)
             many[name, default: []].append(tp)
             speedups[name, default: []].append(t1 / tp)
+            inflation[name, default: []].append(median(rp.map(\.cpu)) / median(r1.map(\.cpu)))
         }
     }
     for (name, _) in engines {
         let s = speedups[name] ?? []
         print("  \(name): 1 thread \(f(median(one[name] ?? []) * 1e3, 1)) ms, \(p) threads \(f(median(many[name] ?? []) * 1e3, 1)) ms, "
-              + "speed-up \(f(median(s)))x (rounds: \(s.map { f($0) }.joined(separator: " ")))")
+              + "speed-up \(f(median(s)))x (rounds: \(s.map { f($0) }.joined(separator: " "))); "
+              + "process CPU time \(p) threads / 1 thread \(f(median(inflation[name] ?? [])))")
     }
     let ratio = zip(many["base"] ?? [], many["new"] ?? []).map { $0 / $1 }
     print("  base / new, \(p) threads: \(f(median(ratio), 3))x (rounds: \(ratio.map { f($0, 3) }.joined(separator: " ")))")

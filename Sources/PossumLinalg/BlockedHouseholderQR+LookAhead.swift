@@ -133,7 +133,7 @@ struct BlockedPanels {
 struct ChunkLayout {
     let wide: Int, narrow: Int, tail: Int
 
-    /// One thread: wide chunks only. P threads: the last 2·P narrow chunks of each step narrow.
+    /// One thread: wide chunks only. P threads: the last 2·P chunks of each step narrow.
     init<K: HouseholderKernels>(_: K.Type, threads: Int) {
         wide = K.Tile.columnBlock
         narrow = min(wide, 4 * K.Tile.nr)

@@ -172,7 +172,7 @@ struct ChunkLayout {
 
 /// The blocked QR as a sequence of steps over a matrix and its scratch: first panel 0, then for
 /// each update step s its items — item 0 the look-ahead (apply block reflector s to the next
-/// panel's columns, factor that panel and pack it into the other slot), items 1… chunks of the
+/// panel's columns, factor that panel and pack it into its slot), items 1… chunks of the
 /// rest of the trailing update. Run in order they are the one-thread factorization; a step's items
 /// are independent of each other, so threads may share them (`LookAheadSchedule`).
 struct BlockedQRSteps<K: HouseholderKernels> {

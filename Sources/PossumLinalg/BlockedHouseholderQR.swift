@@ -103,7 +103,7 @@ public struct BlockedHouseholderQR: QRFactorization {
         }
         let workers = updateGroups(rows: m, columns: total - panels.width(0), threads: threads)
         workspace.withScratch(of: K.Scalar.self, PackedBlockReflector<K>.scratchSize(rows: m, columns: total, blockSize: nb)) {
-            let steps = BlockedQRSteps<K>(a, tau: tau, panels: panels, scratch: $0)
+            let steps = BlockedQRSteps<K>(a, tau: tau, panels: panels, scratch: $0, threads: workers)
             if workers >= 2, #available(macOS 15, *) {
                 LookAheadSchedule(steps).run(threads: workers)
             } else {

@@ -9,9 +9,11 @@
 public enum AVX512Tile<Scalar: QRScalar>: MicroKernel {
     public static var mr: Int { 2 * Scalar.lanes }
     public static var nr: Int { 6 }
-    /// Four tiles wide, as `AVX2Tile`: a rows × 24 block of C stays in L2 between W = VᵀC and
-    /// C += V·W'.
-    public static var columnBlock: Int { 24 }
+    /// 32 tiles wide: each block of C reads the packed V (two copies, m × nb each, more than L2
+    /// holds beside C for m ≳ 1000) once, so wider blocks read it less often; much wider ones
+    /// measured slower again, C no longer cached between its two reads (Benchmarks/README.md,
+    /// "Square and 104 × 17 against the roof").
+    public static var columnBlock: Int { 192 }
 
     @inlinable
     public static func accumulateTile(

@@ -22,7 +22,8 @@ public protocol MicroKernel: SendableMetatype {
     /// Columns of the tile.
     static var nr: Int { get }
     /// Columns of C taken through all three products of a block-reflector update at a time: a
-    /// multiple of `nr`, small enough that the block of C stays in L2 between its reads.
+    /// multiple of `nr`; wide enough that the packed V is not read again too often, narrow enough
+    /// that the block of C is still cached for its second read. Also the threads' work item.
     static var columnBlock: Int { get }
 
     /// The full mr × nr tile of the contract above.

@@ -49,10 +49,16 @@ public struct QRWorkspace {
         try withScratch(of: Double.self, count, body)
     }
 
+    /// Where scratch starts: a cache line (one AVX-512 vector). A large array's elements start 48
+    /// bytes past one, which split every vector load of the packed operands the micro-kernel reads
+    /// in two (Benchmarks/README.md, "Square and 104 × 17 against the roof").
+    @usableFromInline static let scratchAlignment = 64
+
     /// Calls `body` with at least `count` elements of scratch of type T (`Double` or `Float`;
-    /// contents unspecified). The storage stays one array of doubles, bound to T for the call:
-    /// T's stride divides 8 and its alignment is at most 8, so a `Float` workspace needs half
-    /// as many doubles and the same workspace serves both precisions.
+    /// contents unspecified), starting on a `scratchAlignment`-byte boundary. The storage stays one
+    /// array of doubles, bound to T for the call: T's stride divides 8 and its alignment is at most
+    /// 8, so a `Float` workspace needs half as many doubles and the same workspace serves both
+    /// precisions. The boundary is the same for every call while the storage does not grow.
     @inlinable
     public mutating func withScratch<T: QRScalar, R>(
         of type: T.Type, _ count: Int, _ body: (UnsafeMutablePointer<T>) throws -> R
@@ -61,9 +67,13 @@ public struct QRWorkspace {
             return try withUnsafeTemporaryAllocation(of: T.self, capacity: 1) { try body($0.baseAddress!) }
         }
         let perDouble = MemoryLayout<Double>.stride / MemoryLayout<T>.stride
-        reserve((count + perDouble - 1) / perDouble)
+        let slack = Self.scratchAlignment / MemoryLayout<Double>.stride
+        reserve((count + perDouble - 1) / perDouble + slack)
         return try storage.withUnsafeMutableBufferPointer { buffer in
-            try buffer.baseAddress!.withMemoryRebound(to: T.self, capacity: buffer.count * perDouble) { try body($0) }
+            let base = buffer.baseAddress!
+            let misalignment = Int(bitPattern: UInt(bitPattern: base) & UInt(bitPattern: Self.scratchAlignment - 1))
+            let skip = (Self.scratchAlignment - misalignment) % Self.scratchAlignment / MemoryLayout<Double>.stride
+            return try (base + skip).withMemoryRebound(to: T.self, capacity: (buffer.count - skip) * perDouble) { try body($0) }
         }
     }
 }

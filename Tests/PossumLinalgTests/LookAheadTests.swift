@@ -19,26 +19,51 @@ import Testing
     }
 
     /// The look-ahead columns and the chunks of every update step partition its trailing matrix,
-    /// and the look-ahead is exactly the next panel (to the end when that panel sweeps everything).
+    /// and the look-ahead is exactly the next panel (to the end when that panel sweeps everything);
+    /// on P threads the last 2·P chunks of a step are narrow.
     @Test(arguments: shapes)
     func itemsPartitionEachTrailingMatrix(shape: (m: Int, columns: Int, reflectors: Int, nb: Int)) {
         let panels = Self.panels(shape, NativeKernels<Double>.self)
-        let chunk = NativeTile<Double>.columnBlock
         #expect(panels.updateSteps >= 2)
-        for s in 0..<panels.updateSteps {
-            let ahead = panels.lookAheadColumns(s)
-            let next = s * shape.nb + panels.width(s)
-            if next < shape.reflectors {
-                #expect(ahead == (panels.sweepsAll(s + 1) ? shape.columns - next : panels.width(s + 1)), "step \(s)")
-            } else {
-                #expect(ahead == 0, "step \(s): no panel after the last reflectors")
+        for threads in [1, 2, 3] {
+            let layout = ChunkLayout(NativeKernels<Double>.self, threads: threads)
+            for s in 0..<panels.updateSteps {
+                let ahead = panels.lookAheadColumns(s)
+                let next = s * shape.nb + panels.width(s)
+                if next < shape.reflectors {
+                    #expect(ahead == (panels.sweepsAll(s + 1) ? shape.columns - next : panels.width(s + 1)), "step \(s)")
+                } else {
+                    #expect(ahead == 0, "step \(s): no panel after the last reflectors")
+                }
+                let rest = panels.trailingColumns(s) - ahead
+                let ranges = (0..<panels.chunks(s, layout)).map { panels.chunk(s, $0, layout) }
+                // Contiguous, non-empty, from the first column after the look-ahead to the end.
+                #expect(rest == 0 ? ranges.isEmpty : ranges.first?.lowerBound == 0 && ranges.last?.upperBound == rest,
+                        "step \(s): \(ranges) for \(rest) columns")
+                #expect(ranges.allSatisfy { !$0.isEmpty && $0.count < 2 * layout.wide })
+                #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+                if threads >= 2 && rest >= layout.tail + layout.wide {
+                    #expect(ranges.suffix(2 * threads).allSatisfy { $0.count == layout.narrow }, "step \(s), P = \(threads)")
+                }
             }
-            let chunks = panels.chunks(s, of: chunk)
-            let rest = panels.trailingColumns(s) - ahead
-            // Whole chunks, the last with the remainder: 1 ..< 2·chunk columns.
-            let last = rest - (chunks - 1) * chunk
-            #expect(rest == 0 ? chunks == 0 : chunks >= 1 && last >= 1 && last < 2 * chunk,
-                    "step \(s): \(chunks) chunks for \(rest) columns")
+        }
+    }
+
+    /// The chunk layout on its own, for rests wider than the test shapes give: wide chunks, then
+    /// exactly 2·P narrow ones, contiguous and covering the rest; one thread only wide ones.
+    @Test(arguments: [1, 23, 24, 97, 300, 1000, 1968])
+    func chunkLayoutCoversTheRest(rest: Int) {
+        for threads in [1, 2, 4] {
+            let layout = ChunkLayout(NativeKernels<Double>.self, threads: threads)
+            let ranges = (0..<layout.count(rest)).map { layout.range($0, of: rest) }
+            #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == rest)
+            #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound && !$1.isEmpty })
+            if threads == 1 {
+                #expect(ranges.count == max(1, rest / layout.wide))
+            } else if rest >= layout.tail + layout.wide {
+                #expect(ranges.suffix(2 * threads).allSatisfy { $0.count == layout.narrow })
+                #expect(ranges.dropLast(2 * threads).allSatisfy { $0.count >= layout.wide })
+            }
         }
     }
 

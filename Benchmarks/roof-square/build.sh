@@ -1,0 +1,23 @@
+#!/bin/sh
+# Builds the old-vs-new square harness: the engine at BASE (a commit, default the merge base with
+# main) as module PossumBase, this worktree's engine as PossumLinalg, and main.swift importing both,
+# so that both run interleaved in one process (Benchmarks/README.md, "Square and 104 × 17 against
+# the roof"). Flags: the Makefile's fast ones.
+#     Benchmarks/roof-square/build.sh [BASE]   →   .build/roof-square/roof-square
+set -eu
+cd "$(dirname "$0")/../.."
+base=${1:-$(git merge-base HEAD main)}
+out=.build/roof-square
+flags="-O -wmo -target-cpu native -D POSSUM_NATIVE_CPU -D POSSUM_AVX512"
+commit=$(git rev-parse "$base")
+if [ "$(cat "$out/base-commit" 2>/dev/null)" != "$commit" ]; then  # the base module is rebuilt only when BASE changes
+    rm -rf "$out/base-src" && mkdir -p "$out/base-src"
+    git archive "$base" Sources/PossumLinalg | tar -x -C "$out/base-src"
+    swiftc $flags -parse-as-library -emit-module -emit-library -static -module-name PossumBase \
+        "$out"/base-src/Sources/PossumLinalg/*.swift -emit-module-path "$out/PossumBase.swiftmodule" -o "$out/libPossumBase.a"
+    echo "$commit" > "$out/base-commit"
+fi
+swiftc $flags -parse-as-library -emit-module -emit-library -static -module-name PossumLinalg \
+    Sources/PossumLinalg/*.swift -emit-module-path "$out/PossumLinalg.swiftmodule" -o "$out/libPossumLinalg.a"
+swiftc $flags -I "$out" Benchmarks/roof-square/main.swift "$out/libPossumBase.a" "$out/libPossumLinalg.a" -o "$out/roof-square"
+echo "built $out/roof-square (base $(git rev-parse --short "$base"))"

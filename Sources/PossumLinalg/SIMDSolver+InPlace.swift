@@ -78,18 +78,22 @@ extension SIMDSolver {
         factor(inPlace: a, reflectors: reflectors, tau: tau, workspace: &workspace, kernels: NativeKernels<T>.self)
     }
 
-    /// `factor(inPlace:…)` with the given kernels.
+    /// `factor(inPlace:…)` with the given kernels. `residualSquares`: on the TSQR path (with a
+    /// column past the reflectors), set to Σ (Qᵀb)ᵢ² over rows n..<m while it factors; other paths
+    /// leave it alone.
     @discardableResult
     func factor<K: HouseholderKernels>(
         inPlace a: StridedMatrixView<K.Scalar>, reflectors: Int? = nil, tau: UnsafeMutablePointer<K.Scalar>,
-        workspace: inout QRWorkspace, kernels: K.Type
+        workspace: inout QRWorkspace, kernels: K.Type, residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
     ) -> Path {
         let n = reflectors ?? a.columns
         let path = Self.path(rows: a.rows, columns: n)
         if case .tallSkinny(_, let nb) = path, let tree = tallSkinnyTree(rows: a.rows, columns: n) {
-            TallSkinnyQR.factor(a, reflectors: n, tau: tau, tree: tree, panelWidth: nb, workspace: &workspace, kernels: K.self)
+            TallSkinnyQR.factor(a, reflectors: n, tau: tau, tree: tree, panelWidth: nb, workspace: &workspace, kernels: K.self,
+                                residualSquares: residualSquares)
         } else {
-            path.factor(inPlace: a, reflectors: n, tau: tau, threads: threads, workspace: &workspace, kernels: K.self)
+            path.factor(inPlace: a, reflectors: n, tau: tau, threads: threads, workspace: &workspace, kernels: K.self,
+                        residualSquares: residualSquares)
         }
         return path
     }
@@ -114,20 +118,11 @@ extension SIMDSolver {
         let m = augmented.rows, n = augmented.columns - 1
         precondition(n >= 1 && m >= n, "solve(inPlace:) needs [A | b] with m ≥ n ≥ 1")
         // TSQR sums ‖r‖² block by block while it factors (on every leaf's thread): no serial pass.
+        var tallSkinnySquares: K.Scalar = 0
+        let path = factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace, kernels: K.self,
+                          residualSquares: &tallSkinnySquares)
         var squares: K.Scalar? = nil
-        if case .tallSkinny(let mb, let nb) = Self.path(rows: m, columns: n) {
-            var s: K.Scalar = 0
-            if let tree = tallSkinnyTree(rows: m, columns: n) {
-                TallSkinnyQR.factor(augmented, reflectors: n, tau: tau, tree: tree, panelWidth: nb, workspace: &workspace,
-                                    kernels: K.self, residualSquares: &s)
-            } else {
-                TallSkinnyQR.factor(augmented, reflectors: n, tau: tau, blockRows: mb, panelWidth: nb, workspace: &workspace,
-                                    kernels: K.self, residualSquares: &s)
-            }
-            squares = s
-        } else {
-            factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace, kernels: K.self)
-        }
+        if case .tallSkinny = path { squares = tallSkinnySquares }
         let view = augmented
         try checkFullRank(rows: m, columns: n) { view[$0, $0] }
         // R·x = (Qᵀb)[0..<n]; ‖r‖ = ‖(Qᵀb)[n..<m]‖ (its unscaled square from TSQR, guarded by norm2).

@@ -135,11 +135,11 @@ public final class HDF5Dataset {
     public func read<T: HDF5Scalar>(rows: Range<Int>, as type: T.Type = T.self) throws -> [T] {
         try HDF5Library.locked {
             let id = try handle.validID(context)
-            let (space, shape) = try rowSpace(rows)
+            let (space, selection) = try rowSpace(rows)
             defer { space.close() }
-            let count = try HDF5Dataspace.elementCount([rows.count] + shape.dropFirst(), context)
+            let count = try HDF5Dataspace.elementCount(selection, context)
             guard count > 0 else { return [] }
-            let memory = try HDF5Dataspace.simple([rows.count] + shape.dropFirst(), context)
+            let memory = try HDF5Dataspace.simple(selection, context)
             defer { memory.close() }
             let stored = try fileType()
             defer { stored.close() }
@@ -155,14 +155,14 @@ public final class HDF5Dataset {
     public func read<T: HDF5Scalar>(rows: Range<Int>, into buffer: UnsafeMutableBufferPointer<T>) throws {
         try HDF5Library.locked {
             let id = try handle.validID(context)
-            let (space, shape) = try rowSpace(rows)
+            let (space, selection) = try rowSpace(rows)
             defer { space.close() }
-            let count = try HDF5Dataspace.elementCount([rows.count] + shape.dropFirst(), context)
+            let count = try HDF5Dataspace.elementCount(selection, context)
             guard buffer.count == count else {
                 throw context.fail(.shapeMismatch, "buffer holds \(buffer.count) values, rows \(rows) have \(count)")
             }
             guard count > 0 else { return }
-            let memory = try HDF5Dataspace.simple([rows.count] + shape.dropFirst(), context)
+            let memory = try HDF5Dataspace.simple(selection, context)
             defer { memory.close() }
             let stored = try fileType()
             defer { stored.close() }
@@ -203,14 +203,14 @@ public final class HDF5Dataset {
         try HDF5Library.locked {
             let id = try handle.validID(context)
             try checkWritable(T.self)
-            let (space, shape) = try rowSpace(rows)
+            let (space, selection) = try rowSpace(rows)
             defer { space.close() }
-            let count = try HDF5Dataspace.elementCount([rows.count] + shape.dropFirst(), context)
+            let count = try HDF5Dataspace.elementCount(selection, context)
             guard buffer.count == count else {
                 throw context.fail(.shapeMismatch, "\(buffer.count) values given, rows \(rows) hold \(count)")
             }
             guard count > 0 else { return }
-            let memory = try HDF5Dataspace.simple([rows.count] + shape.dropFirst(), context)
+            let memory = try HDF5Dataspace.simple(selection, context)
             defer { memory.close() }
             try HDF5Transfer.write(buffer, context) {
                 H5Dwrite(id, $0, memory.id, space.id, possum_h5p_default(), $1)
@@ -250,7 +250,8 @@ public final class HDF5Dataset {
                             "cannot read datatype", .corrupt)
     }
 
-    /// The file dataspace with `rows` selected, after checking them against the shape.
+    /// The file dataspace with `rows` selected, after checking them against the shape, and the
+    /// selection's shape (rows.count, then the dataset's other dimensions).
     /// An empty range selects nothing (and callers return before transferring).
     private func rowSpace(_ rows: Range<Int>) throws -> (HDF5Handle, [Int]) {
         let space = try fileSpace()
@@ -262,7 +263,7 @@ public final class HDF5Dataset {
             throw context.fail(.shapeMismatch, "rows \(rows.lowerBound)..<\(rows.upperBound) out of 0..<\(rowCount)")
         }
         if !rows.isEmpty { try HDF5Dataspace.selectRows(rows, in: space.id, shape: shape, context) }
-        return (space, shape)
+        return (space, [rows.count] + shape.dropFirst())
     }
 
     /// Writing `T` must not lose information in the stored type, and strings need a

@@ -18,7 +18,7 @@ final class RunTracker {
         self.warn = warn
         guard let uri else { return }
         attempt {
-            let s = try TrackingLocation(uri: uri, environment: environment).open(environment: environment, durable: durable, create: true)
+            let s = try openTrackingStore(uri: uri, environment: environment, durable: durable)
             experimentID = try s.getOrCreateExperiment(named: Self.experimentName).experimentID
             store = s
         }

@@ -163,8 +163,9 @@ public enum TrackingLocation: Equatable, Sendable {
 }
 
 /// Opens the store named by `uri` (see `TrackingLocation`), creating a file store if missing.
-public func openTrackingStore(uri: String? = nil, environment: [String: String] = processEnvironment()) throws -> any TrackingStore {
-    try TrackingLocation(uri: uri, environment: environment).open(environment: environment, create: true)
+public func openTrackingStore(uri: String? = nil, environment: [String: String] = processEnvironment(),
+                              durable: Bool = true) throws -> any TrackingStore {
+    try TrackingLocation(uri: uri, environment: environment).open(environment: environment, durable: durable, create: true)
 }
 
 /// The current process environment (a function so tests can pass their own dictionary instead).

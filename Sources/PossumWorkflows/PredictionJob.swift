@@ -128,11 +128,8 @@ public struct PredictionJob {
     /// first) handed to `write`. R² and RMSE come from moments merged over the blocks
     /// (`ColumnMoments` of the truth and of the residuals): RMSE = √(var r + mean r²),
     /// R² = 1 − RMSE²/var t. Memory is a block, plus two numbers a row with `keepPoints`.
-    public func stream(blockRows: Int, keepPoints: Bool, write: (String) throws -> Void) throws -> Streamed {
-        try stream(StreamingPlan(blockRows: blockRows, table: nil), keepPoints: keepPoints, write: write)
-    }
-
-    /// `stream(blockRows:keepPoints:write:)` through the table `plan`'s size check opened.
+    /// Blocks of `plan.blockRows`, read through the table its size check opened, if it did
+    /// (`streamingPlan(.blocks(rows: N))` gives a plan for any N).
     public func stream(_ plan: StreamingPlan, keepPoints: Bool, write: (String) throws -> Void) throws -> Streamed {
         let (table, blockRows) = (try plan.table ?? HDF5Table(path: dataPath), plan.blockRows)
         let (model, note) = try modelIdentifyingRows(of: table)

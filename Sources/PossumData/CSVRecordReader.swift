@@ -303,8 +303,9 @@ public struct CSVRecordReader {
     }
 }
 
-/// "1 MiB", "64 MiB", or bytes, for limit messages.
+/// "1 MiB", "64 MiB", "12 GiB", or bytes, for limit messages: exact, in the largest unit that divides n.
 func byteCount(_ n: Int) -> String {
+    if n >= 1 << 30 && n % (1 << 30) == 0 { return "\(n >> 30) GiB" }
     if n >= 1 << 20 && n % (1 << 20) == 0 { return "\(n >> 20) MiB" }
     if n >= 1 << 10 && n % (1 << 10) == 0 { return "\(n >> 10) KiB" }
     return "\(n) bytes"

@@ -55,7 +55,8 @@ public struct CSVTable: Sendable {
     /// Bytes a table held as text fields may take: half the machine's memory, since a model's
     /// design matrix is built beside it. Past it, reading stops with an error that says to
     /// import the file (an HDF5 table is read in blocks) instead of the process being killed.
-    static var memoryBudget: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory / 2) }
+    /// Rounded down to a whole MiB, so that messages name it exactly (`byteCount`).
+    static var memoryBudget: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory / 2) & ~((1 << 20) - 1) }
 
     private static func collect(_ reader: inout CSVRecordReader, source: String,
                                 progress: any ProgressReporter = SilentProgress(),
@@ -70,7 +71,7 @@ public struct CSVTable: Sendable {
             held += 64 + record.fields.reduce(0) { $0 + 16 + ($1.utf8.count > 15 ? $1.utf8.count : 0) }
             guard held <= memoryBudget else {
                 throw DataError(file: source, line: record.line,
-                                "too large to hold in memory (more than \(memoryText(memoryBudget)) as text fields by this line): "
+                                "too large to hold in memory (more than \(byteCount(memoryBudget)) as text fields by this line): "
                                 + "import it with `possum data import \(source) --out T.h5` and use T.h5, which is read in blocks")
             }
             rows.append(record.fields)
@@ -219,11 +220,4 @@ final class MissingMaskCache: @unchecked Sendable {
         lock.unlock()
         return try result.get()
     }
-}
-
-/// A byte count for messages: "12 GiB", "512 MiB", "640 KiB".
-func memoryText(_ bytes: Int) -> String {
-    if bytes >= 1 << 30 { return "\(bytes >> 30) GiB" }
-    if bytes >= 1 << 20 { return "\(bytes >> 20) MiB" }
-    return "\(bytes >> 10) KiB"
 }

@@ -29,18 +29,7 @@ import Testing
             let solver = SIMDSolver(threads: threads)
             let solution = try solver.solve(a, b)
             var ab = a.elements + b
-            var tau = [Double](repeating: 0, count: SIMDSolver.tauCount(rows: m, columns: n))
-            var x = [Double](repeating: .nan, count: n)
-            var workspace = QRWorkspace()
-            let residual = try ab.withUnsafeMutableBufferPointer { v in
-                try tau.withUnsafeMutableBufferPointer { t in
-                    try x.withUnsafeMutableBufferPointer { xb in
-                        guard let vb = v.baseAddress, let tb = t.baseAddress, let xp = xb.baseAddress else { return Double.nan }
-                        return try solver.solve(inPlace: StridedMatrixView(base: vb, rows: m, columns: n + 1, leadingDimension: m),
-                                                tau: tb, solution: xp, workspace: &workspace)
-                    }
-                }
-            }
+            let (x, residual) = try solveInPlace(solver, &ab, rows: m, columns: n, kernels: NativeKernels<Double>.self)
             #expect(solution.x.map(\.bitPattern) == x.map(\.bitPattern), "\(m)×\(n), \(threads) threads: x")
             #expect(solution.residualNorm.bitPattern == residual.bitPattern, "\(m)×\(n), \(threads) threads: ‖r‖")
         }

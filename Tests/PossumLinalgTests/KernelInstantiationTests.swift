@@ -109,18 +109,7 @@ import Testing
         let ab = Matrix.random(rows: m, columns: n + 1, using: &rng)
         func solve<K: HouseholderKernels>(_: K.Type) throws -> (x: [Double], residual: Double) where K.Scalar == Double {
             var storage = ab.elements
-            var tau = [Double](repeating: .nan, count: SIMDSolver.tauCount(rows: m, columns: n))
-            var x = [Double](repeating: .nan, count: n)
-            var workspace = QRWorkspace()
-            let residual = try storage.withUnsafeMutableBufferPointer { s in
-                try tau.withUnsafeMutableBufferPointer { t in
-                    try x.withUnsafeMutableBufferPointer { xb in
-                        try solver.solve(inPlace: StridedMatrixView(base: s.baseAddress!, rows: m, columns: n + 1, leadingDimension: m),
-                                         tau: t.baseAddress!, solution: xb.baseAddress!, workspace: &workspace, kernels: K.self)
-                    }
-                }
-            }
-            return (x, residual)
+            return try solveInPlace(solver, &storage, rows: m, columns: n, kernels: K.self)
         }
         let native = try solve(NativeKernels<Double>.self), reference = try solve(ReferenceKernels<Double>.self)
         let bound = 3 * 10 * Double(m) * .ulpOfOne

@@ -50,18 +50,7 @@ import Testing
             let a = (0..<(m * n)).map { _ in Double.random(in: -1..<1, using: &rng) }
             let b = zeroB ? [Double](repeating: 0, count: m) : (0..<m).map { _ in Double.random(in: -1..<1, using: &rng) }
             var ab = a + b
-            var tau = [Double](repeating: .nan, count: solver.tauCount(rows: m, columns: n))
-            var x = [Double](repeating: .nan, count: n)
-            var workspace = QRWorkspace()
-            let norm = try ab.withUnsafeMutableBufferPointer { v in
-                try tau.withUnsafeMutableBufferPointer { t in
-                    try x.withUnsafeMutableBufferPointer { xb in
-                        guard let vb = v.baseAddress, let tb = t.baseAddress, let xp = xb.baseAddress else { return Double.nan }
-                        return try solver.solve(inPlace: StridedMatrixView(base: vb, rows: m, columns: n + 1, leadingDimension: m),
-                                                tau: tb, solution: xp, workspace: &workspace)
-                    }
-                }
-            }
+            let norm = try solveInPlace(solver, &ab, rows: m, columns: n, kernels: NativeKernels<Double>.self).residual
             let pass = scaledNorm2(Array(ab[(n * m + n)..<((n + 1) * m)]))
             #expect(abs(norm - pass) <= 2 * Double(m) * .ulpOfOne * pass, "threads \(threads), b = 0: \(zeroB)")
             if zeroB { #expect(norm == 0) }

@@ -282,6 +282,8 @@ public struct TrackingServerError: Error, Sendable, CustomStringConvertible {
             let joined = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }.joined(separator: " ")
             text += "HTTP \(status)" + (code.map { " \($0)" } ?? "") + (joined.isEmpty ? "" : ": " + joined)
+            // A bare 404/405 (no MLflow error code) means nothing at that address speaks MLflow's REST API.
+            if code == nil, status == 404 || status == 405 { text += " (no MLflow REST API there: is this an MLflow tracking server's address?)" }
         case let .connection(error):
             text += Self.connectionText(error)
         case let .badAnswer(reason):

@@ -56,6 +56,14 @@ import Glibc
         #expect(server.requests.count == 2)
     }
 
+    @Test func addressWithoutMLflowSaysSo() throws {
+        let server = try FakeHTTPServer(responses: [(404, "")])
+        defer { server.stop() }
+        let store = try RESTTrackingStore(uri: server.uri, environment: [:], retry: Self.quick)
+        let text = try #require(message { _ = try store.experiments() })
+        #expect(text == "tracking server \(server.uri): POST /api/2.0/mlflow/experiments/search: HTTP 404 (no MLflow REST API there: is this an MLflow tracking server's address?)")
+    }
+
     @Test func bearerTokenIsSentButNeverShown() throws {
         let server = try FakeHTTPServer(responses: [(403, #"{"error_code": "PERMISSION_DENIED", "message": "no access"}"#)])
         defer { server.stop() }

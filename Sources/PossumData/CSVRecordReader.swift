@@ -191,6 +191,16 @@ public struct CSVRecordReader {
         }
     }
 
+    /// Calls `body` once with every field of the current record. A loop over a record's fields
+    /// should go through this rather than `withField` per field: a reader captured by a closure
+    /// is copied (every reference it holds retained and released) on each call.
+    @inline(__always)
+    public func withFields<R>(_ body: (CSVRecordFields) throws -> R) rethrows -> R {
+        try fieldBytes.withUnsafeBufferPointer { bytes in
+            try fieldEnds.withUnsafeBufferPointer { ends in try body(CSVRecordFields(bytes: bytes, ends: ends)) }
+        }
+    }
+
     /// Field `k` of the current record as a string.
     public func field(_ k: Int) -> String {
         withField(k) { String(decoding: $0, as: UTF8.self) }
@@ -309,4 +319,19 @@ func byteCount(_ n: Int) -> String {
     if n >= 1 << 20 && n % (1 << 20) == 0 { return "\(n >> 20) MiB" }
     if n >= 1 << 10 && n % (1 << 10) == 0 { return "\(n >> 10) KiB" }
     return "\(n) bytes"
+}
+
+/// The fields of one record, as `CSVRecordReader.withFields` lends them: valid only inside its body.
+public struct CSVRecordFields {
+    fileprivate let bytes: UnsafeBufferPointer<UInt8>
+    fileprivate let ends: UnsafeBufferPointer<Int>
+
+    /// The number of fields.
+    public var count: Int { ends.count }
+
+    /// The bytes of field `k` (quotes removed).
+    @inline(__always)
+    public subscript(k: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[(k == 0 ? 0 : ends[k - 1])..<ends[k]])
+    }
 }

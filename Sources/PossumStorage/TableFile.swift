@@ -93,9 +93,10 @@ public enum TableFile {
                 guard start + flags[0].count < plan.rows else {
                     throw DataError(file: source, line: line, "the file changed while it was being imported (more rows than on the first pass)")
                 }
-                for k in 0..<plan.header.count {
-                    // Fields stay bytes: numbers are parsed from them, text columns get strings.
-                    try reader.withField(k) { raw in
+                // Fields stay bytes: numbers are parsed from them, text columns get strings.
+                try reader.withFields { fields in
+                    for k in 0..<plan.header.count {
+                        let raw = fields[k]
                         let isMissing = CSVTable.isMissing(raw)
                         flags[k].append(isMissing ? 1 : 0)
                         if plan.numeric[k] {

@@ -113,6 +113,8 @@ import Testing
         #expect(reader.fieldCount == 4)
         #expect((0..<4).map { reader.field($0) } == ["a", "b,\"c\"", "", "d é"])
         #expect(reader.withField(3) { Array($0) } == Array("d é".utf8))
+        #expect(reader.withFields { fields in (0..<fields.count).map { String(decoding: fields[$0], as: UTF8.self) } }
+                == ["a", "b,\"c\"", "", "d é"])
         #expect(try reader.nextRecord() == 3)
         #expect(try reader.nextRecord() == nil)
     }

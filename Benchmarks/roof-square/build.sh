@@ -19,5 +19,5 @@ if [ "$(cat "$out/base-commit" 2>/dev/null)" != "$commit" ]; then  # the base mo
 fi
 swiftc $flags -parse-as-library -emit-module -emit-library -static -module-name PossumLinalg \
     Sources/PossumLinalg/*.swift -emit-module-path "$out/PossumLinalg.swiftmodule" -o "$out/libPossumLinalg.a"
-swiftc $flags -I "$out" Benchmarks/roof-square/main.swift "$out/libPossumBase.a" "$out/libPossumLinalg.a" -o "$out/roof-square"
+swiftc $flags -I "$out" Benchmarks/roof-square/*.swift "$out/libPossumBase.a" "$out/libPossumLinalg.a" -o "$out/roof-square"
 echo "built $out/roof-square (base $(git rev-parse --short "$base"))"

@@ -7,6 +7,8 @@
 //     roof-square qr|lstsq M N ROUNDS threadsP   1 and P threads, base vs new, speed-ups
 //     roof-square products M N ROUNDS       one trailing update's two products, base vs new
 //     roof-square peak ROUNDS                    the tile with A 64-byte aligned and 48 bytes off
+//     roof-square gemm ROUNDS LIBRARY...         any BLAS's dgemm on the update's shapes against the roof
+//                                                (LIBRARY: PATH[:prefix=P,suffix=S,int=64,name=N]; gemm.swift)
 //
 // A is 64-byte aligned plus OFFSET bytes (environment, default 16: what malloc gives a large
 // buffer, as in possum-bench); it is copied in before every call, outside the clock.
@@ -237,6 +239,11 @@ func products(m: Int, n: Int, rounds: Int) {
     }
 }
 
+if arguments.count >= 3 && arguments[1] == "gemm", let rounds = Int(arguments[2]), rounds >= 1 {
+    gemmBound(rounds: rounds, specs: Array(arguments.dropFirst(3)))
+    exit(0)
+}
+
 if arguments.count == 5 && arguments[1] == "products", let m = Int(arguments[2]), let n = Int(arguments[3]), let rounds = Int(arguments[4]) {
     products(m: m, n: n, rounds: rounds)
     exit(0)
@@ -245,7 +252,7 @@ if arguments.count == 5 && arguments[1] == "products", let m = Int(arguments[2])
 guard arguments.count >= 5, ["qr", "lstsq"].contains(arguments[1]), let m = Int(arguments[2]), let n = Int(arguments[3]),
       m >= n, n > 64, let rounds = Int(arguments[4]), rounds >= 1
 else {
-    print("usage: roof-square qr|lstsq M N ROUNDS [threadsP] | roof-square peak ROUNDS")
+    print("usage: roof-square qr|lstsq M N ROUNDS [threadsP] | products M N ROUNDS | peak ROUNDS | gemm ROUNDS LIBRARY...")
     exit(2)
 }
 let lstsq = arguments[1] == "lstsq"

@@ -160,7 +160,7 @@ func gemmBound(rounds: Int, specs: [String], m: Int = 2000, jb: Int = 32) {
           + "thread CPU clock, medians of \(rounds) rounds; tile roof \(f(roof, 1)) GFLOP/s")
     print("| BLAS | W = VᵀC | C −= V·W | both | \(m)³ dgemm |")
     print("|---|---:|---:|---:|---:|")
-    func cell(_ r: Double) -> String { "\(f(r, 1)) (\(f(100 * r / roof, 0)) %)" }
+    func cell(_ r: Double) -> String { "\(f(r, 1)) (\(f(100 * r / roof, 1)) %)" }
     for x in contenders {
         let r = rates[x.name] ?? [[0], [0], [0], [0]]
         print("| \(x.name)\(leaked.contains(x.name) ? " (ran threads: not comparable)" : "") | \(cell(median(r[0]))) | \(cell(median(r[1]))) | "

@@ -239,6 +239,23 @@ func products(m: Int, n: Int, rounds: Int) {
     }
 }
 
+if arguments.count == 2 && ["--help", "-h", "help"].contains(arguments[1]) {
+    print("""
+    roof-square: the square QR against the tile's roof, old (a base commit) against new (this tree) in one process.
+      roof-square qr|lstsq M N ROUNDS [threadsP]  1 thread: GFLOP/s and % of the roof; threadsP: speed-ups over 1 thread
+      roof-square products M N ROUNDS             one trailing update's two products alone, base vs new
+      roof-square peak ROUNDS                     the tile's L1-resident rate, A aligned and 48 bytes off
+      roof-square gemm ROUNDS LIBRARY...          any BLAS's dgemm (loaded by path) on a 2000² QR's update shapes
+                                                  and on 2000³, beside our products and the roof; LIBRARY is
+                                                  PATH[:prefix=P,suffix=S,int=64,name=N], the symbol P + "dgemm_" + S
+    Example: BLIS_ARCH_TYPE=0 roof-square gemm 9 /usr/lib/x86_64-linux-gnu/libopenblas.so.0 \\
+               .build-peers/mkl/lib/libmkl_rt.so.3:name=mkl .build-peers/flame/libblis.so.4:name=blis
+    Environment: OFFSET (bytes past a cache line of A, default 16), NOPEAK=1 (no tile timing, for profiles).
+    Build: Benchmarks/roof-square/build.sh [BASE]; Benchmarks/README.md, "Square and 104 × 17 against the roof".
+    """)
+    exit(0)
+}
+
 if arguments.count >= 3 && arguments[1] == "gemm", let rounds = Int(arguments[2]), rounds >= 1 {
     gemmBound(rounds: rounds, specs: Array(arguments.dropFirst(3)))
     exit(0)

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds the old-vs-new square harness: the engine at BASE (a commit, default the merge base with
-# main) as module PossumBase, this worktree's engine as PossumLinalg, and main.swift importing both,
-# so that both run interleaved in one process (Benchmarks/README.md, "Square and 104 × 17 against
-# the roof"). Flags: the Makefile's fast ones.
+# main) as module PossumBase, this worktree's engine as PossumLinalg, and the harness (main.swift,
+# gemm.swift) importing both, so that both run interleaved in one process (Benchmarks/README.md,
+# "Square and 104 × 17 against the roof"). Flags: the Makefile's fast ones.
 #     Benchmarks/roof-square/build.sh [BASE]   →   .build/roof-square/roof-square
 set -eu
 cd "$(dirname "$0")/../.."

@@ -118,9 +118,20 @@ func gemmBound(rounds: Int, specs: [String], m: Int = 2000, jb: Int = 32) {
         accumulateProduct(m: m, n: m, k: m, a3, lda: m, b3, ldb: m, c3, ldc: m)
     }), at: 0)
     let flopsProduct = 2 * Double(jb) * Double(m) * Double(n), flopsCube = 2 * Double(m) * Double(m) * Double(m)
-    var rates: [String: [[Double]]] = [:], roofs: [Double] = [], leaked: [String] = []
+    // Ours in the QR's order, per block W then the update while the block is in cache.
+    func qrOrderSeconds() -> Double {
+        let s = cpuSeconds()
+        w.update(repeating: 0, count: jb * n)
+        eachBlock { j0, count in
+            accumulateProduct(m: jb, n: count, k: m, vt, lda: jb, c + j0 * m, ldb: m, w + j0 * jb, ldc: jb, kc: reflectorProductChunk)
+            accumulatePackedProduct(m: m, n: count, k: jb, vp, w + j0 * jb, ldb: jb, c + j0 * m, ldc: m)
+        }
+        return cpuSeconds() - s
+    }
+    var rates: [String: [[Double]]] = [:], roofs: [Double] = [], leaked: [String] = [], qrOrder: [Double] = []
     for round in 0..<rounds {
         roofs.append(peak(offset: 0))
+        qrOrder.append(2 * flopsProduct / median((0..<3).map { _ in qrOrderSeconds() }) / 1e9)
         for e in 0..<contenders.count {
             let x = contenders[(e + round) % contenders.count]
             var tw: [Double] = [], tu: [Double] = [], tc: [Double] = []
@@ -139,21 +150,6 @@ func gemmBound(rounds: Int, specs: [String], m: Int = 2000, jb: Int = 32) {
             r[3].append(flopsCube / median(tc) / 1e9)
             rates[x.name] = r
         }
-    }
-    // Ours in the QR's order, per block W then the update while the block is in cache.
-    var qrOrder: [Double] = []
-    for _ in 0..<rounds {
-        var t = 0.0
-        for _ in 0..<3 {
-            let s = cpuSeconds()
-            w.update(repeating: 0, count: jb * n)
-            eachBlock { j0, count in
-                accumulateProduct(m: jb, n: count, k: m, vt, lda: jb, c + j0 * m, ldb: m, w + j0 * jb, ldc: jb, kc: reflectorProductChunk)
-                accumulatePackedProduct(m: m, n: count, k: jb, vp, w + j0 * jb, ldb: jb, c + j0 * m, ldc: m)
-            }
-            t += cpuSeconds() - s
-        }
-        qrOrder.append(3 * 2 * flopsProduct / t / 1e9)
     }
     let roof = median(roofs)
     print("gemm bound: one trailing update of a \(m)² QR (C \(m)×\(n), V \(m)×\(jb)) and a \(m)³ product, Float64, 1 thread, "

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds the old-vs-new square harness: the engine at BASE (a commit, default the merge base with
-# main) as module PossumBase, this worktree's engine as PossumLinalg, and main.swift importing both,
-# so that both run interleaved in one process (Benchmarks/README.md, "Square and 104 × 17 against
-# the roof"). Flags: the Makefile's fast ones.
+# main) as module PossumBase, this worktree's engine as PossumLinalg, and the harness (main.swift,
+# gemm.swift) importing both, so that both run interleaved in one process (Benchmarks/README.md,
+# "Square and 104 × 17 against the roof"). Flags: the Makefile's fast ones.
 #     Benchmarks/roof-square/build.sh [BASE]   →   .build/roof-square/roof-square
 set -eu
 cd "$(dirname "$0")/../.."
@@ -19,5 +19,5 @@ if [ "$(cat "$out/base-commit" 2>/dev/null)" != "$commit" ]; then  # the base mo
 fi
 swiftc $flags -parse-as-library -emit-module -emit-library -static -module-name PossumLinalg \
     Sources/PossumLinalg/*.swift -emit-module-path "$out/PossumLinalg.swiftmodule" -o "$out/libPossumLinalg.a"
-swiftc $flags -I "$out" Benchmarks/roof-square/main.swift "$out/libPossumBase.a" "$out/libPossumLinalg.a" -o "$out/roof-square"
+swiftc $flags -I "$out" Benchmarks/roof-square/*.swift "$out/libPossumBase.a" "$out/libPossumLinalg.a" -o "$out/roof-square"
 echo "built $out/roof-square (base $(git rev-parse --short "$base"))"

@@ -7,6 +7,8 @@
 //     roof-square qr|lstsq M N ROUNDS threadsP   1 and P threads, base vs new, speed-ups
 //     roof-square products M N ROUNDS       one trailing update's two products, base vs new
 //     roof-square peak ROUNDS                    the tile with A 64-byte aligned and 48 bytes off
+//     roof-square gemm ROUNDS LIBRARY...         any BLAS's dgemm on the update's shapes against the roof
+//                                                (LIBRARY: PATH[:prefix=P,suffix=S,int=64,name=N]; gemm.swift)
 //
 // A is 64-byte aligned plus OFFSET bytes (environment, default 16: what malloc gives a large
 // buffer, as in possum-bench); it is copied in before every call, outside the clock.
@@ -237,6 +239,28 @@ func products(m: Int, n: Int, rounds: Int) {
     }
 }
 
+if arguments.count == 2 && ["--help", "-h", "help"].contains(arguments[1]) {
+    print("""
+    roof-square: the square QR against the tile's roof, old (a base commit) against new (this tree) in one process.
+      roof-square qr|lstsq M N ROUNDS [threadsP]  1 thread: GFLOP/s and % of the roof; threadsP: speed-ups over 1 thread
+      roof-square products M N ROUNDS             one trailing update's two products alone, base vs new
+      roof-square peak ROUNDS                     the tile's L1-resident rate, A aligned and 48 bytes off
+      roof-square gemm ROUNDS LIBRARY...          any BLAS's dgemm (loaded by path) on a 2000² QR's update shapes
+                                                  and on 2000³, beside our products and the roof; LIBRARY is
+                                                  PATH[:prefix=P,suffix=S,int=64,name=N], the symbol P + "dgemm_" + S
+    Example: BLIS_ARCH_TYPE=0 roof-square gemm 9 /usr/lib/x86_64-linux-gnu/libopenblas.so.0 \\
+               .build-peers/mkl/lib/libmkl_rt.so.3:name=mkl .build-peers/flame/libblis.so.4:name=blis
+    Environment: OFFSET (bytes past a cache line of A, default 16), NOPEAK=1 (no tile timing, for profiles).
+    Build: Benchmarks/roof-square/build.sh [BASE]; Benchmarks/README.md, "Square and 104 × 17 against the roof".
+    """)
+    exit(0)
+}
+
+if arguments.count >= 3 && arguments[1] == "gemm", let rounds = Int(arguments[2]), rounds >= 1 {
+    gemmBound(rounds: rounds, specs: Array(arguments.dropFirst(3)))
+    exit(0)
+}
+
 if arguments.count == 5 && arguments[1] == "products", let m = Int(arguments[2]), let n = Int(arguments[3]), let rounds = Int(arguments[4]) {
     products(m: m, n: n, rounds: rounds)
     exit(0)
@@ -245,7 +269,7 @@ if arguments.count == 5 && arguments[1] == "products", let m = Int(arguments[2])
 guard arguments.count >= 5, ["qr", "lstsq"].contains(arguments[1]), let m = Int(arguments[2]), let n = Int(arguments[3]),
       m >= n, n > 64, let rounds = Int(arguments[4]), rounds >= 1
 else {
-    print("usage: roof-square qr|lstsq M N ROUNDS [threadsP] | roof-square peak ROUNDS")
+    print("usage: roof-square qr|lstsq M N ROUNDS [threadsP] | products M N ROUNDS | peak ROUNDS | gemm ROUNDS LIBRARY...")
     exit(2)
 }
 let lstsq = arguments[1] == "lstsq"

@@ -5,6 +5,7 @@
 //     roof DTYPE M N OP VARIANTS ROUNDS
 //     roof float64 1000000 16 qr default,tsqr:2048:8,tsqr:1024:4 5
 //     roof float64 1000000 16 qr default,default@64 5      (A 32 bytes past a 64-byte line, as a Swift array's, or on one)
+//     roof float64 1000000 16 qr leaf:2048:8:8@64,leaf:2048:16:4@64 5   (TSQR with row blocks MB, panels NB, leaves L)
 //     roof float64 2048 16 kernels                        (the leaf's kernel ops on one cached block)
 //     roof float64 1000000 16 lstsq threads2 5     (1 vs 2 threads: wall and process-CPU time)
 //
@@ -42,7 +43,7 @@ func kernelPeak<T: QRScalar>(_: T.Type) -> Double {
 /// `offsetBytes` past a 64-byte boundary: 32 is where a Swift array's elements start (its storage
 /// is 16-byte aligned, the elements 32 bytes in), 0 puts every SIMD8<Double> access in one line.
 func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lstsq: Bool, reps: Int,
-                         offsetBytes: Int = 32) -> Double {
+                         offsetBytes: Int = 32, leafWidth: Int? = nil) -> Double {
     let columns = lstsq ? n + 1 : n
     var rng = SplitMix64(seed: 7)
     let source = (0..<(m * columns)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
@@ -68,7 +69,10 @@ func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lsts
                     guard let tb = t.baseAddress, let xp = xb.baseAddress else { return }
                     let view = StridedMatrixView(base: base, rows: m, columns: columns, leadingDimension: m)
                     let t0 = cpuSeconds()
-                    if lstsq && path == nil {
+                    if let leafWidth, case .tallSkinny(let mb, let nb) = chosen {
+                        TallSkinnyQR.factor(view, reflectors: n, tau: tb, blockRows: mb, panelWidth: nb, leafWidth: leafWidth,
+                                            workspace: &workspace)
+                    } else if lstsq && path == nil {
                         _ = try? solver.solve(inPlace: view, tau: tb, solution: xp, workspace: &workspace)
                     } else {
                         chosen.factor(inPlace: view, reflectors: n, tau: tb, workspace: &workspace)
@@ -236,12 +240,22 @@ else {
 let isFloat = arguments[1] == "float32", lstsq = arguments[4] == "lstsq"
 let variants = arguments[5].split(separator: ",").map(String.init)
 var paths: [String: SIMDSolver.Path] = [:]
+var leafWidths: [String: Int] = [:]
 /// A variant ending in "@64" runs on A aligned to 64 bytes (see `gflops`).
 func variantPath(_ v: String) -> (name: String, offset: Int) {
     v.hasSuffix("@64") ? (String(v.dropLast(3)), 0) : (v, 32)
 }
 for v in variants where variantPath(v).name != "default" {
-    guard let path = SIMDSolver.Path(variantPath(v).name) else { print("roof: not a path: \(v)"); exit(2) }
+    let name = variantPath(v).name
+    // leaf:MB:NB:L — TallSkinnyQR.factor with leaves of L columns (L ≥ NB: no recursion).
+    if name.hasPrefix("leaf:") {
+        let sizes = name.dropFirst(5).split(separator: ":").compactMap { Int($0) }
+        guard sizes.count == 3, sizes.allSatisfy({ $0 >= 1 }) else { print("roof: not leaf:MB:NB:L: \(v)"); exit(2) }
+        paths[v] = .tallSkinny(blockRows: sizes[0], panelWidth: sizes[1])
+        leafWidths[v] = sizes[2]
+        continue
+    }
+    guard let path = SIMDSolver.Path(name) else { print("roof: not a path: \(v)"); exit(2) }
     paths[v] = path
 }
 var ratios: [String: [Double]] = [:]
@@ -251,8 +265,10 @@ for _ in 0..<rounds {
     peaks.append(peak)
     for v in variants {
         let offset = variantPath(v).offset
-        let g = isFloat ? gflops(Float.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset)
-                        : gflops(Double.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset)
+        let g = isFloat ? gflops(Float.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset,
+                                 leafWidth: leafWidths[v])
+                        : gflops(Double.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset,
+                                 leafWidth: leafWidths[v])
         ratios[v, default: []].append(g / peak)
     }
 }

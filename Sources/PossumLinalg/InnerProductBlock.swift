@@ -11,12 +11,6 @@
 /// lanes, then the scalar tail: |computed − exact| ≤ γ_{⌈n/lanes⌉ + log₂lanes + n mod lanes}·Σ|xᵢyᵢ|
 /// (Higham §3.1), the bound of `VectorKernels.dot` up to a few terms.
 enum InnerProductBlock<T: QRScalar> {
-    /// Rows per strip: every block of the product re-reads its 4 columns of X and of Y, so the rows
-    /// are taken a strip at a time (16 columns × 256 `Double`s = 32 KiB) that stays in L1 while
-    /// every block passes, instead of streaming from L2 once per block. A multiple of every
-    /// `T.lanes`: each lane's sum gets the same terms in the same order, so strips change no bits.
-    static var stripRows: Int { 256 }
-
     /// out[i + j·ldo] = Σ_{r < n} X[r, i]·Y[r, j] for i < p, j < q, X[r, i] = x[r + i·ldx],
     /// Y[r, j] = y[r + j·ldy]. `skipBelowDiagonal`: only the entries with j ≥ i are promised (blocks
     /// wholly below the diagonal are skipped; callers of a Gram matrix read j ≥ i only).
@@ -25,108 +19,96 @@ enum InnerProductBlock<T: QRScalar> {
         rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
         into out: UnsafeMutablePointer<T>, ldo: Int, skipBelowDiagonal: Bool = false
     ) {
-        let blockRows = (p + 3) / 4, blockColumns = (q + 3) / 4
-        // Each block's 16 vector sums live in `sums` between strips (block (i0, j0) at slot i0/4 + (j0/4)·blockRows).
-        let slot = 16 * T.lanes
-        withUnsafeTemporaryAllocation(of: T.self, capacity: max(1, blockRows * blockColumns * slot)) { buffer in
-            guard let sums = buffer.baseAddress else { return }
-            let vectorRows = n - n % T.lanes
-            @inline(__always) func forEachBlock(_ body: (Int, Int, UnsafeMutablePointer<T>) -> Void) {
-                var j0 = 0
-                while j0 < q {
-                    var i0 = 0
-                    while i0 < p {
-                        if !(skipBelowDiagonal && j0 + 4 <= i0) { body(i0, j0, sums + (i0 / 4 + (j0 / 4) * blockRows) * slot) }
-                        i0 += 4
-                    }
-                    j0 += 4
-                }
-            }
-            var r0 = 0
-            repeat {
-                let r1 = min(r0 + stripRows, vectorRows)
-                forEachBlock { i0, j0, s in
+        var j0 = 0
+        while j0 < q {
+            var i0 = 0
+            while i0 < p {
+                if !(skipBelowDiagonal && j0 + 4 <= i0) {
                     // A last group of one or two columns (b beside a panel) takes the 4 × 2 block:
                     // half the loads and FMAs of a 4 × 4 block padded with repeats, the same bits.
-                    block(x + i0 * ldx, ldx: ldx, count: min(4, p - i0), y + j0 * ldy, ldy: ldy, count: min(4, q - j0),
-                          rows: r0..<r1, sums: s, narrow: q - j0 <= 2)
+                    if q - j0 <= 2 {
+                        narrowBlock(rows: n, x + i0 * ldx, ldx: ldx, count: min(4, p - i0), y + j0 * ldy, ldy: ldy,
+                                    count: q - j0, into: out + i0 + j0 * ldo, ldo: ldo)
+                    } else {
+                        block(rows: n, x + i0 * ldx, ldx: ldx, count: min(4, p - i0), y + j0 * ldy, ldy: ldy,
+                              count: min(4, q - j0), into: out + i0 + j0 * ldo, ldo: ldo)
+                    }
                 }
-                r0 = r1
-            } while r0 < vectorRows
-            forEachBlock { i0, j0, s in
-                finish(rows: n, from: vectorRows, x + i0 * ldx, ldx: ldx, count: min(4, p - i0), y + j0 * ldy, ldy: ldy,
-                       count: min(4, q - j0), sums: s, into: out + i0 + j0 * ldo, ldo: ldo)
+                i0 += 4
             }
+            j0 += 4
         }
     }
 
-    /// Rows `rows` (whole vectors) of one block of up to 4 × 4 entries, added to its vector sums
-    /// (`sums`, 16 vectors, entry (i, j) at vector i + 4j; zero at the first strip). Missing columns
-    /// of X or Y repeat the last real one (the same loop for every block; only real entries are
-    /// stored at the end). `narrow` (q ≤ 2): the 4 × 2 block.
+    /// One block of up to 4 × 4 entries. Missing columns of X or Y repeat the last real one (the
+    /// same loop for every block; only the real entries are stored).
     @inline(__always)
     static func block(
-        _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
-        rows: Range<Int>, sums: UnsafeMutablePointer<T>, narrow: Bool
+        rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<T>, ldo: Int
     ) {
         let x0 = x, x1 = x + min(1, p - 1) * ldx, x2 = x + min(2, p - 1) * ldx, x3 = x + min(3, p - 1) * ldx
         let y0 = y, y1 = y + min(1, q - 1) * ldy, y2 = y + min(2, q - 1) * ldy, y3 = y + min(3, q - 1) * ldy
-        let first = rows.lowerBound == 0
-        @inline(__always) func sum(_ k: Int) -> T.Vector { first ? T.zeroVector : T.load(sums + k * T.lanes) }
-        var s00 = sum(0), s10 = sum(1), s20 = sum(2), s30 = sum(3)
-        var s01 = sum(4), s11 = sum(5), s21 = sum(6), s31 = sum(7)
-        var r = rows.lowerBound
-        if narrow {
-            while r < rows.upperBound {
-                let a0 = T.load(x0 + r), a1 = T.load(x1 + r), a2 = T.load(x2 + r), a3 = T.load(x3 + r)
-                let b0 = T.load(y0 + r)
-                s00 = T.fma(s00, a0, b0); s10 = T.fma(s10, a1, b0); s20 = T.fma(s20, a2, b0); s30 = T.fma(s30, a3, b0)
-                let b1 = T.load(y1 + r)
-                s01 = T.fma(s01, a0, b1); s11 = T.fma(s11, a1, b1); s21 = T.fma(s21, a2, b1); s31 = T.fma(s31, a3, b1)
-                r += T.lanes
-            }
-        } else {
-            var s02 = sum(8), s12 = sum(9), s22 = sum(10), s32 = sum(11)
-            var s03 = sum(12), s13 = sum(13), s23 = sum(14), s33 = sum(15)
-            while r < rows.upperBound {
-                let a0 = T.load(x0 + r), a1 = T.load(x1 + r), a2 = T.load(x2 + r), a3 = T.load(x3 + r)
-                let b0 = T.load(y0 + r)
-                s00 = T.fma(s00, a0, b0); s10 = T.fma(s10, a1, b0); s20 = T.fma(s20, a2, b0); s30 = T.fma(s30, a3, b0)
-                let b1 = T.load(y1 + r)
-                s01 = T.fma(s01, a0, b1); s11 = T.fma(s11, a1, b1); s21 = T.fma(s21, a2, b1); s31 = T.fma(s31, a3, b1)
-                let b2 = T.load(y2 + r)
-                s02 = T.fma(s02, a0, b2); s12 = T.fma(s12, a1, b2); s22 = T.fma(s22, a2, b2); s32 = T.fma(s32, a3, b2)
-                let b3 = T.load(y3 + r)
-                s03 = T.fma(s03, a0, b3); s13 = T.fma(s13, a1, b3); s23 = T.fma(s23, a2, b3); s33 = T.fma(s33, a3, b3)
-                r += T.lanes
-            }
-            T.store(s02, sums + 8 * T.lanes); T.store(s12, sums + 9 * T.lanes)
-            T.store(s22, sums + 10 * T.lanes); T.store(s32, sums + 11 * T.lanes)
-            T.store(s03, sums + 12 * T.lanes); T.store(s13, sums + 13 * T.lanes)
-            T.store(s23, sums + 14 * T.lanes); T.store(s33, sums + 15 * T.lanes)
+        var s00 = T.zeroVector, s10 = T.zeroVector, s20 = T.zeroVector, s30 = T.zeroVector
+        var s01 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector, s31 = T.zeroVector
+        var s02 = T.zeroVector, s12 = T.zeroVector, s22 = T.zeroVector, s32 = T.zeroVector
+        var s03 = T.zeroVector, s13 = T.zeroVector, s23 = T.zeroVector, s33 = T.zeroVector
+        var r = 0
+        while r + T.lanes <= n {
+            let a0 = T.load(x0 + r), a1 = T.load(x1 + r), a2 = T.load(x2 + r), a3 = T.load(x3 + r)
+            let b0 = T.load(y0 + r)
+            s00 = T.fma(s00, a0, b0); s10 = T.fma(s10, a1, b0); s20 = T.fma(s20, a2, b0); s30 = T.fma(s30, a3, b0)
+            let b1 = T.load(y1 + r)
+            s01 = T.fma(s01, a0, b1); s11 = T.fma(s11, a1, b1); s21 = T.fma(s21, a2, b1); s31 = T.fma(s31, a3, b1)
+            let b2 = T.load(y2 + r)
+            s02 = T.fma(s02, a0, b2); s12 = T.fma(s12, a1, b2); s22 = T.fma(s22, a2, b2); s32 = T.fma(s32, a3, b2)
+            let b3 = T.load(y3 + r)
+            s03 = T.fma(s03, a0, b3); s13 = T.fma(s13, a1, b3); s23 = T.fma(s23, a2, b3); s33 = T.fma(s33, a3, b3)
+            r += T.lanes
         }
-        T.store(s00, sums); T.store(s10, sums + T.lanes); T.store(s20, sums + 2 * T.lanes); T.store(s30, sums + 3 * T.lanes)
-        T.store(s01, sums + 4 * T.lanes); T.store(s11, sums + 5 * T.lanes)
-        T.store(s21, sums + 6 * T.lanes); T.store(s31, sums + 7 * T.lanes)
+        @inline(__always) func put(_ s: T.Vector, _ i: Int, _ j: Int, _ xi: UnsafePointer<T>, _ yj: UnsafePointer<T>) {
+            guard i < p && j < q else { return }
+            var total = T.sum(s)
+            var t = r
+            while t < n { total += xi[t] * yj[t]; t += 1 }
+            out[i + j * ldo] = total
+        }
+        put(s00, 0, 0, x0, y0); put(s10, 1, 0, x1, y0); put(s20, 2, 0, x2, y0); put(s30, 3, 0, x3, y0)
+        put(s01, 0, 1, x0, y1); put(s11, 1, 1, x1, y1); put(s21, 2, 1, x2, y1); put(s31, 3, 1, x3, y1)
+        put(s02, 0, 2, x0, y2); put(s12, 1, 2, x1, y2); put(s22, 2, 2, x2, y2); put(s32, 3, 2, x3, y2)
+        put(s03, 0, 3, x0, y3); put(s13, 1, 3, x1, y3); put(s23, 2, 3, x2, y3); put(s33, 3, 3, x3, y3)
     }
+}
 
-    /// The block's real entries: each vector sum added across its lanes, then the scalar tail (rows
-    /// `tail`..<n) one term at a time. Error: a dot product summed lane-wise, then across the lanes,
-    /// then the tail: |computed − exact| ≤ γ_{⌈n/lanes⌉ + log₂lanes + n mod lanes}·Σ|xᵢyᵢ| (Higham §3.1).
+extension InnerProductBlock {
+    /// `block` for up to 4 × 2 entries (q ≤ 2): each entry summed exactly as `block` sums it.
     @inline(__always)
-    static func finish(
-        rows n: Int, from tail: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int,
-        count q: Int, sums: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, ldo: Int
+    static func narrowBlock(
+        rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<T>, ldo: Int
     ) {
-        for j in 0..<q {
-            for i in 0..<p {
-                var total = T.sum(T.load(sums + (i + 4 * j) * T.lanes))
-                let xi = x + i * ldx, yj = y + j * ldy
-                var t = tail
-                while t < n { total += xi[t] * yj[t]; t += 1 }
-                out[i + j * ldo] = total
-            }
+        let x0 = x, x1 = x + min(1, p - 1) * ldx, x2 = x + min(2, p - 1) * ldx, x3 = x + min(3, p - 1) * ldx
+        let y0 = y, y1 = y + min(1, q - 1) * ldy
+        var s00 = T.zeroVector, s10 = T.zeroVector, s20 = T.zeroVector, s30 = T.zeroVector
+        var s01 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector, s31 = T.zeroVector
+        var r = 0
+        while r + T.lanes <= n {
+            let a0 = T.load(x0 + r), a1 = T.load(x1 + r), a2 = T.load(x2 + r), a3 = T.load(x3 + r)
+            let b0 = T.load(y0 + r)
+            s00 = T.fma(s00, a0, b0); s10 = T.fma(s10, a1, b0); s20 = T.fma(s20, a2, b0); s30 = T.fma(s30, a3, b0)
+            let b1 = T.load(y1 + r)
+            s01 = T.fma(s01, a0, b1); s11 = T.fma(s11, a1, b1); s21 = T.fma(s21, a2, b1); s31 = T.fma(s31, a3, b1)
+            r += T.lanes
         }
+        @inline(__always) func put(_ s: T.Vector, _ i: Int, _ j: Int, _ xi: UnsafePointer<T>, _ yj: UnsafePointer<T>) {
+            guard i < p && j < q else { return }
+            var total = T.sum(s)
+            var t = r
+            while t < n { total += xi[t] * yj[t]; t += 1 }
+            out[i + j * ldo] = total
+        }
+        put(s00, 0, 0, x0, y0); put(s10, 1, 0, x1, y0); put(s20, 2, 0, x2, y0); put(s30, 3, 0, x3, y0)
+        put(s01, 0, 1, x0, y1); put(s11, 1, 1, x1, y1); put(s21, 2, 1, x2, y1); put(s31, 3, 1, x3, y1)
     }
 }
 

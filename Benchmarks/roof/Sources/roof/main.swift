@@ -8,6 +8,7 @@
 //     roof float64 1000000 16 qr leaf:2048:8:8@64,leaf:2048:16:4@64 5   (TSQR with row blocks MB, panels NB, leaves L)
 //     roof float64 2048 16 kernels                        (the leaf's kernel ops on one cached block)
 //     roof float64 1000000 16 lstsq threads2 5     (1 vs 2 threads: wall and process-CPU time)
+//     roof float64 stream 1000000 16               (one read pass and one read-write pass over A: the memory floor)
 //
 // DTYPE float64|float32, OP qr|lstsq, VARIANTS comma-separated `SIMDSolver.Path` texts or
 // `default` (the solver's own path; for lstsq `SIMDSolver(threads: 1).solve(inPlace:…)`).
@@ -193,7 +194,46 @@ func kernelRates<T: QRScalar>(_: T.Type, rows: Int, columns: Int, offsetBytes: I
     return results
 }
 
+/// Milliseconds (thread CPU time, median of 7) of one pass over m × n doubles on a 64-byte line:
+/// reading every element (a sum), and reading and writing it back (each element times 1): the
+/// memory floor of a path that reads A once, and of one that also writes it in place.
+func streamSweeps(m: Int, n: Int) -> (read: Double, readWrite: Double) {
+    let count = (m * n + 7) / 8
+    let p = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: count)
+    defer { p.deallocate() }
+    p.initialize(repeating: SIMD8<Double>(repeating: 1e-3), count: count)
+    var reads: [Double] = [], writes: [Double] = []
+    var keep = SIMD8<Double>()
+    for _ in 0..<7 {
+        var t0 = cpuSeconds()
+        var s0 = SIMD8<Double>(), s1 = SIMD8<Double>()
+        var i = 0
+        while i + 1 < count { s0 += p[i]; s1 += p[i + 1]; i += 2 }
+        keep += s0 + s1
+        reads.append(cpuSeconds() - t0)
+        let one = SIMD8<Double>(repeating: keep[0] == 42 ? 2 : 1)
+        t0 = cpuSeconds()
+        for j in 0..<count { p[j] = p[j] * one }
+        writes.append(cpuSeconds() - t0)
+    }
+    if keep[0] == 42 || p[0][0] == 42 { print("") }
+    return (median(reads) * 1e3, median(writes) * 1e3)
+}
+
 let arguments = CommandLine.arguments
+// roof DTYPE stream M N: one read pass and one read-write pass over A, against the roof.
+if arguments.count == 5 && arguments[2] == "stream", let m = Int(arguments[3]), let n = Int(arguments[4]), m >= n, n >= 1 {
+    let peak = kernelPeak(Double.self)
+    let (read, readWrite) = streamSweeps(m: m, n: n)
+    let flops = 2 * Double(m) * Double(n * n) - 2 * Double(n * n * n) / 3
+    func f2(_ x: Double) -> String { String(Double(Int((x * 100).rounded())) / 100) }
+    func cap(_ ms: Double) -> Int { Int((100 * flops / (ms * 1e-3) / 1e9 / peak).rounded()) }
+    print("float64 \(m)x\(n) (\(m * n * 8 / 1_000_000) MB): kernel roof \(Int(peak.rounded())) GFLOP/s")
+    print("  one read pass \(f2(read)) ms: a path doing nothing else would reach \(cap(read))% of the roof")
+    print("  one read-write pass \(f2(readWrite)) ms: \(cap(readWrite))% of the roof")
+    print("  the roof's 60% needs \(f2(flops / (0.6 * peak * 1e9) * 1e3)) ms for all the flops")
+    exit(0)
+}
 // roof DTYPE kernels ROWS COLS: the leaf's kernel ops on one cache-resident block, against the roof.
 if arguments.count == 5 && arguments[2] == "kernels", let rows = Int(arguments[3]), let columns = Int(arguments[4]),
    rows >= 8, columns >= 4 {

@@ -9,7 +9,7 @@ extension SIMDSolver {
         /// the register-blocked micro-kernel.
         case blocked(blockSize: Int)
         /// `TallSkinnyQR` with row blocks of `blockRows` and panels of `panelWidth` reflectors inside a
-        /// block (nil: `TallSkinnyQR.defaultPanelWidth`).
+        /// block (nil: `TallSkinnyQR.defaultPanelWidth(columns:)`).
         case tallSkinny(blockRows: Int, panelWidth: Int? = nil)
 
         /// "unblocked", "blocked:NB" or "tsqr:MB[:NB]", as `init?(_:)` reads them.
@@ -51,7 +51,7 @@ extension SIMDSolver {
             case .unblocked: return try PairedHouseholderQR(factoring: a)
             case .blocked(let nb): return try BlockedHouseholderQR(factoring: a, blockSize: nb)
             case .tallSkinny(let mb, let nb):
-                return try TallSkinnyQR(factoring: a, blockRows: mb, panelWidth: nb ?? TallSkinnyQR.defaultPanelWidth)
+                return try TallSkinnyQR(factoring: a, blockRows: mb, panelWidth: nb)
             }
         }
 
@@ -145,7 +145,7 @@ extension SIMDSolver {
             return try BlockedHouseholderQR(factoring: a, blockSize: nb, threads: threads)
         case .tallSkinny(_, let nb):
             if let tree = tallSkinnyTree(rows: a.rows, columns: a.columns) {
-                return try TallSkinnyTreeQR(factoring: a, tree: tree, panelWidth: nb ?? TallSkinnyQR.defaultPanelWidth)
+                return try TallSkinnyTreeQR(factoring: a, tree: tree, panelWidth: nb)
             }
             return try path.factorize(a)
         default:

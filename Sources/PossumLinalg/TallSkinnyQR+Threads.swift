@@ -144,13 +144,14 @@ public struct TallSkinnyTreeQR: QRFactorization {
     public private(set) var packed: Matrix
     public private(set) var tau: [Double]
     public let tree: TallSkinnyTree
-    public let panelWidth: Int
+    /// nil: `TallSkinnyQR.defaultPanelWidth(columns:)`.
+    public let panelWidth: Int?
 
     public var rows: Int { packed.rows }
     public var columns: Int { packed.columns }
 
     /// Factors `a` (finite, tree.rows × tree.columns) over the tree's leaves, concurrently.
-    public init(factoring a: Matrix, tree: TallSkinnyTree, panelWidth: Int = TallSkinnyQR.defaultPanelWidth) throws {
+    public init(factoring a: Matrix, tree: TallSkinnyTree, panelWidth: Int? = nil) throws {
         try validateLeastSquaresShapeFast(a)
         precondition(a.rows == tree.rows && a.columns == tree.columns, "TSQR tree of another shape")
         self.tree = tree
@@ -171,7 +172,7 @@ public struct TallSkinnyTreeQR: QRFactorization {
 
     /// A factorization in the tree's layout computed elsewhere (e.g. in place on `Float` storage,
     /// widened exactly to `Double`), so that its Q can be formed and applied in double precision.
-    public init(packed: Matrix, tau: [Double], tree: TallSkinnyTree, panelWidth: Int = TallSkinnyQR.defaultPanelWidth) {
+    public init(packed: Matrix, tau: [Double], tree: TallSkinnyTree, panelWidth: Int? = nil) {
         precondition(packed.rows == tree.rows && packed.columns == tree.columns && tau.count >= tree.tauCount,
                      "TSQR tree layout: the tree's shape and τ count")
         self.packed = packed

@@ -30,17 +30,17 @@ public struct TallSkinnyQR: QRFactorization {
     public var rows: Int { packed.rows }
     public var columns: Int { packed.columns }
 
-    public init(factoring a: Matrix, blockRows: Int = defaultBlockRows, panelWidth: Int = defaultPanelWidth) throws {
+    public init(factoring a: Matrix, blockRows: Int = defaultBlockRows, panelWidth: Int? = nil) throws {
         var workspace = QRWorkspace()
         try self.init(factoring: a, blockRows: blockRows, panelWidth: panelWidth, workspace: &workspace)
     }
 
     /// Factors `a` with scratch memory from `workspace` (no allocation once it is big enough,
     /// apart from the result's own storage).
-    public init(factoring a: Matrix, blockRows: Int = defaultBlockRows, panelWidth: Int = defaultPanelWidth,
+    public init(factoring a: Matrix, blockRows: Int = defaultBlockRows, panelWidth: Int? = nil,
                 workspace: inout QRWorkspace) throws {
         try validateLeastSquaresShapeFast(a)
-        precondition(blockRows >= 1 && panelWidth >= 1, "block rows and panel width must be positive")
+        precondition(blockRows >= 1 && (panelWidth ?? 1) >= 1, "block rows and panel width must be positive")
         self.blockRows = blockRows
         packed = a
         let n = a.columns
@@ -64,13 +64,25 @@ public struct TallSkinnyQR: QRFactorization {
         self.blockRows = blockRows
     }
 
-    /// Reflectors per panel inside a block: the first `panelWidth` are generated column by
-    /// column (level 2, on an L2-resident mb × panelWidth slice), then applied to the rest of
-    /// the block at once through the compact WY form (level 3: the kernels' `innerProducts` and
-    /// `rankUpdate`). The same for `Float` and `Double`: the block update pads nothing to
-    /// whole vectors, so a wider Float panel would only move work to level 2 (Benchmarks/README.md:
-    /// the roof, tall-skinny).
+    /// Reflectors per panel inside a block when n > `widestRecursivePanel`: a panel is factored
+    /// (recursively down to `defaultLeafWidth` columns, level 2 below that), then applied to the
+    /// rest of the block at once through the compact WY form (level 3: the kernels'
+    /// `innerProducts` and `rankUpdate`). The same for `Float` and `Double`: the block update pads
+    /// nothing to whole vectors, so a wider Float panel would only move work to level 2
+    /// (Benchmarks/README.md: the roof, tall-skinny).
     public static let defaultPanelWidth = 8
+
+    /// Up to this many columns one panel spans all n: block 0 is then factored by the paired
+    /// in-cache QR, faster on its rows than the blocked QR, and each block step is one recursive
+    /// panel (for n = 16 with leaves of 8 the same operations as two panels of 8). Wider, panels of
+    /// n measured slower: their top-level block reflectors cost more than the sweeps they replace
+    /// (Benchmarks/README.md: the roof, tall-skinny).
+    public static let widestRecursivePanel = 16
+
+    /// The panel width of an n-column TSQR when none is given.
+    public static func defaultPanelWidth(columns n: Int) -> Int {
+        n <= widestRecursivePanel ? n : defaultPanelWidth
+    }
 
     /// Rows of block 0: at least n, so that R fits in it.
     @inlinable
@@ -93,24 +105,26 @@ public struct TallSkinnyQR: QRFactorization {
     @_specialize(where T == Float)
     public static func factor<T: QRScalar>(
         _ a: StridedMatrixView<T>, reflectors n: Int, tau: UnsafeMutablePointer<T>, blockRows mb: Int,
-        panelWidth: Int? = nil, workspace: inout QRWorkspace
+        panelWidth: Int? = nil, leafWidth: Int? = nil, workspace: inout QRWorkspace
     ) {
-        factor(a, reflectors: n, tau: tau, blockRows: mb, panelWidth: panelWidth, workspace: &workspace,
-               kernels: NativeKernels<T>.self)
+        factor(a, reflectors: n, tau: tau, blockRows: mb, panelWidth: panelWidth, leafWidth: leafWidth,
+               workspace: &workspace, kernels: NativeKernels<T>.self)
     }
 
     /// `factor` with the given kernels: block 0 by the in-cache QR, then per block, panels of
-    /// structured reflectors each followed by one block reflector on the rest of the block.
+    /// structured reflectors (each factored by `factorPanelRecursive` down to `leafWidth` columns)
+    /// each followed by one block reflector on the rest of the block.
     ///
     /// `residualSquares` (with a column n, b): set to Σ (Qᵀb)ᵢ² over rows n..<m, each block's part
     /// summed by `K.sumOfSquares` right after the block is factored, while it is still in cache, so
     /// that ‖r‖ needs no second pass over the column (unscaled: the caller guards it as `norm2` does).
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, tau: UnsafeMutablePointer<K.Scalar>, blockRows mb: Int,
-        panelWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type,
+        panelWidth: Int? = nil, leafWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type,
         residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
     ) {
-        let m = a.rows, total = a.columns, nb = panelWidth ?? defaultPanelWidth
+        let m = a.rows, total = a.columns, nb = panelWidth ?? defaultPanelWidth(columns: n)
+        let leaf = leafWidth ?? defaultLeafWidth
         let b0 = firstBlockRows(rows: m, columns: n, blockRows: mb)
         // Block 0 is an ordinary QR of its rows: one panel is the paired unblocked QR.
         let block0 = a.block(row: 0, column: 0, rows: b0, columns: total)
@@ -122,14 +136,14 @@ public struct TallSkinnyQR: QRFactorization {
         let residual = total > n ? residualSquares : nil
         residual?.pointee = K.sumOfSquares(b0 - n, a.column(n) + n)
         guard b0 < m else { return }
-        let scratchSize = blockStepScratch(columns: total, reflectors: n, panelWidth: nb, kernels: K.self)
+        let scratchSize = blockStepScratch(columns: total, reflectors: n, panelWidth: nb, leafWidth: leaf, kernels: K.self)
         workspace.withScratch(of: K.Scalar.self, scratchSize) { scratch in
             var r0 = b0
             var blk = 1
             while r0 < m {
                 let len = min(mb, m - r0)
                 factorBlockStep(a, reflectors: n, block: r0, rows: len, tau: tau + blk * n, panelWidth: nb,
-                                scratch: scratch, kernels: K.self)
+                                leafWidth: leaf, scratch: scratch, kernels: K.self)
                 // The block's part of b is final: later blocks touch only R's rows and their own.
                 residual?.pointee += K.sumOfSquares(len, a.column(n) + r0)
                 r0 += len
@@ -139,17 +153,20 @@ public struct TallSkinnyQR: QRFactorization {
     }
 
     /// Elements of scratch `factorBlockStep` needs.
-    static func blockStepScratch<K: HouseholderKernels>(columns total: Int, reflectors n: Int, panelWidth nb: Int, kernels: K.Type) -> Int {
-        total - min(nb, n) >= BlockedHouseholderQR.minimumBlockedColumns(K.self)
+    static func blockStepScratch<K: HouseholderKernels>(
+        columns total: Int, reflectors n: Int, panelWidth nb: Int, leafWidth: Int, kernels: K.Type
+    ) -> Int {
+        total - min(nb, n) >= BlockedHouseholderQR.minimumBlockedColumns(K.self) || min(nb, n) > leafWidth
             ? Householder<K>.structuredBlockReflectorScratch(columns: total, blockSize: nb) : 0
     }
 
     /// One block step: [R; A_B] = Q_B·[R'; 0] for the triangle R on rows 0..<n and the block A_B on
-    /// rows r0..<r0+len, by panels of `nb` structured reflectors each followed by one block
-    /// reflector on the rest of the block; the columns past n get the same reflectors.
+    /// rows r0..<r0+len, by panels of `nb` structured reflectors (recursive down to `leafWidth`)
+    /// each followed by one block reflector on the rest of the block; the columns past n get the
+    /// same reflectors.
     static func factorBlockStep<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, block r0: Int, rows len: Int, tau: UnsafeMutablePointer<K.Scalar>,
-        panelWidth nb: Int, scratch: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
+        panelWidth nb: Int, leafWidth: Int, scratch: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
     ) {
         let total = a.columns
         let minimumBlocked = BlockedHouseholderQR.minimumBlockedColumns(K.self)
@@ -158,8 +175,8 @@ public struct TallSkinnyQR: QRFactorization {
             let jb = min(nb, n - k0)
             // Narrow trailing matrix (e.g. only b): sweep it with each reflector instead.
             let sweepAll = total - k0 - jb < minimumBlocked
-            factorPanelStructured(a, from: k0, count: jb, block: r0, rows: len,
-                                  applyThrough: sweepAll ? total : k0 + jb, tau: tau, kernels: K.self)
+            factorPanelRecursive(a, from: k0, count: jb, block: r0, rows: len, applyThrough: sweepAll ? total : k0 + jb,
+                                 tau: tau, leafWidth: leafWidth, scratch: scratch, kernels: K.self)
             let c0 = k0 + jb
             if !sweepAll && c0 < total {
                 Householder<K>.applyStructuredBlockReflector(

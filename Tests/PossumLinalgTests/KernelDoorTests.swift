@@ -10,7 +10,7 @@ import Testing
     /// [R; B]: an upper-triangular n × (n + 1) head over a dense block of `len` rows, with b as
     /// the last column, factored by one block step with kernels K.
     static func blockStep<K: HouseholderKernels>(
-        _: K.Type, rows len: Int, columns n: Int, panelWidth nb: Int
+        _: K.Type, rows len: Int, columns n: Int, panelWidth nb: Int, leafWidth: Int = TallSkinnyQR.defaultLeafWidth
     ) -> (packed: [Double], tau: [Double], norm: Double) where K.Scalar == Double {
         let m = n + len, total = n + 1
         var rng = SplitMix64(seed: UInt64(len * 7 + n))
@@ -18,15 +18,16 @@ import Testing
         for j in 0..<n { for i in (j + 1)..<n { a[i + j * m] = 0 } }
         let norm = scaledNorm2(a)
         var tau = [Double](repeating: .nan, count: n)
-        let scratchSize = TallSkinnyQR.blockStepScratch(columns: total, reflectors: n, panelWidth: nb, kernels: K.self)
+        let scratchSize = TallSkinnyQR.blockStepScratch(columns: total, reflectors: n, panelWidth: nb, leafWidth: leafWidth,
+                                                        kernels: K.self)
         var scratch = [Double](repeating: 0, count: max(1, scratchSize))
         a.withUnsafeMutableBufferPointer { ab in
             tau.withUnsafeMutableBufferPointer { tb in
                 scratch.withUnsafeMutableBufferPointer { sb in
                     guard let ap = ab.baseAddress, let tp = tb.baseAddress, let sp = sb.baseAddress else { return }
                     TallSkinnyQR.factorBlockStep(StridedMatrixView(base: ap, rows: m, columns: total, leadingDimension: m),
-                                                 reflectors: n, block: n, rows: len, tau: tp, panelWidth: nb, scratch: sp,
-                                                 kernels: K.self)
+                                                 reflectors: n, block: n, rows: len, tau: tp, panelWidth: nb,
+                                                 leafWidth: leafWidth, scratch: sp, kernels: K.self)
                 }
             }
         }
@@ -61,6 +62,28 @@ import Testing
         #expect(distance(BreaksUpdateColumns.self) > 1e-3, "updateColumns bypassed")
         #expect(distance(BreaksInnerProducts.self) > 1e-3, "innerProducts bypassed")
         #expect(distance(BreaksRankUpdate.self) > 1e-3, "rankUpdate bypassed")
+    }
+
+    /// The same for a panel as wide as the block (b swept with it) that the recursion splits down
+    /// to leaves of 2 and 3 columns: its inner block reflectors too go through the kernels.
+    @Test func theRecursivePanelGoesThroughTheKernels() {
+        let (len, n) = (Self.shape.rows, Self.shape.columns)
+        let step = Self.blockStep(NativeKernels<Double>.self, rows: len, columns: n, panelWidth: n, leafWidth: 2)
+        let native = Self.head(step.packed, rows: len, columns: n)
+        let bound = 3 * 10 * Double(n + 1) * .ulpOfOne * step.norm
+        func distance<F: KernelFault>(_: F.Type) -> Double {
+            let other = Self.head(Self.blockStep(InstrumentedKernels<F>.self, rows: len, columns: n, panelWidth: n,
+                                                 leafWidth: 2).packed, rows: len, columns: n)
+            return zip(native, other).map { abs($0 - $1) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+        }
+        #expect(distance(Intact.self) <= bound)
+        #expect(distance(BreaksDot4.self) > 1e-3, "dot4 bypassed")
+        #expect(distance(BreaksUpdateColumns.self) > 1e-3, "updateColumns bypassed")
+        #expect(distance(BreaksInnerProducts.self) > 1e-3, "innerProducts bypassed")
+        #expect(distance(BreaksRankUpdate.self) > 1e-3, "rankUpdate bypassed")
+        kernelMultiplyAdds.store(0, ordering: .relaxed)
+        _ = Self.blockStep(InstrumentedKernels<Intact>.self, rows: len, columns: n, panelWidth: n, leafWidth: 2)
+        #expect(kernelMultiplyAdds.load(ordering: .relaxed) >= len * n * (n + 1))
     }
 
     /// Householder's minimum for one block step of [R; B] with b: reflector k meets each of the

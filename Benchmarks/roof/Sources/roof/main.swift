@@ -5,8 +5,10 @@
 //     roof DTYPE M N OP VARIANTS ROUNDS
 //     roof float64 1000000 16 qr default,tsqr:2048:8,tsqr:1024:4 5
 //     roof float64 1000000 16 qr default,default@64 5      (A 32 bytes past a 64-byte line, as a Swift array's, or on one)
+//     roof float64 1000000 16 qr leaf:2048:8:8@64,leaf:2048:16:4@64 5   (TSQR with row blocks MB, panels NB, leaves L)
 //     roof float64 2048 16 kernels                        (the leaf's kernel ops on one cached block)
 //     roof float64 1000000 16 lstsq threads2 5     (1 vs 2 threads: wall and process-CPU time)
+//     roof float64 stream 1000000 16               (one read pass and one read-write pass over A: the memory floor)
 //
 // DTYPE float64|float32, OP qr|lstsq, VARIANTS comma-separated `SIMDSolver.Path` texts or
 // `default` (the solver's own path; for lstsq `SIMDSolver(threads: 1).solve(inPlace:…)`).
@@ -42,7 +44,7 @@ func kernelPeak<T: QRScalar>(_: T.Type) -> Double {
 /// `offsetBytes` past a 64-byte boundary: 32 is where a Swift array's elements start (its storage
 /// is 16-byte aligned, the elements 32 bytes in), 0 puts every SIMD8<Double> access in one line.
 func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lstsq: Bool, reps: Int,
-                         offsetBytes: Int = 32) -> Double {
+                         offsetBytes: Int = 32, leafWidth: Int? = nil) -> Double {
     let columns = lstsq ? n + 1 : n
     var rng = SplitMix64(seed: 7)
     let source = (0..<(m * columns)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
@@ -68,7 +70,10 @@ func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lsts
                     guard let tb = t.baseAddress, let xp = xb.baseAddress else { return }
                     let view = StridedMatrixView(base: base, rows: m, columns: columns, leadingDimension: m)
                     let t0 = cpuSeconds()
-                    if lstsq && path == nil {
+                    if let leafWidth, case .tallSkinny(let mb, let nb) = chosen {
+                        TallSkinnyQR.factor(view, reflectors: n, tau: tb, blockRows: mb, panelWidth: nb, leafWidth: leafWidth,
+                                            workspace: &workspace)
+                    } else if lstsq && path == nil {
                         _ = try? solver.solve(inPlace: view, tau: tb, solution: xp, workspace: &workspace)
                     } else {
                         chosen.factor(inPlace: view, reflectors: n, tau: tb, workspace: &workspace)
@@ -189,7 +194,46 @@ func kernelRates<T: QRScalar>(_: T.Type, rows: Int, columns: Int, offsetBytes: I
     return results
 }
 
+/// Milliseconds (thread CPU time, median of 7) of one pass over m × n doubles on a 64-byte line:
+/// reading every element (a sum), and reading and writing it back (each element times 1): the
+/// memory floor of a path that reads A once, and of one that also writes it in place.
+func streamSweeps(m: Int, n: Int) -> (read: Double, readWrite: Double) {
+    let count = (m * n + 7) / 8
+    let p = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: count)
+    defer { p.deallocate() }
+    p.initialize(repeating: SIMD8<Double>(repeating: 1e-3), count: count)
+    var reads: [Double] = [], writes: [Double] = []
+    var keep = SIMD8<Double>()
+    for _ in 0..<7 {
+        var t0 = cpuSeconds()
+        var s0 = SIMD8<Double>(), s1 = SIMD8<Double>()
+        var i = 0
+        while i + 1 < count { s0 += p[i]; s1 += p[i + 1]; i += 2 }
+        keep += s0 + s1
+        reads.append(cpuSeconds() - t0)
+        let one = SIMD8<Double>(repeating: keep[0] == 42 ? 2 : 1)
+        t0 = cpuSeconds()
+        for j in 0..<count { p[j] = p[j] * one }
+        writes.append(cpuSeconds() - t0)
+    }
+    if keep[0] == 42 || p[0][0] == 42 { print("") }
+    return (median(reads) * 1e3, median(writes) * 1e3)
+}
+
 let arguments = CommandLine.arguments
+// roof DTYPE stream M N: one read pass and one read-write pass over A, against the roof.
+if arguments.count == 5 && arguments[2] == "stream", let m = Int(arguments[3]), let n = Int(arguments[4]), m >= n, n >= 1 {
+    let peak = kernelPeak(Double.self)
+    let (read, readWrite) = streamSweeps(m: m, n: n)
+    let flops = 2 * Double(m) * Double(n * n) - 2 * Double(n * n * n) / 3
+    func f2(_ x: Double) -> String { String(Double(Int((x * 100).rounded())) / 100) }
+    func cap(_ ms: Double) -> Int { Int((100 * flops / (ms * 1e-3) / 1e9 / peak).rounded()) }
+    print("float64 \(m)x\(n) (\(m * n * 8 / 1_000_000) MB): kernel roof \(Int(peak.rounded())) GFLOP/s")
+    print("  one read pass \(f2(read)) ms: a path doing nothing else would reach \(cap(read))% of the roof")
+    print("  one read-write pass \(f2(readWrite)) ms: \(cap(readWrite))% of the roof")
+    print("  the roof's 60% needs \(f2(flops / (0.6 * peak * 1e9) * 1e3)) ms for all the flops")
+    exit(0)
+}
 // roof DTYPE kernels ROWS COLS: the leaf's kernel ops on one cache-resident block, against the roof.
 if arguments.count == 5 && arguments[2] == "kernels", let rows = Int(arguments[3]), let columns = Int(arguments[4]),
    rows >= 8, columns >= 4 {
@@ -236,12 +280,22 @@ else {
 let isFloat = arguments[1] == "float32", lstsq = arguments[4] == "lstsq"
 let variants = arguments[5].split(separator: ",").map(String.init)
 var paths: [String: SIMDSolver.Path] = [:]
+var leafWidths: [String: Int] = [:]
 /// A variant ending in "@64" runs on A aligned to 64 bytes (see `gflops`).
 func variantPath(_ v: String) -> (name: String, offset: Int) {
     v.hasSuffix("@64") ? (String(v.dropLast(3)), 0) : (v, 32)
 }
 for v in variants where variantPath(v).name != "default" {
-    guard let path = SIMDSolver.Path(variantPath(v).name) else { print("roof: not a path: \(v)"); exit(2) }
+    let name = variantPath(v).name
+    // leaf:MB:NB:L — TallSkinnyQR.factor with leaves of L columns (L ≥ NB: no recursion).
+    if name.hasPrefix("leaf:") {
+        let sizes = name.dropFirst(5).split(separator: ":").compactMap { Int($0) }
+        guard sizes.count == 3, sizes.allSatisfy({ $0 >= 1 }) else { print("roof: not leaf:MB:NB:L: \(v)"); exit(2) }
+        paths[v] = .tallSkinny(blockRows: sizes[0], panelWidth: sizes[1])
+        leafWidths[v] = sizes[2]
+        continue
+    }
+    guard let path = SIMDSolver.Path(name) else { print("roof: not a path: \(v)"); exit(2) }
     paths[v] = path
 }
 var ratios: [String: [Double]] = [:]
@@ -251,8 +305,10 @@ for _ in 0..<rounds {
     peaks.append(peak)
     for v in variants {
         let offset = variantPath(v).offset
-        let g = isFloat ? gflops(Float.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset)
-                        : gflops(Double.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset)
+        let g = isFloat ? gflops(Float.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset,
+                                 leafWidth: leafWidths[v])
+                        : gflops(Double.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset,
+                                 leafWidth: leafWidths[v])
         ratios[v, default: []].append(g / peak)
     }
 }

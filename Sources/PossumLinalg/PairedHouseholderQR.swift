@@ -95,8 +95,17 @@ public struct PairedHouseholderQR: QRFactorization {
                 for j in 0..<total { copyPadded(a.column(j), count: m, to: w.column(j), ld: ld) }
             }
             // ‖x‖² of column k's tail, its cross sum with column k + 1 and that column's ‖·‖²,
-            // carried out of the previous pair's sweep (nil for the first pair).
+            // carried out of the previous pair's sweep; for the first pair, one sweep of inner
+            // products over both columns (three independent sums instead of four dependent passes).
             var carried: CarriedSums<T>? = nil
+            if n >= 2 {
+                withUnsafeTemporaryAllocation(of: T.self, capacity: 4) { gram in
+                    guard let g = gram.baseAddress else { return }
+                    K.innerProducts(rows: ld - 1, w.column(0) + 1, ldx: w.leadingDimension, count: 2, w.column(0) + 1,
+                                    ldy: w.leadingDimension, count: 2, into: g, ldo: 2, skipBelowDiagonal: true)
+                    carried = CarriedSums(squares: g[0], cross: g[2], nextSquares: g[3])
+                }
+            }
             var k = 0
             while k < n {
                 // Both reflectors of the pair are explicit from the start of k's vector on.

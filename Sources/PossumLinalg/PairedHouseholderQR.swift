@@ -16,6 +16,10 @@
 /// T = [[τ₁, −τ₁τ₂·v₁ᵀv₂], [0, τ₂]] — the blocked form whose bound is the unblocked one with a
 /// modestly larger constant (Higham, *Accuracy and Stability*, §19.5): ‖A − Q̂R̂‖_F ≤ c·m·n·ε·‖A‖_F.
 /// Zero padding and the explicit zeros above the diagonal contribute exact zeros to every sum.
+///
+/// The serial chain between pairs (each reflector waits for its column to be updated) makes no
+/// pass of its own: the sums the next pair is made from leave the sweep that writes its columns
+/// (`makePair`, HouseholderKernels+Chain.swift), guarded like `norm2`.
 public struct PairedHouseholderQR: QRFactorization {
     /// R on and above the diagonal, the tail of reflector k below the diagonal of column k.
     public private(set) var packed: Matrix
@@ -160,8 +164,8 @@ public struct PairedHouseholderQR: QRFactorization {
     /// Makes reflectors k and k + 1 (τ₁, τ₂, into the explicit v₁, v₂) and v₂ᵀv₁, applying H_k to
     /// column k + 1 on the way. With sums carried from the previous sweep that all pass `norm2`'s
     /// guard, the chain is one pass: vᵀx of column k + 1 is x[k] + scale₁·(carried cross sum), and
-    /// the update of that column carries the second reflector's ‖x‖² and v₂ᵀv₁. Otherwise (the
-    /// first pair, or sums that over- or underflowed) each comes from its own guarded pass.
+    /// the update of that column carries the second reflector's ‖x‖² and v₂ᵀv₁. Otherwise (sums
+    /// that over- or underflowed, or none carried) each comes from its own guarded pass.
     @inline(__always)
     static func makePair<K: HouseholderKernels>(
         _: K.Type, _ w: StridedMatrixView<K.Scalar>, k: Int, rows m: Int, ld: Int, from start: Int,

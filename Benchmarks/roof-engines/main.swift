@@ -3,7 +3,7 @@
 // b) copied into the same buffer before each call, minus a batch of the copies alone; each round
 // times the kernel peak, then copy, old, new, copy, old, new (the faster of each pair).
 //
-//   bench M N qr|lstsq float64|float32 OFFSET ROUNDS
+//   bench M N qr|lstsq float64|float32 OFFSET ROUNDS [profile-old|profile-new]
 //
 // OFFSET: bytes past a 64-byte boundary where A starts (16 is what malloc gives possum-bench).
 // GFLOP/s count 2mn² − 2n³/3 flops for both operations, as possum-bench does.
@@ -114,7 +114,9 @@ func compare<T: PossumLinalg.QRScalar & OldLinalg.QRScalar>(_: T.Type, m: Int, n
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 7, let m = Int(arguments[1]), let n = Int(arguments[2]), m >= n, n >= 1,
+/// `bench … ROUNDS profile-old|profile-new`: that engine alone, ROUNDS million calls, for `perf`.
+let profile = arguments.count == 8 ? arguments[7] : nil
+guard arguments.count == 7 || profile == "profile-old" || profile == "profile-new", let m = Int(arguments[1]), let n = Int(arguments[2]), m >= n, n >= 1,
       ["qr", "lstsq"].contains(arguments[3]), ["float64", "float32"].contains(arguments[4]),
       let offset = Int(arguments[5]), (0..<64).contains(offset), offset % 8 == 0, let rounds = Int(arguments[6]), rounds >= 1
 else {
@@ -122,7 +124,13 @@ else {
     exit(2)
 }
 let lstsq = arguments[3] == "lstsq"
-if arguments[4] == "float32" {
+func profileOne<T: PossumLinalg.QRScalar & OldLinalg.QRScalar>(_: T.Type, old: Bool) {
+    let p = Problem<T>(m: m, n: n, lstsq: lstsq, offset: offset)
+    for _ in 0..<(rounds * 1_000_000) { if old { p.runOld() } else { p.runNew() } }
+}
+if let profile {
+    if arguments[4] == "float32" { profileOne(Float.self, old: profile == "profile-old") } else { profileOne(Double.self, old: profile == "profile-old") }
+} else if arguments[4] == "float32" {
     compare(Float.self, m: m, n: n, lstsq: lstsq, offset: offset, rounds: rounds)
 } else {
     compare(Double.self, m: m, n: n, lstsq: lstsq, offset: offset, rounds: rounds)

@@ -61,6 +61,19 @@ public protocol HouseholderKernels: SendableMetatype {
         rows n: Int, _ v: UnsafePointer<Scalar>, ldv: Int, count k: Int, _ w: UnsafePointer<Scalar>, ldw: Int,
         into c: UnsafeMutablePointer<Scalar>, ldc: Int, columns q: Int
     )
+    /// x ← x + g·v on n entries; returns Σ x'ᵢ² and Σ x'ᵢ·vᵢ over i ≥ f of the updated x (the paired
+    /// QR's chain, HouseholderKernels+Chain.swift: the next reflector's norm and v₂ᵀv₁ carried
+    /// out of the update of its column).
+    static func updateCarrying(
+        _ n: Int, _ x: UnsafeMutablePointer<Scalar>, adding g: Scalar, times v: UnsafePointer<Scalar>, carryFrom f: Int
+    ) -> (squares: Scalar, cross: Scalar)
+    /// `applyReflectorPair4` on c₀…c₃ (which may repeat), returning ‖c₀'‖², c₀'ᵀc₁' and ‖c₁'‖² over
+    /// rows ≥ f of the updated columns (HouseholderKernels+Chain.swift).
+    static func applyReflectorPairCarrying(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>, carryFrom f: Int
+    ) -> CarriedSums<Scalar>
     /// C ← (I − τ·v·vᵀ)·C, with v[0] ≡ 1 (see the contract above).
     static func applyReflector(_ v: UnsafePointer<Scalar>, tau: Scalar, to c: StridedMatrixView<Scalar>)
     /// (c₀, c₁) ← H₂·H₁·(c₀, c₁) on n rows, for explicit reflector vectors v₁, v₂ (no implicit

@@ -16,6 +16,10 @@
 /// T = [[τ₁, −τ₁τ₂·v₁ᵀv₂], [0, τ₂]] — the blocked form whose bound is the unblocked one with a
 /// modestly larger constant (Higham, *Accuracy and Stability*, §19.5): ‖A − Q̂R̂‖_F ≤ c·m·n·ε·‖A‖_F.
 /// Zero padding and the explicit zeros above the diagonal contribute exact zeros to every sum.
+///
+/// The serial chain between pairs (each reflector waits for its column to be updated) makes no
+/// pass of its own: the sums the next pair is made from leave the sweep that writes its columns
+/// (`makePair`, HouseholderKernels+Chain.swift), guarded like `norm2`.
 public struct PairedHouseholderQR: QRFactorization {
     /// R on and above the diagonal, the tail of reflector k below the diagonal of column k.
     public private(set) var packed: Matrix
@@ -94,34 +98,58 @@ public struct PairedHouseholderQR: QRFactorization {
             if !inPlace {
                 for j in 0..<total { copyPadded(a.column(j), count: m, to: w.column(j), ld: ld) }
             }
+            // ‖x‖² of column k's tail, its cross sum with column k + 1 and that column's ‖·‖²,
+            // carried out of the previous pair's sweep; for the first pair, one sweep of inner
+            // products over both columns (three independent sums instead of four dependent passes).
+            var carried: CarriedSums<T>? = nil
+            if n >= 2 {
+                withUnsafeTemporaryAllocation(of: T.self, capacity: 4) { gram in
+                    guard let g = gram.baseAddress else { return }
+                    K.innerProducts(rows: ld - 1, w.column(0) + 1, ldx: w.leadingDimension, count: 2, w.column(0) + 1,
+                                    ldy: w.leadingDimension, count: 2, into: g, ldo: 2, skipBelowDiagonal: true)
+                    carried = CarriedSums(squares: g[0], cross: g[2], nextSquares: g[3])
+                }
+            }
             var k = 0
             while k < n {
                 // Both reflectors of the pair are explicit from the start of k's vector on.
                 let start = k / lanes * lanes
                 let len = ld - start
-                tau[k] = makeReflector(K.self, w.column(k), row: k, rows: m, ld: ld, from: start, into: v1)
                 if k + 1 < n {
-                    // H_k must reach column k + 1 before reflector k + 1 can be made from it.
-                    Householder<K>.applyReflector(v1 + start, count: len, tau: tau[k], head: nil, tailRow: start,
-                                                  to: w.block(row: 0, column: k + 1, rows: ld, columns: 1))
-                    tau[k + 1] = makeReflector(K.self, w.column(k + 1), row: k + 1, rows: m, ld: ld, from: start, into: v2)
-                    let v21 = K.dot(len, v2 + start, v1 + start)
+                    let (tau1, tau2, v21) = makePair(K.self, w, k: k, rows: m, ld: ld, from: start, v1: v1, v2: v2,
+                                                     carried: carried)
+                    tau[k] = tau1
+                    tau[k + 1] = tau2
                     var j = k + 2
+                    carried = nil
+                    if j < n {
+                        // Columns k + 2 and k + 3 first: the next pair is made from the sums this
+                        // sweep carries out of them (columns repeat when fewer than four are left).
+                        let group = total - j >= 4 ? 4 : total - j >= 2 ? 2 : 1
+                        let c1 = group >= 2 ? j + 1 : j, c2 = group == 4 ? j + 2 : j, c3 = group == 4 ? j + 3 : c1
+                        carried = K.applyReflectorPairCarrying(
+                            len, v1 + start, tau1: tau1, v2 + start, tau2: tau2, v21: v21, w.column(j) + start,
+                            w.column(c1) + start, w.column(c2) + start, w.column(c3) + start, carryFrom: k + 3 - start)
+                        j += group
+                    }
                     // Four columns per sweep while four are left: eight independent dot chains.
                     while j + 4 <= total {
-                        K.applyReflectorPair4(len, v1 + start, tau1: tau[k], v2 + start, tau2: tau[k + 1], v21: v21,
+                        K.applyReflectorPair4(len, v1 + start, tau1: tau1, v2 + start, tau2: tau2, v21: v21,
                                               w.column(j) + start, w.column(j + 1) + start, w.column(j + 2) + start,
                                               w.column(j + 3) + start)
                         j += 4
                     }
                     while j < total {
                         // An odd last column is paired with itself: computed twice, stored identically.
-                        K.applyReflectorPair(len, v1 + start, tau1: tau[k], v2 + start, tau2: tau[k + 1], v21: v21,
+                        K.applyReflectorPair(len, v1 + start, tau1: tau1, v2 + start, tau2: tau2, v21: v21,
                                              w.column(j) + start, w.column(min(j + 1, total - 1)) + start)
                         j += 2
                     }
                     k += 2
                 } else {
+                    tau[k] = carried.map {
+                        makeReflector(K.self, w.column(k), row: k, rows: m, ld: ld, from: start, into: v1, sumOfSquares: $0.squares).tau
+                    } ?? makeReflector(K.self, w.column(k), row: k, rows: m, ld: ld, from: start, into: v1)
                     Householder<K>.applyReflector(v1 + start, count: len, tau: tau[k], head: nil, tailRow: start,
                                                   to: w.block(row: 0, column: k + 1, rows: ld, columns: total - k - 1))
                     k += 1
@@ -131,6 +159,59 @@ public struct PairedHouseholderQR: QRFactorization {
                 for j in 0..<total { copy(w.column(j), count: m, to: a.column(j)) }
             }
         }
+    }
+
+    /// Makes reflectors k and k + 1 (τ₁, τ₂, into the explicit v₁, v₂) and v₂ᵀv₁, applying H_k to
+    /// column k + 1 on the way. With sums carried from the previous sweep that all pass `norm2`'s
+    /// guard, the chain is one pass: vᵀx of column k + 1 is x[k] + scale₁·(carried cross sum), and
+    /// the update of that column carries the second reflector's ‖x‖² and v₂ᵀv₁. Otherwise (sums
+    /// that over- or underflowed, or none carried) each comes from its own guarded pass.
+    @inline(__always)
+    static func makePair<K: HouseholderKernels>(
+        _: K.Type, _ w: StridedMatrixView<K.Scalar>, k: Int, rows m: Int, ld: Int, from start: Int,
+        v1: UnsafeMutablePointer<K.Scalar>, v2: UnsafeMutablePointer<K.Scalar>, carried: CarriedSums<K.Scalar>?
+    ) -> (tau1: K.Scalar, tau2: K.Scalar, v21: K.Scalar) {
+        typealias H = Householder<K>
+        let len = ld - start
+        let x0 = w.column(k), x1 = w.column(k + 1)
+        if let c = carried, H.isSafeSumOfSquares(c.squares, count: ld - k - 1),
+           H.isSafeSumOfSquares(c.nextSquares, count: ld - k - 1), c.cross.isFinite {
+            let (tau1, scale1) = makeReflector(K.self, x0, row: k, rows: m, ld: ld, from: start, into: v1, sumOfSquares: c.squares)
+            // v₁ = 1 on row k and scale₁·x₀ below it: v₁ᵀx₁ = x₁[k] + scale₁·Σᵢ₍>ₖ₎ x₀ᵢx₁ᵢ. Both
+            // sums passed the guard, so the cross sum lost nothing to underflow that matters.
+            let w1 = tau1 * x1[k].addingProduct(scale1, c.cross)
+            let (squares, cross) = K.updateCarrying(len, x1 + start, adding: -w1, times: v1 + start, carryFrom: k + 2 - start)
+            let (tau2, scale2) = makeReflector(K.self, x1, row: k + 1, rows: m, ld: ld, from: start, into: v2,
+                                               sumOfSquares: squares)
+            // v₂ = 1 on row k + 1 and scale₂·x₁' below it: v₂ᵀv₁ = v₁[k + 1] + scale₂·Σᵢ₍>ₖ₊₁₎ x₁'ᵢv₁ᵢ.
+            let v21 = H.isSafeSumOfSquares(squares, count: ld - k - 2)
+                ? v1[k + 1].addingProduct(scale2, cross) : K.dot(len, v2 + start, v1 + start)
+            return (tau1, tau2, v21)
+        }
+        let tau1 = makeReflector(K.self, x0, row: k, rows: m, ld: ld, from: start, into: v1)
+        // H_k must reach column k + 1 before reflector k + 1 can be made from it.
+        H.applyReflector(v1 + start, count: len, tau: tau1, head: nil, tailRow: start,
+                         to: w.block(row: 0, column: k + 1, rows: ld, columns: 1))
+        let tau2 = makeReflector(K.self, x1, row: k + 1, rows: m, ld: ld, from: start, into: v2)
+        return (tau1, tau2, K.dot(len, v2 + start, v1 + start))
+    }
+
+    /// `makeReflector` from the tail's sum of squares s, already at hand; also returns the factor
+    /// the tail was scaled by (`Householder.generate(…, sumOfSquares:)`, same guard).
+    @inline(__always)
+    static func makeReflector<K: HouseholderKernels>(
+        _: K.Type, _ x: UnsafeMutablePointer<K.Scalar>, row: Int, rows m: Int, ld: Int, from start: Int,
+        into v: UnsafeMutablePointer<K.Scalar>, sumOfSquares s: K.Scalar
+    ) -> (tau: K.Scalar, scale: K.Scalar) {
+        typealias T = K.Scalar
+        let aligned = min(roundUp(row + 1, T.lanes), ld)
+        let (beta, tau, scale) = Householder<K>.generate(alpha: x[row], tail: x + row + 1, count: ld - row - 1,
+                                                         wholeVectorsFrom: aligned - row - 1, sumOfSquares: s)
+        for r in start..<aligned { v[r] = r < row ? 0 : r == row ? 1 : x[r] }
+        var i = aligned
+        while i < ld { T.store(T.load(x + i), v + i); i += T.lanes }
+        x[row] = beta
+        return (tau, scale)
     }
 
     /// Makes reflector `row` from x[row...] (`Householder.generate`): overwrites x[row] with β and

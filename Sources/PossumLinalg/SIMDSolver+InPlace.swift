@@ -127,7 +127,12 @@ extension SIMDSolver {
         try checkFullRank(rows: m, columns: n) { view[$0, $0] }
         // R·x = (Qᵀb)[0..<n]; ‖r‖ = ‖(Qᵀb)[n..<m]‖ (its unscaled square from TSQR, guarded by norm2).
         x.update(from: view.column(n), count: n)
-        solveUpperTriangular(view, count: n, x)
+        if case .unblocked = path {
+            // Short enough that the divisions' latency shows: reciprocals off the chain.
+            solveUpperTriangularByReciprocals(view, count: n, x)
+        } else {
+            solveUpperTriangular(view, count: n, x)
+        }
         return K.norm2(m - n, view.column(n) + n, sumOfSquares: squares ?? K.sumOfSquares(m - n, view.column(n) + n))
     }
 }

@@ -1,0 +1,233 @@
+/// The paired QR's serial chain (`PairedHouseholderQR`): the sums the next reflectors are made
+/// from, carried out of the sweeps that write the columns they are sums of. Without them each
+/// reflector waits on a separate pass over a column just written (‖x‖², then vᵀx for the next
+/// column, then v₂ᵀv₁), each a dependent chain of FMAs and a horizontal sum; with them the sums
+/// finish with the stores of the sweep that produced the column.
+
+/// ‖x‖², xᵀy and ‖y‖² over rows ≥ `from` of two columns just written (`applyReflectorPairCarrying`).
+public struct CarriedSums<Scalar: QRScalar>: Sendable {
+    /// Σ x'ᵢ² (the first column's tail).
+    public var squares: Scalar
+    /// Σ x'ᵢ·y'ᵢ (the first column against the second).
+    public var cross: Scalar
+    /// Σ y'ᵢ² (the second column's tail).
+    public var nextSquares: Scalar
+
+    public init(squares: Scalar, cross: Scalar, nextSquares: Scalar) {
+        (self.squares, self.cross, self.nextSquares) = (squares, cross, nextSquares)
+    }
+}
+
+extension HouseholderKernels {
+    /// The reference arithmetic of `updateCarrying`: the update, then the two sums in row order.
+    @inlinable
+    public static func updateCarrying(
+        _ n: Int, _ x: UnsafeMutablePointer<Scalar>, adding g: Scalar, times v: UnsafePointer<Scalar>, carryFrom f: Int
+    ) -> (squares: Scalar, cross: Scalar) {
+        for i in 0..<n { x[i] += g * v[i] }
+        var s: Scalar = 0, c: Scalar = 0
+        for i in max(f, 0)..<max(n, f) { s += x[i] * x[i]; c += x[i] * v[i] }
+        return (s, c)
+    }
+
+    /// The reference arithmetic of `applyReflectorPairCarrying`: every column's dot products from
+    /// the values before the update (so repeated columns store the same values), the update row by
+    /// row, then the sums in row order.
+    @inlinable
+    public static func applyReflectorPairCarrying(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>, carryFrom f: Int
+    ) -> CarriedSums<Scalar> {
+        let columns = [c0, c1, c2, c3]
+        var w1 = [Scalar](repeating: 0, count: 4), w2 = w1
+        for (j, c) in columns.enumerated() {
+            var d1: Scalar = 0, d2: Scalar = 0
+            for i in 0..<n { d1 += v1[i] * c[i] }
+            for i in 0..<n { d2 += v2[i] * c[i] }
+            w1[j] = tau1 * d1
+            w2[j] = tau2 * (d2 - v21 * w1[j])
+        }
+        for i in 0..<n {
+            let y = (0..<4).map { columns[$0][i] - w1[$0] * v1[i] - w2[$0] * v2[i] }
+            for j in (0..<4).reversed() { columns[j][i] = y[j] }
+        }
+        var sums = CarriedSums<Scalar>(squares: 0, cross: 0, nextSquares: 0)
+        for i in max(f, 0)..<max(n, f) {
+            sums.squares += c0[i] * c0[i]; sums.cross += c0[i] * c1[i]; sums.nextSquares += c1[i] * c1[i]
+        }
+        return sums
+    }
+}
+
+extension VectorKernels {
+    /// x ← x + g·v in whole vectors, the sums over rows ≥ f in two pairs of accumulators (the
+    /// update is one FMA a vector: the sums' FMA latency, not the update, would set the pace).
+    @inline(__always)
+    public static func updateCarrying(
+        _ n: Int, _ x: UnsafeMutablePointer<Scalar>, adding g: Scalar, times v: UnsafePointer<Scalar>, carryFrom f: Int
+    ) -> (squares: Scalar, cross: Scalar) {
+        typealias T = Scalar
+        let lanes = T.lanes
+        let vectorEnd = n / lanes * lanes
+        let firstWhole = min(max(f, 0) + lanes - 1, vectorEnd) / lanes * lanes
+        let gv = T.splat(g)
+        var i = 0
+        while i < firstWhole {
+            T.store(T.fma(T.load(x + i), gv, T.load(v + i)), x + i)
+            i += lanes
+        }
+        var s0 = T.zeroVector, s1 = T.zeroVector, c0 = T.zeroVector, c1 = T.zeroVector
+        while i + 2 * lanes <= vectorEnd {
+            let a = T.load(v + i), b = T.load(v + i + lanes)
+            let y0 = T.fma(T.load(x + i), gv, a), y1 = T.fma(T.load(x + i + lanes), gv, b)
+            T.store(y0, x + i); T.store(y1, x + i + lanes)
+            s0 = T.fma(s0, y0, y0); c0 = T.fma(c0, y0, a)
+            s1 = T.fma(s1, y1, y1); c1 = T.fma(c1, y1, b)
+            i += 2 * lanes
+        }
+        if i < vectorEnd {
+            let a = T.load(v + i)
+            let y0 = T.fma(T.load(x + i), gv, a)
+            T.store(y0, x + i)
+            s0 = T.fma(s0, y0, y0); c0 = T.fma(c0, y0, a)
+            i += lanes
+        }
+        var s = T.sum(T.add(s0, s1)), c = T.sum(T.add(c0, c1))
+        // The rows ≥ f of the first vector that straddles f, then the scalar tail.
+        for r in max(f, 0)..<max(firstWhole, f) { s += x[r] * x[r]; c += x[r] * v[r] }
+        while i < n {
+            x[i] += g * v[i]
+            if i >= f { s += x[i] * x[i]; c += x[i] * v[i] }
+            i += 1
+        }
+        return (s, c)
+    }
+
+    /// `applyReflectorPair4`'s two sweeps, the second also summing ‖c₀'‖², c₀'ᵀc₁' and ‖c₁'‖² over
+    /// the whole vectors at or past f (three more FMAs a vector beside the eight of the update);
+    /// the rows ≥ f of the vector that straddles f are added from the stored values. Each
+    /// vector's four columns are loaded before any is stored, so columns may repeat.
+    @inline(__always)
+    public static func applyReflectorPairCarrying(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>, carryFrom f: Int
+    ) -> CarriedSums<Scalar> {
+        typealias T = Scalar
+        let lanes = T.lanes
+        var s10 = T.zeroVector, s20 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector
+        var s12 = T.zeroVector, s22 = T.zeroVector, s13 = T.zeroVector, s23 = T.zeroVector
+        let vectorEnd = n / lanes * lanes
+        var i = 0
+        while i < vectorEnd {
+            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+            let y0 = T.load(c0 + i), y1 = T.load(c1 + i), y2 = T.load(c2 + i), y3 = T.load(c3 + i)
+            s10 = T.fma(s10, x1, y0); s20 = T.fma(s20, x2, y0)
+            s11 = T.fma(s11, x1, y1); s21 = T.fma(s21, x2, y1)
+            s12 = T.fma(s12, x1, y2); s22 = T.fma(s22, x2, y2)
+            s13 = T.fma(s13, x1, y3); s23 = T.fma(s23, x2, y3)
+            i += lanes
+        }
+        var d10 = T.sum(s10), d20 = T.sum(s20), d11 = T.sum(s11), d21 = T.sum(s21)
+        var d12 = T.sum(s12), d22 = T.sum(s22), d13 = T.sum(s13), d23 = T.sum(s23)
+        while i < n {
+            let a1 = v1[i], a2 = v2[i]
+            d10 += a1 * c0[i]; d20 += a2 * c0[i]; d11 += a1 * c1[i]; d21 += a2 * c1[i]
+            d12 += a1 * c2[i]; d22 += a2 * c2[i]; d13 += a1 * c3[i]; d23 += a2 * c3[i]
+            i += 1
+        }
+        let w10 = tau1 * d10, w11 = tau1 * d11, w12 = tau1 * d12, w13 = tau1 * d13
+        let w20 = tau2 * (d20 - v21 * w10), w21 = tau2 * (d21 - v21 * w11)
+        let w22 = tau2 * (d22 - v21 * w12), w23 = tau2 * (d23 - v21 * w13)
+        let n10 = T.splat(-w10), n20 = T.splat(-w20), n11 = T.splat(-w11), n21 = T.splat(-w21)
+        let n12 = T.splat(-w12), n22 = T.splat(-w22), n13 = T.splat(-w13), n23 = T.splat(-w23)
+        let firstWhole = min(max(f, 0) + lanes - 1, vectorEnd) / lanes * lanes
+        var q00 = T.zeroVector, q01 = T.zeroVector, q11 = T.zeroVector
+        i = 0
+        while i < vectorEnd {
+            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+            let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)
+            let y1 = T.fma(T.fma(T.load(c1 + i), n11, x1), n21, x2)
+            let y2 = T.fma(T.fma(T.load(c2 + i), n12, x1), n22, x2)
+            let y3 = T.fma(T.fma(T.load(c3 + i), n13, x1), n23, x2)
+            T.store(y3, c3 + i); T.store(y2, c2 + i); T.store(y1, c1 + i); T.store(y0, c0 + i)
+            if i >= firstWhole { q00 = T.fma(q00, y0, y0); q01 = T.fma(q01, y0, y1); q11 = T.fma(q11, y1, y1) }
+            i += lanes
+        }
+        var sums = CarriedSums<Scalar>(squares: T.sum(q00), cross: T.sum(q01), nextSquares: T.sum(q11))
+        for r in max(f, 0)..<max(firstWhole, f) {
+            sums.squares += c0[r] * c0[r]; sums.cross += c0[r] * c1[r]; sums.nextSquares += c1[r] * c1[r]
+        }
+        while i < n {
+            let a1 = v1[i], a2 = v2[i]
+            let y0 = c0[i] - w10 * a1 - w20 * a2, y1 = c1[i] - w11 * a1 - w21 * a2
+            let y2 = c2[i] - w12 * a1 - w22 * a2, y3 = c3[i] - w13 * a1 - w23 * a2
+            c3[i] = y3; c2[i] = y2; c1[i] = y1; c0[i] = y0
+            if i >= f { sums.squares += y0 * y0; sums.cross += y0 * y1; sums.nextSquares += y1 * y1 }
+            i += 1
+        }
+        return sums
+    }
+}
+
+extension Householder {
+    /// `generate(…, oneSquareRoot: true)` from a sum of squares s of the tail already at hand (carried
+    /// out of the sweep that wrote it), returning also the factor 1/(α − β) the tail was scaled by
+    /// (0 when H = I). The guard is `generate`'s: when s is not safe (over- or underflowed, or too
+    /// small for its squares to be trusted) the tail's norm is taken by `norm2`'s scaled loop.
+    @inline(__always)
+    static func generate(
+        alpha: T, tail x: UnsafeMutablePointer<T>, count n: Int, wholeVectorsFrom p: Int, sumOfSquares s: T
+    ) -> (beta: T, tau: T, scale: T) {
+        var length: T = 0
+        if isSafeSumOfSquares(s, count: n) { length = s.addingProduct(alpha, alpha).squareRoot() }
+        if !(length.isFinite && length > 0) {
+            let tailNorm = K.norm2(n, x, sumOfSquares: s)
+            guard tailNorm != 0 else { return (alpha, 0, 0) }
+            length = pythagoras(alpha, tailNorm)
+        }
+        let beta = alpha >= 0 ? -length : length
+        let scale = 1 / (alpha - beta)
+        for i in 0..<p { x[i] *= scale }
+        K.scale(n - p, scale, x + p)
+        return (beta, (beta - alpha) / beta, scale)
+    }
+
+    /// s = Σxᵢ² over n entries, summed unscaled, is exact to rounding: finite, and not so small
+    /// that squares which underflowed could matter (`norm2`'s guard).
+    @inline(__always)
+    static func isSafeSumOfSquares(_ s: T, count n: Int) -> Bool {
+        s.isFinite && s > 0 && s >= T.leastNormalMagnitude * T(n) / T.ulpOfOne
+    }
+}
+
+/// x ← U⁻¹·x for the upper triangle U of the first n columns of `u` (n ≥ 1), with the reciprocals
+/// of U's diagonal taken first, apart from the chain: each step is then multiplications, not a
+/// division the next step waits on. (`solveUpperTriangular` divides; the paired QR's solve,
+/// whose 17 dependent divisions were a measurable share of a 104 × 17 call, uses this.)
+///
+/// Backward stability: fl(fl(1/u)·y) = (y/u)(1 + δ₁)(1 + δ₂), |δᵢ| ≤ u (unit roundoff), which is
+/// y divided by u·(1 + θ) with |θ| ≤ γ₂: one rounding more than a division, so the computed x
+/// solves (U + ΔU)x = c with |ΔU| ≤ γₙ₊₁|U| instead of γₙ|U| (Higham, *Accuracy and Stability*,
+/// Thm 8.5, with the diagonal's perturbation γ₂ for γ₁). Every entry differs from the dividing
+/// solve by at most a rounding or so times the condition of the triangular system.
+@inline(__always)
+func solveUpperTriangularByReciprocals<T: QRScalar>(_ u: StridedMatrixView<T>, count n: Int, _ x: UnsafeMutablePointer<T>) {
+    withUnsafeTemporaryAllocation(of: T.self, capacity: n) { reciprocals in
+        guard n > 0, let r = reciprocals.baseAddress else { return }
+        for j in 0..<n { r[j] = 1 / u[j, j] }
+        // x[j − 1], the next step's input, is updated first and kept in a register: the chain is
+        // a multiplication, a multiplication and a subtraction per step, while the rest of each
+        // column's update (independent of it) fills the core behind.
+        var next = x[n - 1]
+        for j in stride(from: n - 1, through: 0, by: -1) {
+            let xj = next * r[j]
+            x[j] = xj
+            let uj = u.column(j)
+            guard j > 0 else { break }
+            next = x[j - 1] - uj[j - 1] * xj
+            for i in 0..<(j - 1) { x[i] -= uj[i] * xj }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+@testable import PossumLinalg
+import Testing
+
+/// The paired QR's chain (HouseholderKernels+Chain.swift): the sums carried out of the sweeps
+/// against their reference twins, the paired QR reaching them only through the kernels, the
+/// guard when a carried sum over- or underflows, and the back substitution by reciprocals.
+@Suite struct ReflectorChainTests {
+    /// γₖ = k·ε/(1 − k·ε), with ε = `ulpOfOne` (twice the unit roundoff: a margin of 2 built in).
+    static func gamma(_ k: Int, _ eps: Double) -> Double { Double(k) * eps / (1 - Double(k) * eps) }
+
+    static func random<T: QRScalar>(_ count: Int, _ rng: inout SplitMix64) -> [T] {
+        (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
+    }
+
+    /// x' = x + g·v: one FMA or a multiply and an add, within γ₂(|x| + |g·v|) either way. Each sum
+    /// then has n terms in any order: within 2γₙ·Σ|terms| plus what the entries' own differences
+    /// carry (|Δx'| ≤ 2γ₂(|x| + |gv|) each, times |x'| + |x'| or |v|).
+    func updateTwinsAgree<K: HouseholderKernels>(_: K.Type, rows n: Int, from f: Int) {
+        typealias T = K.Scalar
+        var rng = SplitMix64(seed: UInt64(n * 31 + f + 1))
+        let x: [T] = Self.random(n, &rng), v: [T] = Self.random(n, &rng)
+        let g = T(Double.random(in: -2..<2, using: &rng))
+        func run<L: HouseholderKernels>(_: L.Type) -> ([T], (squares: T, cross: T)) where L.Scalar == T {
+            // Buffers of at least one entry: n = 0 reads nothing, but needs a pointer.
+            let xs = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1)), vs = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
+            defer { xs.deallocate(); vs.deallocate() }
+            for i in 0..<n { xs[i] = x[i]; vs[i] = v[i] }
+            let sums = L.updateCarrying(n, xs, adding: g, times: vs, carryFrom: f)
+            return ((0..<n).map { xs[$0] }, sums)
+        }
+        let (fast, a) = run(K.self), (slow, b) = run(ReferenceKernels<T>.self)
+        let eps = Double(T.ulpOfOne)
+        var dx = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            dx[i] = 2 * Self.gamma(2, eps) * (Double(abs(x[i])) + Double(abs(g * v[i])))
+            #expect(Double(abs(fast[i] - slow[i])) <= dx[i], "\(K.self) x[\(i)] rows \(n)")
+        }
+        let rows = max(f, 0)..<max(n, f)
+        let squares = rows.reduce(0.0) { s, i in
+            let p = Double(abs(slow[i]))
+            return s + 2 * Self.gamma(n, eps) * (p * p + 2 * p * dx[i]) + 2 * p * dx[i] + dx[i] * dx[i]
+        }
+        let cross = rows.reduce(0.0) { s, i in
+            let p = Double(abs(slow[i])), q = Double(abs(v[i]))
+            return s + 2 * Self.gamma(n, eps) * (p * q + q * dx[i]) + q * dx[i]
+        }
+        #expect(Double(abs(a.squares - b.squares)) <= squares + 1e-30, "\(K.self) squares rows \(n) from \(f)")
+        #expect(Double(abs(a.cross - b.cross)) <= cross + 1e-30, "\(K.self) cross rows \(n) from \(f)")
+    }
+
+    @Test(arguments: [(0, 0), (1, 0), (1, 1), (7, 3), (8, 2), (16, 9), (17, 8), (33, 16), (104, 2), (104, 11), (112, 18), (20, 30)])
+    func updateCarryingMatchesItsTwin(shape: (rows: Int, from: Int)) {
+        updateTwinsAgree(NativeKernels<Double>.self, rows: shape.rows, from: shape.from)
+        updateTwinsAgree(VectorKernels<Double, PortableTile<Double>>.self, rows: shape.rows, from: shape.from)
+        updateTwinsAgree(NativeKernels<Float>.self, rows: shape.rows, from: shape.from)
+    }
+
+    /// The pair on four columns (or on c₀, c₁, c₀, c₁: each updated once): the columns within the bound of
+    /// `ReflectorPairKernelTests` (γ's of n + 3 terms; here the simpler, looser 4γₙ₊₃ times the
+    /// magnitudes), the three sums within 2γₙ of their magnitudes plus what the entries carry.
+    func pairTwinsAgree<K: HouseholderKernels>(_: K.Type, rows n: Int, from f: Int, repeated: Bool) {
+        typealias T = K.Scalar
+        var rng = SplitMix64(seed: UInt64(n * 17 + f + (repeated ? 1000 : 0)))
+        let v1: [T] = Self.random(n, &rng), v2: [T] = Self.random(n, &rng)
+        let c: [[T]] = (0..<4).map { _ in Self.random(n, &rng) }
+        let tau1 = T(Double.random(in: 0..<2, using: &rng)), tau2 = T(Double.random(in: 0..<2, using: &rng))
+        let v21 = T(Double.random(in: -1..<1, using: &rng))
+        func run<L: HouseholderKernels>(_: L.Type) -> ([[T]], CarriedSums<T>) where L.Scalar == T {
+            var o = c
+            let scratch = UnsafeMutablePointer<T>.allocate(capacity: 4 * max(n, 1))
+            defer { scratch.deallocate() }
+            for j in 0..<4 { for i in 0..<n { scratch[i + j * max(n, 1)] = o[j][i] } }
+            let p = (0..<4).map { scratch + $0 * max(n, 1) }
+            let sums = L.applyReflectorPairCarrying(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, p[0], p[1],
+                                                    repeated ? p[0] : p[2], repeated ? p[1] : p[3], carryFrom: f)
+            for j in 0..<4 { o[j] = (0..<n).map { p[j][$0] } }
+            return (o, sums)
+        }
+        let (fast, a) = run(K.self), (slow, b) = run(ReferenceKernels<T>.self)
+        let eps = Double(T.ulpOfOne)
+        let (t1, t2, s21) = (Double(abs(tau1)), Double(abs(tau2)), Double(abs(v21)))
+        var dy = [[Double]](repeating: [Double](repeating: 0, count: n), count: 2)
+        for j in 0..<4 {
+            // Passed twice, c₀ and c₁ are updated once; the buffers of c₂ and c₃ are not touched.
+            if repeated && j >= 2 {
+                #expect(fast[j] == c[j] && slow[j] == c[j])
+                continue
+            }
+            let m1 = (0..<n).reduce(0.0) { $0 + Double(abs(v1[$1] * c[j][$1])) }
+            let m2 = (0..<n).reduce(0.0) { $0 + Double(abs(v2[$1] * c[j][$1])) }
+            let w1 = t1 * m1, w2 = t2 * (m2 + s21 * w1)
+            for i in 0..<n {
+                let magnitude = Double(abs(c[j][i])) + w1 * Double(abs(v1[i])) + w2 * Double(abs(v2[i]))
+                let bound = 4 * Self.gamma(n + 3, eps) * (1 + t2 * s21) * magnitude
+                if j < 2 { dy[j][i] = bound }
+                #expect(Double(abs(fast[j][i] - slow[j][i])) <= bound, "\(K.self) c\(j)[\(i)] rows \(n)")
+            }
+        }
+        let rows = max(f, 0)..<max(n, f)
+        func bound(_ x: Int, _ y: Int) -> Double {
+            rows.reduce(0.0) { s, i in
+                let (p, q) = (Double(abs(slow[x][i])), Double(abs(slow[y][i])))
+                return s + 2 * Self.gamma(n, eps) * (p * q + p * dy[y][i] + q * dy[x][i]) + p * dy[y][i] + q * dy[x][i] + dy[x][i] * dy[y][i]
+            } + 1e-30
+        }
+        #expect(Double(abs(a.squares - b.squares)) <= bound(0, 0), "\(K.self) squares rows \(n) from \(f)")
+        #expect(Double(abs(a.cross - b.cross)) <= bound(0, 1), "\(K.self) cross rows \(n) from \(f)")
+        #expect(Double(abs(a.nextSquares - b.nextSquares)) <= bound(1, 1), "\(K.self) next squares rows \(n) from \(f)")
+    }
+
+    @Test(arguments: [(0, 0), (1, 0), (5, 3), (8, 3), (16, 3), (17, 11), (33, 0), (104, 3), (104, 19), (112, 5), (10, 12)])
+    func pairCarryingMatchesItsTwin(shape: (rows: Int, from: Int)) {
+        for repeated in [false, true] {
+            pairTwinsAgree(NativeKernels<Double>.self, rows: shape.rows, from: shape.from, repeated: repeated)
+            pairTwinsAgree(VectorKernels<Double, PortableTile<Double>>.self, rows: shape.rows, from: shape.from, repeated: repeated)
+            pairTwinsAgree(NativeKernels<Float>.self, rows: shape.rows, from: shape.from, repeated: repeated)
+        }
+    }
+
+    /// The paired QR's chain goes through the kernels: with the reference operations it agrees
+    /// with the native kernels to within rounding (both backward stable: κ·c·n·ε·‖[A b]‖_F, κ ≤ 3
+    /// for this random tall matrix, c = 10, as in ReflectorPairKernelTests); with either carrying
+    /// operation broken by O(1) it is O(1) away.
+    @Test func pairedQRCarriesItsSumsThroughTheKernels() {
+        let native = ReflectorPairKernelTests.paired(NativeKernels<Double>.self)
+        func distance<F: ChainFault>(_: F.Type) -> Double {
+            let other = ReflectorPairKernelTests.paired(ChainFaultKernels<F>.self).packed
+            return zip(native.packed, other).map { abs($0 - $1) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+        }
+        #expect(distance(ChainIntact.self) <= 3 * 10 * 18 * .ulpOfOne * native.norm)
+        #expect(distance(BreaksUpdateCarrying.self) > 1e-3, "updateCarrying bypassed")
+        #expect(distance(BreaksPairCarrying.self) > 1e-3, "applyReflectorPairCarrying bypassed")
+    }
+
+    /// Columns scaled by powers of two whose squares overflow (2⁶⁰⁰), underflow (2⁻⁶⁰⁰) or fall
+    /// below `norm2`'s guard (2⁻⁵⁰⁰), next to ordinary ones, so that carried sums and cross sums
+    /// are unsafe: the factorization stays backward stable column by column, ‖aⱼ − Q·rⱼ‖ ≤
+    /// c·m·n·ε·‖aⱼ‖ (Higham Thm 19.4, columnwise; c = 10 as in KernelInstantiationTests). A cross
+    /// sum used past the guard gives ∞ or NaN (2⁶⁰⁰·2⁶⁰⁰) or a wrong reflector.
+    @Test(arguments: [[0, 600, 0, -600, 0], [600, 600, -500, -500, 0], [-600, 0, 600, 0, -500], [-1000, -1000, 0, 0, 0]])
+    func carriedSumsFallBackWhenUnsafe(exponents: [Int]) throws {
+        let (m, n) = (104, 17)
+        var rng = SplitMix64(seed: 41)
+        var a = Matrix.random(rows: m, columns: n, using: &rng)
+        for j in 0..<n {
+            let e = exponents[j % exponents.count]
+            for i in 0..<m { a[i, j] = a[i, j] * Double(sign: .plus, exponent: e, significand: 1) }
+        }
+        let qr = try PairedHouseholderQR(factoring: a)
+        let q = qr.thinQ(), r = qr.r
+        for j in 0..<n {
+            var difference = 0.0, column = 0.0
+            let scale = Double(sign: .plus, exponent: exponents[j % exponents.count], significand: 1)
+            for i in 0..<m {
+                var s = 0.0
+                for p in 0...j { s += q[i, p] * (r[p, j] / scale) }
+                difference += (a[i, j] / scale - s) * (a[i, j] / scale - s)
+                column += (a[i, j] / scale) * (a[i, j] / scale)
+            }
+            #expect(difference.squareRoot() <= 10 * Double(m * n) * .ulpOfOne * column.squareRoot(),
+                    "column \(j) at 2^\(exponents[j % exponents.count])")
+        }
+    }
+
+    /// The dividing and the reciprocal back substitution are each backward stable, |ΔU| ≤ γₙ|U| and
+    /// ≤ γₙ₊₁|U| (see `solveUpperTriangularByReciprocals`), so each is within
+    /// cond(U, x)·γ/(1 − cond(U)·γ) of the exact x in the ∞-norm (Higham Thm 8.5) and the two are
+    /// within the sum of those bounds, cond(U, x) = ‖|U⁻¹||U||x|‖∞ / ‖x‖∞ (U⁻¹ taken by the
+    /// dividing solve: its own error is second order here).
+    @Test(arguments: [1, 2, 8, 17, 33, 64])
+    func reciprocalSolveIsWithinItsBound(n: Int) {
+        var rng = SplitMix64(seed: UInt64(n))
+        var u = [Double](repeating: 0, count: n * n)
+        for j in 0..<n {
+            for i in 0..<j { u[i + j * n] = Double.random(in: -1..<1, using: &rng) }
+            u[j + j * n] = Double.random(in: 1..<4, using: &rng) * (Bool.random(using: &rng) ? 1 : -1)
+        }
+        let c = (0..<n).map { _ in Double.random(in: -1..<1, using: &rng) }
+        func solve(_ body: (StridedMatrixView<Double>, UnsafeMutablePointer<Double>) -> Void, _ rhs: [Double]) -> [Double] {
+            var x = rhs
+            u.withUnsafeMutableBufferPointer { up in
+                x.withUnsafeMutableBufferPointer { body(StridedMatrixView(base: up.baseAddress!, rows: n, columns: n, leadingDimension: n), $0.baseAddress!) }
+            }
+            return x
+        }
+        let divided = solve({ solveUpperTriangular($0, count: n, $1) }, c)
+        let reciprocal = solve({ solveUpperTriangularByReciprocals($0, count: n, $1) }, c)
+        let inverse = (0..<n).map { k in solve({ solveUpperTriangular($0, count: n, $1) }, (0..<n).map { $0 == k ? 1.0 : 0 }) }
+        // |U|·|x| and |U|·1, then |U⁻¹| times each (inverse[k] is column k of U⁻¹).
+        var ux = [Double](repeating: 0, count: n), rowSums = ux
+        for i in 0..<n {
+            for j in i..<n {
+                ux[i] += abs(u[i + j * n] * divided[j])
+                rowSums[i] += abs(u[i + j * n])
+            }
+        }
+        var condUx = 0.0, condU = 0.0
+        for i in 0..<n {
+            var a = 0.0, b = 0.0
+            for k in 0..<n {
+                a += abs(inverse[k][i]) * ux[k]
+                b += abs(inverse[k][i]) * rowSums[k]
+            }
+            condUx = max(condUx, a)
+            condU = max(condU, b)
+        }
+        let eps = Double.ulpOfOne / 2
+        func relative(_ k: Int) -> Double { Self.gamma(k, eps) / (1 - condU * Self.gamma(k, eps)) }
+        let bound = condUx * (relative(n) + relative(n + 1))
+        let xNorm = divided.map(abs).max() ?? 0
+        let gap = zip(divided, reciprocal).map { abs($0 - $1) }.max() ?? 0
+        #expect(gap <= bound * xNorm, "n = \(n): gap \(gap), bound \(bound * xNorm)")
+    }
+
+    /// The unblocked least-squares solve takes the reciprocal back substitution: its x is that of
+    /// `solveUpperTriangularByReciprocals` on the factored [R | c] bit for bit (and, on this
+    /// problem, not the dividing solve's in every bit).
+    @Test func unblockedSolveUsesTheReciprocals() throws {
+        let (m, n) = (104, 17)
+        var rng = SplitMix64(seed: 5)
+        let a = Matrix.random(rows: m, columns: n + 1, using: &rng).elements
+        var solved = a, factored = a
+        var tau = [Double](repeating: 0, count: n), x = [Double](repeating: 0, count: n)
+        var workspace = QRWorkspace()
+        _ = try solved.withUnsafeMutableBufferPointer { ab in
+            try SIMDSolver(threads: 1).solve(inPlace: StridedMatrixView(base: ab.baseAddress!, rows: m, columns: n + 1, leadingDimension: m),
+                                             tau: &tau, solution: &x, workspace: &workspace)
+        }
+        var byReciprocals = [Double](repeating: 0, count: n), byDivision = byReciprocals
+        factored.withUnsafeMutableBufferPointer { ab in
+            let view = StridedMatrixView(base: ab.baseAddress!, rows: m, columns: n + 1, leadingDimension: m)
+            PairedHouseholderQR.factor(view, reflectors: n, tau: &tau, workspace: &workspace)
+            for i in 0..<n { byReciprocals[i] = view[i, n]; byDivision[i] = view[i, n] }
+            solveUpperTriangularByReciprocals(view, count: n, &byReciprocals)
+            solveUpperTriangular(view, count: n, &byDivision)
+        }
+        #expect(x == byReciprocals)
+        #expect(x != byDivision)
+    }
+}
+
+protocol ChainFault { static var breaksUpdate: Bool { get }; static var breaksPair: Bool { get } }
+enum ChainIntact: ChainFault { static var breaksUpdate: Bool { false }; static var breaksPair: Bool { false } }
+enum BreaksUpdateCarrying: ChainFault { static var breaksUpdate: Bool { true }; static var breaksPair: Bool { false } }
+enum BreaksPairCarrying: ChainFault { static var breaksUpdate: Bool { false }; static var breaksPair: Bool { true } }
+
+/// `ReferenceKernels<Double>` with one carrying operation made wrong by O(1) when `Fault` says so.
+enum ChainFaultKernels<Fault: ChainFault>: HouseholderKernels {
+    typealias Scalar = Double
+    typealias Tile = ReferenceTile<Double>
+    typealias Reference = ReferenceKernels<Double>
+
+    static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double { Reference.dot(n, x, y) }
+    static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Double>) -> Double { Reference.sumOfSquares(n, x) }
+    static func scale(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>) { Reference.scale(n, alpha, x) }
+    static func axpy(_ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        Reference.axpy(n, alpha, x, y)
+    }
+    static func dot4(
+        _ n: Int, _ v: UnsafePointer<Double>, _ c0: UnsafePointer<Double>, _ c1: UnsafePointer<Double>,
+        _ c2: UnsafePointer<Double>, _ c3: UnsafePointer<Double>
+    ) -> (Double, Double, Double, Double) {
+        Reference.dot4(n, v, c0, c1, c2, c3)
+    }
+    static func axpy4(
+        _ n: Int, _ v: UnsafePointer<Double>,
+        _ a0: Double, _ c0: UnsafeMutablePointer<Double>, _ a1: Double, _ c1: UnsafeMutablePointer<Double>,
+        _ a2: Double, _ c2: UnsafeMutablePointer<Double>, _ a3: Double, _ c3: UnsafeMutablePointer<Double>
+    ) {
+        Reference.axpy4(n, v, a0, c0, a1, c1, a2, c2, a3, c3)
+    }
+    static func updateColumns(
+        _ c: StridedMatrixView<Double>, adding x: UnsafeMutablePointer<Double>, gains: UnsafePointer<Double>,
+        scaleX: Double?, dotsWith next: UnsafePointer<Double>?, into dots: UnsafeMutablePointer<Double>
+    ) {
+        Reference.updateColumns(c, adding: x, gains: gains, scaleX: scaleX, dotsWith: next, into: dots)
+    }
+    static func innerProducts(
+        rows n: Int, _ x: UnsafePointer<Double>, ldx: Int, count p: Int, _ y: UnsafePointer<Double>, ldy: Int,
+        count q: Int, into out: UnsafeMutablePointer<Double>, ldo: Int, skipBelowDiagonal: Bool
+    ) {
+        Reference.innerProducts(rows: n, x, ldx: ldx, count: p, y, ldy: ldy, count: q, into: out, ldo: ldo,
+                                skipBelowDiagonal: skipBelowDiagonal)
+    }
+    static func rankUpdate(
+        rows n: Int, _ v: UnsafePointer<Double>, ldv: Int, count k: Int, _ w: UnsafePointer<Double>, ldw: Int,
+        into c: UnsafeMutablePointer<Double>, ldc: Int, columns q: Int
+    ) {
+        Reference.rankUpdate(rows: n, v, ldv: ldv, count: k, w, ldw: ldw, into: c, ldc: ldc, columns: q)
+    }
+    static func applyReflector(_ v: UnsafePointer<Double>, tau: Double, to c: StridedMatrixView<Double>) {
+        Reference.applyReflector(v, tau: tau, to: c)
+    }
+    static func applyReflectorPair(
+        _ n: Int, _ v1: UnsafePointer<Double>, tau1: Double, _ v2: UnsafePointer<Double>, tau2: Double, v21: Double,
+        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>
+    ) {
+        Reference.applyReflectorPair(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1)
+    }
+    static func updateCarrying(
+        _ n: Int, _ x: UnsafeMutablePointer<Double>, adding g: Double, times v: UnsafePointer<Double>, carryFrom f: Int
+    ) -> (squares: Double, cross: Double) {
+        let sums = Reference.updateCarrying(n, x, adding: g, times: v, carryFrom: f)
+        if Fault.breaksUpdate && n > 0 { x[n - 1] += 1 }
+        return sums
+    }
+    static func applyReflectorPairCarrying(
+        _ n: Int, _ v1: UnsafePointer<Double>, tau1: Double, _ v2: UnsafePointer<Double>, tau2: Double, v21: Double,
+        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>,
+        _ c2: UnsafeMutablePointer<Double>, _ c3: UnsafeMutablePointer<Double>, carryFrom f: Int
+    ) -> CarriedSums<Double> {
+        let sums = Reference.applyReflectorPairCarrying(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1, c2, c3, carryFrom: f)
+        if Fault.breaksPair && n > 0 { c0[n - 1] += 1 }
+        return sums
+    }
+}

@@ -139,21 +139,6 @@ enum RankUpdateBlock<T: QRScalar> {
             while p0 < k {
                 let kb = min(8, k - p0)
                 var j = 0
-                // Four columns of V or fewer (the recursive panel's inner block reflectors): the
-                // loop without the four padding terms, which add exact zeros, so the same bits.
-                if kb <= 4 {
-                    while j + 1 < q {
-                        pair4(rows: len, vs + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, w + p0 + (j + 1) * ldw,
-                              cs + j * ldc, cs + (j + 1) * ldc)
-                        j += 2
-                    }
-                    if j < q {
-                        pair4(rows: len, vs + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, w + p0 + j * ldw,
-                              cs + j * ldc, nil)
-                    }
-                    p0 += kb
-                    continue
-                }
                 while j + 1 < q {
                     pair(rows: len, vs + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, w + p0 + (j + 1) * ldw,
                          cs + j * ldc, cs + (j + 1) * ldc)
@@ -205,51 +190,6 @@ enum RankUpdateBlock<T: QRScalar> {
                 s += x * w0[p]; t += x * w1[p]
             }
             c0[i] = s; c1[i] = t
-            i += 1
-        }
-    }
-
-    /// `pair` for V with kb ≤ 4 columns; c1 nil: c0 alone (w1 is then not used).
-    @inline(__always)
-    static func pair4(
-        rows n: Int, _ v: UnsafePointer<T>, ldv: Int, count kb: Int, _ w0: UnsafePointer<T>, _ w1: UnsafePointer<T>,
-        _ c0: UnsafeMutablePointer<T>, _ c1: UnsafeMutablePointer<T>?
-    ) {
-        @inline(__always) func column(_ p: Int) -> UnsafePointer<T> { v + min(p, kb - 1) * ldv }
-        @inline(__always) func weight(_ w: UnsafePointer<T>, _ p: Int) -> T { p < kb ? w[p] : 0 }
-        let v0 = column(0), v1 = column(1), v2 = column(2), v3 = column(3)
-        let a0 = T.splat(weight(w0, 0)), a1 = T.splat(weight(w0, 1)), a2 = T.splat(weight(w0, 2)), a3 = T.splat(weight(w0, 3))
-        let b0 = T.splat(weight(w1, 0)), b1 = T.splat(weight(w1, 1)), b2 = T.splat(weight(w1, 2)), b3 = T.splat(weight(w1, 3))
-        var i = 0
-        if let c1 {
-            while i + T.lanes <= n {
-                var s = T.load(c0 + i), t = T.load(c1 + i)
-                let x0 = T.load(v0 + i), x1 = T.load(v1 + i), x2 = T.load(v2 + i), x3 = T.load(v3 + i)
-                s = T.fma(s, x0, a0); t = T.fma(t, x0, b0)
-                s = T.fma(s, x1, a1); t = T.fma(t, x1, b1)
-                s = T.fma(s, x2, a2); t = T.fma(t, x2, b2)
-                s = T.fma(s, x3, a3); t = T.fma(t, x3, b3)
-                T.store(s, c0 + i)
-                T.store(t, c1 + i)
-                i += T.lanes
-            }
-        } else {
-            while i + T.lanes <= n {
-                var s = T.load(c0 + i)
-                s = T.fma(s, T.load(v0 + i), a0); s = T.fma(s, T.load(v1 + i), a1)
-                s = T.fma(s, T.load(v2 + i), a2); s = T.fma(s, T.load(v3 + i), a3)
-                T.store(s, c0 + i)
-                i += T.lanes
-            }
-        }
-        while i < n {
-            var s = c0[i], t = c1?[i] ?? 0
-            for p in 0..<kb {
-                let x = v[i + p * ldv]
-                s += x * w0[p]; t += x * w1[p]
-            }
-            c0[i] = s
-            c1?[i] = t
             i += 1
         }
     }

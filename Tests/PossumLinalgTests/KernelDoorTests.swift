@@ -82,7 +82,7 @@ import Testing
         #expect(distance(BreaksInnerProducts.self) > 1e-3, "innerProducts bypassed")
         #expect(distance(BreaksRankUpdate.self) > 1e-3, "rankUpdate bypassed")
         kernelMultiplyAdds.store(0, ordering: .relaxed)
-        _ = Self.blockStep(InstrumentedKernels<Intact>.self, rows: len, columns: n, panelWidth: n, leafWidth: 2)
+        _ = Self.blockStep(InstrumentedKernels<Counted>.self, rows: len, columns: n, panelWidth: n, leafWidth: 2)
         #expect(kernelMultiplyAdds.load(ordering: .relaxed) >= len * n * (n + 1))
     }
 
@@ -94,7 +94,7 @@ import Testing
     @Test func blockStepWorkIsCountedThroughTheKernels() {
         let (len, n, nb) = Self.shape
         kernelMultiplyAdds.store(0, ordering: .relaxed)
-        _ = Self.blockStep(InstrumentedKernels<Intact>.self, rows: len, columns: n, panelWidth: nb)
+        _ = Self.blockStep(InstrumentedKernels<Counted>.self, rows: len, columns: n, panelWidth: nb)
         let counted = kernelMultiplyAdds.load(ordering: .relaxed)
         #expect(counted >= len * n * (n + 1), "\(counted) multiply-adds through the kernels")
     }
@@ -218,110 +218,5 @@ import Testing
         }
         all(Double.self)
         all(Float.self)
-    }
-}
-
-// MARK: - A reference kernel that counts its work and can break one operation
-
-enum KernelOperation { case dot4, updateColumns, innerProducts, rankUpdate }
-
-protocol KernelFault { static var broken: KernelOperation? { get } }
-enum Intact: KernelFault { static var broken: KernelOperation? { nil } }
-enum BreaksDot4: KernelFault { static var broken: KernelOperation? { .dot4 } }
-enum BreaksUpdateColumns: KernelFault { static var broken: KernelOperation? { .updateColumns } }
-enum BreaksInnerProducts: KernelFault { static var broken: KernelOperation? { .innerProducts } }
-enum BreaksRankUpdate: KernelFault { static var broken: KernelOperation? { .rankUpdate } }
-
-/// Multiply-adds over long vectors done through `InstrumentedKernels` (KernelDoorTests is serialized).
-let kernelMultiplyAdds = Atomic<Int>(0)
-
-/// `ReferenceKernels<Double>` with every multiply-add over a vector counted, and the operation
-/// `Fault.broken` (if any) made wrong by O(1).
-enum InstrumentedKernels<Fault: KernelFault>: HouseholderKernels {
-    typealias Scalar = Double
-    typealias Tile = ReferenceTile<Double>
-    typealias Reference = ReferenceKernels<Double>
-
-    static func count(_ n: Int) { kernelMultiplyAdds.add(n, ordering: .relaxed) }
-
-    static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
-        count(n)
-        return Reference.dot(n, x, y)
-    }
-
-    static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Double>) -> Double {
-        count(n)
-        return Reference.sumOfSquares(n, x)
-    }
-
-    static func scale(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>) { Reference.scale(n, alpha, x) }
-
-    static func axpy(_ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        count(n)
-        Reference.axpy(n, alpha, x, y)
-    }
-
-    static func dot4(
-        _ n: Int, _ v: UnsafePointer<Double>, _ c0: UnsafePointer<Double>, _ c1: UnsafePointer<Double>,
-        _ c2: UnsafePointer<Double>, _ c3: UnsafePointer<Double>
-    ) -> (Double, Double, Double, Double) {
-        count(4 * n)
-        let d = Reference.dot4(n, v, c0, c1, c2, c3)
-        return Fault.broken == .dot4 ? (d.0 + 1, d.1 + 1, d.2 + 1, d.3 + 1) : d
-    }
-
-    static func axpy4(
-        _ n: Int, _ v: UnsafePointer<Double>,
-        _ a0: Double, _ c0: UnsafeMutablePointer<Double>, _ a1: Double, _ c1: UnsafeMutablePointer<Double>,
-        _ a2: Double, _ c2: UnsafeMutablePointer<Double>, _ a3: Double, _ c3: UnsafeMutablePointer<Double>
-    ) {
-        count(4 * n)
-        Reference.axpy4(n, v, a0, c0, a1, c1, a2, c2, a3, c3)
-    }
-
-    static func updateColumns(
-        _ c: StridedMatrixView<Double>, adding x: UnsafeMutablePointer<Double>, gains: UnsafePointer<Double>,
-        scaleX: Double?, dotsWith next: UnsafePointer<Double>?, into dots: UnsafeMutablePointer<Double>
-    ) {
-        count(c.rows * c.columns * (next == nil ? 1 : 2))
-        if Fault.broken == .updateColumns {
-            // The columns are left as they were; x and the dots are done.
-            if let scaleX { Reference.scale(c.rows, scaleX, x) }
-            if let next { for j in 0..<c.columns { dots[j] = Reference.dot(c.rows, next, c.column(j)) } }
-            return
-        }
-        Reference.updateColumns(c, adding: x, gains: gains, scaleX: scaleX, dotsWith: next, into: dots)
-    }
-
-    static func innerProducts(
-        rows n: Int, _ x: UnsafePointer<Double>, ldx: Int, count p: Int, _ y: UnsafePointer<Double>, ldy: Int,
-        count q: Int, into out: UnsafeMutablePointer<Double>, ldo: Int, skipBelowDiagonal: Bool
-    ) {
-        for j in 0..<q { for i in 0..<p where !(skipBelowDiagonal && j < i) { count(n) } }
-        Reference.innerProducts(rows: n, x, ldx: ldx, count: p, y, ldy: ldy, count: q, into: out, ldo: ldo,
-                                skipBelowDiagonal: skipBelowDiagonal)
-        if Fault.broken == .innerProducts { for j in 0..<q { for i in 0..<p { out[i + j * ldo] += 1 } } }
-    }
-
-    static func rankUpdate(
-        rows n: Int, _ v: UnsafePointer<Double>, ldv: Int, count k: Int, _ w: UnsafePointer<Double>, ldw: Int,
-        into c: UnsafeMutablePointer<Double>, ldc: Int, columns q: Int
-    ) {
-        count(n * k * q)
-        guard Fault.broken != .rankUpdate else { return }
-        Reference.rankUpdate(rows: n, v, ldv: ldv, count: k, w, ldw: ldw, into: c, ldc: ldc, columns: q)
-    }
-
-    static func applyReflector(_ v: UnsafePointer<Double>, tau: Double, to c: StridedMatrixView<Double>) {
-        count(2 * max(0, c.rows - 1) * c.columns)
-        Reference.applyReflector(v, tau: tau, to: c)
-    }
-
-    static func applyReflectorPair(
-        _ n: Int, _ v1: UnsafePointer<Double>, tau1: Double, _ v2: UnsafePointer<Double>, tau2: Double, v21: Double,
-        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>
-    ) {
-        count(8 * n)
-        Reference.applyReflectorPair(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1)
     }
 }

@@ -123,11 +123,11 @@ import Testing
     /// operation broken by O(1) it is O(1) away.
     @Test func pairedQRCarriesItsSumsThroughTheKernels() {
         let native = ReflectorPairKernelTests.paired(NativeKernels<Double>.self)
-        func distance<F: ChainFault>(_: F.Type) -> Double {
-            let other = ReflectorPairKernelTests.paired(ChainFaultKernels<F>.self).packed
+        func distance<F: KernelFault>(_: F.Type) -> Double {
+            let other = ReflectorPairKernelTests.paired(InstrumentedKernels<F>.self).packed
             return zip(native.packed, other).map { abs($0 - $1) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
         }
-        #expect(distance(ChainIntact.self) <= 3 * 10 * 18 * .ulpOfOne * native.norm)
+        #expect(distance(Intact.self) <= 3 * 10 * 18 * .ulpOfOne * native.norm)
         #expect(distance(BreaksUpdateCarrying.self) > 1e-3, "updateCarrying bypassed")
         #expect(distance(BreaksPairCarrying.self) > 1e-3, "applyReflectorPairCarrying bypassed")
     }
@@ -236,81 +236,5 @@ import Testing
         }
         #expect(x == byReciprocals)
         #expect(x != byDivision)
-    }
-}
-
-protocol ChainFault { static var breaksUpdate: Bool { get }; static var breaksPair: Bool { get } }
-enum ChainIntact: ChainFault { static var breaksUpdate: Bool { false }; static var breaksPair: Bool { false } }
-enum BreaksUpdateCarrying: ChainFault { static var breaksUpdate: Bool { true }; static var breaksPair: Bool { false } }
-enum BreaksPairCarrying: ChainFault { static var breaksUpdate: Bool { false }; static var breaksPair: Bool { true } }
-
-/// `ReferenceKernels<Double>` with one carrying operation made wrong by O(1) when `Fault` says so.
-enum ChainFaultKernels<Fault: ChainFault>: HouseholderKernels {
-    typealias Scalar = Double
-    typealias Tile = ReferenceTile<Double>
-    typealias Reference = ReferenceKernels<Double>
-
-    static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double { Reference.dot(n, x, y) }
-    static func sumOfSquares(_ n: Int, _ x: UnsafePointer<Double>) -> Double { Reference.sumOfSquares(n, x) }
-    static func scale(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>) { Reference.scale(n, alpha, x) }
-    static func axpy(_ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        Reference.axpy(n, alpha, x, y)
-    }
-    static func dot4(
-        _ n: Int, _ v: UnsafePointer<Double>, _ c0: UnsafePointer<Double>, _ c1: UnsafePointer<Double>,
-        _ c2: UnsafePointer<Double>, _ c3: UnsafePointer<Double>
-    ) -> (Double, Double, Double, Double) {
-        Reference.dot4(n, v, c0, c1, c2, c3)
-    }
-    static func axpy4(
-        _ n: Int, _ v: UnsafePointer<Double>,
-        _ a0: Double, _ c0: UnsafeMutablePointer<Double>, _ a1: Double, _ c1: UnsafeMutablePointer<Double>,
-        _ a2: Double, _ c2: UnsafeMutablePointer<Double>, _ a3: Double, _ c3: UnsafeMutablePointer<Double>
-    ) {
-        Reference.axpy4(n, v, a0, c0, a1, c1, a2, c2, a3, c3)
-    }
-    static func updateColumns(
-        _ c: StridedMatrixView<Double>, adding x: UnsafeMutablePointer<Double>, gains: UnsafePointer<Double>,
-        scaleX: Double?, dotsWith next: UnsafePointer<Double>?, into dots: UnsafeMutablePointer<Double>
-    ) {
-        Reference.updateColumns(c, adding: x, gains: gains, scaleX: scaleX, dotsWith: next, into: dots)
-    }
-    static func innerProducts(
-        rows n: Int, _ x: UnsafePointer<Double>, ldx: Int, count p: Int, _ y: UnsafePointer<Double>, ldy: Int,
-        count q: Int, into out: UnsafeMutablePointer<Double>, ldo: Int, skipBelowDiagonal: Bool
-    ) {
-        Reference.innerProducts(rows: n, x, ldx: ldx, count: p, y, ldy: ldy, count: q, into: out, ldo: ldo,
-                                skipBelowDiagonal: skipBelowDiagonal)
-    }
-    static func rankUpdate(
-        rows n: Int, _ v: UnsafePointer<Double>, ldv: Int, count k: Int, _ w: UnsafePointer<Double>, ldw: Int,
-        into c: UnsafeMutablePointer<Double>, ldc: Int, columns q: Int
-    ) {
-        Reference.rankUpdate(rows: n, v, ldv: ldv, count: k, w, ldw: ldw, into: c, ldc: ldc, columns: q)
-    }
-    static func applyReflector(_ v: UnsafePointer<Double>, tau: Double, to c: StridedMatrixView<Double>) {
-        Reference.applyReflector(v, tau: tau, to: c)
-    }
-    static func applyReflectorPair(
-        _ n: Int, _ v1: UnsafePointer<Double>, tau1: Double, _ v2: UnsafePointer<Double>, tau2: Double, v21: Double,
-        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>
-    ) {
-        Reference.applyReflectorPair(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1)
-    }
-    static func updateCarrying(
-        _ n: Int, _ x: UnsafeMutablePointer<Double>, adding g: Double, times v: UnsafePointer<Double>, carryFrom f: Int
-    ) -> (squares: Double, cross: Double) {
-        let sums = Reference.updateCarrying(n, x, adding: g, times: v, carryFrom: f)
-        if Fault.breaksUpdate && n > 0 { x[n - 1] += 1 }
-        return sums
-    }
-    static func applyReflectorPairCarrying(
-        _ n: Int, _ v1: UnsafePointer<Double>, tau1: Double, _ v2: UnsafePointer<Double>, tau2: Double, v21: Double,
-        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>,
-        _ c2: UnsafeMutablePointer<Double>, _ c3: UnsafeMutablePointer<Double>, carryFrom f: Int
-    ) -> CarriedSums<Double> {
-        let sums = Reference.applyReflectorPairCarrying(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1, c2, c3, carryFrom: f)
-        if Fault.breaksPair && n > 0 { c0[n - 1] += 1 }
-        return sums
     }
 }

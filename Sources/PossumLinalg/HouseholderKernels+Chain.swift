@@ -116,35 +116,13 @@ extension VectorKernels {
     ) -> CarriedSums<Scalar> {
         typealias T = Scalar
         let lanes = T.lanes
-        var s10 = T.zeroVector, s20 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector
-        var s12 = T.zeroVector, s22 = T.zeroVector, s13 = T.zeroVector, s23 = T.zeroVector
+        let (w10, w11, w12, w13, w20, w21, w22, w23) = pairGains4(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1, c2, c3)
         let vectorEnd = n / lanes * lanes
-        var i = 0
-        while i < vectorEnd {
-            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
-            let y0 = T.load(c0 + i), y1 = T.load(c1 + i), y2 = T.load(c2 + i), y3 = T.load(c3 + i)
-            s10 = T.fma(s10, x1, y0); s20 = T.fma(s20, x2, y0)
-            s11 = T.fma(s11, x1, y1); s21 = T.fma(s21, x2, y1)
-            s12 = T.fma(s12, x1, y2); s22 = T.fma(s22, x2, y2)
-            s13 = T.fma(s13, x1, y3); s23 = T.fma(s23, x2, y3)
-            i += lanes
-        }
-        var d10 = T.sum(s10), d20 = T.sum(s20), d11 = T.sum(s11), d21 = T.sum(s21)
-        var d12 = T.sum(s12), d22 = T.sum(s22), d13 = T.sum(s13), d23 = T.sum(s23)
-        while i < n {
-            let a1 = v1[i], a2 = v2[i]
-            d10 += a1 * c0[i]; d20 += a2 * c0[i]; d11 += a1 * c1[i]; d21 += a2 * c1[i]
-            d12 += a1 * c2[i]; d22 += a2 * c2[i]; d13 += a1 * c3[i]; d23 += a2 * c3[i]
-            i += 1
-        }
-        let w10 = tau1 * d10, w11 = tau1 * d11, w12 = tau1 * d12, w13 = tau1 * d13
-        let w20 = tau2 * (d20 - v21 * w10), w21 = tau2 * (d21 - v21 * w11)
-        let w22 = tau2 * (d22 - v21 * w12), w23 = tau2 * (d23 - v21 * w13)
         let n10 = T.splat(-w10), n20 = T.splat(-w20), n11 = T.splat(-w11), n21 = T.splat(-w21)
         let n12 = T.splat(-w12), n22 = T.splat(-w22), n13 = T.splat(-w13), n23 = T.splat(-w23)
         let firstWhole = min(max(f, 0) + lanes - 1, vectorEnd) / lanes * lanes
         var q00 = T.zeroVector, q01 = T.zeroVector, q11 = T.zeroVector
-        i = 0
+        var i = 0
         while i < vectorEnd {
             let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
             let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)

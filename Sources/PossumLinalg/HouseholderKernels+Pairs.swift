@@ -19,14 +19,14 @@ extension HouseholderKernels {
 }
 
 extension VectorKernels {
-    /// Eight dot products (v₁ and v₂ against four columns) from six loads per vector of rows, then
-    /// the four updates in one more sweep (see the protocol for the arithmetic).
+    /// The pair's gains on four columns, w₁ⱼ = τ₁·v₁ᵀcⱼ and w₂ⱼ = τ₂·(v₂ᵀcⱼ − v₂₁·w₁ⱼ), from eight
+    /// independent dot chains over six loads per vector of rows: the first sweep of
+    /// `applyReflectorPair4` and of `applyReflectorPairCarrying`.
     @inline(__always)
-    public static func applyReflectorPair4(
+    static func pairGains4(
         _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
-        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
-        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>
-    ) {
+        _ c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>, _ c2: UnsafePointer<Scalar>, _ c3: UnsafePointer<Scalar>
+    ) -> (w10: Scalar, w11: Scalar, w12: Scalar, w13: Scalar, w20: Scalar, w21: Scalar, w22: Scalar, w23: Scalar) {
         typealias T = Scalar
         var s10 = T.zeroVector, s20 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector
         var s12 = T.zeroVector, s22 = T.zeroVector, s13 = T.zeroVector, s23 = T.zeroVector
@@ -52,9 +52,22 @@ extension VectorKernels {
         let w10 = tau1 * d10, w11 = tau1 * d11, w12 = tau1 * d12, w13 = tau1 * d13
         let w20 = tau2 * (d20 - v21 * w10), w21 = tau2 * (d21 - v21 * w11)
         let w22 = tau2 * (d22 - v21 * w12), w23 = tau2 * (d23 - v21 * w13)
+        return (w10, w11, w12, w13, w20, w21, w22, w23)
+    }
+
+    /// The eight gains (`pairGains4`), then the four updates in one more sweep (see the protocol
+    /// for the arithmetic).
+    @inline(__always)
+    public static func applyReflectorPair4(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, tau1: Scalar, _ v2: UnsafePointer<Scalar>, tau2: Scalar, v21: Scalar,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>
+    ) {
+        typealias T = Scalar
+        let (w10, w11, w12, w13, w20, w21, w22, w23) = pairGains4(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1, c2, c3)
         let n10 = T.splat(-w10), n20 = T.splat(-w20), n11 = T.splat(-w11), n21 = T.splat(-w21)
         let n12 = T.splat(-w12), n22 = T.splat(-w22), n13 = T.splat(-w13), n23 = T.splat(-w23)
-        i = 0
+        var i = 0
         while i + T.lanes <= n {
             let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
             let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)

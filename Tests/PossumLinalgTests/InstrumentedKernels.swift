@@ -20,6 +20,11 @@ enum BreaksPair4: KernelFault { static var broken: KernelOperation? { .applyRefl
 enum BreaksUpdateCarrying: KernelFault { static var broken: KernelOperation? { .updateCarrying } }
 enum BreaksPairCarrying: KernelFault { static var broken: KernelOperation? { .applyReflectorPairCarrying } }
 
+/// The largest entrywise distance between two results of the same factorization; a NaN counts as far.
+func farthest(_ a: [Double], _ b: [Double]) -> Double {
+    zip(a, b).map { abs($0 - $1) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+}
+
 /// Multiply-adds over long vectors done through `InstrumentedKernels<Counted>` (KernelDoorTests is serialized).
 let kernelMultiplyAdds = Atomic<Int>(0)
 

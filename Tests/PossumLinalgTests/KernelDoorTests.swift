@@ -47,43 +47,34 @@ import Testing
     /// tall matrix, c = 10 as in KernelInstantiationTests); with any one operation broken by O(1)
     /// they are O(1) apart.
     @Test func everyBlockStepOperationGoesThroughTheKernels() {
-        let (len, n, nb) = Self.shape
-        let step = Self.blockStep(NativeKernels<Double>.self, rows: len, columns: n, panelWidth: nb)
-        let native = Self.head(step.packed, rows: len, columns: n)
-        let bound = 3 * 10 * Double(n + 1) * .ulpOfOne * step.norm
-        func distance<F: KernelFault>(_: F.Type) -> Double {
-            let other = Self.head(Self.blockStep(InstrumentedKernels<F>.self, rows: len, columns: n, panelWidth: nb).packed,
-                                  rows: len, columns: n)
-            // NaN counts as far.
-            return zip(native, other).map { abs($0 - $1) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
-        }
-        #expect(distance(Intact.self) <= bound)
-        #expect(distance(BreaksDot4.self) > 1e-3, "dot4 bypassed")
-        #expect(distance(BreaksUpdateColumns.self) > 1e-3, "updateColumns bypassed")
-        #expect(distance(BreaksInnerProducts.self) > 1e-3, "innerProducts bypassed")
-        #expect(distance(BreaksRankUpdate.self) > 1e-3, "rankUpdate bypassed")
+        Self.checkDoors(panelWidth: Self.shape.panelWidth)
     }
 
     /// The same for a panel as wide as the block (b swept with it) that the recursion splits down
     /// to leaves of 2 and 3 columns: its inner block reflectors too go through the kernels.
     @Test func theRecursivePanelGoesThroughTheKernels() {
         let (len, n) = (Self.shape.rows, Self.shape.columns)
-        let step = Self.blockStep(NativeKernels<Double>.self, rows: len, columns: n, panelWidth: n, leafWidth: 2)
-        let native = Self.head(step.packed, rows: len, columns: n)
+        Self.checkDoors(panelWidth: n, leafWidth: 2)
+        kernelMultiplyAdds.store(0, ordering: .relaxed)
+        _ = Self.blockStep(InstrumentedKernels<Counted>.self, rows: len, columns: n, panelWidth: n, leafWidth: 2)
+        #expect(kernelMultiplyAdds.load(ordering: .relaxed) >= len * n * (n + 1))
+    }
+
+    /// One block step of `shape` with the reference kernels, intact and with each operation broken.
+    static func checkDoors(panelWidth nb: Int, leafWidth: Int = TallSkinnyQR.defaultLeafWidth) {
+        let (len, n) = (shape.rows, shape.columns)
+        let step = blockStep(NativeKernels<Double>.self, rows: len, columns: n, panelWidth: nb, leafWidth: leafWidth)
+        let native = head(step.packed, rows: len, columns: n)
         let bound = 3 * 10 * Double(n + 1) * .ulpOfOne * step.norm
         func distance<F: KernelFault>(_: F.Type) -> Double {
-            let other = Self.head(Self.blockStep(InstrumentedKernels<F>.self, rows: len, columns: n, panelWidth: n,
-                                                 leafWidth: 2).packed, rows: len, columns: n)
-            return zip(native, other).map { abs($0 - $1) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+            farthest(native, head(blockStep(InstrumentedKernels<F>.self, rows: len, columns: n, panelWidth: nb,
+                                            leafWidth: leafWidth).packed, rows: len, columns: n))
         }
         #expect(distance(Intact.self) <= bound)
         #expect(distance(BreaksDot4.self) > 1e-3, "dot4 bypassed")
         #expect(distance(BreaksUpdateColumns.self) > 1e-3, "updateColumns bypassed")
         #expect(distance(BreaksInnerProducts.self) > 1e-3, "innerProducts bypassed")
         #expect(distance(BreaksRankUpdate.self) > 1e-3, "rankUpdate bypassed")
-        kernelMultiplyAdds.store(0, ordering: .relaxed)
-        _ = Self.blockStep(InstrumentedKernels<Counted>.self, rows: len, columns: n, panelWidth: n, leafWidth: 2)
-        #expect(kernelMultiplyAdds.load(ordering: .relaxed) >= len * n * (n + 1))
     }
 
     /// Householder's minimum for one block step of [R; B] with b: reflector k meets each of the

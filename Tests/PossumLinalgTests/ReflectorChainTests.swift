@@ -125,7 +125,7 @@ import Testing
         let native = ReflectorPairKernelTests.paired(NativeKernels<Double>.self)
         func distance<F: KernelFault>(_: F.Type) -> Double {
             let other = ReflectorPairKernelTests.paired(InstrumentedKernels<F>.self).packed
-            return zip(native.packed, other).map { abs($0 - $1) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+            return farthest(native.packed, other)
         }
         #expect(distance(Intact.self) <= 3 * 10 * 18 * .ulpOfOne * native.norm)
         #expect(distance(BreaksUpdateCarrying.self) > 1e-3, "updateCarrying bypassed")

@@ -88,7 +88,7 @@ import Testing
         let native = Self.paired(NativeKernels<Double>.self)
         func distance<B: KernelFault>(_: B.Type) -> Double {
             let other = Self.paired(InstrumentedKernels<B>.self).packed
-            return zip(native.packed, other).map { abs($0 - $1) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+            return farthest(native.packed, other)
         }
         #expect(distance(Intact.self) <= 3 * 10 * 18 * .ulpOfOne * native.norm)
         #expect(distance(BreaksPair4.self) > 1e-3, "applyReflectorPair4 bypassed")

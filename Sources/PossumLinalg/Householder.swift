@@ -18,28 +18,44 @@ enum Householder<K: HouseholderKernels> {
     static func generate(
         alpha: T, tail x: UnsafeMutablePointer<T>, count n: Int, wholeVectorsFrom p: Int = 0, oneSquareRoot: Bool = false
     ) -> (beta: T, tau: T) {
-        var s: T = 0
-        for i in 0..<p { s += x[i] * x[i] }
-        s += K.sumOfSquares(n - p, x + p)
-        // `oneSquareRoot` (the paired QR: on its short columns the scaled form's two roots and
-        // divisions are the serial chain each reflector waits on): ‖(α, x)‖ = √(α² + s), α² + s
-        // rounded once, when s passes `norm2`'s guard and the sum is finite (an α² that underflows
-        // is then below ε·s). The other factorizations keep the scaled form, whose rounding the
-        // accuracy floors (AccuracyRegressionTests) were measured with.
+        let made = generate(alpha: alpha, tail: x, count: n, wholeVectorsFrom: p,
+                            sumOfSquares: sumOfSquares(x, count: n, wholeVectorsFrom: p), oneSquareRoot: oneSquareRoot)
+        return (made.beta, made.tau)
+    }
+
+    /// `generate` from the tail's sum of squares s, already at hand (the paired QR carries it out of
+    /// the sweep that wrote the tail), returning also the factor 1/(α − β) the tail was scaled by
+    /// (0 when H = I). When s is not safe (`isSafeSumOfSquares`) ‖x‖ is taken by `norm2`'s scaled loop.
+    ///
+    /// `oneSquareRoot` (the paired QR: on its short columns the scaled form's two roots and
+    /// divisions are the serial chain each reflector waits on): ‖(α, x)‖ = √(α² + s), α² + s
+    /// rounded once, when s is safe and the sum is finite (an α² that underflows is then below
+    /// ε·s). The other factorizations keep the scaled form, whose rounding the accuracy floors
+    /// (AccuracyRegressionTests) were measured with.
+    @inline(__always)
+    static func generate(
+        alpha: T, tail x: UnsafeMutablePointer<T>, count n: Int, wholeVectorsFrom p: Int, sumOfSquares s: T, oneSquareRoot: Bool
+    ) -> (beta: T, tau: T, scale: T) {
         var length: T = 0
-        if oneSquareRoot && s.isFinite && s > 0 && s >= T.leastNormalMagnitude * T(n) / T.ulpOfOne {
-            length = s.addingProduct(alpha, alpha).squareRoot()
-        }
+        if oneSquareRoot && K.isSafeSumOfSquares(s, count: n) { length = s.addingProduct(alpha, alpha).squareRoot() }
         if !(length.isFinite && length > 0) {
             let tailNorm = K.norm2(n, x, sumOfSquares: s)
-            guard tailNorm != 0 else { return (alpha, 0) }
+            guard tailNorm != 0 else { return (alpha, 0, 0) }
             length = pythagoras(alpha, tailNorm)
         }
         let beta = alpha >= 0 ? -length : length
         let scale = 1 / (alpha - beta)
         for i in 0..<p { x[i] *= scale }
         K.scale(n - p, scale, x + p)
-        return (beta, (beta - alpha) / beta)
+        return (beta, (beta - alpha) / beta, scale)
+    }
+
+    /// Σxᵢ² over n entries, unscaled; x[p..<n] whole vectors (see `generate`).
+    @inline(__always)
+    static func sumOfSquares(_ x: UnsafePointer<T>, count n: Int, wholeVectorsFrom p: Int) -> T {
+        var s: T = 0
+        for i in 0..<p { s += x[i] * x[i] }
+        return s + K.sumOfSquares(n - p, x + p)
     }
 
     /// C ← (I − τ·v·vᵀ)·C for every column of `c`, where v is 1 on row `head` (none when nil) and

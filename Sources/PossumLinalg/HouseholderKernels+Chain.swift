@@ -149,37 +149,6 @@ extension VectorKernels {
     }
 }
 
-extension Householder {
-    /// `generate(…, oneSquareRoot: true)` from a sum of squares s of the tail already at hand (carried
-    /// out of the sweep that wrote it), returning also the factor 1/(α − β) the tail was scaled by
-    /// (0 when H = I). The guard is `generate`'s: when s is not safe (over- or underflowed, or too
-    /// small for its squares to be trusted) the tail's norm is taken by `norm2`'s scaled loop.
-    @inline(__always)
-    static func generate(
-        alpha: T, tail x: UnsafeMutablePointer<T>, count n: Int, wholeVectorsFrom p: Int, sumOfSquares s: T
-    ) -> (beta: T, tau: T, scale: T) {
-        var length: T = 0
-        if isSafeSumOfSquares(s, count: n) { length = s.addingProduct(alpha, alpha).squareRoot() }
-        if !(length.isFinite && length > 0) {
-            let tailNorm = K.norm2(n, x, sumOfSquares: s)
-            guard tailNorm != 0 else { return (alpha, 0, 0) }
-            length = pythagoras(alpha, tailNorm)
-        }
-        let beta = alpha >= 0 ? -length : length
-        let scale = 1 / (alpha - beta)
-        for i in 0..<p { x[i] *= scale }
-        K.scale(n - p, scale, x + p)
-        return (beta, (beta - alpha) / beta, scale)
-    }
-
-    /// s = Σxᵢ² over n entries, summed unscaled, is exact to rounding: finite, and not so small
-    /// that squares which underflowed could matter (`norm2`'s guard).
-    @inline(__always)
-    static func isSafeSumOfSquares(_ s: T, count n: Int) -> Bool {
-        s.isFinite && s > 0 && s >= T.leastNormalMagnitude * T(n) / T.ulpOfOne
-    }
-}
-
 /// x ← U⁻¹·x for the upper triangle U of the first n columns of `u` (n ≥ 1), with the reciprocals
 /// of U's diagonal taken first, apart from the chain: each step is then multiplications, not a
 /// division the next step waits on. (`solveUpperTriangular` divides; the paired QR's solve,

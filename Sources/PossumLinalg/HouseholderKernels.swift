@@ -99,14 +99,19 @@ extension HouseholderKernels {
         norm2(n, x, sumOfSquares: sumOfSquares(n, x))
     }
 
-    /// ‖x‖₂ given s = Σxᵢ² computed unscaled: √s when that is exact to rounding — s neither
-    /// overflowed nor dropped below n·(smallest normal)/ε, below which squares that underflowed
-    /// could matter relatively — else the scaled loop.
+    /// ‖x‖₂ given s = Σxᵢ² computed unscaled: √s when that is exact to rounding
+    /// (`isSafeSumOfSquares`), else the scaled loop.
     @inlinable
     public static func norm2(_ n: Int, _ x: UnsafePointer<Scalar>, sumOfSquares s: Scalar) -> Scalar {
-        let underflowGuard = Scalar.leastNormalMagnitude * Scalar(n) / Scalar.ulpOfOne
-        if s.isFinite && s >= underflowGuard { return s.squareRoot() }
+        if isSafeSumOfSquares(s, count: n) { return s.squareRoot() }
         return scaledNorm2(UnsafeBufferPointer(start: x, count: n))
+    }
+
+    /// Whether s = Σxᵢ² over n entries, summed unscaled, is exact to rounding: positive, finite, and
+    /// not below n·(smallest normal)/ε, under which squares that underflowed could matter relatively.
+    @inlinable
+    public static func isSafeSumOfSquares(_ s: Scalar, count n: Int) -> Bool {
+        s.isFinite && s > 0 && s >= Scalar.leastNormalMagnitude * Scalar(n) / Scalar.ulpOfOne
     }
 }
 

@@ -147,9 +147,8 @@ public struct PairedHouseholderQR: QRFactorization {
                     }
                     k += 2
                 } else {
-                    tau[k] = carried.map {
-                        makeReflector(K.self, w.column(k), row: k, rows: m, ld: ld, from: start, into: v1, sumOfSquares: $0.squares).tau
-                    } ?? makeReflector(K.self, w.column(k), row: k, rows: m, ld: ld, from: start, into: v1)
+                    tau[k] = makeReflector(K.self, w.column(k), row: k, rows: m, ld: ld, from: start, into: v1,
+                                           sumOfSquares: carried?.squares).tau
                     Householder<K>.applyReflector(v1 + start, count: len, tau: tau[k], head: nil, tailRow: start,
                                                   to: w.block(row: 0, column: k + 1, rows: ld, columns: total - k - 1))
                     k += 1
@@ -174,8 +173,8 @@ public struct PairedHouseholderQR: QRFactorization {
         typealias H = Householder<K>
         let len = ld - start
         let x0 = w.column(k), x1 = w.column(k + 1)
-        if let c = carried, H.isSafeSumOfSquares(c.squares, count: ld - k - 1),
-           H.isSafeSumOfSquares(c.nextSquares, count: ld - k - 1), c.cross.isFinite {
+        if let c = carried, K.isSafeSumOfSquares(c.squares, count: ld - k - 1),
+           K.isSafeSumOfSquares(c.nextSquares, count: ld - k - 1), c.cross.isFinite {
             let (tau1, scale1) = makeReflector(K.self, x0, row: k, rows: m, ld: ld, from: start, into: v1, sumOfSquares: c.squares)
             // v₁ = 1 on row k and scale₁·x₀ below it: v₁ᵀx₁ = x₁[k] + scale₁·Σᵢ₍>ₖ₎ x₀ᵢx₁ᵢ. Both
             // sums passed the guard, so the cross sum lost nothing to underflow that matters.
@@ -184,55 +183,42 @@ public struct PairedHouseholderQR: QRFactorization {
             let (tau2, scale2) = makeReflector(K.self, x1, row: k + 1, rows: m, ld: ld, from: start, into: v2,
                                                sumOfSquares: squares)
             // v₂ = 1 on row k + 1 and scale₂·x₁' below it: v₂ᵀv₁ = v₁[k + 1] + scale₂·Σᵢ₍>ₖ₊₁₎ x₁'ᵢv₁ᵢ.
-            let v21 = H.isSafeSumOfSquares(squares, count: ld - k - 2)
+            let v21 = K.isSafeSumOfSquares(squares, count: ld - k - 2)
                 ? v1[k + 1].addingProduct(scale2, cross) : K.dot(len, v2 + start, v1 + start)
             return (tau1, tau2, v21)
         }
-        let tau1 = makeReflector(K.self, x0, row: k, rows: m, ld: ld, from: start, into: v1)
+        let tau1 = makeReflector(K.self, x0, row: k, rows: m, ld: ld, from: start, into: v1).tau
         // H_k must reach column k + 1 before reflector k + 1 can be made from it.
         H.applyReflector(v1 + start, count: len, tau: tau1, head: nil, tailRow: start,
                          to: w.block(row: 0, column: k + 1, rows: ld, columns: 1))
-        let tau2 = makeReflector(K.self, x1, row: k + 1, rows: m, ld: ld, from: start, into: v2)
+        let tau2 = makeReflector(K.self, x1, row: k + 1, rows: m, ld: ld, from: start, into: v2).tau
         return (tau1, tau2, K.dot(len, v2 + start, v1 + start))
     }
 
-    /// `makeReflector` from the tail's sum of squares s, already at hand; also returns the factor
-    /// the tail was scaled by (`Householder.generate(…, sumOfSquares:)`, same guard).
+    /// Makes reflector `row` from x[row...] (`Householder.generate`, one square root): overwrites
+    /// x[row] with β and x[row+1...] with v's tail, writes v explicitly to `v[start..<ld]` (0 above
+    /// `row`, 1 at it, 0 in the padding) and returns τ and the factor the tail was scaled by. `s`:
+    /// the tail's sum of squares when already at hand (carried out of a sweep), else it is summed
+    /// here. x[m..<ld] is zero padding, so the tail may run to ld.
     @inline(__always)
     static func makeReflector<K: HouseholderKernels>(
         _: K.Type, _ x: UnsafeMutablePointer<K.Scalar>, row: Int, rows m: Int, ld: Int, from start: Int,
-        into v: UnsafeMutablePointer<K.Scalar>, sumOfSquares s: K.Scalar
+        into v: UnsafeMutablePointer<K.Scalar>, sumOfSquares s: K.Scalar? = nil
     ) -> (tau: K.Scalar, scale: K.Scalar) {
         typealias T = K.Scalar
-        let aligned = min(roundUp(row + 1, T.lanes), ld)
-        let (beta, tau, scale) = Householder<K>.generate(alpha: x[row], tail: x + row + 1, count: ld - row - 1,
-                                                         wholeVectorsFrom: aligned - row - 1, sumOfSquares: s)
-        for r in start..<aligned { v[r] = r < row ? 0 : r == row ? 1 : x[r] }
-        var i = aligned
-        while i < ld { T.store(T.load(x + i), v + i); i += T.lanes }
-        x[row] = beta
-        return (tau, scale)
-    }
-
-    /// Makes reflector `row` from x[row...] (`Householder.generate`): overwrites x[row] with β and
-    /// x[row+1...] with v's tail, writes v explicitly to `v[start..<ld]` (0 above `row`, 1 at it, 0
-    /// in the padding) and returns τ. x[m..<ld] is zero padding, so the tail may run to ld.
-    @inline(__always)
-    static func makeReflector<K: HouseholderKernels>(
-        _: K.Type, _ x: UnsafeMutablePointer<K.Scalar>, row: Int, rows m: Int, ld: Int, from start: Int,
-        into v: UnsafeMutablePointer<K.Scalar>
-    ) -> K.Scalar {
-        typealias T = K.Scalar
+        typealias H = Householder<K>
         // From `aligned` on, x is whole aligned vectors to ld.
         let aligned = min(roundUp(row + 1, T.lanes), ld)
-        let (beta, tau) = Householder<K>.generate(alpha: x[row], tail: x + row + 1, count: ld - row - 1,
-                                                  wholeVectorsFrom: aligned - row - 1, oneSquareRoot: true)
+        let tail = x + row + 1, count = ld - row - 1, vectors = aligned - row - 1
+        let (beta, tau, scale) = H.generate(alpha: x[row], tail: tail, count: count, wholeVectorsFrom: vectors,
+                                            sumOfSquares: s ?? H.sumOfSquares(tail, count: count, wholeVectorsFrom: vectors),
+                                            oneSquareRoot: true)
         // H = I leaves x's zero tail as it is: v = e_row keeps the sweeps' arithmetic finite.
         for r in start..<aligned { v[r] = r < row ? 0 : r == row ? 1 : x[r] }
         var i = aligned
         while i < ld { T.store(T.load(x + i), v + i); i += T.lanes }
         x[row] = beta
-        return tau
+        return (tau, scale)
     }
 
     /// dst[0..<m] = src[0..<m], dst[m..<ld] = 0: whole vectors, then the last partial one in

@@ -19,5 +19,7 @@ if [ "$(cat "$out/base-commit" 2>/dev/null)" != "$commit" ]; then  # the base mo
 fi
 swiftc $flags -parse-as-library -emit-module -emit-library -static -module-name PossumLinalg \
     Sources/PossumLinalg/*.swift -emit-module-path "$out/PossumLinalg.swiftmodule" -o "$out/libPossumLinalg.a"
-swiftc $flags -I "$out" Benchmarks/roof-square/*.swift "$out/libPossumBase.a" "$out/libPossumLinalg.a" -o "$out/roof-square"
+# The peers' spec parser and loader, shared with possum-bench's --lapack.
+swiftc $flags -I "$out" Benchmarks/roof-square/*.swift Benchmarks/peers/LAPACKPeer/LAPACKPeerSpec.swift \
+    Benchmarks/peers/LAPACKPeer/DynamicLibrary.swift "$out/libPossumBase.a" "$out/libPossumLinalg.a" -o "$out/roof-square"
 echo "built $out/roof-square (base $(git rev-parse --short "$base"))"

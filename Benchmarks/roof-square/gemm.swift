@@ -20,31 +20,22 @@ typealias FortranGemm64 = @convention(c) (
     UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Int64>, UnsafePointer<Double>, UnsafePointer<Int64>,
     UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int64>, Int, Int) -> Void
 
-/// `PATH[:prefix=P,suffix=S,int=64,name=N]` (possum-bench's `--lapack` options): the symbol is
-/// P + "dgemm_" + S (numpy's OpenBLAS: `prefix=scipy_,suffix=64_,int=64`).
-func loadGemm(_ spec: String) -> (name: String, gemm: Gemm)? {
-    let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
-    var prefix = "", suffix = "", wide = false
-    var name = String(parts[0].split(separator: "/").last ?? Substring(parts[0]))
-    if parts.count == 2 {
-        for option in parts[1].split(separator: ",") {
-            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { print("gemm: option \(option) is not KEY=VALUE"); return nil }
-            switch kv[0] {
-            case "prefix": prefix = kv[1]
-            case "suffix": suffix = kv[1]
-            case "int": wide = kv[1] == "64"
-            case "name": name = kv[1]
-            default: print("gemm: unknown option \(kv[0])"); return nil
-            }
-        }
-    }
-    guard let handle = dlopen(parts[0], RTLD_NOW | RTLD_LOCAL) else {
-        print("gemm: cannot load \(parts[0]): \(dlerror().map { String(cString: $0) } ?? "?")")
+/// `PATH[:prefix=P,suffix=S,int=64,name=N]`, parsed and opened as possum-bench's `--lapack` peers
+/// are (`LAPACKPeerSpec`, `DynamicLibrary`): the symbol is P + "dgemm_" + S (numpy's OpenBLAS:
+/// `prefix=scipy_,suffix=64_,int=64`), 32-bit integers unless `int=64`.
+func loadGemm(_ argument: String) -> (name: String, gemm: Gemm)? {
+    let spec: LAPACKPeerSpec, library: DynamicLibrary
+    do {
+        spec = try LAPACKPeerSpec(parsing: argument)
+        library = try DynamicLibrary(path: spec.path)
+    } catch {
+        print("gemm: \(error)")
         return nil
     }
-    let symbol = prefix + "dgemm_" + suffix
-    guard let address = dlsym(handle, symbol) else { print("gemm: \(parts[0]) has no \(symbol)"); return nil }
+    let name = spec.name ?? String(spec.path.split(separator: "/").last ?? Substring(spec.path))
+    let symbol = (spec.prefix ?? "") + "dgemm_" + (spec.suffix ?? "")
+    guard let address = library.symbol(symbol) else { print("gemm: \(spec.path) has no \(symbol)"); return nil }
+    let wide = spec.integerWidth == .ilp64
     if wide {
         let f = unsafeBitCast(address, to: FortranGemm64.self)
         return (name, { t, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in

@@ -14,22 +14,35 @@ import Darwin
 extension RESTTrackingStore {
     @discardableResult
     public func logArtifact(runID: String, file: String, artifactPath: String?) throws -> String {
+        try logArtifacts(runID: runID, [ArtifactFile(file, under: artifactPath)])[0]
+    }
+
+    /// One `runs/get` for all the files; every name is checked before the first upload, so a bad
+    /// one uploads nothing.
+    @discardableResult
+    public func logArtifacts(runID: String, _ files: [ArtifactFile]) throws -> [String] {
         let info = try runInfo(id: runID)
         guard info.lifecycleStage == .active else { throw TrackingError.runDeleted(runID: runID) }
-        var components: [String] = []
-        if let artifactPath {
-            for component in artifactPath.split(separator: "/", omittingEmptySubsequences: true) {
-                try NameValidation.validateKey(String(component), kind: "artifact path component")
-                components.append(String(component))
-            }
+        let relatives = try files.map { try relativeArtifactPath(of: $0) }
+        let root = try proxyPath(of: info)
+        for (file, relative) in zip(files, relatives) {
+            guard FileIO.isRegularFile(file.file) else { throw TrackingError.invalidRequest("\(file.file): not a regular file") }
+            guard let bytes = try FileIO.readBytes(file.file) else { throw TrackingError.notFound("file \(file.file)") }
+            try client.upload(Data(bytes), to: root + "/" + relative)
         }
-        let fileName = String(file.split(separator: "/").last ?? "")
+        return relatives.map { info.artifactURI + "/" + $0 }
+    }
+
+    /// `dir/sub` + `/tmp/x/model.h5` → `dir/sub/model.h5`, each component a valid key.
+    private func relativeArtifactPath(of file: ArtifactFile) throws -> String {
+        var components: [String] = []
+        for component in (file.artifactPath ?? "").split(separator: "/", omittingEmptySubsequences: true) {
+            try NameValidation.validateKey(String(component), kind: "artifact path component")
+            components.append(String(component))
+        }
+        let fileName = String(file.file.split(separator: "/").last ?? "")
         try NameValidation.validateKey(fileName, kind: "artifact file")
-        guard FileIO.isRegularFile(file) else { throw TrackingError.invalidRequest("\(file): not a regular file") }
-        guard let bytes = try FileIO.readBytes(file) else { throw TrackingError.notFound("file \(file)") }
-        let relative = (components + [fileName]).joined(separator: "/")
-        try client.upload(Data(bytes), to: try proxyPath(of: info) + "/" + relative)
-        return info.artifactURI + "/" + relative
+        return (components + [fileName]).joined(separator: "/")
     }
 
     public func artifacts(runID: String) throws -> [String] {

@@ -46,6 +46,10 @@ public protocol TrackingStore: Sendable {
     /// returns the stored file's path.
     @discardableResult
     func logArtifact(runID: String, file: String, artifactPath: String?) throws -> String
+    /// Several files at once (each under its own `artifactPath`), in order; returns the stored
+    /// files' paths. A tracking server checks the run once for all of them, not once per file.
+    @discardableResult
+    func logArtifacts(runID: String, _ files: [ArtifactFile]) throws -> [String]
     func runInfo(id: String) throws -> RunInfo
     /// The run with all params, the latest value of each metric, and all tags.
     func run(id: String) throws -> Run
@@ -110,6 +114,11 @@ extension TrackingStore {
         for (key, value) in tags.sorted(by: { $0.key < $1.key }) { try setTag(runID: runID, key: key, value: value) }
     }
 
+    @discardableResult
+    public func logArtifacts(runID: String, _ files: [ArtifactFile]) throws -> [String] {
+        try files.map { try logArtifact(runID: runID, file: $0.file, artifactPath: $0.artifactPath) }
+    }
+
     public func startRun(experimentID: String, name: String? = nil, parentRunID: String? = nil) throws -> RunInfo {
         try startRun(experimentID: experimentID, name: name, parentRunID: parentRunID, tags: [:], startTime: nil)
     }
@@ -120,6 +129,17 @@ extension TrackingStore {
 
     public func createRegisteredModel(name: String, tags: [String: String] = [:]) throws -> RegisteredModel {
         try createRegisteredModel(name: name, tags: tags, description: nil)
+    }
+}
+
+/// A local file to copy into a run's artifacts, under `artifactPath` (a relative directory) if given.
+public struct ArtifactFile: Equatable, Sendable {
+    public var file: String
+    public var artifactPath: String?
+
+    public init(_ file: String, under artifactPath: String? = nil) {
+        self.file = file
+        self.artifactPath = artifactPath
     }
 }
 

@@ -62,8 +62,8 @@ public struct LoggedRun {
         try store.logBatch(runID: runID, params: [:], metrics: metrics, tags: [:])
     }
 
-    /// Copies `file` into the run's artifacts, under `directory` if given.
-    public func artifact(_ file: String, under directory: String?) throws {
-        _ = try store.logArtifact(runID: runID, file: file, artifactPath: directory)
+    /// Copies the files into the run's artifacts in one call (one check of the run on a server).
+    public func artifacts(_ files: [ArtifactFile]) throws {
+        _ = try store.logArtifacts(runID: runID, files)
     }
 }

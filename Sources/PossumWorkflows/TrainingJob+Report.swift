@@ -24,11 +24,12 @@ extension TrainingJob.Result {
     /// quickly, and an even sample shows the same cloud.
     static let largestPicture = 5000
 
-    /// The chosen model's fitted values against the true targets of the training rows, as the
-    /// artifact `predicted_vs_true.svg` (MLflow's UI shows it; the report embeds it).
-    func logPredictedVersusTrue(to run: LoggedRun, scratch: URL) throws {
+    /// The chosen model's fitted values against the true targets of the training rows, written
+    /// into `scratch` for the artifact `predicted_vs_true.svg` (MLflow's UI shows it; the report
+    /// embeds it); nil when there are no training rows to draw.
+    func writePredictedVersusTrue(into scratch: URL) throws -> String? {
         let (truth, fitted) = (trainingFit.truth, trainingFit.fitted)
-        guard !truth.isEmpty else { return }
+        guard !truth.isEmpty else { return nil }
         let every = (truth.count + Self.largestPicture - 1) / Self.largestPicture
         let rows = Array(stride(from: 0, to: truth.count, by: max(1, every)))
         // A streamed fit hands over only an even sample of its rows: n is the model's row count.
@@ -42,6 +43,6 @@ extension TrainingJob.Result {
             xLabel: "true \(target)", yLabel: "fitted \(target)")
         let file = scratch.appendingPathComponent(predictedVersusTrueArtifacts[0])
         try picture.svg().write(to: file, atomically: true, encoding: .utf8)
-        try run.artifact(file.path, under: nil)
+        return file.path
     }
 }

@@ -73,7 +73,7 @@ public struct TrainingJob {
             let modelFile = exportedModel ?? scratch.appendingPathComponent("possum-ridge.h5").path
             if exportedModel == nil { try exportModel(to: modelFile) }
             let artifactDirectory = "model"
-            try run.artifact(modelFile, under: artifactDirectory)
+            var uploads = [ArtifactFile(modelFile, under: artifactDirectory)]
             let described = mlflowModel(runID: run.runID, artifactPath: artifactDirectory,
                                         dataFile: URL(fileURLWithPath: modelFile).lastPathComponent)
             for (index, file) in described.files().enumerated() {
@@ -83,15 +83,16 @@ public struct TrainingJob {
                 let local = folder.appendingPathComponent(URL(fileURLWithPath: file.path).lastPathComponent)
                 try file.contents.write(to: local, atomically: true, encoding: .utf8)
                 let subfolder = file.path.contains("/") ? "/" + file.path.split(separator: "/").dropLast().joined(separator: "/") : ""
-                try run.artifact(local.path, under: artifactDirectory + subfolder)
+                uploads.append(ArtifactFile(local.path, under: artifactDirectory + subfolder))
             }
             let table = scratch.appendingPathComponent("coefficients.csv")
             let rows = ["feature,coefficient", "(intercept),\(String(format: "%.17g", model.intercept))"]
                 + zip(model.transform.featureNames, model.coefficients).map { "\($0),\(String(format: "%.17g", $1))" }
             try (rows.joined(separator: "\n") + "\n").write(to: table, atomically: true, encoding: .utf8)
-            try run.artifact(table.path, under: nil)
+            uploads.append(ArtifactFile(table.path))
+            if let picture = try writePredictedVersusTrue(into: scratch) { uploads.append(ArtifactFile(picture)) }
+            try run.artifacts(uploads)
             try logLeaveOneOutCurve(to: run)
-            try logPredictedVersusTrue(to: run, scratch: scratch)
             return artifactDirectory
         }
 

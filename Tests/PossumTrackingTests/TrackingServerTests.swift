@@ -56,6 +56,32 @@ import Glibc
         #expect(server.requests.count == 2)
     }
 
+    @Test func artifactsOfOneCallCheckTheRunOnceAndABadNameUploadsNothing() throws {
+        let run = #"{"run": {"info": {"run_id": "abc", "experiment_id": "7", "artifact_uri": "mlflow-artifacts:/7/abc/artifacts", "lifecycle_stage": "active"}}}"#
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("possum-artifacts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = ["model.h5", "MLmodel", "coefficients.csv"].map { folder.appendingPathComponent($0).path }
+        for file in files { try Data(file.utf8).write(to: URL(fileURLWithPath: file)) }
+
+        let server = try FakeHTTPServer(responses: [(200, run), (200, "")])
+        defer { server.stop() }
+        let store = try RESTTrackingStore(uri: server.uri, environment: [:], retry: Self.quick)
+        let stored = try store.logArtifacts(runID: "abc", [ArtifactFile(files[0], under: "model"), ArtifactFile(files[1], under: "model"),
+                                                           ArtifactFile(files[2])])
+        #expect(stored == ["mlflow-artifacts:/7/abc/artifacts/model/model.h5", "mlflow-artifacts:/7/abc/artifacts/model/MLmodel",
+                           "mlflow-artifacts:/7/abc/artifacts/coefficients.csv"])
+        let heads = server.requests.map { $0.split(separator: "\r\n").first.map(String.init) ?? "" }
+        #expect(heads.filter { $0.contains("/runs/get") }.count == 1)
+        #expect(heads.dropFirst() == ["PUT /api/2.0/mlflow-artifacts/artifacts/7/abc/artifacts/model/model.h5 HTTP/1.1",
+                                      "PUT /api/2.0/mlflow-artifacts/artifacts/7/abc/artifacts/model/MLmodel HTTP/1.1",
+                                      "PUT /api/2.0/mlflow-artifacts/artifacts/7/abc/artifacts/coefficients.csv HTTP/1.1"])
+
+        let before = server.requests.count
+        #expect(throws: (any Error).self) { try store.logArtifacts(runID: "abc", [ArtifactFile(files[0]), ArtifactFile(files[1], under: "a/../b")]) }
+        #expect(server.requests.dropFirst(before).allSatisfy { !$0.hasPrefix("PUT") }, "a bad name is found before any upload")
+    }
+
     @Test func addressWithoutMLflowSaysSo() throws {
         let server = try FakeHTTPServer(responses: [(404, "")])
         defer { server.stop() }

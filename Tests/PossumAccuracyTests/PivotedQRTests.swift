@@ -46,16 +46,7 @@ import Testing
     @Test(arguments: [(20, 6, 3), (6, 10, 6), (4, 9, 2), (30, 5, 5)])
     func minimumNormMatchesExactOracle(shape: (rows: Int, columns: Int, rank: Int)) throws {
         var rng = SplitMix64(seed: UInt64(shape.rows + 100 * shape.columns))
-        // A = L·M with L (m×r) and M (r×n) small integers: rank r exactly, entries exact.
-        let l = (0..<(shape.rows * shape.rank)).map { _ in Double(Int.random(in: -5...5, using: &rng)) }
-        let mm = (0..<(shape.rank * shape.columns)).map { _ in Double(Int.random(in: -5...5, using: &rng)) }
-        var a = Matrix(rows: shape.rows, columns: shape.columns)
-        for i in 0..<shape.rows {
-            for j in 0..<shape.columns {
-                a[i, j] = (0..<shape.rank).reduce(0) { $0 + l[i * shape.rank + $1] * mm[$1 * shape.columns + j] }
-            }
-        }
-        let b = (0..<shape.rows).map { _ in Double(Int.random(in: -50...50, using: &rng)) }
+        let (a, b) = exactRankIntegerProblem(rows: shape.rows, columns: shape.columns, rank: shape.rank, using: &rng)
         let exact = ExactLeastSquares.solve(a, b)
         #expect(exact.rank == shape.rank)
         let solvers: [any RankRevealingSolver] = [SIMDSolver(), NaiveSolver(), OpenBLASSolver()]
@@ -104,4 +95,19 @@ import Testing
         for j in 0..<n { norm = max(norm, (0...j).reduce(0) { $0 + abs(r[$1, j]) }) }
         return norm * inverseNorm
     }
+}
+
+/// A = L·M with L (rows × rank) and M (rank × columns) of small integers, so A has rank `rank`
+/// exactly and every entry is exact in Double; b of small integers.
+func exactRankIntegerProblem(rows: Int, columns: Int, rank: Int, using rng: inout SplitMix64) -> (a: Matrix, b: [Double]) {
+    let l = (0..<(rows * rank)).map { _ in Double(Int.random(in: -5...5, using: &rng)) }
+    let m = (0..<(rank * columns)).map { _ in Double(Int.random(in: -5...5, using: &rng)) }
+    var a = Matrix(rows: rows, columns: columns)
+    for i in 0..<rows {
+        for j in 0..<columns {
+            a[i, j] = (0..<rank).reduce(0) { $0 + l[i * rank + $1] * m[$1 * columns + j] }
+        }
+    }
+    let b = (0..<rows).map { _ in Double(Int.random(in: -50...50, using: &rng)) }
+    return (a, b)
 }

@@ -136,15 +136,7 @@ import Testing
     @Test(arguments: [(3, 12, 2), (5, 11, 3), (4, 9, 1)])
     func rankDeficientWideMatchesExactOracle(shape: (rows: Int, columns: Int, rank: Int)) throws {
         var rng = SplitMix64(seed: UInt64(shape.rows * 7 + shape.columns))
-        let l = (0..<(shape.rows * shape.rank)).map { _ in Double(Int.random(in: -5...5, using: &rng)) }
-        let mm = (0..<(shape.rank * shape.columns)).map { _ in Double(Int.random(in: -5...5, using: &rng)) }
-        var a = Matrix(rows: shape.rows, columns: shape.columns)
-        for i in 0..<shape.rows {
-            for j in 0..<shape.columns {
-                a[i, j] = (0..<shape.rank).reduce(0) { $0 + l[i * shape.rank + $1] * mm[$1 * shape.columns + j] }
-            }
-        }
-        let b = (0..<shape.rows).map { _ in Double(Int.random(in: -50...50, using: &rng)) }
+        let (a, b) = exactRankIntegerProblem(rows: shape.rows, columns: shape.columns, rank: shape.rank, using: &rng)
         let exact = ExactLeastSquares.solve(a, b)
         #expect(exact.rank == shape.rank)
         let solvers: [any RankRevealingSolver] = [SIMDSolver(), NaiveSolver(), OpenBLASSolver()]

@@ -16,7 +16,7 @@ struct DataCommand: ParsableCommand {
             commandName: "import",
             abstract: "Convert a CSV table to possum's column-oriented HDF5 layout (written atomically).")
 
-        @Argument(help: "CSV file (header line, comma-separated; NA or empty = missing); - reads standard input.")
+        @Argument(help: "CSV file (header line; comma, tab, semicolon or pipe between fields, found from the first lines; NA or empty = missing); - reads standard input.")
         var csv: String
 
         @Option(name: .long, help: "HDF5 file to write.")

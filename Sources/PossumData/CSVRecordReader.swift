@@ -1,10 +1,15 @@
 import PossumFiles
 
-/// Reads CSV records (RFC 4180: comma-separated, optional double quotes; CRLF or LF) one at a
-/// time from a file or from memory, so that a file far bigger than memory can be streamed.
-/// Blank lines are skipped; a quoted field may hold commas, newlines and doubled quotes; a
-/// leading UTF-8 byte-order mark is ignored. Errors name the source and line (and the column,
-/// once `fieldNames` is known).
+/// Reads CSV records (RFC 4180: optional double quotes; CRLF or LF) one at a time from a file or
+/// from memory, so that a file far bigger than memory can be streamed. Blank lines are skipped; a
+/// quoted field may hold delimiters, newlines and doubled quotes; a leading UTF-8 byte-order mark
+/// is ignored. Errors name the source and line (and the column, once `fieldNames` is known).
+///
+/// The delimiter is a comma unless the first lines say otherwise (`detectDelimiter`): tab-,
+/// semicolon- and pipe-separated files are read alike. In a semicolon-separated table (the CSV
+/// of spreadsheets in locales that write 1,5 — R's `read.csv2` dialect) a number may be written
+/// with a decimal comma; data fields that are such numbers are handed on with a decimal point, and
+/// a column that mixes both ways ("2,5" and "1.000") is an error, since 1.000 could mean 1000.
 ///
 /// The file is opened under the input policy (`InputFile`): a directory, device or socket is
 /// refused; standard input (`-`) and a FIFO are read once. The reader is linear in its input and
@@ -37,6 +42,13 @@ public struct CSVRecordReader {
         public static let standard = Limits()
     }
 
+    /// The byte between fields: given, or detected from the first lines of the input.
+    public private(set) var delimiter: UInt8
+    private let detectsDelimiter: Bool
+    /// Per column of a semicolon-separated table: the line of its first number written with a
+    /// decimal comma, and with a decimal point (0: none yet).
+    private var decimalCommaLines: [Int] = []
+    private var decimalPointLines: [Int] = []
     private let source: String
     private let input: InputFile?
     private let limits: Limits
@@ -65,7 +77,7 @@ public struct CSVRecordReader {
     /// stream need not be read twice for its digest. With `rereadable`, `restart()` may be called
     /// (a stream is spooled to an unlinked temporary file for that).
     public init(contentsOf path: String, blockSize: Int = 1 << 20, limits: Limits = .standard,
-                hashing: Bool = false, rereadable: Bool = false) throws {
+                hashing: Bool = false, rereadable: Bool = false, delimiter: UInt8? = nil) throws {
         do {
             self.input = try InputFile(path, spoolForSecondPass: rereadable)
         } catch let error as InputError {
@@ -77,10 +89,12 @@ public struct CSVRecordReader {
         self.exhausted = false
         self.blockSize = max(1, blockSize)
         self.hasher = hashing ? SHA256() : nil
+        self.delimiter = delimiter ?? UInt8(ascii: ",")
+        self.detectsDelimiter = delimiter == nil
     }
 
     /// Reads records from text already in memory.
-    public init(text: String, source: String, limits: Limits = .standard) {
+    public init(text: String, source: String, limits: Limits = .standard, delimiter: UInt8? = nil) {
         self.source = source
         self.input = nil
         self.limits = limits
@@ -89,6 +103,8 @@ public struct CSVRecordReader {
         self.exhausted = true
         self.blockSize = 0
         self.hasher = nil
+        self.delimiter = delimiter ?? UInt8(ascii: ",")
+        self.detectsDelimiter = delimiter == nil
     }
 
     /// The lower-case hex SHA-256 of the whole input, once it has been read to its end with
@@ -97,6 +113,7 @@ public struct CSVRecordReader {
 
     /// Starts again from the first byte (for a second pass), when opened `rereadable`.
     public mutating func restart() throws {
+        fieldNames = nil  // the header is read again, as it was the first time
         guard let input else {
             position = 0
             line = 1
@@ -171,6 +188,11 @@ public struct CSVRecordReader {
                     throw DataError(file: source, line: 1, "not UTF-8 text (a broken byte-order mark)")
                 }
             }
+            // From the first block (again on a second pass: the same bytes, the same answer).
+            if detectsDelimiter, try peekByte() != nil {
+                let complete = exhausted || input == nil
+                delimiter = buffer.withUnsafeBufferPointer { Self.detectDelimiter(UnsafeBufferPointer(rebasing: $0[position..<filled]), complete: complete) }
+            }
         }
         while true {
             guard let record = try readRecord() else { return nil }
@@ -206,7 +228,7 @@ public struct CSVRecordReader {
         withField(k) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Appends the rest of an unquoted field that lies in the buffer — up to the next comma,
+    /// Appends the rest of an unquoted field that lies in the buffer — up to the next delimiter,
     /// quote, CR, LF or NUL — in one copy: most bytes of a numeric CSV are such runs, and taking
     /// them a byte at a time was most of the reader's cost.
     @inline(__always)
@@ -214,10 +236,11 @@ public struct CSVRecordReader {
         let start = position
         var end = start
         var bits = high
+        let delimiter = delimiter
         buffer.withUnsafeBufferPointer { b in
             while end < filled {
                 let c = b[end]
-                if c == UInt8(ascii: ",") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\n") || c == 0 { break }
+                if c == delimiter || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\n") || c == 0 { break }
                 bits |= c
                 end += 1
             }
@@ -263,15 +286,18 @@ public struct CSVRecordReader {
             guard fieldEnds.count < limits.maxFields else {
                 throw DataError(file: source, line: recordLine, "more than \(limits.maxFields) fields (the limit for one record)")
             }
+            if delimiter == UInt8(ascii: ";") && fieldNames != nil { try readDecimalComma(from: fieldStart, line: recordLine) }
             fieldEnds.append(fieldBytes.count)
             fieldStart = fieldBytes.count
             high = 0
         }
         while let b = try nextByte() {
-            switch b {
-            case UInt8(ascii: ","):
+            if b == delimiter {
                 try finish()
                 quotedField = false
+                continue
+            }
+            switch b {
             case UInt8(ascii: "\"") where fieldBytes.count == fieldStart && !quotedField:
                 quotedField = true
                 anyQuoted = true
@@ -310,6 +336,87 @@ public struct CSVRecordReader {
         }
         try finish()
         return (recordLine, anyQuoted)
+    }
+
+    /// In a semicolon-separated table: a field that is a decimal number with a comma for its
+    /// point (`-1,5`, `2,5e3`) gets a point instead; a column whose numbers are written both ways
+    /// is an error.
+    private mutating func readDecimalComma(from start: Int, line: Int) throws {
+        guard let offset = fieldBytes.withUnsafeBufferPointer({ Self.decimalSeparator(UnsafeBufferPointer(rebasing: $0[start...])) }) else { return }
+        let separator = start + offset
+        let k = fieldEnds.count
+        if decimalCommaLines.count <= k {
+            decimalCommaLines += repeatElement(0, count: k + 1 - decimalCommaLines.count)
+            decimalPointLines += repeatElement(0, count: k + 1 - decimalPointLines.count)
+        }
+        let isComma = fieldBytes[separator] == UInt8(ascii: ",")
+        if isComma { fieldBytes[separator] = UInt8(ascii: ".") }
+        if isComma ? decimalCommaLines[k] == 0 : decimalPointLines[k] == 0 {
+            if isComma { decimalCommaLines[k] = line } else { decimalPointLines[k] = line }
+        }
+        let other = isComma ? decimalPointLines[k] : decimalCommaLines[k]
+        if other != 0 {
+            throw fieldError(line, "a number with a decimal \(isComma ? "comma" : "point") where line \(other) has one with a decimal \(isComma ? "point" : "comma") "
+                             + "(in a semicolon-separated file, write each column's numbers one way: 1.000 could mean 1000)")
+        }
+    }
+
+    /// The offset of the one `,` or `.` of a field that is a plain decimal number
+    /// (`[+-]digits[,.]digits[e[+-]digits]`, spaces around allowed, a digit on at least one side of
+    /// the separator), or nil.
+    static func decimalSeparator(_ field: UnsafeBufferPointer<UInt8>) -> Int? {
+        func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        var i = 0, n = field.count
+        while i < n, field[i] == 0x20 || field[i] == 0x09 { i += 1 }
+        while n > i, field[n - 1] == 0x20 || field[n - 1] == 0x09 { n -= 1 }
+        if i < n, field[i] == UInt8(ascii: "+") || field[i] == UInt8(ascii: "-") { i += 1 }
+        var digits = 0
+        while i < n, isDigit(field[i]) { i += 1; digits += 1 }
+        guard i < n, field[i] == UInt8(ascii: ",") || field[i] == UInt8(ascii: ".") else { return nil }
+        let separator = i
+        i += 1
+        while i < n, isDigit(field[i]) { i += 1; digits += 1 }
+        guard digits > 0 else { return nil }
+        if i < n, field[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            if i < n, field[i] == UInt8(ascii: "+") || field[i] == UInt8(ascii: "-") { i += 1 }
+            let exponentStart = i
+            while i < n, isDigit(field[i]) { i += 1 }
+            guard i > exponentStart else { return nil }
+        }
+        return i == n ? separator : nil
+    }
+
+    /// The delimiter of a file from its first lines (`sample`; its last line counts only when
+    /// `complete`, as it may be cut off): of comma, tab, semicolon and pipe, in that order, the
+    /// first that splits every nonblank line of the sample (up to 20) into the same number (≥ 2)
+    /// of fields outside quotes; failing that, the one the first line holds most of (a ragged
+    /// file); failing that, a comma.
+    public static func detectDelimiter(_ sample: UnsafeBufferPointer<UInt8>, complete: Bool) -> UInt8 {
+        let candidates: [UInt8] = [UInt8(ascii: ","), 0x09, UInt8(ascii: ";"), UInt8(ascii: "|")]
+        var lines: [[Int]] = []
+        var counts = [0, 0, 0, 0]
+        var inQuotes = false, blank = true
+        func endLine() {
+            if !blank { lines.append(counts) }
+            counts = [0, 0, 0, 0]
+            blank = true
+        }
+        for c in sample {
+            if lines.count == 20 { break }
+            if c == UInt8(ascii: "\"") { inQuotes.toggle() }
+            if inQuotes { blank = false; continue }
+            if c == UInt8(ascii: "\n") { endLine(); continue }
+            if c != 0x20 && c != 0x09 && c != 0x0D { blank = false }
+            if let k = candidates.firstIndex(of: c) { counts[k] += 1 }
+        }
+        if complete && lines.count < 20 { endLine() }
+        guard let first = lines.first else { return UInt8(ascii: ",") }
+        for k in candidates.indices where first[k] > 0 && lines.allSatisfy({ $0[k] == first[k] }) {
+            return candidates[k]
+        }
+        let most = candidates.indices.max { first[$0] < first[$1] || (first[$0] == first[$1] && $0 > $1) } ?? 0
+        return first[most] > 0 ? candidates[most] : UInt8(ascii: ",")
     }
 }
 

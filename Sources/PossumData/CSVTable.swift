@@ -30,7 +30,7 @@ public struct CSVTable: Sendable {
         indexByName = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Reads and parses a CSV file (RFC 4180: comma-separated, optional double quotes); `-` is
+    /// Reads and parses a CSV file (RFC 4180, any of `CSVRecordReader`'s delimiters); `-` is
     /// standard input. The file is read once, under the input policy (see `CSVRecordReader`); a
     /// stream, which cannot be read again, is hashed on the way (`contentSHA256`). `progress`
     /// hears "reading" (rows read).

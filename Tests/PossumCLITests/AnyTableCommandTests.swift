@@ -38,6 +38,36 @@ import Testing
         }
     }
 
+    /// The mixed fixture as a spreadsheet in a decimal-comma locale writes it (semicolons between
+    /// fields, decimal commas) and as tab-separated text: the same report, bit for bit, through
+    /// `train` and through `data import`.
+    @Test func semicolonAndTabTablesTrainAsTheCommaOne() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let comma = try String(contentsOf: Self.fixtures.appendingPathComponent("mixed.csv"), encoding: .utf8)
+        try comma.write(to: dir.appendingPathComponent("comma.csv"), atomically: true, encoding: .utf8)
+        try comma.replacingOccurrences(of: ",", with: "\t").write(to: dir.appendingPathComponent("tabs.tsv"), atomically: true, encoding: .utf8)
+        let semicolons = comma.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { k, line in
+            k == 0 ? line.replacingOccurrences(of: ",", with: ";")
+                   : line.split(separator: ",", omittingEmptySubsequences: false).map { $0.replacingOccurrences(of: ".", with: ",") }.joined(separator: ";")
+        }.joined(separator: "\r\n")
+        #expect(semicolons.contains("s001;5,188;red;-4,4531;"))
+        try semicolons.write(to: dir.appendingPathComponent("semicolons.csv"), atomically: true, encoding: .utf8)
+        func report(_ data: String) throws -> String {
+            let p = try PossumProcess.run(["train", "--data", data, "--target", "y", "--id", "id", "--json", "--no-track"], in: dir)
+            #expect(p.status == 0 && !p.crashed, "\(data): \(p.stderr)")
+            // The data file's name and the time taken differ; the model must not.
+            return p.stdout.split(separator: "\n").filter { !$0.contains("\"data\"") && !$0.contains("_seconds") }.joined(separator: "\n")
+        }
+        let expected = try report("comma.csv")
+        #expect(expected.contains("\"alpha\""))
+        #expect(try report("tabs.tsv") == expected)
+        #expect(try report("semicolons.csv") == expected)
+        let imported = try PossumProcess.run(["data", "import", "semicolons.csv", "--out", "s.h5"], in: dir)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try report("s.h5") == expected)
+    }
+
     /// `row` is the 1-based data row for CSV and HDF5 alike; the id column comes verbatim; the
     /// model records the kinds it decided.
     @Test func predictionsCarryRowAndIdForEveryInput() throws {

@@ -1,0 +1,74 @@
+import Foundation
+@testable import PossumData
+import Testing
+
+/// Other people's CSVs: the delimiter found from the first lines, and semicolon-separated tables
+/// with decimal commas (R's `read.csv2` dialect).
+@Suite struct CSVDialectTests {
+    static func detect(_ text: String, complete: Bool = true) -> Character {
+        let byte = Array(text.utf8).withUnsafeBufferPointer { CSVRecordReader.detectDelimiter($0, complete: complete) }
+        return Character(Unicode.Scalar(byte))
+    }
+
+    @Test func delimiterIsTheOneThatSplitsEveryLineAlike() {
+        #expect(Self.detect("a,b,y\n1,2,3\n") == ",")
+        #expect(Self.detect("a\tb\ty\n1.5\t2\t3\n") == "\t")
+        #expect(Self.detect("a;b;y\n1,5;2;3\n2;1,25;4\n7;8;9\n") == ";", "decimal commas vary per line; the semicolons do not")
+        #expect(Self.detect("a|b|y\n1|2|3\n") == "|")
+        #expect(Self.detect("name,note\n\"x; y; z\",1\n\"p; q; r\",2\n") == ",", "delimiters inside quotes do not count")
+        #expect(Self.detect("y\n1.5\n2\n") == ",", "one column: nothing to find, a comma")
+        #expect(Self.detect("") == ",")
+        #expect(Self.detect("a;b;c\n1;2\n3;4;5;6\n") == ";", "a ragged file: the header's most frequent")
+        #expect(Self.detect("a;b;c\n1;2;3\n4;5", complete: false) == ";", "a cut-off last line is not counted")
+        #expect(Self.detect("a,b\n\n1,2\n   \n3,4\n") == ",", "blank lines are skipped")
+    }
+
+    @Test func semicolonTableReadsDecimalCommasAsNumbers() throws {
+        let comma = try CSVTable.parse("id,x,y\nA,1.5,-2e3\nB,2.25,NA\nC,3,4.5\n", source: "c.csv")
+        let semicolon = try CSVTable.parse("id;x;y\r\nA;1,5;-2e3\r\nB; 2,25 ;NA\r\nC;3;4,5\r\n", source: "s.csv")
+        #expect(semicolon.header == comma.header)
+        for name in ["x", "y"] { #expect(try semicolon.numericColumn(name) == comma.numericColumn(name)) }
+        #expect(try semicolon.textColumn("id") == ["A", "B", "C"])
+        let tabs = try CSVTable.parse("id\tx\ty\nA\t1.5\t-2e3\nB\t2.25\tNA\nC\t3\t4.5\n", source: "t.tsv")
+        #expect(tabs.rows == comma.rows)
+    }
+
+    @Test func onlySemicolonTablesTakeDecimalCommasAndOnlyInDataFields() throws {
+        // A quoted "1,5" of a comma-separated file is text, as it always was.
+        #expect(try CSVTable.parse("x,y\n\"1,5\",2\n", source: "c.csv").rows == [["1,5", "2"]])
+        // The header is a name, not a number.
+        #expect(try CSVTable.parse("1,5;y\n2;3\n", source: "s.csv").header == ["1,5", "y"])
+        // Not plain decimal numbers: left as they are.
+        let t = try CSVTable.parse("a;b;c;d\n1.234,5;1,2,3;,;e,5\n", source: "s.csv")
+        #expect(t.rows == [["1.234,5", "1,2,3", ",", "e,5"]])
+    }
+
+    @Test func aColumnWithBothDecimalMarksIsAnErrorNamingBothLines() {
+        let text = "x;y\n2,5;1\n1.000;2\n"
+        #expect(throws: DataError.self) { try CSVTable.parse(text, source: "s.csv") }
+        do { _ = try CSVTable.parse(text, source: "s.csv") } catch {
+            #expect("\(error)".hasPrefix("s.csv:3: column 'x': a number with a decimal point where line 2 has one with a decimal comma"))
+            #expect(!"\(error)".contains("\n"))
+        }
+        // Different columns may differ.
+        #expect(throws: Never.self) { try CSVTable.parse("x;y\n2,5;1.5\n3;2.5\n", source: "s.csv") }
+    }
+
+    @Test func aSecondPassReadsTheSameRecords() throws {
+        let p = FileManager.default.temporaryDirectory.appendingPathComponent("possum-dialect-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: p) }
+        try "a;b;c\n2,5;3;1\n4;5,5;2\n".write(toFile: p, atomically: true, encoding: .utf8)
+        var reader = try CSVRecordReader(contentsOf: p, rereadable: true)
+        var passes: [[[String]]] = []
+        for _ in 0..<2 {
+            _ = try CSVTable.readHeader(&reader, source: p)
+            var records: [[String]] = []
+            while let r = try reader.next() { records.append(r.fields) }
+            passes.append(records)
+            try reader.restart()
+        }
+        #expect(passes[0] == [["2.5", "3", "1"], ["4", "5.5", "2"]])
+        #expect(passes[1] == passes[0])
+        #expect(reader.delimiter == UInt8(ascii: ";"))
+    }
+}

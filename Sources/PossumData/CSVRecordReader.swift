@@ -107,6 +107,20 @@ public struct CSVRecordReader {
         self.detectsDelimiter = delimiter == nil
     }
 
+    /// What was read, when it is not plain comma-separated: `tab-separated`, `semicolon-separated,
+    /// decimal commas` (once a number with one has been read), … ; nil for commas.
+    public var dialect: String? {
+        let name: String
+        switch delimiter {
+        case UInt8(ascii: ","): return nil
+        case 0x09: name = "tab-separated"
+        case UInt8(ascii: ";"): name = "semicolon-separated"
+        case UInt8(ascii: "|"): name = "pipe-separated"
+        default: name = "separated by '\(Character(Unicode.Scalar(delimiter)))'"
+        }
+        return decimalCommaLines.contains { $0 != 0 } ? name + ", decimal commas" : name
+    }
+
     /// The lower-case hex SHA-256 of the whole input, once it has been read to its end with
     /// `hashing`; nil before that.
     public var sha256: String? { digest }

@@ -17,6 +17,9 @@ public struct CSVTable: Sendable {
     /// The SHA-256 of the bytes read, for a table read from a stream (stdin, a FIFO: computed
     /// while reading, as it cannot be read again); nil for a regular file and for parsed text.
     public let contentSHA256: String?
+    /// How the file was written, when not plain comma-separated: `semicolon-separated, decimal
+    /// commas` (what `data show` says); nil for a comma-separated file.
+    public private(set) var dialect: String?
     /// Column name → index, so that looking up every column of a wide table is linear, not quadratic.
     private let indexByName: [String: Int]
     /// Each numeric column's missing-value mask (or its error), parsed once: deciding the column
@@ -38,8 +41,10 @@ public struct CSVTable: Sendable {
         let isStream = (try? checkInput(path)) == .stream
         var reader = try CSVRecordReader(contentsOf: path, hashing: isStream)
         progress.begin("reading", total: nil, unit: .items("rows"))
-        let table = try collect(&reader, source: inputDisplayName(path), progress: progress)
-        return CSVTable(source: table.source, header: table.header, rows: table.rows, lines: table.lines, contentSHA256: reader.sha256)
+        var table = try collect(&reader, source: inputDisplayName(path), progress: progress)
+        table = CSVTable(source: table.source, header: table.header, rows: table.rows, lines: table.lines, contentSHA256: reader.sha256)
+        table.dialect = reader.dialect
+        return table
     }
 
     /// Parses CSV text (see `CSVRecordReader` for the dialect).
@@ -79,7 +84,9 @@ public struct CSVTable: Sendable {
             if rows.count % 4096 == 0 { progress.update(completed: rows.count) }
         }
         progress.update(completed: rows.count)
-        return CSVTable(source: source, header: header, rows: rows, lines: lines)
+        var table = CSVTable(source: source, header: header, rows: rows, lines: lines)
+        table.dialect = reader.dialect
+        return table
     }
 
     /// Reads and validates the header record: no empty and no repeated names. The reader then

@@ -43,7 +43,8 @@ public struct TableSummary {
 
     /// What `data show` prints.
     public func text() throws -> String {
-        var out = "\(messageText(table.source)): \(table.rowCount) rows × \(table.columnNames.count) columns\n"
+        let dialect = (table as? CSVTable)?.dialect.map { " (\($0))" } ?? ""
+        var out = "\(messageText(table.source)): \(table.rowCount) rows × \(table.columnNames.count) columns\(dialect)\n"
         let shownNames = table.columnNames.map { messageText($0, limit: 60) }
         let width = max(8, shownNames.map(\.count).max() ?? 0)
         out += "column".padding(toLength: width, withPad: " ", startingAt: 0) + "  kind      missing  summary\n"

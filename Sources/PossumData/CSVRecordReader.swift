@@ -195,6 +195,11 @@ public struct CSVRecordReader {
     public mutating func nextRecord() throws -> Int? {
         if !started {
             started = true
+            // A spreadsheet's "Unicode text" is UTF-16: say so, rather than stop at its first NUL.
+            if let first = try peekByte(), first == 0xFF || first == 0xFE, filled - position >= 2,
+               buffer[position + 1] == (first == 0xFF ? 0xFE : 0xFF) {
+                throw DataError(file: source, line: 1, "UTF-16 text (it starts with a UTF-16 byte-order mark): possum reads UTF-8; save the file as UTF-8")
+            }
             // Skip a UTF-8 byte-order mark.
             if try peekByte() == 0xEF {
                 _ = try nextByte()
@@ -295,7 +300,7 @@ public struct CSVRecordReader {
         func finish() throws {
             if high & 0x80 != 0,
                fieldBytes.withUnsafeBufferPointer({ String(validating: $0[fieldStart...], as: UTF8.self) }) == nil {
-                throw fieldError(recordLine, "not UTF-8 text")
+                throw fieldError(recordLine, "not UTF-8 text (save the file as UTF-8)")
             }
             guard fieldEnds.count < limits.maxFields else {
                 throw DataError(file: source, line: recordLine, "more than \(limits.maxFields) fields (the limit for one record)")

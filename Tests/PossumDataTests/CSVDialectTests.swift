@@ -54,6 +54,19 @@ import Testing
         #expect(throws: Never.self) { try CSVTable.parse("x;y\n2,5;1.5\n3;2.5\n", source: "s.csv") }
     }
 
+    @Test func utf16TextIsNamedAsSuch() throws {
+        let p = FileManager.default.temporaryDirectory.appendingPathComponent("possum-utf16-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: p) }
+        for bom: [UInt8] in [[0xFF, 0xFE], [0xFE, 0xFF]] {
+            let units = Array("x\ty\n1\t2\n".utf16)
+            let bytes = bom + units.flatMap { bom[0] == 0xFF ? [UInt8($0 & 0xFF), UInt8($0 >> 8)] : [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+            try Data(bytes).write(to: URL(fileURLWithPath: p))
+            #expect(throws: DataError(file: p, line: 1, "UTF-16 text (it starts with a UTF-16 byte-order mark): possum reads UTF-8; save the file as UTF-8")) {
+                try CSVTable.read(contentsOf: p)
+            }
+        }
+    }
+
     @Test func aSecondPassReadsTheSameRecords() throws {
         let p = FileManager.default.temporaryDirectory.appendingPathComponent("possum-dialect-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: p) }

@@ -104,7 +104,7 @@ import Testing
         let p = FileManager.default.temporaryDirectory.appendingPathComponent("possum-utf8-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: p) }
         try Data([0x78, 0x2C, 0x79, 0x0A, 0x31, 0x2C, 0x32, 0x0A, 0x33, 0x2C, 0xFF, 0x0A]).write(to: URL(fileURLWithPath: p))
-        #expect(throws: DataError(file: p, line: 3, column: "y", "not UTF-8 text")) { try CSVTable.read(contentsOf: p) }
+        #expect(throws: DataError(file: p, line: 3, column: "y", "not UTF-8 text (save the file as UTF-8)")) { try CSVTable.read(contentsOf: p) }
     }
 
     @Test func recordFieldsAsBytesMatchTheStrings() throws {

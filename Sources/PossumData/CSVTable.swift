@@ -57,11 +57,12 @@ public struct CSVTable: Sendable {
         return try collect(&reader, source: source, memoryBudget: memoryBudget)
     }
 
-    /// Bytes a table held as text fields may take: half the machine's memory, since a model's
+    /// Bytes a table held as text fields may take: half the memory this process may still take
+    /// (`MemoryHeadroom`: the machine's, or less under a ulimit or cgroup limit), since a model's
     /// design matrix is built beside it. Past it, reading stops with an error that says to
     /// import the file (an HDF5 table is read in blocks) instead of the process being killed.
     /// Rounded down to a whole MiB, so that messages name it exactly (`byteCount`).
-    static var memoryBudget: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory / 2) & ~((1 << 20) - 1) }
+    static var memoryBudget: Int { (MemoryHeadroom.available() / 2) & ~((1 << 20) - 1) }
 
     private static func collect(_ reader: inout CSVRecordReader, source: String,
                                 progress: any ProgressReporter = SilentProgress(),

@@ -1,4 +1,5 @@
 import CHDF5
+import PossumFiles
 import Foundation
 
 /// Dataspace helpers: creating simple spaces, reading extents, selecting row ranges.
@@ -92,10 +93,10 @@ enum HDF5Dataspace {
     /// file must produce an error, not an allocation failure that kills the process.
     static func checkReadSize(elements: Int, bytesPerElement: Int, _ context: HDF5Context) throws {
         let (bytes, overflow) = elements.multipliedReportingOverflow(by: max(1, bytesPerElement))
-        let limit = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        let limit = MemoryHeadroom.available()
         guard !overflow, bytes <= limit else {
             throw context.fail(
-                .tooLarge, "\(elements) elements do not fit in memory; read them in row slices")
+                .tooLarge, "\(elements) elements do not fit in the memory this process may take (\(MemoryHeadroom.describe(limit))); read them in row slices")
         }
     }
 }

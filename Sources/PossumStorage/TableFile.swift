@@ -235,6 +235,14 @@ public final class HDF5Table: DataTable {
         sourceSHA256 = (try? group.attributes.get("source_sha256", as: String.self)) ?? ""
     }
 
+    /// Bytes of the whole table as doubles (rows × columns × 8), saturating: what reading it whole
+    /// holds at least.
+    public var doubleBytes: Int {
+        let (cells, o1) = rowCount.multipliedReportingOverflow(by: columnNames.count)
+        let (bytes, o2) = cells.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
+        return o1 || o2 ? Int.max : bytes
+    }
+
     private func objectPath(_ column: String) -> String { "/\(tableName)/columns/\(column)" }
 
     private func dataset(_ column: String) throws -> HDF5Dataset {

@@ -1,5 +1,6 @@
 import Foundation
 import PossumData
+import PossumFiles
 import PossumLinalg
 import PossumML
 import PossumStorage
@@ -157,6 +158,27 @@ public enum RowBlockReading: Sendable, Equatable {
     /// 256 MiB.
     public static let streamingThreshold = 256 << 20
 
+    /// Copies of a table's doubles that reading it whole holds at the peak (the columns read, the
+    /// standardized design, working arrays: 1.3× measured, with room).
+    static let tableCopies = 2
+
+    /// Whether `copies` × `bytes` fit in what this process may still take (`MemoryHeadroom`:
+    /// less than the machine under a ulimit or cgroup limit). Reading whole what does not fit would
+    /// end in an allocation failure, which kills a Swift process: `.automatic` reads such an input
+    /// in blocks, `.inMemory` refuses it in one line.
+    static func fits(_ bytes: Int, copies: Int) -> Bool {
+        bytes <= MemoryHeadroom.available() / max(1, copies)
+    }
+
+    /// Throws the one-line refusal of `--in-memory` for an input that does not fit.
+    static func requireRoom(_ path: String, bytes: Int, copies: Int) throws {
+        guard !fits(bytes, copies: copies) else { return }
+        let (needed, overflow) = bytes.multipliedReportingOverflow(by: copies)
+        throw DataError(file: path, "reading it whole takes about \(overflow ? "more than any machine has" : MemoryHeadroom.describe(needed)), "
+                        + "and this process may take \(MemoryHeadroom.describe(MemoryHeadroom.available())) (a memory limit?): "
+                        + "drop --in-memory to read it in blocks")
+    }
+
     /// Rows per block for a table when none is asked for: 64 Ki rows, a few MB per column read.
     public static let defaultTableBlockRows = 65_536
 
@@ -172,6 +194,7 @@ public enum RowBlockReading: Sendable, Equatable {
         let isHDF5 = ext == "h5" || ext == "hdf5"
         switch self {
         case .inMemory:
+            if isHDF5, let bytes = try? HDF5Table(path: path).doubleBytes { try Self.requireRoom(path, bytes: bytes, copies: Self.tableCopies) }
             return (nil, nil)
         case let .blocks(rows):
             guard isHDF5 else {
@@ -181,9 +204,8 @@ public enum RowBlockReading: Sendable, Equatable {
         case .automatic:
             guard isHDF5 else { return (nil, nil) }
             let table = try HDF5Table(path: path)
-            let (cells, o1) = table.rowCount.multipliedReportingOverflow(by: table.columnNames.count)
-            let (bytes, o2) = cells.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
-            return (o1 || o2 || bytes > Self.streamingThreshold ? Self.defaultTableBlockRows : nil, table)
+            let bytes = table.doubleBytes
+            return (bytes > Self.streamingThreshold || !Self.fits(bytes, copies: Self.tableCopies) ? Self.defaultTableBlockRows : nil, table)
         }
     }
 }

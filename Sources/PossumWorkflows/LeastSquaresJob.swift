@@ -28,6 +28,8 @@ public struct LeastSquaresJob {
 
     /// Reading in blocks carries the (n+1) × (n+1) triangle of [A | b]: at most 4096 columns (128 MiB).
     public static let maximumBlockColumns = 4096
+    /// Copies of A an in-memory solve holds: the values read, the matrix, the solver's factorization.
+    static let inMemoryCopies = 3
 
     public init(matrixPath: String, rhsPath: String, solver: SolverChoice = .simd, options: RankRevealingOptions = RankRevealingOptions()) {
         (self.matrixPath, self.rhsPath, self.solver, self.options) = (matrixPath, rhsPath, solver, options)
@@ -79,7 +81,9 @@ public struct LeastSquaresJob {
     public func run() throws -> Result {
         switch reading {
         case .inMemory:
-            break
+            if let blocks = try NumericArrayFile.openBlocks(matrixPath) {
+                try RowBlockReading.requireRoom(matrixPath, bytes: blocks.byteCount, copies: Self.inMemoryCopies)
+            }
         case let .blocks(rows):
             guard let blocks = try NumericArrayFile.openBlocks(matrixPath) else {
                 throw DataError(file: matrixPath, "a CSV A is read whole: reading in blocks needs A in HDF5 (FILE.h5 or FILE.h5:NAME)")
@@ -90,7 +94,8 @@ public struct LeastSquaresJob {
             return try streamed(blocks, blockRows: rows)
         case .automatic:
             // Only a tall A with a triangle that fits is worth streaming; a wide one is solved through Aᵀ.
-            if let blocks = try NumericArrayFile.openBlocks(matrixPath), blocks.byteCount > RowBlockReading.streamingThreshold,
+            if let blocks = try NumericArrayFile.openBlocks(matrixPath),
+               blocks.byteCount > RowBlockReading.streamingThreshold || !RowBlockReading.fits(blocks.byteCount, copies: Self.inMemoryCopies),
                blocks.rows > blocks.columns, blocks.columns <= Self.maximumBlockColumns {
                 return try streamed(blocks, blockRows: Self.defaultBlockRows(columns: blocks.columns))
             }

@@ -35,6 +35,8 @@ import Testing
                  "byte values widened: cannot trap"),
         Reviewed("PossumFiles/OutputPolicy.swift", [#"Int(PATH_MAX)"#],
                  "a C constant (4096)"),
+        Reviewed("PossumFiles/MemoryHeadroom.swift", [#"Int32(RLIMIT_AS.rawValue)"#, #"Int32(_SC_PAGESIZE)"#, #"Int($0)"#, #"Int($0.trimmingCharacters(in: .whitespacesAndNewlines))"#],
+                 "C constants (small enum values) and String parses (failable init, nil on bad text): cannot trap"),
         Reviewed("PossumHDF5/HDF5Dataset.swift", [#"Int(rank)"#, #"UInt32(i)"#, #"Int(nValues > 0 ? values[0] : 0)"#, #"Int(filter)"#],
                  "HDF5's Int32/UInt32 results (rank checked ≥ 0, filter ids, deflate levels) widened to Int: cannot trap"),
         Reviewed("PossumHDF5/HDF5Dataspace.swift", [#"Int32(dims.count)"#, #"Int(rank)"#, #"Int(d)"#, #"Int($0)"#],

@@ -44,12 +44,7 @@ enum PackedBlockReflector<K: HouseholderKernels> {
 
     /// Packs the reflectors in the columns of `v` (τ in `tau`) into `slot`: Vᵀ with padding rows 0,
     /// the micro-panels with the triangle explicit and rows past `v.rows` 0, T (`dlarft`) and −Tᵀ.
-    /// With `gram` (an outer panel of the two-level blocking, `TwoLevelTriangularFactor`), T is
-    /// formed from V's Gram matrix through the tile instead of one dot product per entry.
-    static func pack(
-        _ v: StridedMatrixView<T>, tau: UnsafePointer<T>, into slot: UnsafeMutablePointer<T>,
-        gram: TwoLevelTriangularFactor<K>? = nil
-    ) {
+    static func pack(_ v: StridedMatrixView<T>, tau: UnsafePointer<T>, into slot: UnsafeMutablePointer<T>) {
         let (rows, jb) = (v.rows, v.columns)
         let mr = K.Tile.mr
         // Whole vectors, not whole tiles: a tile's partial strip reads only the vectors it stores.
@@ -81,13 +76,9 @@ enum PackedBlockReflector<K: HouseholderKernels> {
             }
             r0 += mr
         }
-        if let gram {
-            gram.form(v, vt: vt, ld: ld, tau: tau, into: t)
-        } else {
-            // vᵢ is 0 above row i and 1 at row i.
-            Householder<K>.formTriangularFactor(count: jb, tau: tau, into: t) { j, i in
-                v[i, j] + K.dot(rows - i - 1, v.column(j) + i + 1, v.column(i) + i + 1)
-            }
+        // vᵢ is 0 above row i and 1 at row i.
+        Householder<K>.formTriangularFactor(count: jb, tau: tau, into: t) { j, i in
+            v[i, j] + K.dot(rows - i - 1, v.column(j) + i + 1, v.column(i) + i + 1)
         }
         for p in 0..<ld {
             for i in 0..<ld { negTt[i + p * ld] = i < jb && p <= i ? -t[p + i * jb] : 0 }
@@ -193,28 +184,12 @@ struct BlockedQRSteps<K: HouseholderKernels> {
     let products: UnsafeMutablePointer<T>
     /// How the chunks of each step are cut for the threads that will run them.
     let layout: ChunkLayout
-    /// Two-level blocking (`innerBlockSize` < `panels.blockSize`): each panel is itself factored by
-    /// a blocked QR with panels of `innerBlockSize` columns in `innerScratch` (one panel is factored
-    /// at a time, whatever the threads), and its T formed by `gram`.
-    let innerBlockSize: Int
-    let innerScratch: UnsafeMutablePointer<T>
-    let gram: TwoLevelTriangularFactor<K>?
 
-    /// Elements of scratch the steps need: `PackedBlockReflector.scratchSize` for the panels, and
-    /// with two levels the inner factorization's and the Gram matrix's.
-    static func scratchSize(rows m: Int, columns n: Int, blockSize kb: Int, innerBlockSize nb: Int) -> Int {
-        let outer = PackedBlockReflector<K>.scratchSize(rows: m, columns: n, blockSize: kb)
-        guard nb < kb else { return outer }
-        // An inner factorization spans its panel, or the panel and the few columns it sweeps to the end.
-        return outer + PackedBlockReflector<K>.scratchSize(rows: m, columns: kb + K.Tile.nr, blockSize: nb)
-            + TwoLevelTriangularFactor<K>.scratchSize(blockSize: kb)
-    }
-
-    /// `scratch` holds `scratchSize` elements for `panels` and `innerBlockSize` (the panel width:
-    /// one level); `threads`: how many will share the steps (the chunks' layout; any number may run them).
+    /// `scratch` holds `PackedBlockReflector.scratchSize` elements for `panels`; `threads`: how
+    /// many will share the steps (the chunks' layout; any number may run them).
     init(
         _ a: StridedMatrixView<T>, tau: UnsafeMutablePointer<T>, panels: BlockedPanels, scratch: UnsafeMutablePointer<T>,
-        threads: Int = 1, innerBlockSize: Int? = nil
+        threads: Int = 1
     ) {
         self.a = a
         self.tau = tau
@@ -223,16 +198,6 @@ struct BlockedQRSteps<K: HouseholderKernels> {
         let slotSize = PackedBlockReflector<K>.slotSize(rows: panels.rows, blockSize: panels.blockSize)
         (slots, self.slotSize) = (scratch, slotSize)
         products = scratch + PackedBlockReflector<K>.slotCount * slotSize
-        let inner = min(innerBlockSize ?? panels.blockSize, panels.blockSize)
-        self.innerBlockSize = inner
-        innerScratch = scratch + PackedBlockReflector<K>.scratchSize(rows: panels.rows, columns: panels.columns,
-                                                                    blockSize: panels.blockSize)
-        gram = inner < panels.blockSize
-            ? TwoLevelTriangularFactor<K>(
-                scratch: innerScratch + PackedBlockReflector<K>.scratchSize(rows: panels.rows, columns: panels.blockSize + K.Tile.nr,
-                                                                            blockSize: inner),
-                blockSize: panels.blockSize, leafSize: inner)
-            : nil
     }
 
     /// Items of update step s: the look-ahead and the chunks.
@@ -278,30 +243,13 @@ struct BlockedQRSteps<K: HouseholderKernels> {
             let k = s * panels.blockSize, jb = panels.width(s)
             let sweepAll = panels.sweepsAll(s)
             let view = a.block(row: k, column: k, rows: a.rows - k, columns: sweepAll ? panels.columns - k : jb)
-            if gram != nil {
-                factorInner(view, reflectors: jb, tau: tau + k)
-            } else {
-                for c in 0..<jb { HouseholderQR<K>.eliminate(column: c, of: view, tau: &tau[k + c]) }
-            }
+            for c in 0..<jb { HouseholderQR<K>.eliminate(column: c, of: view, tau: &tau[k + c]) }
             if !sweepAll {
-                PackedBlockReflector<K>.pack(view, tau: tau + k, into: slot(s), gram: gram)
+                PackedBlockReflector<K>.pack(view, tau: tau + k, into: slot(s))
                 return
             }
             s += 1
         }
-    }
-
-    /// Two levels: the first `reflectors` columns of `view` by the one-level blocked QR with panels
-    /// of `innerBlockSize`, whose updates stay inside `view` (the outer panel, cache-sized), so that
-    /// the trailing matrix gets one update per outer panel.
-    func factorInner(_ view: StridedMatrixView<T>, reflectors: Int, tau: UnsafeMutablePointer<T>) {
-        let inner = BlockedPanels(rows: view.rows, reflectors: reflectors, columns: view.columns, blockSize: innerBlockSize,
-                                  minimumBlocked: panels.minimumBlocked)
-        guard inner.updateSteps > 0 else {
-            for c in 0..<reflectors { HouseholderQR<K>.eliminate(column: c, of: view, tau: &tau[c]) }
-            return
-        }
-        BlockedQRSteps(view, tau: tau, panels: inner, scratch: innerScratch).runInOrder()
     }
 
     /// Item `item` of update step s: 0 the look-ahead, then the chunks.

@@ -48,24 +48,7 @@ public struct BlockedHouseholderQR: QRFactorization {
 
     /// Elements of T of scratch `factor` needs (the tile's rows set the padding).
     public static func workspaceSize<T: QRScalar>(of type: T.Type, rows m: Int, columns n: Int, blockSize nb: Int) -> Int {
-        let kb = outerBlockSize(reflectors: n, blockSize: nb, NativeKernels<T>.self)
-        return BlockedQRSteps<NativeKernels<T>>.scratchSize(rows: m, columns: n, blockSize: kb, innerBlockSize: nb)
-    }
-
-    /// Two-level blocking: outer panels of this many columns, each factored by the blocked QR with
-    /// the caller's panels inside it, so that the trailing matrix — streamed from memory once per
-    /// update — gets one update per outer panel instead of one per inner panel (Benchmarks/README.md:
-    /// two-level blocking).
-    public static func outerBlockSize<K: HouseholderKernels>(_: K.Type) -> Int { 64 }
-    /// … from this many reflectors on (below, the outer panel's T and the narrow updates cost more
-    /// than the streams saved).
-    public static let twoLevelMinimumReflectors = 512
-
-    /// The outer panel width for `reflectors` reflectors with inner panels of nb: nb itself (one
-    /// level) below `twoLevelMinimumReflectors` or when nb is not narrower than the outer panel.
-    static func outerBlockSize<K: HouseholderKernels>(reflectors n: Int, blockSize nb: Int, _: K.Type) -> Int {
-        let kb = outerBlockSize(K.self)
-        return n >= twoLevelMinimumReflectors && nb < kb ? kb : nb
+        PackedBlockReflector<NativeKernels<T>>.scratchSize(rows: m, columns: n, blockSize: nb)
     }
 
     /// A factorization gets a thread per this many columns of its first trailing update: a thread
@@ -105,29 +88,22 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// `factor` with the given kernels: panels of `dgeqr2` steps, each followed by one block
     /// reflector on the trailing matrix. On one thread in that order; on several, with look-ahead
     /// (`LookAheadSchedule`): the same operations on every element, so the same bits.
-    /// `outerBlockSize`: the outer panel width of two-level blocking (nb: one level); by default
-    /// `outerBlockSize(reflectors:blockSize:_:)`.
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors: Int? = nil, tau: UnsafeMutablePointer<K.Scalar>, blockSize nb: Int,
-        outerBlockSize: Int? = nil, threads: Int = 1, workspace: inout QRWorkspace, kernels: K.Type
+        threads: Int = 1, workspace: inout QRWorkspace, kernels: K.Type
     ) {
         let m = a.rows, n = reflectors ?? a.columns, total = a.columns
         precondition(n <= total && n <= m, "cannot factor more columns than there are")
-        let kb = max(nb, outerBlockSize ?? Self.outerBlockSize(reflectors: n, blockSize: nb, K.self))
-        let panels = BlockedPanels(rows: m, reflectors: n, columns: total, blockSize: kb,
+        let panels = BlockedPanels(rows: m, reflectors: n, columns: total, blockSize: nb,
                                    minimumBlocked: minimumBlockedColumns(K.self))
+        // No trailing update (one panel covers everything): no scratch needed, none reserved.
         guard panels.updateSteps > 0 else {
-            // One outer panel covers everything: the one-level QR with the caller's panels.
-            if kb > nb { return factor(a, reflectors: n, tau: tau, blockSize: nb, outerBlockSize: nb, threads: threads,
-                                       workspace: &workspace, kernels: K.self) }
-            // No trailing update (one panel covers everything): no scratch needed, none reserved.
             for c in 0..<n { HouseholderQR<K>.eliminate(column: c, of: a, tau: &tau[c]) }
             return
         }
         let workers = updateGroups(rows: m, columns: total - panels.width(0), threads: threads)
-        let scratchSize = BlockedQRSteps<K>.scratchSize(rows: m, columns: total, blockSize: kb, innerBlockSize: nb)
-        workspace.withScratch(of: K.Scalar.self, scratchSize) {
-            let steps = BlockedQRSteps<K>(a, tau: tau, panels: panels, scratch: $0, threads: workers, innerBlockSize: nb)
+        workspace.withScratch(of: K.Scalar.self, PackedBlockReflector<K>.scratchSize(rows: m, columns: total, blockSize: nb)) {
+            let steps = BlockedQRSteps<K>(a, tau: tau, panels: panels, scratch: $0, threads: workers)
             if workers >= 2, #available(macOS 15, *) {
                 LookAheadSchedule(steps).run(threads: workers)
             } else {

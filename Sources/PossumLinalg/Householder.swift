@@ -200,7 +200,7 @@ struct BlockReflectorUpdate<K: HouseholderKernels> {
         wj.update(repeating: 0, count: ld * count)
         w2j.update(repeating: 0, count: ld * count)
         K.Tile.accumulateProduct(m: ld, n: count, k: rows, vt, lda: ld, cj, ldb: c.leadingDimension, wj, ldc: ld,
-                                 kc: reflectorProductChunk, mc: ld > 32 ? 32 : 128)  // two-level outer panels: 32 rows of Vᵀ per block measured best
+                                 kc: reflectorProductChunk)
         // −Tᵀ is lower triangular: strip s of its rows (mr of them) has no entries past column
         // (s + 1)·mr, so its inner dimension stops there (only exact zeros are skipped).
         let mr = K.Tile.mr

@@ -76,7 +76,7 @@ public enum FeatureError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .constantColumn(name):
-            return "feature '\(name)' is constant over the complete rows (zero variance): it cannot be standardized"
+            return "feature '\(name)' is constant over the complete rows (zero variance): it cannot be standardized (--drop its column)"
         case let .notFinite(name):
             return "feature '\(name)' has a non-finite mean or scale: its values must be finite numbers"
         case let .tooManyLevels(column, levels, rows):

@@ -20,7 +20,13 @@ public struct TableSummary {
         public var levels: [String]?
     }
 
-    public struct Summary: Encodable { public var source: String; public var rows: Int; public var columns: [Column] }
+    public struct Summary: Encodable {
+        public var source: String
+        /// A CSV's dialect when it is not plain comma-separated (`semicolon-separated, decimal commas`).
+        public var dialect: String?
+        public var rows: Int
+        public var columns: [Column]
+    }
 
     /// What `data show --json` prints.
     public func columns() throws -> Summary {
@@ -38,7 +44,7 @@ public struct TableSummary {
                                   levels: Set(values.compactMap { $0 }).sorted()))
             }
         }
-        return Summary(source: table.source, rows: table.rowCount, columns: out)
+        return Summary(source: table.source, dialect: (table as? CSVTable)?.dialect, rows: table.rowCount, columns: out)
     }
 
     /// What `data show` prints.

@@ -66,6 +66,7 @@ import Testing
         let shown = try PossumProcess.run(["data", "show", "semicolons.csv"], in: dir)
         #expect(shown.stdout.hasPrefix("semicolons.csv: 60 rows × 7 columns (semicolon-separated, decimal commas)\n"), "\(shown.stdout)")
         #expect(try PossumProcess.run(["data", "show", "tabs.tsv"], in: dir).stdout.hasPrefix("tabs.tsv: 60 rows × 7 columns (tab-separated)\n"))
+        #expect(try PossumProcess.run(["data", "show", "semicolons.csv", "--json"], in: dir).stdout.contains(#""dialect" : "semicolon-separated, decimal commas""#))
         #expect(try PossumProcess.run(["data", "show", "comma.csv"], in: dir).stdout.hasPrefix("comma.csv: 60 rows × 7 columns\n"))
         let imported = try PossumProcess.run(["data", "import", "semicolons.csv", "--out", "s.h5"], in: dir)
         #expect(imported.status == 0, "\(imported.stderr)")

@@ -19,23 +19,29 @@ extension TallSkinnyQR {
     /// `Householder.structuredBlockReflectorScratch(columns: end − k0, blockSize: w)` elements.
     static func factorPanelRecursive<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, from k0: Int, count w: Int, block r0: Int, rows len: Int, applyThrough end: Int,
-        tau: UnsafeMutablePointer<K.Scalar>, leafWidth: Int, scratch: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
+        tau: UnsafeMutablePointer<K.Scalar>, leafWidth: Int, leafSweep: LeafSweep = .paired,
+        scratch: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
     ) {
         guard w > max(1, leafWidth) else {
-            factorPanelStructured(a, from: k0, count: w, block: r0, rows: len, applyThrough: end, tau: tau, kernels: K.self)
+            switch leafSweep {
+            case .paired:
+                factorPanelPaired(a, from: k0, count: w, block: r0, rows: len, applyThrough: end, tau: tau, kernels: K.self)
+            case .single:
+                factorPanelStructured(a, from: k0, count: w, block: r0, rows: len, applyThrough: end, tau: tau, kernels: K.self)
+            }
             return
         }
         // The left half a multiple of the leaf width where it can be, so that every leaf is whole.
         let half = w / 2
         let h = half >= leafWidth ? half - half % leafWidth : half
         factorPanelRecursive(a, from: k0, count: h, block: r0, rows: len, applyThrough: k0 + h, tau: tau,
-                             leafWidth: leafWidth, scratch: scratch, kernels: K.self)
+                             leafWidth: leafWidth, leafSweep: leafSweep, scratch: scratch, kernels: K.self)
         let c0 = k0 + h
         Householder<K>.applyStructuredBlockReflector(
             a.block(row: r0, column: k0, rows: len, columns: h), tau: tau + k0,
             to: a.block(row: r0, column: c0, rows: len, columns: end - c0),
             head: a.block(row: k0, column: c0, rows: h, columns: end - c0), scratch: scratch)
         factorPanelRecursive(a, from: c0, count: w - h, block: r0, rows: len, applyThrough: end, tau: tau,
-                             leafWidth: leafWidth, scratch: scratch, kernels: K.self)
+                             leafWidth: leafWidth, leafSweep: leafSweep, scratch: scratch, kernels: K.self)
     }
 }

@@ -28,7 +28,7 @@ extension TallSkinnyQR {
             // second[j] = xₖ₊₁ᵀcⱼ (j ≥ k + 1), then reflector k + 1's gains.
             guard var first = buffer.baseAddress else { return }
             var second = first + end
-            let gram = first + 2 * end  // both columns' sums from one sweep, interleaved
+            let gram = first + 2 * end  // both columns' sums from one sweep
             var valid = 0  // how many of first, second hold the current k's sums
             let stop = k0 + count
             var k = k0
@@ -36,11 +36,13 @@ extension TallSkinnyQR {
                 let x = a.column(k) + r0
                 let pairable = k + 1 < stop
                 if valid == 0 && pairable {
-                    K.innerProducts(rows: len, x, ldx: a.leadingDimension, count: 2, x, ldy: a.leadingDimension,
-                                    count: end - k, into: gram, ldo: 2, skipBelowDiagonal: false)
+                    // The columns as X and the two as Y: 4 × 2 blocks, no padded products.
+                    let q = end - k
+                    K.innerProducts(rows: len, x, ldx: a.leadingDimension, count: q, x, ldy: a.leadingDimension,
+                                    count: 2, into: gram, ldo: q, skipBelowDiagonal: false)
                     for j in k..<end {
-                        first[j] = gram[2 * (j - k)]
-                        second[j] = gram[2 * (j - k) + 1]
+                        first[j] = gram[j - k]
+                        second[j] = gram[j - k + q]
                     }
                 } else if valid == 0 {
                     gatherDots(a, of: k, from: k, through: end, block: r0, rows: len, into: first, kernels: K.self)

@@ -2,14 +2,14 @@
 /// a panel of w structured reflectors is split in halves, the left half factored recursively, its
 /// block reflector applied to the right half (and any columns past the panel) through the kernels'
 /// `innerProducts` and `rankUpdate`, then the right half factored recursively. Only panels of at
-/// most `leafWidth` columns are swept reflector by reflector (level 2), the sweeps that load and
-/// store the whole block for 4 flops per element. Leaves narrower than the default measured no
-/// faster: the block reflectors' products lose as much with short inner dimensions.
+/// most `leafWidth` columns are swept by their reflectors (level 2, two per sweep:
+/// TallSkinnyQR+PairedLeaf.swift). Leaves narrower than the default measured no faster: the block
+/// reflectors' products lose as much with short inner dimensions.
 extension TallSkinnyQR {
-    /// Columns of the narrowest panel, factored by `factorPanelStructured`'s level-2 sweeps: wider
-    /// leaves put more flops in those sweeps, narrower ones (4, 2) run the block reflectors'
-    /// products with inner dimensions too short to keep the FMA units busy and measured no faster
-    /// (Benchmarks/README.md: the roof, tall-skinny).
+    /// Columns of the narrowest panel, factored by level-2 sweeps (`factorPanelPaired`): with two
+    /// reflectors per sweep, leaves of 16 measured the same as 8; narrower ones (4, 2) run the
+    /// block reflectors' products with inner dimensions too short to keep the FMA units busy and
+    /// measured slower (Benchmarks/README.md: the roof, tall-skinny).
     public static let defaultLeafWidth = 8
 
     /// Factors the structured reflectors k0..<k0+w of one block step (the triangle's rows k0..<k0+w

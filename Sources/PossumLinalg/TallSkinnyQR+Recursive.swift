@@ -6,11 +6,12 @@
 /// TallSkinnyQR+PairedLeaf.swift). Leaves narrower than the default measured no faster: the block
 /// reflectors' products lose as much with short inner dimensions.
 extension TallSkinnyQR {
-    /// Columns of the narrowest panel, factored by level-2 sweeps (`factorPanelPaired`): with two
-    /// reflectors per sweep, leaves of 16 measured the same as 8; narrower ones (4, 2) run the
-    /// block reflectors' products with inner dimensions too short to keep the FMA units busy and
-    /// measured slower (Benchmarks/README.md: the roof, tall-skinny).
-    public static let defaultLeafWidth = 8
+    /// Columns of the widest panel factored by level-2 sweeps alone (`factorPanelPaired`): with two
+    /// reflectors and up to eight columns per sweep, a whole 16-column block step swept so beats
+    /// two leaves of 8 and their block reflector, whose Gram matrix is extra work; narrower leaves
+    /// (4, 2) were slower still (Benchmarks/README.md: the roof, tall-skinny). So for n ≤
+    /// `widestRecursivePanel` the default block step does not recurse.
+    public static let defaultLeafWidth = 16
 
     /// Factors the structured reflectors k0..<k0+w of one block step (the triangle's rows k0..<k0+w
     /// and the block's rows r0..<r0+len) and applies them to columns k0+w..<end of the same rows:

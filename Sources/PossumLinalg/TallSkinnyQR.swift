@@ -73,10 +73,10 @@ public struct TallSkinnyQR: QRFactorization {
     public static let defaultPanelWidth = 8
 
     /// Up to this many columns one panel spans all n: block 0 is then factored by the paired
-    /// in-cache QR, faster on its rows than the blocked QR, and each block step is one recursive
-    /// panel (for n = 16 with leaves of 8 the same operations as two panels of 8). Wider, panels of
-    /// n measured slower: their top-level block reflectors cost more than the sweeps they replace
-    /// (Benchmarks/README.md: the roof, tall-skinny).
+    /// in-cache QR, faster on its rows than the blocked QR, and each block step is one panel, a
+    /// single leaf of paired sweeps (`defaultLeafWidth`). Wider, panels of n measured slower: their
+    /// top-level block reflectors cost more than the sweeps they replace (Benchmarks/README.md: the
+    /// roof, tall-skinny).
     public static let widestRecursivePanel = 16
 
     /// The panel width of an n-column TSQR when none is given.

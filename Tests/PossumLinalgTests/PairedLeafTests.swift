@@ -22,10 +22,11 @@ import Testing
     }
 
     /// (m, n, row block, panel, leaf): even and odd leaves, leaves narrower than the panel
-    /// (recursive), panels narrower than n (block reflectors between them), a short last block.
+    /// (recursive), panels narrower than n (block reflectors between them), a short last block,
+    /// and the default for n ≤ 16 (one leaf per block step, eight-column sweeps).
     static let shapes: [(m: Int, n: Int, mb: Int, nb: Int, leaf: Int)] = [
         (333, 13, 50, 13, 8), (333, 16, 64, 16, 8), (500, 17, 100, 8, 8), (200, 12, 40, 12, 3), (1000, 16, 128, 16, 4),
-        (301, 9, 37, 9, 9),
+        (301, 9, 37, 9, 9), (333, 16, 64, 16, 16), (500, 13, 100, 13, 16),
     ]
 
     /// Packed storage and τ agree with the one-reflector sweeps' to 1e-10 (relative to the diagonal

@@ -69,4 +69,23 @@ import Testing
             #expect(orthogonality <= bound, "leaf \(leaf): ‖QᵀQ − I‖ = \(orthogonality)")
         }
     }
+
+    /// Columns already zero on a block's rows (H = I, τ = 0): the first three (a later column's
+    /// block rows fill in from the reflectors before it), so a leaf meets H = I three times in a
+    /// row, each time with the next column's sums to carry over.
+    @Test func zeroBlockColumnsKeepTheSameReflectors() {
+        let (m, n, mb) = (300, 12, 50)
+        var a = perfTestMatrix("random", rows: m, columns: n, seed: 8)
+        for j in 0..<3 { for i in mb..<m { a[i, j] = 0 } }
+        let single = Self.factored(a, blockRows: mb, panelWidth: n, leafWidth: 16, sweep: .single)
+        let paired = Self.factored(a, blockRows: mb, panelWidth: n, leafWidth: 16, sweep: .paired)
+        for k in single.tau.indices { #expect(abs(paired.tau[k] - single.tau[k]) <= 1e-10, "τ[\(k)]") }
+        #expect(paired.tau.contains(0), "no zero block column was met")
+        for j in 0..<n {
+            for i in 0...j { #expect(abs(paired.packed[i, j] - single.packed[i, j]) <= 1e-10 * abs(single.packed[j, j]), "R[\(i),\(j)]") }
+        }
+        let (backward, orthogonality) = factorizationErrors(a, paired)
+        #expect(backward <= 10 * Double(n) * .ulpOfOne, "‖A − QR‖/‖A‖ = \(backward)")
+        #expect(orthogonality <= 10 * Double(n) * .ulpOfOne, "‖QᵀQ − I‖ = \(orthogonality)")
+    }
 }

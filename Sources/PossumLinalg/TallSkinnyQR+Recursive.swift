@@ -2,7 +2,7 @@
 /// a panel of w structured reflectors is split in halves, the left half factored recursively, its
 /// block reflector applied to the right half (and any columns past the panel) through the kernels'
 /// `innerProducts` and `rankUpdate`, then the right half factored recursively. Only panels of at
-/// most `leafWidth` columns are swept by their reflectors (level 2, two per sweep:
+/// most `leafWidth` columns are swept by their reflectors (level 2; for Double two per sweep:
 /// TallSkinnyQR+PairedLeaf.swift). Leaves narrower than the default measured no faster: the block
 /// reflectors' products lose as much with short inner dimensions.
 extension TallSkinnyQR {
@@ -12,6 +12,14 @@ extension TallSkinnyQR {
     /// (4, 2) were slower still (Benchmarks/README.md: the roof, tall-skinny). So for n ≤
     /// `widestRecursivePanel` the default block step does not recurse.
     public static let defaultLeafWidth = 16
+
+    /// The leaves of a block step when none are given: paired sweeps, `defaultLeafWidth` wide, for
+    /// `Double`; for `Float` one reflector per sweep with leaves of 8, the block step before paired
+    /// leaves — its sweeps carry twice the rows per vector, and the paired ones measured slower on
+    /// tall Float matrices (Benchmarks/README.md: the roof, tall-skinny).
+    static func defaultLeaves<T: QRScalar>(_: T.Type) -> (sweep: LeafSweep, width: Int) {
+        MemoryLayout<T>.size < MemoryLayout<Double>.size ? (.single, 8) : (.paired, defaultLeafWidth)
+    }
 
     /// Factors the structured reflectors k0..<k0+w of one block step (the triangle's rows k0..<k0+w
     /// and the block's rows r0..<r0+len) and applies them to columns k0+w..<end of the same rows:

@@ -90,6 +90,17 @@ public protocol HouseholderKernels: SendableMetatype {
         _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
         _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>
     )
+    /// Two structured reflectors on the block rows in one sweep (TSQR's paired leaf,
+    /// HouseholderKernels+StructuredPairs.swift): y = x₂ + g·x₁, then for every column cⱼ of `c`
+    /// (`c.rows` entries) cⱼ ← (cⱼ + gains1[j]·x₁) + gains2[j]·y; x₁ ← scale1·x₁ and x₂ ← scale2·y.
+    /// With `carry`, of the updated columns, firstDots[j] = c₀ᵀcⱼ for j ≥ 0 and secondDots[j] =
+    /// c₁ᵀcⱼ for j ≥ 1 (secondDots[0] is left alone). A gain may share its slot with the dot
+    /// written there (each is read first); x₁, x₂ must not overlap `c`.
+    static func applyStructuredPair(
+        _ c: StridedMatrixView<Scalar>, first x1: UnsafeMutablePointer<Scalar>, second x2: UnsafeMutablePointer<Scalar>,
+        crossGain g: Scalar, gains1: UnsafePointer<Scalar>, gains2: UnsafePointer<Scalar>, scale1: Scalar, scale2: Scalar,
+        carry: Bool, firstDots: UnsafeMutablePointer<Scalar>, secondDots: UnsafeMutablePointer<Scalar>
+    )
 }
 
 extension HouseholderKernels {

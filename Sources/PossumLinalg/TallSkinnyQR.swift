@@ -73,10 +73,10 @@ public struct TallSkinnyQR: QRFactorization {
     public static let defaultPanelWidth = 8
 
     /// Up to this many columns one panel spans all n: block 0 is then factored by the paired
-    /// in-cache QR, faster on its rows than the blocked QR, and each block step is one recursive
-    /// panel (for n = 16 with leaves of 8 the same operations as two panels of 8). Wider, panels of
-    /// n measured slower: their top-level block reflectors cost more than the sweeps they replace
-    /// (Benchmarks/README.md: the roof, tall-skinny).
+    /// in-cache QR, faster on its rows than the blocked QR, and each block step is one panel (for
+    /// Double a single leaf of paired sweeps: `defaultLeaves`). Wider, panels of n measured slower: their
+    /// top-level block reflectors cost more than the sweeps they replace (Benchmarks/README.md: the
+    /// roof, tall-skinny).
     public static let widestRecursivePanel = 16
 
     /// The panel width of an n-column TSQR when none is given.
@@ -105,10 +105,10 @@ public struct TallSkinnyQR: QRFactorization {
     @_specialize(where T == Float)
     public static func factor<T: QRScalar>(
         _ a: StridedMatrixView<T>, reflectors n: Int, tau: UnsafeMutablePointer<T>, blockRows mb: Int,
-        panelWidth: Int? = nil, leafWidth: Int? = nil, workspace: inout QRWorkspace
+        panelWidth: Int? = nil, leafWidth: Int? = nil, leafSweep: LeafSweep? = nil, workspace: inout QRWorkspace
     ) {
         factor(a, reflectors: n, tau: tau, blockRows: mb, panelWidth: panelWidth, leafWidth: leafWidth,
-               workspace: &workspace, kernels: NativeKernels<T>.self)
+               leafSweep: leafSweep, workspace: &workspace, kernels: NativeKernels<T>.self)
     }
 
     /// `factor` with the given kernels: block 0 by the in-cache QR, then per block, panels of
@@ -120,11 +120,13 @@ public struct TallSkinnyQR: QRFactorization {
     /// that ‖r‖ needs no second pass over the column (unscaled: the caller guards it as `norm2` does).
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, tau: UnsafeMutablePointer<K.Scalar>, blockRows mb: Int,
-        panelWidth: Int? = nil, leafWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type,
-        residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
+        panelWidth: Int? = nil, leafWidth: Int? = nil, leafSweep: LeafSweep? = nil, workspace: inout QRWorkspace,
+        kernels: K.Type, residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
     ) {
         let m = a.rows, total = a.columns, nb = panelWidth ?? defaultPanelWidth(columns: n)
-        let leaf = leafWidth ?? defaultLeafWidth
+        let leafDefaults = defaultLeaves(K.Scalar.self)
+        let leaf = leafWidth ?? leafDefaults.width
+        let sweep = leafSweep ?? leafDefaults.sweep
         let b0 = firstBlockRows(rows: m, columns: n, blockRows: mb)
         // Block 0 is an ordinary QR of its rows: one panel is the paired unblocked QR.
         let block0 = a.block(row: 0, column: 0, rows: b0, columns: total)
@@ -143,7 +145,7 @@ public struct TallSkinnyQR: QRFactorization {
             while r0 < m {
                 let len = min(mb, m - r0)
                 factorBlockStep(a, reflectors: n, block: r0, rows: len, tau: tau + blk * n, panelWidth: nb,
-                                leafWidth: leaf, scratch: scratch, kernels: K.self)
+                                leafWidth: leaf, leafSweep: sweep, scratch: scratch, kernels: K.self)
                 // The block's part of b is final: later blocks touch only R's rows and their own.
                 residual?.pointee += K.sumOfSquares(len, a.column(n) + r0)
                 r0 += len
@@ -166,7 +168,8 @@ public struct TallSkinnyQR: QRFactorization {
     /// same reflectors.
     static func factorBlockStep<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, block r0: Int, rows len: Int, tau: UnsafeMutablePointer<K.Scalar>,
-        panelWidth nb: Int, leafWidth: Int, scratch: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
+        panelWidth nb: Int, leafWidth: Int, leafSweep: LeafSweep = .paired, scratch: UnsafeMutablePointer<K.Scalar>,
+        kernels: K.Type
     ) {
         let total = a.columns
         let minimumBlocked = BlockedHouseholderQR.minimumBlockedColumns(K.self)
@@ -176,7 +179,7 @@ public struct TallSkinnyQR: QRFactorization {
             // Narrow trailing matrix (e.g. only b): sweep it with each reflector instead.
             let sweepAll = total - k0 - jb < minimumBlocked
             factorPanelRecursive(a, from: k0, count: jb, block: r0, rows: len, applyThrough: sweepAll ? total : k0 + jb,
-                                 tau: tau, leafWidth: leafWidth, scratch: scratch, kernels: K.self)
+                                 tau: tau, leafWidth: leafWidth, leafSweep: leafSweep, scratch: scratch, kernels: K.self)
             let c0 = k0 + jb
             if !sweepAll && c0 < total {
                 Householder<K>.applyStructuredBlockReflector(

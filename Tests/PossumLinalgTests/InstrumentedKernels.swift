@@ -1,7 +1,7 @@
 @testable import PossumLinalg
 import Synchronization
 
-enum KernelOperation { case dot4, updateColumns, innerProducts, rankUpdate, applyReflectorPair4, updateCarrying, applyReflectorPairCarrying }
+enum KernelOperation { case dot4, updateColumns, innerProducts, rankUpdate, applyReflectorPair4, updateCarrying, applyReflectorPairCarrying, applyStructuredPair }
 
 /// Which operation `InstrumentedKernels` breaks, and whether it counts its work (only the
 /// serialized door tests read the counter, so only their kernels count).
@@ -19,6 +19,7 @@ enum BreaksRankUpdate: KernelFault { static var broken: KernelOperation? { .rank
 enum BreaksPair4: KernelFault { static var broken: KernelOperation? { .applyReflectorPair4 } }
 enum BreaksUpdateCarrying: KernelFault { static var broken: KernelOperation? { .updateCarrying } }
 enum BreaksPairCarrying: KernelFault { static var broken: KernelOperation? { .applyReflectorPairCarrying } }
+enum BreaksStructuredPair: KernelFault { static var broken: KernelOperation? { .applyStructuredPair } }
 
 /// The largest entrywise distance between two results of the same factorization; a NaN counts as far.
 func farthest(_ a: [Double], _ b: [Double]) -> Double {
@@ -147,5 +148,16 @@ enum InstrumentedKernels<Fault: KernelFault>: HouseholderKernels {
         let sums = Reference.applyReflectorPairCarrying(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1, c2, c3, carryFrom: f)
         if Fault.broken == .applyReflectorPairCarrying && n > 0 { c0[n - 1] += 1 }
         return sums
+    }
+
+    static func applyStructuredPair(
+        _ c: StridedMatrixView<Double>, first x1: UnsafeMutablePointer<Double>, second x2: UnsafeMutablePointer<Double>,
+        crossGain g: Double, gains1: UnsafePointer<Double>, gains2: UnsafePointer<Double>, scale1: Double, scale2: Double,
+        carry: Bool, firstDots: UnsafeMutablePointer<Double>, secondDots: UnsafeMutablePointer<Double>
+    ) {
+        count(c.rows * (1 + c.columns * (carry ? 4 : 2)))
+        Reference.applyStructuredPair(c, first: x1, second: x2, crossGain: g, gains1: gains1, gains2: gains2,
+                                      scale1: scale1, scale2: scale2, carry: carry, firstDots: firstDots, secondDots: secondDots)
+        if Fault.broken == .applyStructuredPair && c.rows > 0 && c.columns > 0 { c.column(0)[c.rows - 1] += 1 }
     }
 }

@@ -10,7 +10,8 @@ import Testing
     /// [R; B]: an upper-triangular n × (n + 1) head over a dense block of `len` rows, with b as
     /// the last column, factored by one block step with kernels K.
     static func blockStep<K: HouseholderKernels>(
-        _: K.Type, rows len: Int, columns n: Int, panelWidth nb: Int, leafWidth: Int = TallSkinnyQR.defaultLeafWidth
+        _: K.Type, rows len: Int, columns n: Int, panelWidth nb: Int, leafWidth: Int = TallSkinnyQR.defaultLeafWidth,
+        leafSweep: TallSkinnyQR.LeafSweep = .paired
     ) -> (packed: [Double], tau: [Double], norm: Double) where K.Scalar == Double {
         let m = n + len, total = n + 1
         var rng = SplitMix64(seed: UInt64(len * 7 + n))
@@ -27,7 +28,7 @@ import Testing
                     guard let ap = ab.baseAddress, let tp = tb.baseAddress, let sp = sb.baseAddress else { return }
                     TallSkinnyQR.factorBlockStep(StridedMatrixView(base: ap, rows: m, columns: total, leadingDimension: m),
                                                  reflectors: n, block: n, rows: len, tau: tp, panelWidth: nb,
-                                                 leafWidth: leafWidth, scratch: sp, kernels: K.self)
+                                                 leafWidth: leafWidth, leafSweep: leafSweep, scratch: sp, kernels: K.self)
                 }
             }
         }
@@ -46,33 +47,45 @@ import Testing
     /// rounding (both backward stable, so R and c agree to κ·c·n·ε·‖[R; B]‖_F, κ ≤ 3 for this random
     /// tall matrix, c = 10 as in KernelInstantiationTests); with any one operation broken by O(1)
     /// they are O(1) apart.
-    @Test func everyBlockStepOperationGoesThroughTheKernels() {
-        Self.checkDoors(panelWidth: Self.shape.panelWidth)
+    @Test(arguments: [TallSkinnyQR.LeafSweep.paired, .single])
+    func everyBlockStepOperationGoesThroughTheKernels(sweep: TallSkinnyQR.LeafSweep) {
+        Self.checkDoors(panelWidth: Self.shape.panelWidth, leafSweep: sweep)
     }
 
     /// The same for a panel as wide as the block (b swept with it) that the recursion splits down
-    /// to leaves of 2 and 3 columns: its inner block reflectors too go through the kernels.
+    /// to leaves of 2 and 3 columns (one-reflector sweeps) or of 3 (paired sweeps): its inner
+    /// block reflectors too go through the kernels.
     @Test func theRecursivePanelGoesThroughTheKernels() {
         let (len, n) = (Self.shape.rows, Self.shape.columns)
-        Self.checkDoors(panelWidth: n, leafWidth: 2)
+        Self.checkDoors(panelWidth: n, leafWidth: 2, leafSweep: .single)
+        Self.checkDoors(panelWidth: n, leafWidth: 3, leafSweep: .paired)
         kernelMultiplyAdds.store(0, ordering: .relaxed)
         _ = Self.blockStep(InstrumentedKernels<Counted>.self, rows: len, columns: n, panelWidth: n, leafWidth: 2)
         #expect(kernelMultiplyAdds.load(ordering: .relaxed) >= len * n * (n + 1))
     }
 
     /// One block step of `shape` with the reference kernels, intact and with each operation broken.
-    static func checkDoors(panelWidth nb: Int, leafWidth: Int = TallSkinnyQR.defaultLeafWidth) {
+    /// The level-2 sweeps checked are the leaves' own: `dot4` and `updateColumns` for one-reflector
+    /// sweeps, `applyStructuredPair` (and `innerProducts` for each leaf's first sums) for paired ones (whose leaves here are pairs, or pairs and a last
+    /// reflector with no column of the panel left to sweep).
+    static func checkDoors(panelWidth nb: Int, leafWidth: Int = TallSkinnyQR.defaultLeafWidth,
+                           leafSweep: TallSkinnyQR.LeafSweep = .paired) {
         let (len, n) = (shape.rows, shape.columns)
-        let step = blockStep(NativeKernels<Double>.self, rows: len, columns: n, panelWidth: nb, leafWidth: leafWidth)
+        let step = blockStep(NativeKernels<Double>.self, rows: len, columns: n, panelWidth: nb, leafWidth: leafWidth,
+                             leafSweep: leafSweep)
         let native = head(step.packed, rows: len, columns: n)
         let bound = 3 * 10 * Double(n + 1) * .ulpOfOne * step.norm
         func distance<F: KernelFault>(_: F.Type) -> Double {
             farthest(native, head(blockStep(InstrumentedKernels<F>.self, rows: len, columns: n, panelWidth: nb,
-                                            leafWidth: leafWidth).packed, rows: len, columns: n))
+                                            leafWidth: leafWidth, leafSweep: leafSweep).packed, rows: len, columns: n))
         }
         #expect(distance(Intact.self) <= bound)
-        #expect(distance(BreaksDot4.self) > 1e-3, "dot4 bypassed")
-        #expect(distance(BreaksUpdateColumns.self) > 1e-3, "updateColumns bypassed")
+        switch leafSweep {
+        case .single:
+            #expect(distance(BreaksDot4.self) > 1e-3, "dot4 bypassed")
+            #expect(distance(BreaksUpdateColumns.self) > 1e-3, "updateColumns bypassed")
+        case .paired: #expect(distance(BreaksStructuredPair.self) > 1e-3, "applyStructuredPair bypassed")
+        }
         #expect(distance(BreaksInnerProducts.self) > 1e-3, "innerProducts bypassed")
         #expect(distance(BreaksRankUpdate.self) > 1e-3, "rankUpdate bypassed")
     }
@@ -82,10 +95,11 @@ import Testing
     /// Σₖ 2·len·(n − k) = len·n·(n + 1) multiply-adds. The blocked form does that (its W = VᵀC and
     /// C += V·W' are those same pairs) plus the Gram matrix: a loop outside the kernels shows as a
     /// shortfall.
-    @Test func blockStepWorkIsCountedThroughTheKernels() {
+    @Test(arguments: [TallSkinnyQR.LeafSweep.paired, .single])
+    func blockStepWorkIsCountedThroughTheKernels(sweep: TallSkinnyQR.LeafSweep) {
         let (len, n, nb) = Self.shape
         kernelMultiplyAdds.store(0, ordering: .relaxed)
-        _ = Self.blockStep(InstrumentedKernels<Counted>.self, rows: len, columns: n, panelWidth: nb)
+        _ = Self.blockStep(InstrumentedKernels<Counted>.self, rows: len, columns: n, panelWidth: nb, leafSweep: sweep)
         let counted = kernelMultiplyAdds.load(ordering: .relaxed)
         #expect(counted >= len * n * (n + 1), "\(counted) multiply-adds through the kernels")
     }
@@ -179,6 +193,64 @@ import Testing
         }
     }
 
+    /// Two structured reflectors: y = x₂ + g·x₁ and each column's two updates within a few
+    /// roundings of the reference (FMAs against separate multiply-adds: 4ε·(|c| + |g₁x₁| + |g₂|·(|x₂| + |g·x₁|))),
+    /// x₁ scaled by one multiplication either way (the same bits), x₂ ← s₂·y within 3ε·|s₂|·(|x₂| + |g·x₁|),
+    /// the inner products with the first two updated columns within 4γₙ₊₄ of their magnitudes, and
+    /// secondDots[0] untouched.
+    func twinsAgreeOnStructuredPair<K: HouseholderKernels>(_: K.Type, rows n: Int, columns q: Int) {
+        typealias T = K.Scalar
+        var rng = SplitMix64(seed: UInt64(n * 17 + q))
+        func random(_ count: Int) -> [T] { (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng)) } }
+        let ld = n + 3
+        let c0 = random(ld * q), x10 = random(n), x20 = random(n), gains1 = random(q), gains2 = random(q)
+        let g: T = 0.625, s1: T = 0.75, s2: T = -1.25
+        func run<L: HouseholderKernels>(_: L.Type) -> (c: [T], x1: [T], x2: [T], first: [T], second: [T]) where L.Scalar == T {
+            var c = c0, x1 = x10, x2 = x20, first = gains1 + [0], second = gains2 + [42]
+            c.withUnsafeMutableBufferPointer { cb in
+                x1.withUnsafeMutableBufferPointer { ab in
+                    x2.withUnsafeMutableBufferPointer { bb in
+                        first.withUnsafeMutableBufferPointer { fb in
+                            second.withUnsafeMutableBufferPointer { sb in
+                                guard let cp = cb.baseAddress, let ap = ab.baseAddress, let bp = bb.baseAddress,
+                                      let fp = fb.baseAddress, let sp = sb.baseAddress else { return }
+                                L.applyStructuredPair(StridedMatrixView(base: cp, rows: n, columns: q, leadingDimension: ld),
+                                                      first: ap, second: bp, crossGain: g, gains1: fp, gains2: sp,
+                                                      scale1: s1, scale2: s2, carry: true, firstDots: fp, secondDots: sp)
+                            }
+                        }
+                    }
+                }
+            }
+            return (c, x1, x2, first, second)
+        }
+        let fast = run(K.self), slow = run(ReferenceKernels<T>.self)
+        let eps = Double(T.ulpOfOne)
+        #expect(fast.x1 == slow.x1)
+        func yMagnitude(_ i: Int) -> Double { Double(abs(x20[i])) + Double(abs(g * x10[i])) }
+        func updated(_ i: Int, _ j: Int) -> Double {
+            Double(abs(c0[i + j * ld])) + Double(abs(gains1[j] * x10[i])) + Double(abs(gains2[j])) * yMagnitude(i)
+        }
+        for i in 0..<n {
+            #expect(Double(abs(fast.x2[i] - slow.x2[i])) <= 3 * eps * Double(abs(s2)) * yMagnitude(i), "\(K.self) x2(\(i))")
+        }
+        for j in 0..<q {
+            for i in 0..<n {
+                #expect(Double(abs(fast.c[i + j * ld] - slow.c[i + j * ld])) <= 4 * eps * updated(i, j), "\(K.self) c(\(i), \(j))")
+            }
+            let bound = 8 * gamma(n + 4, eps)
+            let firstMagnitude = (0..<n).reduce(0.0) { $0 + updated($1, 0) * updated($1, j) }
+            #expect(Double(abs(fast.first[j] - slow.first[j])) <= bound * firstMagnitude, "\(K.self) first dot \(j)")
+            if j >= 1 {
+                let secondMagnitude = (0..<n).reduce(0.0) { $0 + updated($1, 1) * updated($1, j) }
+                #expect(Double(abs(fast.second[j] - slow.second[j])) <= bound * secondMagnitude, "\(K.self) second dot \(j)")
+            }
+        }
+        #expect(fast.second[q] == 42, "\(K.self) wrote past the columns")
+        #expect(fast.first[q] == 0, "\(K.self) wrote past the columns")
+        if q > 0 { #expect(fast.second[0] == gains2[0], "\(K.self) wrote secondDots[0]") }
+    }
+
     /// dot4 is four dot products: within 2γₙ·Σ|vᵢcᵢ| of the reference.
     func twinsAgreeOnDot4<K: HouseholderKernels>(_: K.Type, rows n: Int) {
         typealias T = K.Scalar
@@ -199,6 +271,7 @@ import Testing
                 twinsAgreeOnDot4(k, rows: n)
                 twinsAgreeOnInnerProducts(k, rows: n)
                 for count in [1, 3, 8, 11] { twinsAgreeOnRankUpdate(k, rows: n, count: count) }
+                for q in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] { twinsAgreeOnStructuredPair(k, rows: n, columns: q) }
                 for q in [1, 2, 4, 5, 9] {
                     twinsAgreeOnUpdateColumns(k, rows: n, columns: q, nextIsFirst: true)
                     twinsAgreeOnUpdateColumns(k, rows: n, columns: q, nextIsFirst: false)

@@ -6,6 +6,7 @@
 //     roof float64 1000000 16 qr default,tsqr:2048:8,tsqr:1024:4 5
 //     roof float64 1000000 16 qr default,default@64 5      (A 32 bytes past a 64-byte line, as a Swift array's, or on one)
 //     roof float64 1000000 16 qr leaf:2048:8:8@64,leaf:2048:16:4@64 5   (TSQR with row blocks MB, panels NB, leaves L)
+//     roof float64 20000 16 qr single:2048:16:8@64,leaf:2048:16:8@64 5  (`single`: leaves sweep one reflector at a time)
 //     roof float64 2048 16 kernels                        (the leaf's kernel ops on one cached block)
 //     roof float64 1000000 16 lstsq threads2 5     (1 vs 2 threads: wall and process-CPU time)
 //     roof float64 stream 1000000 16               (one read pass and one read-write pass over A: the memory floor)
@@ -44,7 +45,8 @@ func kernelPeak<T: QRScalar>(_: T.Type) -> Double {
 /// `offsetBytes` past a 64-byte boundary: 32 is where a Swift array's elements start (its storage
 /// is 16-byte aligned, the elements 32 bytes in), 0 puts every SIMD8<Double> access in one line.
 func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lstsq: Bool, reps: Int,
-                         offsetBytes: Int = 32, leafWidth: Int? = nil) -> Double {
+                         offsetBytes: Int = 32, leafWidth: Int? = nil,
+                         leafSweep: TallSkinnyQR.LeafSweep = .paired) -> Double {
     let columns = lstsq ? n + 1 : n
     var rng = SplitMix64(seed: 7)
     let source = (0..<(m * columns)).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
@@ -72,7 +74,7 @@ func gflops<T: QRScalar>(_: T.Type, m: Int, n: Int, path: SIMDSolver.Path?, lsts
                     let t0 = cpuSeconds()
                     if let leafWidth, case .tallSkinny(let mb, let nb) = chosen {
                         TallSkinnyQR.factor(view, reflectors: n, tau: tb, blockRows: mb, panelWidth: nb, leafWidth: leafWidth,
-                                            workspace: &workspace)
+                                            leafSweep: leafSweep, workspace: &workspace)
                     } else if lstsq && path == nil {
                         _ = try? solver.solve(inPlace: view, tau: tb, solution: xp, workspace: &workspace)
                     } else {
@@ -175,6 +177,13 @@ func kernelRates<T: QRScalar>(_: T.Type, rows: Int, columns: Int, offsetBytes: I
                 let q = Double(columns - 1), r = Double(rows)
                 results.append(("updateColumns (1 reflector, dots of the next)", time(4 * r * q) {
                     K.updateColumns(c, adding: x, gains: g, scaleX: nil, dotsWith: UnsafePointer(c.column(0)), into: o)
+                }))
+                // x₁ and x₂ are the block's first two columns, the pair updates the others.
+                let rest = StridedMatrixView(base: base + 2 * ld, rows: rows, columns: columns - 2, leadingDimension: ld)
+                let q2 = Double(columns - 2)
+                results.append(("applyStructuredPair (2 reflectors, dots of the next two)", time(8 * r * q2) {
+                    K.applyStructuredPair(rest, first: base, second: base + ld, crossGain: 1e-3, gains1: g, gains2: g,
+                                          scale1: 1, scale2: 1, carry: true, firstDots: o, secondDots: o + 32)
                 }))
                 results.append(("updateColumns (1 reflector, no dots)", time(2 * r * q) {
                     K.updateColumns(c, adding: x, gains: g, scaleX: nil, dotsWith: nil, into: o)
@@ -281,15 +290,18 @@ let isFloat = arguments[1] == "float32", lstsq = arguments[4] == "lstsq"
 let variants = arguments[5].split(separator: ",").map(String.init)
 var paths: [String: SIMDSolver.Path] = [:]
 var leafWidths: [String: Int] = [:]
+var singleSweeps: Set<String> = []
 /// A variant ending in "@64" runs on A aligned to 64 bytes (see `gflops`).
 func variantPath(_ v: String) -> (name: String, offset: Int) {
     v.hasSuffix("@64") ? (String(v.dropLast(3)), 0) : (v, 32)
 }
 for v in variants where variantPath(v).name != "default" {
     let name = variantPath(v).name
-    // leaf:MB:NB:L — TallSkinnyQR.factor with leaves of L columns (L ≥ NB: no recursion).
-    if name.hasPrefix("leaf:") {
-        let sizes = name.dropFirst(5).split(separator: ":").compactMap { Int($0) }
+    // leaf:MB:NB:L — TallSkinnyQR.factor with leaves of L columns (L ≥ NB: no recursion);
+    // single:MB:NB:L — the same with leaves that sweep one reflector at a time.
+    if name.hasPrefix("leaf:") || name.hasPrefix("single:") {
+        if name.hasPrefix("single:") { singleSweeps.insert(v) }
+        let sizes = name.drop(while: { $0 != ":" }).dropFirst().split(separator: ":").compactMap { Int($0) }
         guard sizes.count == 3, sizes.allSatisfy({ $0 >= 1 }) else { print("roof: not leaf:MB:NB:L: \(v)"); exit(2) }
         paths[v] = .tallSkinny(blockRows: sizes[0], panelWidth: sizes[1])
         leafWidths[v] = sizes[2]
@@ -305,10 +317,11 @@ for _ in 0..<rounds {
     peaks.append(peak)
     for v in variants {
         let offset = variantPath(v).offset
+        let sweep: TallSkinnyQR.LeafSweep = singleSweeps.contains(v) ? .single : .paired
         let g = isFloat ? gflops(Float.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset,
-                                 leafWidth: leafWidths[v])
+                                 leafWidth: leafWidths[v], leafSweep: sweep)
                         : gflops(Double.self, m: m, n: n, path: paths[v], lstsq: lstsq, reps: 3, offsetBytes: offset,
-                                 leafWidth: leafWidths[v])
+                                 leafWidth: leafWidths[v], leafSweep: sweep)
         ratios[v, default: []].append(g / peak)
     }
 }

@@ -1,7 +1,7 @@
 @testable import PossumLinalg
 import Synchronization
 
-enum KernelOperation { case dot4, updateColumns, innerProducts, rankUpdate, applyReflectorPair4, updateCarrying, applyReflectorPairCarrying }
+enum KernelOperation { case dot4, updateColumns, innerProducts, rankUpdate, applyReflectorPair4, updateCarrying, applyReflectorPairCarrying, applyReflectorBlock4 }
 
 /// Which operation `InstrumentedKernels` breaks, and whether it counts its work (only the
 /// serialized door tests read the counter, so only their kernels count).
@@ -19,6 +19,7 @@ enum BreaksRankUpdate: KernelFault { static var broken: KernelOperation? { .rank
 enum BreaksPair4: KernelFault { static var broken: KernelOperation? { .applyReflectorPair4 } }
 enum BreaksUpdateCarrying: KernelFault { static var broken: KernelOperation? { .updateCarrying } }
 enum BreaksPairCarrying: KernelFault { static var broken: KernelOperation? { .applyReflectorPairCarrying } }
+enum BreaksBlock4: KernelFault { static var broken: KernelOperation? { .applyReflectorBlock4 } }
 
 /// The largest entrywise distance between two results of the same factorization; a NaN counts as far.
 func farthest(_ a: [Double], _ b: [Double]) -> Double {
@@ -146,6 +147,17 @@ enum InstrumentedKernels<Fault: KernelFault>: HouseholderKernels {
         count(19 * n)
         let sums = Reference.applyReflectorPairCarrying(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1, c2, c3, carryFrom: f)
         if Fault.broken == .applyReflectorPairCarrying && n > 0 { c0[n - 1] += 1 }
+        return sums
+    }
+
+    static func applyReflectorBlock4(
+        _ n: Int, _ v: UnsafePointer<Double>, ldv: Int, t: UnsafePointer<Double>,
+        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>,
+        _ c2: UnsafeMutablePointer<Double>, _ c3: UnsafeMutablePointer<Double>, carryFrom f: Int
+    ) -> CarriedSums<Double> {
+        count(32 * n + 3 * max(0, n - f))
+        let sums = Reference.applyReflectorBlock4(n, v, ldv: ldv, t: t, c0, c1, c2, c3, carryFrom: f)
+        if Fault.broken == .applyReflectorBlock4 && n > 0 { c0[n - 1] += 1 }
         return sums
     }
 }

@@ -179,7 +179,10 @@ public struct PairedHouseholderQR: QRFactorization {
     /// right of the panel get all four in the compact WY form I − V·Tᵀ·Vᵀ (T by
     /// `Householder.formTriangularFactor`, whose inner products of the pairs' vectors beside v₂ᵀv₁
     /// and v₄ᵀv₃ are one `innerProducts` sweep), four columns per sweep, the first sweep carrying
-    /// the next step's sums. A last group of fewer than four columns repeats columns.
+    /// the next step's sums. One or two columns left over from the fours take the first pair in
+    /// the panel's sweep (its other two slots) and the second pair in a sweep of their own, so
+    /// no sweep computes a column twice for nothing; three left over are a sweep of four with
+    /// one column repeated.
     @inline(__always)
     static func blockStep<K: HouseholderKernels>(
         _: K.Type, _ w: StridedMatrixView<K.Scalar>, k: Int, rows m: Int, ld: Int, from start: Int,
@@ -191,13 +194,26 @@ public struct PairedHouseholderQR: QRFactorization {
         let v1 = v, v2 = v + ld, v3 = v + 2 * ld, v4 = v + 3 * ld
         let (tau1, tau2, v21) = makePair(K.self, w, k: k, rows: m, ld: ld, from: start, v1: v1, v2: v2, carried: carried)
         let p0 = w.column(k + 2) + start, p1 = w.column(k + 3) + start
+        // The one or two columns left over from whole fours start at column `leftover` (total: none).
+        let trailing = total - (k + 4), leftover = trailing > 0 && trailing % 4 <= 2 && trailing % 4 > 0 ? total - trailing % 4 : total
+        let l0 = leftover < total ? w.column(leftover) + start : p0, l1 = leftover < total ? w.column(total - 1) + start : p1
         let panelSums = K.applyReflectorPairCarrying(len, v1 + start, tau1: tau1, v2 + start, tau2: tau2, v21: v21,
-                                                     p0, p1, p0, p1, carryFrom: k + 3 - start)
+                                                     p0, p1, l0, l1, carryFrom: k + 3 - start)
         let (tau3, tau4, v43) = makePair(K.self, w, k: k + 2, rows: m, ld: ld, from: start, v1: v3, v2: v4,
                                          carried: panelSums)
         (tau[0], tau[1], tau[2], tau[3]) = (tau1, tau2, tau3, tau4)
         var j = k + 4
         guard j < total else { return nil }
+        var next: CarriedSums<T>? = nil
+        if leftover < total {
+            if leftover == j {
+                next = K.applyReflectorPairCarrying(len, v3 + start, tau1: tau3, v4 + start, tau2: tau4, v21: v43,
+                                                    l0, l1, l0, l1, carryFrom: k + 5 - start)
+            } else {
+                K.applyReflectorPair(len, v3 + start, tau1: tau3, v4 + start, tau2: tau4, v21: v43, l0, l1)
+            }
+        }
+        guard j < leftover else { return next }
         withUnsafeTemporaryAllocation(of: T.self, capacity: 4) { gram in
             guard let g = gram.baseAddress else { return }
             // g[i + 2j] = v₍ᵢ₊₁₎ᵀv₍ⱼ₊₃₎ for i, j < 2.
@@ -211,9 +227,8 @@ public struct PairedHouseholderQR: QRFactorization {
                 }
             }
         }
-        var next: CarriedSums<T>? = nil
-        while j < total {
-            let group = min(4, total - j)
+        while j < leftover {
+            let group = min(4, leftover - j)
             let c1 = group >= 2 ? j + 1 : j, c2 = group >= 3 ? j + 2 : j, c3 = group == 4 ? j + 3 : c1
             let sums = K.applyReflectorBlock4(len, v + start, ldv: ld, t: t, w.column(j) + start, w.column(c1) + start,
                                               w.column(c2) + start, w.column(c3) + start,

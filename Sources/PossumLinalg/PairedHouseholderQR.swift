@@ -73,6 +73,10 @@ public struct PairedHouseholderQR: QRFactorization {
     /// reflector chain sets the pace and pairs keep it shorter (Benchmarks/README.md, 104 × 17).
     public static let blockOfFourMinimumRows = 256
 
+    /// A block of four is made only with at least this many columns right of it to update: its
+    /// extra work (the T factor's inner products, the panel's pair sweep) is paid once per block.
+    public static let blockOfFourMinimumTrailingColumns = 8
+
     /// Overwrites the first `reflectors` columns of `a` (m × n', m ≥ reflectors) with their QR
     /// factorization in `dgeqrf` layout and τ, and applies Qᵀ to the other columns (so a column
     /// b ends up holding Qᵀb), like `BlockedHouseholderQR.factor`.
@@ -123,7 +127,7 @@ public struct PairedHouseholderQR: QRFactorization {
                 // Both reflectors of the pair are explicit from the start of k's vector on.
                 let start = k / lanes * lanes
                 let len = ld - start
-                if blocks && k + 3 < n {
+                if blocks && k + 3 < n && total - (k + 4) >= blockOfFourMinimumTrailingColumns {
                     carried = blockStep(K.self, w, k: k, rows: m, ld: ld, from: start, v: v1, t: blockT, tau: tau + k,
                                         carried: carried)
                     k += 4
@@ -204,16 +208,12 @@ public struct PairedHouseholderQR: QRFactorization {
         (tau[0], tau[1], tau[2], tau[3]) = (tau1, tau2, tau3, tau4)
         var j = k + 4
         guard j < total else { return nil }
-        var next: CarriedSums<T>? = nil
+        // The next step's sums come from the first group of four (`blockOfFourMinimumTrailingColumns`
+        // ≥ 3 puts one before the leftover; without one, the next pair takes its guarded passes).
         if leftover < total {
-            if leftover == j {
-                next = K.applyReflectorPairCarrying(len, v3 + start, tau1: tau3, v4 + start, tau2: tau4, v21: v43,
-                                                    l0, l1, l0, l1, carryFrom: k + 5 - start)
-            } else {
-                K.applyReflectorPair(len, v3 + start, tau1: tau3, v4 + start, tau2: tau4, v21: v43, l0, l1)
-            }
+            K.applyReflectorPair(len, v3 + start, tau1: tau3, v4 + start, tau2: tau4, v21: v43, l0, l1)
         }
-        guard j < leftover else { return next }
+        guard j < leftover else { return nil }
         withUnsafeTemporaryAllocation(of: T.self, capacity: 4) { gram in
             guard let g = gram.baseAddress else { return }
             // g[i + 2j] = v₍ᵢ₊₁₎ᵀv₍ⱼ₊₃₎ for i, j < 2.
@@ -227,6 +227,7 @@ public struct PairedHouseholderQR: QRFactorization {
                 }
             }
         }
+        var next: CarriedSums<T>? = nil
         while j < leftover {
             let group = min(4, leftover - j)
             let c1 = group >= 2 ? j + 1 : j, c2 = group >= 3 ? j + 2 : j, c3 = group == 4 ? j + 3 : c1

@@ -15,12 +15,13 @@ import Testing
     /// (m, n reflectors, extra right-hand-side columns): m below, at and above multiples of the
     /// vector widths (8 doubles, 16 floats: the in-place and the padded-copy branches), odd and
     /// even n (a last unpaired reflector), 0…3 extra columns (odd columns in the pair sweep); from
-    /// `blockOfFourMinimumRows` rows on, blocks of four reflectors with every n mod 4 and every
-    /// width of the last group of trailing columns (1…4).
+    /// `blockOfFourMinimumRows` rows on, blocks of four reflectors (where at least
+    /// `blockOfFourMinimumTrailingColumns` columns follow) with every number of trailing columns
+    /// mod 4, and pairs for the last reflectors.
     static let shapes: [(m: Int, n: Int, extra: Int)] = [
         (1, 1, 1), (3, 2, 1), (8, 8, 0), (9, 9, 1), (16, 5, 2), (17, 17, 1), (24, 7, 0),
         (32, 31, 3), (100, 17, 1), (104, 17, 1), (104, 16, 3), (120, 32, 1),
-        (256, 4, 0), (256, 4, 1), (263, 5, 0), (263, 6, 1), (272, 13, 2), (257, 17, 1), (300, 16, 3), (320, 23, 1),
+        (256, 4, 0), (263, 6, 1), (264, 12, 1), (270, 13, 0), (272, 13, 2), (257, 17, 1), (300, 16, 3), (320, 23, 1),
     ]
 
     /// A column-major m × total block inside a buffer with leading dimension m + 3 whose three

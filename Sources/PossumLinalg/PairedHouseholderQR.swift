@@ -70,7 +70,7 @@ public struct PairedHouseholderQR: QRFactorization {
     /// From this many rows on, the trailing columns are updated once per block of four reflectors
     /// (`applyReflectorBlock4`) instead of once per pair: on long columns the pair's sweeps are
     /// bound by loads and stores of C, which the block halves; on short ones (104 × 17) the
-    /// reflector chain sets the pace and pairs keep it shorter (Benchmarks/README.md, 104 × 17).
+    /// reflector chain sets the pace and pairs keep it shorter (Benchmarks/README.md: blocks of four).
     public static let blockOfFourMinimumRows = 256
 
     /// A block of four is made only with at least this many columns right of it to update: its

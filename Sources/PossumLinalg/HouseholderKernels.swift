@@ -74,6 +74,15 @@ public protocol HouseholderKernels: SendableMetatype {
         _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
         _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>, carryFrom f: Int
     ) -> CarriedSums<Scalar>
+    /// (c₀, c₁, c₂, c₃) ← (I − V·Tᵀ·Vᵀ)·(c₀, c₁, c₂, c₃) on n rows for four explicit reflector
+    /// vectors V[i, r] = v[i + r·ldv] and their upper-triangular T (column-major 4 × 4, `t[q + 4r]`):
+    /// d = Vᵀcⱼ, g = Tᵀ·d, cⱼ −= V·g; returns ‖c₀'‖², c₀'ᵀc₁' and ‖c₁'‖² over rows ≥ f (none when
+    /// f ≥ n). Columns may repeat (HouseholderKernels+Block4.swift).
+    static func applyReflectorBlock4(
+        _ n: Int, _ v: UnsafePointer<Scalar>, ldv: Int, t: UnsafePointer<Scalar>,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>, carryFrom f: Int
+    ) -> CarriedSums<Scalar>
     /// C ← (I − τ·v·vᵀ)·C, with v[0] ≡ 1 (see the contract above).
     static func applyReflector(_ v: UnsafePointer<Scalar>, tau: Scalar, to c: StridedMatrixView<Scalar>)
     /// (c₀, c₁) ← H₂·H₁·(c₀, c₁) on n rows, for explicit reflector vectors v₁, v₂ (no implicit

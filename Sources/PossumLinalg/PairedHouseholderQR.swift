@@ -60,12 +60,22 @@ public struct PairedHouseholderQR: QRFactorization {
     /// x with R·x = c[0..<n].
     public func solveUpper(_ c: [Double]) -> [Double] { backSubstitute(packed, c) }
 
-    /// Elements of T of scratch `factor` needs for an m × `columns` matrix: the padded copy, two
-    /// explicit reflectors, and slack to align the copy to 64 bytes.
+    /// Elements of T of scratch `factor` needs for an m × `columns` matrix: the padded copy, four
+    /// explicit reflectors, a block's 4 × 4 T, and slack to align the copy to 64 bytes.
     static func scratchSize<T: QRScalar>(of _: T.Type, rows m: Int, columns: Int) -> Int {
         let ld = roundUp(m, T.lanes)
-        return ld * (columns + 2) + T.lanes
+        return ld * (columns + 4) + 16 + T.lanes
     }
+
+    /// From this many rows on, the trailing columns are updated once per block of four reflectors
+    /// (`applyReflectorBlock4`) instead of once per pair: on long columns the pair's sweeps are
+    /// bound by loads and stores of C, which the block halves; on short ones (104 × 17) the
+    /// reflector chain sets the pace and pairs keep it shorter (Benchmarks/README.md: blocks of four).
+    public static let blockOfFourMinimumRows = 256
+
+    /// A block of four is made only with at least this many columns right of it to update: its
+    /// extra work (the T factor's inner products, the panel's pair sweep) is paid once per block.
+    public static let blockOfFourMinimumTrailingColumns = 8
 
     /// Overwrites the first `reflectors` columns of `a` (m × n', m ≥ reflectors) with their QR
     /// factorization in `dgeqrf` layout and τ, and applies Qᵀ to the other columns (so a column
@@ -78,10 +88,11 @@ public struct PairedHouseholderQR: QRFactorization {
         factor(a, reflectors: reflectors, tau: tau, workspace: &workspace, kernels: NativeKernels<T>.self)
     }
 
-    /// `factor` with the given kernels.
+    /// `factor` with the given kernels; `blocksOfFour`: update the trailing columns per block of four
+    /// reflectors (default: m ≥ `blockOfFourMinimumRows`).
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors: Int, tau: UnsafeMutablePointer<K.Scalar>, workspace: inout QRWorkspace,
-        kernels: K.Type
+        kernels: K.Type, blocksOfFour: Bool? = nil
     ) {
         typealias T = K.Scalar
         let (m, n, total) = (a.rows, reflectors, a.columns)
@@ -94,7 +105,8 @@ public struct PairedHouseholderQR: QRFactorization {
             // Columns that are whole vectors already need no padding: work on `a` itself.
             let inPlace = m == ld
             let w = inPlace ? a : StridedMatrixView(base: base, rows: ld, columns: total, leadingDimension: ld)
-            let v1 = base + ld * total, v2 = v1 + ld
+            let v1 = base + ld * total, v2 = v1 + ld, v3 = v2 + ld, v4 = v3 + ld, blockT = v4 + ld
+            let blocks = blocksOfFour ?? (m >= blockOfFourMinimumRows)
             if !inPlace {
                 for j in 0..<total { copyPadded(a.column(j), count: m, to: w.column(j), ld: ld) }
             }
@@ -115,7 +127,11 @@ public struct PairedHouseholderQR: QRFactorization {
                 // Both reflectors of the pair are explicit from the start of k's vector on.
                 let start = k / lanes * lanes
                 let len = ld - start
-                if k + 1 < n {
+                if blocks && k + 3 < n && total - (k + 4) >= blockOfFourMinimumTrailingColumns {
+                    carried = blockStep(K.self, w, k: k, rows: m, ld: ld, from: start, v: v1, t: blockT, tau: tau + k,
+                                        carried: carried)
+                    k += 4
+                } else if k + 1 < n {
                     let (tau1, tau2, v21) = makePair(K.self, w, k: k, rows: m, ld: ld, from: start, v1: v1, v2: v2,
                                                      carried: carried)
                     tau[k] = tau1
@@ -158,6 +174,70 @@ public struct PairedHouseholderQR: QRFactorization {
                 for j in 0..<total { copy(w.column(j), count: m, to: a.column(j)) }
             }
         }
+    }
+
+    /// Reflectors k…k + 3 made and applied to every column right of them (`v`: room for four
+    /// explicit reflectors ld apart, from row `start` on; `t`: 16 elements), returning the sums
+    /// carried for the next step. The panel (columns k + 2, k + 3) gets the first pair by the
+    /// pair's carrying sweep, so the second pair is made as on the paired schedule; the columns
+    /// right of the panel get all four in the compact WY form I − V·Tᵀ·Vᵀ (T by
+    /// `Householder.formTriangularFactor`, whose inner products of the pairs' vectors beside v₂ᵀv₁
+    /// and v₄ᵀv₃ are one `innerProducts` sweep), four columns per sweep, the first sweep carrying
+    /// the next step's sums. One or two columns left over from the fours take the first pair in
+    /// the panel's sweep (its other two slots) and the second pair in a sweep of their own, so
+    /// no sweep computes a column twice for nothing; three left over are a sweep of four with
+    /// one column repeated.
+    @inline(__always)
+    static func blockStep<K: HouseholderKernels>(
+        _: K.Type, _ w: StridedMatrixView<K.Scalar>, k: Int, rows m: Int, ld: Int, from start: Int,
+        v: UnsafeMutablePointer<K.Scalar>, t: UnsafeMutablePointer<K.Scalar>, tau: UnsafeMutablePointer<K.Scalar>,
+        carried: CarriedSums<K.Scalar>?
+    ) -> CarriedSums<K.Scalar>? {
+        typealias T = K.Scalar
+        let len = ld - start, total = w.columns
+        let v1 = v, v2 = v + ld, v3 = v + 2 * ld, v4 = v + 3 * ld
+        let (tau1, tau2, v21) = makePair(K.self, w, k: k, rows: m, ld: ld, from: start, v1: v1, v2: v2, carried: carried)
+        let p0 = w.column(k + 2) + start, p1 = w.column(k + 3) + start
+        // The one or two columns left over from whole fours start at column `leftover` (total: none).
+        let trailing = total - (k + 4), leftover = trailing > 0 && trailing % 4 <= 2 && trailing % 4 > 0 ? total - trailing % 4 : total
+        let l0 = leftover < total ? w.column(leftover) + start : p0, l1 = leftover < total ? w.column(total - 1) + start : p1
+        let panelSums = K.applyReflectorPairCarrying(len, v1 + start, tau1: tau1, v2 + start, tau2: tau2, v21: v21,
+                                                     p0, p1, l0, l1, carryFrom: k + 3 - start)
+        let (tau3, tau4, v43) = makePair(K.self, w, k: k + 2, rows: m, ld: ld, from: start, v1: v3, v2: v4,
+                                         carried: panelSums)
+        (tau[0], tau[1], tau[2], tau[3]) = (tau1, tau2, tau3, tau4)
+        var j = k + 4
+        guard j < total else { return nil }
+        // The next step's sums come from the first group of four (`blockOfFourMinimumTrailingColumns`
+        // ≥ 3 puts one before the leftover; without one, the next pair takes its guarded passes).
+        if leftover < total {
+            K.applyReflectorPair(len, v3 + start, tau1: tau3, v4 + start, tau2: tau4, v21: v43, l0, l1)
+        }
+        guard j < leftover else { return nil }
+        withUnsafeTemporaryAllocation(of: T.self, capacity: 4) { gram in
+            guard let g = gram.baseAddress else { return }
+            // g[i + 2j] = v₍ᵢ₊₁₎ᵀv₍ⱼ₊₃₎ for i, j < 2.
+            K.innerProducts(rows: len, v1 + start, ldx: ld, count: 2, v3 + start, ldy: ld, count: 2, into: g, ldo: 2,
+                            skipBelowDiagonal: false)
+            Householder<K>.formTriangularFactor(count: 4, tau: tau, into: t) { p, q in
+                switch (p, q) {
+                case (0, 1): v21
+                case (2, 3): v43
+                default: g[p + 2 * (q - 2)]
+                }
+            }
+        }
+        var next: CarriedSums<T>? = nil
+        while j < leftover {
+            let group = min(4, leftover - j)
+            let c1 = group >= 2 ? j + 1 : j, c2 = group >= 3 ? j + 2 : j, c3 = group == 4 ? j + 3 : c1
+            let sums = K.applyReflectorBlock4(len, v + start, ldv: ld, t: t, w.column(j) + start, w.column(c1) + start,
+                                              w.column(c2) + start, w.column(c3) + start,
+                                              carryFrom: j == k + 4 ? k + 5 - start : len)
+            if j == k + 4 { next = sums }
+            j += group
+        }
+        return next
     }
 
     /// Makes reflectors k and k + 1 (τ₁, τ₂, into the explicit v₁, v₂) and v₂ᵀv₁, applying H_k to

@@ -1,7 +1,9 @@
 @testable import PossumLinalg
 import Synchronization
 
-enum KernelOperation { case dot4, updateColumns, innerProducts, rankUpdate, applyReflectorPair4, updateCarrying, applyReflectorPairCarrying, applyStructuredPair }
+enum KernelOperation {
+    case dot4, updateColumns, innerProducts, rankUpdate, applyReflectorPair4, updateCarrying, applyReflectorPairCarrying, applyStructuredPair, applyReflectorBlock4
+}
 
 /// Which operation `InstrumentedKernels` breaks, and whether it counts its work (only the
 /// serialized door tests read the counter, so only their kernels count).
@@ -20,6 +22,7 @@ enum BreaksPair4: KernelFault { static var broken: KernelOperation? { .applyRefl
 enum BreaksUpdateCarrying: KernelFault { static var broken: KernelOperation? { .updateCarrying } }
 enum BreaksPairCarrying: KernelFault { static var broken: KernelOperation? { .applyReflectorPairCarrying } }
 enum BreaksStructuredPair: KernelFault { static var broken: KernelOperation? { .applyStructuredPair } }
+enum BreaksBlock4: KernelFault { static var broken: KernelOperation? { .applyReflectorBlock4 } }
 
 /// The largest entrywise distance between two results of the same factorization; a NaN counts as far.
 func farthest(_ a: [Double], _ b: [Double]) -> Double {
@@ -159,5 +162,16 @@ enum InstrumentedKernels<Fault: KernelFault>: HouseholderKernels {
         Reference.applyStructuredPair(c, first: x1, second: x2, crossGain: g, gains1: gains1, gains2: gains2,
                                       scale1: scale1, scale2: scale2, carry: carry, firstDots: firstDots, secondDots: secondDots)
         if Fault.broken == .applyStructuredPair && c.rows > 0 && c.columns > 0 { c.column(0)[c.rows - 1] += 1 }
+    }
+
+    static func applyReflectorBlock4(
+        _ n: Int, _ v: UnsafePointer<Double>, ldv: Int, t: UnsafePointer<Double>,
+        _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>,
+        _ c2: UnsafeMutablePointer<Double>, _ c3: UnsafeMutablePointer<Double>, carryFrom f: Int
+    ) -> CarriedSums<Double> {
+        count(32 * n + 3 * max(0, n - f))
+        let sums = Reference.applyReflectorBlock4(n, v, ldv: ldv, t: t, c0, c1, c2, c3, carryFrom: f)
+        if Fault.broken == .applyReflectorBlock4 && n > 0 { c0[n - 1] += 1 }
+        return sums
     }
 }

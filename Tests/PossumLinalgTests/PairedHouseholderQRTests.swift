@@ -14,10 +14,14 @@ import Testing
 @Suite struct PairedHouseholderQRTests {
     /// (m, n reflectors, extra right-hand-side columns): m below, at and above multiples of the
     /// vector widths (8 doubles, 16 floats: the in-place and the padded-copy branches), odd and
-    /// even n (a last unpaired reflector), 0…3 extra columns (odd columns in the pair sweep).
+    /// even n (a last unpaired reflector), 0…3 extra columns (odd columns in the pair sweep); from
+    /// `blockOfFourMinimumRows` rows on, blocks of four reflectors (where at least
+    /// `blockOfFourMinimumTrailingColumns` columns follow) with every number of trailing columns
+    /// mod 4, and pairs for the last reflectors.
     static let shapes: [(m: Int, n: Int, extra: Int)] = [
         (1, 1, 1), (3, 2, 1), (8, 8, 0), (9, 9, 1), (16, 5, 2), (17, 17, 1), (24, 7, 0),
         (32, 31, 3), (100, 17, 1), (104, 17, 1), (104, 16, 3), (120, 32, 1),
+        (256, 4, 0), (263, 6, 1), (264, 12, 1), (270, 13, 0), (272, 13, 2), (257, 17, 1), (300, 16, 3), (320, 23, 1),
     ]
 
     /// A column-major m × total block inside a buffer with leading dimension m + 3 whose three
@@ -107,8 +111,9 @@ import Testing
 
     /// Columns that need no reflection (zero below the diagonal) get τ = 0 exactly, and the rest
     /// of the factorization is unaffected: H = I is skipped without touching other columns.
-    @Test func columnsAlreadyTriangularGiveZeroTau() {
-        let (m, n) = (21, 6)
+    @Test(arguments: [21, 270])
+    func columnsAlreadyTriangularGiveZeroTau(rows m: Int) {
+        let n = 6
         var paired = Sentinelled<Double>(m: m, total: n + 1, seed: 5)
         // Column 0 is e₀·2 (already triangular); column 3 is zero.
         for i in 0..<m { paired.storage[i] = i == 0 ? 2 : 0; paired.storage[i + 3 * paired.ld] = 0 }
@@ -126,8 +131,9 @@ import Testing
     /// The scratch may hold anything from an earlier call — even NaN bit patterns when a Double
     /// workspace is reused for Float: the explicit reflector vectors must be written in full
     /// before they are read. Same bits as with a fresh workspace.
-    @Test func staleScratchDoesNotLeakIn() {
-        let (m, n) = (37, 9)
+    @Test(arguments: [37, 270])
+    func staleScratchDoesNotLeakIn(rows m: Int) {
+        let n = 9
         let original = Sentinelled<Float>(m: m, total: n + 1, seed: 11)
         var fresh = original, reused = original
         var freshWorkspace = QRWorkspace(), dirty = QRWorkspace()

@@ -43,11 +43,19 @@ enum Householder<K: HouseholderKernels> {
             guard tailNorm != 0 else { return (alpha, 0, 0) }
             length = pythagoras(alpha, tailNorm)
         }
-        let beta = alpha >= 0 ? -length : length
-        let scale = 1 / (alpha - beta)
+        let (beta, scale, tau) = coefficients(alpha: alpha, length: length)
         for i in 0..<p { x[i] *= scale }
         K.scale(n - p, scale, x + p)
-        return (beta, (beta - alpha) / beta, scale)
+        return (beta, tau, scale)
+    }
+
+    /// β = −sign(α)·‖(α, x)‖, the tail's factor 1/(α − β) and τ = (β − α)/β of the reflector taking
+    /// (α, x) to (β, 0), from `length` = ‖(α, x)‖ > 0: the one place every factorization forms them
+    /// (the TSQR leaves, which scale the tail later, in a sweep, call it directly).
+    @inline(__always)
+    static func coefficients(alpha: T, length: T) -> (beta: T, scale: T, tau: T) {
+        let beta = alpha >= 0 ? -length : length
+        return (beta, 1 / (alpha - beta), (beta - alpha) / beta)
     }
 
     /// Σxᵢ² over n entries, unscaled; x[p..<n] whole vectors (see `generate`).

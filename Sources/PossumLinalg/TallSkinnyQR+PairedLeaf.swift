@@ -59,9 +59,7 @@ extension TallSkinnyQR {
                     k += 1
                     continue
                 }
-                let beta = alpha >= 0 ? -pythagoras(alpha, tailNorm) : pythagoras(alpha, tailNorm)
-                let scale = 1 / (alpha - beta)
-                let t = (beta - alpha) / beta
+                let (beta, scale, t) = Householder<K>.coefficients(alpha: alpha, length: pythagoras(alpha, tailNorm))
                 tau[k] = t
                 a[k, k] = beta
                 guard k + 1 < end else {

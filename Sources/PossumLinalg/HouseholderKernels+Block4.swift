@@ -34,11 +34,7 @@ extension HouseholderKernels {
             }
             for j in (0..<4).reversed() { columns[j][i] = y[j] }
         }
-        var sums = CarriedSums<Scalar>(squares: 0, cross: 0, nextSquares: 0)
-        for i in max(f, 0)..<max(n, f) {
-            sums.squares += c0[i] * c0[i]; sums.cross += c0[i] * c1[i]; sums.nextSquares += c1[i] * c1[i]
-        }
-        return sums
+        return CarriedSums(rowOrderOver: c0, c1, rows: max(f, 0)..<max(n, f))
     }
 }
 

@@ -16,6 +16,13 @@ public struct CarriedSums<Scalar: QRScalar>: Sendable {
     public init(squares: Scalar, cross: Scalar, nextSquares: Scalar) {
         (self.squares, self.cross, self.nextSquares) = (squares, cross, nextSquares)
     }
+
+    /// The sums over `rows` of the two updated columns, in row order: the reference kernels' arithmetic.
+    @inlinable
+    init(rowOrderOver c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>, rows: Range<Int>) {
+        (squares, cross, nextSquares) = (0, 0, 0)
+        for i in rows { squares += c0[i] * c0[i]; cross += c0[i] * c1[i]; nextSquares += c1[i] * c1[i] }
+    }
 }
 
 extension HouseholderKernels {
@@ -52,11 +59,7 @@ extension HouseholderKernels {
             let y = (0..<4).map { columns[$0][i] - w1[$0] * v1[i] - w2[$0] * v2[i] }
             for j in (0..<4).reversed() { columns[j][i] = y[j] }
         }
-        var sums = CarriedSums<Scalar>(squares: 0, cross: 0, nextSquares: 0)
-        for i in max(f, 0)..<max(n, f) {
-            sums.squares += c0[i] * c0[i]; sums.cross += c0[i] * c1[i]; sums.nextSquares += c1[i] * c1[i]
-        }
-        return sums
+        return CarriedSums(rowOrderOver: c0, c1, rows: max(f, 0)..<max(n, f))
     }
 }
 

@@ -49,10 +49,10 @@ public struct CSVTable: Sendable {
 
     /// Parses CSV text (see `CSVRecordReader` for the dialect).
     public static func parse(_ text: String, source: String) throws -> CSVTable {
-        try parse(text, source: source, memoryBudget: memoryBudget)
+        try parse(text, source: source, memoryBudget: nil)
     }
 
-    static func parse(_ text: String, source: String, memoryBudget: Int) throws -> CSVTable {
+    static func parse(_ text: String, source: String, memoryBudget: Int?) throws -> CSVTable {
         var reader = CSVRecordReader(text: text, source: source)
         return try collect(&reader, source: source, memoryBudget: memoryBudget)
     }
@@ -64,20 +64,27 @@ public struct CSVTable: Sendable {
     /// Rounded down to a whole MiB, so that messages name it exactly (`byteCount`).
     static var memoryBudget: Int { (MemoryHeadroom.available() / 2) & ~((1 << 20) - 1) }
 
+    /// Text a table may hold before `memoryBudget` is asked (it reads /proc; a scoring request's
+    /// few rows need not).
+    static let unbudgetedBytes = 1 << 20
+
+    /// `memoryBudget` nil: `CSVTable.memoryBudget`, asked once the table passes `unbudgetedBytes`.
     private static func collect(_ reader: inout CSVRecordReader, source: String,
                                 progress: any ProgressReporter = SilentProgress(),
-                                memoryBudget: Int = memoryBudget) throws -> CSVTable {
+                                memoryBudget given: Int? = nil) throws -> CSVTable {
         let header = try readHeader(&reader, source: source).names
         var rows: [[String]] = []
         var lines: [Int] = []
         var held = 0
+        var budget = given
         while let record = try reader.next() {
             try checkFieldCount(record, header: header, source: source)
             // A String holds up to 15 UTF-8 bytes inline in its 16; longer ones add their bytes.
             held += 64 + record.fields.reduce(0) { $0 + 16 + ($1.utf8.count > 15 ? $1.utf8.count : 0) }
-            guard held <= memoryBudget else {
+            if budget == nil && held > unbudgetedBytes { budget = memoryBudget }
+            if let budget, held > budget {
                 throw DataError(file: source, line: record.line,
-                                "too large to hold in memory (more than \(byteCount(memoryBudget)) as text fields by this line): "
+                                "too large to hold in memory (more than \(byteCount(budget)) as text fields by this line): "
                                 + "import it with `possum data import \(source) --out T.h5` and use T.h5, which is read in blocks")
             }
             rows.append(record.fields)

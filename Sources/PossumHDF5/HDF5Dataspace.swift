@@ -89,10 +89,16 @@ enum HDF5Dataspace {
         return n
     }
 
+    /// Reads up to this many bytes are not checked (see `checkReadSize`).
+    static let smallRead = 16 << 20
+
     /// Refuses reads that cannot fit in memory before allocating: a corrupt (or simply huge)
     /// file must produce an error, not an allocation failure that kills the process.
     static func checkReadSize(elements: Int, bytesPerElement: Int, _ context: HDF5Context) throws {
         let (bytes, overflow) = elements.multipliedReportingOverflow(by: max(1, bytesPerElement))
+        // A block of rows (a few MB) is read thousands of times in a streamed pass: the headroom,
+        // which reads /proc, is asked only about reads that could matter.
+        if !overflow && bytes <= smallRead { return }
         let limit = MemoryHeadroom.available()
         guard !overflow, bytes <= limit else {
             throw context.fail(

@@ -115,9 +115,7 @@ extension VectorKernels {
             i += lanes
         }
         var sums = CarriedSums<Scalar>(squares: T.sum(q00), cross: T.sum(q01), nextSquares: T.sum(q11))
-        for r in max(f, 0)..<max(firstWhole, f) {
-            sums.squares += c0[r] * c0[r]; sums.cross += c0[r] * c1[r]; sums.nextSquares += c1[r] * c1[r]
-        }
+        sums.add(rowOrderOver: c0, c1, rows: max(f, 0)..<max(firstWhole, f))
         while i < n {
             let a0 = v0[i], a1 = v1[i], a2 = v2[i], a3 = v3[i]
             let y0 = c0[i] + g00 * a0 + g10 * a1 + g20 * a2 + g30 * a3
@@ -125,7 +123,7 @@ extension VectorKernels {
             let y2 = c2[i] + g02 * a0 + g12 * a1 + g22 * a2 + g32 * a3
             let y3 = c3[i] + g03 * a0 + g13 * a1 + g23 * a2 + g33 * a3
             c3[i] = y3; c2[i] = y2; c1[i] = y1; c0[i] = y0
-            if i >= f { sums.squares += y0 * y0; sums.cross += y0 * y1; sums.nextSquares += y1 * y1 }
+            if i >= f { sums.add(y0, y1) }
             i += 1
         }
         return sums

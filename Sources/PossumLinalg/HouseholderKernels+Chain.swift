@@ -21,7 +21,19 @@ public struct CarriedSums<Scalar: QRScalar>: Sendable {
     @inlinable
     init(rowOrderOver c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>, rows: Range<Int>) {
         (squares, cross, nextSquares) = (0, 0, 0)
-        for i in rows { squares += c0[i] * c0[i]; cross += c0[i] * c1[i]; nextSquares += c1[i] * c1[i] }
+        add(rowOrderOver: c0, c1, rows: rows)
+    }
+
+    /// Adds rows' entries of the two updated columns, in row order (the fast sweeps' scalar head).
+    @inlinable @inline(__always)
+    mutating func add(rowOrderOver c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>, rows: Range<Int>) {
+        for i in rows { add(c0[i], c1[i]) }
+    }
+
+    /// Adds one row: x'ᵢ of the first column, y'ᵢ of the second.
+    @inlinable @inline(__always)
+    mutating func add(_ x: Scalar, _ y: Scalar) {
+        squares += x * x; cross += x * y; nextSquares += y * y
     }
 }
 
@@ -137,15 +149,13 @@ extension VectorKernels {
             i += lanes
         }
         var sums = CarriedSums<Scalar>(squares: T.sum(q00), cross: T.sum(q01), nextSquares: T.sum(q11))
-        for r in max(f, 0)..<max(firstWhole, f) {
-            sums.squares += c0[r] * c0[r]; sums.cross += c0[r] * c1[r]; sums.nextSquares += c1[r] * c1[r]
-        }
+        sums.add(rowOrderOver: c0, c1, rows: max(f, 0)..<max(firstWhole, f))
         while i < n {
             let a1 = v1[i], a2 = v2[i]
             let y0 = c0[i] - w10 * a1 - w20 * a2, y1 = c1[i] - w11 * a1 - w21 * a2
             let y2 = c2[i] - w12 * a1 - w22 * a2, y3 = c3[i] - w13 * a1 - w23 * a2
             c3[i] = y3; c2[i] = y2; c1[i] = y1; c0[i] = y0
-            if i >= f { sums.squares += y0 * y0; sums.cross += y0 * y1; sums.nextSquares += y1 * y1 }
+            if i >= f { sums.add(y0, y1) }
             i += 1
         }
         return sums

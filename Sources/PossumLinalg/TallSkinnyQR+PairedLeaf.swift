@@ -128,24 +128,4 @@ extension TallSkinnyQR {
             }
         }
     }
-
-    /// dots[j] = xᵀcⱼ over the block rows for x = column `k`, j in `from..<end`, four columns per sweep.
-    @inline(__always)
-    static func gatherDots<K: HouseholderKernels>(
-        _ a: StridedMatrixView<K.Scalar>, of k: Int, from j0: Int, through end: Int, block r0: Int, rows len: Int,
-        into dots: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
-    ) {
-        let x = UnsafePointer(a.column(k) + r0)
-        var j = j0
-        while j < end {
-            let cnt = min(4, end - j)
-            let (d0, d1, d2, d3) = K.dot4(len, x, a.column(j) + r0, a.column(j + min(1, cnt - 1)) + r0,
-                                          a.column(j + min(2, cnt - 1)) + r0, a.column(j + min(3, cnt - 1)) + r0)
-            dots[j] = d0
-            if cnt > 1 { dots[j + 1] = d1 }
-            if cnt > 2 { dots[j + 2] = d2 }
-            if cnt > 3 { dots[j + 3] = d3 }
-            j += cnt
-        }
-    }
 }

@@ -191,6 +191,27 @@ public struct TallSkinnyQR: QRFactorization {
         }
     }
 
+    /// dots[j] = xᵀcⱼ over the block rows for x = column `k`, j in `from..<end`, four columns per sweep: the
+    /// panel's first reflector's inputs, for the single and the paired leaf alike.
+    @inline(__always)
+    static func gatherDots<K: HouseholderKernels>(
+        _ a: StridedMatrixView<K.Scalar>, of k: Int, from j0: Int, through end: Int, block r0: Int, rows len: Int,
+        into dots: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
+    ) {
+        let x = UnsafePointer(a.column(k) + r0)
+        var j = j0
+        while j < end {
+            let cnt = min(4, end - j)
+            let (d0, d1, d2, d3) = K.dot4(len, x, a.column(j) + r0, a.column(j + min(1, cnt - 1)) + r0,
+                                          a.column(j + min(2, cnt - 1)) + r0, a.column(j + min(3, cnt - 1)) + r0)
+            dots[j] = d0
+            if cnt > 1 { dots[j + 1] = d1 }
+            if cnt > 2 { dots[j + 2] = d2 }
+            if cnt > 3 { dots[j + 3] = d3 }
+            j += cnt
+        }
+    }
+
     /// The structured reflectors k0..<k0+count of one block step, each applied to columns
     /// k+1..<end of the rows {k} ∪ [r0, r0+len) as soon as it is made (what `eliminateStructured`
     /// does one reflector at a time), in one sweep per reflector instead of four: the sweep that
@@ -227,19 +248,7 @@ public struct TallSkinnyQR: QRFactorization {
                     K.scale(len, scale, x)
                     continue
                 }
-                if !haveDots {
-                    var j0 = k + 1
-                    while j0 < end {
-                        let cnt = min(4, end - j0)
-                        let (d0, d1, d2, d3) = K.dot4(len, x, a.column(j0) + r0, a.column(j0 + min(1, cnt - 1)) + r0,
-                                                      a.column(j0 + min(2, cnt - 1)) + r0, a.column(j0 + min(3, cnt - 1)) + r0)
-                        dots[j0] = d0
-                        if cnt > 1 { dots[j0 + 1] = d1 }
-                        if cnt > 2 { dots[j0 + 2] = d2 }
-                        if cnt > 3 { dots[j0 + 3] = d3 }
-                        j0 += cnt
-                    }
-                }
+                if !haveDots { gatherDots(a, of: k, from: k + 1, through: end, block: r0, rows: len, into: dots, kernels: K.self) }
                 for j in (k + 1)..<end {
                     // w = τ·(c[k] + vᵀc_tail); the head entry is added after the long sum.
                     let cj = a.column(j)

@@ -106,8 +106,6 @@ import Testing
 
     // MARK: - The new operations against their reference twins
 
-    func gamma(_ n: Int, _ eps: Double) -> Double { Double(n) * eps / (1 - Double(n) * eps) }
-
     /// Each entry an n-term dot product in either order: within 2γₙ·Σ|xᵢyᵢ| of each other (Higham §3.1).
     func twinsAgreeOnInnerProducts<K: HouseholderKernels>(_: K.Type, rows n: Int) {
         typealias T = K.Scalar

@@ -5,9 +5,6 @@ import Testing
 /// the SIMD kernels against the reference arithmetic, and the paired QR's blocks of four reaching
 /// it only through the kernels.
 @Suite struct ReflectorBlockKernelTests {
-    /// γₖ = k·ε/(1 − k·ε), with ε = `ulpOfOne` (twice the unit roundoff: a margin of 2 built in).
-    static func gamma(_ k: Int, _ eps: Double) -> Double { Double(k) * eps / (1 - Double(k) * eps) }
-
     /// Each dᵣ = vᵣᵀc is within γₙ·Σ|vᵣc| of exact in any order (Higham §3.1); gᵣ = Σ_q T[q, r]·d_q
     /// adds 4 terms, so |ĝᵣ − gᵣ| ≤ γₙ₊₄·Gᵣ with Gᵣ = Σ_q |T[q, r]|·Σᵢ|v_qᵢcᵢ|; the update
     /// c − Σᵣ gᵣvᵣ is 4 more operations: each entry within γₙ₊₈·(|c| + Σᵣ Gᵣ|vᵣ|) of exact, and
@@ -43,21 +40,13 @@ import Testing
             let gains = (0..<4).map { r in (0...r).reduce(0.0) { $0 + Double(abs(t[$1 + 4 * r])) * products[$1] } }
             for i in 0..<n {
                 let magnitude = Double(abs(c[j][i])) + (0..<4).reduce(0.0) { $0 + gains[$1] * Double(abs(v[i + $1 * ldv])) }
-                let bound = 2 * Self.gamma(n + 8, eps) * magnitude
+                let bound = 2 * gamma(n + 8, eps) * magnitude
                 if j < 2 { dy[j][i] = bound }
                 #expect(Double(abs(fast[j][i] - slow[j][i])) <= bound, "\(K.self) c\(j)[\(i)] rows \(n)")
             }
         }
-        let rows = max(f, 0)..<max(n, f)
-        func bound(_ x: Int, _ y: Int) -> Double {
-            rows.reduce(0.0) { s, i in
-                let (p, q) = (Double(abs(slow[x][i])), Double(abs(slow[y][i])))
-                return s + 2 * Self.gamma(n, eps) * (p * q + p * dy[y][i] + q * dy[x][i]) + p * dy[y][i] + q * dy[x][i] + dy[x][i] * dy[y][i]
-            } + 1e-30
-        }
-        #expect(Double(abs(a.squares - b.squares)) <= bound(0, 0), "\(K.self) squares rows \(n) from \(f)")
-        #expect(Double(abs(a.cross - b.cross)) <= bound(0, 1), "\(K.self) cross rows \(n) from \(f)")
-        #expect(Double(abs(a.nextSquares - b.nextSquares)) <= bound(1, 1), "\(K.self) next squares rows \(n) from \(f)")
+        expectCarriedSumsAgree(a, b, updated: slow, entryBounds: dy, rows: max(f, 0)..<max(n, f), count: n, eps: eps,
+                               "\(K.self) rows \(n) from \(f)")
     }
 
     @Test(arguments: [(0, 0), (1, 0), (5, 3), (8, 3), (16, 3), (17, 11), (33, 0), (104, 3), (256, 19), (263, 5), (10, 12), (40, 40)])
@@ -70,24 +59,11 @@ import Testing
         }
     }
 
-    /// [A | b] (m × 18) factored by the paired QR with kernels K, in blocks of four or as chosen by m.
+    /// [A | b] (m × 18, A random from seed m) factored by the paired QR with kernels K, in blocks of
+    /// four or as chosen by m.
     static func factored<K: HouseholderKernels>(_: K.Type, rows m: Int, blocksOfFour: Bool?) -> (packed: [Double], norm: Double)
     where K.Scalar == Double {
-        let n = 17
-        var rng = SplitMix64(seed: UInt64(m))
-        var a = Matrix.random(rows: m, columns: n + 1, using: &rng).elements
-        let norm = scaledNorm2(a)
-        var tau = [Double](repeating: .nan, count: n)
-        var workspace = QRWorkspace()
-        a.withUnsafeMutableBufferPointer { ab in
-            tau.withUnsafeMutableBufferPointer { tb in
-                guard let ap = ab.baseAddress, let tp = tb.baseAddress else { return }
-                PairedHouseholderQR.factor(StridedMatrixView(base: ap, rows: m, columns: n + 1, leadingDimension: m),
-                                           reflectors: n, tau: tp, workspace: &workspace, kernels: K.self,
-                                           blocksOfFour: blocksOfFour)
-            }
-        }
-        return (a, norm)
+        ReflectorPairKernelTests.paired(K.self, rows: m, seed: UInt64(m), blocksOfFour: blocksOfFour)
     }
 
     /// The blocks' trailing sweeps are `applyReflectorBlock4` of the kernels: with the reference

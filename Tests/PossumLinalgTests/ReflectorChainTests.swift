@@ -5,9 +5,6 @@ import Testing
 /// against their reference twins, the paired QR reaching them only through the kernels, the
 /// guard when a carried sum over- or underflows, and the back substitution by reciprocals.
 @Suite struct ReflectorChainTests {
-    /// γₖ = k·ε/(1 − k·ε), with ε = `ulpOfOne` (twice the unit roundoff: a margin of 2 built in).
-    static func gamma(_ k: Int, _ eps: Double) -> Double { Double(k) * eps / (1 - Double(k) * eps) }
-
     static func random<T: QRScalar>(_ count: Int, _ rng: inout SplitMix64) -> [T] {
         (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
     }
@@ -32,17 +29,17 @@ import Testing
         let eps = Double(T.ulpOfOne)
         var dx = [Double](repeating: 0, count: n)
         for i in 0..<n {
-            dx[i] = 2 * Self.gamma(2, eps) * (Double(abs(x[i])) + Double(abs(g * v[i])))
+            dx[i] = 2 * gamma(2, eps) * (Double(abs(x[i])) + Double(abs(g * v[i])))
             #expect(Double(abs(fast[i] - slow[i])) <= dx[i], "\(K.self) x[\(i)] rows \(n)")
         }
         let rows = max(f, 0)..<max(n, f)
         let squares = rows.reduce(0.0) { s, i in
             let p = Double(abs(slow[i]))
-            return s + 2 * Self.gamma(n, eps) * (p * p + 2 * p * dx[i]) + 2 * p * dx[i] + dx[i] * dx[i]
+            return s + 2 * gamma(n, eps) * (p * p + 2 * p * dx[i]) + 2 * p * dx[i] + dx[i] * dx[i]
         }
         let cross = rows.reduce(0.0) { s, i in
             let p = Double(abs(slow[i])), q = Double(abs(v[i]))
-            return s + 2 * Self.gamma(n, eps) * (p * q + q * dx[i]) + q * dx[i]
+            return s + 2 * gamma(n, eps) * (p * q + q * dx[i]) + q * dx[i]
         }
         #expect(Double(abs(a.squares - b.squares)) <= squares + 1e-30, "\(K.self) squares rows \(n) from \(f)")
         #expect(Double(abs(a.cross - b.cross)) <= cross + 1e-30, "\(K.self) cross rows \(n) from \(f)")
@@ -91,21 +88,13 @@ import Testing
             let w1 = t1 * m1, w2 = t2 * (m2 + s21 * w1)
             for i in 0..<n {
                 let magnitude = Double(abs(c[j][i])) + w1 * Double(abs(v1[i])) + w2 * Double(abs(v2[i]))
-                let bound = 4 * Self.gamma(n + 3, eps) * (1 + t2 * s21) * magnitude
+                let bound = 4 * gamma(n + 3, eps) * (1 + t2 * s21) * magnitude
                 if j < 2 { dy[j][i] = bound }
                 #expect(Double(abs(fast[j][i] - slow[j][i])) <= bound, "\(K.self) c\(j)[\(i)] rows \(n)")
             }
         }
-        let rows = max(f, 0)..<max(n, f)
-        func bound(_ x: Int, _ y: Int) -> Double {
-            rows.reduce(0.0) { s, i in
-                let (p, q) = (Double(abs(slow[x][i])), Double(abs(slow[y][i])))
-                return s + 2 * Self.gamma(n, eps) * (p * q + p * dy[y][i] + q * dy[x][i]) + p * dy[y][i] + q * dy[x][i] + dy[x][i] * dy[y][i]
-            } + 1e-30
-        }
-        #expect(Double(abs(a.squares - b.squares)) <= bound(0, 0), "\(K.self) squares rows \(n) from \(f)")
-        #expect(Double(abs(a.cross - b.cross)) <= bound(0, 1), "\(K.self) cross rows \(n) from \(f)")
-        #expect(Double(abs(a.nextSquares - b.nextSquares)) <= bound(1, 1), "\(K.self) next squares rows \(n) from \(f)")
+        expectCarriedSumsAgree(a, b, updated: slow, entryBounds: dy, rows: max(f, 0)..<max(n, f), count: n, eps: eps,
+                               "\(K.self) rows \(n) from \(f)")
     }
 
     @Test(arguments: [(0, 0), (1, 0), (5, 3), (8, 3), (16, 3), (17, 11), (33, 0), (104, 3), (104, 19), (112, 5), (10, 12)])
@@ -205,7 +194,7 @@ import Testing
             condU = max(condU, b)
         }
         let eps = Double.ulpOfOne / 2
-        func relative(_ k: Int) -> Double { Self.gamma(k, eps) / (1 - condU * Self.gamma(k, eps)) }
+        func relative(_ k: Int) -> Double { gamma(k, eps) / (1 - condU * gamma(k, eps)) }
         let bound = condUx * (relative(n) + relative(n + 1))
         let xNorm = divided.map(abs).max() ?? 0
         let gap = zip(divided, reciprocal).map { abs($0 - $1) }.max() ?? 0

@@ -4,9 +4,6 @@ import Testing
 /// `applyReflectorPair4` (a pair of reflectors on four columns in one sweep): the SIMD kernels
 /// against the reference arithmetic, and the paired QR reaching it only through the kernels.
 @Suite struct ReflectorPairKernelTests {
-    /// γₖ = k·ε/(1 − k·ε), with ε = `ulpOfOne` (twice the unit roundoff: a margin of 2 built in).
-    static func gamma(_ k: Int, _ eps: Double) -> Double { Double(k) * eps / (1 - Double(k) * eps) }
-
     /// For each column: d₁ = v₁ᵀc and d₂ = v₂ᵀc summed in either order differ by ≤ 2γₙ·Σ|vc|
     /// (Higham §3.1); w₁ = τ₁d₁ and w₂ = τ₂(d₂ − v21·w₁) carry that (plus a few roundings, γₙ₊₃)
     /// through; each updated entry c − w₁v₁ − w₂v₂ then differs by |Δw₁|·|v₁ᵢ| + |Δw₂|·|v₂ᵢ| plus
@@ -42,11 +39,11 @@ import Testing
             let s1 = (0..<n).reduce(0.0) { $0 + Double(abs(v1[$1] * c[j][$1])) }
             let s2 = (0..<n).reduce(0.0) { $0 + Double(abs(v2[$1] * c[j][$1])) }
             let w1 = t1 * s1, w2 = t2 * (s2 + a21 * w1)
-            let dw1 = 2 * Self.gamma(n + 2, eps) * w1
-            let dw2 = 2 * Self.gamma(n + 3, eps) * w2 + t2 * a21 * dw1
+            let dw1 = 2 * gamma(n + 2, eps) * w1
+            let dw2 = 2 * gamma(n + 3, eps) * w2 + t2 * a21 * dw1
             for i in 0..<n {
                 let (a1, a2) = (Double(abs(v1[i])), Double(abs(v2[i])))
-                let bound = dw1 * a1 + dw2 * a2 + 2 * Self.gamma(3, eps) * (Double(abs(c[j][i])) + w1 * a1 + w2 * a2)
+                let bound = dw1 * a1 + dw2 * a2 + 2 * gamma(3, eps) * (Double(abs(c[j][i])) + w1 * a1 + w2 * a2)
                 #expect(Double(abs(fast[j][i] - slow[j][i])) <= bound, "\(K.self) c\(j)[\(i)] rows \(n)")
             }
         }
@@ -60,11 +57,13 @@ import Testing
         twinsAgree(VectorKernels<Float, PortableTile<Float>>.self, rows: n)
     }
 
-    /// [A | b] (104 × 18, the shape the four-column sweep is for) factored by the paired QR with
-    /// kernels K: R, the reflectors and Qᵀb.
-    static func paired<K: HouseholderKernels>(_: K.Type, rows m: Int = 104, columns n: Int = 17) -> (packed: [Double], norm: Double)
+    /// [A | b] (104 × 18 by default, the shape the four-column sweep is for; A random from `seed`)
+    /// factored by the paired QR with kernels K, in blocks of four or as chosen by m: R, the
+    /// reflectors and Qᵀb.
+    static func paired<K: HouseholderKernels>(_: K.Type, rows m: Int = 104, columns n: Int = 17, seed: UInt64 = 104,
+                                              blocksOfFour: Bool? = nil) -> (packed: [Double], norm: Double)
     where K.Scalar == Double {
-        var rng = SplitMix64(seed: 104)
+        var rng = SplitMix64(seed: seed)
         var a = Matrix.random(rows: m, columns: n + 1, using: &rng).elements
         let norm = scaledNorm2(a)
         var tau = [Double](repeating: .nan, count: n)
@@ -73,7 +72,8 @@ import Testing
             tau.withUnsafeMutableBufferPointer { tb in
                 guard let ap = ab.baseAddress, let tp = tb.baseAddress else { return }
                 PairedHouseholderQR.factor(StridedMatrixView(base: ap, rows: m, columns: n + 1, leadingDimension: m),
-                                           reflectors: n, tau: tp, workspace: &workspace, kernels: K.self)
+                                           reflectors: n, tau: tp, workspace: &workspace, kernels: K.self,
+                                           blocksOfFour: blocksOfFour)
             }
         }
         return (a, norm)

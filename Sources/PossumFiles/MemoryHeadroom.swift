@@ -51,11 +51,4 @@ public enum MemoryHeadroom {
         guard let max = number("memory.max") else { return nil }  // "max": no limit
         return max - (number("memory.current") ?? 0)
     }
-
-    /// "1.2 GB", "340 MB", "23 KB", "512 bytes": sizes for messages about memory.
-    public static func describe(_ bytes: Int) -> String {
-        if bytes >= 1_000_000_000 { return String(format: "%.1f GB", Double(bytes) / 1e9) }
-        if bytes >= 1_000_000 { return "\(bytes / 1_000_000) MB" }
-        return bytes >= 1_000 ? "\(bytes / 1_000) KB" : "\(max(0, bytes)) bytes"
-    }
 }

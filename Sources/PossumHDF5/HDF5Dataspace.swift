@@ -99,10 +99,9 @@ enum HDF5Dataspace {
         // A block of rows (a few MB) is read thousands of times in a streamed pass: the headroom,
         // which reads /proc, is asked only about reads that could matter.
         if !overflow && bytes <= smallRead { return }
-        let limit = MemoryHeadroom.available()
-        guard !overflow, bytes <= limit else {
+        guard !overflow, bytes <= MemoryHeadroom.available() else {
             throw context.fail(
-                .tooLarge, "\(elements) elements do not fit in the memory this process may take (\(MemoryHeadroom.describe(limit))); read them in row slices")
+                .tooLarge, "\(elements) elements do not fit in the memory this process may take; read them in row slices")
         }
     }
 }

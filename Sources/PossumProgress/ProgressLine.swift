@@ -113,7 +113,7 @@ public enum ProgressLine {
     }
 
     /// Decimal units, as `ls -h --si` and download tools show them: 512 B, 45.1 kB, 120.0 MB.
-    static func formatBytes(_ x: Double) -> String {
+    public static func formatBytes(_ x: Double) -> String {
         guard x.isFinite, x >= 0 else { return "-- B" }
         if x < 1000 { return fixed(x, decimals: 0) + " B" }
         if x < 999_950 { return fixed(x / 1e3, decimals: 1) + " kB" }

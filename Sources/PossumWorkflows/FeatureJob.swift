@@ -174,8 +174,9 @@ public enum RowBlockReading: Sendable, Equatable {
     static func requireRoom(_ path: String, bytes: Int, copies: Int) throws {
         guard !fits(bytes, copies: copies) else { return }
         let (needed, overflow) = bytes.multipliedReportingOverflow(by: copies)
-        throw DataError(file: path, "reading it whole takes about \(overflow ? "more than any machine has" : MemoryHeadroom.describe(needed)), "
-                        + "and this process may take \(MemoryHeadroom.describe(MemoryHeadroom.available())) (a memory limit?): "
+        func size(_ bytes: Int) -> String { ProgressLine.formatBytes(Double(bytes)) }
+        throw DataError(file: path, "reading it whole takes about \(overflow ? "more than any machine has" : size(needed)), "
+                        + "and this process may take \(size(MemoryHeadroom.available())) (a memory limit?): "
                         + "drop --in-memory to read it in blocks")
     }
 

@@ -10,6 +10,9 @@ public struct TableSummary {
 
     public init(table: any DataTable) { self.table = table }
 
+    /// A CSV's dialect when it is not plain comma-separated; nil otherwise (and for HDF5).
+    var dialect: String? { (table as? CSVTable)?.dialect }
+
     /// One column of `data show --json`: numeric columns have min/mean/max (null when there is
     /// no value), text columns their levels. Names are as in the file: JSON escapes them.
     public struct Column: Encodable {
@@ -44,13 +47,13 @@ public struct TableSummary {
                                   levels: Set(values.compactMap { $0 }).sorted()))
             }
         }
-        return Summary(source: table.source, dialect: (table as? CSVTable)?.dialect, rows: table.rowCount, columns: out)
+        return Summary(source: table.source, dialect: dialect, rows: table.rowCount, columns: out)
     }
 
     /// What `data show` prints.
     public func text() throws -> String {
-        let dialect = (table as? CSVTable)?.dialect.map { " (\($0))" } ?? ""
-        var out = "\(messageText(table.source)): \(table.rowCount) rows × \(table.columnNames.count) columns\(dialect)\n"
+        var out = "\(messageText(table.source)): \(table.rowCount) rows × \(table.columnNames.count) columns"
+            + (dialect.map { " (\($0))" } ?? "") + "\n"
         let shownNames = table.columnNames.map { messageText($0, limit: 60) }
         let width = max(8, shownNames.map(\.count).max() ?? 0)
         out += "column".padding(toLength: width, withPad: " ", startingAt: 0) + "  kind      missing  summary\n"

@@ -39,7 +39,7 @@ import Testing
             try MemoryHeadroom.$testingLimit.withValue(10_000_000) { try StreamingTrainingTests.train(path, .possum, .inMemory) }
             try MemoryHeadroom.$testingLimit.withValue(2_000) { try StreamingTrainingTests.train(path, .possum, .inMemory) }
         }
-        #expect("\(error)" == "\(path): reading it whole takes about 23 KB, and this process may take 2 KB (a memory limit?): drop --in-memory to read it in blocks")
+        #expect("\(error)" == "\(path): reading it whole takes about 23.3 kB, and this process may take 2.0 kB (a memory limit?): drop --in-memory to read it in blocks")
     }
 
     @Test func aCSVPastHalfTheHeadroomStopsAtTheRowWhereItGetsThere() throws {

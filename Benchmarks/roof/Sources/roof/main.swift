@@ -8,7 +8,6 @@
 //     roof float64 1000000 16 qr leaf:2048:8:8@64,leaf:2048:16:4@64 5   (TSQR with row blocks MB, panels NB, leaves L)
 //     roof float64 20000 16 qr single:2048:16:8@64,leaf:2048:16:8@64 5  (`single`: leaves sweep one reflector at a time)
 //     roof float64 2048 16 kernels                        (the leaf's kernel ops on one cached block)
-//     roof float64 level2 2048 17 9                       (one block step's level-2 sweeps, pairs against quads)
 //     roof float64 1000000 16 lstsq threads2 5     (1 vs 2 threads: wall and process-CPU time)
 //     roof float64 stream 1000000 16               (one read pass and one read-write pass over A: the memory floor)
 //
@@ -204,48 +203,6 @@ func kernelRates<T: QRScalar>(_: T.Type, rows: Int, columns: Int, offsetBytes: I
     return results
 }
 
-/// The level-2 part of one TSQR block step of 16 reflectors on a ROWS × COLS block (COLS 16: qr,
-/// 17: lstsq) that stays in cache, swept two reflectors at a time (`applyStructuredPair`, after one
-/// 2-column `innerProducts`) and four at a time (`applyStructuredQuad`, after a 4-column one):
-/// GFLOP/s of the Householder level-2 flops, Σₖ 4·(COLS − 1 − k)·ROWS, in both.
-func level2Rates(rows: Int, columns: Int) -> [(String, Double)] {
-    typealias K = NativeKernels<Double>
-    let ld = rows + 64, count = ld * columns
-    var rng = SplitMix64(seed: 11)
-    let source = (0..<count).map { _ in Double.random(in: -1..<1, using: &rng) * 1e-3 }
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: count * 8 + 128, alignment: 64)
-    defer { raw.deallocate() }
-    let base = raw.bindMemory(to: Double.self, capacity: count)
-    let out = UnsafeMutablePointer<Double>.allocate(capacity: 4 * 64)
-    defer { out.deallocate() }
-    let gains = UnsafeMutablePointer<Double>.allocate(capacity: 4 * 64)
-    defer { gains.deallocate() }
-    gains.initialize(repeating: 1e-3, count: 4 * 64)
-    let lower: [Double] = [1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3], ones: [Double] = [1, 1, 1, 1]
-    let reflectors = 16
-    var flops = 0.0
-    for k in 0..<reflectors { flops += 4 * Double(columns - 1 - k) * Double(rows) }
-    let calls = max(1, 40_000_000 / Int(flops))
-    func view(_ j0: Int, _ q: Int) -> StridedMatrixView<Double> {
-        StridedMatrixView(base: base + j0 * ld, rows: rows, columns: q, leadingDimension: ld)
-    }
-    func pairs() { Level2Probe.pairs(base, rows: rows, ld: ld, columns: columns, reflectors: reflectors, out: out, gains: gains) }
-    func quads() {
-        Level2Probe.quads(base, rows: rows, ld: ld, columns: columns, reflectors: reflectors, out: out, gains: gains,
-                          lower: lower, ones: ones)
-    }
-    var samples: [String: [Double]] = [:]
-    for _ in 0..<7 {
-        for (name, body) in [("pairs", pairs), ("quads", quads)] {
-            base.update(from: source, count: count)
-            let t0 = cpuSeconds()
-            for _ in 0..<calls { body() }
-            samples[name, default: []].append(cpuSeconds() - t0)
-        }
-    }
-    return ["pairs", "quads"].map { ($0, flops * Double(calls) / median(samples[$0] ?? [1]) / 1e9) }
-}
-
 /// Milliseconds (thread CPU time, median of 7) of one pass over m × n doubles on a 64-byte line:
 /// reading every element (a sum), and reading and writing it back (each element times 1): the
 /// memory floor of a path that reads A once, and of one that also writes it in place.
@@ -299,22 +256,6 @@ if arguments.count == 5 && arguments[2] == "kernels", let rows = Int(arguments[3
             print("  \(name), columns \(offset) B past a 64 B line: \(Int(g.rounded())) GFLOP/s, \(Int((100 * g / peak).rounded()))% of the roof")
         }
     }
-    exit(0)
-}
-// roof float64 level2 ROWS COLS [ROUNDS]: one block step's level-2 sweeps, two and four reflectors per sweep.
-if (arguments.count == 5 || arguments.count == 6) && arguments[2] == "level2", let rows = Int(arguments[3]),
-   let columns = Int(arguments[4]), rows >= 8, columns >= 16 {
-    let rounds = arguments.count == 6 ? Int(arguments[5]) ?? 5 : 5
-    var pairs: [Double] = [], quads: [Double] = [], gains: [Double] = []
-    for _ in 0..<rounds {
-        let peak = kernelPeak(Double.self)
-        let rates = level2Rates(rows: rows, columns: columns)
-        pairs.append(rates[0].1 / peak)
-        quads.append(rates[1].1 / peak)
-        gains.append(rates[1].1 / rates[0].1)
-    }
-    func f(_ x: Double) -> String { String(Double(Int((x * 100).rounded())) / 100) }
-    print("\(rows) x \(columns) level 2, % of the roof (median of \(rounds)): pairs \(Int((100 * median(pairs)).rounded())), quads \(Int((100 * median(quads)).rounded())); quads/pairs speed \(f(median(gains))) (rounds: \(gains.map(f).joined(separator: " ")))")
     exit(0)
 }
 // roof DTYPE M N OP threadsP ROUNDS: 1 thread and P threads alternately, wall and process-CPU time.

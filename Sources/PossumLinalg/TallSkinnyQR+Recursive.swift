@@ -14,11 +14,11 @@ extension TallSkinnyQR {
     public static let defaultLeafWidth = 16
 
     /// The leaves of a block step when none are given: paired sweeps, `defaultLeafWidth` wide, for
-    /// `Double`; for `Float` one reflector per sweep with leaves of 8, the block step before paired
-    /// leaves — its sweeps carry twice the rows per vector, and the paired ones measured slower on
-    /// tall Float matrices (Benchmarks/README.md: the roof, tall-skinny).
+    /// `Double` and `Float` alike (Float's paired sweeps measured slower than one reflector per sweep
+    /// with leaves of 8 until the pair kernel's column groups were specialized; since then faster:
+    /// Benchmarks/README.md, the roof, tall-skinny).
     static func defaultLeaves<T: QRScalar>(_: T.Type) -> (sweep: LeafSweep, width: Int) {
-        MemoryLayout<T>.size < MemoryLayout<Double>.size ? (.single, 8) : (.paired, defaultLeafWidth)
+        (.paired, defaultLeafWidth)
     }
 
     /// Factors the structured reflectors k0..<k0+w of one block step (the triangle's rows k0..<k0+w

@@ -74,7 +74,7 @@ public struct TallSkinnyQR: QRFactorization {
 
     /// Up to this many columns one panel spans all n: block 0 is then factored by the paired
     /// in-cache QR, faster on its rows than the blocked QR, and each block step is one panel (for
-    /// Double a single leaf of paired sweeps: `defaultLeaves`). Wider, panels of n measured slower: their
+    /// a single leaf of paired sweeps: `defaultLeaves`). Wider, panels of n measured slower: their
     /// top-level block reflectors cost more than the sweeps they replace (Benchmarks/README.md: the
     /// roof, tall-skinny).
     public static let widestRecursivePanel = 16

@@ -269,7 +269,7 @@ import Testing
                 twinsAgreeOnDot4(k, rows: n)
                 twinsAgreeOnInnerProducts(k, rows: n)
                 for count in [1, 3, 8, 11] { twinsAgreeOnRankUpdate(k, rows: n, count: count) }
-                for q in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] { twinsAgreeOnStructuredPair(k, rows: n, columns: q) }
+                for q in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 15, 17] { twinsAgreeOnStructuredPair(k, rows: n, columns: q) }
                 for q in [1, 2, 4, 5, 9] {
                     twinsAgreeOnUpdateColumns(k, rows: n, columns: q, nextIsFirst: true)
                     twinsAgreeOnUpdateColumns(k, rows: n, columns: q, nextIsFirst: false)

@@ -70,6 +70,40 @@ import Testing
         }
     }
 
+    /// The same in Float32, whose default leaves are paired too: δ = 1e-3 … 1e-7 against Float's
+    /// ε ≈ 1.2e-7, and 0; Q̂ formed in Float64 from the Float32 reflectors, as in Float32QRTests,
+    /// against the matrix rounded to Float, bound 10·n·ε of Float.
+    @Test(arguments: [1e-3, 1e-5, 1e-7, 0])
+    func nearlyDependentColumnsStayBackwardStableInFloat32(delta: Double) {
+        let (m, n, mb) = (400, 12, 50)
+        var a = perfTestMatrix("random", rows: m, columns: n, seed: 5)
+        var rng = SplitMix64(seed: 6)
+        for j in stride(from: 1, to: n, by: 2) {
+            for i in 0..<m { a[i, j] = a[i, j - 1] + delta * Double.random(in: -1..<1, using: &rng) }
+        }
+        let rounded: [Float] = (0..<(m * n)).map { Float(a[$0 % m, $0 / m]) }
+        let reference = Matrix(rows: m, columns: n, columnMajor: rounded.map(Double.init))
+        for leaf in [16, 4] {
+            var packed = rounded
+            var tau = [Float](repeating: 0, count: n * TallSkinnyQR.blockCount(rows: m, columns: n, blockRows: mb))
+            var workspace = QRWorkspace()
+            packed.withUnsafeMutableBufferPointer { p in
+                tau.withUnsafeMutableBufferPointer { t in
+                    guard let pb = p.baseAddress, let tb = t.baseAddress else { return }
+                    TallSkinnyQR.factor(StridedMatrixView(base: pb, rows: m, columns: n, leadingDimension: m), reflectors: n,
+                                        tau: tb, blockRows: mb, panelWidth: n, leafWidth: leaf, leafSweep: .paired,
+                                        workspace: &workspace)
+                }
+            }
+            let qr = TallSkinnyQR(packed: Matrix(rows: m, columns: n, columnMajor: packed.map(Double.init)),
+                                  tau: tau.map(Double.init), blockRows: mb)
+            let (backward, orthogonality) = factorizationErrors(reference, qr)
+            let bound = 10 * Double(n) * Double(Float.ulpOfOne)
+            #expect(backward <= bound, "leaf \(leaf): ‖A − QR‖/‖A‖ = \(backward)")
+            #expect(orthogonality <= bound, "leaf \(leaf): ‖QᵀQ − I‖ = \(orthogonality)")
+        }
+    }
+
     /// Columns already zero on a block's rows (H = I, τ = 0): the first three (a later column's
     /// block rows fill in from the reflectors before it), so a leaf meets H = I three times in a
     /// row, each time with the next column's sums to carry over.

@@ -331,3 +331,11 @@ for v in variants {
     let r = ratios[v] ?? []
     print("  \(v): \(percent(median(r)))% of the roof (rounds: \(r.map(percent).joined(separator: " ")))")
 }
+// Old against new: the time ratio within each round (the same roof), less noisy than the percentages.
+if variants.count > 1, let first = ratios[variants[0]] {
+    func f2(_ x: Double) -> String { String(Double(Int((x * 100).rounded())) / 100) }
+    for v in variants.dropFirst() {
+        let speed = zip(ratios[v] ?? [], first).map { $0 / $1 }
+        print("  \(v) / \(variants[0]), speed per round: median \(f2(median(speed))) (rounds: \(speed.map(f2).joined(separator: " ")))")
+    }
+}

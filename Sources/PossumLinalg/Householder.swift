@@ -36,27 +36,17 @@ enum Householder<K: HouseholderKernels> {
     static func generate(
         alpha: T, tail x: UnsafeMutablePointer<T>, count n: Int, wholeVectorsFrom p: Int, sumOfSquares s: T, oneSquareRoot: Bool
     ) -> (beta: T, tau: T, scale: T) {
-        guard let (beta, scale, tau) = coefficients(alpha: alpha, tail: x, count: n, sumOfSquares: s,
-                                                    oneSquareRoot: oneSquareRoot) else { return (alpha, 0, 0) }
-        for i in 0..<p { x[i] *= scale }
-        K.scale(n - p, scale, x + p)
-        return (beta, tau, scale)
-    }
-
-    /// `generate`'s β, tail factor and τ without touching the tail; nil when H = I (x is 0). The
-    /// paired QR scales the tail itself, in the pass that copies it out as the explicit v.
-    @inline(__always)
-    static func coefficients(
-        alpha: T, tail x: UnsafePointer<T>, count n: Int, sumOfSquares s: T, oneSquareRoot: Bool
-    ) -> (beta: T, scale: T, tau: T)? {
         var length: T = 0
         if oneSquareRoot && K.isSafeSumOfSquares(s, count: n) { length = s.addingProduct(alpha, alpha).squareRoot() }
         if !(length.isFinite && length > 0) {
             let tailNorm = K.norm2(n, x, sumOfSquares: s)
-            guard tailNorm != 0 else { return nil }
+            guard tailNorm != 0 else { return (alpha, 0, 0) }
             length = pythagoras(alpha, tailNorm)
         }
-        return coefficients(alpha: alpha, length: length)
+        let (beta, scale, tau) = coefficients(alpha: alpha, length: length)
+        for i in 0..<p { x[i] *= scale }
+        K.scale(n - p, scale, x + p)
+        return (beta, tau, scale)
     }
 
     /// β = −sign(α)·‖(α, x)‖, the tail's factor 1/(α − β) and τ = (β − α)/β of the reflector taking

@@ -290,29 +290,13 @@ public struct PairedHouseholderQR: QRFactorization {
         // From `aligned` on, x is whole aligned vectors to ld.
         let aligned = min(roundUp(row + 1, T.lanes), ld)
         let tail = x + row + 1, count = ld - row - 1, vectors = aligned - row - 1
-        let alpha = x[row]
-        guard let (beta, scale, tau) = H.coefficients(
-            alpha: alpha, tail: tail, count: count,
-            sumOfSquares: s ?? H.sumOfSquares(tail, count: count, wholeVectorsFrom: vectors), oneSquareRoot: true
-        ) else {
-            // H = I leaves x's zero tail as it is: v = e_row keeps the sweeps' arithmetic finite.
-            for r in start..<aligned { v[r] = r < row ? 0 : r == row ? 1 : x[r] }
-            var i = aligned
-            while i < ld { T.store(T.load(x + i), v + i); i += T.lanes }
-            return (0, 0)
-        }
-        // The tail scaled (`generate`'s products, one per entry) and copied out as v in one pass:
-        // the reflector's sweeps wait on v, and a second pass over the column would lengthen the chain.
-        for r in start..<aligned {
-            if r > row { x[r] *= scale }
-            v[r] = r < row ? 0 : r == row ? 1 : x[r]
-        }
+        let (beta, tau, scale) = H.generate(alpha: x[row], tail: tail, count: count, wholeVectorsFrom: vectors,
+                                            sumOfSquares: s ?? H.sumOfSquares(tail, count: count, wholeVectorsFrom: vectors),
+                                            oneSquareRoot: true)
+        // H = I leaves x's zero tail as it is: v = e_row keeps the sweeps' arithmetic finite.
+        for r in start..<aligned { v[r] = r < row ? 0 : r == row ? 1 : x[r] }
         var i = aligned
-        while i < ld {
-            let y = T.scaled(T.load(x + i), scale)
-            T.store(y, x + i); T.store(y, v + i)
-            i += T.lanes
-        }
+        while i < ld { T.store(T.load(x + i), v + i); i += T.lanes }
         x[row] = beta
         return (tau, scale)
     }

@@ -109,49 +109,6 @@ import Testing
         }
     }
 
-    /// `makeReflector` scales the tail in the pass that copies it out as v: the same products as
-    /// `Householder.generate` (scale the tail, then copy), so x, v, τ and the factor agree bit for
-    /// bit — rows inside and past the first vector, the tail's sum carried or summed, and H = I.
-    @Test(arguments: [0, 3, 7, 8, 13, 100])
-    func makeReflectorScalesAndCopiesAsGenerateDoes(row: Int) {
-        typealias K = NativeKernels<Double>
-        typealias H = Householder<K>
-        let (m, ld, start) = (104, 104, row / 8 * 8)
-        var rng = SplitMix64(seed: UInt64(row) + 11)
-        for zeroTail in [false, true] {
-            for carried in [false, true] {
-                var x = (0..<ld).map { i in i < m && !(zeroTail && i > row) ? Double.random(in: -1..<1, using: &rng) : 0 }
-                var expected = x
-                var v = [Double](repeating: .nan, count: ld)
-                let tailSquares = (row + 1..<ld).reduce(0.0) { $0 + x[$1] * x[$1] }
-                let made = expected.withUnsafeMutableBufferPointer { e -> (tau: Double, scale: Double) in
-                    guard let p = e.baseAddress else { return (.nan, .nan) }
-                    let aligned = min((row + 1 + 7) / 8 * 8, ld)
-                    let g = H.generate(alpha: p[row], tail: p + row + 1, count: ld - row - 1, wholeVectorsFrom: aligned - row - 1,
-                                       sumOfSquares: carried ? tailSquares : H.sumOfSquares(p + row + 1, count: ld - row - 1,
-                                                                                            wholeVectorsFrom: aligned - row - 1),
-                                       oneSquareRoot: true)
-                    p[row] = g.beta
-                    return (g.tau, g.scale)
-                }
-                let got = x.withUnsafeMutableBufferPointer { xb in
-                    v.withUnsafeMutableBufferPointer { vb -> (tau: Double, scale: Double) in
-                        guard let xp = xb.baseAddress, let vp = vb.baseAddress else { return (.nan, .nan) }
-                        return PairedHouseholderQR.makeReflector(K.self, xp, row: row, rows: m, ld: ld, from: start, into: vp,
-                                                                 sumOfSquares: carried ? tailSquares : nil)
-                    }
-                }
-                #expect(got.tau.bitPattern == made.tau.bitPattern && got.scale.bitPattern == made.scale.bitPattern)
-                #expect(zeroTail == (got.tau == 0))
-                for i in 0..<ld { #expect(x[i].bitPattern == expected[i].bitPattern, "x[\(i)], row \(row)") }
-                for i in start..<ld {
-                    let want = i < row ? 0 : i == row ? 1 : expected[i]
-                    #expect(v[i].bitPattern == want.bitPattern, "v[\(i)], row \(row)")
-                }
-            }
-        }
-    }
-
     /// Columns that need no reflection (zero below the diagonal) get τ = 0 exactly, and the rest
     /// of the factorization is unaffected: H = I is skipped without touching other columns.
     @Test(arguments: [21, 270])

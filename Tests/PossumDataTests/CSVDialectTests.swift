@@ -39,8 +39,27 @@ import Testing
         // The header is a name, not a number.
         #expect(try CSVTable.parse("1,5;y\n2;3\n", source: "s.csv").header == ["1,5", "y"])
         // Not plain decimal numbers: left as they are.
-        let t = try CSVTable.parse("a;b;c;d\n1.234,5;1,2,3;,;e,5\n", source: "s.csv")
-        #expect(t.rows == [["1.234,5", "1,2,3", ",", "e,5"]])
+        let t = try CSVTable.parse("a;b;c;d;e;f\n1,2,3;,;e,5;01.02.2024;1.000,;12.34,5\n", source: "s.csv")
+        #expect(t.rows == [["1,2,3", ",", "e,5", "01.02.2024", "1.000,", "12.34,5"]])
+    }
+
+    /// A spreadsheet exports a formatted cell as it shows it: `1.000,5` is one thousand and a half,
+    /// as pandas reads it with `decimal=",", thousands="."`, not a text level beside `2.5`.
+    @Test func dotsGroupingThousandsAreReadInASemicolonTable() throws {
+        let t = try CSVTable.parse("x;y;z\n1.000,5;-12.345,00;1.234.567\n2,5;+3;7\n", source: "s.csv")
+        #expect(try t.numericColumn("x") == [1000.5, 2.5])
+        #expect(try t.numericColumn("y") == [-12345, 3])
+        #expect(try t.numericColumn("z") == [1_234_567, 7])
+        #expect(t.dialect == "semicolon-separated, decimal commas, dots grouping thousands")
+        // A lone 1.000 could still mean 1 or 1000: beside a grouped number it is an error.
+        do {
+            _ = try CSVTable.parse("x;y\n1.000,5;1\n1.000;2\n", source: "s.csv")
+            Issue.record("a column with 1.000,5 and 1.000 was read")
+        } catch {
+            #expect("\(error)".hasPrefix("s.csv:3: column 'x': a number with a decimal point where line 2 has one with a decimal comma"))
+        }
+        // Only in semicolon-separated tables: a tab-separated 1.000,5 is text, as before.
+        #expect(try CSVTable.parse("x\ty\n1.000,5\t1\n", source: "t.tsv").rows == [["1.000,5", "1"]])
     }
 
     @Test func aColumnWithBothDecimalMarksIsAnErrorNamingBothLines() {

@@ -141,10 +141,10 @@ public struct CSVTable: Sendable {
         return v
     }
 
-    /// The index of column `name`, or an error listing the columns there are.
+    /// The index of column `name`, or an error listing the columns there are (`noColumnError`).
     public func columnIndex(_ name: String) throws -> Int {
         guard let k = indexByName[name] else {
-            throw DataError(file: source, "no column '\(messageText(name, limit: 80))' (columns: \(messageList(header)))")
+            throw noColumnError(name, columns: header, source: source)
         }
         return k
     }

@@ -84,6 +84,31 @@ import Testing
         }
     }
 
+    /// The held-bytes count undercounts what the allocator takes (under `prlimit --as` a table of
+    /// 29 MB counted took 200 MB of address space): the headroom measured as it falls refuses the
+    /// table in one line before an allocation fails.
+    @Test func tableWhoseMeasuredGrowthOutrunsTheHeadroomIsRefused() throws {
+        let text = "x,y\n" + (1...40_000).map { "\($0),\($0 * 2)" }.joined(separator: "\n") + "\n"
+        final class Falling { var asked = 0 }
+        let falling = Falling()
+        // 64 MiB left at the first ask, then 24 MiB less at each: the second ask finds 40 MiB left
+        // after 24 MiB taken, the third 16 MiB after 48.
+        let headroom = { () -> Int in
+            defer { falling.asked += 1 }
+            return (64 - 24 * falling.asked) << 20
+        }
+        var reader = CSVRecordReader(text: text, source: "t.csv")
+        do {
+            _ = try CSVTable.collect(&reader, source: "t.csv", headroom: headroom)
+            Issue.record("read a table that took more than the memory left")
+        } catch let error as DataError {
+            #expect(falling.asked == 3)
+            #expect(error.message.hasPrefix("too large to hold in memory (it took 50.3 MB by this line and this process may take 16.8 MB more): import it with `possum data import t.csv"), "\(error)")
+        }
+        var unlimited = CSVRecordReader(text: text, source: "t.csv")
+        #expect(try CSVTable.collect(&unlimited, source: "t.csv", headroom: { 64 << 30 }).rowCount == 40_000)
+    }
+
     @Test func unknownColumnListsTheColumns() throws {
         let t = try CSVTable.parse("x,y\n1,2\n", source: "t.csv")
         #expect(throws: DataError(file: "t.csv", "no column 'z' (columns: x, y)")) { try t.numericColumn("z") }

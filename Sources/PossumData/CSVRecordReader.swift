@@ -75,6 +75,9 @@ public struct CSVRecordReader {
     /// The header's names, when the caller has read them (`CSVTable.readHeader` sets them), so
     /// that errors in data records name the column.
     public var fieldNames: [String]?
+    /// The header's line when it ends with a delimiter (`a;b;y;`), which `CSVTable.readHeader`
+    /// then reads as no column: a record with a value past the last name is an error about it.
+    public var headerTrailingDelimiterLine: Int?
 
     /// Streams `path` (or standard input for `-`) in blocks of `blockSize` bytes. With `hashing`,
     /// the SHA-256 of every byte read is kept (`sha256` once the input is read to its end), so a
@@ -133,6 +136,7 @@ public struct CSVRecordReader {
     /// Starts again from the first byte (for a second pass), when opened `rereadable`.
     public mutating func restart() throws {
         fieldNames = nil  // the header is read again, as it was the first time
+        headerTrailingDelimiterLine = nil
         guard let input else {
             position = 0
             line = 1
@@ -221,6 +225,15 @@ public struct CSVRecordReader {
         while true {
             guard let record = try readRecord() else { return nil }
             if fieldEnds.count == 1 && fieldEnds[0] == 0 && !record.quoted { continue }  // blank line
+            // A delimiter after the last field (spreadsheets write `1;2;3;`) leaves an empty field
+            // beyond the header's: it holds nothing, so it is dropped rather than miscounted.
+            if let names = fieldNames, fieldEnds.count == names.count + 1, fieldEnds.count >= 2 {
+                if fieldEnds[fieldEnds.count - 1] == fieldEnds[fieldEnds.count - 2] && !record.lastQuoted {
+                    fieldEnds.removeLast()
+                } else if let headerLine = headerTrailingDelimiterLine {
+                    throw DataError(file: source, line: headerLine, "header field \(names.count + 1) is empty, but line \(record.line) has a value there")
+                }
+            }
             return record.line
         }
     }
@@ -293,7 +306,7 @@ public struct CSVRecordReader {
     }
 
     /// Reads one record into `fieldBytes`/`fieldEnds`; nil at the end of the input.
-    private mutating func readRecord() throws -> (line: Int, quoted: Bool)? {
+    private mutating func readRecord() throws -> (line: Int, quoted: Bool, lastQuoted: Bool)? {
         guard try peekByte() != nil else { return nil }
         let recordLine = line
         fieldBytes.removeAll(keepingCapacity: true)
@@ -347,7 +360,7 @@ public struct CSVRecordReader {
             case UInt8(ascii: "\n"):
                 line += 1
                 try finish()
-                return (recordLine, anyQuoted)
+                return (recordLine, anyQuoted, quotedField)
             case 0:
                 throw fieldError(line, "a NUL byte: not text")
             default:
@@ -359,7 +372,7 @@ public struct CSVRecordReader {
             }
         }
         try finish()
-        return (recordLine, anyQuoted)
+        return (recordLine, anyQuoted, quotedField)
     }
 
     /// In a semicolon-separated table: a field that is a decimal number with a comma for its

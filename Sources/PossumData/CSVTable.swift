@@ -118,11 +118,18 @@ public struct CSVTable: Sendable {
         return table
     }
 
-    /// Reads and validates the header record: no empty and no repeated names. The reader then
-    /// names columns in its errors.
+    /// Reads and validates the header record: no empty and no repeated names (an empty field
+    /// after the last name is a trailing delimiter, not a column). The reader then names columns
+    /// in its errors and drops a trailing delimiter's empty field from each record.
     public static func readHeader(_ reader: inout CSVRecordReader, source: String) throws -> (names: [String], line: Int) {
         guard let first = try reader.next() else { throw DataError(file: source, "empty file: no header line") }
-        let header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        var header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        // A delimiter after the last name (`a;b;y;`, as spreadsheets write): no column; the
+        // reader then drops the empty last field of the records too.
+        if header.count >= 2, header.last == "", header.dropLast().last != "" {
+            header.removeLast()
+            reader.headerTrailingDelimiterLine = first.line
+        }
         var seen = Set<String>()
         for (k, name) in header.enumerated() {
             if name.isEmpty { throw DataError(file: source, line: first.line, "header field \(k + 1) is empty") }

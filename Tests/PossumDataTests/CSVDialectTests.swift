@@ -73,6 +73,24 @@ import Testing
         #expect(throws: Never.self) { try CSVTable.parse("x;y\n2,5;1.5\n3;2.5\n", source: "s.csv") }
     }
 
+    /// Spreadsheets and some exporters end every line with the delimiter (`a;b;y;`): an empty
+    /// field past the last column, not a column of its own nor a ragged row.
+    @Test func aTrailingDelimiterIsNotAColumn() throws {
+        let expected = try CSVTable.parse("a,b,y\n1,2,3\n4,5,6\n", source: "c.csv")
+        for text in ["a\tb\ty\t\n1\t2\t3\t\n4\t5\t6\t\n", "a\tb\ty\n1\t2\t3\t\n4\t5\t6\n", "a;b;y;\r\n1;2;3;\r\n4;5;6\r\n"] {
+            let t = try CSVTable.parse(text, source: "t.csv")
+            #expect(t.header == expected.header && t.rows == expected.rows, "\(text.debugDescription)")
+        }
+        // Not a trailing delimiter: an empty name inside, two empty at the end, a quoted empty value.
+        #expect(throws: DataError(file: "t.csv", line: 1, "header field 2 is empty")) { try CSVTable.parse("a;;\n1;2;3\n", source: "t.csv") }
+        #expect(throws: DataError(file: "t.csv", line: 2, "expected 2 fields (as in the header), found 3")) {
+            try CSVTable.parse("a;b\n1;2;\"\"\n", source: "t.csv")
+        }
+        #expect(throws: DataError(file: "t.csv", line: 2, "expected 2 fields (as in the header), found 4")) {
+            try CSVTable.parse("a;b\n1;2;;\n", source: "t.csv")
+        }
+    }
+
     @Test func utf16TextIsNamedAsSuch() throws {
         let p = FileManager.default.temporaryDirectory.appendingPathComponent("possum-utf16-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: p) }

@@ -44,7 +44,8 @@ import Testing
         ("x,y\n1,2,3\n", "t.csv:2: expected 2 fields (as in the header), found 3"),
         ("", "t.csv: empty file: no header line"),
         ("x,x\n1,2\n", "t.csv:1: column name 'x' appears twice"),
-        ("x,\n1,2\n", "t.csv:1: header field 2 is empty"),
+        ("x,\n1,2\n", "t.csv:1: header field 2 is empty, but line 2 has a value there"),
+        ("x,,y\n1,2,3\n", "t.csv:1: header field 2 is empty"),
         ("x,y\n\"1,2\n", "t.csv:2: quoted field is never closed"),
         ("x,y\n1\"2,3\n", "t.csv:2: stray double quote inside an unquoted field"),
     ])

@@ -64,7 +64,7 @@ public struct TableSummary {
 
         /// `; 2 of 40 values are not numbers, the first on line 7: '1,000.5'`.
         var text: String {
-            "; \(count) of \(present) values \(count == 1 ? "is" : "are") not numbers, the first on line \(firstLine): '\(messageText(firstValue, limit: 40))'"
+            "; \(count) of \(present) values \(count == 1 ? "is not a number" : "are not numbers"), the first on line \(firstLine): '\(messageText(firstValue, limit: 40))'"
         }
     }
 

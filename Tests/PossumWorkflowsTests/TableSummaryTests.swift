@@ -13,6 +13,8 @@ import Testing
         let columns = try TableSummary(table: table).columns().columns
         #expect(columns[0].notNumbers?.count == 2 && columns[0].notNumbers?.firstLine == 2 && columns[0].notNumbers?.firstValue == "1,000.5")
         #expect(columns[1].notNumbers == nil)
+        let one = try TableSummary(table: CSVTable.parse("x\n1\n2\nn/a\n", source: "o.csv")).text()
+        #expect(one.contains("; 1 of 3 values is not a number, the first on line 4: 'n/a'\n"), "\(one)")
     }
 
     @Test func fewerNumbersThanWordsIsTextWithoutANote() throws {

@@ -23,6 +23,10 @@ public struct FeatureJob {
     /// data's SHA-256 with them (`FeaturesFile.write` stores the result).
     public func run() throws -> FeatureSet {
         let table = try openDataTable(dataPath, progress: progress)
+        if table.rowCount == 0 {
+            _ = try spec.resolve(table)  // a mistyped column is still the first thing to hear of
+            throw DataError(file: table.source, "no data rows: the header line has nothing under it")
+        }
         var design = try spec.design(from: table)
         let transform = try FeatureTransform(fitting: design, spec: spec)
         // Of the bytes actually read: a CSV hashes while it is read (a FIFO cannot be opened twice).

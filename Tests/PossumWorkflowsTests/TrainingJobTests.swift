@@ -46,6 +46,20 @@ import Testing
         #expect(untimed(cli.stdout) == untimed(result.report.table()))
     }
 
+    /// A table with its header and no row under it: said as such, not as "every row has a
+    /// missing value"; a mistyped target is still named first.
+    @Test func aHeaderOnlyTableIsNamedAsHavingNoRows() throws {
+        let dir = try TemporaryDirectory()
+        let csv = dir.file("h.csv")
+        try "a;b;y\r\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        #expect(throws: DataError(file: csv, "no data rows: the header line has nothing under it")) {
+            try TrainingJob(source: .table(csv, FeatureSpec(target: "y"))).run()
+        }
+        #expect(throws: DataError(file: csv, "no column 'Y'; did you mean 'y'? (columns: a, b, y)")) {
+            try FeatureJob(dataPath: csv, spec: FeatureSpec(target: "Y")).run()
+        }
+    }
+
     @Test func predictionJobScoresTheTrainingTable() throws {
         let dir = try TemporaryDirectory()
         let csv = dir.file("small.csv"), model = dir.file("model.h5")

@@ -53,6 +53,10 @@ public struct CSVRecordReader {
     /// Whether a number with a decimal comma, and one with dots grouping its thousands, has been read.
     private var readsDecimalCommas = false
     private var readsThousandsDots = false
+    /// In the whole file: the first number with a decimal comma, and the first that is `1.500`
+    /// (1 to 3 digits, a point, 3 digits), which a file of decimal commas means as 1500.
+    private var firstDecimalComma: (line: Int, column: Int)?
+    private var firstThousandLike: (line: Int, column: Int, text: String)?
     private let source: String
     private let input: InputFile?
     private let limits: Limits
@@ -413,6 +417,42 @@ public struct CSVRecordReader {
             throw fieldError(line, "a number with a decimal \(isComma ? "comma" : "point") where line \(other) has one with a decimal \(isComma ? "point" : "comma") "
                              + "(in a semicolon-separated file, write each column's numbers one way: 1.000 could mean 1000)")
         }
+        // Across columns: beside decimal commas, 1.500 is most likely fifteen hundred written
+        // with a grouping dot, not one and a half; read either way it could be wrong, so it is
+        // an error naming both places.
+        if isComma {
+            if firstDecimalComma == nil { firstDecimalComma = (line, k) }
+        } else if firstThousandLike == nil, fieldBytes.withUnsafeBufferPointer({ Self.looksLikeThousands(UnsafeBufferPointer(rebasing: $0[start...])) }) {
+            firstThousandLike = (line, k, String(decoding: fieldBytes[start...], as: UTF8.self))
+        }
+        if let comma = firstDecimalComma, let point = firstThousandLike {
+            let text = point.text.filter { $0 != " " && $0 != "\t" }  // spaces only around it
+            let asDecimal = Double(text).map(canonicalNumberText) ?? text
+            throw DataError(file: source, line: point.line, column: columnName(point.column),
+                            "'\(text)' could mean \(text.filter { $0 != "." }) or \(asDecimal): line \(comma.line) "
+                            + "(column '\(messageText(columnName(comma.column), limit: 80))') writes a decimal comma, beside which a dot groups thousands; "
+                            + "write it without the dot, or with a comma")
+        }
+    }
+
+    private func columnName(_ k: Int) -> String {
+        if let names = fieldNames, k < names.count { return names[k] }
+        return "field \(k + 1)"
+    }
+
+    /// Whether a field is `[+-]d{1,3}.ddd` with a nonzero first digit (`1.500`, `-12.000`), spaces
+    /// around allowed: a decimal point to one locale, a thousands dot to another.
+    static func looksLikeThousands(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        var i = 0, n = field.count
+        while i < n, field[i] == 0x20 || field[i] == 0x09 { i += 1 }
+        while n > i, field[n - 1] == 0x20 || field[n - 1] == 0x09 { n -= 1 }
+        if i < n, field[i] == UInt8(ascii: "+") || field[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < n, field[i] != UInt8(ascii: "0") else { return false }
+        let leading = i
+        while i < n, isDigit(field[i]) { i += 1 }
+        guard (1...3).contains(i - leading), n - i == 4, field[i] == UInt8(ascii: ".") else { return false }
+        return isDigit(field[i + 1]) && isDigit(field[i + 2]) && isDigit(field[i + 3])
     }
 
     /// How a field that is a plain decimal number writes it, in a semicolon-separated table.

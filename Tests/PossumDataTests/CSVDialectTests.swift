@@ -73,6 +73,24 @@ import Testing
         #expect(throws: Never.self) { try CSVTable.parse("x;y\n2,5;1.5\n3;2.5\n", source: "s.csv") }
     }
 
+    /// A German export formats whole numbers with a grouping dot (`1.500` for fifteen hundred)
+    /// beside decimal commas in other columns: read as 1.5 that would be silently wrong, so a
+    /// `d{1,3}.ddd` number in a file that writes decimal commas is an error naming both places,
+    /// whichever comes first.
+    @Test func aThousandsLikeNumberBesideDecimalCommasIsAnError() {
+        let message = "'1.500' could mean 1500 or 1.5: line 2 (column 'share') writes a decimal comma, beside which a dot groups thousands; write it without the dot, or with a comma"
+        #expect(throws: DataError(file: "s.csv", line: 3, column: "people", message)) {
+            try CSVTable.parse("people;share\n250;2,5\n1.500;3\n", source: "s.csv")
+        }
+        let earlier = "'1.500' could mean 1500 or 1.5: line 3 (column 'share') writes a decimal comma, beside which a dot groups thousands; write it without the dot, or with a comma"
+        #expect(throws: DataError(file: "s.csv", line: 2, column: "people", earlier)) {
+            try CSVTable.parse("people;share\n1.500;3\n250;2,5\n", source: "s.csv")
+        }
+        // Not thousands-like, or no decimal comma anywhere: read as written.
+        #expect(throws: Never.self) { try CSVTable.parse("a;b\n0.125;2,5\n1.25;3\n-12.5e3;1\n", source: "s.csv") }
+        #expect(throws: Never.self) { try CSVTable.parse("a;b\n1.500;2.5\n", source: "s.csv") }
+    }
+
     /// Spreadsheets and some exporters end every line with the delimiter (`a;b;y;`): an empty
     /// field past the last column, not a column of its own nor a ragged row.
     @Test func aTrailingDelimiterIsNotAColumn() throws {

@@ -14,7 +14,8 @@ struct DataCommand: ParsableCommand {
     struct ImportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Convert a CSV table to possum's column-oriented HDF5 layout (written atomically).")
+            abstract: "Convert a CSV table to possum's column-oriented HDF5 layout (written atomically).",
+            discussion: "The CSV is streamed, so it may be larger than memory; train, features and predict read the HDF5 table in row blocks. Example: possum data import mine.csv --out mine.h5")
 
         @Argument(help: "CSV file (header line; comma, tab, semicolon or pipe between fields, found from the first lines; NA or empty = missing); - reads standard input.")
         var csv: String
@@ -50,7 +51,14 @@ struct DataCommand: ParsableCommand {
 
     struct ShowCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "show", abstract: "Print a table's schema and summary statistics (CSV or HDF5).")
+            commandName: "show", abstract: "Print a table's schema and summary statistics (CSV or HDF5).",
+            discussion: """
+            One line per column: its kind as train would decide it (numeric when every present cell is \
+            a number, else text), the missing count, and min/mean/max or the levels; a text column of \
+            mostly numbers names its first cell that is not one. The first line says how a CSV was read \
+            when not plain comma-separated (semicolon-separated, decimal commas, …; docs/data.md).
+            Example: possum data show mine.csv
+            """)
 
         @Argument(help: "CSV or HDF5 (.h5) table; - reads a CSV from standard input.")
         var file: String

@@ -109,6 +109,7 @@ struct TrainCommand: ParsableCommand {
             let ran = Result { try job.run() }
             job.progress.finish()
             var result = try ran.get()
+            for note in result.notes { printNote(note + "\n") }
             result.report.runID = run?.runID
             // Rendered before anything is exported or logged, so nothing is left behind if it fails.
             let output = json ? try result.report.json() : result.report.table()

@@ -8,8 +8,9 @@ import PossumFiles
 /// The delimiter is a comma unless the first lines say otherwise (`detectDelimiter`): tab-,
 /// semicolon- and pipe-separated files are read alike. In a semicolon-separated table (the CSV
 /// of spreadsheets in locales that write 1,5 — R's `read.csv2` dialect) a number may be written
-/// with a decimal comma; data fields that are such numbers are handed on with a decimal point, and
-/// a column that mixes both ways ("2,5" and "1.000") is an error, since 1.000 could mean 1000.
+/// with a decimal comma and dots grouping its thousands (`1.000,5`, as a spreadsheet writes a
+/// formatted cell); data fields that are such numbers are handed on as `1000.5`, and a column that
+/// mixes both ways ("2,5" and "1.000") is an error, since 1.000 could mean 1000.
 ///
 /// The file is opened under the input policy (`InputFile`): a directory, device or socket is
 /// refused; standard input (`-`) and a FIFO are read once. The reader is linear in its input and
@@ -49,6 +50,13 @@ public struct CSVRecordReader {
     /// decimal comma, and with a decimal point (0: none yet).
     private var decimalCommaLines: [Int] = []
     private var decimalPointLines: [Int] = []
+    /// Whether a number with a decimal comma, and one with dots grouping its thousands, has been read.
+    private var readsDecimalCommas = false
+    private var readsThousandsDots = false
+    /// In the whole file: the first number with a decimal comma, and the first that is `1.500`
+    /// (1 to 3 digits, a point, 3 digits), which a file of decimal commas means as 1500.
+    private var firstDecimalComma: (line: Int, column: Int)?
+    private var firstThousandLike: (line: Int, column: Int, text: String)?
     private let source: String
     private let input: InputFile?
     private let limits: Limits
@@ -71,6 +79,9 @@ public struct CSVRecordReader {
     /// The header's names, when the caller has read them (`CSVTable.readHeader` sets them), so
     /// that errors in data records name the column.
     public var fieldNames: [String]?
+    /// The header's line when it ends with a delimiter (`a;b;y;`), which `CSVTable.readHeader`
+    /// then reads as no column: a record with a value past the last name is an error about it.
+    public var headerTrailingDelimiterLine: Int?
 
     /// Streams `path` (or standard input for `-`) in blocks of `blockSize` bytes. With `hashing`,
     /// the SHA-256 of every byte read is kept (`sha256` once the input is read to its end), so a
@@ -108,7 +119,8 @@ public struct CSVRecordReader {
     }
 
     /// What was read, when it is not plain comma-separated: `tab-separated`, `semicolon-separated,
-    /// decimal commas` (once a number with one has been read), … ; nil for commas.
+    /// decimal commas` (once a number with one has been read; `, dots grouping thousands` once a
+    /// `1.000,5` has), … ; nil for commas.
     public var dialect: String? {
         let name: String
         switch delimiter {
@@ -118,7 +130,7 @@ public struct CSVRecordReader {
         case UInt8(ascii: "|"): name = "pipe-separated"
         default: name = "separated by '\(Character(Unicode.Scalar(delimiter)))'"
         }
-        return decimalCommaLines.contains { $0 != 0 } ? name + ", decimal commas" : name
+        return name + (readsDecimalCommas ? ", decimal commas" : "") + (readsThousandsDots ? ", dots grouping thousands" : "")
     }
 
     /// The lower-case hex SHA-256 of the whole input, once it has been read to its end with
@@ -128,6 +140,7 @@ public struct CSVRecordReader {
     /// Starts again from the first byte (for a second pass), when opened `rereadable`.
     public mutating func restart() throws {
         fieldNames = nil  // the header is read again, as it was the first time
+        headerTrailingDelimiterLine = nil
         guard let input else {
             position = 0
             line = 1
@@ -216,6 +229,15 @@ public struct CSVRecordReader {
         while true {
             guard let record = try readRecord() else { return nil }
             if fieldEnds.count == 1 && fieldEnds[0] == 0 && !record.quoted { continue }  // blank line
+            // A delimiter after the last field (spreadsheets write `1;2;3;`) leaves an empty field
+            // beyond the header's: it holds nothing, so it is dropped rather than miscounted.
+            if let names = fieldNames, fieldEnds.count == names.count + 1, fieldEnds.count >= 2 {
+                if fieldEnds[fieldEnds.count - 1] == fieldEnds[fieldEnds.count - 2] && !record.lastQuoted {
+                    fieldEnds.removeLast()
+                } else if let headerLine = headerTrailingDelimiterLine {
+                    throw DataError(file: source, line: headerLine, "header field \(names.count + 1) is empty, but line \(record.line) has a value there")
+                }
+            }
             return record.line
         }
     }
@@ -288,7 +310,7 @@ public struct CSVRecordReader {
     }
 
     /// Reads one record into `fieldBytes`/`fieldEnds`; nil at the end of the input.
-    private mutating func readRecord() throws -> (line: Int, quoted: Bool)? {
+    private mutating func readRecord() throws -> (line: Int, quoted: Bool, lastQuoted: Bool)? {
         guard try peekByte() != nil else { return nil }
         let recordLine = line
         fieldBytes.removeAll(keepingCapacity: true)
@@ -342,7 +364,7 @@ public struct CSVRecordReader {
             case UInt8(ascii: "\n"):
                 line += 1
                 try finish()
-                return (recordLine, anyQuoted)
+                return (recordLine, anyQuoted, quotedField)
             case 0:
                 throw fieldError(line, "a NUL byte: not text")
             default:
@@ -354,22 +376,39 @@ public struct CSVRecordReader {
             }
         }
         try finish()
-        return (recordLine, anyQuoted)
+        return (recordLine, anyQuoted, quotedField)
     }
 
     /// In a semicolon-separated table: a field that is a decimal number with a comma for its
-    /// point (`-1,5`, `2,5e3`) gets a point instead; a column whose numbers are written both ways
-    /// is an error.
+    /// point (`-1,5`, `2,5e3`) gets a point instead, and one whose thousands are grouped with dots
+    /// (`1.000,5`, `1.234.567`: a spreadsheet's formatted cells) loses the dots too; a column whose
+    /// numbers are written both ways (`2,5` or `1.000,5` beside `1.5` or `1.000`) is an error.
     private mutating func readDecimalComma(from start: Int, line: Int) throws {
-        guard let offset = fieldBytes.withUnsafeBufferPointer({ Self.decimalSeparator(UnsafeBufferPointer(rebasing: $0[start...])) }) else { return }
-        let separator = start + offset
+        guard let form = fieldBytes.withUnsafeBufferPointer({ Self.decimalForm(UnsafeBufferPointer(rebasing: $0[start...])) }) else { return }
         let k = fieldEnds.count
         if decimalCommaLines.count <= k {
             decimalCommaLines += repeatElement(0, count: k + 1 - decimalCommaLines.count)
             decimalPointLines += repeatElement(0, count: k + 1 - decimalPointLines.count)
         }
-        let isComma = fieldBytes[separator] == UInt8(ascii: ",")
-        if isComma { fieldBytes[separator] = UInt8(ascii: ".") }
+        let isComma: Bool
+        switch form {
+        case .separator(let offset):
+            isComma = fieldBytes[start + offset] == UInt8(ascii: ",")
+            if isComma {
+                fieldBytes[start + offset] = UInt8(ascii: ".")
+                readsDecimalCommas = true
+            }
+        case .grouped:
+            isComma = true
+            readsThousandsDots = true
+            var kept = start
+            for i in start..<fieldBytes.count where fieldBytes[i] != UInt8(ascii: ".") {
+                if fieldBytes[i] == UInt8(ascii: ",") { readsDecimalCommas = true }
+                fieldBytes[kept] = fieldBytes[i] == UInt8(ascii: ",") ? UInt8(ascii: ".") : fieldBytes[i]
+                kept += 1
+            }
+            fieldBytes.removeSubrange(kept...)
+        }
         if isComma ? decimalCommaLines[k] == 0 : decimalPointLines[k] == 0 {
             if isComma { decimalCommaLines[k] = line } else { decimalPointLines[k] = line }
         }
@@ -378,6 +417,79 @@ public struct CSVRecordReader {
             throw fieldError(line, "a number with a decimal \(isComma ? "comma" : "point") where line \(other) has one with a decimal \(isComma ? "point" : "comma") "
                              + "(in a semicolon-separated file, write each column's numbers one way: 1.000 could mean 1000)")
         }
+        // Across columns: beside decimal commas, 1.500 is most likely fifteen hundred written
+        // with a grouping dot, not one and a half; read either way it could be wrong, so it is
+        // an error naming both places.
+        if isComma {
+            if firstDecimalComma == nil { firstDecimalComma = (line, k) }
+        } else if firstThousandLike == nil, fieldBytes.withUnsafeBufferPointer({ Self.looksLikeThousands(UnsafeBufferPointer(rebasing: $0[start...])) }) {
+            firstThousandLike = (line, k, String(decoding: fieldBytes[start...], as: UTF8.self))
+        }
+        if let comma = firstDecimalComma, let point = firstThousandLike {
+            let text = point.text.filter { $0 != " " && $0 != "\t" }  // spaces only around it
+            let asDecimal = Double(text).map(canonicalNumberText) ?? text
+            throw DataError(file: source, line: point.line, column: columnName(point.column),
+                            "'\(text)' could mean \(text.filter { $0 != "." }) or \(asDecimal): line \(comma.line) "
+                            + "(column '\(messageText(columnName(comma.column), limit: 80))') writes a decimal comma, beside which a dot groups thousands; "
+                            + "write it without the dot, or with a comma")
+        }
+    }
+
+    private func columnName(_ k: Int) -> String {
+        if let names = fieldNames, k < names.count { return names[k] }
+        return "field \(k + 1)"
+    }
+
+    /// Whether a field is `[+-]d{1,3}.ddd` with a nonzero first digit (`1.500`, `-12.000`), spaces
+    /// around allowed: a decimal point to one locale, a thousands dot to another.
+    static func looksLikeThousands(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        var i = 0, n = field.count
+        while i < n, field[i] == 0x20 || field[i] == 0x09 { i += 1 }
+        while n > i, field[n - 1] == 0x20 || field[n - 1] == 0x09 { n -= 1 }
+        if i < n, field[i] == UInt8(ascii: "+") || field[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < n, field[i] != UInt8(ascii: "0") else { return false }
+        let leading = i
+        while i < n, isDigit(field[i]) { i += 1 }
+        guard (1...3).contains(i - leading), n - i == 4, field[i] == UInt8(ascii: ".") else { return false }
+        return isDigit(field[i + 1]) && isDigit(field[i + 2]) && isDigit(field[i + 3])
+    }
+
+    /// How a field that is a plain decimal number writes it, in a semicolon-separated table.
+    enum DecimalForm: Equatable {
+        /// One `,` or `.` at this offset: `2,5`, `-0.5`, `1.000`, `2,5e3`.
+        case separator(Int)
+        /// Thousands grouped with dots, and a decimal comma or more than one group: `1.000,5`,
+        /// `-12.345,00`, `1.234.567` (a lone `1.000` is a separator: it could mean 1 or 1000).
+        case grouped
+    }
+
+    /// The form of a field that is a plain decimal number (`[+-]digits[,.]digits[e[+-]digits]`,
+    /// a digit on at least one side of the separator; or `[+-]d{1,3}(.ddd)+[,digits]`), spaces
+    /// around allowed; nil for anything else.
+    static func decimalForm(_ field: UnsafeBufferPointer<UInt8>) -> DecimalForm? {
+        if let separator = decimalSeparator(field) { return .separator(separator) }
+        func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        var i = 0, n = field.count
+        while i < n, field[i] == 0x20 || field[i] == 0x09 { i += 1 }
+        while n > i, field[n - 1] == 0x20 || field[n - 1] == 0x09 { n -= 1 }
+        if i < n, field[i] == UInt8(ascii: "+") || field[i] == UInt8(ascii: "-") { i += 1 }
+        let leading = i
+        while i < n, isDigit(field[i]) { i += 1 }
+        guard (1...3).contains(i - leading) else { return nil }
+        var groups = 0
+        while i + 3 < n, field[i] == UInt8(ascii: "."), isDigit(field[i + 1]), isDigit(field[i + 2]), isDigit(field[i + 3]) {
+            i += 4
+            groups += 1
+        }
+        guard groups > 0 else { return nil }
+        if i < n, field[i] == UInt8(ascii: ",") {
+            i += 1
+            let fraction = i
+            while i < n, isDigit(field[i]) { i += 1 }
+            return i == n && i > fraction ? .grouped : nil
+        }
+        return i == n && groups > 1 ? .grouped : nil
     }
 
     /// The offset of the one `,` or `.` of a field that is a plain decimal number

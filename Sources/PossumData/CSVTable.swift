@@ -65,23 +65,44 @@ public struct CSVTable: Sendable {
     static var memoryBudget: Int { (MemoryHeadroom.available() / 2) & ~((1 << 20) - 1) }
 
     /// Text a table may hold before `memoryBudget` is asked (it reads /proc; a scoring request's
-    /// few rows need not).
+    /// few rows need not), and again each time it holds this much more.
     static let unbudgetedBytes = 1 << 20
 
     /// `memoryBudget` nil: `CSVTable.memoryBudget`, asked once the table passes `unbudgetedBytes`.
-    private static func collect(_ reader: inout CSVRecordReader, source: String,
-                                progress: any ProgressReporter = SilentProgress(),
-                                memoryBudget given: Int? = nil) throws -> CSVTable {
+    /// The count of bytes held is an estimate (the allocator's rounding and arenas are not in
+    /// it, and under an address-space limit they are much of what is taken), so the headroom is
+    /// also asked again at each further `unbudgetedBytes`: what it fell by since it was first
+    /// asked is what the table took, and that must stay below what is left.
+    static func collect(_ reader: inout CSVRecordReader, source: String,
+                        progress: any ProgressReporter = SilentProgress(),
+                        memoryBudget given: Int? = nil,
+                        headroom: () -> Int = MemoryHeadroom.available) throws -> CSVTable {
         let header = try readHeader(&reader, source: source).names
         var rows: [[String]] = []
         var lines: [Int] = []
         var held = 0
         var budget = given
+        var firstHeadroom: Int?
+        var nextAsk = unbudgetedBytes
         while let record = try reader.next() {
             try checkFieldCount(record, header: header, source: source)
             // A String holds up to 15 UTF-8 bytes inline in its 16; longer ones add their bytes.
             held += 64 + record.fields.reduce(0) { $0 + 16 + ($1.utf8.count > 15 ? $1.utf8.count : 0) }
-            if budget == nil && held > unbudgetedBytes { budget = memoryBudget }
+            if given == nil && held > nextAsk {
+                let left = headroom()
+                if firstHeadroom == nil {
+                    firstHeadroom = left
+                    budget = (left / 2) & ~((1 << 20) - 1)
+                }
+                nextAsk = held + unbudgetedBytes
+                let taken = max(held, (firstHeadroom ?? left) - left)
+                if taken > left {
+                    func size(_ bytes: Int) -> String { ProgressLine.formatBytes(Double(bytes)) }
+                    throw DataError(file: source, line: record.line,
+                                    "too large to hold in memory (it took \(size(taken)) by this line and this process may take \(size(left)) more): "
+                                    + "import it with `possum data import \(source) --out T.h5` and use T.h5, which is read in blocks")
+                }
+            }
             if let budget, held > budget {
                 throw DataError(file: source, line: record.line,
                                 "too large to hold in memory (more than \(byteCount(budget)) as text fields by this line): "
@@ -97,11 +118,18 @@ public struct CSVTable: Sendable {
         return table
     }
 
-    /// Reads and validates the header record: no empty and no repeated names. The reader then
-    /// names columns in its errors.
+    /// Reads and validates the header record: no empty and no repeated names (an empty field
+    /// after the last name is a trailing delimiter, not a column). The reader then names columns
+    /// in its errors and drops a trailing delimiter's empty field from each record.
     public static func readHeader(_ reader: inout CSVRecordReader, source: String) throws -> (names: [String], line: Int) {
         guard let first = try reader.next() else { throw DataError(file: source, "empty file: no header line") }
-        let header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        var header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        // A delimiter after the last name (`a;b;y;`, as spreadsheets write): no column; the
+        // reader then drops the empty last field of the records too.
+        if header.count >= 2, header.last == "", header.dropLast().last != "" {
+            header.removeLast()
+            reader.headerTrailingDelimiterLine = first.line
+        }
         var seen = Set<String>()
         for (k, name) in header.enumerated() {
             if name.isEmpty { throw DataError(file: source, line: first.line, "header field \(k + 1) is empty") }
@@ -141,10 +169,10 @@ public struct CSVTable: Sendable {
         return v
     }
 
-    /// The index of column `name`, or an error listing the columns there are.
+    /// The index of column `name`, or an error listing the columns there are (`noColumnError`).
     public func columnIndex(_ name: String) throws -> Int {
         guard let k = indexByName[name] else {
-            throw DataError(file: source, "no column '\(messageText(name, limit: 80))' (columns: \(messageList(header)))")
+            throw noColumnError(name, columns: header, source: source)
         }
         return k
     }

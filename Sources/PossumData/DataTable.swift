@@ -47,10 +47,10 @@ extension DataTable {
         precondition(k == destination.count, "destination holds one slot per kept row")
     }
 
-    /// Throws unless the table has column `name`, listing the columns it has.
+    /// Throws unless the table has column `name`, listing the columns it has (`noColumnError`).
     public func requireColumn(_ name: String) throws {
         guard columnNames.contains(name) else {
-            throw DataError(file: source, "no column '\(messageText(name, limit: 80))' (columns: \(messageList(columnNames)))")
+            throw noColumnError(name, columns: columnNames, source: source)
         }
     }
 }

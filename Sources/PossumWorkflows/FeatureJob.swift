@@ -21,16 +21,35 @@ public struct FeatureJob {
 
     /// One-hot encodes the text columns, z-scores the features, and records the transform and the
     /// data's SHA-256 with them (`FeaturesFile.write` stores the result).
-    public func run() throws -> FeatureSet {
+    public func run() throws -> FeatureSet { try runNoting().features }
+
+    /// `run()`, and a note for each column decided text whose values are mostly numbers: it is
+    /// one-hot encoded, a level per number, which a few stray cells (`n/a`, `<0.5`, `1,000.5`)
+    /// seldom meant; the note names the first of them.
+    public func runNoting() throws -> (features: FeatureSet, notes: [String]) {
         let table = try openDataTable(dataPath, progress: progress)
+        if table.rowCount == 0 {
+            _ = try spec.resolve(table)  // a mistyped column is still the first thing to hear of
+            throw DataError(file: table.source, "no data rows: the header line has nothing under it")
+        }
         var design = try spec.design(from: table)
         let transform = try FeatureTransform(fitting: design, spec: spec)
         // Of the bytes actually read: a CSV hashes while it is read (a FIFO cannot be opened twice).
         let sha = try table.contentSHA256 ?? SHA256.hex(ofFile: dataPath)
         // Standardized where it lies: the design's matrix becomes the feature matrix, no copy.
         transform.scaler.transform(inPlace: &design.x)
-        return FeatureSet(z: design.x, y: design.y, rowLabels: design.lines, transform: transform,
-                          sourceFile: URL(fileURLWithPath: dataPath).lastPathComponent, sourceSHA256: sha)
+        var notes: [String] = []
+        for decision in design.columns where decision.kind == .categorical && decision.inferred {
+            let values = try table.textColumn(decision.column)
+            guard let stray = TableSummary.StrayText(values, table: table) else { continue }
+            let levels = Set(values.compactMap { $0 }).count
+            notes.append("note: \(messageText(table.source)): column '\(messageText(decision.column, limit: 80))' is text, one-hot encoded as \(levels) levels, "
+                         + "though \(stray.present - stray.count) of its \(stray.present) values are numbers; the first that is not is on line \(stray.firstLine): "
+                         + "'\(messageText(stray.firstValue, limit: 40))' (NA marks a missing value; --numeric \(messageText(decision.column, limit: 80)) names such cells as errors)")
+        }
+        let features = FeatureSet(z: design.x, y: design.y, rowLabels: design.lines, transform: transform,
+                                  sourceFile: URL(fileURLWithPath: dataPath).lastPathComponent, sourceSHA256: sha)
+        return (features, notes)
     }
 
     /// What `write(to:)` wrote.

@@ -21,6 +21,51 @@ public struct TableSummary {
         public var missing: Int
         public var min: Double?, mean: Double?, max: Double?
         public var levels: [String]?
+        /// For a text column whose present values are mostly numbers: the values that are not,
+        /// and the first of them (`StrayText`).
+        public var notNumbers: StrayText?
+
+        enum CodingKeys: String, CodingKey {
+            case name, kind, missing, min, mean, max, levels
+            case notNumbers = "not_numbers"
+        }
+    }
+
+    /// The cells that make a column of numbers text: how many, and the first (its line for a
+    /// CSV, its row for HDF5, and its text). Such a column is one-hot encoded, a level per
+    /// distinct number, which is seldom what a table with a few stray cells (`1,000.5`, `<0.5`,
+    /// `n/a`) meant; `data show` says where they are.
+    public struct StrayText: Encodable {
+        public var count: Int
+        public var firstLine: Int
+        public var firstValue: String
+        /// Present values, numbers and not.
+        var present: Int
+
+        enum CodingKeys: String, CodingKey {
+            case count, firstLine = "first_line", firstValue = "first_value"
+        }
+
+        /// Nil unless at least half the present values are numbers and some are not.
+        init?(_ values: [String?], table: any DataTable) {
+            var numbers = 0, others = 0, first: Int?
+            for (r, value) in values.enumerated() {
+                guard let value else { continue }
+                if let v = Double(value), v.isFinite {
+                    numbers += 1
+                } else {
+                    others += 1
+                    if first == nil { first = r }
+                }
+            }
+            guard let first, let value = values[first], others <= numbers else { return nil }
+            (count, firstLine, firstValue, present) = (others, table.rowLabel(first), value, numbers + others)
+        }
+
+        /// `; 2 of 40 values are not numbers, the first on line 7: '1,000.5'`.
+        var text: String {
+            "; \(count) of \(present) values \(count == 1 ? "is not a number" : "are not numbers"), the first on line \(firstLine): '\(messageText(firstValue, limit: 40))'"
+        }
     }
 
     public struct Summary: Encodable {
@@ -44,7 +89,7 @@ public struct TableSummary {
             } else {
                 let values = try table.textColumn(name)
                 out.append(Column(name: name, kind: "text", missing: values.filter { $0 == nil }.count,
-                                  levels: Set(values.compactMap { $0 }).sorted()))
+                                  levels: Set(values.compactMap { $0 }).sorted(), notNumbers: StrayText(values, table: table)))
             }
         }
         return Summary(source: table.source, dialect: dialect, rows: table.rowCount, columns: out)
@@ -71,7 +116,8 @@ public struct TableSummary {
                 let values = try table.textColumn(name)
                 let levels = Set(values.compactMap { $0 }).sorted()
                 let shown = levels.prefix(8).map { messageText($0, limit: 40) }.joined(separator: ", ") + (levels.count > 8 ? ", …" : "")
-                out += "\(line)  text      \(String(values.filter { $0 == nil }.count).leftPadded(7))  \(levels.count) levels: \(shown)\n"
+                let stray = StrayText(values, table: table)?.text ?? ""
+                out += "\(line)  text      \(String(values.filter { $0 == nil }.count).leftPadded(7))  \(levels.count) levels: \(shown)\(stray)\n"
             }
         }
         return out

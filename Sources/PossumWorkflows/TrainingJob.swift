@@ -50,6 +50,8 @@ public struct TrainingJob {
         public var report: TrainingReport
         /// The training targets and the chosen model's fitted values, for the picture.
         public var trainingFit: (truth: [Double], fitted: [Double])
+        /// What the user should hear about the data beside the report (`FeatureJob.runNoting`).
+        public var notes: [String] = []
 
         /// Writes the model in possum's HDF5 layout (atomically).
         public func exportModel(to path: String) throws { try ModelFile.write(model, to: path) }
@@ -166,11 +168,12 @@ public struct TrainingJob {
         }
         let features: FeatureSet
         let dataName: String
+        var notes: [String] = []
         switch source {
         case let .table(path, spec):
             var job = FeatureJob(dataPath: path, spec: spec)
             job.progress = progress
-            features = try job.run()
+            (features, notes) = try job.runNoting()
             dataName = path
         case let .features(path):
             features = try FeaturesFile.read(path)
@@ -201,7 +204,7 @@ public struct TrainingJob {
         let fitted = (0..<features.z.rows).map { i in
             (0..<features.z.columns).reduce(fit.intercept) { $0 + features.z[i, $1] * fit.coefficients[$1] }
         }
-        return Result(model: model, report: report, trainingFit: (features.y, fitted))
+        return Result(model: model, report: report, trainingFit: (features.y, fitted), notes: notes)
     }
 
     /// `run` over row blocks of an HDF5 table (`StreamingTraining`): the same model, report and

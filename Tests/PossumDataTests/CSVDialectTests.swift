@@ -39,8 +39,27 @@ import Testing
         // The header is a name, not a number.
         #expect(try CSVTable.parse("1,5;y\n2;3\n", source: "s.csv").header == ["1,5", "y"])
         // Not plain decimal numbers: left as they are.
-        let t = try CSVTable.parse("a;b;c;d\n1.234,5;1,2,3;,;e,5\n", source: "s.csv")
-        #expect(t.rows == [["1.234,5", "1,2,3", ",", "e,5"]])
+        let t = try CSVTable.parse("a;b;c;d;e;f\n1,2,3;,;e,5;01.02.2024;1.000,;12.34,5\n", source: "s.csv")
+        #expect(t.rows == [["1,2,3", ",", "e,5", "01.02.2024", "1.000,", "12.34,5"]])
+    }
+
+    /// A spreadsheet exports a formatted cell as it shows it: `1.000,5` is one thousand and a half,
+    /// as pandas reads it with `decimal=",", thousands="."`, not a text level beside `2.5`.
+    @Test func dotsGroupingThousandsAreReadInASemicolonTable() throws {
+        let t = try CSVTable.parse("x;y;z\n1.000,5;-12.345,00;1.234.567\n2,5;+3;7\n", source: "s.csv")
+        #expect(try t.numericColumn("x") == [1000.5, 2.5])
+        #expect(try t.numericColumn("y") == [-12345, 3])
+        #expect(try t.numericColumn("z") == [1_234_567, 7])
+        #expect(t.dialect == "semicolon-separated, decimal commas, dots grouping thousands")
+        // A lone 1.000 could still mean 1 or 1000: beside a grouped number it is an error.
+        do {
+            _ = try CSVTable.parse("x;y\n1.000,5;1\n1.000;2\n", source: "s.csv")
+            Issue.record("a column with 1.000,5 and 1.000 was read")
+        } catch {
+            #expect("\(error)".hasPrefix("s.csv:3: column 'x': a number with a decimal point where line 2 has one with a decimal comma"))
+        }
+        // Only in semicolon-separated tables: a tab-separated 1.000,5 is text, as before.
+        #expect(try CSVTable.parse("x\ty\n1.000,5\t1\n", source: "t.tsv").rows == [["1.000,5", "1"]])
     }
 
     @Test func aColumnWithBothDecimalMarksIsAnErrorNamingBothLines() {
@@ -52,6 +71,42 @@ import Testing
         }
         // Different columns may differ.
         #expect(throws: Never.self) { try CSVTable.parse("x;y\n2,5;1.5\n3;2.5\n", source: "s.csv") }
+    }
+
+    /// A German export formats whole numbers with a grouping dot (`1.500` for fifteen hundred)
+    /// beside decimal commas in other columns: read as 1.5 that would be silently wrong, so a
+    /// `d{1,3}.ddd` number in a file that writes decimal commas is an error naming both places,
+    /// whichever comes first.
+    @Test func aThousandsLikeNumberBesideDecimalCommasIsAnError() {
+        let message = "'1.500' could mean 1500 or 1.5: line 2 (column 'share') writes a decimal comma, beside which a dot groups thousands; write it without the dot, or with a comma"
+        #expect(throws: DataError(file: "s.csv", line: 3, column: "people", message)) {
+            try CSVTable.parse("people;share\n250;2,5\n1.500;3\n", source: "s.csv")
+        }
+        let earlier = "'1.500' could mean 1500 or 1.5: line 3 (column 'share') writes a decimal comma, beside which a dot groups thousands; write it without the dot, or with a comma"
+        #expect(throws: DataError(file: "s.csv", line: 2, column: "people", earlier)) {
+            try CSVTable.parse("people;share\n1.500;3\n250;2,5\n", source: "s.csv")
+        }
+        // Not thousands-like, or no decimal comma anywhere: read as written.
+        #expect(throws: Never.self) { try CSVTable.parse("a;b\n0.125;2,5\n1.25;3\n-12.5e3;1\n", source: "s.csv") }
+        #expect(throws: Never.self) { try CSVTable.parse("a;b\n1.500;2.5\n", source: "s.csv") }
+    }
+
+    /// Spreadsheets and some exporters end every line with the delimiter (`a;b;y;`): an empty
+    /// field past the last column, not a column of its own nor a ragged row.
+    @Test func aTrailingDelimiterIsNotAColumn() throws {
+        let expected = try CSVTable.parse("a,b,y\n1,2,3\n4,5,6\n", source: "c.csv")
+        for text in ["a\tb\ty\t\n1\t2\t3\t\n4\t5\t6\t\n", "a\tb\ty\n1\t2\t3\t\n4\t5\t6\n", "a;b;y;\r\n1;2;3;\r\n4;5;6\r\n"] {
+            let t = try CSVTable.parse(text, source: "t.csv")
+            #expect(t.header == expected.header && t.rows == expected.rows, "\(text.debugDescription)")
+        }
+        // Not a trailing delimiter: an empty name inside, two empty at the end, a quoted empty value.
+        #expect(throws: DataError(file: "t.csv", line: 1, "header field 2 is empty")) { try CSVTable.parse("a;;\n1;2;3\n", source: "t.csv") }
+        #expect(throws: DataError(file: "t.csv", line: 2, "expected 2 fields (as in the header), found 3")) {
+            try CSVTable.parse("a;b\n1;2;\"\"\n", source: "t.csv")
+        }
+        #expect(throws: DataError(file: "t.csv", line: 2, "expected 2 fields (as in the header), found 4")) {
+            try CSVTable.parse("a;b\n1;2;;\n", source: "t.csv")
+        }
     }
 
     @Test func utf16TextIsNamedAsSuch() throws {

@@ -46,6 +46,35 @@ import Testing
         #expect(untimed(cli.stdout) == untimed(result.report.table()))
     }
 
+    /// A table with its header and no row under it: said as such, not as "every row has a
+    /// missing value"; a mistyped target is still named first.
+    @Test func aHeaderOnlyTableIsNamedAsHavingNoRows() throws {
+        let dir = try TemporaryDirectory()
+        let csv = dir.file("h.csv")
+        try "a;b;y\r\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        #expect(throws: DataError(file: csv, "no data rows: the header line has nothing under it")) {
+            try TrainingJob(source: .table(csv, FeatureSpec(target: "y"))).run()
+        }
+        #expect(throws: DataError(file: csv, "no column 'Y'; did you mean 'y'? (columns: a, b, y)")) {
+            try FeatureJob(dataPath: csv, spec: FeatureSpec(target: "Y")).run()
+        }
+    }
+
+    /// A column of numbers with one stray cell is one-hot encoded, as decided; train says so,
+    /// and where the cell is. A column of words is not mentioned.
+    @Test func aTextColumnOfMostlyNumbersIsNotedWhenTraining() throws {
+        let dir = try TemporaryDirectory()
+        let csv = dir.file("stray.csv")
+        let rows = (0..<12).map { i in "\(i % 4 == 3 && i == 7 ? "n/a" : String(i % 4)),\(["red", "blue"][i % 2]),\(Double(i) * 0.5 + Double(i % 3))" }
+        try (["x,colour,y"] + rows).joined(separator: "\n").appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let result = try TrainingJob(source: .table(csv, FeatureSpec(target: "y"))).run()
+        #expect(result.notes == ["note: \(csv): column 'x' is text, one-hot encoded as 5 levels, though 11 of its 12 values are numbers; "
+                                 + "the first that is not is on line 9: 'n/a' (NA marks a missing value; --numeric x names such cells as errors)"])
+        let plain = dir.file("small.csv")
+        try Self.writeTable(to: plain)
+        #expect(try TrainingJob(source: .table(plain, FeatureSpec(target: "y", id: "name"))).run().notes.isEmpty)
+    }
+
     @Test func predictionJobScoresTheTrainingTable() throws {
         let dir = try TemporaryDirectory()
         let csv = dir.file("small.csv"), model = dir.file("model.h5")

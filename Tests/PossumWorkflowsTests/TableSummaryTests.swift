@@ -1,0 +1,24 @@
+import PossumData
+@testable import PossumWorkflows
+import Testing
+
+/// `data show` on a column of numbers with a few cells that are not: it says where they are,
+/// since such a column would otherwise be one-hot encoded without a word.
+@Suite struct TableSummaryTests {
+    @Test func aTextColumnOfMostlyNumbersNamesItsFirstStrayCell() throws {
+        let table = try CSVTable.parse("x,code,y\n\"1,000.5\",a,1\n2,b,2\n3,c,3\n<0.5,d,4\nNA,e,5\n", source: "us.csv")
+        let text = try TableSummary(table: table).text()
+        #expect(text.contains("4 levels: 1,000.5, 2, 3, <0.5; 2 of 4 values are not numbers, the first on line 2: '1,000.5'\n"), "\(text)")
+        #expect(!text.contains("e; "), "a column of words is text, nothing to say: \(text)")
+        let columns = try TableSummary(table: table).columns().columns
+        #expect(columns[0].notNumbers?.count == 2 && columns[0].notNumbers?.firstLine == 2 && columns[0].notNumbers?.firstValue == "1,000.5")
+        #expect(columns[1].notNumbers == nil)
+        let one = try TableSummary(table: CSVTable.parse("x\n1\n2\nn/a\n", source: "o.csv")).text()
+        #expect(one.contains("; 1 of 3 values is not a number, the first on line 4: 'n/a'\n"), "\(one)")
+    }
+
+    @Test func fewerNumbersThanWordsIsTextWithoutANote() throws {
+        let table = try CSVTable.parse("x\nred\nblue\n3\n", source: "c.csv")
+        #expect(try TableSummary(table: table).columns().columns[0].notNumbers == nil)
+    }
+}

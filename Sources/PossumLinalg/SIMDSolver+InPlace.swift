@@ -17,6 +17,10 @@ extension SIMDSolver {
     /// in cache) and the combination would be a large share of its work.
     public static let minimumLeafRowBlocks = 2
 
+    /// The TSQR tree cuts up to this many leaves per thread, so that a thread slowed by another
+    /// process on its core leaves its remaining leaves to the others instead of holding up the join.
+    public static let leavesPerThread = 4
+
     /// Threads `solve(inPlace:…)` uses for an m × n problem (see `threadsUsed(_:rows:columns:)`).
     public func threadsUsed(solvingRows m: Int, columns n: Int) -> Int {
         threadsUsed(.solve, rows: m, columns: n)
@@ -39,18 +43,20 @@ extension SIMDSolver {
             let trailing = n - nb + (op == .solve ? 1 : 0)
             return BlockedHouseholderQR.updateGroups(rows: m, columns: trailing, threads: threads)
         case .tallSkinny:
-            return tallSkinnyTree(rows: m, columns: n)?.leaves ?? 1
+            return min(threads, tallSkinnyTree(rows: m, columns: n)?.leaves ?? 1)
         case .unblocked:
             return 1
         }
     }
 
-    /// The reduction tree the TSQR path of an m × n factorization runs on with `threads`: one leaf
-    /// per thread, each of at least `minimumLeafRowBlocks` row blocks; nil when that leaves one
-    /// leaf (or the path is not TSQR): the one-thread `TallSkinnyQR` layout.
+    /// The reduction tree the TSQR path of an m × n factorization runs on with `threads`: the same
+    /// number of leaves for every thread, up to `leavesPerThread`, each of at least
+    /// `minimumLeafRowBlocks` row blocks (fewer leaves than threads when the rows do not go round);
+    /// nil when that leaves one leaf (or the path is not TSQR): the one-thread `TallSkinnyQR` layout.
     public func tallSkinnyTree(rows m: Int, columns n: Int) -> TallSkinnyTree? {
         guard threads >= 2, case .tallSkinny(let mb, _) = Self.path(rows: m, columns: n) else { return nil }
-        var leaves = min(threads, m / (Self.minimumLeafRowBlocks * mb))
+        let most = m / (Self.minimumLeafRowBlocks * mb)
+        var leaves = most >= threads ? threads * min(Self.leavesPerThread, most / threads) : most
         while leaves >= 2 {
             if let tree = TallSkinnyTree(rows: m, columns: n, blockRows: mb, leaves: leaves) { return tree }
             leaves -= 1
@@ -89,7 +95,8 @@ extension SIMDSolver {
         let n = reflectors ?? a.columns
         let path = Self.path(rows: a.rows, columns: n)
         if case .tallSkinny(_, let nb) = path, let tree = tallSkinnyTree(rows: a.rows, columns: n) {
-            TallSkinnyQR.factor(a, reflectors: n, tau: tau, tree: tree, panelWidth: nb, workspace: &workspace, kernels: K.self,
+            TallSkinnyQR.factor(a, reflectors: n, tau: tau, tree: tree, threads: threads, panelWidth: nb,
+                                workspace: &workspace, kernels: K.self,
                                 residualSquares: residualSquares)
         } else {
             path.factor(inPlace: a, reflectors: n, tau: tau, threads: threads, workspace: &workspace, kernels: K.self,

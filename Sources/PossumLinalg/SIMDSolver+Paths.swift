@@ -133,7 +133,7 @@ extension SIMDSolver {
             + "\(NativeTile<Float>.mr)x\(NativeTile<Float>.nr) SIMD16<Float>, "
             + (threads >= 2 ? "up to \(threads) threads: the blocked QR's trailing updates shared in chunks with look-ahead "
                + "(≥ \(BlockedHouseholderQR.minimumGroupColumns) columns per thread), TSQR qr and lstsq over a reduction tree of "
-               + "row leaves (≥ \(Self.minimumLeafRowBlocks) row blocks each); 1 for the rest" : "1 thread")
+               + "row leaves (up to \(Self.leavesPerThread) per thread, taken as threads come free; ≥ \(Self.minimumLeafRowBlocks) row blocks each); 1 for the rest" : "1 thread")
     }
 
     /// The factorization `factorize` returns, by `path(rows:columns:)`, on up to `threads` threads
@@ -145,7 +145,7 @@ extension SIMDSolver {
             return try BlockedHouseholderQR(factoring: a, blockSize: nb, threads: threads)
         case .tallSkinny(_, let nb):
             if let tree = tallSkinnyTree(rows: a.rows, columns: a.columns) {
-                return try TallSkinnyTreeQR(factoring: a, tree: tree, panelWidth: nb)
+                return try TallSkinnyTreeQR(factoring: a, tree: tree, threads: threads, panelWidth: nb)
             }
             return try path.factorize(a)
         default:

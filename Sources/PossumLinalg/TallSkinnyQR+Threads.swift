@@ -1,10 +1,18 @@
 import Dispatch
+import Synchronization
 
 /// A value handed to the worker threads of a threaded factorization. Each thread touches a
 /// disjoint part of what the pointers address (its own rows, τ entries, columns or workspace),
 /// which is what makes the unchecked `Sendable` sound.
 struct SharedWithWorker<T>: @unchecked Sendable {
     let value: T
+}
+
+/// The leaves of a `TallSkinnyTree` still to factor, taken one at a time by the worker threads.
+final class LeafCounter: Sendable {
+    private let next = Atomic<Int>(0)
+    /// The next leaf's index (≥ the leaf count once all are taken).
+    func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
 }
 
 /// How a tall-skinny m × n matrix is cut into P leaves for a parallel TSQR (Demmel, Grigori,
@@ -20,8 +28,9 @@ struct SharedWithWorker<T>: @unchecked Sendable {
 /// past n holds a part of Qᵀ·that column below the triangle, as on one thread.
 ///
 /// τ: leaf i's `TallSkinnyQR` τ's from `leafTauOffset(i)`, then n per combination in the order of
-/// `combinations`. The arithmetic depends only on (m, n, mb, P): the result is bit-for-bit the same
-/// on every run and whatever the scheduling; it differs from P = 1 by rounding only.
+/// `combinations`. The arithmetic depends only on (m, n, mb, P) — P leaves here, however many threads
+/// factor them: the result is bit-for-bit the same on every run and whatever the scheduling; it
+/// differs from one leaf by rounding only.
 public struct TallSkinnyTree: Sendable, Equatable {
     public let rows: Int
     public let columns: Int
@@ -80,13 +89,17 @@ extension TallSkinnyQR {
     /// R·x = c and the rest the residual's components. `tau` has room for `tree.tauCount` entries.
     /// Backward stable like TSQR: the tree only regroups orthogonal steps (Mori, Yamamoto, Zhang
     /// 2012: the bound grows with the tree's depth log₂P, not with P).
+    ///
+    /// `threads` (default: one per leaf, at most `tree.leaves`) take the leaves from a shared
+    /// counter, so a thread whose core is busy elsewhere leaves its share to the others; the bits
+    /// do not depend on which thread factors which leaf.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     public static func factor<T: QRScalar>(
         _ a: StridedMatrixView<T>, reflectors n: Int, tau: UnsafeMutablePointer<T>, tree: TallSkinnyTree,
-        panelWidth: Int? = nil, workspace: inout QRWorkspace
+        threads: Int? = nil, panelWidth: Int? = nil, workspace: inout QRWorkspace
     ) {
-        factor(a, reflectors: n, tau: tau, tree: tree, panelWidth: panelWidth, workspace: &workspace,
+        factor(a, reflectors: n, tau: tau, tree: tree, threads: threads, panelWidth: panelWidth, workspace: &workspace,
                kernels: NativeKernels<T>.self)
     }
 
@@ -96,7 +109,7 @@ extension TallSkinnyQR {
     /// order for a given P, so the same bits on every run.
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, tau: UnsafeMutablePointer<K.Scalar>, tree: TallSkinnyTree,
-        panelWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type,
+        threads: Int? = nil, panelWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type,
         residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
     ) {
         precondition(tree.rows == a.rows && tree.columns == n && n <= a.columns, "TSQR tree of another shape")
@@ -107,16 +120,23 @@ extension TallSkinnyQR {
             return
         }
         let residual = a.columns > n ? residualSquares : nil
+        let workers = min(max(threads ?? p, 1), p)
+        let nextLeaf = LeafCounter()
         withUnsafeTemporaryAllocation(of: K.Scalar.self, capacity: p) { leafSquares in
             guard let squares = leafSquares.baseAddress else { return }
             squares.initialize(repeating: 0, count: p)
-            workspace.withThreadWorkspaces(p) { spaces in
+            workspace.withThreadWorkspaces(workers) { spaces in
                 let shared = SharedWithWorker(value: (a, tau, spaces, residual.map { _ in squares }))
-                DispatchQueue.concurrentPerform(iterations: p) { i in
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     let (a, tau, spaces, squares) = shared.value
-                    let leaf = a.block(row: tree.leafStart(i), column: 0, rows: tree.leafRows(i), columns: a.columns)
-                    factor(leaf, reflectors: n, tau: tau + tree.leafTauOffset(i), blockRows: tree.blockRows,
-                           panelWidth: panelWidth, workspace: &spaces[i], kernels: K.self, residualSquares: squares.map { $0 + i })
+                    var i = nextLeaf.take()
+                    while i < p {
+                        let leaf = a.block(row: tree.leafStart(i), column: 0, rows: tree.leafRows(i), columns: a.columns)
+                        factor(leaf, reflectors: n, tau: tau + tree.leafTauOffset(i), blockRows: tree.blockRows,
+                               panelWidth: panelWidth, workspace: &spaces[worker], kernels: K.self,
+                               residualSquares: squares.map { [i] in $0 + i })
+                        i = nextLeaf.take()
+                    }
                 }
             }
             residual?.pointee = (0..<p).reduce(0) { $0 + squares[$1] }
@@ -150,8 +170,9 @@ public struct TallSkinnyTreeQR: QRFactorization {
     public var rows: Int { packed.rows }
     public var columns: Int { packed.columns }
 
-    /// Factors `a` (finite, tree.rows × tree.columns) over the tree's leaves, concurrently.
-    public init(factoring a: Matrix, tree: TallSkinnyTree, panelWidth: Int? = nil) throws {
+    /// Factors `a` (finite, tree.rows × tree.columns) over the tree's leaves on `threads` threads
+    /// (default: one per leaf).
+    public init(factoring a: Matrix, tree: TallSkinnyTree, threads: Int? = nil, panelWidth: Int? = nil) throws {
         try validateLeastSquaresShapeFast(a)
         precondition(a.rows == tree.rows && a.columns == tree.columns, "TSQR tree of another shape")
         self.tree = tree
@@ -162,7 +183,7 @@ public struct TallSkinnyTreeQR: QRFactorization {
         tau.withUnsafeMutableBufferPointer { t in
             packed.withMutableView { view in
                 guard let base = t.baseAddress else { return }
-                TallSkinnyQR.factor(view, reflectors: tree.columns, tau: base, tree: tree, panelWidth: panelWidth,
+                TallSkinnyQR.factor(view, reflectors: tree.columns, tau: base, tree: tree, threads: threads, panelWidth: panelWidth,
                                     workspace: &workspace)
             }
         }

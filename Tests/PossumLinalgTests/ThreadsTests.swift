@@ -255,6 +255,50 @@ import Testing
         }
     }
 
+    /// More leaves than threads: the threads take leaves from a counter, so which thread factors
+    /// which leaf changes from run to run — the bits, including lstsq's ‖r‖², must not.
+    @Test func leavesTakenByAnyThreadGiveTheSameBits() throws {
+        let (m, n, mb) = (3_000, 13, 64)
+        let tree = try #require(TallSkinnyTree(rows: m, columns: n, blockRows: mb, leaves: 8))
+        var rng = SplitMix64(seed: 31)
+        let ab = (0..<(m * (n + 1))).map { _ in Double.random(in: -1..<1, using: &rng) }
+        func run(threads: Int) -> (packed: [UInt64], tau: [UInt64], residual: UInt64) {
+            var packed = ab, tau = [Double](repeating: 0, count: tree.tauCount), residual = 0.0
+            var workspace = QRWorkspace()
+            packed.withUnsafeMutableBufferPointer { p in
+                tau.withUnsafeMutableBufferPointer { t in
+                    guard let pb = p.baseAddress, let tb = t.baseAddress else { return }
+                    TallSkinnyQR.factor(StridedMatrixView(base: pb, rows: m, columns: n + 1, leadingDimension: m),
+                                        reflectors: n, tau: tb, tree: tree, threads: threads, panelWidth: 4,
+                                        workspace: &workspace, kernels: NativeKernels<Double>.self,
+                                        residualSquares: &residual)
+                }
+            }
+            return (packed.map(\.bitPattern), tau.map(\.bitPattern), residual.bitPattern)
+        }
+        let one = run(threads: 1)
+        for threads in [2, 3, 8, 8, 2] {
+            let other = run(threads: threads)
+            #expect(other.packed == one.packed && other.tau == one.tau && other.residual == one.residual,
+                    "8 leaves on \(threads) threads: the bits of 8 leaves on 1")
+        }
+    }
+
+    /// The solver cuts the same number of leaves for each thread, up to `leavesPerThread`, as the
+    /// rows allow; it never uses more threads than it was given.
+    @Test func solverCutsLeavesPerThread() throws {
+        let two = SIMDSolver(threads: 2)
+        // 1e6 × 16: row blocks of 2048 rows, room for 244 leaves of two blocks: four per thread.
+        #expect(two.tallSkinnyTree(rows: 1_000_000, columns: 16)?.leaves == 2 * SIMDSolver.leavesPerThread)
+        #expect(two.threadsUsed(.solve, rows: 1_000_000, columns: 16) == 2)
+        // 20000 × 16: room for 4 leaves, two per thread.
+        #expect(two.tallSkinnyTree(rows: 20_000, columns: 16)?.leaves == 4)
+        // 10000 × 16: room for 2 leaves, one per thread; 3 threads get 2 of them.
+        #expect(two.tallSkinnyTree(rows: 10_000, columns: 16)?.leaves == 2)
+        #expect(SIMDSolver(threads: 3).tallSkinnyTree(rows: 10_000, columns: 16)?.leaves == 2)
+        #expect(SIMDSolver(threads: 3).threadsUsed(.factor, rows: 10_000, columns: 16) == 2)
+    }
+
     /// A tree needs n rows per leaf (plus the alignment); the solver's tree has a leaf per thread
     /// only with two row blocks per leaf, and small problems stay on one thread.
     @Test func threadsUsedFollowsTheWork() {

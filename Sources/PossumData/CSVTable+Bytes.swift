@@ -73,7 +73,7 @@ extension CSVTable {
     /// `checkFieldCount(_: Record, …)` for the current record of a reader.
     public static func checkFieldCount(_ count: Int, line: Int, header: [String], source: String) throws {
         guard count == header.count else {
-            throw DataError(file: source, line: line, "expected \(header.count) fields (as in the header), found \(count)")
+            throw DataError(file: source, line: line, "expected \(header.count) field\(header.count == 1 ? "" : "s") (as in the header), found \(count)")
         }
     }
 }

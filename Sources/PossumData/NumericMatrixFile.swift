@@ -36,7 +36,7 @@ public struct NumericMatrixFile: Sendable {
             // A line of only spaces and tabs is blank here, as it always was for matrices.
             if count == 1, reader.withField(0, { CSVTable.trimmedASCII($0)?.isEmpty == true }) { continue }
             if let c = columns, count != c {
-                throw DataError(file: source, line: line, "expected \(c) numbers (as on the first line), found \(count)")
+                throw DataError(file: source, line: line, "expected \(c) number\(c == 1 ? "" : "s") (as on the first line), found \(count)")
             }
             columns = count
             for k in 0..<count {

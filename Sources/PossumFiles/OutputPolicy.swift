@@ -38,6 +38,11 @@ public struct OutputRefusal: Error, Equatable, Sendable, CustomStringConvertible
 /// Errors other than "nothing there" while looking are left to the write itself to report.
 public func checkReplaceableOutput(_ path: String) throws {
     if path.isEmpty { throw OutputRefusal(path: path, reason: "refusing to write") }
+    // As an input, `-` is standard input; as an output it would be a file named `-` that the
+    // user meant as standard output, which possum's files (HDF5, YAML, reports) never go to.
+    if path == "-" {
+        throw OutputRefusal(path: path, reason: "possum writes files, not standard output; name a file (./- for one called '-')")
+    }
     var link = stat()
     guard lstat(path, &link) == 0 else { return }
     let own = link.st_mode & S_IFMT

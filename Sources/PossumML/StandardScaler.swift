@@ -80,7 +80,7 @@ public enum FeatureError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .notFinite(name):
             return "feature '\(name)' has a non-finite mean or scale: its values must be finite numbers"
         case let .tooManyLevels(column, levels, rows):
-            return "text column '\(column)' has \(levels) levels for \(rows) complete rows: one feature per level leaves more features than rows (--drop it, --id if it names the rows, or --numeric if it holds numbers)"
+            return "text column '\(column)' has \(levels) level\(levels == 1 ? "" : "s") for \(rows) complete row\(rows == 1 ? "" : "s"): one feature per level leaves more features than rows (--drop it, --id if it names the rows, or --numeric if it holds numbers)"
         case let .tooFewRows(rows, features):
             return "\(rows) complete rows for \(features) features: need more rows than features"
         }

@@ -75,8 +75,8 @@ public struct PredictionJob {
     static func summary(count: Int, skipped: Int, r2: Double?, rmse: Double?, blockRows: Int? = nil) -> String {
         // Four decimals, or four significant digits where that would print hundreds of digits.
         func figure(_ v: Double) -> String { String(format: v.magnitude < 1e6 ? "%.4f" : "%.4g", v) }
-        var s = "\(count) predictions"
-        if skipped > 0 { s += " (\(skipped) rows skipped: missing features)" }
+        var s = "\(count) prediction\(count == 1 ? "" : "s")"
+        if skipped > 0 { s += " (\(skipped) row\(skipped == 1 ? "" : "s") skipped: missing features)" }
         if let r2, let rmse { s += ", R² = \(figure(r2)), RMSE = \(figure(rmse))" }
         if let blockRows { s += ", read in blocks of \(blockRows) rows" }
         return s + "\n"

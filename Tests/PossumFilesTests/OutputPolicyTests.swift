@@ -29,6 +29,19 @@ import PossumFiles
         #expect(try dir.contents() == ["null", "source"])  // no temporary file was made
     }
 
+    /// `-` reads standard input; as an output it would make a file called `-` in the working
+    /// directory where standard output was meant, so every writer refuses it; `./-` is a file.
+    @Test func aDashIsRefusedAsAnOutputAndNothingIsMade() throws {
+        let dashExisted = FileManager.default.fileExists(atPath: "-")
+        #expect(try refusal { try writeAtomically("x".utf8, to: "-") }?.reason.hasPrefix("possum writes files, not standard output") == true)
+        #expect(try refusal { try replaceAtomically("-") { _ in } } != nil)
+        #expect(try refusal { try checkOutputs(["-"], inputs: []) } != nil)
+        #expect(dashExisted || !FileManager.default.fileExists(atPath: "-"), "no file called '-' was made")
+        let dir = try TemporaryDirectory()
+        try writeAtomically("x".utf8, to: dir.file("-"))  // a path to a file called '-' is a file
+        #expect(try dir.contents() == ["-"])
+    }
+
     @Test func aFIFOADirectoryAndALinkToThemAreRefused() throws {
         let dir = try TemporaryDirectory()
         let fifo = dir.file("fifo"), directory = dir.file("sub"), link = dir.file("link")

@@ -81,12 +81,7 @@ extension TallSkinnyQR {
                     && K.isSafeSumOfSquares(nextSquares, count: len) && K.isSafeSumOfSquares(ySquares, count: len)
                     && 2 * ySquares >= max(nextSquares, g * g * squares)
                 if !paired {
-                    for j in (k + 2)..<max(end, k + 2) {
-                        let cj = a.column(j)
-                        let wj = t * (cj[k] + scale * first[j])
-                        cj[k] -= wj
-                        first[j] = -(wj * scale)
-                    }
+                    applyHeadGains(a, row: k, columns: (k + 2)..<max(end, k + 2), tau: t, scale: scale, dots: first)
                     K.updateColumns(a.block(row: r0, column: k + 1, rows: len, columns: end - k - 1), adding: x,
                                     gains: first + k + 1, scaleX: scale,
                                     dotsWith: pairable ? UnsafePointer(a.column(k + 1) + r0) : nil, into: first + k + 1)
@@ -106,18 +101,10 @@ extension TallSkinnyQR {
                 }
                 // Reflector k + 1 from ‖y‖ and its head, then its gains.
                 let alpha2 = a[k + 1, k + 1]
-                let norm2 = ySquares.squareRoot()
-                let beta2 = alpha2 >= 0 ? -pythagoras(alpha2, norm2) : pythagoras(alpha2, norm2)
-                let scale2 = 1 / (alpha2 - beta2)
-                let t2 = (beta2 - alpha2) / beta2
+                let (beta2, scale2, t2) = Householder<K>.coefficients(alpha: alpha2, length: pythagoras(alpha2, ySquares.squareRoot()))
                 tau[k + 1] = t2
                 a[k + 1, k + 1] = beta2
-                for j in (k + 2)..<max(end, k + 2) {
-                    let cj = a.column(j)
-                    let wj = t2 * (cj[k + 1] + scale2 * second[j])
-                    cj[k + 1] -= wj
-                    second[j] = -(wj * scale2)
-                }
+                applyHeadGains(a, row: k + 1, columns: (k + 2)..<max(end, k + 2), tau: t2, scale: scale2, dots: second)
                 let carry = k + 2 < stop
                 K.applyStructuredPair(a.block(row: r0, column: k + 2, rows: len, columns: end - k - 2), first: x,
                                       second: a.column(k + 1) + r0, crossGain: g, gains1: first + k + 2,

@@ -191,6 +191,21 @@ public struct TallSkinnyQR: QRFactorization {
         }
     }
 
+    /// Reflector `row`'s gains on `columns`, from dots[j] = xᵀcⱼ over the block rows (x its unscaled
+    /// tail): w = τ·(cⱼ[row] + scale·dots[j]), the head entry added after the long sum; cⱼ[row] −= w;
+    /// dots[j] ← −w·scale, the factor the sweep multiplies x by. For the single and the paired leaf.
+    @inline(__always)
+    static func applyHeadGains<T: QRScalar>(
+        _ a: StridedMatrixView<T>, row: Int, columns: Range<Int>, tau t: T, scale: T, dots: UnsafeMutablePointer<T>
+    ) {
+        for j in columns {
+            let cj = a.column(j)
+            let w = t * (cj[row] + scale * dots[j])
+            cj[row] -= w
+            dots[j] = -(w * scale)
+        }
+    }
+
     /// dots[j] = xᵀcⱼ over the block rows for x = column `k`, j in `from..<end`, four columns per sweep: the
     /// panel's first reflector's inputs, for the single and the paired leaf alike.
     @inline(__always)
@@ -249,13 +264,7 @@ public struct TallSkinnyQR: QRFactorization {
                     continue
                 }
                 if !haveDots { gatherDots(a, of: k, from: k + 1, through: end, block: r0, rows: len, into: dots, kernels: K.self) }
-                for j in (k + 1)..<end {
-                    // w = τ·(c[k] + vᵀc_tail); the head entry is added after the long sum.
-                    let cj = a.column(j)
-                    let w = t * (cj[k] + scale * dots[j])
-                    cj[k] -= w
-                    dots[j] = -(w * scale)
-                }
+                applyHeadGains(a, row: k, columns: (k + 1)..<end, tau: t, scale: scale, dots: dots)
                 // The update sweep also scales x into v and gathers the next reflector's inputs.
                 K.updateColumns(a.block(row: r0, column: k + 1, rows: len, columns: end - k - 1), adding: x,
                                 gains: dots + k + 1, scaleX: scale,

@@ -6,7 +6,9 @@
 //   bench M N qr|lstsq float64|float32 OFFSET ROUNDS [profile-old|profile-new]
 //
 // OFFSET: bytes past a 64-byte boundary where A starts (16 is what malloc gives possum-bench).
-// GFLOP/s count 2mn² − 2n³/3 flops for both operations, as possum-bench does.
+// GFLOP/s count 2mn² − 2n³/3 flops for both operations, as possum-bench does. Each line ends with
+// whether the two engines left A (R, reflectors, Qᵀb) and τ bit-identical. ROOF_ENGINES_FLOPS
+// (default 2e7): the flops of a batch; more steadies small shapes on a busy machine.
 import Glibc
 import OldLinalg
 import PossumLinalg
@@ -91,9 +93,14 @@ func compare<T: PossumLinalg.QRScalar & OldLinalg.QRScalar>(_: T.Type, m: Int, n
     let flops = 2 * Double(m) * Double(n * n) - 2 * Double(n * n * n) / 3
     p.runOld()
     let old = p.result
+    // The whole of A's storage (R and the reflectors) and τ, to compare bit for bit.
+    let tauCount = min(PossumLinalg.SIMDSolver.tauCount(rows: m, columns: n), OldLinalg.SIMDSolver.tauCount(rows: m, columns: n))
+    func bits() -> [UInt64] { (0..<p.count).map { Double(p.a[$0]).bitPattern } + (0..<tauCount).map { Double(p.tau[$0]).bitPattern } }
+    let oldBits = bits()
     p.runNew()
     let difference = zip(old, p.result).map { abs($0 - $1) }.max() ?? 0
-    let calls = max(1, Int(2e7 / flops))
+    let differing = zip(oldBits, bits()).filter { $0 != $1 }.count
+    let calls = max(1, Int((getenv("ROOF_ENGINES_FLOPS").flatMap { Double(String(cString: $0)) } ?? 2e7) / flops))
     var peaks: [Double] = [], oldTimes: [Double] = [], newTimes: [Double] = [], ratios: [Double] = []
     for _ in 0..<rounds {
         let peak = kernelPeak(T.self)
@@ -110,7 +117,8 @@ func compare<T: PossumLinalg.QRScalar & OldLinalg.QRScalar>(_: T.Type, m: Int, n
     print("\(T.dtypeName) \(m)x\(n) \(lstsq ? "lstsq" : "qr") (A \(offset) bytes past 64): roof \(f(peak, 10)) GFLOP/s; "
           + "old \(f(median(oldTimes) * 1e6, 1000)) µs = \(percent(median(oldTimes)))%, "
           + "new \(f(median(newTimes) * 1e6, 1000)) µs = \(percent(median(newTimes)))%; "
-          + "old/new \(f(median(ratios), 1000)) (rounds: \(ratios.map { f($0) }.joined(separator: " "))); max |Δ| \(difference)")
+          + "old/new \(f(median(ratios), 1000)) (rounds: \(ratios.map { f($0) }.joined(separator: " "))); max |Δ| \(difference); "
+          + (differing == 0 ? "A and τ bit-identical" : "\(differing) of \(oldBits.count) entries of A and τ differ"))
 }
 
 let arguments = CommandLine.arguments

@@ -47,8 +47,8 @@ extension HouseholderKernels {
 }
 
 extension VectorKernels {
-    /// The columns in passes of at most eight (`structuredPairWideGroup` for five to eight,
-    /// `structuredPairGroup` for up to four), each one sweep over the rows: x₁ and x₂ loaded (y
+    /// The columns in passes of at most `structuredPairPassWidth` (KernelSelection.swift: what the
+    /// architecture's vector registers hold), each one sweep over the rows: x₁ and x₂ loaded (y
     /// formed in a register), every column updated by two FMAs and stored, then its inner products
     /// with the first two updated columns (the first pass's are still in registers; later passes
     /// read them back) accumulated by two more. x₁ and x₂ are scaled in the last pass.
@@ -58,17 +58,38 @@ extension VectorKernels {
         crossGain g: Scalar, gains1: UnsafePointer<Scalar>, gains2: UnsafePointer<Scalar>, scale1: Scalar, scale2: Scalar,
         carry: Bool, firstDots: UnsafeMutablePointer<Scalar>, secondDots: UnsafeMutablePointer<Scalar>
     ) {
+        applyStructuredPair(c, first: x1, second: x2, crossGain: g, gains1: gains1, gains2: gains2, scale1: scale1,
+                            scale2: scale2, carry: carry, firstDots: firstDots, secondDots: secondDots,
+                            widestPass: structuredPairPassWidth)
+    }
+
+    /// `applyStructuredPair` in passes of at most `widestPass` (2…8) columns: 5…8 by
+    /// `structuredPairWideGroup` and `structuredPairGroup`, 2…4 by `structuredPairNarrowPasses`.
+    /// Each column gets the same operations in the same order whatever the passes (the tests hold
+    /// every width to the bits of width 8).
+    @inline(__always)
+    static func applyStructuredPair(
+        _ c: StridedMatrixView<Scalar>, first x1: UnsafeMutablePointer<Scalar>, second x2: UnsafeMutablePointer<Scalar>,
+        crossGain g: Scalar, gains1: UnsafePointer<Scalar>, gains2: UnsafePointer<Scalar>, scale1: Scalar, scale2: Scalar,
+        carry: Bool, firstDots: UnsafeMutablePointer<Scalar>, secondDots: UnsafeMutablePointer<Scalar>, widestPass: Int
+    ) {
         let q = c.columns
         guard q > 0 else {
             structuredPairGroup(c, from: 0, count: 0, x1, x2, g, gains1, gains2, scale1, scale2, scaleX: true, carry: false,
                                 firstDots, secondDots)
             return
         }
-        // Passes of at most eight columns, as even as they come (9: 5 + 4, 13: 7 + 6, 15: 8 + 7):
+        // Passes of at most `widest` columns, as even as they come (widest 8: 9 = 5 + 4, 13 = 7 + 6):
         // every pass reloads x₁, x₂ and, after the first, the dots' partners.
+        let widest = max(2, min(8, widestPass))
+        if widest <= 4 && q > 1 {
+            structuredPairNarrowPasses(c, widest: widest, x1, x2, g, gains1, gains2, scale1, scale2, carry: carry,
+                                       firstDots, secondDots)
+            return
+        }
         var j0 = 0
         while j0 < q {
-            let left = q - j0, passes = (left + 7) / 8
+            let left = q - j0, passes = (left + widest - 1) / widest
             let cnt = (left + passes - 1) / passes
             let last = j0 + cnt >= q
             if j0 == 0 {
@@ -281,5 +302,136 @@ extension VectorKernels {
         if count > 5 { e[5] = t.5 }
         if count > 6 { e[6] = t.6 }
         if count > 7 { e[7] = t.7 }
+    }
+
+    /// Passes of at most `widest` (2…4) columns for q ≥ 2, each pass's flags (first pass: partners in
+    /// registers; carry; last pass: x₁, x₂ scaled) constants of its own loop, so that no test sits
+    /// in the loop and the dot sums stay in registers where they fit (16 ymm: two SIMD8<Double> per
+    /// column). The same operations per element as `structuredPairGroup`.
+    @inline(__always)
+    static func structuredPairNarrowPasses(
+        _ c: StridedMatrixView<Scalar>, widest: Int,
+        _ x1: UnsafeMutablePointer<Scalar>, _ x2: UnsafeMutablePointer<Scalar>, _ g: Scalar,
+        _ gains1: UnsafePointer<Scalar>, _ gains2: UnsafePointer<Scalar>, _ scale1: Scalar, _ scale2: Scalar,
+        carry: Bool, _ firstDots: UnsafeMutablePointer<Scalar>, _ secondDots: UnsafeMutablePointer<Scalar>
+    ) {
+        let q = c.columns
+        var j0 = 0
+        while j0 < q {
+            let left = q - j0, passes = (left + widest - 1) / widest
+            let cnt = (left + passes - 1) / passes
+            let last = j0 + cnt >= q
+            if j0 == 0 {
+                switch cnt {
+                case 4: structuredPairNarrowFlags(c, from: 0, count: 4, first: true, last: last, carry: carry, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+                case 3: structuredPairNarrowFlags(c, from: 0, count: 3, first: true, last: last, carry: carry, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+                default: structuredPairNarrowFlags(c, from: 0, count: 2, first: true, last: last, carry: carry, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+                }
+            } else {
+                switch cnt {
+                case 4: structuredPairNarrowFlags(c, from: j0, count: 4, first: false, last: last, carry: carry, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+                case 3: structuredPairNarrowFlags(c, from: j0, count: 3, first: false, last: last, carry: carry, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+                case 2: structuredPairNarrowFlags(c, from: j0, count: 2, first: false, last: last, carry: carry, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+                default: structuredPairNarrowFlags(c, from: j0, count: 1, first: false, last: last, carry: carry, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+                }
+            }
+            j0 += cnt
+        }
+    }
+
+    /// `last` and `carry` made constants for `structuredPairNarrowGroup` (`count` and `first` already are).
+    @_transparent
+    static func structuredPairNarrowFlags(
+        _ c: StridedMatrixView<Scalar>, from j0: Int, count: Int, first: Bool, last: Bool, carry: Bool,
+        _ x1: UnsafeMutablePointer<Scalar>, _ x2: UnsafeMutablePointer<Scalar>, _ g: Scalar,
+        _ gains1: UnsafePointer<Scalar>, _ gains2: UnsafePointer<Scalar>, _ scale1: Scalar, _ scale2: Scalar,
+        _ firstDots: UnsafeMutablePointer<Scalar>, _ secondDots: UnsafeMutablePointer<Scalar>
+    ) {
+        switch (carry, last) {
+        case (true, false): structuredPairNarrowGroup(c, from: j0, count: count, partnersInRegisters: first, carry: true, scaleX: false, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+        case (true, true): structuredPairNarrowGroup(c, from: j0, count: count, partnersInRegisters: first, carry: true, scaleX: true, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+        case (false, false): structuredPairNarrowGroup(c, from: j0, count: count, partnersInRegisters: first, carry: false, scaleX: false, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+        case (false, true): structuredPairNarrowGroup(c, from: j0, count: count, partnersInRegisters: first, carry: false, scaleX: true, x1, x2, g, gains1, gains2, scale1, scale2, firstDots, secondDots)
+        }
+    }
+
+    /// One pass over `count` (1…4) columns from `j0`, every argument after `c` but the pointers and
+    /// scalars a constant at its call site. With `partnersInRegisters` (j0 = 0, count ≥ 2) the dots'
+    /// partners are this pass's first two updated columns; otherwise they are read back.
+    @_transparent
+    static func structuredPairNarrowGroup(
+        _ c: StridedMatrixView<Scalar>, from j0: Int, count: Int, partnersInRegisters: Bool, carry: Bool, scaleX: Bool,
+        _ x1: UnsafeMutablePointer<Scalar>, _ x2: UnsafeMutablePointer<Scalar>, _ g: Scalar,
+        _ gains1: UnsafePointer<Scalar>, _ gains2: UnsafePointer<Scalar>, _ scale1: Scalar, _ scale2: Scalar,
+        _ firstDots: UnsafeMutablePointer<Scalar>, _ secondDots: UnsafeMutablePointer<Scalar>
+    ) {
+        typealias T = Scalar
+        let n = c.rows
+        func column(_ k: Int) -> UnsafeMutablePointer<Scalar> { c.column(j0 + min(k, count - 1)) }
+        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
+        let p0 = c.column(0), p1 = c.column(1)
+        let h1 = gains1 + j0, h2 = gains2 + j0
+        let vg = T.splat(g)
+        var e0 = T.zeroVector, e1 = T.zeroVector, e2 = T.zeroVector, e3 = T.zeroVector
+        var f0 = T.zeroVector, f1 = T.zeroVector, f2 = T.zeroVector, f3 = T.zeroVector
+        var i = 0
+        while i + T.lanes <= n {
+            let xa = T.load(x1 + i)
+            let y = T.fma(T.load(x2 + i), vg, xa)
+            let n0 = T.fma(T.fma(T.load(c0 + i), T.splat(h1[0]), xa), T.splat(h2[0]), y)
+            var n1 = T.zeroVector, n2 = T.zeroVector, n3 = T.zeroVector
+            if count > 1 { n1 = T.fma(T.fma(T.load(c1 + i), T.splat(h1[1]), xa), T.splat(h2[1]), y) }
+            if count > 2 { n2 = T.fma(T.fma(T.load(c2 + i), T.splat(h1[2]), xa), T.splat(h2[2]), y) }
+            if count > 3 { n3 = T.fma(T.fma(T.load(c3 + i), T.splat(h1[3]), xa), T.splat(h2[3]), y) }
+            if count > 3 { T.store(n3, c3 + i) }
+            if count > 2 { T.store(n2, c2 + i) }
+            if count > 1 { T.store(n1, c1 + i) }
+            T.store(n0, c0 + i)
+            if carry {
+                let u0 = partnersInRegisters ? n0 : T.load(p0 + i)
+                e0 = T.fma(e0, u0, n0)
+                if count > 1 { e1 = T.fma(e1, u0, n1) }
+                if count > 2 { e2 = T.fma(e2, u0, n2) }
+                if count > 3 { e3 = T.fma(e3, u0, n3) }
+                let u1 = partnersInRegisters ? n1 : T.load(p1 + i)
+                if !partnersInRegisters { f0 = T.fma(f0, u1, n0) }
+                if count > 1 { f1 = T.fma(f1, u1, n1) }
+                if count > 2 { f2 = T.fma(f2, u1, n2) }
+                if count > 3 { f3 = T.fma(f3, u1, n3) }
+            }
+            if scaleX {
+                T.store(T.scaled(xa, scale1), x1 + i)
+                T.store(T.scaled(y, scale2), x2 + i)
+            }
+            i += T.lanes
+        }
+        var e = (T.sum(e0), T.sum(e1), T.sum(e2), T.sum(e3))
+        var f = (T.sum(f0), T.sum(f1), T.sum(f2), T.sum(f3))
+        while i < n {
+            let xa = x1[i]
+            let y = x2[i] + g * xa
+            var m1: T = 0, m2: T = 0, m3: T = 0
+            let m0 = (c0[i] + h1[0] * xa) + h2[0] * y; c0[i] = m0
+            if count > 1 { m1 = (c1[i] + h1[1] * xa) + h2[1] * y; c1[i] = m1 }
+            if count > 2 { m2 = (c2[i] + h1[2] * xa) + h2[2] * y; c2[i] = m2 }
+            if count > 3 { m3 = (c3[i] + h1[3] * xa) + h2[3] * y; c3[i] = m3 }
+            if carry {
+                let u0 = p0[i], u1 = p1[i]
+                e.0 += u0 * m0; e.1 += u0 * m1; e.2 += u0 * m2; e.3 += u0 * m3
+                f.0 += u1 * m0; f.1 += u1 * m1; f.2 += u1 * m2; f.3 += u1 * m3
+            }
+            if scaleX { x1[i] = scale1 * xa; x2[i] = scale2 * y }
+            i += 1
+        }
+        guard carry else { return }
+        let d = firstDots + j0, s = secondDots + j0
+        d[0] = e.0
+        if count > 1 { d[1] = e.1 }
+        if count > 2 { d[2] = e.2 }
+        if count > 3 { d[3] = e.3 }
+        if !partnersInRegisters { s[0] = f.0 }
+        if count > 1 { s[1] = f.1 }
+        if count > 2 { s[2] = f.2 }
+        if count > 3 { s[3] = f.3 }
     }
 }

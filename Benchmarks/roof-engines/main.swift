@@ -78,6 +78,12 @@ final class Problem<T: PossumLinalg.QRScalar & OldLinalg.QRScalar> {
 
     /// x for lstsq, R's diagonal for qr: what the two engines are compared on.
     var result: [Double] { (0..<n).map { Double(lstsq ? x[$0] : a[$0 + $0 * m]) } }
+
+    /// Every output's bit pattern: the packed factorization (and Qᵀb), τ, and x for lstsq.
+    var bits: [UInt64] {
+        let entries = (0..<count).map { a[$0] } + (0..<n).map { tau[$0] } + (lstsq ? (0..<n).map { x[$0] } : [])
+        return entries.map { Double($0).bitPattern }  // exact for Float too
+    }
 }
 
 func perCall(_ calls: Int, _ body: () -> Void) -> Double {
@@ -91,8 +97,10 @@ func compare<T: PossumLinalg.QRScalar & OldLinalg.QRScalar>(_: T.Type, m: Int, n
     let flops = 2 * Double(m) * Double(n * n) - 2 * Double(n * n * n) / 3
     p.runOld()
     let old = p.result
+    let oldBits = p.bits
     p.runNew()
     let difference = zip(old, p.result).map { abs($0 - $1) }.max() ?? 0
+    let differing = zip(oldBits, p.bits).filter { $0 != $1 }.count
     let calls = max(1, Int(2e7 / flops))
     var peaks: [Double] = [], oldTimes: [Double] = [], newTimes: [Double] = [], ratios: [Double] = []
     for _ in 0..<rounds {
@@ -110,7 +118,8 @@ func compare<T: PossumLinalg.QRScalar & OldLinalg.QRScalar>(_: T.Type, m: Int, n
     print("\(T.dtypeName) \(m)x\(n) \(lstsq ? "lstsq" : "qr") (A \(offset) bytes past 64): roof \(f(peak, 10)) GFLOP/s; "
           + "old \(f(median(oldTimes) * 1e6, 1000)) µs = \(percent(median(oldTimes)))%, "
           + "new \(f(median(newTimes) * 1e6, 1000)) µs = \(percent(median(newTimes)))%; "
-          + "old/new \(f(median(ratios), 1000)) (rounds: \(ratios.map { f($0) }.joined(separator: " "))); max |Δ| \(difference)")
+          + "old/new \(f(median(ratios), 1000)) (rounds: \(ratios.map { f($0) }.joined(separator: " "))); max |Δ| \(difference); "
+          + (differing == 0 ? "bits identical (packed A, τ\(lstsq ? ", x" : ""))" : "bits differ in \(differing) of \(oldBits.count) outputs"))
 }
 
 let arguments = CommandLine.arguments

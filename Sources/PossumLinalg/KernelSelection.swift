@@ -9,15 +9,23 @@
 #if arch(x86_64) && POSSUM_AVX512
 /// The level-3 tile of this architecture: (2·lanes) × 6, sized for AVX-512's 32 zmm registers.
 public typealias NativeTile<T: QRScalar> = AVX512Tile<T>
+/// 64-byte vectors (`QRScalar.Vector`) the vector registers hold: 32 zmm.
+public let nativeVectorRegisters = 32
 #elseif arch(x86_64)
 /// The level-3 tile of this architecture: lanes × 6, sized for AVX2's 16 ymm registers.
 public typealias NativeTile<T: QRScalar> = AVX2Tile<T>
+/// 64-byte vectors (`QRScalar.Vector`) the vector registers hold: 16 ymm, two to a vector.
+public let nativeVectorRegisters = 8
 #elseif arch(arm64)
 /// The level-3 tile of this architecture: the portable lanes × 4 (no NEON tile yet).
 public typealias NativeTile<T: QRScalar> = PortableTile<T>
+/// 64-byte vectors (`QRScalar.Vector`) the vector registers hold: 32 NEON registers, four to a vector.
+public let nativeVectorRegisters = 8
 #else
 /// The level-3 tile of this architecture: the portable lanes × 4.
 public typealias NativeTile<T: QRScalar> = PortableTile<T>
+/// 64-byte vectors (`QRScalar.Vector`) the vector registers hold: assumed as few as AVX2's.
+public let nativeVectorRegisters = 8
 #endif
 
 /// The kernels every fast path runs with: 64-byte SIMD level-1/2 loops and this architecture's tile.

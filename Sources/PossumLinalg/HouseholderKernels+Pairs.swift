@@ -37,6 +37,27 @@ extension VectorKernels {
         return (s10, s20, s11, s21)
     }
 
+    /// Adds rows `from..<to` (whole vectors) of v₁ᵀc₀, v₂ᵀc₀, v₁ᵀc₁, v₂ᵀc₁ to their accumulators:
+    /// a quarter of `applyReflectorBlock4`'s dot phase on a chunk of rows.
+    @inline(__always)
+    static func pairDots2(
+        from start: Int, to end: Int, _ v1: UnsafePointer<Scalar>, _ v2: UnsafePointer<Scalar>,
+        _ c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>,
+        _ s10: inout Scalar.Vector, _ s20: inout Scalar.Vector, _ s11: inout Scalar.Vector, _ s21: inout Scalar.Vector
+    ) {
+        typealias T = Scalar
+        var (a10, a20, a11, a21) = (s10, s20, s11, s21)
+        var i = start
+        while i < end {
+            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+            let y0 = T.load(c0 + i), y1 = T.load(c1 + i)
+            a10 = T.fma(a10, x1, y0); a20 = T.fma(a20, x2, y0)
+            a11 = T.fma(a11, x1, y1); a21 = T.fma(a21, x2, y1)
+            i += T.lanes
+        }
+        (s10, s20, s11, s21) = (a10, a20, a11, a21)
+    }
+
     /// The pair's gains on four columns, w₁ⱼ = τ₁·v₁ᵀcⱼ and w₂ⱼ = τ₂·(v₂ᵀcⱼ − v₂₁·w₁ⱼ), from eight
     /// independent dot chains over six loads per vector of rows: the first sweep of
     /// `applyReflectorPair4` and of `applyReflectorPairCarrying`.

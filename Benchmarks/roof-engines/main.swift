@@ -80,6 +80,12 @@ final class Problem<T: PossumLinalg.QRScalar & OldLinalg.QRScalar> {
 
     /// x for lstsq, R's diagonal for qr: what the two engines are compared on.
     var result: [Double] { (0..<n).map { Double(lstsq ? x[$0] : a[$0 + $0 * m]) } }
+
+    /// Every output's bit pattern: the packed factorization (and Qᵀb), τ, and x for lstsq.
+    var bits: [UInt64] {
+        let entries = (0..<count).map { a[$0] } + (0..<n).map { tau[$0] } + (lstsq ? (0..<n).map { x[$0] } : [])
+        return entries.map { Double($0).bitPattern }  // exact for Float too
+    }
 }
 
 func perCall(_ calls: Int, _ body: () -> Void) -> Double {
@@ -93,13 +99,10 @@ func compare<T: PossumLinalg.QRScalar & OldLinalg.QRScalar>(_: T.Type, m: Int, n
     let flops = 2 * Double(m) * Double(n * n) - 2 * Double(n * n * n) / 3
     p.runOld()
     let old = p.result
-    // The whole of A's storage (R and the reflectors) and τ, to compare bit for bit.
-    let tauCount = min(PossumLinalg.SIMDSolver.tauCount(rows: m, columns: n), OldLinalg.SIMDSolver.tauCount(rows: m, columns: n))
-    func bits() -> [UInt64] { (0..<p.count).map { Double(p.a[$0]).bitPattern } + (0..<tauCount).map { Double(p.tau[$0]).bitPattern } }
-    let oldBits = bits()
+    let oldBits = p.bits
     p.runNew()
     let difference = zip(old, p.result).map { abs($0 - $1) }.max() ?? 0
-    let differing = zip(oldBits, bits()).filter { $0 != $1 }.count
+    let differing = zip(oldBits, p.bits).filter { $0 != $1 }.count
     let calls = max(1, Int((getenv("ROOF_ENGINES_FLOPS").flatMap { Double(String(cString: $0)) } ?? 2e7) / flops))
     var peaks: [Double] = [], oldTimes: [Double] = [], newTimes: [Double] = [], ratios: [Double] = []
     for _ in 0..<rounds {
@@ -118,7 +121,7 @@ func compare<T: PossumLinalg.QRScalar & OldLinalg.QRScalar>(_: T.Type, m: Int, n
           + "old \(f(median(oldTimes) * 1e6, 1000)) µs = \(percent(median(oldTimes)))%, "
           + "new \(f(median(newTimes) * 1e6, 1000)) µs = \(percent(median(newTimes)))%; "
           + "old/new \(f(median(ratios), 1000)) (rounds: \(ratios.map { f($0) }.joined(separator: " "))); max |Δ| \(difference); "
-          + (differing == 0 ? "A and τ bit-identical" : "\(differing) of \(oldBits.count) entries of A and τ differ"))
+          + (differing == 0 ? "bits identical (packed A, τ\(lstsq ? ", x" : ""))" : "bits differ in \(differing) of \(oldBits.count) outputs"))
 }
 
 let arguments = CommandLine.arguments

@@ -2,9 +2,10 @@
 // paired QR's four-column sweep (`applyReflectorPair4`, two reflectors on four 104-row columns, all
 // in L1) taken apart — its dot phase, its horizontal sums, its update phase — beside loops with the
 // same loads, stores and FMAs and no arithmetic dependences, so each is read against its count.
-// Cycles come from an FMA-throughput loop in the same round (16 independent chains, 2 FMAs a
-// cycle); each figure is (thread CPU time × that round's clock) / calls, the lowest round's and the
-// median's (on a shared guest the lowest is the intrinsic cost: neighbours only add).
+// Cycles come from an FMA-throughput loop in the same round (12 independent chains of 256 bits,
+// 2 FMAs a cycle, no spills with 16 registers or 32); each figure is (thread CPU time × that
+// round's clock) / calls, the lowest round's and the median's (on a shared guest the lowest is
+// the intrinsic cost: neighbours only add).
 //
 //   swiftc -O -target-cpu native Benchmarks/roof-engines/sweep-lab.swift -o /tmp/sweep-lab && /tmp/sweep-lab 41
 import Glibc
@@ -135,19 +136,74 @@ typealias Gains = (Double, Double, Double, Double, Double, Double, Double, Doubl
         i &+= 8
     }
 }
-/// 16 independent FMA chains: 2 FMAs a cycle at the roof, so iterations × 8 = cycles.
-@inline(never) func fmaRoof(_ n: Int, _ x: V) -> V {
-    let m = V(repeating: 0.999999), e = V(repeating: 1e-9)
-    var a0 = x, a1 = x, a2 = x, a3 = x, a4 = x, a5 = x, a6 = x, a7 = x
-    var b0 = x, b1 = x, b2 = x, b3 = x, b4 = x, b5 = x, b6 = x, b7 = x
+/// The dot phase as two passes of two columns (4 accumulators each): same sums, same order.
+@inline(__always) func dotsSplit(_ c0: UnsafePointer<Double>, _ c1: UnsafePointer<Double>, _ c2: UnsafePointer<Double>,
+                            _ c3: UnsafePointer<Double>) -> (V, V, V, V, V, V, V, V) {
+    var s10 = V(), s20 = V(), s11 = V(), s21 = V()
+    var i = 0
+    while i < len {
+        let x1 = ld(v1 + i), x2 = ld(v2 + i)
+        let y0 = ld(c0 + i), y1 = ld(c1 + i)
+        s10 = s10.addingProduct(x1, y0); s20 = s20.addingProduct(x2, y0)
+        s11 = s11.addingProduct(x1, y1); s21 = s21.addingProduct(x2, y1)
+        i &+= 8
+    }
+    var s12 = V(), s22 = V(), s13 = V(), s23 = V()
+    i = 0
+    while i < len {
+        let x1 = ld(v1 + i), x2 = ld(v2 + i)
+        let y2 = ld(c2 + i), y3 = ld(c3 + i)
+        s12 = s12.addingProduct(x1, y2); s22 = s22.addingProduct(x2, y2)
+        s13 = s13.addingProduct(x1, y3); s23 = s23.addingProduct(x2, y3)
+        i &+= 8
+    }
+    return (s10, s20, s11, s21, s12, s22, s13, s23)
+}
+@inline(__always) func updateSplit(_ w: Gains, _ c0: UnsafeMutablePointer<Double>, _ c1: UnsafeMutablePointer<Double>,
+                              _ c2: UnsafeMutablePointer<Double>, _ c3: UnsafeMutablePointer<Double>) {
+    do {
+        let n10 = V(repeating: -w.0), n20 = V(repeating: -w.1), n11 = V(repeating: -w.2), n21 = V(repeating: -w.3)
+        var i = 0
+        while i < len {
+            let x1 = ld(v1 + i), x2 = ld(v2 + i)
+            st(ld(c0 + i).addingProduct(n10, x1).addingProduct(n20, x2), c0 + i)
+            st(ld(c1 + i).addingProduct(n11, x1).addingProduct(n21, x2), c1 + i)
+            i &+= 8
+        }
+    }
+    let n12 = V(repeating: -w.4), n22 = V(repeating: -w.5), n13 = V(repeating: -w.6), n23 = V(repeating: -w.7)
+    var i = 0
+    while i < len {
+        let x1 = ld(v1 + i), x2 = ld(v2 + i)
+        st(ld(c2 + i).addingProduct(n12, x1).addingProduct(n22, x2), c2 + i)
+        st(ld(c3 + i).addingProduct(n13, x1).addingProduct(n23, x2), c3 + i)
+        i &+= 8
+    }
+}
+@inline(never) func pair4Split(_ g: Int) {
+    updateSplit(gains(sums(dotsSplit(c(4 * g), c(4 * g + 1), c(4 * g + 2), c(4 * g + 3)))), c(4 * g), c(4 * g + 1), c(4 * g + 2), c(4 * g + 3))
+}
+@inline(never) func pair4SplitDots(_ g: Int) {
+    update(gains(sums(dotsSplit(c(4 * g), c(4 * g + 1), c(4 * g + 2), c(4 * g + 3)))), c(4 * g), c(4 * g + 1), c(4 * g + 2), c(4 * g + 3))
+}
+@inline(never) func dotPhaseSplit() -> Double {
+    let s = dotsSplit(c(0), c(1), c(2), c(3))
+    return (s.0 + s.1 + s.2 + s.3 + s.4 + s.5 + s.6 + s.7)[0]
+}
+@inline(never) func updatePhaseSplit() { updateSplit((tau, tau, tau, tau, tau, tau, tau, tau), c(0), c(1), c(2), c(3)) }
+/// 12 independent FMA chains of 4 lanes (12 ymm: fits AVX2's 16 and AVX-512's 32): 2 FMAs a cycle,
+/// so iterations × 6 = cycles.
+@inline(never) func fmaRoof4(_ n: Int, _ x: SIMD4<Double>) -> SIMD4<Double> {
+    let m = SIMD4<Double>(repeating: 0.999999), e = SIMD4<Double>(repeating: 1e-9)
+    var a0 = x, a1 = x, a2 = x, a3 = x, a4 = x, a5 = x, a6 = x, a7 = x, a8 = x, a9 = x, a10 = x, a11 = x
     for _ in 0..<n {
         a0 = e.addingProduct(a0, m); a1 = e.addingProduct(a1, m); a2 = e.addingProduct(a2, m); a3 = e.addingProduct(a3, m)
         a4 = e.addingProduct(a4, m); a5 = e.addingProduct(a5, m); a6 = e.addingProduct(a6, m); a7 = e.addingProduct(a7, m)
-        b0 = e.addingProduct(b0, m); b1 = e.addingProduct(b1, m); b2 = e.addingProduct(b2, m); b3 = e.addingProduct(b3, m)
-        b4 = e.addingProduct(b4, m); b5 = e.addingProduct(b5, m); b6 = e.addingProduct(b6, m); b7 = e.addingProduct(b7, m)
+        a8 = e.addingProduct(a8, m); a9 = e.addingProduct(a9, m); a10 = e.addingProduct(a10, m); a11 = e.addingProduct(a11, m)
     }
-    return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + b0 + b1 + b2 + b3 + b4 + b5 + b6 + b7
+    return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11
 }
+
 
 let calls = 50_000
 var sink = 0.0
@@ -164,11 +220,15 @@ let cases: [(String, Int, () -> Void)] = [
     ("pair sweep, sums as a tree over halves", 1, { pair4Transposed(0) }),
     ("pair sweeps on 4 groups, one after another (per group)", 4, { for g in 0..<4 { pair4(g) } }),
     ("pair sweeps on 4 groups, g + 1's dots before g's update (per group)", 4, { pipelined4() }),
+    ("pair sweep, dots and update as two 2-column passes", 1, { pair4Split(0) }),
+    ("pair sweep, dots as two 2-column passes", 1, { pair4SplitDots(0) }),
+    ("  dot phase as two 2-column passes", 1, { sink += dotPhaseSplit() }),
+    ("  update phase as two 2-column passes", 1, { updatePhaseSplit() }),
 ]
 for round in 0..<rounds {
     let t0 = cpu()
-    sink += fmaRoof(500_000, V(repeating: 1))[0]
-    let hertz = 500_000.0 * 8 / (cpu() - t0)
+    sink += fmaRoof4(500_000, SIMD4(repeating: 1))[0]
+    let hertz = 500_000.0 * 6 / (cpu() - t0)
     cycles["clock (GHz)", default: []].append(hertz / 1e9)
     // Rotated each round, so no case always runs right after the calibration.
     for index in 0..<cases.count {
@@ -178,8 +238,9 @@ for round in 0..<rounds {
         cycles[name, default: []].append((cpu() - t) * hertz / Double(calls * perCall))
     }
 }
-print("13 vectors of rows (104), columns in L1; count at 2 FMAs, 2 loads and 1 store a cycle:")
-print("  dot phase 52 (8 FMAs a vector), update phase 52 (4 stores, 8 FMAs), sweep 104 cycles")
+print("13 vectors of rows (104), columns in L1; count at 2 FMAs, 2 loads and 1 store a cycle of 512 bits")
+print("  (AVX-512): dot phase 52 (8 FMAs a vector), update phase 52 (4 stores, 8 FMAs), sweep 104 cycles;")
+print("  with 256-bit registers (AVX2) every count doubles: 104, 104, 208")
 for name in ["clock (GHz)"] + cases.map(\.0) {
     guard let values = cycles[name] else { continue }
     let low = values.min() ?? 0, high = values.max() ?? 0

@@ -72,14 +72,31 @@ extension VectorKernels {
         var s02 = T.zeroVector, s12 = T.zeroVector, s22 = T.zeroVector, s32 = T.zeroVector
         var s03 = T.zeroVector, s13 = T.zeroVector, s23 = T.zeroVector, s33 = T.zeroVector
         var i = 0
-        while i < vectorEnd {
-            let x0 = T.load(v0 + i), x1 = T.load(v1 + i), x2 = T.load(v2 + i), x3 = T.load(v3 + i)
-            let y0 = T.load(c0 + i), y1 = T.load(c1 + i), y2 = T.load(c2 + i), y3 = T.load(c3 + i)
-            s00 = T.fma(s00, x0, y0); s10 = T.fma(s10, x1, y0); s20 = T.fma(s20, x2, y0); s30 = T.fma(s30, x3, y0)
-            s01 = T.fma(s01, x0, y1); s11 = T.fma(s11, x1, y1); s21 = T.fma(s21, x2, y1); s31 = T.fma(s31, x3, y1)
-            s02 = T.fma(s02, x0, y2); s12 = T.fma(s12, x1, y2); s22 = T.fma(s22, x2, y2); s32 = T.fma(s32, x3, y2)
-            s03 = T.fma(s03, x0, y3); s13 = T.fma(s13, x1, y3); s23 = T.fma(s23, x2, y3); s33 = T.fma(s33, x3, y3)
-            i += lanes
+        // Rows a chunk of the split sweeps below takes: its 4 + 4 columns (8 KiB) stay in L1
+        // between the passes.
+        let chunk = 16 * lanes
+        if nativeVectorRegisters >= 24 {
+            while i < vectorEnd {
+                let x0 = T.load(v0 + i), x1 = T.load(v1 + i), x2 = T.load(v2 + i), x3 = T.load(v3 + i)
+                let y0 = T.load(c0 + i), y1 = T.load(c1 + i), y2 = T.load(c2 + i), y3 = T.load(c3 + i)
+                s00 = T.fma(s00, x0, y0); s10 = T.fma(s10, x1, y0); s20 = T.fma(s20, x2, y0); s30 = T.fma(s30, x3, y0)
+                s01 = T.fma(s01, x0, y1); s11 = T.fma(s11, x1, y1); s21 = T.fma(s21, x2, y1); s31 = T.fma(s31, x3, y1)
+                s02 = T.fma(s02, x0, y2); s12 = T.fma(s12, x1, y2); s22 = T.fma(s22, x2, y2); s32 = T.fma(s32, x3, y2)
+                s03 = T.fma(s03, x0, y3); s13 = T.fma(s13, x1, y3); s23 = T.fma(s23, x2, y3); s33 = T.fma(s33, x3, y3)
+                i += lanes
+            }
+        } else {
+            // Sixteen accumulators do not fit (AVX2: 32 of 16 ymm): per chunk of rows, four passes
+            // of two reflectors by two columns, each accumulator summing the same products in the
+            // same order.
+            while i < vectorEnd {
+                let e = min(i + chunk, vectorEnd)
+                pairDots2(from: i, to: e, v0, v1, c0, c1, &s00, &s10, &s01, &s11)
+                pairDots2(from: i, to: e, v2, v3, c0, c1, &s20, &s30, &s21, &s31)
+                pairDots2(from: i, to: e, v0, v1, c2, c3, &s02, &s12, &s03, &s13)
+                pairDots2(from: i, to: e, v2, v3, c2, c3, &s22, &s32, &s23, &s33)
+                i = e
+            }
         }
         var d00 = T.sum(s00), d10 = T.sum(s10), d20 = T.sum(s20), d30 = T.sum(s30)
         var d01 = T.sum(s01), d11 = T.sum(s11), d21 = T.sum(s21), d31 = T.sum(s31)
@@ -104,15 +121,46 @@ extension VectorKernels {
         let firstWhole = min(max(f, 0) + lanes - 1, vectorEnd) / lanes * lanes
         var q00 = T.zeroVector, q01 = T.zeroVector, q11 = T.zeroVector
         i = 0
-        while i < vectorEnd {
-            let x0 = T.load(v0 + i), x1 = T.load(v1 + i), x2 = T.load(v2 + i), x3 = T.load(v3 + i)
-            let y0 = T.fma(T.fma(T.fma(T.fma(T.load(c0 + i), n00, x0), n10, x1), n20, x2), n30, x3)
-            let y1 = T.fma(T.fma(T.fma(T.fma(T.load(c1 + i), n01, x0), n11, x1), n21, x2), n31, x3)
-            let y2 = T.fma(T.fma(T.fma(T.fma(T.load(c2 + i), n02, x0), n12, x1), n22, x2), n32, x3)
-            let y3 = T.fma(T.fma(T.fma(T.fma(T.load(c3 + i), n03, x0), n13, x1), n23, x2), n33, x3)
-            T.store(y3, c3 + i); T.store(y2, c2 + i); T.store(y1, c1 + i); T.store(y0, c0 + i)
-            if i >= firstWhole { q00 = T.fma(q00, y0, y0); q01 = T.fma(q01, y0, y1); q11 = T.fma(q11, y1, y1) }
-            i += lanes
+        if nativeVectorRegisters >= 24 {
+            while i < vectorEnd {
+                let x0 = T.load(v0 + i), x1 = T.load(v1 + i), x2 = T.load(v2 + i), x3 = T.load(v3 + i)
+                let y0 = T.fma(T.fma(T.fma(T.fma(T.load(c0 + i), n00, x0), n10, x1), n20, x2), n30, x3)
+                let y1 = T.fma(T.fma(T.fma(T.fma(T.load(c1 + i), n01, x0), n11, x1), n21, x2), n31, x3)
+                let y2 = T.fma(T.fma(T.fma(T.fma(T.load(c2 + i), n02, x0), n12, x1), n22, x2), n32, x3)
+                let y3 = T.fma(T.fma(T.fma(T.fma(T.load(c3 + i), n03, x0), n13, x1), n23, x2), n33, x3)
+                T.store(y3, c3 + i); T.store(y2, c2 + i); T.store(y1, c1 + i); T.store(y0, c0 + i)
+                if i >= firstWhole { q00 = T.fma(q00, y0, y0); q01 = T.fma(q01, y0, y1); q11 = T.fma(q11, y1, y1) }
+                i += lanes
+            }
+        } else {
+            // Sixteen gains do not fit (AVX2): per chunk of rows, c₀, c₁ and the sums, then c₂, c₃ —
+            // the same values, since a column that repeats c₀ or c₁ has its gains and is stored already.
+            let repeats2 = c2 == c0 || c2 == c1, repeats3 = c3 == c0 || c3 == c1
+            let (d2, m02, m12, m22, m32) = repeats2 ? (c3, n03, n13, n23, n33) : (c2, n02, n12, n22, n32)
+            let (d3, m03, m13, m23, m33) = repeats3 ? (d2, m02, m12, m22, m32) : (c3, n03, n13, n23, n33)
+            while i < vectorEnd {
+                let e = min(i + chunk, vectorEnd)
+                var r = i
+                while r < e {
+                    let x0 = T.load(v0 + r), x1 = T.load(v1 + r), x2 = T.load(v2 + r), x3 = T.load(v3 + r)
+                    let y0 = T.fma(T.fma(T.fma(T.fma(T.load(c0 + r), n00, x0), n10, x1), n20, x2), n30, x3)
+                    let y1 = T.fma(T.fma(T.fma(T.fma(T.load(c1 + r), n01, x0), n11, x1), n21, x2), n31, x3)
+                    T.store(y1, c1 + r); T.store(y0, c0 + r)
+                    if r >= firstWhole { q00 = T.fma(q00, y0, y0); q01 = T.fma(q01, y0, y1); q11 = T.fma(q11, y1, y1) }
+                    r += lanes
+                }
+                if !(repeats2 && repeats3) {
+                    r = i
+                    while r < e {
+                        let x0 = T.load(v0 + r), x1 = T.load(v1 + r), x2 = T.load(v2 + r), x3 = T.load(v3 + r)
+                        let y2 = T.fma(T.fma(T.fma(T.fma(T.load(d2 + r), m02, x0), m12, x1), m22, x2), m32, x3)
+                        let y3 = T.fma(T.fma(T.fma(T.fma(T.load(d3 + r), m03, x0), m13, x1), m23, x2), m33, x3)
+                        T.store(y3, d3 + r); T.store(y2, d2 + r)
+                        r += lanes
+                    }
+                }
+                i = e
+            }
         }
         var sums = CarriedSums<Scalar>(squares: T.sum(q00), cross: T.sum(q01), nextSquares: T.sum(q11))
         sums.add(rowOrderOver: c0, c1, rows: max(f, 0)..<max(firstWhole, f))

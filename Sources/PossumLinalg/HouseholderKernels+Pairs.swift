@@ -19,6 +19,45 @@ extension HouseholderKernels {
 }
 
 extension VectorKernels {
+    /// The whole vectors' accumulators of v₁ᵀc₀, v₂ᵀc₀, v₁ᵀc₁, v₂ᵀc₁: half of `pairGains4`'s dot phase.
+    @inline(__always)
+    static func pairDots2(
+        _ n: Int, _ v1: UnsafePointer<Scalar>, _ v2: UnsafePointer<Scalar>, _ c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>
+    ) -> (Scalar.Vector, Scalar.Vector, Scalar.Vector, Scalar.Vector) {
+        typealias T = Scalar
+        var s10 = T.zeroVector, s20 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector
+        var i = 0
+        while i + T.lanes <= n {
+            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+            let y0 = T.load(c0 + i), y1 = T.load(c1 + i)
+            s10 = T.fma(s10, x1, y0); s20 = T.fma(s20, x2, y0)
+            s11 = T.fma(s11, x1, y1); s21 = T.fma(s21, x2, y1)
+            i += T.lanes
+        }
+        return (s10, s20, s11, s21)
+    }
+
+    /// Adds rows `from..<to` (whole vectors) of v₁ᵀc₀, v₂ᵀc₀, v₁ᵀc₁, v₂ᵀc₁ to their accumulators:
+    /// a quarter of `applyReflectorBlock4`'s dot phase on a chunk of rows.
+    @inline(__always)
+    static func pairDots2(
+        from start: Int, to end: Int, _ v1: UnsafePointer<Scalar>, _ v2: UnsafePointer<Scalar>,
+        _ c0: UnsafePointer<Scalar>, _ c1: UnsafePointer<Scalar>,
+        _ s10: inout Scalar.Vector, _ s20: inout Scalar.Vector, _ s11: inout Scalar.Vector, _ s21: inout Scalar.Vector
+    ) {
+        typealias T = Scalar
+        var (a10, a20, a11, a21) = (s10, s20, s11, s21)
+        var i = start
+        while i < end {
+            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+            let y0 = T.load(c0 + i), y1 = T.load(c1 + i)
+            a10 = T.fma(a10, x1, y0); a20 = T.fma(a20, x2, y0)
+            a11 = T.fma(a11, x1, y1); a21 = T.fma(a21, x2, y1)
+            i += T.lanes
+        }
+        (s10, s20, s11, s21) = (a10, a20, a11, a21)
+    }
+
     /// The pair's gains on four columns, w₁ⱼ = τ₁·v₁ᵀcⱼ and w₂ⱼ = τ₂·(v₂ᵀcⱼ − v₂₁·w₁ⱼ), from eight
     /// independent dot chains over six loads per vector of rows: the first sweep of
     /// `applyReflectorPair4` and of `applyReflectorPairCarrying`.
@@ -31,14 +70,22 @@ extension VectorKernels {
         var s10 = T.zeroVector, s20 = T.zeroVector, s11 = T.zeroVector, s21 = T.zeroVector
         var s12 = T.zeroVector, s22 = T.zeroVector, s13 = T.zeroVector, s23 = T.zeroVector
         var i = 0
-        while i + T.lanes <= n {
-            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
-            let y0 = T.load(c0 + i), y1 = T.load(c1 + i), y2 = T.load(c2 + i), y3 = T.load(c3 + i)
-            s10 = T.fma(s10, x1, y0); s20 = T.fma(s20, x2, y0)
-            s11 = T.fma(s11, x1, y1); s21 = T.fma(s21, x2, y1)
-            s12 = T.fma(s12, x1, y2); s22 = T.fma(s22, x2, y2)
-            s13 = T.fma(s13, x1, y3); s23 = T.fma(s23, x2, y3)
-            i += T.lanes
+        if nativeVectorRegisters >= 16 {
+            while i + T.lanes <= n {
+                let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+                let y0 = T.load(c0 + i), y1 = T.load(c1 + i), y2 = T.load(c2 + i), y3 = T.load(c3 + i)
+                s10 = T.fma(s10, x1, y0); s20 = T.fma(s20, x2, y0)
+                s11 = T.fma(s11, x1, y1); s21 = T.fma(s21, x2, y1)
+                s12 = T.fma(s12, x1, y2); s22 = T.fma(s22, x2, y2)
+                s13 = T.fma(s13, x1, y3); s23 = T.fma(s23, x2, y3)
+                i += T.lanes
+            }
+        } else {
+            // Eight accumulators and v₁, v₂ do not fit (AVX2: 20 of 16 ymm): two passes of two
+            // columns, each accumulator summing the same products in the same order.
+            (s10, s20, s11, s21) = pairDots2(n, v1, v2, c0, c1)
+            (s12, s22, s13, s23) = pairDots2(n, v1, v2, c2, c3)
+            i = n / T.lanes * T.lanes
         }
         var d10 = T.sum(s10), d20 = T.sum(s20), d11 = T.sum(s11), d21 = T.sum(s21)
         var d12 = T.sum(s12), d22 = T.sum(s22), d13 = T.sum(s13), d23 = T.sum(s23)

@@ -9,26 +9,29 @@
 #if arch(x86_64) && POSSUM_AVX512
 /// The level-3 tile of this architecture: (2·lanes) × 6, sized for AVX-512's 32 zmm registers.
 public typealias NativeTile<T: QRScalar> = AVX512Tile<T>
-/// Widest pass of the TSQR leaf's pair sweep (`VectorKernels.applyStructuredPair`): a column holds
-/// two vector dot sums, and a SIMD8<Double> is one zmm, so eight columns fit.
-let structuredPairPassWidth = 8
+/// 64-byte vectors (`QRScalar.Vector`) the vector registers hold: 32 zmm.
+let nativeVectorRegisters = 32
 #elseif arch(x86_64)
 /// The level-3 tile of this architecture: lanes × 6, sized for AVX2's 16 ymm registers.
 public typealias NativeTile<T: QRScalar> = AVX2Tile<T>
-/// Widest pass of the TSQR leaf's pair sweep: a SIMD8<Double> is two ymm of 16, so past two
-/// columns (8 ymm of dot sums) the sums spill to the stack (Benchmarks/README.md, session 12).
-let structuredPairPassWidth = 2
+/// 64-byte vectors (`QRScalar.Vector`) the vector registers hold: 16 ymm, two to a vector.
+let nativeVectorRegisters = 8
 #elseif arch(arm64)
 /// The level-3 tile of this architecture: the portable lanes × 4 (no NEON tile yet).
 public typealias NativeTile<T: QRScalar> = PortableTile<T>
-/// Widest pass of the TSQR leaf's pair sweep (not measured on arm64: the passes of before).
-let structuredPairPassWidth = 8
+/// 64-byte vectors (`QRScalar.Vector`) the vector registers hold: 32 NEON registers, four to a vector.
+let nativeVectorRegisters = 8
 #else
 /// The level-3 tile of this architecture: the portable lanes × 4.
 public typealias NativeTile<T: QRScalar> = PortableTile<T>
-/// Widest pass of the TSQR leaf's pair sweep.
-let structuredPairPassWidth = 8
+/// 64-byte vectors (`QRScalar.Vector`) the vector registers hold: assumed as few as AVX2's.
+let nativeVectorRegisters = 8
 #endif
+
+/// Widest pass of the TSQR leaf's pair sweep (`VectorKernels.applyStructuredPair`): each column of a
+/// pass holds two vector dot sums, so eight columns fit 32 registers; with 8, past two columns the sums
+/// spill to the stack (Benchmarks/README.md, "Tall-skinny on the AVX2 guest").
+let structuredPairPassWidth = nativeVectorRegisters >= 24 ? 8 : 2
 
 /// The kernels every fast path runs with: 64-byte SIMD level-1/2 loops and this architecture's tile.
 public typealias NativeKernels<T: QRScalar> = VectorKernels<T, NativeTile<T>>

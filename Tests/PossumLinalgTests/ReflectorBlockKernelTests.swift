@@ -49,6 +49,42 @@ import Testing
                                "\(K.self) rows \(n) from \(f)")
     }
 
+    /// Columns passed more than once (the blocks' last groups: (j, j+1, j, j+1), (j, j+1, j+2, j+1),
+    /// (j, j, j, j)) get exactly the values a call with four distinct columns gives them and are not
+    /// updated twice, however the kernel splits its sweep; columns not passed are not touched.
+    @Test(arguments: [259, 264])
+    func repeatedColumnsGetTheirDistinctValues(rows n: Int) {
+        func check<K: HouseholderKernels>(_: K.Type) {
+            typealias T = K.Scalar
+            var rng = SplitMix64(seed: UInt64(n))
+            func random(_ count: Int) -> [T] { (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng)) } }
+            let v = random(n * 4), c = (0..<4).map { _ in random(n) }
+            var t = [T](repeating: 0, count: 16)
+            for r in 0..<4 { for q in 0...r { t[q + 4 * r] = T(Double.random(in: -1..<2, using: &rng)) } }
+            func run(_ slots: [Int]) -> [[T]] {
+                let scratch = UnsafeMutablePointer<T>.allocate(capacity: 4 * n)
+                defer { scratch.deallocate() }
+                for j in 0..<4 { for i in 0..<n { scratch[i + j * n] = c[j][i] } }
+                let p = (0..<4).map { scratch + $0 * n }
+                _ = K.applyReflectorBlock4(n, v, ldv: n, t: t, p[slots[0]], p[slots[1]], p[slots[2]], p[slots[3]],
+                                           carryFrom: 5)
+                return (0..<4).map { j in (0..<n).map { p[j][$0] } }
+            }
+            let distinct = run([0, 1, 2, 3])
+            #expect(distinct[0] != c[0] && distinct[3] != c[3])
+            for slots in [[0, 1, 0, 1], [0, 1, 2, 1], [0, 0, 0, 0], [0, 1, 2, 2], [0, 1, 1, 0], [0, 0, 2, 3]] {
+                let repeated = run(slots)
+                for j in 0..<4 {
+                    #expect(repeated[j] == (slots.contains(j) ? distinct[j] : c[j]), "\(K.self) slots \(slots) column \(j)")
+                }
+            }
+        }
+        check(NativeKernels<Double>.self)
+        check(NativeKernels<Float>.self)
+        check(VectorKernels<Double, PortableTile<Double>>.self)
+        check(ReferenceKernels<Double>.self)
+    }
+
     @Test(arguments: [(0, 0), (1, 0), (5, 3), (8, 3), (16, 3), (17, 11), (33, 0), (104, 3), (256, 19), (263, 5), (10, 12), (40, 40)])
     func blockOfFourMatchesItsTwin(shape: (rows: Int, from: Int)) {
         for repeated in [false, true] {

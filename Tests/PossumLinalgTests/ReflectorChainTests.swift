@@ -97,6 +97,41 @@ import Testing
                                "\(K.self) rows \(n) from \(f)")
     }
 
+    /// Columns passed more than once (the paired QR's last groups (j, j+1, j, j+1) and (j, j, j, j),
+    /// a leftover column beside the panel's) get exactly the values a call with four distinct
+    /// columns gives them — each column's gains depend on it alone — and are not updated twice,
+    /// however the kernel splits its sweep; columns not passed are not touched.
+    @Test(arguments: [103, 104])
+    func repeatedColumnsGetTheirDistinctValues(rows n: Int) {
+        func check<K: HouseholderKernels>(_: K.Type) {
+            typealias T = K.Scalar
+            var rng = SplitMix64(seed: UInt64(n))
+            let v1: [T] = Self.random(n, &rng), v2: [T] = Self.random(n, &rng)
+            let c: [[T]] = (0..<4).map { _ in Self.random(n, &rng) }
+            func run(_ slots: [Int]) -> [[T]] {
+                let scratch = UnsafeMutablePointer<T>.allocate(capacity: 4 * n)
+                defer { scratch.deallocate() }
+                for j in 0..<4 { for i in 0..<n { scratch[i + j * n] = c[j][i] } }
+                let p = (0..<4).map { scratch + $0 * n }
+                _ = K.applyReflectorPairCarrying(n, v1, tau1: T(0.7), v2, tau2: T(1.3), v21: T(0.2), p[slots[0]],
+                                                 p[slots[1]], p[slots[2]], p[slots[3]], carryFrom: 3)
+                return (0..<4).map { j in (0..<n).map { p[j][$0] } }
+            }
+            let distinct = run([0, 1, 2, 3])
+            #expect(distinct[0] != c[0] && distinct[3] != c[3])
+            for slots in [[0, 1, 0, 1], [0, 0, 0, 0], [0, 1, 2, 1], [0, 1, 2, 2], [0, 1, 1, 0], [0, 0, 2, 3]] {
+                let repeated = run(slots)
+                for j in 0..<4 {
+                    #expect(repeated[j] == (slots.contains(j) ? distinct[j] : c[j]), "\(K.self) slots \(slots) column \(j)")
+                }
+            }
+        }
+        check(NativeKernels<Double>.self)
+        check(NativeKernels<Float>.self)
+        check(VectorKernels<Double, PortableTile<Double>>.self)
+        check(ReferenceKernels<Double>.self)
+    }
+
     @Test(arguments: [(0, 0), (1, 0), (5, 3), (8, 3), (16, 3), (17, 11), (33, 0), (104, 3), (104, 19), (112, 5), (10, 12)])
     func pairCarryingMatchesItsTwin(shape: (rows: Int, from: Int)) {
         for repeated in [false, true] {

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// Faults a careless user still met: a tight memory limit, a one-column file of decimal commas,
+/// a wrong --delimiter, a text column of mostly numbers given to features.
+@Suite struct CarelessInputCommandTests {
+    /// `possum ARGS` under `prlimit --as=BYTES`, killed after `seconds` (status 137 then).
+    static func runLimited(_ bytes: Int, _ arguments: [String], in directory: URL, seconds: Int = 60) throws -> PossumProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["-s", "KILL", String(seconds), "prlimit", "--as=\(bytes)", PossumProcess.executable.path] + arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env["POSSUM_TRACKING_URI"] = directory.appendingPathComponent("mlruns").path
+        env["OPENBLAS_NUM_THREADS"] = nil  // OpenBLAS's own default pool, as a user's shell has it
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return PossumProcess(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self), crashed: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// Under a 250 MB address-space limit every command hung at exit: OpenBLAS, loaded with possum,
+    /// started workers whose buffers did not fit. It is now loaded only by a command that calls it,
+    /// and a buffer that does not fit is a one-line error.
+    @Test func aTightAddressSpaceLimitNeitherHangsNorKills() throws {
+        let dir = try PossumProcess.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = PossumProcess.repositoryRoot.appendingPathComponent("datasets/possum.csv").path
+        let show = try Self.runLimited(250_000_000, ["data", "show", csv], in: dir)
+        #expect(show.status == 0, "\(show.stderr)")
+        for limit in [250_000_000, 400_000_000] {
+            let p = try Self.runLimited(limit, ["train", "--data", csv, "--solver", "openblas", "--no-track"] + PossumProcess.possumColumns, in: dir)
+            #expect(p.status == 0 || (p.status == 1 && p.stderr.split(separator: "\n").count == 1), "exit \(p.status): \(p.stderr)")
+        }
+    }
+
+}

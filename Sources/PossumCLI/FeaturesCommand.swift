@@ -38,6 +38,8 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
+    @OptionGroup var delimiterOptions: DelimiterOptions
+
     @OptionGroup var rowBlocks: RowBlockOptions
 
     struct Summary: Encodable {
@@ -76,3 +78,5 @@ struct FeaturesCommand: ParsableCommand {
         }
     }
 }
+
+extension FeaturesCommand: ReadsCSV {}

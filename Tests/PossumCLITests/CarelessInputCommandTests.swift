@@ -40,4 +40,24 @@ import Testing
         }
     }
 
+    @Test func oneColumnOfDecimalCommas() throws {
+        let dir = try PossumProcess.scratch(file: "y.csv", contents: "y\n1,5\n2,25\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = try PossumProcess.run(["data", "show", "y.csv"], in: dir)
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(p.stdout.hasPrefix("y.csv: 2 rows × 1 columns (one column, decimal commas)"), "\(p.stdout)")
+        #expect(p.stdout.contains("min 1.5  mean 1.875  max 2.25"), "\(p.stdout)")
+    }
+
+    @Test func aDelimiterThatLeavesOneColumnIsNamed() throws {
+        let dir = try PossumProcess.scratch(file: "t.csv", contents: "a,b,y\n1,2,3\n4,5,7\n6,1,2\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wrong = try PossumProcess.run(["train", "--data", "t.csv", "--target", "y", "--delimiter", ";", "--no-track"], in: dir)
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr == "Error: t.csv:1: --delimiter ';' leaves one column, but the first line has 3 fields separated by ',': give --delimiter ',' or leave it out\n")
+        let right = try PossumProcess.run(["data", "show", "t.csv", "--delimiter", ","], in: dir)
+        #expect(right.status == 0, "\(right.stderr)")
+        let help = try PossumProcess.run(["features", "--help"], in: dir)
+        #expect(help.stdout.contains("--delimiter"))
+    }
 }

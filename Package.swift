@@ -35,11 +35,12 @@ let package = Package(
         .target(name: "PossumProgress"),
         // Pure Swift numerics: no C imports, no BLAS.
         .target(name: "PossumLinalg"),
-        // Thin system-library shim over Debian's OpenBLAS (BLAS + LAPACK Fortran symbols).
+        // Thin system-library shim over Debian's OpenBLAS (BLAS + LAPACK Fortran symbols), linked by possum-bench only.
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "PossumOpenBLAS", dependencies: ["COpenBLAS", "PossumLinalg"]),
+        // OpenBLAS's LAPACK, loaded with dlopen when a command first calls it (OpenBLASLibrary.swift says why).
+        .target(name: "PossumOpenBLAS", dependencies: ["PossumLinalg", "PossumFiles"]),
         // Thin system-library shim over Debian's serial HDF5 1.10, and the safe Swift wrapper over it.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "PossumHDF5", dependencies: ["CHDF5", "PossumFiles"]),
@@ -92,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "possum-bench",
             dependencies: [
-                "PossumLinalg", "PossumOpenBLAS", "PossumLAPACKPeer", "PossumProgress",
+                "PossumLinalg", "PossumOpenBLAS", "COpenBLAS", "PossumLAPACKPeer", "PossumProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/possum-bench"),

@@ -1,4 +1,4 @@
-import COpenBLAS  // through PossumOpenBLAS: ?geqrf_/?gels_ on our own buffers, no copies in the timed call
+import COpenBLAS  // linked here (possum loads it lazily): ?geqrf_/?gels_ on our own buffers, no copies in the timed call
 import PossumLinalg
 
 /// A precision the benchmark times: possum's generic solver and LAPACK's routine of that

@@ -17,7 +17,7 @@ struct DataCommand: ParsableCommand {
             abstract: "Convert a CSV table to possum's column-oriented HDF5 layout (written atomically).",
             discussion: "The CSV is streamed, so it may be larger than memory; train, features and predict read the HDF5 table in row blocks. Example: possum data import mine.csv --out mine.h5")
 
-        @Argument(help: "CSV file (header line; comma, tab, semicolon or pipe between fields, found from the first lines; NA or empty = missing); - reads standard input.")
+        @Argument(help: "CSV file (header line; comma, tab, semicolon or pipe between fields, found from the first lines unless --delimiter; NA or empty = missing); - reads standard input.")
         var csv: String
 
         @Option(name: .long, help: "HDF5 file to write.")
@@ -35,6 +35,8 @@ struct DataCommand: ParsableCommand {
         var json = false
 
         @OptionGroup var progressOptions: ProgressOptions
+
+        @OptionGroup var delimiterOptions: DelimiterOptions
 
         func run() throws {
             try checkCommandFiles(inputs: [csv], outputs: [out])
@@ -66,9 +68,14 @@ struct DataCommand: ParsableCommand {
         @Flag(name: .long, help: "Print the schema and statistics as JSON.")
         var json = false
 
+        @OptionGroup var delimiterOptions: DelimiterOptions
+
         func run() throws {
             let summary = TableSummary(table: try openDataTable(file))
             print(json ? try TrackingJSON.encode(summary.columns()) : try summary.text())
         }
     }
 }
+
+extension DataCommand.ImportCommand: ReadsCSV {}
+extension DataCommand.ShowCommand: ReadsCSV {}

@@ -38,6 +38,8 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
+    @OptionGroup var delimiterOptions: DelimiterOptions
+
     @OptionGroup var rowBlocks: RowBlockOptions
 
     struct Summary: Encodable {
@@ -64,6 +66,7 @@ struct FeaturesCommand: ParsableCommand {
             let ran = Result { try job.write(to: out) }
             job.progress.finish()
             let written = try ran.get()
+            for note in written.notes { printNote(note + "\n") }
             if let run { try job.log(written.transform, sha256: written.sourceSHA256, to: run) }
             return written
         }
@@ -76,3 +79,5 @@ struct FeaturesCommand: ParsableCommand {
         }
     }
 }
+
+extension FeaturesCommand: ReadsCSV {}

@@ -60,6 +60,8 @@ struct LstsqCommand: ParsableCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
+    @OptionGroup var delimiterOptions: DelimiterOptions
+
     func validate() throws {
         if combined != nil && (matrix != nil || rhs != nil) {
             throw ValidationError("give either A and b, or --r FILE, not both")
@@ -114,3 +116,5 @@ struct LstsqCommand: ParsableCommand {
         }
     }
 }
+
+extension LstsqCommand: ReadsCSV {}

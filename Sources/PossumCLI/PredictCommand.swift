@@ -51,6 +51,8 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
+    @OptionGroup var delimiterOptions: DelimiterOptions
+
     @OptionGroup var rowBlocks: RowBlockOptions
 
     @OptionGroup var tracking: TrackingOptions
@@ -154,3 +156,5 @@ func pngPath(beside svg: String) -> String {
     guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return svg + ".png" }
     return String(svg.dropLast(name.distance(from: dot, to: name.endIndex))) + ".png"
 }
+
+extension PredictCommand: ReadsCSV {}

@@ -75,6 +75,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
+    @OptionGroup var delimiterOptions: DelimiterOptions
+
     func validate() throws {
         if [data, features, part].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --data, --features or --r") }
         if data == nil && features == nil && part == nil { throw ValidationError(FeatureOptions.noDataMessage) }
@@ -136,3 +138,5 @@ struct TrainCommand: ParsableCommand {
 extension AlphaGrid: ExpressibleByArgument {
     public var defaultValueDescription: String { description }
 }
+
+extension TrainCommand: ReadsCSV {}

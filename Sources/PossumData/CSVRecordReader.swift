@@ -46,6 +46,10 @@ public struct CSVRecordReader {
     /// The byte between fields: given, or detected from the first lines of the input.
     public private(set) var delimiter: UInt8
     private let detectsDelimiter: Bool
+
+    /// The delimiter a command was given (`--delimiter`), for every reader made while it runs
+    /// without one of its own; nil: detected.
+    @TaskLocal public static var givenDelimiter: UInt8?
     /// Per column of a semicolon-separated table: the line of its first number written with a
     /// decimal comma, and with a decimal point (0: none yet).
     private var decimalCommaLines: [Int] = []
@@ -100,8 +104,9 @@ public struct CSVRecordReader {
         self.exhausted = false
         self.blockSize = max(1, blockSize)
         self.hasher = hashing ? SHA256() : nil
-        self.delimiter = delimiter ?? UInt8(ascii: ",")
-        self.detectsDelimiter = delimiter == nil
+        let given = delimiter ?? Self.givenDelimiter
+        self.delimiter = given ?? UInt8(ascii: ",")
+        self.detectsDelimiter = given == nil
     }
 
     /// Reads records from text already in memory.
@@ -114,8 +119,9 @@ public struct CSVRecordReader {
         self.exhausted = true
         self.blockSize = 0
         self.hasher = nil
-        self.delimiter = delimiter ?? UInt8(ascii: ",")
-        self.detectsDelimiter = delimiter == nil
+        let given = delimiter ?? Self.givenDelimiter
+        self.delimiter = given ?? UInt8(ascii: ",")
+        self.detectsDelimiter = given == nil
     }
 
     /// What was read, when it is not plain comma-separated: `tab-separated`, `semicolon-separated,
@@ -126,7 +132,8 @@ public struct CSVRecordReader {
         switch delimiter {
         case UInt8(ascii: ","): return nil
         case 0x09: name = "tab-separated"
-        case UInt8(ascii: ";"): name = "semicolon-separated"
+        // A one-column table of decimal commas is read as semicolon-separated (`detectDelimiter`).
+        case UInt8(ascii: ";"): name = fieldNames?.count == 1 ? "one column" : "semicolon-separated"
         case UInt8(ascii: "|"): name = "pipe-separated"
         default: name = "separated by '\(Character(Unicode.Scalar(delimiter)))'"
         }
@@ -221,9 +228,14 @@ public struct CSVRecordReader {
                 }
             }
             // From the first block (again on a second pass: the same bytes, the same answer).
-            if detectsDelimiter, try peekByte() != nil {
+            if try peekByte() != nil {
                 let complete = exhausted || input == nil
-                delimiter = buffer.withUnsafeBufferPointer { Self.detectDelimiter(UnsafeBufferPointer(rebasing: $0[position..<filled]), complete: complete) }
+                let detected = buffer.withUnsafeBufferPointer { Self.detectDelimiter(UnsafeBufferPointer(rebasing: $0[position..<filled]), complete: complete) }
+                if detectsDelimiter {
+                    delimiter = detected
+                } else {
+                    try checkGivenDelimiter(detected: detected)
+                }
             }
         }
         while true {
@@ -518,10 +530,75 @@ public struct CSVRecordReader {
         return i == n ? separator : nil
     }
 
+    /// A delimiter given (`--delimiter`) that leaves the first line one field where the detected
+    /// one splits it is most likely a mistake: an error naming the file, rather than a table of one
+    /// text column.
+    private func checkGivenDelimiter(detected: UInt8) throws {
+        guard detected != delimiter else { return }
+        let (given, other) = buffer.withUnsafeBufferPointer { all -> (Int, Int) in
+            let first = Self.firstLineCounts(UnsafeBufferPointer(rebasing: all[position..<filled]), [delimiter, detected])
+            return (first[0], first[1])
+        }
+        guard given == 0, other > 0 else { return }
+        throw DataError(file: source, line: 1,
+                        "--delimiter \(Self.delimiterName(delimiter)) leaves one column, but the first line has \(other + 1) fields "
+                        + "separated by \(Self.delimiterName(detected)): give --delimiter \(Self.delimiterName(detected)) or leave it out")
+    }
+
+    /// How `--delimiter` spells a delimiter: `,` `;` `tab` `|`.
+    public static func delimiterName(_ delimiter: UInt8) -> String {
+        delimiter == 0x09 ? "tab" : "'\(Character(Unicode.Scalar(delimiter)))'"
+    }
+
+    /// How many of each of `bytes` the first nonblank line of `sample` holds outside quotes.
+    static func firstLineCounts(_ sample: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8]) -> [Int] {
+        var counts = [Int](repeating: 0, count: bytes.count)
+        var inQuotes = false, blank = true
+        for c in sample {
+            if c == UInt8(ascii: "\"") { inQuotes.toggle() }
+            if inQuotes { blank = false; continue }
+            if c == UInt8(ascii: "\n") { if blank { continue } else { break } }
+            if c != 0x20 && c != 0x09 && c != 0x0D { blank = false }
+            for k in bytes.indices where bytes[k] == c { counts[k] += 1 }
+        }
+        return counts
+    }
+
+    /// Whether the sample's lines are one column of numbers with decimal commas (`y`, `1,5`,
+    /// `2,25`): a first line with no delimiter, then lines each a number with at most one comma,
+    /// between digits, no other delimiter, at least one comma, and not all followed by exactly
+    /// three digits (`1,000` may group thousands).
+    static func isDecimalCommaColumn(_ sample: UnsafeBufferPointer<UInt8>, complete: Bool) -> Bool {
+        var lines: [Range<Int>] = []
+        var start = 0
+        for i in sample.indices where sample[i] == UInt8(ascii: "\n") {
+            lines.append(start..<i)
+            start = i + 1
+            if lines.count == 21 { break }
+        }
+        if complete && lines.count < 21 && start < sample.count { lines.append(start..<sample.count) }
+        var commas = 0, grouping = 0, header = true
+        for range in lines {
+            let line = UnsafeBufferPointer(rebasing: sample[range])
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            if line.contains(where: { $0 == 0x09 || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "\"") }) { return false }
+            let comma = line.firstIndex(of: UInt8(ascii: ","))
+            if header { if comma != nil { return false } else { header = false; continue } }
+            guard let comma else { continue }
+            let trimmed = UnsafeBufferPointer(rebasing: line[..<(line.last == 0x0D ? line.count - 1 : line.count)])
+            guard let separator = decimalSeparator(trimmed), trimmed[separator] == UInt8(ascii: ",") else { return false }
+            commas += 1
+            let after = trimmed[(comma + 1)...].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.count
+            if after == 3 && comma + 1 + after == trimmed.count { grouping += 1 }
+        }
+        return commas > 0 && grouping < commas
+    }
+
     /// The delimiter of a file from its first lines (`sample`; its last line counts only when
     /// `complete`, as it may be cut off): of comma, tab, semicolon and pipe, in that order, the
     /// first that splits every nonblank line of the sample (up to 20) into the same number (≥ 2)
-    /// of fields outside quotes; failing that, the one the first line holds most of (a ragged
+    /// of fields outside quotes; failing that, a semicolon for one column of decimal commas
+    /// (`isDecimalCommaColumn`); failing that, the one the first line holds most of (a ragged
     /// file); failing that, a comma.
     public static func detectDelimiter(_ sample: UnsafeBufferPointer<UInt8>, complete: Bool) -> UInt8 {
         let candidates: [UInt8] = [UInt8(ascii: ","), 0x09, UInt8(ascii: ";"), UInt8(ascii: "|")]
@@ -546,6 +623,8 @@ public struct CSVRecordReader {
         for k in candidates.indices where first[k] > 0 && lines.allSatisfy({ $0[k] == first[k] }) {
             return candidates[k]
         }
+        // One column of decimal commas: read as semicolon-separated, where `1,5` is a number.
+        if first.allSatisfy({ $0 == 0 }) && isDecimalCommaColumn(sample, complete: complete) { return UInt8(ascii: ";") }
         let most = candidates.indices.max { first[$0] < first[$1] || (first[$0] == first[$1] && $0 > $1) } ?? 0
         return first[most] > 0 ? candidates[most] : UInt8(ascii: ",")
     }

@@ -65,8 +65,9 @@ public struct CSVTable: Sendable {
     static var memoryBudget: Int { (MemoryHeadroom.available() / 2) & ~((1 << 20) - 1) }
 
     /// Text a table may hold before `memoryBudget` is asked (it reads /proc; a scoring request's
-    /// few rows need not), and again each time it holds this much more.
-    static let unbudgetedBytes = 1 << 20
+    /// few rows need not), and again each time it holds this much more: the interval every
+    /// data-sized allocation asks at (`MemoryHeadroom.Meter`, HDF5's reads).
+    static let unbudgetedBytes = MemoryHeadroom.askInterval
 
     /// `memoryBudget` nil: `CSVTable.memoryBudget`, asked once the table passes `unbudgetedBytes`.
     /// The count of bytes held is an estimate (the allocator's rounding and arenas are not in

@@ -52,3 +52,32 @@ public enum MemoryHeadroom {
         return max - (number("memory.current") ?? 0)
     }
 }
+
+extension MemoryHeadroom {
+    /// At most this much may be allocated between two asks of the headroom (which reads /proc): a
+    /// request this large asks at once, smaller ones ask each time they add up to it.
+    public static let askInterval = 1 << 20
+
+    /// The one check for allocations whose size comes from the data, asked often enough that no
+    /// size slips past it: a request of `askInterval` or more, and each time the smaller ones since
+    /// the last ask add up to `askInterval`, asks `headroom()`, and a request is refused unless it
+    /// leaves `askInterval` free (what the next unasked requests may take). The CSV reader asks at
+    /// the same interval (`CSVTable.collect`); HDF5 reads go through one `Meter` (`HDF5Dataspace`).
+    public struct Meter: Sendable {
+        private var unasked = 0
+
+        public init() {}
+
+        /// Whether `bytes` more may be allocated now.
+        public mutating func admits(_ bytes: Int, headroom: () -> Int = MemoryHeadroom.available) -> Bool {
+            let (sum, overflow) = unasked.addingReportingOverflow(max(0, bytes))
+            if !overflow && sum < MemoryHeadroom.askInterval {
+                unasked = sum
+                return true
+            }
+            unasked = 0
+            let (needed, tooMuch) = max(0, bytes).addingReportingOverflow(MemoryHeadroom.askInterval)
+            return !tooMuch && needed <= headroom()
+        }
+    }
+}

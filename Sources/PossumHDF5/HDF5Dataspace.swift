@@ -89,17 +89,16 @@ enum HDF5Dataspace {
         return n
     }
 
-    /// Reads up to this many bytes are not checked (see `checkReadSize`).
-    static let smallRead = 16 << 20
+    /// Every read's size, through one meter (`MemoryHeadroom.Meter`: the headroom is asked for any
+    /// read of a MiB or more and each time smaller ones add up to a MiB). Guarded by the HDF5 lock.
+    nonisolated(unsafe) static var meter = MemoryHeadroom.Meter()
 
     /// Refuses reads that cannot fit in memory before allocating: a corrupt (or simply huge)
-    /// file must produce an error, not an allocation failure that kills the process.
+    /// file must produce an error, not an allocation failure that kills the process, however small
+    /// the read (under a tight limit a few MB is enough to abort).
     static func checkReadSize(elements: Int, bytesPerElement: Int, _ context: HDF5Context) throws {
         let (bytes, overflow) = elements.multipliedReportingOverflow(by: max(1, bytesPerElement))
-        // A block of rows (a few MB) is read thousands of times in a streamed pass: the headroom,
-        // which reads /proc, is asked only about reads that could matter.
-        if !overflow && bytes <= smallRead { return }
-        guard !overflow, bytes <= MemoryHeadroom.available() else {
+        guard !overflow, meter.admits(bytes) else {
             throw context.fail(
                 .tooLarge, "\(elements) elements do not fit in the memory this process may take; read them in row slices")
         }

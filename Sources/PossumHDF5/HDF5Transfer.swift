@@ -106,7 +106,9 @@ enum HDF5Transfer {
         let isVariable = H5Tis_variable_str(storedType)
         guard isVariable >= 0 else { throw context.error(.corrupt, "cannot inspect string type") }
         if isVariable > 0 {
-            try HDF5Dataspace.checkReadSize(elements: count, bytesPerElement: 8, context)
+            // Each string: our pointer to it, HDF5's malloc'd copy (a 32-byte chunk at least) and the
+            // Swift String made from it; longer strings are not known before the read.
+            try HDF5Dataspace.checkReadSize(elements: count, bytesPerElement: 8 + 32 + MemoryLayout<String>.stride, context)
             try probeVariableLengthRead(memType.id, context, probe)
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             let rc = pointers.withUnsafeMutableBytes { call(memType.id, $0.baseAddress!) }

@@ -134,6 +134,9 @@ public struct Design: Sendable {
     public var hasTarget: Bool
     /// What was decided for each column of the table (training designs only; empty otherwise).
     public var columns: [ColumnDecision] = []
+    /// The columns decided text (inferred, not `--categorical`) whose values are mostly numbers,
+    /// found from the values read to encode them: what train and features note.
+    public var mostlyNumbers: [String: StrayText] = [:]
 }
 
 /// The levels of one categorical column; encoding writes 1 in the column of the row's level.
@@ -182,6 +185,10 @@ extension FeatureSpec {
         }
         var design = try spec.encode(table, numericColumns: spec.numeric, encodings: encodings, requireTarget: true)
         design.columns = columns
+        let inferred = Set(columns.filter { $0.kind == .categorical && $0.inferred }.map(\.column))
+        for (name, values) in zip(spec.categorical, text) where inferred.contains(name) {
+            design.mostlyNumbers[name] = StrayText(values, table: table)
+        }
         return design
     }
 

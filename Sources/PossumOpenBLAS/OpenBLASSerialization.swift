@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs `body` — one or more OpenBLAS calls — while no other thread of this process is inside
+/// Runs `body` — one or more OpenBLAS calls — with the library ready (`OpenBLASLibrary.prepare`:
+/// loaded, its buffers mapped, or a one-line error) while no other thread of this process is inside
 /// OpenBLAS through possum.
 ///
 /// Why: OpenBLAS's threaded builds are not reliably safe to call from several threads at once;
@@ -12,12 +13,13 @@ import Foundation
 /// same test passes alone, and neither that failure nor a wrong result in 400 concurrent
 /// `dgeqrf`/`dorgqr`/`dgels` rounds could be reproduced, so OpenBLAS is the suspect, not the
 /// proven cause. OpenBLAS still uses its own threads inside each call. An uncontended lock costs
-/// tens of nanoseconds against microseconds for the smallest call.
+/// tens of nanoseconds against microseconds for the smallest call. One caller at a time also means
+/// one buffer in use at a time: the main thread's, mapped once.
 @inline(__always)
-func openBLASSerialized<R>(_ body: () throws -> R) rethrows -> R {
+func openBLAS<R>(_ body: (OpenBLASLibrary) throws -> R) throws -> R {
     openBLASLock.lock()
     defer { openBLASLock.unlock() }
-    return try body()
+    return try body(OpenBLASLibrary.prepare())
 }
 
-private let openBLASLock = NSLock()
+let openBLASLock = NSLock()

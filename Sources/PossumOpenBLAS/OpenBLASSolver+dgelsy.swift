@@ -1,4 +1,3 @@
-import COpenBLAS
 import PossumLinalg
 
 extension OpenBLASSolver: RankRevealingSolver {
@@ -31,12 +30,12 @@ extension OpenBLASSolver: RankRevealingSolver {
         var lwork = Int32(-1)
         var query = 0.0
         var workspaceTooLarge = false
-        openBLASSerialized {
-            dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &query, &lwork, &info)
+        try openBLAS { lib in
+            lib.dgelsy(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &query, &lwork, &info)
             guard info == 0, let size = Int32(exactly: max(1, query.rounded(.up))) else { workspaceTooLarge = info == 0; return }
             lwork = size
             var scratch = [Double](repeating: 0, count: Int(size))
-            dgelsy_(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &scratch, &lwork, &info)
+            lib.dgelsy(&m, &n, &nrhs, &work, &lda, &rhs, &ldb, &pivots, &rcond, &rank, &scratch, &lwork, &info)
         }
         if workspaceTooLarge { throw LinalgError.shapeMismatch("A (\(a.rows)×\(a.columns)) needs a LAPACK workspace beyond 32-bit sizes") }
         guard info == 0 else { throw LinalgError.backend("dgelsy: argument \(-info) had an illegal value") }

@@ -1,4 +1,3 @@
-import COpenBLAS
 import PossumLinalg
 
 extension OpenBLASSolver {
@@ -14,11 +13,11 @@ extension OpenBLASSolver {
         var trans = CChar(UInt8(ascii: "N"))
         var lwork = Int32(-1)
         var query: Float = 0
-        openBLASSerialized {
-            sgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &query, &lwork, &info, 1)
+        try openBLAS { lib in
+            lib.sgels(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &query, &lwork, &info, 1)
             lwork = Int32(query)
             var scratch = [Float](repeating: 0, count: max(1, Int(lwork)))
-            sgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &scratch, &lwork, &info, 1)
+            lib.sgels(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &scratch, &lwork, &info, 1)
         }
         if info > 0 { throw LinalgError.rankDeficient(column: Int(info) - 1, ratio: 0) }
         if info < 0 { throw LinalgError.backend("sgels: argument \(-info) had an illegal value") }

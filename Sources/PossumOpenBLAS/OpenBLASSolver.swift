@@ -1,4 +1,3 @@
-import COpenBLAS
 import PossumLinalg
 
 /// QR least squares through OpenBLAS's LAPACK: `dgeqrf` to factor, `dormqr` to apply Qᵀ,
@@ -28,11 +27,11 @@ public struct OpenBLASSolver: LeastSquaresSolver {
         var trans = CChar(UInt8(ascii: "N"))
         var lwork = Int32(-1)
         var query = 0.0
-        openBLASSerialized {
-            dgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &query, &lwork, &info, 1)
+        try openBLAS { lib in
+            lib.dgels(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &query, &lwork, &info, 1)
             lwork = Int32(query)
             var scratch = [Double](repeating: 0, count: max(1, Int(lwork)))
-            dgels_(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &scratch, &lwork, &info, 1)
+            lib.dgels(&trans, &m, &n, &nrhs, &work, &lda, &rhs, &ldb, &scratch, &lwork, &info, 1)
         }
         if info > 0 {
             throw LinalgError.rankDeficient(column: Int(info) - 1, ratio: 0)
@@ -42,9 +41,15 @@ public struct OpenBLASSolver: LeastSquaresSolver {
     }
 }
 
-/// Sets OpenBLAS's thread count for everything that follows (process-wide).
+/// Sets OpenBLAS's thread count for everything that follows (process-wide). Each thread past the
+/// first maps a 128 MiB buffer: when they do not fit in memory, the next OpenBLAS call says so.
 public func setOpenBLASThreads(_ n: Int) {
-    openblas_set_num_threads(Int32(clamping: n))
+    openBLASLock.lock()
+    defer { openBLASLock.unlock() }
+    OpenBLASLibrary.requestedThreads = max(1, n)
+    // At once, for a program that also calls OpenBLAS directly (possum-bench links it); an error
+    // here comes back from the next call through possum.
+    _ = try? OpenBLASLibrary.prepare()
 }
 
 /// LAPACK's integers are 32-bit: a larger dimension (or leading dimension) is refused here, so
@@ -55,9 +60,16 @@ func checkLAPACKDimensions(_ a: Matrix) throws {
     }
 }
 
-/// OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH … Cooperlake".
+/// OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH … Cooperlake" (loading the
+/// library, without starting its threads), or why it cannot be loaded.
 public var openBLASConfiguration: String {
-    String(cString: openblas_get_config())
+    openBLASLock.lock()
+    defer { openBLASLock.unlock() }
+    do {
+        return try OpenBLASLibrary.load().config().map { String(cString: $0) } ?? "OpenBLAS (no configuration string)"
+    } catch {
+        return "\(error)"
+    }
 }
 
 /// The result of `dgeqrf`: R and the reflectors in LAPACK's packed layout.
@@ -86,11 +98,11 @@ public struct OpenBLASQR: QRFactorization {
         var m = Int32(a.rows), n = Int32(a.columns), lda = Int32(a.rows), info: Int32 = 0
         var lwork = Int32(-1)
         var query = 0.0
-        openBLASSerialized {
-            dgeqrf_(&m, &n, &packed.elements, &lda, &tau, &query, &lwork, &info)
+        try openBLAS { lib in
+            lib.dgeqrf(&m, &n, &packed.elements, &lda, &tau, &query, &lwork, &info)
             lwork = Int32(query)
             var work = [Double](repeating: 0, count: max(1, Int(lwork)))
-            dgeqrf_(&m, &n, &packed.elements, &lda, &tau, &work, &lwork, &info)
+            lib.dgeqrf(&m, &n, &packed.elements, &lda, &tau, &work, &lwork, &info)
         }
         try check(info, "dgeqrf")
     }
@@ -110,11 +122,11 @@ public struct OpenBLASQR: QRFactorization {
         var query = 0.0
         var a = packed.elements
         var t = tau
-        openBLASSerialized {
-            dormqr_(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &query, &lwork, &info, 1, 1)
+        openBLASOrTrap { lib in
+            lib.dormqr(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &query, &lwork, &info, 1, 1)
             lwork = Int32(query)
             var work = [Double](repeating: 0, count: max(1, Int(lwork)))
-            dormqr_(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &work, &lwork, &info, 1, 1)
+            lib.dormqr(&side, &trans, &m, &nrhs, &k, &a, &lda, &t, &c, &ldc, &work, &lwork, &info, 1, 1)
         }
         precondition(info == 0, "dormqr rejected argument \(-info)")  // arguments are ours, not the user's
         return c
@@ -126,11 +138,11 @@ public struct OpenBLASQR: QRFactorization {
         var lwork = Int32(-1)
         var query = 0.0
         var t = tau
-        openBLASSerialized {
-            dorgqr_(&m, &n, &k, &q.elements, &lda, &t, &query, &lwork, &info)
+        openBLASOrTrap { lib in
+            lib.dorgqr(&m, &n, &k, &q.elements, &lda, &t, &query, &lwork, &info)
             lwork = Int32(query)
             var work = [Double](repeating: 0, count: max(1, Int(lwork)))
-            dorgqr_(&m, &n, &k, &q.elements, &lda, &t, &work, &lwork, &info)
+            lib.dorgqr(&m, &n, &k, &q.elements, &lda, &t, &work, &lwork, &info)
         }
         precondition(info == 0, "dorgqr rejected argument \(-info)")
         return q
@@ -141,7 +153,7 @@ public struct OpenBLASQR: QRFactorization {
         var uplo = CChar(UInt8(ascii: "U")), trans = CChar(UInt8(ascii: "N")), diag = CChar(UInt8(ascii: "N"))
         var n = Int32(columns), nrhs: Int32 = 1, lda = Int32(rows), ldb = Int32(columns), info: Int32 = 0
         var a = packed.elements
-        openBLASSerialized { dtrtrs_(&uplo, &trans, &diag, &n, &nrhs, &a, &lda, &x, &ldb, &info, 1, 1, 1) }
+        openBLASOrTrap { lib in lib.dtrtrs(&uplo, &trans, &diag, &n, &nrhs, &a, &lda, &x, &ldb, &info, 1, 1, 1) }
         precondition(info >= 0, "dtrtrs rejected argument \(-info)")
         // info > 0: R has an exact zero on its diagonal and dtrtrs solved nothing. Callers check
         // the rank first; should one not, NaN says "no answer" rather than a stale c.

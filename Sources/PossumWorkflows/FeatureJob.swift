@@ -38,14 +38,11 @@ public struct FeatureJob {
         let sha = try table.contentSHA256 ?? SHA256.hex(ofFile: dataPath)
         // Standardized where it lies: the design's matrix becomes the feature matrix, no copy.
         transform.scaler.transform(inPlace: &design.x)
-        var notes: [String] = []
-        for decision in design.columns where decision.kind == .categorical && decision.inferred {
-            let values = try table.textColumn(decision.column)
-            guard let stray = TableSummary.StrayText(values, table: table) else { continue }
-            let levels = Set(values.compactMap { $0 }).count
-            notes.append("note: \(messageText(table.source)): column '\(messageText(decision.column, limit: 80))' is text, one-hot encoded as \(levels) levels, "
-                         + "though \(stray.present - stray.count) of its \(stray.present) values are numbers; the first that is not is on line \(stray.firstLine): "
-                         + "'\(messageText(stray.firstValue, limit: 40))' (NA marks a missing value; --numeric \(messageText(decision.column, limit: 80)) names such cells as errors)")
+        let notes = design.columns.compactMap { decision in
+            design.mostlyNumbers[decision.column].map { stray in
+                stray.note(source: table.source, column: decision.column,
+                           levels: design.encodings.first { $0.column == decision.column }?.levels.count ?? 0)
+            }
         }
         let features = FeatureSet(z: design.x, y: design.y, rowLabels: design.lines, transform: transform,
                                   sourceFile: URL(fileURLWithPath: dataPath).lastPathComponent, sourceSHA256: sha)
@@ -59,6 +56,8 @@ public struct FeatureJob {
         public var sourceSHA256: String
         /// Rows per block when the table was streamed; nil when it was read whole.
         public var blockRows: Int?
+        /// `runNoting`'s notes (a table read whole).
+        public var notes: [String] = []
     }
 
     /// Computes the feature set and writes it to `out` (atomically): in memory (`run`) for a CSV or
@@ -68,9 +67,9 @@ public struct FeatureJob {
     public func write(to out: String) throws -> Written {
         let decision = try reading.decide(forTable: dataPath)
         guard let blockRows = decision.blockRows else {
-            let features = try run()
+            let (features, notes) = try runNoting()
             try FeaturesFile.write(features, to: out)
-            return Written(rows: features.z.rows, transform: features.transform, sourceSHA256: features.sourceSHA256)
+            return Written(rows: features.z.rows, transform: features.transform, sourceSHA256: features.sourceSHA256, notes: notes)
         }
         let table = try decision.opened ?? HDF5Table(path: dataPath)
         let (transform, rows) = try fitTransform(table, blockRows: blockRows)

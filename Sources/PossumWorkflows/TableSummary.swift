@@ -31,42 +31,8 @@ public struct TableSummary {
         }
     }
 
-    /// The cells that make a column of numbers text: how many, and the first (its line for a
-    /// CSV, its row for HDF5, and its text). Such a column is one-hot encoded, a level per
-    /// distinct number, which is seldom what a table with a few stray cells (`1,000.5`, `<0.5`,
-    /// `n/a`) meant; `data show` says where they are.
-    public struct StrayText: Encodable {
-        public var count: Int
-        public var firstLine: Int
-        public var firstValue: String
-        /// Present values, numbers and not.
-        var present: Int
-
-        enum CodingKeys: String, CodingKey {
-            case count, firstLine = "first_line", firstValue = "first_value"
-        }
-
-        /// Nil unless at least half the present values are numbers and some are not.
-        init?(_ values: [String?], table: any DataTable) {
-            var numbers = 0, others = 0, first: Int?
-            for (r, value) in values.enumerated() {
-                guard let value else { continue }
-                if let v = Double(value), v.isFinite {
-                    numbers += 1
-                } else {
-                    others += 1
-                    if first == nil { first = r }
-                }
-            }
-            guard let first, let value = values[first], others <= numbers else { return nil }
-            (count, firstLine, firstValue, present) = (others, table.rowLabel(first), value, numbers + others)
-        }
-
-        /// `; 2 of 40 values are not numbers, the first on line 7: '1,000.5'`.
-        var text: String {
-            "; \(count) of \(present) values \(count == 1 ? "is not a number" : "are not numbers"), the first on line \(firstLine): '\(messageText(firstValue, limit: 40))'"
-        }
-    }
+    /// The cells that make a text column's mostly numbers text (one type for data show, train and features).
+    public typealias StrayText = PossumData.StrayText
 
     public struct Summary: Encodable {
         public var source: String

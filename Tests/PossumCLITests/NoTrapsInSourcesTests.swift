@@ -51,6 +51,8 @@ import Testing
                  "size_t checked ≤ Int.max / 2 on the line above"),
         Reviewed("PossumLinalg/SIMDSolver+Paths.swift", [#"Int(part)"#],
                  "String parse (failable init, nil on bad text): cannot trap"),
+        Reviewed("PossumOpenBLAS/OpenBLASLibrary.swift", [#"Int(String(cString: $0), radix: 10)"#],
+                 "String parse (failable init, nil on bad text): cannot trap"),
         Reviewed("PossumOpenBLAS/OpenBLASSolver+dgelsy.swift", [#"Int32(-1)"#, #"Int(size)"#, #"Int(rank)"#],
                  "LAPACK's 32-bit integers: dimensions checked ≤ Int32.max (checkLAPACKDimensions; sgels is a test reference with its own precondition), workspace sizes LAPACK itself returned, Int32 results widened"),
         Reviewed("PossumOpenBLAS/OpenBLASSolver+sgels.swift", [#"Int32(rows)"#, #"Int32(columns)"#, #"Int32(-1)"#, #"Int32(query)"#, #"Int(lwork)"#, #"Int(info)"#],

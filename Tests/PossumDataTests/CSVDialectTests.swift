@@ -139,4 +139,32 @@ import Testing
         #expect(passes[1] == passes[0])
         #expect(reader.delimiter == UInt8(ascii: ";"))
     }
+
+    /// One column of decimal commas (`y`, `1,5`, `2,25`) is one column of numbers, not two fields
+    /// a line under a header of one.
+    @Test func oneColumnOfDecimalCommasIsOneColumnOfNumbers() throws {
+        #expect(Self.detect("y\n1,5\n2,25\n") == ";")
+        #expect(Self.detect("y\r\n1,5\r\n3\r\n-0,25\r\n") == ";", "whole numbers beside them")
+        #expect(Self.detect("y\n1,000\n2,500\n") == ",", "every comma before three digits may group thousands")
+        #expect(Self.detect("y\n1,5\nab,c\n") == ",", "not numbers")
+        #expect(Self.detect("y\n1,5,5\n") == ",")
+        let t = try CSVTable.parse("y\n1,5\n2,25\n", source: "y.csv")
+        #expect(t.header == ["y"])
+        #expect(try t.numericColumn("y") == [1.5, 2.25])
+        #expect(t.dialect == "one column, decimal commas")
+        #expect(throws: DataError(file: "e.csv", line: 2, "expected 1 field (as in the header), found 2")) { try CSVTable.parse("y\n1,000\n2,500\n", source: "e.csv") }
+    }
+
+    /// A given delimiter (`--delimiter`) is used as given; one that leaves the first line one
+    /// field where the detected one splits it is an error naming the file.
+    @Test func givenDelimiter() throws {
+        let t = try CSVRecordReader.$givenDelimiter.withValue(UInt8(ascii: "|")) { try CSVTable.parse("a|b\n1;2|3\n", source: "g.csv") }
+        #expect(t.header == ["a", "b"])
+        #expect(try t.textColumn("a") == ["1;2"])
+        #expect(throws: DataError(file: "g.csv", line: 1, "--delimiter ';' leaves one column, but the first line has 3 fields separated by ',': give --delimiter ',' or leave it out")) {
+            try CSVRecordReader.$givenDelimiter.withValue(UInt8(ascii: ";")) { try CSVTable.parse("a,b,y\n1,2,3\n", source: "g.csv") }
+        }
+        let tab = try CSVRecordReader.$givenDelimiter.withValue(0x09) { try CSVTable.parse("y\n1.5\n", source: "g.csv") }
+        #expect(tab.header == ["y"], "one column either way: nothing to say")
+    }
 }

@@ -1,0 +1,184 @@
+import PossumFiles
+import PossumLinalg
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The Fortran LAPACK routines possum calls (Fortran ABI: every argument by pointer, 32-bit
+// integers; gfortran's hidden CHARACTER lengths trail as size_t), as the C function types dlsym
+// gives. Debian's OpenBLAS ships no LAPACK prototypes; Sources/COpenBLAS/shim.h has the same ones.
+typealias DgeqrfFunction = @convention(c) (
+    UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
+    UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void
+typealias DorgqrFunction = @convention(c) (
+    UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
+    UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void
+typealias DormqrFunction = @convention(c) (
+    UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>,
+    UnsafePointer<Double>, UnsafePointer<Int32>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
+    UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>, Int, Int) -> Void
+typealias DtrtrsFunction = @convention(c) (
+    UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>,
+    UnsafePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
+    UnsafeMutablePointer<Int32>, Int, Int, Int) -> Void
+typealias DgelsFunction = @convention(c) (
+    UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>,
+    UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>,
+    UnsafePointer<Int32>, UnsafeMutablePointer<Int32>, Int) -> Void
+typealias SgelsFunction = @convention(c) (
+    UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Float>,
+    UnsafePointer<Int32>, UnsafeMutablePointer<Float>, UnsafePointer<Int32>, UnsafeMutablePointer<Float>,
+    UnsafePointer<Int32>, UnsafeMutablePointer<Int32>, Int) -> Void
+typealias DgelsyFunction = @convention(c) (
+    UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
+    UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>, UnsafePointer<Double>,
+    UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void
+typealias DgemmFunction = @convention(c) (
+    UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>,
+    UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Int32>, UnsafePointer<Double>, UnsafePointer<Int32>,
+    UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, Int, Int) -> Void
+typealias ThreadsSetter = @convention(c) (Int32) -> Void
+typealias IntQuery = @convention(c) () -> Int32
+typealias ConfigQuery = @convention(c) () -> UnsafePointer<CChar>?
+
+/// Debian's OpenBLAS (`libopenblas.so.0`, the one `-lopenblas` links), loaded with dlopen the first
+/// time a command runs it, not when possum starts.
+///
+/// Why: OpenBLAS starts its thread pool when it is loaded, and each worker maps a 128 MiB buffer at
+/// once. Under an address-space limit (`prlimit --as`, `ulimit -v`) a worker whose mmap fails retries
+/// forever, and every later `fork` (the HDF5 probe's) and the exit wait on it: every command hung,
+/// OpenBLAS or not. So possum loads it only for a command that calls it, with `OPENBLAS_NUM_THREADS=1`
+/// for the load (no worker), and maps each buffer only after `MemoryHeadroom` says it fits
+/// (`OpenBLASBudget`): the main thread's at once (by a small dgemm), the workers' as the pool grows to
+/// the thread count asked for. A buffer that does not fit is a one-line error, never a spin.
+/// Everything here runs under `openBLASLock` (`openBLAS(_:)`).
+struct OpenBLASLibrary: @unchecked Sendable {
+    static let soname = "libopenblas.so.0"
+
+    let dgeqrf: DgeqrfFunction, dorgqr: DorgqrFunction, dormqr: DormqrFunction, dtrtrs: DtrtrsFunction
+    let dgels: DgelsFunction, sgels: SgelsFunction, dgelsy: DgelsyFunction, dgemm: DgemmFunction
+    let setThreads: ThreadsSetter, threads: IntQuery, processors: IntQuery, config: ConfigQuery
+
+    /// The loaded library; nil until `load()` has succeeded.
+    nonisolated(unsafe) static var loaded: OpenBLASLibrary?
+    /// Whether the main thread's buffer is mapped (`prepare()`).
+    nonisolated(unsafe) static var mainBufferMapped = false
+    /// Threads the pool has started, the calling one included (it never shrinks).
+    nonisolated(unsafe) static var poolSize = 1
+    /// What `setOpenBLASThreads` asked for; nil: OpenBLAS's own choice (`defaultThreads`).
+    nonisolated(unsafe) static var requestedThreads: Int?
+    /// OpenBLAS's choice had it been linked: OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS,
+    /// else every processor.
+    nonisolated(unsafe) static var defaultThreads = 1
+
+    /// Loads the library without starting a worker (for its configuration, or before `prepare`).
+    static func load() throws -> OpenBLASLibrary {
+        if let loaded { return loaded }
+        func variable(_ name: String) -> Int? { getenv(name).flatMap { Int(String(cString: $0), radix: 10) }.flatMap { $0 > 0 ? $0 : nil } }
+        let fromEnvironment = variable("OPENBLAS_NUM_THREADS") ?? variable("GOTO_NUM_THREADS") ?? variable("OMP_NUM_THREADS")
+        // The environment is set only when it must be (setenv is not safe beside threads reading it;
+        // the test runs set OPENBLAS_NUM_THREADS=1 themselves) and restored at once.
+        let previous = getenv("OPENBLAS_NUM_THREADS").map { String(cString: $0) }
+        if previous != "1" { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
+        let handle = dlopen(soname, RTLD_NOW)
+        if previous != "1" {
+            if let previous { setenv("OPENBLAS_NUM_THREADS", previous, 1) } else { unsetenv("OPENBLAS_NUM_THREADS") }
+        }
+        guard let handle else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
+            throw LinalgError.backend("cannot load OpenBLAS: \(reason)")
+        }
+        func symbol<F>(_ name: String, _: F.Type) throws -> F {
+            guard let address = dlsym(handle, name) else { throw LinalgError.backend("OpenBLAS (\(soname)) has no \(name)") }
+            return unsafeBitCast(address, to: F.self)
+        }
+        let library = OpenBLASLibrary(
+            dgeqrf: try symbol("dgeqrf_", DgeqrfFunction.self), dorgqr: try symbol("dorgqr_", DorgqrFunction.self),
+            dormqr: try symbol("dormqr_", DormqrFunction.self), dtrtrs: try symbol("dtrtrs_", DtrtrsFunction.self),
+            dgels: try symbol("dgels_", DgelsFunction.self), sgels: try symbol("sgels_", SgelsFunction.self),
+            dgelsy: try symbol("dgelsy_", DgelsyFunction.self), dgemm: try symbol("dgemm_", DgemmFunction.self),
+            setThreads: try symbol("openblas_set_num_threads", ThreadsSetter.self),
+            threads: try symbol("openblas_get_num_threads", IntQuery.self),
+            processors: try symbol("openblas_get_num_procs", IntQuery.self),
+            config: try symbol("openblas_get_config", ConfigQuery.self))
+        // Already loaded with its pool (a program that links -lopenblas, as possum-bench does): that pool.
+        poolSize = max(1, Int(truncatingIfNeeded: library.threads()))
+        defaultThreads = fromEnvironment ?? max(1, Int(truncatingIfNeeded: library.processors()))
+        loaded = library
+        return library
+    }
+
+    /// The library, ready for calls: loaded, the main thread's buffer mapped, the pool at the thread
+    /// count asked for (OpenBLAS's own choice: as many of those as fit in memory).
+    static func prepare() throws -> OpenBLASLibrary {
+        let library = try load()
+        if !mainBufferMapped {
+            try OpenBLASBudget(headroom: MemoryHeadroom.available()).admitMainBuffer()
+            library.mapMainBuffer()
+            mainBufferMapped = true
+        }
+        let threads = try OpenBLASBudget(headroom: MemoryHeadroom.available())
+            .threads(wanted: requestedThreads ?? defaultThreads, started: poolSize, strict: requestedThreads != nil)
+        if threads != Int(truncatingIfNeeded: library.threads()) { library.setThreads(Int32(clamping: threads)) }
+        poolSize = max(poolSize, threads)
+        return library
+    }
+
+    /// A level-3 call maps the calling thread's buffer (`blas_memory_alloc`), which later calls reuse;
+    /// 192³ is past the small-matrix path some kernels take without one.
+    private func mapMainBuffer() {
+        var (m, n, k, lda, ldb, ldc): (Int32, Int32, Int32, Int32, Int32, Int32) = (192, 192, 192, 192, 192, 192)
+        var (one, zero) = (1.0, 0.0)
+        let a = [Double](repeating: 0, count: 192 * 192)
+        var c = a
+        var (transA, transB) = (CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")))
+        dgemm(&transA, &transB, &m, &n, &k, &one, a, &lda, a, &ldb, &zero, &c, &ldc, 1, 1)
+    }
+}
+
+/// How much memory OpenBLAS's buffers take, and what fits: pure arithmetic over a headroom
+/// (`MemoryHeadroom.available()`), so that it can be tested without a limit.
+struct OpenBLASBudget {
+    /// OpenBLAS's BUFFER_SIZE on x86-64 (32 << 22): one per thread that runs its kernels.
+    static let bufferBytes = 128 << 20
+    /// Left beside the buffers for everything else the command allocates meanwhile.
+    static let reserve = 32 << 20
+
+    var headroom: Int
+
+    func admitMainBuffer() throws {
+        guard headroom >= Self.bufferBytes + Self.reserve else {
+            throw LinalgError.backend(
+                "OpenBLAS needs \(Self.mebibytes(Self.bufferBytes + Self.reserve)) of memory for its buffer and this process may take "
+                + "\(Self.mebibytes(headroom)) more (a memory or address-space limit); the simd solver needs no such buffer")
+        }
+    }
+
+    /// The pool's thread count for `wanted` with `started` threads running: each new one maps a
+    /// buffer. `strict` (a count asked for): all of them or an error; else as many as fit, at least
+    /// those started.
+    func threads(wanted: Int, started: Int, strict: Bool) throws -> Int {
+        let wanted = max(1, wanted)
+        guard wanted > started else { return wanted }
+        let fitting = max(0, headroom - Self.reserve) / Self.bufferBytes
+        if wanted - started <= fitting { return wanted }
+        if strict {
+            throw LinalgError.backend(
+                "OpenBLAS on \(wanted) threads needs \(Self.mebibytes((wanted - started) * Self.bufferBytes + Self.reserve)) more memory "
+                + "and this process may take \(Self.mebibytes(headroom)) (a memory or address-space limit)")
+        }
+        return started + fitting
+    }
+
+    static func mebibytes(_ bytes: Int) -> String { "\(max(0, bytes) >> 20) MiB" }
+}
+
+/// The library for a call that cannot throw (a factorization made from given reflectors, whose
+/// library was never prepared by `OpenBLASQR(factoring:)`): it traps when OpenBLAS cannot run.
+func openBLASOrTrap<R>(_ body: (OpenBLASLibrary) throws -> R) rethrows -> R {
+    openBLASLock.lock()
+    defer { openBLASLock.unlock() }
+    let library: OpenBLASLibrary
+    do { library = try OpenBLASLibrary.prepare() } catch { fatalError("\(error)") }
+    return try body(library)
+}

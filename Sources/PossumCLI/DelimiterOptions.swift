@@ -19,7 +19,7 @@ struct DelimiterOptions: ParsableArguments {
         }
     }
 
-    @Option(name: .long, help: "Between a CSV's fields: auto (found from the first lines), ',', ';', tab or '|'.")
+    @Option(name: .long, help: "The character between a CSV's fields; auto finds it from the first lines.")
     var delimiter: Delimiter = .auto
 }
 

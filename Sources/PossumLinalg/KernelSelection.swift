@@ -10,8 +10,8 @@
 /// The level-3 tile of this architecture: (2·lanes) × 6, sized for AVX-512's 32 zmm registers.
 public typealias NativeTile<T: QRScalar> = AVX512Tile<T>
 #elseif arch(x86_64)
-/// The level-3 tile of this architecture: lanes × 6, sized for AVX2's 16 ymm registers.
-public typealias NativeTile<T: QRScalar> = AVX2Tile<T>
+/// The level-3 tile of this architecture: (2·lanes) × 3, sized for AVX2's 16 ymm registers.
+public typealias NativeTile<T: QRScalar> = AVX2TallTile<T>
 #elseif arch(arm64)
 /// The level-3 tile of this architecture: the portable lanes × 4 (no NEON tile yet).
 public typealias NativeTile<T: QRScalar> = PortableTile<T>

@@ -10,8 +10,10 @@
 /// The level-3 tile of this architecture: (2·lanes) × 6, sized for AVX-512's 32 zmm registers.
 public typealias NativeTile<T: QRScalar> = AVX512Tile<T>
 #elseif arch(x86_64)
-/// The level-3 tile of this architecture: (2·lanes) × 3, sized for AVX2's 16 ymm registers.
-public typealias NativeTile<T: QRScalar> = AVX2TallTile<T>
+/// The level-3 tile of this architecture: lanes × 6, sized for AVX2's 16 ymm registers.
+/// (`AVX2TallTile`, the same bits, is faster in L1 on Zen 3 but measured within the noise in the QR:
+/// Benchmarks/README.md, "Square on the AVX2 guest".)
+public typealias NativeTile<T: QRScalar> = AVX2Tile<T>
 #elseif arch(arm64)
 /// The level-3 tile of this architecture: the portable lanes × 4 (no NEON tile yet).
 public typealias NativeTile<T: QRScalar> = PortableTile<T>

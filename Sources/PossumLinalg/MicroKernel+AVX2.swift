@@ -82,7 +82,8 @@ public enum AVX2Tile<Scalar: QRScalar>: MicroKernel {
 /// through `SIMD8<Double>` pairs the compiler kept A's two halves and spilled.
 ///
 /// Each entry of C gets the same single FMA chain over p, from zero, added to C once, as in the
-/// other tiles: the same bits.
+/// other tiles: the same bits. Not selected (KernelSelection.swift): ahead of `AVX2Tile` in L1, but
+/// within the noise in the QR, whose products wait on L3 as much as on the tile.
 public enum AVX2TallTile<Scalar: QRScalar>: MicroKernel {
     public static var mr: Int { 2 * Scalar.lanes }
     public static var nr: Int { 3 }

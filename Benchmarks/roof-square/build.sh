@@ -8,14 +8,17 @@ set -eu
 cd "$(dirname "$0")/../.."
 base=${1:-$(git merge-base HEAD main)}
 out=.build/roof-square
-flags="-O -wmo -target-cpu native -D POSSUM_NATIVE_CPU -D POSSUM_AVX512"
+flags="-O -wmo -target-cpu native -D POSSUM_NATIVE_CPU"
+# The AVX-512 tile only where the CPU has it, as the Makefile decides; on an AVX2 machine the flag would
+# select a tile the hardware runs through split ymm halves.
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then flags="$flags -D POSSUM_AVX512"; fi
 commit=$(git rev-parse "$base")
-if [ "$(cat "$out/base-commit" 2>/dev/null)" != "$commit" ]; then  # the base module is rebuilt only when BASE changes
+if [ "$(cat "$out/base-commit" 2>/dev/null)" != "$commit $flags" ]; then  # the base module is rebuilt only when BASE or the flags change
     rm -rf "$out/base-src" && mkdir -p "$out/base-src"
     git archive "$base" Sources/PossumLinalg | tar -x -C "$out/base-src"
     swiftc $flags -parse-as-library -emit-module -emit-library -static -module-name PossumBase \
         "$out"/base-src/Sources/PossumLinalg/*.swift -emit-module-path "$out/PossumBase.swiftmodule" -o "$out/libPossumBase.a"
-    echo "$commit" > "$out/base-commit"
+    echo "$commit $flags" > "$out/base-commit"
 fi
 swiftc $flags -parse-as-library -emit-module -emit-library -static -module-name PossumLinalg \
     Sources/PossumLinalg/*.swift -emit-module-path "$out/PossumLinalg.swiftmodule" -o "$out/libPossumLinalg.a"

@@ -37,9 +37,9 @@ public struct BlockedHouseholderQR: QRFactorization {
         }
     }
 
-    /// Trailing matrices with fewer columns than a tile are updated reflector by reflector: cheaper
-    /// to sweep with each reflector than to pack V and form T for.
-    static func minimumBlockedColumns<K: HouseholderKernels>(_: K.Type) -> Int { K.Tile.nr }
+    /// Trailing matrices with fewer columns than a tile (`MicroKernel.minimumBlockedColumns`) are
+    /// updated reflector by reflector: cheaper to sweep with each reflector than to pack V and form T for.
+    static func minimumBlockedColumns<K: HouseholderKernels>(_: K.Type) -> Int { K.Tile.minimumBlockedColumns }
 
     /// Doubles of scratch `factor` needs for an m × n matrix with panels of nb columns.
     public static func workspaceSize(rows m: Int, columns n: Int, blockSize nb: Int) -> Int {

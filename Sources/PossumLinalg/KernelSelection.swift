@@ -13,6 +13,8 @@ public typealias NativeTile<T: QRScalar> = AVX512Tile<T>
 let nativeVectorRegisters = 32
 #elseif arch(x86_64)
 /// The level-3 tile of this architecture: lanes × 6, sized for AVX2's 16 ymm registers.
+/// (`AVX2TallTile`, the same bits, is faster in L1 on Zen 3 but measured within the noise in the QR:
+/// Benchmarks/README.md, "Square on the AVX2 guest".)
 public typealias NativeTile<T: QRScalar> = AVX2Tile<T>
 /// 64-byte vectors (`QRScalar.Vector`) the vector registers hold: 16 ymm, two to a vector.
 let nativeVectorRegisters = 8

@@ -1,7 +1,7 @@
 /// The register-blocked micro-kernel of the level-3 updates, BLIS-style: the one routine of the
 /// blocked and tall-skinny QR that is tuned to the machine's registers; everything around it
 /// (`accumulateProduct`, the packing, the factorizations) is portable and reads the tile's shape
-/// from here. Conformers: `AVX2Tile`, `PortableTile`, `ReferenceTile`; KernelSelection.swift picks
+/// from here. Conformers: `AVX2Tile`, `AVX2TallTile`, `AVX512Tile`, `PortableTile`, `ReferenceTile`; KernelSelection.swift picks
 /// one per architecture.
 ///
 /// Contract (`accumulateTile` in both forms; T = `Scalar`, `Double` or `Float`): for column-major
@@ -25,6 +25,9 @@ public protocol MicroKernel: SendableMetatype {
     /// multiple of `nr`; wide enough that the packed V is not read again too often, narrow enough
     /// that the block of C is still cached for its second read. Also the threads' work item.
     static var columnBlock: Int { get }
+    /// Trailing matrices narrower than this are updated reflector by reflector rather than blocked
+    /// (cheaper than packing V and forming T for them); `nr` unless the tile says otherwise.
+    static var minimumBlockedColumns: Int { get }
 
     /// The full mr × nr tile of the contract above.
     static func accumulateTile(
@@ -45,6 +48,8 @@ public protocol MicroKernel: SendableMetatype {
 }
 
 extension MicroKernel {
+    public static var minimumBlockedColumns: Int { nr }
+
     /// Column j of a partial tile's store: C[0..<rows, j] += acc[0..<rows] when j < `columns`
     /// (nothing otherwise). Whole vectors when the strip is full; lane by lane when it is the
     /// padded last strip, whose rows past `rows` do not exist in C.

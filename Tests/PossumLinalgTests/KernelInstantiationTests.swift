@@ -79,7 +79,7 @@ import Testing
         check(Float.self, c)
     }
 
-    /// The AVX-512 tile (two vectors per column) and the AVX2 tile (one) give every entry the same
+    /// The AVX-512 tile (two vectors per column), the tall AVX2 tile (two, 3 columns) and the AVX2 tile (one) give every entry the same
     /// FMA chain in the same order, so every path factors to the same numbers with either: a
     /// misplaced row, column or strip of the wider tile shows as a difference (compared with ==,
     /// which also equates the signs of zeros: a padded term adds an exact 0).
@@ -94,6 +94,10 @@ import Testing
             #expect(narrow.packed.elements == wide.packed.elements, "\(c.path) \(T.self) packed")
             // τ's spare entries (a possible extra row block) stay NaN in both.
             #expect(zip(narrow.tau, wide.tau).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "\(c.path) \(T.self) tau")
+            // The tall AVX2 tile ((2·lanes) × 3) too: the same chains, and the same panels blocked.
+            let tall = factored(c.path, ab, VectorKernels<T, AVX2TallTile<T>>.self)
+            #expect(narrow.packed.elements == tall.packed.elements, "\(c.path) \(T.self) packed, tall tile")
+            #expect(zip(narrow.tau, tall.tau).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "\(c.path) \(T.self) tau, tall tile")
         }
         same(Double.self)
         same(Float.self)

@@ -56,6 +56,8 @@ import Testing
         fullTile(PortableTile<Float>.self, k: k)
         fullTile(AVX512Tile<Double>.self, k: k)
         fullTile(AVX512Tile<Float>.self, k: k)
+        fullTile(AVX2TallTile<Double>.self, k: k)
+        fullTile(AVX2TallTile<Float>.self, k: k)
     }
 
     /// A whole tile: mr = lanes (8 for `Double`, 16 for `Float`), nr the tile's own.
@@ -95,6 +97,11 @@ import Testing
         partialTile(AVX512Tile<Double>.self, (shape.rows + 8, shape.columns))
         partialTile(AVX512Tile<Float>.self, (shape.rows + 8, shape.columns))
         partialTile(AVX512Tile<Float>.self, (shape.rows + 24, shape.columns))
+        // The tall AVX2 tile: two vectors per column too, at most 3 columns.
+        partialTile(AVX2TallTile<Double>.self, (shape.rows, min(shape.columns, 3)))
+        partialTile(AVX2TallTile<Double>.self, (shape.rows + 8, min(shape.columns, 3)))
+        partialTile(AVX2TallTile<Float>.self, (shape.rows + 8, min(shape.columns, 3)))
+        partialTile(AVX2TallTile<Float>.self, (shape.rows + 24, min(shape.columns, 3)))
     }
 
     func partialTile<M: MicroKernel>(_: M.Type, _ shape: (rows: Int, columns: Int)) {
@@ -133,6 +140,14 @@ import Testing
             AVX512Tile<T>.accumulateProduct(m: size.m, n: size.n, k: size.k, o.a, lda: o.lda, o.b, ldb: o.ldb,
                                             &wide, ldc: o.ldc, kc: kc, mc: mc)
             expectClose(wide, twin(o, mr: size.m, nr: size.n, k: size.k), o, mr: size.m, nr: size.n, k: size.k)
+            // The AVX2 tiles, lanes × 6 and (2·lanes) × 3: each entry the same FMA chain, so the same bits.
+            var narrow = o.c, tall = o.c
+            AVX2Tile<T>.accumulateProduct(m: size.m, n: size.n, k: size.k, o.a, lda: o.lda, o.b, ldb: o.ldb,
+                                          &narrow, ldc: o.ldc, kc: kc, mc: mc)
+            AVX2TallTile<T>.accumulateProduct(m: size.m, n: size.n, k: size.k, o.a, lda: o.lda, o.b, ldb: o.ldb,
+                                              &tall, ldc: o.ldc, kc: kc, mc: mc)
+            expectClose(tall, twin(o, mr: size.m, nr: size.n, k: size.k), o, mr: size.m, nr: size.n, k: size.k)
+            #expect(tall == narrow, "AVX2TallTile and AVX2Tile: the same bits")
         }
     }
 
@@ -150,6 +165,8 @@ import Testing
         packedProduct(NativeTile<T>.self, o, size: size)
         packedProduct(PortableTile<T>.self, o, size: size)
         packedProduct(AVX512Tile<T>.self, o, size: size)
+        packedProduct(AVX2Tile<T>.self, o, size: size)
+        packedProduct(AVX2TallTile<T>.self, o, size: size)
     }
 
     /// A packed in M's micro-panels (mr = `M.mr` rows), multiplied through M.

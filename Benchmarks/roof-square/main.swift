@@ -7,6 +7,7 @@
 //     roof-square qr|lstsq M N ROUNDS threadsP   1 and P threads, base vs new, speed-ups
 //     roof-square products M N ROUNDS       one trailing update's two products, base vs new
 //     roof-square peak ROUNDS                    the tile with A 64-byte aligned and 48 bytes off
+//     roof-square tiles ROUNDS                   the AVX2 tiles in L1, interleaved
 //     roof-square gemm ROUNDS LIBRARY...         any BLAS's dgemm on the update's shapes against the roof
 //                                                (LIBRARY: PATH[:prefix=P,suffix=S,int=64,name=N]; gemm.swift)
 //
@@ -96,6 +97,44 @@ func f(_ x: Double, _ digits: Int = 2) -> String {
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     return String(Double(Int((x * scale).rounded())) / scale)
+}
+
+/// L1-resident GFLOP/s of the AVX2 tiles (k = 256), interleaved, each round's ratios to the
+/// lanes × 6 tile.
+func tiles(rounds: Int) {
+    let k = 256, calls = 20_000
+    let a = buffer(16 * k, offset: 0), b = buffer(k * 6, offset: 0), c = buffer(16 * 6, offset: 0)
+    a.initialize(repeating: 1e-3, count: 16 * k)
+    b.initialize(repeating: 1e-3, count: k * 6)
+    c.initialize(repeating: 0, count: 16 * 6)
+    func rate(_ flopsPerCall: Int, _ body: () -> Void) -> Double {
+        let t0 = cpuSeconds()
+        for _ in 0..<calls { body() }
+        return Double(flopsPerCall * calls) / (cpuSeconds() - t0) / 1e9
+    }
+    typealias D = Double
+    let kernels: [(String, () -> Double)] = [
+        ("AVX2Tile 8x6", { rate(2 * 8 * 6 * k) { PossumLinalg.AVX2Tile<D>.accumulateTile(k: k, a, lda: 8, b, ldb: k, c, ldc: 16) } }),
+        ("AVX2TallTile 16x3", { rate(2 * 16 * 3 * k) { PossumLinalg.AVX2TallTile<D>.accumulateTile(k: k, a, lda: 16, b, ldb: k, c, ldc: 16) } }),
+    ]
+    var rates: [[Double]] = Array(repeating: [], count: kernels.count), ratios = rates
+    for round in 0..<rounds {
+        var here = Array(repeating: 0.0, count: kernels.count)
+        for e in 0..<kernels.count {
+            let i = (e + round) % kernels.count
+            here[i] = kernels[i].1()
+        }
+        for i in 0..<kernels.count { rates[i].append(here[i]); ratios[i].append(here[i] / here[0]) }
+    }
+    if c[0] == 42 { print("") }
+    for i in 0..<kernels.count {
+        print("\(kernels[i].0): \(f(median(rates[i]), 1)) GFLOP/s, \(f(median(ratios[i]), 3))x the 8x6 tile (median of \(rounds) rounds)")
+    }
+}
+
+if arguments.count == 3 && arguments[1] == "tiles", let rounds = Int(arguments[2]) {
+    tiles(rounds: rounds)
+    exit(0)
 }
 
 if arguments.count == 3 && arguments[1] == "peak", let rounds = Int(arguments[2]) {
@@ -245,6 +284,7 @@ if arguments.count == 2 && ["--help", "-h", "help"].contains(arguments[1]) {
       roof-square qr|lstsq M N ROUNDS [threadsP]  1 thread: GFLOP/s and % of the roof; threadsP: speed-ups over 1 thread
       roof-square products M N ROUNDS             one trailing update's two products alone, base vs new
       roof-square peak ROUNDS                     the tile's L1-resident rate, A aligned and 48 bytes off
+      roof-square tiles ROUNDS                    AVX2Tile and AVX2TallTile in L1, interleaved, ratios per round
       roof-square gemm ROUNDS LIBRARY...          any BLAS's dgemm (loaded by path) on a 2000² QR's update shapes
                                                   and on 2000³, beside our products and the roof; LIBRARY is
                                                   PATH[:prefix=P,suffix=S,int=64,name=N], the symbol P + "dgemm_" + S
@@ -310,14 +350,15 @@ func measure(_ engine: Engine, threads: Int, wall: Bool) -> Double {
     return (wall ? wallSeconds() : cpuSeconds()) - t0
 }
 
-// Bits: base and new must agree when the arithmetic is meant to be unchanged.
+// Bits: base and new must agree when the arithmetic is meant to be unchanged (the packed storage
+// and τ; lstsq: the solution too).
 var results: [[Double]] = []
 for (_, engine) in engines {
     _ = measure(engine, threads: 1, wall: false)
-    results.append(Array(UnsafeBufferPointer(start: a, count: m * columns)))
+    results.append(Array(UnsafeBufferPointer(start: a, count: m * columns)) + scratch.tau + scratch.x)
 }
 let sameBits = zip(results[0], results[1]).allSatisfy { $0.bitPattern == $1.bitPattern }
-print("\(arguments[1]) \(m)x\(n) float64, A \(offset) bytes past a cache line; base and new give the same bits: \(sameBits)")
+print("\(arguments[1]) \(m)x\(n) float64, A \(offset) bytes past a cache line; base and new give the same bits (A, τ, x): \(sameBits)")
 
 if arguments.count == 6, arguments[5].hasPrefix("threads"), let p = Int(arguments[5].dropFirst("threads".count)), p >= 2 {
     var one: [String: [Double]] = [:], many: [String: [Double]] = [:], speedups: [String: [Double]] = [:]

@@ -2,8 +2,8 @@
 /// 64-byte aligned and the leading dimension is a multiple of 64 bytes' worth of elements. With
 /// columns 8 or 16 elements past a line (as in a Swift array, whose elements start 32 bytes into
 /// a 16-byte-aligned block), every `SIMD8<Double>` load and store of the TSQR leaf straddles two
-/// cache lines, and split stores cost the level-2 sweeps about a third of their rate
-/// (Benchmarks/README.md: the roof, tall-skinny). Alignment changes no arithmetic: the same bits.
+/// cache lines, and split stores cost the level-2 sweeps much of their rate
+/// (figures: Benchmarks/README.md: the roof, tall-skinny). Alignment changes no arithmetic: the same bits.
 enum AlignedColumns {
     /// Bytes of alignment of the base and of every column.
     static let alignment = 64

@@ -54,7 +54,7 @@ public struct BlockedHouseholderQR: QRFactorization {
     /// A factorization gets a thread per this many columns of its first trailing update: a thread
     /// must be worth more than waking it (Benchmarks/README.md: splitting the trailing update) …
     public static let minimumGroupColumns = 32
-    /// … and per this many elements of it (≈ 10 µs of work).
+    /// … and per this many elements of it (enough work to pay for the wake-up).
     public static let minimumGroupElements = 1 << 14
 
     /// Threads for a blocked factorization whose first trailing update is `rows` × `columns`, with

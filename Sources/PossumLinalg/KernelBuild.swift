@@ -23,7 +23,8 @@ public enum KernelBuild {
     }()
 
     /// What the portable build's `SIMD8<Double>` lowers to on this architecture: at the x86-64 baseline
-    /// (SSE2, no FMA) every lane's fused multiply-add is a libm `fma` call, hence over ten times slower.
+    /// (SSE2, no FMA) every lane's fused multiply-add is a libm `fma` call, hence many times slower
+    /// (Benchmarks/README.md, Reproduce).
     static let portableLowering: String = {
         #if arch(x86_64)
         return "x86-64 baseline: scalar fma calls"

@@ -77,8 +77,8 @@ public enum AVX2Tile<Scalar: QRScalar>: MicroKernel {
 /// and 3 columns: 12 ymm accumulators (12 FMA chains), the 3 broadcast elements of B and one
 /// register for A's current ymm: all 16. Each step p costs 4 ymm loads of A and 3 broadcasts for
 /// 12 FMAs where the lanes × 6 tile (`AVX2Tile`) needs 6 broadcasts: on Zen 3 a broadcast from
-/// memory takes a slot of the FMA pipes, and the 8 × 6 tile ran at ≈ 80 % of the FMA peak
-/// (Benchmarks/README.md, "Square on the AVX2 guest"). Written on ymm-sized vectors (`AVX2Register`):
+/// memory takes a slot of the FMA pipes, which holds the 8 × 6 tile below the FMA peak
+/// (figures: Benchmarks/README.md, "Square on the AVX2 guest"). Written on ymm-sized vectors (`AVX2Register`):
 /// through `SIMD8<Double>` pairs the compiler kept A's two halves and spilled.
 ///
 /// Each entry of C gets the same single FMA chain over p, from zero, added to C once, as in the
@@ -87,8 +87,8 @@ public enum AVX2Tile<Scalar: QRScalar>: MicroKernel {
 public enum AVX2TallTile<Scalar: QRScalar>: MicroKernel {
     public static var mr: Int { 2 * Scalar.lanes }
     public static var nr: Int { 3 }
-    /// Eight tiles wide: the 24 columns of `AVX2Tile`'s block (12, 48 and 96 measured no better on
-    /// the 512 KiB L2 of the AVX2 guest; Benchmarks/README.md, "Square on the AVX2 guest").
+    /// Eight tiles wide: the 24 columns of `AVX2Tile`'s block (narrower and wider blocks measured no
+    /// better on a 512 KiB L2; Benchmarks/README.md, "Square on the AVX2 guest").
     public static var columnBlock: Int { 24 }
     /// Six, as for the lanes × 6 tile, so that both block the same panels and give the same bits.
     public static var minimumBlockedColumns: Int { 6 }

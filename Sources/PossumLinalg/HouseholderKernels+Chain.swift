@@ -93,20 +93,41 @@ extension VectorKernels {
             i += lanes
         }
         var s0 = T.zeroVector, s1 = T.zeroVector, c0 = T.zeroVector, c1 = T.zeroVector
-        while i + 2 * lanes <= vectorEnd {
-            let a = T.load(v + i), b = T.load(v + i + lanes)
-            let y0 = T.fma(T.load(x + i), gv, a), y1 = T.fma(T.load(x + i + lanes), gv, b)
-            T.store(y0, x + i); T.store(y1, x + i + lanes)
-            s0 = T.fma(s0, y0, y0); c0 = T.fma(c0, y0, a)
-            s1 = T.fma(s1, y1, y1); c1 = T.fma(c1, y1, b)
-            i += 2 * lanes
-        }
-        if i < vectorEnd {
-            let a = T.load(v + i)
-            let y0 = T.fma(T.load(x + i), gv, a)
-            T.store(y0, x + i)
-            s0 = T.fma(s0, y0, y0); c0 = T.fma(c0, y0, a)
-            i += lanes
+        if nativeVectorRegisters >= 16 {
+            while i + 2 * lanes <= vectorEnd {
+                let a = T.load(v + i), b = T.load(v + i + lanes)
+                let y0 = T.fma(T.load(x + i), gv, a), y1 = T.fma(T.load(x + i + lanes), gv, b)
+                T.store(y0, x + i); T.store(y1, x + i + lanes)
+                s0 = T.fma(s0, y0, y0); c0 = T.fma(c0, y0, a)
+                s1 = T.fma(s1, y1, y1); c1 = T.fma(c1, y1, b)
+                i += 2 * lanes
+            }
+            if i < vectorEnd {
+                let a = T.load(v + i)
+                let y0 = T.fma(T.load(x + i), gv, a)
+                T.store(y0, x + i)
+                s0 = T.fma(s0, y0, y0); c0 = T.fma(c0, y0, a)
+                i += lanes
+            }
+        } else {
+            // The fused loop keeps 17 ymm live on AVX2 and carries an accumulator through the
+            // stack; the update first, then the same sums in the same order from the stored values.
+            let sumsFrom = i
+            while i < vectorEnd {
+                T.store(T.fma(T.load(x + i), gv, T.load(v + i)), x + i)
+                i += lanes
+            }
+            var r = sumsFrom
+            while r + 2 * lanes <= vectorEnd {
+                let y0 = T.load(x + r), y1 = T.load(x + r + lanes)
+                s0 = T.fma(s0, y0, y0); c0 = T.fma(c0, y0, T.load(v + r))
+                s1 = T.fma(s1, y1, y1); c1 = T.fma(c1, y1, T.load(v + r + lanes))
+                r += 2 * lanes
+            }
+            if r < vectorEnd {
+                let y0 = T.load(x + r)
+                s0 = T.fma(s0, y0, y0); c0 = T.fma(c0, y0, T.load(v + r))
+            }
         }
         var s = T.sum(T.add(s0, s1)), c = T.sum(T.add(c0, c1))
         // The rows ≥ f of the first vector that straddles f, then the scalar tail.
@@ -138,15 +159,36 @@ extension VectorKernels {
         let firstWhole = min(max(f, 0) + lanes - 1, vectorEnd) / lanes * lanes
         var q00 = T.zeroVector, q01 = T.zeroVector, q11 = T.zeroVector
         var i = 0
-        while i < vectorEnd {
-            let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
-            let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)
-            let y1 = T.fma(T.fma(T.load(c1 + i), n11, x1), n21, x2)
-            let y2 = T.fma(T.fma(T.load(c2 + i), n12, x1), n22, x2)
-            let y3 = T.fma(T.fma(T.load(c3 + i), n13, x1), n23, x2)
-            T.store(y3, c3 + i); T.store(y2, c2 + i); T.store(y1, c1 + i); T.store(y0, c0 + i)
-            if i >= firstWhole { q00 = T.fma(q00, y0, y0); q01 = T.fma(q01, y0, y1); q11 = T.fma(q11, y1, y1) }
-            i += lanes
+        if nativeVectorRegisters >= 16 {
+            while i < vectorEnd {
+                let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+                let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)
+                let y1 = T.fma(T.fma(T.load(c1 + i), n11, x1), n21, x2)
+                let y2 = T.fma(T.fma(T.load(c2 + i), n12, x1), n22, x2)
+                let y3 = T.fma(T.fma(T.load(c3 + i), n13, x1), n23, x2)
+                T.store(y3, c3 + i); T.store(y2, c2 + i); T.store(y1, c1 + i); T.store(y0, c0 + i)
+                if i >= firstWhole { q00 = T.fma(q00, y0, y0); q01 = T.fma(q01, y0, y1); q11 = T.fma(q11, y1, y1) }
+                i += lanes
+            }
+        } else {
+            // Eight gains, v₁, v₂ and the three sums are 22 ymm on AVX2: the sums went to the stack
+            // and carried their chains through it. The update first, then the same sums in the same
+            // order from the stored values (c₀ last stored, so a repeated column reads y₀).
+            while i < vectorEnd {
+                let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+                let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)
+                let y1 = T.fma(T.fma(T.load(c1 + i), n11, x1), n21, x2)
+                let y2 = T.fma(T.fma(T.load(c2 + i), n12, x1), n22, x2)
+                let y3 = T.fma(T.fma(T.load(c3 + i), n13, x1), n23, x2)
+                T.store(y3, c3 + i); T.store(y2, c2 + i); T.store(y1, c1 + i); T.store(y0, c0 + i)
+                i += lanes
+            }
+            var r = firstWhole
+            while r < vectorEnd {
+                let y0 = T.load(c0 + r), y1 = T.load(c1 + r)
+                q00 = T.fma(q00, y0, y0); q01 = T.fma(q01, y0, y1); q11 = T.fma(q11, y1, y1)
+                r += lanes
+            }
         }
         var sums = CarriedSums<Scalar>(squares: T.sum(q00), cross: T.sum(q01), nextSquares: T.sum(q11))
         sums.add(rowOrderOver: c0, c1, rows: max(f, 0)..<max(firstWhole, f))

@@ -19,6 +19,36 @@ enum InnerProductBlock<T: QRScalar> {
         rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
         into out: UnsafeMutablePointer<T>, ldo: Int, skipBelowDiagonal: Bool = false
     ) {
+        // Few registers (AVX2): a 4 × 4 block's 16 sums are 32 ymm and live on the stack; the half-vector
+        // blocks below give every entry the same bits.
+        if innerProductHalfVectors {
+            if T.self == Double.self {
+                InnerProductHalves<SIMD4<Double>>.compute(rows: n, rebound(x), ldx: ldx, count: p, rebound(y), ldy: ldy,
+                                                          count: q, into: rebound(out), ldo: ldo, skipBelowDiagonal: skipBelowDiagonal)
+                return
+            } else if T.self == Float.self {
+                InnerProductHalves<SIMD8<Float>>.compute(rows: n, rebound(x), ldx: ldx, count: p, rebound(y), ldy: ldy,
+                                                         count: q, into: rebound(out), ldo: ldo, skipBelowDiagonal: skipBelowDiagonal)
+                return
+            }
+        }
+        wideBlocks(rows: n, x, ldx: ldx, count: p, y, ldy: ldy, count: q, into: out, ldo: ldo,
+                   skipBelowDiagonal: skipBelowDiagonal)
+    }
+
+    @inline(__always)
+    static func rebound<U>(_ p: UnsafePointer<T>) -> UnsafePointer<U> { UnsafeRawPointer(p).assumingMemoryBound(to: U.self) }
+    @inline(__always)
+    static func rebound<U>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<U> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
+    }
+
+    /// `compute` by 4 × 4 blocks of whole vectors (16 sums: for 32 vector registers).
+    @inline(__always)
+    static func wideBlocks(
+        rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<T>, ldo: Int, skipBelowDiagonal: Bool
+    ) {
         var j0 = 0
         while j0 < q {
             var i0 = 0
@@ -109,6 +139,108 @@ extension InnerProductBlock {
         }
         put(s00, 0, 0, x0, y0); put(s10, 1, 0, x1, y0); put(s20, 2, 0, x2, y0); put(s30, 3, 0, x3, y0)
         put(s01, 0, 1, x0, y1); put(s11, 1, 1, x1, y1); put(s21, 2, 1, x2, y1); put(s31, 3, 1, x3, y1)
+    }
+}
+
+/// `InnerProductBlock.compute` on half vectors R (one ymm: `SIMD4<Double>`, `SIMD8<Float>`). Entry (i, j)'s
+/// vector sum has lane l summing rows ≡ l (mod lanes) in ascending order; its low half (lanes 0..<lanes/2)
+/// and high half never meet until the final sum, so they are accumulated in two passes over a chunk of
+/// rows (low, then high, the chunk still in L1), 4 × 3 entries at a time: 12 sums, 3 Y halves and an X
+/// half fill 16 registers. Then the halves are joined into the whole vector and summed as
+/// `InnerProductBlock.block` does: the same bits.
+enum InnerProductHalves<R: AVX2Register> {
+    typealias S = R.Scalar
+    /// Rows per chunk: both passes over 7 columns of it stay in a 32 KiB L1 (7 × 256 `Double`s = 14 KiB).
+    /// A multiple of every vector's lanes.
+    static var chunkRows: Int { 256 }
+
+    @inline(__always)
+    static func compute(
+        rows n: Int, _ x: UnsafePointer<S>, ldx: Int, count p: Int, _ y: UnsafePointer<S>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<S>, ldo: Int, skipBelowDiagonal: Bool
+    ) {
+        withUnsafeTemporaryAllocation(of: R.self, capacity: 24) { buffer in
+            guard let acc = buffer.baseAddress else { return }
+            var j0 = 0
+            while j0 < q {
+                let qb = min(3, q - j0)
+                var i0 = 0
+                while i0 < p {
+                    // Only the entries with j ≥ i are promised: skip blocks wholly below the diagonal.
+                    if !(skipBelowDiagonal && j0 + qb <= i0) {
+                        block(rows: n, x + i0 * ldx, ldx: ldx, count: min(4, p - i0), y + j0 * ldy, ldy: ldy, count: qb,
+                              into: out + i0 + j0 * ldo, ldo: ldo, sums: acc)
+                    }
+                    i0 += 4
+                }
+                j0 += qb
+            }
+        }
+    }
+
+    /// Up to 4 × 3 entries; missing columns repeat the last real one. `sums`: room for 24 halves.
+    @inline(__always)
+    static func block(
+        rows n: Int, _ x: UnsafePointer<S>, ldx: Int, count p: Int, _ y: UnsafePointer<S>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<S>, ldo: Int, sums: UnsafeMutablePointer<R>
+    ) {
+        let half = R.scalarCount, lanes = 2 * half
+        precondition(lanes == S.lanes, "two half vectors make a vector")
+        let xs = (x, x + min(1, p - 1) * ldx, x + min(2, p - 1) * ldx, x + min(3, p - 1) * ldx)
+        let ys = (y, y + min(1, q - 1) * ldy, y + min(2, q - 1) * ldy)
+        sums.update(repeating: R(), count: 24)
+        let whole = n - n % lanes
+        var c0 = 0
+        while c0 < whole {
+            let c1 = min(whole, c0 + chunkRows)
+            pass(from: c0, to: c1, step: lanes, xs, ys, sums)
+            pass(from: c0 + half, to: c1, step: lanes, xs, ys, sums + 12)
+            c0 = c1
+        }
+        withUnsafeTemporaryAllocation(of: S.self, capacity: lanes) { joined in
+            guard let v = joined.baseAddress else { return }
+            for j in 0..<q {
+                let yj = j == 0 ? ys.0 : j == 1 ? ys.1 : ys.2
+                for i in 0..<p {
+                    let xi = i == 0 ? xs.0 : i == 1 ? xs.1 : i == 2 ? xs.2 : xs.3
+                    R.store(sums[i + 4 * j], v)
+                    R.store(sums[12 + i + 4 * j], v + half)
+                    var total = S.sum(S.load(v))
+                    var t = whole
+                    while t < n { total += xi[t] * yj[t]; t += 1 }
+                    out[i + j * ldo] = total
+                }
+            }
+        }
+    }
+
+    /// One half of the 4 × 3 sums over rows r, r + step, … < end (r from `start`): the sums in registers.
+    /// Out of line: inlined, the compiler keeps both halves' sums (24 registers) live across the chunks.
+    @inline(never)
+    static func pass(
+        from start: Int, to end: Int, step: Int,
+        _ xs: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>),
+        _ ys: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>), _ sums: UnsafeMutablePointer<R>
+    ) {
+        var s00 = sums[0], s10 = sums[1], s20 = sums[2], s30 = sums[3]
+        var s01 = sums[4], s11 = sums[5], s21 = sums[6], s31 = sums[7]
+        var s02 = sums[8], s12 = sums[9], s22 = sums[10], s32 = sums[11]
+        var r = start
+        while r < end {
+            let b0 = R.load(ys.0 + r), b1 = R.load(ys.1 + r), b2 = R.load(ys.2 + r)
+            let a0 = R.load(xs.0 + r)
+            s00 = R.fma(s00, a0, b0); s01 = R.fma(s01, a0, b1); s02 = R.fma(s02, a0, b2)
+            let a1 = R.load(xs.1 + r)
+            s10 = R.fma(s10, a1, b0); s11 = R.fma(s11, a1, b1); s12 = R.fma(s12, a1, b2)
+            let a2 = R.load(xs.2 + r)
+            s20 = R.fma(s20, a2, b0); s21 = R.fma(s21, a2, b1); s22 = R.fma(s22, a2, b2)
+            let a3 = R.load(xs.3 + r)
+            s30 = R.fma(s30, a3, b0); s31 = R.fma(s31, a3, b1); s32 = R.fma(s32, a3, b2)
+            r += step
+        }
+        sums[0] = s00; sums[1] = s10; sums[2] = s20; sums[3] = s30
+        sums[4] = s01; sums[5] = s11; sums[6] = s21; sums[7] = s31
+        sums[8] = s02; sums[9] = s12; sums[10] = s22; sums[11] = s32
     }
 }
 

@@ -20,8 +20,9 @@ enum InnerProductBlock<T: QRScalar> {
         into out: UnsafeMutablePointer<T>, ldo: Int, skipBelowDiagonal: Bool = false
     ) {
         // Few registers (AVX2): a 4 × 4 block's 16 sums are 32 ymm and live on the stack; the half-vector
-        // blocks below give every entry the same bits.
-        if innerProductHalfVectors {
+        // blocks give every entry the same bits. Not on short columns (the paired QR's 2 × 2 Gram blocks
+        // of 104 rows), where their set-up and joins cost more than the spills.
+        if innerProductHalfVectors && n >= InnerProductHalves<SIMD4<Double>>.chunkRows {
             if T.self == Double.self {
                 InnerProductHalves<SIMD4<Double>>.compute(rows: n, rebound(x), ldx: ldx, count: p, rebound(y), ldy: ldy,
                                                           count: q, into: rebound(out), ldo: ldo, skipBelowDiagonal: skipBelowDiagonal)

@@ -19,6 +19,37 @@ enum InnerProductBlock<T: QRScalar> {
         rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
         into out: UnsafeMutablePointer<T>, ldo: Int, skipBelowDiagonal: Bool = false
     ) {
+        // Few registers (AVX2): a 4 × 4 block's 16 sums are 32 ymm and live on the stack; the half-vector
+        // blocks give every entry the same bits. Not on short columns (the paired QR's 2 × 2 Gram blocks
+        // of 104 rows), where their set-up and joins cost more than the spills.
+        if innerProductHalfVectors && n >= InnerProductHalves<SIMD4<Double>>.chunkRows {
+            if T.self == Double.self {
+                InnerProductHalves<SIMD4<Double>>.compute(rows: n, rebound(x), ldx: ldx, count: p, rebound(y), ldy: ldy,
+                                                          count: q, into: rebound(out), ldo: ldo, skipBelowDiagonal: skipBelowDiagonal)
+                return
+            } else if T.self == Float.self {
+                InnerProductHalves<SIMD8<Float>>.compute(rows: n, rebound(x), ldx: ldx, count: p, rebound(y), ldy: ldy,
+                                                         count: q, into: rebound(out), ldo: ldo, skipBelowDiagonal: skipBelowDiagonal)
+                return
+            }
+        }
+        wideBlocks(rows: n, x, ldx: ldx, count: p, y, ldy: ldy, count: q, into: out, ldo: ldo,
+                   skipBelowDiagonal: skipBelowDiagonal)
+    }
+
+    @inline(__always)
+    static func rebound<U>(_ p: UnsafePointer<T>) -> UnsafePointer<U> { UnsafeRawPointer(p).assumingMemoryBound(to: U.self) }
+    @inline(__always)
+    static func rebound<U>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<U> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
+    }
+
+    /// `compute` by 4 × 4 blocks of whole vectors (16 sums: for 32 vector registers).
+    @inline(__always)
+    static func wideBlocks(
+        rows n: Int, _ x: UnsafePointer<T>, ldx: Int, count p: Int, _ y: UnsafePointer<T>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<T>, ldo: Int, skipBelowDiagonal: Bool
+    ) {
         var j0 = 0
         while j0 < q {
             var i0 = 0
@@ -112,6 +143,107 @@ extension InnerProductBlock {
     }
 }
 
+/// `InnerProductBlock.compute` on half vectors R (one ymm: `SIMD4<Double>`, `SIMD8<Float>`). Entry (i, j)'s
+/// vector sum has lane l summing rows ≡ l (mod lanes) in ascending order; its low half (lanes 0..<lanes/2)
+/// and high half never meet until the final sum, so they are accumulated in two passes over a chunk of
+/// rows (low, then high, the chunk still in L1), 3 × 3 entries at a time: 9 sums, 3 Y halves and an X
+/// half in 16 registers, with room to spare (4 × 3, all 16, came out of the register allocator with
+/// spills and copies and measured slower; Benchmarks/incoming-ts32.md). Then the halves are joined
+/// into the whole vector and summed as `InnerProductBlock.block` does: the same bits.
+enum InnerProductHalves<R: AVX2Register> {
+    typealias S = R.Scalar
+    /// Rows per chunk: both passes over 6 columns of it stay in a 32 KiB L1 (6 × 256 `Double`s = 12 KiB).
+    /// A multiple of every vector's lanes.
+    static var chunkRows: Int { 256 }
+
+    @inline(__always)
+    static func compute(
+        rows n: Int, _ x: UnsafePointer<S>, ldx: Int, count p: Int, _ y: UnsafePointer<S>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<S>, ldo: Int, skipBelowDiagonal: Bool
+    ) {
+        withUnsafeTemporaryAllocation(of: R.self, capacity: 18) { buffer in
+            guard let sums = buffer.baseAddress else { return }
+            var j0 = 0
+            while j0 < q {
+                let qb = min(3, q - j0)
+                var i0 = 0
+                while i0 < p {
+                    // Only the entries with j ≥ i are promised: skip blocks wholly below the diagonal.
+                    if !(skipBelowDiagonal && j0 + qb <= i0) {
+                        block(rows: n, x + i0 * ldx, ldx: ldx, count: min(3, p - i0), y + j0 * ldy, ldy: ldy, count: qb,
+                              into: out + i0 + j0 * ldo, ldo: ldo, sums: sums)
+                    }
+                    i0 += 3
+                }
+                j0 += qb
+            }
+        }
+    }
+
+    /// Up to 3 × 3 entries; missing columns repeat the last real one (only the real entries are
+    /// stored). `sums`: room for 18 halves, entry (i, j)'s low half at i + 3j, its high half 9 further.
+    @inline(__always)
+    static func block(
+        rows n: Int, _ x: UnsafePointer<S>, ldx: Int, count p: Int, _ y: UnsafePointer<S>, ldy: Int, count q: Int,
+        into out: UnsafeMutablePointer<S>, ldo: Int, sums: UnsafeMutablePointer<R>
+    ) {
+        let half = R.scalarCount, lanes = 2 * half
+        precondition(lanes == S.lanes, "two half vectors make a vector")
+        let xs = (x, x + min(1, p - 1) * ldx, x + min(2, p - 1) * ldx)
+        let ys = (y, y + min(1, q - 1) * ldy, y + min(2, q - 1) * ldy)
+        sums.update(repeating: R(), count: 18)
+        let whole = n - n % lanes
+        var c0 = 0
+        while c0 < whole {
+            let c1 = min(whole, c0 + chunkRows)
+            pass(from: c0, to: c1, step: lanes, xs, ys, sums)
+            pass(from: c0 + half, to: c1, step: lanes, xs, ys, sums + 9)
+            c0 = c1
+        }
+        withUnsafeTemporaryAllocation(of: S.self, capacity: lanes) { joined in
+            guard let v = joined.baseAddress else { return }
+            for j in 0..<q {
+                let yj = j == 0 ? ys.0 : j == 1 ? ys.1 : ys.2
+                for i in 0..<p {
+                    let xi = i == 0 ? xs.0 : i == 1 ? xs.1 : xs.2
+                    R.store(sums[i + 3 * j], v)
+                    R.store(sums[9 + i + 3 * j], v + half)
+                    var total = S.sum(S.load(v))
+                    var t = whole
+                    while t < n { total += xi[t] * yj[t]; t += 1 }
+                    out[i + j * ldo] = total
+                }
+            }
+        }
+    }
+
+    /// One half of the 3 × 3 sums over rows r, r + step, … < end (r from `start`): the sums in registers.
+    /// Out of line: inlined, the compiler keeps both halves' sums live across the chunks and spills.
+    @inline(never)
+    static func pass(
+        from start: Int, to end: Int, step: Int, _ xs: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>),
+        _ ys: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>), _ sums: UnsafeMutablePointer<R>
+    ) {
+        var s00 = sums[0], s10 = sums[1], s20 = sums[2]
+        var s01 = sums[3], s11 = sums[4], s21 = sums[5]
+        var s02 = sums[6], s12 = sums[7], s22 = sums[8]
+        var r = start
+        while r < end {
+            let b0 = R.load(ys.0 + r), b1 = R.load(ys.1 + r), b2 = R.load(ys.2 + r)
+            let a0 = R.load(xs.0 + r)
+            s00 = R.fma(s00, a0, b0); s01 = R.fma(s01, a0, b1); s02 = R.fma(s02, a0, b2)
+            let a1 = R.load(xs.1 + r)
+            s10 = R.fma(s10, a1, b0); s11 = R.fma(s11, a1, b1); s12 = R.fma(s12, a1, b2)
+            let a2 = R.load(xs.2 + r)
+            s20 = R.fma(s20, a2, b0); s21 = R.fma(s21, a2, b1); s22 = R.fma(s22, a2, b2)
+            r += step
+        }
+        sums[0] = s00; sums[1] = s10; sums[2] = s20
+        sums[3] = s01; sums[4] = s11; sums[5] = s21
+        sums[6] = s02; sums[7] = s12; sums[8] = s22
+    }
+}
+
 /// C += V·W for a tall V (n × k, k ≤ 8 at a time) and a short W (k × q): `VectorKernels.rankUpdate`,
 /// the last product of TSQR's block reflector, C_B += V_B·W'. Why not the micro-kernel: with k = 8 its tile does 48
 /// FMAs per call around one load and store of a 8 × 6 block of C, and broadcasts every W entry once
@@ -128,6 +260,28 @@ enum RankUpdateBlock<T: QRScalar> {
 
     @inline(__always)
     static func accumulate(
+        rows n: Int, _ v: UnsafePointer<T>, ldv: Int, count k: Int, _ w: UnsafePointer<T>, ldw: Int,
+        into c: UnsafeMutablePointer<T>, ldc: Int, columns q: Int
+    ) {
+        // Few registers (AVX2): `pair`'s 16 broadcast weights do not fit; tiles of C in registers instead,
+        // each entry's terms added in `pair`'s order.
+        if rankUpdateTiles {
+            if T.self == Double.self {
+                RankUpdateTiles<SIMD4<Double>>.accumulate(rows: n, rebound(v), ldv: ldv, count: k, rebound(w), ldw: ldw,
+                                                          into: rebound(c), ldc: ldc, columns: q)
+                return
+            } else if T.self == Float.self {
+                RankUpdateTiles<SIMD8<Float>>.accumulate(rows: n, rebound(v), ldv: ldv, count: k, rebound(w), ldw: ldw,
+                                                         into: rebound(c), ldc: ldc, columns: q)
+                return
+            }
+        }
+        pairs(rows: n, v, ldv: ldv, count: k, w, ldw: ldw, into: c, ldc: ldc, columns: q)
+    }
+
+    /// `accumulate` by `pair`s of columns (two columns' 16 weights and 2 sums: for 32 vector registers).
+    @inline(__always)
+    static func pairs(
         rows n: Int, _ v: UnsafePointer<T>, ldv: Int, count k: Int, _ w: UnsafePointer<T>, ldw: Int,
         into c: UnsafeMutablePointer<T>, ldc: Int, columns q: Int
     ) {
@@ -150,6 +304,13 @@ enum RankUpdateBlock<T: QRScalar> {
             }
             i0 += len
         }
+    }
+
+    @inline(__always)
+    static func rebound<U>(_ p: UnsafePointer<T>) -> UnsafePointer<U> { UnsafeRawPointer(p).assumingMemoryBound(to: U.self) }
+    @inline(__always)
+    static func rebound<U>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<U> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
     }
 
     /// c0 += V·w0, c1 += V·w1 over n rows, V with kb ≤ 8 columns (missing ones weigh exactly 0).
@@ -223,3 +384,100 @@ enum RankUpdateBlock<T: QRScalar> {
         }
     }
 }
+
+/// `RankUpdateBlock.accumulate` by tiles of C held in registers: 2 half vectors R (one ymm each: a whole
+/// vector's rows) × 6 columns, 12 sums, while the kb ≤ 8 terms go past (per term two V halves and six
+/// broadcast weights). Each entry of C gets `pair`'s operations in `pair`'s order — its 8 terms (those
+/// past kb weighing exactly 0, on a repeated column) fused one at a time, p ascending, on the whole-vector
+/// rows, and `pair`'s scalar loop on the rows past them — so the same bits; strips as in `accumulate`.
+enum RankUpdateTiles<R: AVX2Register> {
+    typealias S = R.Scalar
+
+    @inline(__always)
+    static func accumulate(
+        rows n: Int, _ v: UnsafePointer<S>, ldv: Int, count k: Int, _ w: UnsafePointer<S>, ldw: Int,
+        into c: UnsafeMutablePointer<S>, ldc: Int, columns q: Int
+    ) {
+        let lanes = 2 * R.scalarCount
+        precondition(lanes == S.lanes, "two half vectors make a vector")
+        withUnsafeTemporaryAllocation(of: S.self, capacity: 48) { weightBuffer in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<S>.self, capacity: 8) { columnBuffer in
+                guard let weights = weightBuffer.baseAddress, let columns = columnBuffer.baseAddress else { return }
+                var i0 = 0
+                while i0 < n {
+                    let len = min(RankUpdateBlock<S>.stripRows, n - i0)
+                    let whole = len - len % lanes
+                    let vs = v + i0, cs = c + i0
+                    var p0 = 0
+                    while p0 < k {
+                        let kb = min(8, k - p0)
+                        for p in 0..<8 { columns[p] = vs + (p0 + min(p, kb - 1)) * ldv }
+                        var j = 0
+                        while q - j >= 3 {
+                            let qb = min(6, q - j)
+                            // Missing columns repeat the last real one: the same values stored twice.
+                            for t in 0..<6 {
+                                let wj = w + p0 + (j + min(t, qb - 1)) * ldw
+                                for p in 0..<8 { weights[p + 8 * t] = p < kb ? wj[p] : 0 }
+                            }
+                            let cj = cs + j * ldc
+                            tiles(rows: whole, step: lanes, columns, weights,
+                                  (cj, cj + min(1, qb - 1) * ldc, cj + min(2, qb - 1) * ldc, cj + min(3, qb - 1) * ldc,
+                                   cj + min(4, qb - 1) * ldc, cj + min(5, qb - 1) * ldc))
+                            if whole < len {
+                                for t in 0..<qb {
+                                    RankUpdateBlock<S>.single(rows: len - whole, vs + whole + p0 * ldv, ldv: ldv, count: kb,
+                                                              w + p0 + (j + t) * ldw, cj + whole + t * ldc)
+                                }
+                            }
+                            j += qb
+                        }
+                        if q - j == 2 {
+                            RankUpdateBlock<S>.pair(rows: len, vs + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw,
+                                                    w + p0 + (j + 1) * ldw, cs + j * ldc, cs + (j + 1) * ldc)
+                        } else if q - j == 1 {
+                            RankUpdateBlock<S>.single(rows: len, vs + p0 * ldv, ldv: ldv, count: kb, w + p0 + j * ldw, cs + j * ldc)
+                        }
+                        p0 += kb
+                    }
+                    i0 += len
+                }
+            }
+        }
+    }
+
+    /// C[i, 0..<6] += Σₚ V[i, p]·W[p, 0..<6] for rows i < n (a multiple of `step`, a whole vector), the
+    /// terms fused one at a time, p = 0…7; `weights[p + 8t]` is W[p, t], `columns[p]` V's column p.
+    /// Out of line, so that its 12 sums, two V halves and a weight have the 16 registers to themselves.
+    @inline(never)
+    static func tiles(
+        rows n: Int, step: Int, _ columns: UnsafePointer<UnsafePointer<S>>, _ weights: UnsafePointer<S>,
+        _ c: (UnsafeMutablePointer<S>, UnsafeMutablePointer<S>, UnsafeMutablePointer<S>, UnsafeMutablePointer<S>,
+              UnsafeMutablePointer<S>, UnsafeMutablePointer<S>)
+    ) {
+        let half = R.scalarCount
+        var i = 0
+        while i < n {
+            var l0 = R.load(c.0 + i), l1 = R.load(c.1 + i), l2 = R.load(c.2 + i)
+            var l3 = R.load(c.3 + i), l4 = R.load(c.4 + i), l5 = R.load(c.5 + i)
+            var h0 = R.load(c.0 + i + half), h1 = R.load(c.1 + i + half), h2 = R.load(c.2 + i + half)
+            var h3 = R.load(c.3 + i + half), h4 = R.load(c.4 + i + half), h5 = R.load(c.5 + i + half)
+            for p in 0..<8 {
+                let column = columns[p], wp = weights + p
+                let lo = R.load(column + i), hi = R.load(column + i + half)
+                var b = R(repeating: wp[0]); l0 = R.fma(l0, lo, b); h0 = R.fma(h0, hi, b)
+                b = R(repeating: wp[8]); l1 = R.fma(l1, lo, b); h1 = R.fma(h1, hi, b)
+                b = R(repeating: wp[16]); l2 = R.fma(l2, lo, b); h2 = R.fma(h2, hi, b)
+                b = R(repeating: wp[24]); l3 = R.fma(l3, lo, b); h3 = R.fma(h3, hi, b)
+                b = R(repeating: wp[32]); l4 = R.fma(l4, lo, b); h4 = R.fma(h4, hi, b)
+                b = R(repeating: wp[40]); l5 = R.fma(l5, lo, b); h5 = R.fma(h5, hi, b)
+            }
+            R.store(l0, c.0 + i); R.store(l1, c.1 + i); R.store(l2, c.2 + i)
+            R.store(l3, c.3 + i); R.store(l4, c.4 + i); R.store(l5, c.5 + i)
+            R.store(h0, c.0 + i + half); R.store(h1, c.1 + i + half); R.store(h2, c.2 + i + half)
+            R.store(h3, c.3 + i + half); R.store(h4, c.4 + i + half); R.store(h5, c.5 + i + half)
+            i += step
+        }
+    }
+}
+

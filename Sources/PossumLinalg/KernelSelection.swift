@@ -35,5 +35,13 @@ let nativeVectorRegisters = 8
 /// spill to the stack (Benchmarks/README.md, "Tall-skinny on the AVX2 guest").
 let structuredPairPassWidth = nativeVectorRegisters >= 24 ? 8 : 2
 
+/// `InnerProductBlock` on half vectors (`InnerProductHalves`, 3 × 3 blocks, 9 registers of sums) where a
+/// 4 × 4 block of whole vectors (16 sums, two registers each below 24) would not fit the registers.
+let innerProductHalfVectors = nativeVectorRegisters < 24
+
+/// `RankUpdateBlock` by tiles of C in registers (`RankUpdateTiles`, 12 sums) where `pair`'s 16 broadcast
+/// weights and its sums (two registers each below 24) would not fit the registers.
+let rankUpdateTiles = nativeVectorRegisters < 24
+
 /// The kernels every fast path runs with: 64-byte SIMD level-1/2 loops and this architecture's tile.
 public typealias NativeKernels<T: QRScalar> = VectorKernels<T, NativeTile<T>>

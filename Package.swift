@@ -110,13 +110,13 @@ let package = Package(
         .testTarget(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5", "PossumWorkflows"]),
+        .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5", "PossumWorkflows", "PossumTestSupport"]),
         .testTarget(name: "PossumWorkflowsTests", dependencies: ["PossumWorkflows", "PossumML", "PossumStorage", "PossumTracking", "PossumTestSupport"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles", "PossumPlot"]),
         .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData", "PossumYAML"]),
-        .testTarget(name: "PossumLAPACKPeerTests", dependencies: ["PossumLAPACKPeer", "PossumLinalg"]),
+        .testTarget(name: "PossumLAPACKPeerTests", dependencies: ["PossumLAPACKPeer", "PossumLinalg", "PossumTestSupport"]),
         .testTarget(name: "PossumServeTests", dependencies: ["PossumServe", "PossumML", "PossumData", "PossumLinalg"]),
     ]
 )

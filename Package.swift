@@ -39,8 +39,10 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // The one dlopen loader and the one set of LAPACK signatures, for PossumOpenBLAS and the --lapack peers.
+        .target(name: "PossumLAPACKLoader"),
         // OpenBLAS's LAPACK, loaded with dlopen when a command first calls it (OpenBLASLibrary.swift says why).
-        .target(name: "PossumOpenBLAS", dependencies: ["PossumLinalg", "PossumFiles"]),
+        .target(name: "PossumOpenBLAS", dependencies: ["PossumLinalg", "PossumFiles", "PossumLAPACKLoader"]),
         // Thin system-library shim over Debian's serial HDF5 1.10, and the safe Swift wrapper over it.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "PossumHDF5", dependencies: ["CHDF5", "PossumFiles"]),
@@ -89,7 +91,7 @@ let package = Package(
             ]),
         .executableTarget(name: "possum", dependencies: ["PossumCLI"]),
         // possum-bench's --lapack peers: any LAPACK loaded by path with Glibc's dlopen (no C, not in the engine).
-        .target(name: "PossumLAPACKPeer", path: "Benchmarks/peers/LAPACKPeer"),
+        .target(name: "PossumLAPACKPeer", dependencies: ["PossumLAPACKLoader"], path: "Benchmarks/peers/LAPACKPeer"),
         .executableTarget(
             name: "possum-bench",
             dependencies: [
@@ -108,13 +110,13 @@ let package = Package(
         .testTarget(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5", "PossumWorkflows"]),
+        .testTarget(name: "PossumCLITests", dependencies: ["PossumCLI", "PossumHDF5", "PossumWorkflows", "PossumTestSupport"]),
         .testTarget(name: "PossumWorkflowsTests", dependencies: ["PossumWorkflows", "PossumML", "PossumStorage", "PossumTracking", "PossumTestSupport"]),
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles", "PossumPlot"]),
         .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData", "PossumYAML"]),
-        .testTarget(name: "PossumLAPACKPeerTests", dependencies: ["PossumLAPACKPeer", "PossumLinalg"]),
+        .testTarget(name: "PossumLAPACKPeerTests", dependencies: ["PossumLAPACKPeer", "PossumLinalg", "PossumTestSupport"]),
         .testTarget(name: "PossumServeTests", dependencies: ["PossumServe", "PossumML", "PossumData", "PossumLinalg"]),
     ]
 )

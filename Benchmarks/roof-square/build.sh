@@ -24,5 +24,5 @@ swiftc $flags -parse-as-library -emit-module -emit-library -static -module-name 
     Sources/PossumLinalg/*.swift -emit-module-path "$out/PossumLinalg.swiftmodule" -o "$out/libPossumLinalg.a"
 # The peers' spec parser and loader, shared with possum-bench's --lapack.
 swiftc $flags -I "$out" Benchmarks/roof-square/*.swift Benchmarks/peers/LAPACKPeer/LAPACKPeerSpec.swift \
-    Benchmarks/peers/LAPACKPeer/DynamicLibrary.swift "$out/libPossumBase.a" "$out/libPossumLinalg.a" -o "$out/roof-square"
+    Sources/PossumLAPACKLoader/*.swift "$out/libPossumBase.a" "$out/libPossumLinalg.a" -o "$out/roof-square"
 echo "built $out/roof-square (base $(git rev-parse --short "$base"))"

@@ -10,41 +10,29 @@ import PossumLinalg
 typealias Gemm = (_ transposeA: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double, _ a: UnsafePointer<Double>, _ lda: Int,
                   _ b: UnsafePointer<Double>, _ ldb: Int, _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) -> Void
 
-/// Fortran `dgemm_` with 32- or 64-bit integers (trailing: the hidden lengths of the two character arguments).
-typealias FortranGemm32 = @convention(c) (
-    UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>,
-    UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Int32>, UnsafePointer<Double>, UnsafePointer<Int32>,
-    UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, Int, Int) -> Void
-typealias FortranGemm64 = @convention(c) (
-    UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<Int64>, UnsafePointer<Int64>, UnsafePointer<Int64>,
-    UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Int64>, UnsafePointer<Double>, UnsafePointer<Int64>,
-    UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int64>, Int, Int) -> Void
-
 /// `PATH[:prefix=P,suffix=S,int=64,name=N]`, parsed and opened as possum-bench's `--lapack` peers
-/// are (`LAPACKPeerSpec`, `DynamicLibrary`): the symbol is P + "dgemm_" + S (numpy's OpenBLAS:
+/// are (`LAPACKPeerSpec`, `DynamicLibrary`, `LAPACKRoutine.Gemm`): the symbol is P + "dgemm_" + S (numpy's OpenBLAS:
 /// `prefix=scipy_,suffix=64_,int=64`), 32-bit integers unless `int=64`.
 func loadGemm(_ argument: String) -> (name: String, gemm: Gemm)? {
     let spec: LAPACKPeerSpec, library: DynamicLibrary
     do {
         spec = try LAPACKPeerSpec(parsing: argument)
-        library = try DynamicLibrary(path: spec.path)
+        library = try DynamicLibrary(path: spec.path, ownSymbolsFirst: true)
     } catch {
         print("gemm: \(error)")
         return nil
     }
     let name = spec.name ?? String(spec.path.split(separator: "/").last ?? Substring(spec.path))
-    let symbol = (spec.prefix ?? "") + "dgemm_" + (spec.suffix ?? "")
-    guard let address = library.symbol(symbol) else { print("gemm: \(spec.path) has no \(symbol)"); return nil }
+    let symbol = LAPACKRoutine.symbol("dgemm", prefix: spec.prefix ?? "", suffix: spec.suffix ?? "")
+    guard let f = library.function(symbol, as: LAPACKRoutine.Gemm.self) else { print("gemm: \(spec.path) has no \(symbol)"); return nil }
     let wide = spec.integerWidth == .ilp64
     if wide {
-        let f = unsafeBitCast(address, to: FortranGemm64.self)
         return (name, { t, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
             var (m, n, k, lda, ldb, ldc) = (Int64(m), Int64(n), Int64(k), Int64(lda), Int64(ldb), Int64(ldc))
             var (alpha, beta) = (alpha, beta)
             f(t ? "T" : "N", "N", &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1)
         })
     }
-    let f = unsafeBitCast(address, to: FortranGemm32.self)
     return (name, { t, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
         var (m, n, k, lda, ldb, ldc) = (Int32(m), Int32(n), Int32(k), Int32(lda), Int32(ldb), Int32(ldc))
         var (alpha, beta) = (alpha, beta)

@@ -42,7 +42,8 @@ struct DataCommand: ParsableCommand {
             try checkCommandFiles(inputs: [csv], outputs: [out])
             let progress = progressOptions.reporter()
             defer { progress.finish() }
-            let (rows, columns) = try TableFile.importCSV(csv, to: out, tableName: table, compressNumbers: compress, progress: progress)
+            let (rows, columns) = try TableFile.importCSV(csv, to: out, tableName: table, compressNumbers: compress,
+                                                          delimiter: delimiterOptions.byte, progress: progress)
             progress.finish()
             print(json ? try TrackingJSON.encode(ImportSummary(out: out, rows: rows, columns: columns))
                        : "wrote \(out): \(rows) rows × \(columns) columns")
@@ -71,11 +72,8 @@ struct DataCommand: ParsableCommand {
         @OptionGroup var delimiterOptions: DelimiterOptions
 
         func run() throws {
-            let summary = TableSummary(table: try openDataTable(file))
+            let summary = TableSummary(table: try openDataTable(file, delimiter: delimiterOptions.byte))
             print(json ? try TrackingJSON.encode(summary.columns()) : try summary.text())
         }
     }
 }
-
-extension DataCommand.ImportCommand: ReadsCSV {}
-extension DataCommand.ShowCommand: ReadsCSV {}

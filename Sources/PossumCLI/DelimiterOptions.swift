@@ -2,8 +2,8 @@ import ArgumentParser
 import PossumData
 
 /// `--delimiter` for every command that reads a CSV: auto (found from the first lines, the
-/// default) or one given. It reaches every reader the command makes through
-/// `CSVRecordReader.givenDelimiter`, set around the command's `run()` (`ReadsCSV`, Possum.main).
+/// default) or one given. The command passes `byte` to the job or reader it makes (each takes a
+/// `delimiter`), so a caller of `run()` in the same process gets it too: no global state.
 struct DelimiterOptions: ParsableArguments {
     enum Delimiter: String, ExpressibleByArgument, CaseIterable {
         case auto, comma = ",", semicolon = ";", tab, pipe = "|"
@@ -21,17 +21,7 @@ struct DelimiterOptions: ParsableArguments {
 
     @Option(name: .long, help: "The character between a CSV's fields; auto finds it from the first lines.")
     var delimiter: Delimiter = .auto
-}
 
-/// A command that reads CSV files: its `--delimiter` applies to every one of them.
-protocol ReadsCSV {
-    var delimiterOptions: DelimiterOptions { get }
-}
-
-extension ParsableCommand {
-    /// `run()`, with the command's `--delimiter` (if it reads CSV files) given to every CSV reader.
-    mutating func runReadingCSV() throws {
-        guard let reader = self as? any ReadsCSV, let byte = reader.delimiterOptions.delimiter.byte else { return try run() }
-        try CSVRecordReader.$givenDelimiter.withValue(byte) { try run() }
-    }
+    /// The byte to give the readers; nil: detected.
+    var byte: UInt8? { delimiter.byte }
 }

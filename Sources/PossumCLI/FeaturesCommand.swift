@@ -62,6 +62,7 @@ struct FeaturesCommand: ParsableCommand {
             var job = FeatureJob(dataPath: data, spec: spec)
             job.progress = progressOptions.reporter()
             job.reading = rowBlocks.reading
+            job.delimiter = delimiterOptions.byte
             // The progress line is cleared before anything else is said, a failure included.
             let ran = Result { try job.write(to: out) }
             job.progress.finish()
@@ -80,4 +81,3 @@ struct FeaturesCommand: ParsableCommand {
     }
 }
 
-extension FeaturesCommand: ReadsCSV {}

@@ -95,6 +95,7 @@ struct LstsqCommand: ParsableCommand {
         } else if let matrix, let rhs {
             var job = LeastSquaresJob(matrixPath: matrix, rhsPath: rhs, solver: solver, options: options)
             job.reading = rowBlocks.reading
+            job.delimiter = delimiterOptions.byte
             job.progress = progressOptions.reporter()
             // The progress line is cleared before anything else is said, a failure included.
             let ran = Swift.Result { try job.run() }
@@ -117,4 +118,3 @@ struct LstsqCommand: ParsableCommand {
     }
 }
 
-extension LstsqCommand: ReadsCSV {}

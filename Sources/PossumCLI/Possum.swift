@@ -36,7 +36,7 @@ public struct Possum: ParsableCommand {
         StandardOutput.catchBrokenPipe()
         do {
             var command = try parseAsRoot(nil)
-            try command.runReadingCSV()
+            try command.run()
         } catch where exitCode(for: error) == .success {
             // --help, --version: ArgumentParser's text, through the same standard output.
             let text = fullMessage(for: error)

@@ -66,6 +66,7 @@ struct PredictCommand: ParsableCommand {
         let modelFile = try tracking.modelFile(model)
         try checkCommandFiles(inputs: [modelFile, data], outputs: [out, plot, png])
         var job = PredictionJob(modelPath: modelFile, dataPath: data, idColumn: id)
+        job.delimiter = delimiterOptions.byte
         job.progress = progressOptions.reporter()
         defer { job.progress.finish() }
         if let plan = try job.streamingPlan(rowBlocks.reading) {
@@ -157,4 +158,3 @@ func pngPath(beside svg: String) -> String {
     return String(svg.dropLast(name.distance(from: dot, to: name.endIndex))) + ".png"
 }
 
-extension PredictCommand: ReadsCSV {}

@@ -104,6 +104,7 @@ struct TrainCommand: ParsableCommand {
         var job = TrainingJob(source: source, alphas: alphas, solver: solver)
         job.progress = progressOptions.reporter()
         job.reading = rowBlocks.reading
+        job.delimiter = delimiterOptions.byte
         var logged: LoggedRun?
         let output = try LoggedRun.run(logging, name: "RidgeCV") { run in
             logged = run
@@ -139,4 +140,3 @@ extension AlphaGrid: ExpressibleByArgument {
     public var defaultValueDescription: String { description }
 }
 
-extension TrainCommand: ReadsCSV {}

@@ -47,9 +47,6 @@ public struct CSVRecordReader {
     public private(set) var delimiter: UInt8
     private let detectsDelimiter: Bool
 
-    /// The delimiter a command was given (`--delimiter`), for every reader made while it runs
-    /// without one of its own; nil: detected.
-    @TaskLocal public static var givenDelimiter: UInt8?
     /// Per column of a semicolon-separated table: the line of its first number written with a
     /// decimal comma, and with a decimal point (0: none yet).
     private var decimalCommaLines: [Int] = []
@@ -104,9 +101,8 @@ public struct CSVRecordReader {
         self.exhausted = false
         self.blockSize = max(1, blockSize)
         self.hasher = hashing ? SHA256() : nil
-        let given = delimiter ?? Self.givenDelimiter
-        self.delimiter = given ?? UInt8(ascii: ",")
-        self.detectsDelimiter = given == nil
+        self.delimiter = delimiter ?? UInt8(ascii: ",")
+        self.detectsDelimiter = delimiter == nil
     }
 
     /// Reads records from text already in memory.
@@ -119,9 +115,8 @@ public struct CSVRecordReader {
         self.exhausted = true
         self.blockSize = 0
         self.hasher = nil
-        let given = delimiter ?? Self.givenDelimiter
-        self.delimiter = given ?? UInt8(ascii: ",")
-        self.detectsDelimiter = given == nil
+        self.delimiter = delimiter ?? UInt8(ascii: ",")
+        self.detectsDelimiter = delimiter == nil
     }
 
     /// What was read, when it is not plain comma-separated: `tab-separated`, `semicolon-separated,

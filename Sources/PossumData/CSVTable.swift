@@ -36,10 +36,11 @@ public struct CSVTable: Sendable {
     /// Reads and parses a CSV file (RFC 4180, any of `CSVRecordReader`'s delimiters); `-` is
     /// standard input. The file is read once, under the input policy (see `CSVRecordReader`); a
     /// stream, which cannot be read again, is hashed on the way (`contentSHA256`). `progress`
-    /// hears "reading" (rows read).
-    public static func read(contentsOf path: String, progress: any ProgressReporter = SilentProgress()) throws -> CSVTable {
+    /// hears "reading" (rows read). `delimiter`: the byte between fields (`--delimiter`); nil: detected.
+    public static func read(contentsOf path: String, delimiter: UInt8? = nil,
+                            progress: any ProgressReporter = SilentProgress()) throws -> CSVTable {
         let isStream = (try? checkInput(path)) == .stream
-        var reader = try CSVRecordReader(contentsOf: path, hashing: isStream)
+        var reader = try CSVRecordReader(contentsOf: path, hashing: isStream, delimiter: delimiter)
         progress.begin("reading", total: nil, unit: .items("rows"))
         var table = try collect(&reader, source: inputDisplayName(path), progress: progress)
         table = CSVTable(source: table.source, header: table.header, rows: table.rows, lines: table.lines, contentSHA256: reader.sha256)
@@ -47,13 +48,13 @@ public struct CSVTable: Sendable {
         return table
     }
 
-    /// Parses CSV text (see `CSVRecordReader` for the dialect).
-    public static func parse(_ text: String, source: String) throws -> CSVTable {
-        try parse(text, source: source, memoryBudget: nil)
+    /// Parses CSV text (see `CSVRecordReader` for the dialect; `delimiter` nil: detected).
+    public static func parse(_ text: String, source: String, delimiter: UInt8? = nil) throws -> CSVTable {
+        try parse(text, source: source, delimiter: delimiter, memoryBudget: nil)
     }
 
-    static func parse(_ text: String, source: String, memoryBudget: Int?) throws -> CSVTable {
-        var reader = CSVRecordReader(text: text, source: source)
+    static func parse(_ text: String, source: String, delimiter: UInt8? = nil, memoryBudget: Int?) throws -> CSVTable {
+        var reader = CSVRecordReader(text: text, source: source, delimiter: delimiter)
         return try collect(&reader, source: source, memoryBudget: memoryBudget)
     }
 

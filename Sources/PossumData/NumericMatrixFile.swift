@@ -17,13 +17,14 @@ public struct NumericMatrixFile: Sendable {
 
     /// Reads and validates: every line the same number of fields, every field a finite number.
     /// Errors name the file, line and field.
-    public static func read(contentsOf path: String) throws -> NumericMatrixFile {
-        var reader = try CSVRecordReader(contentsOf: path)
+    /// `delimiter`: the byte between fields (`--delimiter`); nil: detected.
+    public static func read(contentsOf path: String, delimiter: UInt8? = nil) throws -> NumericMatrixFile {
+        var reader = try CSVRecordReader(contentsOf: path, delimiter: delimiter)
         return try collect(&reader, source: inputDisplayName(path))
     }
 
-    public static func parse(_ text: String, source: String) throws -> NumericMatrixFile {
-        var reader = CSVRecordReader(text: text, source: source)
+    public static func parse(_ text: String, source: String, delimiter: UInt8? = nil) throws -> NumericMatrixFile {
+        var reader = CSVRecordReader(text: text, source: source, delimiter: delimiter)
         return try collect(&reader, source: source)
     }
 

@@ -1,45 +1,9 @@
 import PossumFiles
+import PossumLAPACKLoader
 import PossumLinalg
 #if canImport(Glibc)
 import Glibc
 #endif
-
-// The Fortran LAPACK routines possum calls (Fortran ABI: every argument by pointer, 32-bit
-// integers; gfortran's hidden CHARACTER lengths trail as size_t), as the C function types dlsym
-// gives. Debian's OpenBLAS ships no LAPACK prototypes; Sources/COpenBLAS/shim.h has the same ones.
-typealias DgeqrfFunction = @convention(c) (
-    UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
-    UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void
-typealias DorgqrFunction = @convention(c) (
-    UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
-    UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void
-typealias DormqrFunction = @convention(c) (
-    UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>,
-    UnsafePointer<Double>, UnsafePointer<Int32>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
-    UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>, Int, Int) -> Void
-typealias DtrtrsFunction = @convention(c) (
-    UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>,
-    UnsafePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
-    UnsafeMutablePointer<Int32>, Int, Int, Int) -> Void
-typealias DgelsFunction = @convention(c) (
-    UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>,
-    UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>,
-    UnsafePointer<Int32>, UnsafeMutablePointer<Int32>, Int) -> Void
-typealias SgelsFunction = @convention(c) (
-    UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Float>,
-    UnsafePointer<Int32>, UnsafeMutablePointer<Float>, UnsafePointer<Int32>, UnsafeMutablePointer<Float>,
-    UnsafePointer<Int32>, UnsafeMutablePointer<Int32>, Int) -> Void
-typealias DgelsyFunction = @convention(c) (
-    UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>,
-    UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>, UnsafePointer<Double>,
-    UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void
-typealias DgemmFunction = @convention(c) (
-    UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Int32>,
-    UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Int32>, UnsafePointer<Double>, UnsafePointer<Int32>,
-    UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafePointer<Int32>, Int, Int) -> Void
-typealias ThreadsSetter = @convention(c) (Int32) -> Void
-typealias IntQuery = @convention(c) () -> Int32
-typealias ConfigQuery = @convention(c) () -> UnsafePointer<CChar>?
 
 /// Debian's OpenBLAS (`libopenblas.so.0`, the one `-lopenblas` links), loaded with dlopen the first
 /// time a command runs it, not when possum starts.
@@ -55,9 +19,11 @@ typealias ConfigQuery = @convention(c) () -> UnsafePointer<CChar>?
 struct OpenBLASLibrary: @unchecked Sendable {
     static let soname = "libopenblas.so.0"
 
-    let dgeqrf: DgeqrfFunction, dorgqr: DorgqrFunction, dormqr: DormqrFunction, dtrtrs: DtrtrsFunction
-    let dgels: DgelsFunction, sgels: SgelsFunction, dgelsy: DgelsyFunction, dgemm: DgemmFunction
-    let setThreads: ThreadsSetter, threads: IntQuery, processors: IntQuery, config: ConfigQuery
+    // The signatures are PossumLAPACKLoader's (`LAPACKRoutine`); this library's integers are 32-bit (`Int32`).
+    let dgeqrf: LAPACKRoutine.Geqrf, dorgqr: LAPACKRoutine.Orgqr, dormqr: LAPACKRoutine.Ormqr, dtrtrs: LAPACKRoutine.Trtrs
+    let dgels: LAPACKRoutine.Gels, sgels: LAPACKRoutine.Gels, dgelsy: LAPACKRoutine.Gelsy, dgemm: LAPACKRoutine.Gemm
+    let setThreads: LAPACKRoutine.SetThreads, threads: LAPACKRoutine.IntQuery, processors: LAPACKRoutine.IntQuery
+    let config: LAPACKRoutine.Text
 
     /// The loaded library; nil until `load()` has succeeded.
     nonisolated(unsafe) static var loaded: OpenBLASLibrary?
@@ -80,27 +46,28 @@ struct OpenBLASLibrary: @unchecked Sendable {
         // the test runs set OPENBLAS_NUM_THREADS=1 themselves) and restored at once.
         let previous = getenv("OPENBLAS_NUM_THREADS").map { String(cString: $0) }
         if previous != "1" { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
-        let handle = dlopen(soname, RTLD_NOW)
+        let opened = Result { () throws(DynamicLibraryError) in try DynamicLibrary(path: soname) }
         if previous != "1" {
             if let previous { setenv("OPENBLAS_NUM_THREADS", previous, 1) } else { unsetenv("OPENBLAS_NUM_THREADS") }
         }
-        guard let handle else {
-            let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            throw LinalgError.backend("cannot load OpenBLAS: \(reason)")
+        let handle: DynamicLibrary
+        switch opened {
+        case .success(let library): handle = library
+        case .failure(let error): throw LinalgError.backend("cannot load OpenBLAS: \(error.message)")
         }
-        func symbol<F>(_ name: String, _: F.Type) throws -> F {
-            guard let address = dlsym(handle, name) else { throw LinalgError.backend("OpenBLAS (\(soname)) has no \(name)") }
-            return unsafeBitCast(address, to: F.self)
+        func symbol<F>(_ name: String, _ type: F.Type) throws -> F {
+            guard let function = handle.function(name, as: type) else { throw LinalgError.backend("OpenBLAS (\(soname)) has no \(name)") }
+            return function
         }
         let library = OpenBLASLibrary(
-            dgeqrf: try symbol("dgeqrf_", DgeqrfFunction.self), dorgqr: try symbol("dorgqr_", DorgqrFunction.self),
-            dormqr: try symbol("dormqr_", DormqrFunction.self), dtrtrs: try symbol("dtrtrs_", DtrtrsFunction.self),
-            dgels: try symbol("dgels_", DgelsFunction.self), sgels: try symbol("sgels_", SgelsFunction.self),
-            dgelsy: try symbol("dgelsy_", DgelsyFunction.self), dgemm: try symbol("dgemm_", DgemmFunction.self),
-            setThreads: try symbol("openblas_set_num_threads", ThreadsSetter.self),
-            threads: try symbol("openblas_get_num_threads", IntQuery.self),
-            processors: try symbol("openblas_get_num_procs", IntQuery.self),
-            config: try symbol("openblas_get_config", ConfigQuery.self))
+            dgeqrf: try symbol("dgeqrf_", LAPACKRoutine.Geqrf.self), dorgqr: try symbol("dorgqr_", LAPACKRoutine.Orgqr.self),
+            dormqr: try symbol("dormqr_", LAPACKRoutine.Ormqr.self), dtrtrs: try symbol("dtrtrs_", LAPACKRoutine.Trtrs.self),
+            dgels: try symbol("dgels_", LAPACKRoutine.Gels.self), sgels: try symbol("sgels_", LAPACKRoutine.Gels.self),
+            dgelsy: try symbol("dgelsy_", LAPACKRoutine.Gelsy.self), dgemm: try symbol("dgemm_", LAPACKRoutine.Gemm.self),
+            setThreads: try symbol("openblas_set_num_threads", LAPACKRoutine.SetThreads.self),
+            threads: try symbol("openblas_get_num_threads", LAPACKRoutine.IntQuery.self),
+            processors: try symbol("openblas_get_num_procs", LAPACKRoutine.IntQuery.self),
+            config: try symbol("openblas_get_config", LAPACKRoutine.Text.self))
         // Already loaded with its pool (a program that links -lopenblas, as possum-bench does): that pool.
         poolSize = max(1, Int(truncatingIfNeeded: library.threads()))
         defaultThreads = fromEnvironment ?? max(1, Int(truncatingIfNeeded: library.processors()))

@@ -8,8 +8,9 @@ import PossumHDF5
 /// HDF5: `FILE.h5:NAME` names the dataset; plain `FILE.h5` means the file's only root dataset;
 /// 2-D datasets are rows × columns (row-major, as h5py and numpy write them), 1-D ones a column.
 public enum NumericArrayFile {
-    public static func read(_ argument: String) throws -> NumericMatrixFile {
-        guard let blocks = try openBlocks(argument) else { return try NumericMatrixFile.read(contentsOf: argument) }
+    /// `delimiter`: a CSV's byte between fields (`--delimiter`); nil: detected.
+    public static func read(_ argument: String, delimiter: UInt8? = nil) throws -> NumericMatrixFile {
+        guard let blocks = try openBlocks(argument) else { return try NumericMatrixFile.read(contentsOf: argument, delimiter: delimiter) }
         return NumericMatrixFile(rows: blocks.rows, columns: blocks.columns, values: try blocks.readAll())
     }
 

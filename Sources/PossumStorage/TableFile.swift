@@ -33,14 +33,15 @@ public enum TableFile {
     /// Numeric columns are stored uncompressed unless `compressNumbers`: measured doubles deflate
     /// by only 15–20 %, and every pass of `train`/`features`/`predict` over a big table would
     /// spend most of its time inflating them. Text columns and missing-value masks (mostly zero
-    /// bytes) are deflated either way. Readers take both layouts.
+    /// bytes) are deflated either way. Readers take both layouts. `delimiter`: the CSV's byte between
+    /// fields (`--delimiter`); nil: detected.
     public static func importCSV(_ csvPath: String, to path: String, tableName: String? = nil,
-                                 blockRows: Int = 65_536, compressNumbers: Bool = false,
+                                 blockRows: Int = 65_536, compressNumbers: Bool = false, delimiter: UInt8? = nil,
                                  progress: any ProgressReporter = SilentProgress()) throws -> (rows: Int, columns: Int) {
         let source = inputDisplayName(csvPath)
         let name = tableName ?? defaultTableName(csvPath)
         try checkTableName(name, file: path)
-        var reader = try CSVRecordReader(contentsOf: csvPath, hashing: true, rereadable: true)
+        var reader = try CSVRecordReader(contentsOf: csvPath, hashing: true, rereadable: true, delimiter: delimiter)
         let size = csvPath != "-" && isRegularFile(csvPath)
             ? try? FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? Int : nil
         progress.begin("reading", total: size, unit: .bytes)
@@ -397,9 +398,10 @@ public final class HDF5Table: DataTable {
 }
 
 /// Opens a data file by its extension: `.h5`/`.hdf5` as a `TableFile`, anything else as CSV
-/// (whose rows `progress` hears as they are read).
-public func openDataTable(_ path: String, progress: any ProgressReporter = SilentProgress()) throws -> any DataTable {
+/// (whose rows `progress` hears as they are read; `delimiter` nil: its delimiter is detected).
+public func openDataTable(_ path: String, delimiter: UInt8? = nil,
+                          progress: any ProgressReporter = SilentProgress()) throws -> any DataTable {
     let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
     if ext == "h5" || ext == "hdf5" { return try HDF5Table(path: path) }
-    return try CSVTable.read(contentsOf: path, progress: progress)
+    return try CSVTable.read(contentsOf: path, delimiter: delimiter, progress: progress)
 }

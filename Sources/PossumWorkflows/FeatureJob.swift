@@ -16,6 +16,8 @@ public struct FeatureJob {
     public var progress: any ProgressReporter = SilentProgress()
     /// Whole in memory, or an HDF5 table a block of rows at a time (`write(to:)`).
     public var reading: RowBlockReading = .automatic
+    /// A CSV's byte between fields (`--delimiter`); nil: detected from its first lines.
+    public var delimiter: UInt8?
 
     public init(dataPath: String, spec: FeatureSpec) { (self.dataPath, self.spec) = (dataPath, spec) }
 
@@ -27,7 +29,7 @@ public struct FeatureJob {
     /// one-hot encoded, a level per number, which a few stray cells (`n/a`, `<0.5`, `1,000.5`)
     /// seldom meant; the note names the first of them.
     public func runNoting() throws -> (features: FeatureSet, notes: [String]) {
-        let table = try openDataTable(dataPath, progress: progress)
+        let table = try openDataTable(dataPath, delimiter: delimiter, progress: progress)
         if table.rowCount == 0 {
             _ = try spec.resolve(table)  // a mistyped column is still the first thing to hear of
             throw DataError(file: table.source, "no data rows: the header line has nothing under it")

@@ -16,6 +16,8 @@ public struct LeastSquaresJob {
     public var reading: Reading = .automatic
     /// Hears the rows of A as they are read (streaming only: the in-memory read is one call).
     public var progress: any ProgressReporter = SilentProgress()
+    /// A CSV A's and b's byte between fields (`--delimiter`); nil: detected from their first lines.
+    public var delimiter: UInt8?
 
     /// How A and b are read: `.automatic` reads an HDF5 A of more than
     /// `RowBlockReading.streamingThreshold` bytes in blocks; `.blocks` is a tall-skinny QR over the
@@ -100,8 +102,8 @@ public struct LeastSquaresJob {
                 return try streamed(blocks, blockRows: Self.defaultBlockRows(columns: blocks.columns))
             }
         }
-        let a = try NumericArrayFile.read(matrixPath)
-        let b = try NumericArrayFile.read(rhsPath)
+        let a = try NumericArrayFile.read(matrixPath, delimiter: delimiter)
+        let b = try NumericArrayFile.read(rhsPath, delimiter: delimiter)
         guard b.columns == 1 else {
             throw DataError(file: rhsPath, "b must have one number per line, found \(b.columns) per line")
         }
@@ -142,7 +144,7 @@ public struct LeastSquaresJob {
         let blockRows = max(1, min(requested, m, max(1, (1 << 28) / width)))
         // b: in blocks when it is HDF5 too; a CSV b is read whole (m numbers, 8 bytes a row).
         let bBlocks = try NumericArrayFile.openBlocks(rhsPath)
-        let bWhole = bBlocks == nil ? try NumericArrayFile.read(rhsPath) : nil
+        let bWhole = bBlocks == nil ? try NumericArrayFile.read(rhsPath, delimiter: delimiter) : nil
         let (bRows, bColumns) = bBlocks.map { ($0.rows, $0.columns) } ?? bWhole.map { ($0.rows, $0.columns) } ?? (0, 0)
         guard bColumns == 1 else {
             throw DataError(file: rhsPath, "b must have one number per line, found \(bColumns) per line")

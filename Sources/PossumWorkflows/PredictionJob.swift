@@ -16,6 +16,8 @@ public struct PredictionJob {
     public var idColumn: String? = nil
     /// Hears the table's rows as they are read (a CSV's).
     public var progress: any ProgressReporter = SilentProgress()
+    /// A CSV's byte between fields (`--delimiter`); nil: detected from its first lines.
+    public var delimiter: UInt8?
 
     public init(modelPath: String, dataPath: String, idColumn: String? = nil) {
         (self.modelPath, self.dataPath, self.idColumn) = (modelPath, dataPath, idColumn)
@@ -217,7 +219,7 @@ public struct PredictionJob {
     }
 
     public func run() throws -> Result {
-        let table = try openDataTable(dataPath, progress: progress)
+        let table = try openDataTable(dataPath, delimiter: delimiter, progress: progress)
         let (model, note) = try modelIdentifyingRows(of: table)
         let (predictions, design) = try model.predict(table)
         let truth = design.hasTarget && design.y.allSatisfy(\.isFinite) ? design.y : nil

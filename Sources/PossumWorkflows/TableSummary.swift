@@ -1,6 +1,7 @@
 import Foundation
 import PossumData
 import PossumFiles
+import PossumProgress
 
 /// Per-column summary: kind, missing count, and min/mean/max or the levels. Names and levels
 /// are shown through `messageText` (one row per line, cut), so a hostile header cannot break or
@@ -44,18 +45,13 @@ public struct TableSummary {
 
     /// What `data show --json` prints.
     public func columns() throws -> Summary {
-        var out: [Column] = []
-        for name in table.columnNames {
-            if let values = try? table.numericColumn(name) {
-                let present = values.compactMap { $0 }
-                let mean = present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)
-                out.append(Column(name: name, kind: "numeric", missing: values.count - present.count,
-                                  min: present.min().flatMap(jsonNumber), mean: mean.flatMap(jsonNumber),
-                                  max: present.max().flatMap(jsonNumber), levels: nil))
-            } else {
-                let values = try table.textColumn(name)
-                out.append(Column(name: name, kind: "text", missing: values.filter { $0 == nil }.count,
-                                  levels: Set(values.compactMap { $0 }).sorted(), notNumbers: StrayText(values, table: table)))
+        let out = try summarized().map { column in
+            switch column.values {
+            case .numbers(let n):
+                Column(name: column.name, kind: "numeric", missing: column.missing, min: n.min.flatMap(jsonNumber),
+                       mean: n.mean.flatMap(jsonNumber), max: n.max.flatMap(jsonNumber), levels: nil)
+            case .text(let levels, let stray):
+                Column(name: column.name, kind: "text", missing: column.missing, levels: levels, notNumbers: stray)
             }
         }
         return Summary(source: table.source, dialect: dialect, rows: table.rowCount, columns: out)
@@ -63,27 +59,79 @@ public struct TableSummary {
 
     /// What `data show` prints.
     public func text() throws -> String {
+        let columns = try summarized()
         var out = "\(messageText(table.source)): \(table.rowCount) rows × \(table.columnNames.count) columns"
             + (dialect.map { " (\($0))" } ?? "") + "\n"
         let shownNames = table.columnNames.map { messageText($0, limit: 60) }
         let width = max(8, shownNames.map(\.count).max() ?? 0)
         out += "column".padding(toLength: width, withPad: " ", startingAt: 0) + "  kind      missing  summary\n"
-        for (name, shownName) in zip(table.columnNames, shownNames) {
+        for (column, shownName) in zip(columns, shownNames) {
             let line = shownName.padding(toLength: width, withPad: " ", startingAt: 0)
-            if let values = try? table.numericColumn(name) {
-                let present = values.compactMap { $0 }
-                let mean = present.isEmpty ? Double.nan : present.reduce(0, +) / Double(present.count)
+            let missing = String(column.missing).leftPadded(7)
+            switch column.values {
+            case .numbers(let n):
                 var summary = "-"
-                if let low = present.min(), let high = present.max() {
+                if let low = n.min, let high = n.max, let mean = n.mean {
                     summary = String(format: "min %.4g  mean %.4g  max %.4g", low, mean, high)
                 }
-                out += "\(line)  numeric   \(String(values.count - present.count).leftPadded(7))  \(summary)\n"
+                out += "\(line)  numeric   \(missing)  \(summary)\n"
+            case .text(let levels, let stray):
+                let shown = levels.prefix(8).map { messageText($0, limit: 40) }.joined(separator: ", ") + (levels.count > 8 ? ", …" : "")
+                out += "\(line)  text      \(missing)  \(levels.count) levels: \(shown)\(stray?.text ?? "")\n"
+            }
+        }
+        return out
+    }
+
+    /// One column's summary, for both outputs.
+    struct Summarized {
+        enum Values {
+            case numbers(min: Double?, mean: Double?, max: Double?)
+            case text(levels: [String], stray: StrayText?)
+        }
+        var name: String
+        var missing: Int
+        var values: Values
+    }
+
+    /// Bytes a row of a column may take while it is summarized, at the most: a text column's read from
+    /// HDF5 (each variable-length string a heap block, its pointer, the `[String]` and its copy, the
+    /// `[String?]` and its level: about 100), which a numeric attempt on a text column also reads for
+    /// its error; a numeric column takes less (its value, flag and `Double?`).
+    static let rowBytes = 128
+
+    /// Each column in turn, held whole while it is summarized. What it takes is asked of one
+    /// `MemoryHeadroom.Meter` (the check of every data-sized allocation) before it is read, so that a
+    /// column that does not fit under a memory limit is a one-line error naming it, not an abort.
+    func summarized(headroom: () -> Int = MemoryHeadroom.available) throws -> [Summarized] {
+        var meter = MemoryHeadroom.Meter()
+        func admit(_ name: String, bytesPerRow: Int) throws {
+            let (bytes, overflow) = table.rowCount.multipliedReportingOverflow(by: bytesPerRow)
+            guard !overflow, meter.admits(bytes, headroom: headroom) else {
+                func size(_ bytes: Int) -> String { ProgressLine.formatBytes(Double(bytes)) }
+                throw DataError(file: table.source, "column '\(messageText(name, limit: 60))': summarizing its \(table.rowCount) rows takes about "
+                                + "\(overflow ? "more than any machine has" : size(bytes)) and this process may take \(size(headroom())) more "
+                                + "(a memory or address-space limit)")
+            }
+        }
+        var out: [Summarized] = []
+        for name in table.columnNames {
+            try admit(name, bytesPerRow: Self.rowBytes)
+            if let values = try? table.numericColumn(name) {
+                // One pass, in row order: the sum, least and greatest as reduce, min() and max() give them.
+                var count = 0, sum = 0.0, low: Double?, high: Double?
+                for case let value? in values {
+                    count += 1
+                    sum += value
+                    if low.map({ value < $0 }) ?? true { low = value }
+                    if high.map({ $0 < value }) ?? true { high = value }
+                }
+                out.append(Summarized(name: name, missing: values.count - count,
+                                      values: .numbers(min: low, mean: count == 0 ? nil : sum / Double(count), max: high)))
             } else {
                 let values = try table.textColumn(name)
-                let levels = Set(values.compactMap { $0 }).sorted()
-                let shown = levels.prefix(8).map { messageText($0, limit: 40) }.joined(separator: ", ") + (levels.count > 8 ? ", …" : "")
-                let stray = StrayText(values, table: table)?.text ?? ""
-                out += "\(line)  text      \(String(values.filter { $0 == nil }.count).leftPadded(7))  \(levels.count) levels: \(shown)\(stray)\n"
+                out.append(Summarized(name: name, missing: values.filter { $0 == nil }.count,
+                                      values: .text(levels: Set(values.compactMap { $0 }).sorted(), stray: StrayText(values, table: table))))
             }
         }
         return out

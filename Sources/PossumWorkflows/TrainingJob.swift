@@ -33,6 +33,8 @@ public struct TrainingJob {
     public var progress: any ProgressReporter = SilentProgress()
     /// Whole table or row blocks: the rule of every command that streams a table (`RowBlockReading`).
     public var reading: RowBlockReading = .automatic
+    /// A CSV table's byte between fields (`--delimiter`); nil: detected from its first lines.
+    public var delimiter: UInt8?
 
     /// A grid given as numbers; `alphaGrid` is only its description.
     public init(source: Source, alphas: [Double], alphaGrid: String, solver: SolverChoice = .simd) {
@@ -173,6 +175,7 @@ public struct TrainingJob {
         case let .table(path, spec):
             var job = FeatureJob(dataPath: path, spec: spec)
             job.progress = progress
+            job.delimiter = delimiter
             (features, notes) = try job.runNoting()
             dataName = path
         case let .features(path):

@@ -4,25 +4,12 @@ import Testing
 /// Faults a careless user still met: a tight memory limit, a one-column file of decimal commas,
 /// a wrong --delimiter, a text column of mostly numbers given to features.
 @Suite struct CarelessInputCommandTests {
-    /// `possum ARGS` under `prlimit --as=BYTES`, killed after `seconds` (status 137 then).
+    /// `possum ARGS` under `prlimit --as=BYTES`, killed after `seconds` (status 137 then), with
+    /// OpenBLAS's own default pool, as a user's shell has it.
     static func runLimited(_ bytes: Int, _ arguments: [String], in directory: URL, seconds: Int = 60) throws -> PossumProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["-s", "KILL", String(seconds), "prlimit", "--as=\(bytes)", PossumProcess.executable.path] + arguments
-        process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env["POSSUM_TRACKING_URI"] = directory.appendingPathComponent("mlruns").path
-        env["OPENBLAS_NUM_THREADS"] = nil  // OpenBLAS's own default pool, as a user's shell has it
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return PossumProcess(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self), crashed: process.terminationReason == .uncaughtSignal)
+        try PossumProcess.run(
+            arguments, in: directory, environment: ["POSSUM_TRACKING_URI": directory.appendingPathComponent("mlruns").path],
+            unsetting: ["OPENBLAS_NUM_THREADS"], prefix: ["/usr/bin/timeout", "-s", "KILL", String(seconds), "prlimit", "--as=\(bytes)"])
     }
 
     /// Under a 250 MB address-space limit every command hung at exit: OpenBLAS, loaded with possum,

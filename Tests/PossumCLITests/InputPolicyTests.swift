@@ -142,23 +142,6 @@ import Glibc
     /// Runs possum with standard input read from `stdin` (or none), killed after `timeout`
     /// seconds so that a hang fails the test instead of stalling the suite.
     static func run(_ arguments: [String], stdin: String?, in directory: URL, timeout: Double = 60) throws -> PossumProcess {
-        let process = Process()
-        process.executableURL = PossumProcess.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env["POSSUM_TRACKING_URI"] = FileManager.default.temporaryDirectory.appendingPathComponent("possum-cli-tests-mlruns").path
-        process.environment = env
-        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return PossumProcess(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self), crashed: process.terminationReason == .uncaughtSignal)
+        try PossumProcess.run(arguments, in: directory, stdin: stdin, timeout: timeout)
     }
 }

@@ -1,22 +1,12 @@
 import Foundation
+import PossumTestSupport
 
-/// Runs the real `possum` executable, as a user would, and captures what it printed.
-struct PossumProcess {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    /// Whether the process ended by a signal (a crash or trap), not by exit.
-    var crashed: Bool
+/// What the real `possum` executable printed, run as a user would (`PossumProcess.run`).
+typealias PossumProcess = ProcessResult
 
+extension ProcessResult {
     /// The built `possum` binary sits beside the test bundle in the build products folder.
-    static let executable: URL = {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("possum")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return URL(fileURLWithPath: "possum-not-built")
-    }()
+    static let executable: URL = ProductProcess.executable("possum") ?? URL(fileURLWithPath: "possum-not-built")
 
     /// The possum table's column choices (the pipeline's): without them `case` would be a
     /// feature and `site` (coded as digits) numeric.
@@ -26,28 +16,15 @@ struct PossumProcess {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     /// Runs possum with `arguments`; tracking goes to a private store unless `environment` says
-    /// otherwise, so tests never write into the repository's ./mlruns.
-    static func run(_ arguments: [String], in directory: URL = repositoryRoot,
-                    environment: [String: String] = [:]) throws -> PossumProcess {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env["POSSUM_TRACKING_URI"] = FileManager.default.temporaryDirectory.appendingPathComponent("possum-cli-tests-mlruns").path
-        env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return PossumProcess(status: process.terminationStatus,
-                             stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self),
-                             crashed: process.terminationReason == .uncaughtSignal)
+    /// otherwise, so tests never write into the repository's ./mlruns. `unsetting`, `prefix` (a command
+    /// in front, its first word a path), `stdin` and `timeout`: as `ProductProcess.run` has them.
+    static func run(_ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:],
+                    unsetting: [String] = [], prefix: [String] = [], stdin: String? = nil,
+                    timeout: Double? = nil) throws -> PossumProcess {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("possum-cli-tests-mlruns").path
+        return try ProductProcess.run(
+            executable, arguments, in: directory, environment: ["POSSUM_TRACKING_URI": store].merging(environment) { $1 },
+            unsetting: unsetting, prefix: prefix, stdin: stdin, timeout: timeout)
     }
 
     /// An empty scratch directory, removed by the caller.

@@ -158,13 +158,13 @@ import Testing
     /// A given delimiter (`--delimiter`) is used as given; one that leaves the first line one
     /// field where the detected one splits it is an error naming the file.
     @Test func givenDelimiter() throws {
-        let t = try CSVRecordReader.$givenDelimiter.withValue(UInt8(ascii: "|")) { try CSVTable.parse("a|b\n1;2|3\n", source: "g.csv") }
+        let t = try CSVTable.parse("a|b\n1;2|3\n", source: "g.csv", delimiter: UInt8(ascii: "|"))
         #expect(t.header == ["a", "b"])
         #expect(try t.textColumn("a") == ["1;2"])
         #expect(throws: DataError(file: "g.csv", line: 1, "--delimiter ';' leaves one column, but the first line has 3 fields separated by ',': give --delimiter ',' or leave it out")) {
-            try CSVRecordReader.$givenDelimiter.withValue(UInt8(ascii: ";")) { try CSVTable.parse("a,b,y\n1,2,3\n", source: "g.csv") }
+            try CSVTable.parse("a,b,y\n1,2,3\n", source: "g.csv", delimiter: UInt8(ascii: ";"))
         }
-        let tab = try CSVRecordReader.$givenDelimiter.withValue(0x09) { try CSVTable.parse("y\n1.5\n", source: "g.csv") }
+        let tab = try CSVTable.parse("y\n1.5\n", source: "g.csv", delimiter: 0x09)
         #expect(tab.header == ["y"], "one column either way: nothing to say")
     }
 }

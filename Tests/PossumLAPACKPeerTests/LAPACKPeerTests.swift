@@ -1,6 +1,7 @@
 import Foundation
 import PossumLAPACKPeer
 import PossumLinalg
+import PossumTestSupport
 import Testing
 
 /// possum-bench's `--lapack` loader, on the system's own LAPACK (Debian: OpenBLAS behind liblapack.so.3).
@@ -105,23 +106,11 @@ import Testing
 
     /// The built possum-bench beside the test bundle.
     static func bench() throws -> URL {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return try #require([bundleDirectory, bundleDirectory.deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("possum-bench") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }, "possum-bench not built")
+        try #require(ProductProcess.executable("possum-bench"), "possum-bench not built")
     }
 
-    static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        (process.standardOutput, process.standardError) = (out, err)
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, stderr)
+    static func run(_ executable: URL, _ arguments: [String]) throws -> ProcessResult {
+        try ProductProcess.run(executable, arguments)
     }
 
     /// The bench with the system LAPACK as a peer: its rows (qr and lstsq) and our speed-up over it.
@@ -148,12 +137,12 @@ import Testing
         try Data("not an ELF file\n".utf8).write(to: URL(fileURLWithPath: text))
         defer { try? FileManager.default.removeItem(atPath: text) }
         for (path, expected) in [(text, "not a loadable shared library"), (libm, "no symbol dgeqrf_")] {
-            let (status, stdout, stderr) = try Self.run(bench, ["--quick", "--lapack", path])
-            #expect(status == 1)
-            #expect(stdout.isEmpty)
-            let lines = stderr.split(separator: "\n")
+            let result = try Self.run(bench, ["--quick", "--lapack", path])
+            #expect(result.status == 1)
+            #expect(result.stdout.isEmpty)
+            let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1)
-            #expect(lines.first?.contains("--lapack \(path): \(expected)") == true, "\(stderr)")
+            #expect(lines.first?.contains("--lapack \(path): \(expected)") == true, "\(result.stderr)")
         }
     }
 }

@@ -198,29 +198,14 @@ import Testing
     /// secondDots[0] untouched.
     func twinsAgreeOnStructuredPair<K: HouseholderKernels>(_: K.Type, rows n: Int, columns q: Int) {
         typealias T = K.Scalar
-        var rng = SplitMix64(seed: UInt64(n * 17 + q))
-        func random(_ count: Int) -> [T] { (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng)) } }
-        let ld = n + 3
-        let c0 = random(ld * q), x10 = random(n), x20 = random(n), gains1 = random(q), gains2 = random(q)
-        let g: T = 0.625, s1: T = 0.75, s2: T = -1.25
-        func run<L: HouseholderKernels>(_: L.Type) -> (c: [T], x1: [T], x2: [T], first: [T], second: [T]) where L.Scalar == T {
-            var c = c0, x1 = x10, x2 = x20, first = gains1 + [0], second = gains2 + [42]
-            c.withUnsafeMutableBufferPointer { cb in
-                x1.withUnsafeMutableBufferPointer { ab in
-                    x2.withUnsafeMutableBufferPointer { bb in
-                        first.withUnsafeMutableBufferPointer { fb in
-                            second.withUnsafeMutableBufferPointer { sb in
-                                guard let cp = cb.baseAddress, let ap = ab.baseAddress, let bp = bb.baseAddress,
-                                      let fp = fb.baseAddress, let sp = sb.baseAddress else { return }
-                                L.applyStructuredPair(StridedMatrixView(base: cp, rows: n, columns: q, leadingDimension: ld),
-                                                      first: ap, second: bp, crossGain: g, gains1: fp, gains2: sp,
-                                                      scale1: s1, scale2: s2, carry: true, firstDots: fp, secondDots: sp)
-                            }
-                        }
-                    }
-                }
+        let inputs = StructuredPairInputs<T>(rows: n, columns: q, seed: UInt64(n * 17 + q))
+        let (ld, c0, x10, x20, gains1, gains2) = (inputs.ld, inputs.c, inputs.x1, inputs.x2, inputs.gains1, inputs.gains2)
+        let (g, s2) = (inputs.crossGain, inputs.scale2)
+        func run<L: HouseholderKernels>(_: L.Type) -> StructuredPairInputs<T>.Outputs where L.Scalar == T {
+            inputs.run { c, x1, x2, first, second in
+                L.applyStructuredPair(c, first: x1, second: x2, crossGain: g, gains1: first, gains2: second,
+                                      scale1: inputs.scale1, scale2: s2, carry: true, firstDots: first, secondDots: second)
             }
-            return (c, x1, x2, first, second)
         }
         let fast = run(K.self), slow = run(ReferenceKernels<T>.self)
         let eps = Double(T.ulpOfOne)

@@ -13,70 +13,40 @@ import Testing
     func twinsAgree<K: HouseholderKernels>(_: K.Type, rows n: Int, from f: Int, repeated: Bool) {
         typealias T = K.Scalar
         var rng = SplitMix64(seed: UInt64(n * 23 + f + (repeated ? 500 : 0)))
-        func random(_ count: Int) -> [T] { (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng)) } }
         let ldv = n + 3
-        let v = random(ldv * 4), c = (0..<4).map { _ in random(n) }
-        var t = [T](repeating: 0, count: 16)
-        for r in 0..<4 { for q in 0...r { t[q + 4 * r] = T(Double.random(in: -1..<2, using: &rng)) } }
+        let v: [T] = randomEntries(ldv * 4, &rng), c: [[T]] = (0..<4).map { _ in randomEntries(n, &rng) }
+        let t: [T] = randomUpperTriangle4(&rng)
         func run<L: HouseholderKernels>(_: L.Type) -> ([[T]], CarriedSums<T>) where L.Scalar == T {
-            let width = max(n, 1)
-            let scratch = UnsafeMutablePointer<T>.allocate(capacity: 4 * width)
-            defer { scratch.deallocate() }
-            for j in 0..<4 { for i in 0..<n { scratch[i + j * width] = c[j][i] } }
-            let p = (0..<4).map { scratch + $0 * width }
-            let sums = L.applyReflectorBlock4(n, v, ldv: ldv, t: t, p[0], p[1], repeated ? p[0] : p[2],
-                                              repeated ? p[1] : p[3], carryFrom: f)
-            return ((0..<4).map { j in (0..<n).map { p[j][$0] } }, sums)
+            onFourColumns(c, rows: n) { p in
+                L.applyReflectorBlock4(n, v, ldv: ldv, t: t, p[0], p[1], repeated ? p[0] : p[2], repeated ? p[1] : p[3], carryFrom: f)
+            }
         }
         let (fast, a) = run(K.self), (slow, b) = run(ReferenceKernels<T>.self)
         let eps = Double(T.ulpOfOne)
-        var dy = [[Double]](repeating: [Double](repeating: 0, count: n), count: 2)
-        for j in 0..<4 {
-            if repeated && j >= 2 {
-                #expect(fast[j] == c[j] && slow[j] == c[j], "columns passed twice are updated once; others untouched")
-                continue
-            }
+        let dy = expectFourColumnsAgree(fast, slow, original: c, rows: n, repeated: repeated, "\(K.self) rows \(n)") { j in
             let products = (0..<4).map { q in (0..<n).reduce(0.0) { $0 + Double(abs(v[$1 + q * ldv] * c[j][$1])) } }
             let gains = (0..<4).map { r in (0...r).reduce(0.0) { $0 + Double(abs(t[$1 + 4 * r])) * products[$1] } }
-            for i in 0..<n {
-                let magnitude = Double(abs(c[j][i])) + (0..<4).reduce(0.0) { $0 + gains[$1] * Double(abs(v[i + $1 * ldv])) }
-                let bound = 2 * gamma(n + 8, eps) * magnitude
-                if j < 2 { dy[j][i] = bound }
-                #expect(Double(abs(fast[j][i] - slow[j][i])) <= bound, "\(K.self) c\(j)[\(i)] rows \(n)")
+            return { i in
+                2 * gamma(n + 8, eps) * (Double(abs(c[j][i])) + (0..<4).reduce(0.0) { $0 + gains[$1] * Double(abs(v[i + $1 * ldv])) })
             }
         }
         expectCarriedSumsAgree(a, b, updated: slow, entryBounds: dy, rows: max(f, 0)..<max(n, f), count: n, eps: eps,
                                "\(K.self) rows \(n) from \(f)")
     }
 
-    /// Columns passed more than once (the blocks' last groups: (j, j+1, j, j+1), (j, j+1, j+2, j+1),
-    /// (j, j, j, j)) get exactly the values a call with four distinct columns gives them and are not
-    /// updated twice, however the kernel splits its sweep; columns not passed are not touched.
+    /// Columns passed more than once get their distinct values, however the kernel splits its sweep
+    /// (`expectRepeatedColumnsGetTheirDistinctValues`).
     @Test(arguments: [259, 264])
     func repeatedColumnsGetTheirDistinctValues(rows n: Int) {
         func check<K: HouseholderKernels>(_: K.Type) {
             typealias T = K.Scalar
             var rng = SplitMix64(seed: UInt64(n))
-            func random(_ count: Int) -> [T] { (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng)) } }
-            let v = random(n * 4), c = (0..<4).map { _ in random(n) }
-            var t = [T](repeating: 0, count: 16)
-            for r in 0..<4 { for q in 0...r { t[q + 4 * r] = T(Double.random(in: -1..<2, using: &rng)) } }
-            func run(_ slots: [Int]) -> [[T]] {
-                let scratch = UnsafeMutablePointer<T>.allocate(capacity: 4 * n)
-                defer { scratch.deallocate() }
-                for j in 0..<4 { for i in 0..<n { scratch[i + j * n] = c[j][i] } }
-                let p = (0..<4).map { scratch + $0 * n }
-                _ = K.applyReflectorBlock4(n, v, ldv: n, t: t, p[slots[0]], p[slots[1]], p[slots[2]], p[slots[3]],
-                                           carryFrom: 5)
-                return (0..<4).map { j in (0..<n).map { p[j][$0] } }
-            }
-            let distinct = run([0, 1, 2, 3])
-            #expect(distinct[0] != c[0] && distinct[3] != c[3])
-            for slots in [[0, 1, 0, 1], [0, 1, 2, 1], [0, 0, 0, 0], [0, 1, 2, 2], [0, 1, 1, 0], [0, 0, 2, 3]] {
-                let repeated = run(slots)
-                for j in 0..<4 {
-                    #expect(repeated[j] == (slots.contains(j) ? distinct[j] : c[j]), "\(K.self) slots \(slots) column \(j)")
-                }
+            let v: [T] = randomEntries(n * 4, &rng), c: [[T]] = (0..<4).map { _ in randomEntries(n, &rng) }
+            let t: [T] = randomUpperTriangle4(&rng)
+            expectRepeatedColumnsGetTheirDistinctValues(c, "\(K.self)") { slots in
+                onFourColumns(c, rows: n) { p in
+                    _ = K.applyReflectorBlock4(n, v, ldv: n, t: t, p[slots[0]], p[slots[1]], p[slots[2]], p[slots[3]], carryFrom: 5)
+                }.columns
             }
         }
         check(NativeKernels<Double>.self)

@@ -5,17 +5,13 @@ import Testing
 /// against their reference twins, the paired QR reaching them only through the kernels, the
 /// guard when a carried sum over- or underflows, and the back substitution by reciprocals.
 @Suite struct ReflectorChainTests {
-    static func random<T: QRScalar>(_ count: Int, _ rng: inout SplitMix64) -> [T] {
-        (0..<count).map { _ in T(Double.random(in: -1..<1, using: &rng)) }
-    }
-
     /// x' = x + g·v: one FMA or a multiply and an add, within γ₂(|x| + |g·v|) either way. Each sum
     /// then has n terms in any order: within 2γₙ·Σ|terms| plus what the entries' own differences
     /// carry (|Δx'| ≤ 2γ₂(|x| + |gv|) each, times |x'| + |x'| or |v|).
     func updateTwinsAgree<K: HouseholderKernels>(_: K.Type, rows n: Int, from f: Int) {
         typealias T = K.Scalar
         var rng = SplitMix64(seed: UInt64(n * 31 + f + 1))
-        let x: [T] = Self.random(n, &rng), v: [T] = Self.random(n, &rng)
+        let x: [T] = randomEntries(n, &rng), v: [T] = randomEntries(n, &rng)
         let g = T(Double.random(in: -2..<2, using: &rng))
         func run<L: HouseholderKernels>(_: L.Type) -> ([T], (squares: T, cross: T)) where L.Scalar == T {
             // Buffers of at least one entry: n = 0 reads nothing, but needs a pointer.
@@ -58,72 +54,45 @@ import Testing
     func pairTwinsAgree<K: HouseholderKernels>(_: K.Type, rows n: Int, from f: Int, repeated: Bool) {
         typealias T = K.Scalar
         var rng = SplitMix64(seed: UInt64(n * 17 + f + (repeated ? 1000 : 0)))
-        let v1: [T] = Self.random(n, &rng), v2: [T] = Self.random(n, &rng)
-        let c: [[T]] = (0..<4).map { _ in Self.random(n, &rng) }
+        let v1: [T] = randomEntries(n, &rng), v2: [T] = randomEntries(n, &rng)
+        let c: [[T]] = (0..<4).map { _ in randomEntries(n, &rng) }
         let tau1 = T(Double.random(in: 0..<2, using: &rng)), tau2 = T(Double.random(in: 0..<2, using: &rng))
         let v21 = T(Double.random(in: -1..<1, using: &rng))
         func run<L: HouseholderKernels>(_: L.Type) -> ([[T]], CarriedSums<T>) where L.Scalar == T {
-            var o = c
-            let scratch = UnsafeMutablePointer<T>.allocate(capacity: 4 * max(n, 1))
-            defer { scratch.deallocate() }
-            for j in 0..<4 { for i in 0..<n { scratch[i + j * max(n, 1)] = o[j][i] } }
-            let p = (0..<4).map { scratch + $0 * max(n, 1) }
-            let sums = L.applyReflectorPairCarrying(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, p[0], p[1],
-                                                    repeated ? p[0] : p[2], repeated ? p[1] : p[3], carryFrom: f)
-            for j in 0..<4 { o[j] = (0..<n).map { p[j][$0] } }
-            return (o, sums)
+            onFourColumns(c, rows: n) { p in
+                L.applyReflectorPairCarrying(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, p[0], p[1],
+                                             repeated ? p[0] : p[2], repeated ? p[1] : p[3], carryFrom: f)
+            }
         }
         let (fast, a) = run(K.self), (slow, b) = run(ReferenceKernels<T>.self)
         let eps = Double(T.ulpOfOne)
         let (t1, t2, s21) = (Double(abs(tau1)), Double(abs(tau2)), Double(abs(v21)))
-        var dy = [[Double]](repeating: [Double](repeating: 0, count: n), count: 2)
-        for j in 0..<4 {
-            // Passed twice, c₀ and c₁ are updated once; the buffers of c₂ and c₃ are not touched.
-            if repeated && j >= 2 {
-                #expect(fast[j] == c[j] && slow[j] == c[j])
-                continue
-            }
+        let dy = expectFourColumnsAgree(fast, slow, original: c, rows: n, repeated: repeated, "\(K.self) rows \(n)") { j in
             let m1 = (0..<n).reduce(0.0) { $0 + Double(abs(v1[$1] * c[j][$1])) }
             let m2 = (0..<n).reduce(0.0) { $0 + Double(abs(v2[$1] * c[j][$1])) }
             let w1 = t1 * m1, w2 = t2 * (m2 + s21 * w1)
-            for i in 0..<n {
-                let magnitude = Double(abs(c[j][i])) + w1 * Double(abs(v1[i])) + w2 * Double(abs(v2[i]))
-                let bound = 4 * gamma(n + 3, eps) * (1 + t2 * s21) * magnitude
-                if j < 2 { dy[j][i] = bound }
-                #expect(Double(abs(fast[j][i] - slow[j][i])) <= bound, "\(K.self) c\(j)[\(i)] rows \(n)")
+            return { i in
+                4 * gamma(n + 3, eps) * (1 + t2 * s21) * (Double(abs(c[j][i])) + w1 * Double(abs(v1[i])) + w2 * Double(abs(v2[i])))
             }
         }
         expectCarriedSumsAgree(a, b, updated: slow, entryBounds: dy, rows: max(f, 0)..<max(n, f), count: n, eps: eps,
                                "\(K.self) rows \(n) from \(f)")
     }
 
-    /// Columns passed more than once (the paired QR's last groups (j, j+1, j, j+1) and (j, j, j, j),
-    /// a leftover column beside the panel's) get exactly the values a call with four distinct
-    /// columns gives them — each column's gains depend on it alone — and are not updated twice,
-    /// however the kernel splits its sweep; columns not passed are not touched.
+    /// Columns passed more than once get their distinct values — each column's gains depend on it
+    /// alone — however the kernel splits its sweep (`expectRepeatedColumnsGetTheirDistinctValues`).
     @Test(arguments: [103, 104])
     func repeatedColumnsGetTheirDistinctValues(rows n: Int) {
         func check<K: HouseholderKernels>(_: K.Type) {
             typealias T = K.Scalar
             var rng = SplitMix64(seed: UInt64(n))
-            let v1: [T] = Self.random(n, &rng), v2: [T] = Self.random(n, &rng)
-            let c: [[T]] = (0..<4).map { _ in Self.random(n, &rng) }
-            func run(_ slots: [Int]) -> [[T]] {
-                let scratch = UnsafeMutablePointer<T>.allocate(capacity: 4 * n)
-                defer { scratch.deallocate() }
-                for j in 0..<4 { for i in 0..<n { scratch[i + j * n] = c[j][i] } }
-                let p = (0..<4).map { scratch + $0 * n }
-                _ = K.applyReflectorPairCarrying(n, v1, tau1: T(0.7), v2, tau2: T(1.3), v21: T(0.2), p[slots[0]],
-                                                 p[slots[1]], p[slots[2]], p[slots[3]], carryFrom: 3)
-                return (0..<4).map { j in (0..<n).map { p[j][$0] } }
-            }
-            let distinct = run([0, 1, 2, 3])
-            #expect(distinct[0] != c[0] && distinct[3] != c[3])
-            for slots in [[0, 1, 0, 1], [0, 0, 0, 0], [0, 1, 2, 1], [0, 1, 2, 2], [0, 1, 1, 0], [0, 0, 2, 3]] {
-                let repeated = run(slots)
-                for j in 0..<4 {
-                    #expect(repeated[j] == (slots.contains(j) ? distinct[j] : c[j]), "\(K.self) slots \(slots) column \(j)")
-                }
+            let v1: [T] = randomEntries(n, &rng), v2: [T] = randomEntries(n, &rng)
+            let c: [[T]] = (0..<4).map { _ in randomEntries(n, &rng) }
+            expectRepeatedColumnsGetTheirDistinctValues(c, "\(K.self)") { slots in
+                onFourColumns(c, rows: n) { p in
+                    _ = K.applyReflectorPairCarrying(n, v1, tau1: T(0.7), v2, tau2: T(1.3), v21: T(0.2), p[slots[0]],
+                                                     p[slots[1]], p[slots[2]], p[slots[3]], carryFrom: 3)
+                }.columns
             }
         }
         check(NativeKernels<Double>.self)

@@ -1,4 +1,5 @@
 import PossumData
+import PossumTestSupport
 @testable import PossumWorkflows
 import Testing
 
@@ -20,5 +21,21 @@ import Testing
     @Test func fewerNumbersThanWordsIsTextWithoutANote() throws {
         let table = try CSVTable.parse("x\nred\nblue\n3\n", source: "c.csv")
         #expect(try TableSummary(table: table).columns().columns[0].notNumbers == nil)
+    }
+
+    /// Each column's arrays are asked of the headroom (`MemoryHeadroom.Meter`) before they are made: a column
+    /// that does not fit is one error naming the file and the column, not an abort; one that fits is summarized.
+    @Test func aColumnThatDoesNotFitIsAnErrorNamingIt() throws {
+        let rows = 70_000  // past the meter's unasked MiB
+        let table = try CSVTable.parse("x,y\n" + String(repeating: "1,a\n", count: rows), source: "big.csv")
+        let summary = TableSummary(table: table)
+        let needed = rows * TableSummary.rowBytes
+        let error = try #require(try thrownError(DataError.self) { _ = try summary.summarized(headroom: { needed }) })
+        #expect(error.description.hasPrefix("big.csv: column 'x': summarizing its 70000 rows takes about "), "\(error)")
+        #expect(error.description.hasSuffix("more (a memory or address-space limit)") && !error.description.contains("\n"))
+        let text = try thrownError(DataError.self) { _ = try summary.summarized(headroom: { 64 * needed }) }
+        #expect(text == nil, "\(String(describing: text))")
+        let columns = try summary.summarized(headroom: { 64 * needed })
+        #expect(columns.count == 2 && columns[0].missing == 0)
     }
 }

@@ -152,19 +152,6 @@ struct SplitMix64 {
 }
 
 /// The built `possum` binary (beside the test bundle), run without touching any tracking store.
-func runPossum(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let executable = [bundleDirectory, bundleDirectory.deletingLastPathComponent()]
-        .map { $0.appendingPathComponent("possum") }
-        .first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? URL(fileURLWithPath: "possum-not-built")
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    (process.standardOutput, process.standardError) = (out, err)
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+func runPossum(_ arguments: [String]) throws -> ProcessResult {
+    try ProductProcess.run(ProductProcess.executable("possum") ?? URL(fileURLWithPath: "possum-not-built"), arguments)
 }

@@ -1,24 +1,11 @@
+import PossumLAPACKLoader
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Fortran passes every argument by reference, so each routine is a C function of pointers; the hidden
-/// lengths of CHARACTER arguments (gfortran's size_t, trailing) are passed as 1.
-typealias RawArgument = UnsafeMutableRawPointer
-typealias GeqrfFunction = @convention(c) (RawArgument, RawArgument, RawArgument, RawArgument, RawArgument,
-                                          RawArgument, RawArgument, RawArgument) -> Void
-typealias OrmqrFunction = @convention(c) (RawArgument, RawArgument, RawArgument, RawArgument, RawArgument,
-                                          RawArgument, RawArgument, RawArgument, RawArgument, RawArgument,
-                                          RawArgument, RawArgument, RawArgument, Int, Int) -> Void
-typealias TrtrsFunction = @convention(c) (RawArgument, RawArgument, RawArgument, RawArgument, RawArgument,
-                                          RawArgument, RawArgument, RawArgument, RawArgument, RawArgument,
-                                          Int, Int, Int) -> Void
-typealias GelsFunction = @convention(c) (RawArgument, RawArgument, RawArgument, RawArgument, RawArgument,
-                                         RawArgument, RawArgument, RawArgument, RawArgument, RawArgument,
-                                         RawArgument, Int) -> Void
-typealias SetThreadsFunction = @convention(c) (Int32) -> Void
+// The routines' signatures and the loader are PossumLAPACKLoader's (`LAPACKRoutine`, `DynamicLibrary`),
+// shared with PossumOpenBLAS; these are the other libraries' queries a peer's label and threads need.
 typealias SetThreadsWideFunction = @convention(c) (Int) -> Void
-typealias ConfigFunction = @convention(c) () -> UnsafePointer<CChar>?
 typealias InitFunction = @convention(c) () -> Void
 typealias ArchQueryFunction = @convention(c) () -> Int32
 typealias ArchNameFunction = @convention(c) (Int32) -> UnsafePointer<CChar>?
@@ -38,7 +25,7 @@ public final class LAPACKPeer {
     /// How the thread count was set (setter functions called; environment variables set before loading).
     public let threadControl: [String]
     let library: DynamicLibrary
-    let geqrf: GeqrfFunction, ormqr: OrmqrFunction, trtrs: TrtrsFunction, gels: GelsFunction
+    let geqrf: LAPACKRoutine.Geqrf, ormqr: LAPACKRoutine.Ormqr, trtrs: LAPACKRoutine.Trtrs, gels: LAPACKRoutine.Gels
 
     /// The environment variables read by the common LAPACKs' thread pools when they load.
     static let threadVariables = ["OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS", "OMP_NUM_THREADS"]
@@ -64,33 +51,38 @@ public final class LAPACKPeer {
             setenv("MKL_THREADING_LAYER", "SEQUENTIAL", 0)
             control.append("MKL_THREADING_LAYER=SEQUENTIAL")
         }
-        let lib = try DynamicLibrary(path: spec.path)
+        let lib: DynamicLibrary
+        do {
+            lib = try DynamicLibrary(path: spec.path, ownSymbolsFirst: true)
+        } catch {
+            throw .notALibrary(path: spec.path, reason: error.reason)
+        }
         library = lib
 
         let namings = spec.prefix == nil && spec.suffix == nil
             ? Self.knownNamings : [(spec.prefix ?? "", spec.suffix ?? "")]
-        let tried = namings.map { "\($0.prefix)dgeqrf_\($0.suffix)" }
-        guard let naming = namings.first(where: { lib.symbol("\($0.prefix)dgeqrf_\($0.suffix)") != nil }) else {
+        let tried = namings.map { LAPACKRoutine.symbol("dgeqrf", prefix: $0.prefix, suffix: $0.suffix) }
+        guard let naming = namings.first(where: { lib.symbol(LAPACKRoutine.symbol("dgeqrf", prefix: $0.prefix, suffix: $0.suffix)) != nil }) else {
             throw .missingSymbol(path: spec.path, symbol: tried[0], tried: tried)
         }
         (prefix, suffix) = naming
         func routine<F>(_ name: String, _: F.Type) throws(LAPACKPeerError) -> F {
-            let symbol = "\(naming.prefix)\(name)_\(naming.suffix)"
-            guard let address = lib.symbol(symbol) else {
+            let symbol = LAPACKRoutine.symbol(name, prefix: naming.prefix, suffix: naming.suffix)
+            guard let function = lib.function(symbol, as: F.self) else {
                 throw .missingSymbol(path: spec.path, symbol: symbol, tried: [symbol])
             }
-            return unsafeBitCast(address, to: F.self)
+            return function
         }
-        geqrf = try routine("dgeqrf", GeqrfFunction.self)
-        ormqr = try routine("dormqr", OrmqrFunction.self)
-        trtrs = try routine("dtrtrs", TrtrsFunction.self)
-        gels = try routine("dgels", GelsFunction.self)
+        geqrf = try routine("dgeqrf", LAPACKRoutine.Geqrf.self)
+        ormqr = try routine("dormqr", LAPACKRoutine.Ormqr.self)
+        trtrs = try routine("dtrtrs", LAPACKRoutine.Trtrs.self)
+        gels = try routine("dgels", LAPACKRoutine.Gels.self)
 
         // Versions: OpenBLAS's config (which also says USE64BITINT), MKL's version string, BLIS's.
         var versions: [String] = []
         var openBLASConfig = ""
         if let address = lib.symbol("\(naming.prefix)openblas_get_config\(naming.suffix)"),
-           let text = unsafeBitCast(address, to: ConfigFunction.self)() {
+           let text = unsafeBitCast(address, to: LAPACKRoutine.Text.self)() {
             openBLASConfig = String(cString: text)
             versions.append(openBLASConfig)
         }
@@ -103,7 +95,7 @@ public final class LAPACKPeer {
                 .trimmingSpaces)
         }
         if let address = lib.symbol("bli_info_get_version_str"),
-           let text = unsafeBitCast(address, to: ConfigFunction.self)() {
+           let text = unsafeBitCast(address, to: LAPACKRoutine.Text.self)() {
             // BLIS picks its kernels (sub-configuration) by cpuid at run time: say which ('generic' is slow).
             var blis = "BLIS " + String(cString: text)
             // bli_init first: with BLIS_ARCH_TYPE set, the query checks the id against the kernel registry.
@@ -115,7 +107,7 @@ public final class LAPACKPeer {
             versions.append(blis)
         }
         if let address = lib.symbol("eigen_lapack_version"),  // Benchmarks/peers/eigen's shim
-           let text = unsafeBitCast(address, to: ConfigFunction.self)() {
+           let text = unsafeBitCast(address, to: LAPACKRoutine.Text.self)() {
             versions.append(String(cString: text))
         }
         self.versions = versions
@@ -136,7 +128,7 @@ public final class LAPACKPeer {
         let setters = ["\(naming.prefix)openblas_set_num_threads\(naming.suffix)", "MKL_Set_Num_Threads"]
         for name in setters {
             if let address = lib.symbol(name) {
-                unsafeBitCast(address, to: SetThreadsFunction.self)(Int32(clamping: threads))
+                unsafeBitCast(address, to: LAPACKRoutine.SetThreads.self)(Int32(clamping: threads))
                 control.append("\(name)(\(threads))")
             }
         }

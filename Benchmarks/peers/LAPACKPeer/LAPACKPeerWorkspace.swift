@@ -1,3 +1,5 @@
+import PossumLAPACKLoader
+
 /// Everything one peer's calls on an m × n problem need, allocated once (integer arguments of the library's
 /// width, LAPACK's queried workspace, tau), so a timed call allocates nothing — like possum-bench's `Buffers`.
 public final class LAPACKPeerWorkspace {
@@ -99,7 +101,7 @@ public final class LAPACKPeerWorkspace {
         let (m, n, lda, ldb, nrhs, info) = (slot(.m), slot(.n), slot(.lda), slot(.ldb), slot(.nrhs), slot(.info))
         let lwork = slot(query ? .query : .lwork)
         let (left, transpose, none, upper) = (characters, characters + 1, characters + 2, characters + 3)
-        let (a, b, tau, work) = (RawArgument(a), RawArgument(b), RawArgument(self.tau), RawArgument(work))
+        let (a, b, tau, work) = (LAPACKRoutine.Out(a), LAPACKRoutine.Out(b), LAPACKRoutine.Out(self.tau), LAPACKRoutine.Out(work))
         try store(.info, 0)
         switch routine {
         case "dgeqrf": peer.geqrf(m, n, a, lda, tau, work, lwork, info)

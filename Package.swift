@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "PossumFilesTests", dependencies: ["PossumFiles", "PossumTestSupport"]),
         .testTarget(name: "PossumLinalgTests", dependencies: ["PossumLinalg", "PossumOpenBLAS"]),
         .testTarget(name: "PossumAccuracyTests", dependencies: ["PossumAccuracy", "PossumLinalg", "PossumOpenBLAS"]),
-        .testTarget(name: "PossumDataTests", dependencies: ["PossumData"]),
+        .testTarget(name: "PossumDataTests", dependencies: ["PossumData", "PossumTestSupport"]),
         .testTarget(
             name: "PossumMLTests", dependencies: ["PossumML", "PossumLinalg", "PossumOpenBLAS", "PossumData"],
             exclude: ["Fixtures"]),

@@ -47,9 +47,9 @@ public struct TableSummary {
     public func columns() throws -> Summary {
         let out = try summarized().map { column in
             switch column.values {
-            case .numbers(let n):
-                Column(name: column.name, kind: "numeric", missing: column.missing, min: n.min.flatMap(jsonNumber),
-                       mean: n.mean.flatMap(jsonNumber), max: n.max.flatMap(jsonNumber), levels: nil)
+            case .numbers(let low, let mean, let high):
+                Column(name: column.name, kind: "numeric", missing: column.missing, min: low.flatMap(jsonNumber),
+                       mean: mean.flatMap(jsonNumber), max: high.flatMap(jsonNumber), levels: nil)
             case .text(let levels, let stray):
                 Column(name: column.name, kind: "text", missing: column.missing, levels: levels, notNumbers: stray)
             }
@@ -69,9 +69,9 @@ public struct TableSummary {
             let line = shownName.padding(toLength: width, withPad: " ", startingAt: 0)
             let missing = String(column.missing).leftPadded(7)
             switch column.values {
-            case .numbers(let n):
+            case .numbers(let low, let mean, let high):
                 var summary = "-"
-                if let low = n.min, let high = n.max, let mean = n.mean {
+                if let low, let high, let mean {
                     summary = String(format: "min %.4g  mean %.4g  max %.4g", low, mean, high)
                 }
                 out += "\(line)  numeric   \(missing)  \(summary)\n"

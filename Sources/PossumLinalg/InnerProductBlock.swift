@@ -37,13 +37,6 @@ enum InnerProductBlock<T: QRScalar> {
                    skipBelowDiagonal: skipBelowDiagonal)
     }
 
-    @inline(__always)
-    static func rebound<U>(_ p: UnsafePointer<T>) -> UnsafePointer<U> { UnsafeRawPointer(p).assumingMemoryBound(to: U.self) }
-    @inline(__always)
-    static func rebound<U>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<U> {
-        UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
-    }
-
     /// `compute` by 4 × 4 blocks of whole vectors (16 sums: for 32 vector registers).
     @inline(__always)
     static func wideBlocks(
@@ -304,13 +297,6 @@ enum RankUpdateBlock<T: QRScalar> {
             }
             i0 += len
         }
-    }
-
-    @inline(__always)
-    static func rebound<U>(_ p: UnsafePointer<T>) -> UnsafePointer<U> { UnsafeRawPointer(p).assumingMemoryBound(to: U.self) }
-    @inline(__always)
-    static func rebound<U>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<U> {
-        UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
     }
 
     /// c0 += V·w0, c1 += V·w1 over n rows, V with kb ≤ 8 columns (missing ones weigh exactly 0).

@@ -125,13 +125,6 @@ public enum AVX2TallTile<Scalar: QRScalar>: MicroKernel {
             ReferenceTile<Scalar>.reference(mr: rows, nr: columns, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc)
         }
     }
-
-    @inlinable @inline(__always)
-    static func rebound<U>(_ p: UnsafePointer<Scalar>) -> UnsafePointer<U> { UnsafeRawPointer(p).assumingMemoryBound(to: U.self) }
-    @inlinable @inline(__always)
-    static func rebound<U>(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<U> {
-        UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
-    }
 }
 
 /// One ymm register's worth of a scalar type (`SIMD4<Double>`, `SIMD8<Float>`), for tiles that must

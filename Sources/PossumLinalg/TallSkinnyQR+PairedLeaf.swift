@@ -20,7 +20,7 @@ extension TallSkinnyQR {
     /// applied to columns through `end`), two reflectors per sweep where the expanded sums allow.
     static func factorPanelPaired<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, from k0: Int, count: Int, block r0: Int, rows len: Int, applyThrough end: Int,
-        tau: UnsafeMutablePointer<K.Scalar>, kernels: K.Type, firstGram: UnsafePointer<K.Scalar>? = nil
+        tau: UnsafeMutablePointer<K.Scalar>, kernels: K.Type
     ) {
         typealias T = K.Scalar
         withUnsafeTemporaryAllocation(of: T.self, capacity: 4 * end) { buffer in
@@ -38,10 +38,8 @@ extension TallSkinnyQR {
                 if valid == 0 && pairable {
                     // The columns as X and the two as Y: 4 × 2 blocks, no padded products.
                     let q = end - k
-                    if k == k0, let firstGram { gram.update(from: firstGram, count: 2 * q) } else {
                     K.innerProducts(rows: len, x, ldx: a.leadingDimension, count: q, x, ldy: a.leadingDimension,
                                     count: 2, into: gram, ldo: q, skipBelowDiagonal: false)
-                    }
                     for j in k..<end {
                         first[j] = gram[j - k]
                         second[j] = gram[j - k + q]

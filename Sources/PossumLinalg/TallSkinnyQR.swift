@@ -180,32 +180,17 @@ public struct TallSkinnyQR: QRFactorization {
         let top = AlignedColumns.leadingDimension(rows: n, of: K.Scalar.self)
         let ld = AlignedColumns.leadingDimension(rows: top + min(mb, m - b0), of: K.Scalar.self)
         // W first: ld·total elements are whole lines, so the block step's scratch after it starts on one too.
-        // One paired leaf over the whole step (n ≤ 16): its first sums are taken on `a`'s block as
-        // it comes from memory, and the copy is made from L2 after.
-        let onePairedLeaf = nb >= n && leaf >= n && sweep == .paired && n >= 2
-            && total - n < BlockedHouseholderQR.minimumBlockedColumns(K.self)
-        workspace.withScratch(of: K.Scalar.self, ld * total + scratchSize + 2 * total) { base in
+        workspace.withScratch(of: K.Scalar.self, ld * total + scratchSize) { base in
             let w = StridedMatrixView(base: base, rows: ld, columns: total, leadingDimension: ld)
             let scratch = base + ld * total
-            let gram = scratch + scratchSize
             for j in 0..<total { w.column(j).update(from: a.column(j), count: n) }
             var r0 = b0
             var blk = 1
             while r0 < m {
                 let len = min(mb, m - r0)
-                if onePairedLeaf {
-                    let x = UnsafePointer(a.column(0) + r0)
-                    K.innerProducts(rows: len, x, ldx: a.leadingDimension, count: total, x, ldy: a.leadingDimension,
-                                    count: 2, into: gram, ldo: total, skipBelowDiagonal: false)
-                }
                 for j in 0..<total { (w.column(j) + top).update(from: a.column(j) + r0, count: len) }
-                if onePairedLeaf {
-                    factorPanelPaired(w, from: 0, count: n, block: top, rows: len, applyThrough: total, tau: tau + blk * n,
-                                      kernels: K.self, firstGram: gram)
-                } else {
-                    factorBlockStep(w, reflectors: n, block: top, rows: len, tau: tau + blk * n, panelWidth: nb,
-                                    leafWidth: leaf, leafSweep: sweep, scratch: scratch, kernels: K.self)
-                }
+                factorBlockStep(w, reflectors: n, block: top, rows: len, tau: tau + blk * n, panelWidth: nb,
+                                leafWidth: leaf, leafSweep: sweep, scratch: scratch, kernels: K.self)
                 residual?.pointee += K.sumOfSquares(len, w.column(n) + top)
                 for j in n..<total { (a.column(j) + r0).update(from: w.column(j) + top, count: len) }
                 r0 += len

@@ -13,12 +13,9 @@ import Glibc
 import OldLinalg
 import PossumLinalg
 
-/// ROOF_ENGINES_THREADS=P (default 1): both engines on P threads, timed by the wall clock.
-let threadCount = getenv("ROOF_ENGINES_THREADS").flatMap { Int(String(cString: $0)) } ?? 1
-
 func cpuSeconds() -> Double {
     var ts = timespec()
-    clock_gettime(threadCount > 1 ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts)
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
@@ -44,8 +41,7 @@ final class Problem<T: PossumLinalg.QRScalar & OldLinalg.QRScalar> {
     let m: Int, n: Int, lstsq: Bool, count: Int
     let source: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>, tau: UnsafeMutablePointer<T>, x: UnsafeMutablePointer<T>
     var newWorkspace = PossumLinalg.QRWorkspace(), oldWorkspace = OldLinalg.QRWorkspace()
-    // ROOF_ENGINES_THREADS=P: both solvers on P threads (wall time then depends on the other core being free).
-    let newSolver = PossumLinalg.SIMDSolver(threads: threadCount), oldSolver = OldLinalg.SIMDSolver(threads: threadCount)
+    let newSolver = PossumLinalg.SIMDSolver(threads: 1), oldSolver = OldLinalg.SIMDSolver(threads: 1)
 
     init(m: Int, n: Int, lstsq: Bool, offset: Int) {
         (self.m, self.n, self.lstsq) = (m, n, lstsq)
@@ -85,12 +81,9 @@ final class Problem<T: PossumLinalg.QRScalar & OldLinalg.QRScalar> {
     /// x for lstsq, R's diagonal for qr: what the two engines are compared on.
     var result: [Double] { (0..<n).map { Double(lstsq ? x[$0] : a[$0 + $0 * m]) } }
 
-    /// Every output's bit pattern: the packed factorization, τ for qr; for lstsq R (the first n rows),
-    /// Qᵀb, τ and x (below R, A's columns are unspecified after `solve(inPlace:)`).
+    /// Every output's bit pattern: the packed factorization (and Qᵀb), τ, and x for lstsq.
     var bits: [UInt64] {
-        let packed = lstsq ? (0..<n).flatMap { j in (0..<n).map { a[$0 + j * m] } } + (0..<m).map { a[$0 + n * m] }
-                           : (0..<count).map { a[$0] }
-        let entries = packed + (0..<n).map { tau[$0] } + (lstsq ? (0..<n).map { x[$0] } : [])
+        let entries = (0..<count).map { a[$0] } + (0..<n).map { tau[$0] } + (lstsq ? (0..<n).map { x[$0] } : [])
         return entries.map { Double($0).bitPattern }  // exact for Float too
     }
 }
@@ -128,7 +121,7 @@ func compare<T: PossumLinalg.QRScalar & OldLinalg.QRScalar>(_: T.Type, m: Int, n
           + "old \(f(median(oldTimes) * 1e6, 1000)) µs = \(percent(median(oldTimes)))%, "
           + "new \(f(median(newTimes) * 1e6, 1000)) µs = \(percent(median(newTimes)))%; "
           + "old/new \(f(median(ratios), 1000)) (rounds: \(ratios.map { f($0) }.joined(separator: " "))); max |Δ| \(difference); "
-          + (differing == 0 ? "bits identical (\(lstsq ? "R, Qᵀb, τ, x" : "packed A, τ"))" : "bits differ in \(differing) of \(oldBits.count) outputs"))
+          + (differing == 0 ? "bits identical (packed A, τ\(lstsq ? ", x" : ""))" : "bits differ in \(differing) of \(oldBits.count) outputs"))
 }
 
 let arguments = CommandLine.arguments

@@ -86,32 +86,27 @@ extension SIMDSolver {
 
     /// `factor(inPlace:…)` with the given kernels. `residualSquares`: on the TSQR path (with a
     /// column past the reflectors), set to Σ (Qᵀb)ᵢ² over rows n..<m while it factors; other paths
-    /// leave it alone. `keepReflectors` false: on the TSQR path only R and the columns past the
-    /// reflectors are stored, below R the first n columns keep A's rows (`TallSkinnyQR.factor`).
+    /// leave it alone.
     @discardableResult
     func factor<K: HouseholderKernels>(
         inPlace a: StridedMatrixView<K.Scalar>, reflectors: Int? = nil, tau: UnsafeMutablePointer<K.Scalar>,
-        workspace: inout QRWorkspace, kernels: K.Type, residualSquares: UnsafeMutablePointer<K.Scalar>? = nil,
-        keepReflectors: Bool = true
+        workspace: inout QRWorkspace, kernels: K.Type, residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
     ) -> Path {
         let n = reflectors ?? a.columns
         let path = Self.path(rows: a.rows, columns: n)
         if case .tallSkinny(_, let nb) = path, let tree = tallSkinnyTree(rows: a.rows, columns: n) {
             TallSkinnyQR.factor(a, reflectors: n, tau: tau, tree: tree, threads: threads, panelWidth: nb,
                                 workspace: &workspace, kernels: K.self,
-                                residualSquares: residualSquares, keepReflectors: keepReflectors)
+                                residualSquares: residualSquares)
         } else {
             path.factor(inPlace: a, reflectors: n, tau: tau, threads: threads, workspace: &workspace, kernels: K.self,
-                        residualSquares: residualSquares, keepReflectors: keepReflectors)
+                        residualSquares: residualSquares)
         }
         return path
     }
 
-    /// min‖A·x − b‖₂ on `augmented` = [A | b] (m × (n + 1)); writes x (n entries) to `solution`
-    /// and returns ‖b − A·x‖₂. Afterwards `augmented` holds R on its first n rows and Qᵀb in its
-    /// last column; the rest of A's columns is unspecified (on the TSQR path most of it is left as
-    /// it was: the reflectors are not needed, so its row blocks are factored in a cache-resident
-    /// copy and never written back to memory). Throws `rankDeficient` like
+    /// min‖A·x − b‖₂ on `augmented` = [A | b] (m × (n + 1)), overwritten by the factorization;
+    /// writes x (n entries) to `solution` and returns ‖b − A·x‖₂. Throws `rankDeficient` like
     /// `LeastSquaresSolver.solve` (same test on R's diagonal, |r_kk| ≤ max(m, n)·ε·max|r_ii|).
     @_specialize(where T == Double)
     @_specialize(where T == Float)
@@ -132,7 +127,7 @@ extension SIMDSolver {
         // TSQR sums ‖r‖² block by block while it factors (on every leaf's thread): no serial pass.
         var tallSkinnySquares: K.Scalar = 0
         let path = factor(inPlace: augmented, reflectors: n, tau: tau, workspace: &workspace, kernels: K.self,
-                          residualSquares: &tallSkinnySquares, keepReflectors: false)
+                          residualSquares: &tallSkinnySquares)
         var squares: K.Scalar? = nil
         if case .tallSkinny = path { squares = tallSkinnySquares }
         let view = augmented

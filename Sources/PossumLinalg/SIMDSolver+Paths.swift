@@ -80,12 +80,10 @@ extension SIMDSolver {
                    kernels: NativeKernels<T>.self)
         }
 
-        /// `factor(inPlace:…)` with the given kernels; `residualSquares` and `keepReflectors` as
-        /// `SIMDSolver`'s (TSQR only).
+        /// `factor(inPlace:…)` with the given kernels; `residualSquares` as `SIMDSolver`'s (TSQR only).
         func factor<K: HouseholderKernels>(
             inPlace a: StridedMatrixView<K.Scalar>, reflectors: Int? = nil, tau: UnsafeMutablePointer<K.Scalar>,
-            threads: Int = 1, workspace: inout QRWorkspace, kernels: K.Type, residualSquares: UnsafeMutablePointer<K.Scalar>? = nil,
-            keepReflectors: Bool = true
+            threads: Int = 1, workspace: inout QRWorkspace, kernels: K.Type, residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
         ) {
             let n = reflectors ?? a.columns
             switch self {
@@ -96,7 +94,7 @@ extension SIMDSolver {
                                             workspace: &workspace, kernels: K.self)
             case .tallSkinny(let mb, let nb):
                 TallSkinnyQR.factor(a, reflectors: n, tau: tau, blockRows: mb, panelWidth: nb, workspace: &workspace,
-                                    kernels: K.self, residualSquares: residualSquares, keepReflectors: keepReflectors)
+                                    kernels: K.self, residualSquares: residualSquares)
             }
         }
     }

@@ -106,18 +106,17 @@ extension TallSkinnyQR {
     /// `factor(_:reflectors:tau:tree:…)` with the given kernels. `residualSquares` (with a column n,
     /// b): set to Σ (Qᵀb)ᵢ² over the rows below R, each leaf summing its own rows on its own thread
     /// (`factor(…residualSquares:)`), then each absorbed triangle's n rows after the tree; a fixed
-    /// order for a given P, so the same bits on every run. `keepReflectors` false: every leaf as
-    /// `factor(…keepReflectors: false)` (the tree reads only the leaves' first n rows).
+    /// order for a given P, so the same bits on every run.
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, tau: UnsafeMutablePointer<K.Scalar>, tree: TallSkinnyTree,
         threads: Int? = nil, panelWidth: Int? = nil, workspace: inout QRWorkspace, kernels: K.Type,
-        residualSquares: UnsafeMutablePointer<K.Scalar>? = nil, keepReflectors: Bool = true
+        residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
     ) {
         precondition(tree.rows == a.rows && tree.columns == n && n <= a.columns, "TSQR tree of another shape")
         let p = tree.leaves
         guard p >= 2 else {
             factor(a, reflectors: n, tau: tau, blockRows: tree.blockRows, panelWidth: panelWidth, workspace: &workspace,
-                   kernels: K.self, residualSquares: residualSquares, keepReflectors: keepReflectors)
+                   kernels: K.self, residualSquares: residualSquares)
             return
         }
         let residual = a.columns > n ? residualSquares : nil
@@ -135,7 +134,7 @@ extension TallSkinnyQR {
                         let leaf = a.block(row: tree.leafStart(i), column: 0, rows: tree.leafRows(i), columns: a.columns)
                         factor(leaf, reflectors: n, tau: tau + tree.leafTauOffset(i), blockRows: tree.blockRows,
                                panelWidth: panelWidth, workspace: &spaces[worker], kernels: K.self,
-                               residualSquares: squares.map { [i] in $0 + i }, keepReflectors: keepReflectors)
+                               residualSquares: squares.map { [i] in $0 + i })
                         i = nextLeaf.take()
                     }
                 }

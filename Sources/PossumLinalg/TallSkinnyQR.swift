@@ -118,17 +118,10 @@ public struct TallSkinnyQR: QRFactorization {
     /// `residualSquares` (with a column n, b): set to Σ (Qᵀb)ᵢ² over rows n..<m, each block's part
     /// summed by `K.sumOfSquares` right after the block is factored, while it is still in cache, so
     /// that ‖r‖ needs no second pass over the column (unscaled: the caller guards it as `norm2` does).
-    ///
-    /// `keepReflectors` false (least squares, where nothing reads the reflectors afterwards): each
-    /// block after block 0 is copied into a cache-resident workspace block and factored there, so
-    /// A's lines stay clean and are never written back to memory; only R (rows 0..<n, all columns)
-    /// and the columns past n (Qᵀb) are stored into `a`. Rows n..<m of the first n columns are then
-    /// block 0's reflectors followed by A's own rows. The same operations in the same order: the
-    /// same bits of R, Qᵀb and `residualSquares`.
     static func factor<K: HouseholderKernels>(
         _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, tau: UnsafeMutablePointer<K.Scalar>, blockRows mb: Int,
         panelWidth: Int? = nil, leafWidth: Int? = nil, leafSweep: LeafSweep? = nil, workspace: inout QRWorkspace,
-        kernels: K.Type, residualSquares: UnsafeMutablePointer<K.Scalar>? = nil, keepReflectors: Bool = true
+        kernels: K.Type, residualSquares: UnsafeMutablePointer<K.Scalar>? = nil
     ) {
         let m = a.rows, total = a.columns, nb = panelWidth ?? defaultPanelWidth(columns: n)
         let leafDefaults = defaultLeaves(K.Scalar.self)
@@ -146,12 +139,6 @@ public struct TallSkinnyQR: QRFactorization {
         residual?.pointee = K.sumOfSquares(b0 - n, a.column(n) + n)
         guard b0 < m else { return }
         let scratchSize = blockStepScratch(columns: total, reflectors: n, panelWidth: nb, leafWidth: leaf, kernels: K.self)
-        guard keepReflectors else {
-            factorBlocksInCopy(a, reflectors: n, tau: tau, firstBlockRows: b0, blockRows: mb, panelWidth: nb, leafWidth: leaf,
-                               leafSweep: sweep, scratchSize: scratchSize, workspace: &workspace, kernels: K.self,
-                               residualSquares: residual)
-            return
-        }
         workspace.withScratch(of: K.Scalar.self, scratchSize) { scratch in
             var r0 = b0
             var blk = 1
@@ -164,39 +151,6 @@ public struct TallSkinnyQR: QRFactorization {
                 r0 += len
                 blk += 1
             }
-        }
-    }
-
-    /// The block steps of `factor` for `keepReflectors` false. One workspace matrix W (columns on
-    /// 64-byte lines) holds R on its rows 0..<n and the current block from row `top` (n rounded up
-    /// to a line) on; each block of `a` is read once into W, factored there by `factorBlockStep`,
-    /// and only its part of the columns past n goes back. R goes back to `a` at the end.
-    static func factorBlocksInCopy<K: HouseholderKernels>(
-        _ a: StridedMatrixView<K.Scalar>, reflectors n: Int, tau: UnsafeMutablePointer<K.Scalar>, firstBlockRows b0: Int,
-        blockRows mb: Int, panelWidth nb: Int, leafWidth leaf: Int, leafSweep sweep: LeafSweep, scratchSize: Int,
-        workspace: inout QRWorkspace, kernels: K.Type, residualSquares residual: UnsafeMutablePointer<K.Scalar>?
-    ) {
-        let m = a.rows, total = a.columns
-        let top = AlignedColumns.leadingDimension(rows: n, of: K.Scalar.self)
-        let ld = AlignedColumns.leadingDimension(rows: top + min(mb, m - b0), of: K.Scalar.self)
-        // W first: ld·total elements are whole lines, so the block step's scratch after it starts on one too.
-        workspace.withScratch(of: K.Scalar.self, ld * total + scratchSize) { base in
-            let w = StridedMatrixView(base: base, rows: ld, columns: total, leadingDimension: ld)
-            let scratch = base + ld * total
-            for j in 0..<total { w.column(j).update(from: a.column(j), count: n) }
-            var r0 = b0
-            var blk = 1
-            while r0 < m {
-                let len = min(mb, m - r0)
-                for j in 0..<total { (w.column(j) + top).update(from: a.column(j) + r0, count: len) }
-                factorBlockStep(w, reflectors: n, block: top, rows: len, tau: tau + blk * n, panelWidth: nb,
-                                leafWidth: leaf, leafSweep: sweep, scratch: scratch, kernels: K.self)
-                residual?.pointee += K.sumOfSquares(len, w.column(n) + top)
-                for j in n..<total { (a.column(j) + r0).update(from: w.column(j) + top, count: len) }
-                r0 += len
-                blk += 1
-            }
-            for j in 0..<total { a.column(j).update(from: w.column(j), count: n) }
         }
     }
 

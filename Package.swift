@@ -35,10 +35,6 @@ let package = Package(
         .target(name: "PossumProgress"),
         // Pure Swift numerics: no C imports, no BLAS.
         .target(name: "PossumLinalg"),
-        // Thin system-library shim over Debian's OpenBLAS (BLAS + LAPACK Fortran symbols), linked by possum-bench only.
-        .systemLibrary(
-            name: "COpenBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]),
         // The one dlopen loader and the one set of LAPACK signatures, for PossumOpenBLAS and the --lapack peers.
         .target(name: "PossumLAPACKLoader"),
         // OpenBLAS's LAPACK, loaded with dlopen when a command first calls it (OpenBLASLibrary.swift says why).
@@ -95,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "possum-bench",
             dependencies: [
-                "PossumLinalg", "PossumOpenBLAS", "COpenBLAS", "PossumLAPACKPeer", "PossumProgress",
+                "PossumLinalg", "PossumOpenBLAS", "PossumLAPACKLoader", "PossumLAPACKPeer", "PossumProgress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/possum-bench"),
@@ -115,7 +111,7 @@ let package = Package(
         .testTarget(name: "PossumHDF5Tests", dependencies: ["PossumHDF5", "PossumTestSupport"]),
         .testTarget(name: "PossumStorageTests", dependencies: ["PossumStorage", "PossumHDF5", "PossumML", "PossumData", "PossumLinalg"]),
         .testTarget(name: "PossumTrackingTests", dependencies: ["PossumTracking", "PossumFiles", "PossumPlot"]),
-        .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData", "PossumYAML"]),
+        .testTarget(name: "PossumPipelineTests", dependencies: ["PossumPipeline", "PossumData", "PossumYAML", "PossumTestSupport"]),
         .testTarget(name: "PossumLAPACKPeerTests", dependencies: ["PossumLAPACKPeer", "PossumLinalg", "PossumTestSupport"]),
         .testTarget(name: "PossumServeTests", dependencies: ["PossumServe", "PossumML", "PossumData", "PossumLinalg"]),
     ]

@@ -1,49 +1,33 @@
-import COpenBLAS  // linked here (possum loads it lazily): ?geqrf_/?gels_ on our own buffers, no copies in the timed call
+import PossumLAPACKLoader
 import PossumLinalg
+import PossumOpenBLAS
 
 /// A precision the benchmark times: possum's generic solver and LAPACK's routine of that
-/// precision (`dgeqrf`/`dgels` for Float64, `sgeqrf`/`sgels` for Float32).
+/// precision (`dgeqrf`/`dgels` for Float64, `sgeqrf`/`sgels` for Float32), OpenBLAS's as possum loads
+/// it (`OpenBLASRoutines`), called on our own buffers: no copies in the timed call.
 protocol BenchScalar: QRScalar {
-    static func geqrf(_ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
-                      _ lda: UnsafeMutablePointer<Int32>, _ tau: UnsafeMutablePointer<Self>, _ work: UnsafeMutablePointer<Self>,
-                      _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
-    static func gels(_ trans: UnsafeMutablePointer<CChar>, _ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>,
-                     _ nrhs: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>, _ lda: UnsafeMutablePointer<Int32>,
-                     _ b: UnsafeMutablePointer<Self>, _ ldb: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Self>,
-                     _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+    static func geqrf(_ routines: OpenBLASRoutines) -> LAPACKRoutine.Geqrf
+    static func gels(_ routines: OpenBLASRoutines) -> LAPACKRoutine.Gels
     /// "dgeqrf"/"sgeqrf" prefix letter.
     static var lapackPrefix: String { get }
 }
 
 extension Double: BenchScalar {
-    static func geqrf(_ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
-                      _ lda: UnsafeMutablePointer<Int32>, _ tau: UnsafeMutablePointer<Double>, _ work: UnsafeMutablePointer<Double>,
-                      _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>) {
-        dgeqrf_(m, n, a, lda, tau, work, lwork, info)
-    }
-    static func gels(_ trans: UnsafeMutablePointer<CChar>, _ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>,
-                     _ nrhs: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>, _ lda: UnsafeMutablePointer<Int32>,
-                     _ b: UnsafeMutablePointer<Double>, _ ldb: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Double>,
-                     _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>) {
-        dgels_(trans, m, n, nrhs, a, lda, b, ldb, work, lwork, info, 1)
-    }
+    static func geqrf(_ routines: OpenBLASRoutines) -> LAPACKRoutine.Geqrf { routines.dgeqrf }
+    static func gels(_ routines: OpenBLASRoutines) -> LAPACKRoutine.Gels { routines.dgels }
     static var lapackPrefix: String { "d" }
 }
 
 extension Float: BenchScalar {
-    static func geqrf(_ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
-                      _ lda: UnsafeMutablePointer<Int32>, _ tau: UnsafeMutablePointer<Float>, _ work: UnsafeMutablePointer<Float>,
-                      _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>) {
-        sgeqrf_(m, n, a, lda, tau, work, lwork, info)
-    }
-    static func gels(_ trans: UnsafeMutablePointer<CChar>, _ m: UnsafeMutablePointer<Int32>, _ n: UnsafeMutablePointer<Int32>,
-                     _ nrhs: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>, _ lda: UnsafeMutablePointer<Int32>,
-                     _ b: UnsafeMutablePointer<Float>, _ ldb: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Float>,
-                     _ lwork: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>) {
-        sgels_(trans, m, n, nrhs, a, lda, b, ldb, work, lwork, info, 1)
-    }
+    static func geqrf(_ routines: OpenBLASRoutines) -> LAPACKRoutine.Geqrf { routines.sgeqrf }
+    static func gels(_ routines: OpenBLASRoutines) -> LAPACKRoutine.Gels { routines.sgels }
     static var lapackPrefix: String { "s" }
 }
+
+/// OpenBLAS, loaded and prepared on first use (after `setOpenBLASThreads`, when the run sets a count).
+let openBLASRoutines: OpenBLASRoutines = {
+    do { return try OpenBLASRoutines.prepared() } catch { fatalError("possum-bench: \(error)") }
+}()
 
 /// Working storage of one shape and precision, allocated once: every timed call overwrites `a`
 /// (and `b`) in place, and `loadA`/`loadAB` restore the problem's values before it, outside the
@@ -60,6 +44,8 @@ final class Buffers<T: BenchScalar> {
     let tau: UnsafeMutablePointer<T>
     let x: UnsafeMutablePointer<T>
     var workspace = QRWorkspace()
+    /// T's ?geqrf and ?gels, fetched once so that a timed call is the call alone.
+    private let lapackGeqrf: LAPACKRoutine.Geqrf, lapackGels: LAPACKRoutine.Gels
     private var lapackWork: UnsafeMutablePointer<T>
     private var lapackWorkCount: Int32
 
@@ -74,12 +60,13 @@ final class Buffers<T: BenchScalar> {
         b = .allocate(capacity: m)
         tau = .allocate(capacity: max(tauCount, m + n))  // m + n: room for any TSQR block size (--simd-variant)
         x = .allocate(capacity: n)
+        (lapackGeqrf, lapackGels) = (T.geqrf(openBLASRoutines), T.gels(openBLASRoutines))
         // Workspace queries (lwork = −1) for both routines; keep the larger.
         var mm = Int32(m), nn = Int32(n), lda = Int32(m), ldb = Int32(m), nrhs: Int32 = 1, info: Int32 = 0, lwork: Int32 = -1
         var q1: T = 0, q2: T = 0
-        T.geqrf(&mm, &nn, a, &lda, tau, &q1, &lwork, &info)
+        lapackGeqrf(&mm, &nn, a, &lda, tau, &q1, &lwork, &info)
         var trans = CChar(UInt8(ascii: "N"))
-        T.gels(&trans, &mm, &nn, &nrhs, a, &lda, b, &ldb, &q2, &lwork, &info)
+        lapackGels(&trans, &mm, &nn, &nrhs, a, &lda, b, &ldb, &q2, &lwork, &info, 1)
         lapackWorkCount = Int32(max(q1, q2, 1))
         lapackWork = .allocate(capacity: Int(lapackWorkCount))
         lapackWork.initialize(repeating: 0, count: Int(lapackWorkCount))
@@ -112,7 +99,7 @@ final class Buffers<T: BenchScalar> {
     /// ?geqrf on `a` (m × n).
     func geqrf() throws {
         var mm = Int32(m), nn = Int32(n), lda = Int32(m), info: Int32 = 0, lwork = lapackWorkCount
-        T.geqrf(&mm, &nn, a, &lda, tau, lapackWork, &lwork, &info)
+        lapackGeqrf(&mm, &nn, a, &lda, tau, lapackWork, &lwork, &info)
         if info != 0 { throw LinalgError.backend("\(T.lapackPrefix)geqrf: info = \(info)") }
     }
 
@@ -121,7 +108,7 @@ final class Buffers<T: BenchScalar> {
         var mm = Int32(m), nn = Int32(n), lda = Int32(m), ldb = Int32(m), nrhs: Int32 = 1, info: Int32 = 0
         var lwork = lapackWorkCount
         var trans = CChar(UInt8(ascii: "N"))
-        T.gels(&trans, &mm, &nn, &nrhs, a, &lda, b, &ldb, lapackWork, &lwork, &info)
+        lapackGels(&trans, &mm, &nn, &nrhs, a, &lda, b, &ldb, lapackWork, &lwork, &info, 1)
         if info != 0 { throw LinalgError.backend("\(T.lapackPrefix)gels: info = \(info)") }
     }
 

@@ -23,19 +23,12 @@ public struct HDF5Attributes {
     public func names() throws -> [String] {
         try HDF5Library.locked {
             let id = try owner.validID(context)
-            final class Names { var all: [String] = [] }
-            let names = Names()
-            let visit: H5A_operator2_t = { _, name, _, data in
-                guard let name, let data else { return 0 }
-                Unmanaged<Names>.fromOpaque(data).takeUnretainedValue().all.append(String(cString: name))
-                return 0
-            }
             var index: hsize_t = 0
-            let rc = withExtendedLifetime(names) {
-                H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, visit, Unmanaged.passUnretained(names).toOpaque())
+            let (names, rc) = HDF5NameList.collect { list in
+                H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, data in HDF5NameList.add(name, to: data) }, list)
             }
             try context.check(rc, "cannot list attributes", .corrupt)
-            return names.all.sorted()
+            return names
         }
     }
 

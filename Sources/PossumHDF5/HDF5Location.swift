@@ -82,19 +82,12 @@ struct HDF5Location {
     func children() throws -> [HDF5Child] {
         try HDF5Library.locked {
             let id = try handle.validID(context)
-            final class Names { var all: [String] = [] }
-            let names = Names()
-            let visit: H5L_iterate_t = { _, name, _, data in
-                guard let name, let data else { return 0 }
-                Unmanaged<Names>.fromOpaque(data).takeUnretainedValue().all.append(String(cString: name))
-                return 0
-            }
             var index: hsize_t = 0
-            let rc = withExtendedLifetime(names) {
-                H5Literate(id, H5_INDEX_NAME, H5_ITER_INC, &index, visit, Unmanaged.passUnretained(names).toOpaque())
+            let (names, rc) = HDF5NameList.collect { list in
+                H5Literate(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, data in HDF5NameList.add(name, to: data) }, list)
             }
             try context.check(rc, "cannot list group members", .corrupt)
-            return try names.all.sorted().map { name in
+            return try names.map { name in
                 HDF5Child(name: name, kind: try kind(of: name) ?? .unresolvedLink)
             }
         }
@@ -192,5 +185,25 @@ struct HDF5Location {
             guard try kind(of: absolute) != nil else { throw ctx.fail(.notFound, "object not found") }
             try ctx.check(H5Ldelete(id, absolute, possum_h5p_default()), "cannot remove object")
         }
+    }
+}
+
+/// The names an HDF5 iteration (`H5Literate`, `H5Aiterate2`) hands its callback, gathered through the
+/// callback's data pointer: the callbacks' C types differ, their one-line bodies call `add`.
+final class HDF5NameList {
+    private var all: [String] = []
+
+    /// Runs `iterate` with a list as the callback's data; the names, sorted, and its return code.
+    static func collect(_ iterate: (UnsafeMutableRawPointer) -> herr_t) -> (names: [String], rc: herr_t) {
+        let list = HDF5NameList()
+        let rc = withExtendedLifetime(list) { iterate(Unmanaged.passUnretained(list).toOpaque()) }
+        return (list.all.sorted(), rc)
+    }
+
+    /// A callback's body: appends `name` to the list `data` points at; 0 goes on with the iteration.
+    static func add(_ name: UnsafePointer<CChar>?, to data: UnsafeMutableRawPointer?) -> herr_t {
+        guard let name, let data else { return 0 }
+        Unmanaged<HDF5NameList>.fromOpaque(data).takeUnretainedValue().all.append(String(cString: name))
+        return 0
     }
 }

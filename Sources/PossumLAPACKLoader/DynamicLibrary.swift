@@ -26,8 +26,8 @@ public struct DynamicLibrary: @unchecked Sendable {
     private let handle: UnsafeMutableRawPointer
 
     /// `ownSymbolsFirst` (RTLD_DEEPBIND): the library's own symbols (and its dependencies') come before those
-    /// already in the process, so a peer's `dgemm_` is its own and not the system OpenBLAS that possum-bench
-    /// links. Without it, a library the process already has is that one (RTLD_NOW, local).
+    /// already in the process, so a peer's `dgemm_` is its own and not that of a library loaded before it
+    /// (the system OpenBLAS possum-bench times beside it). Without it, a library the process already has is that one (RTLD_NOW, local).
     public init(path: String, ownSymbolsFirst: Bool = false) throws(DynamicLibraryError) {
         _ = dlerror()
         let mode = ownSymbolsFirst ? RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND : RTLD_NOW

@@ -3,7 +3,7 @@
 /// `--lapack` peers). Fortran passes every argument by reference, so each is a pointer: raw, because the
 /// width of the integers (32 or 64 bits) belongs to the library loaded, not to the routine; `In` is read,
 /// `Out` written. gfortran's hidden CHARACTER lengths trail as size_t (`Int`), one per CHARACTER argument.
-/// Debian's OpenBLAS ships no LAPACK prototypes; Sources/COpenBLAS/shim.h declares the ones possum-bench links.
+/// (Debian's OpenBLAS ships no LAPACK prototypes, and nothing in possum links it: these are the only ones.)
 public enum LAPACKRoutine {
     public typealias In = UnsafeRawPointer
     public typealias Out = UnsafeMutableRawPointer

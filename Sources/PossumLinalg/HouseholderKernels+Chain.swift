@@ -154,19 +154,13 @@ extension VectorKernels {
         let lanes = T.lanes
         let (w10, w11, w12, w13, w20, w21, w22, w23) = pairGains4(n, v1, tau1: tau1, v2, tau2: tau2, v21: v21, c0, c1, c2, c3)
         let vectorEnd = n / lanes * lanes
-        let n10 = T.splat(-w10), n20 = T.splat(-w20), n11 = T.splat(-w11), n21 = T.splat(-w21)
-        let n12 = T.splat(-w12), n22 = T.splat(-w22), n13 = T.splat(-w13), n23 = T.splat(-w23)
+        let gains = PairGainVectors<Scalar>(w10, w20, w11, w21, w12, w22, w13, w23)
         let firstWhole = min(max(f, 0) + lanes - 1, vectorEnd) / lanes * lanes
         var q00 = T.zeroVector, q01 = T.zeroVector, q11 = T.zeroVector
         var i = 0
         if nativeVectorRegisters >= 16 {
             while i < vectorEnd {
-                let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
-                let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)
-                let y1 = T.fma(T.fma(T.load(c1 + i), n11, x1), n21, x2)
-                let y2 = T.fma(T.fma(T.load(c2 + i), n12, x1), n22, x2)
-                let y3 = T.fma(T.fma(T.load(c3 + i), n13, x1), n23, x2)
-                T.store(y3, c3 + i); T.store(y2, c2 + i); T.store(y1, c1 + i); T.store(y0, c0 + i)
+                let (y0, y1) = pairCarryingStep(i, v1, v2, gains, c0, c1, c2, c3)
                 if i >= firstWhole { q00 = T.fma(q00, y0, y0); q01 = T.fma(q01, y0, y1); q11 = T.fma(q11, y1, y1) }
                 i += lanes
             }
@@ -175,12 +169,7 @@ extension VectorKernels {
             // and carried their chains through it. The update first, then the same sums in the same
             // order from the stored values (c₀ last stored, so a repeated column reads y₀).
             while i < vectorEnd {
-                let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
-                let y0 = T.fma(T.fma(T.load(c0 + i), n10, x1), n20, x2)
-                let y1 = T.fma(T.fma(T.load(c1 + i), n11, x1), n21, x2)
-                let y2 = T.fma(T.fma(T.load(c2 + i), n12, x1), n22, x2)
-                let y3 = T.fma(T.fma(T.load(c3 + i), n13, x1), n23, x2)
-                T.store(y3, c3 + i); T.store(y2, c2 + i); T.store(y1, c1 + i); T.store(y0, c0 + i)
+                _ = pairCarryingStep(i, v1, v2, gains, c0, c1, c2, c3)
                 i += lanes
             }
             var r = firstWhole
@@ -201,6 +190,36 @@ extension VectorKernels {
             i += 1
         }
         return sums
+    }
+
+    /// One vector of `applyReflectorPairCarrying`'s update at row i, shared by its fused and
+    /// its AVX2 loops: the four columns loaded, less both reflectors' gains, stored c₃ first and
+    /// c₀ last (so a repeated column keeps y₀); y₀ and y₁ are returned for the carried sums.
+    @inline(__always)
+    static func pairCarryingStep(
+        _ i: Int, _ v1: UnsafePointer<Scalar>, _ v2: UnsafePointer<Scalar>, _ g: PairGainVectors<Scalar>,
+        _ c0: UnsafeMutablePointer<Scalar>, _ c1: UnsafeMutablePointer<Scalar>,
+        _ c2: UnsafeMutablePointer<Scalar>, _ c3: UnsafeMutablePointer<Scalar>
+    ) -> (Scalar.Vector, Scalar.Vector) {
+        typealias T = Scalar
+        let x1 = T.load(v1 + i), x2 = T.load(v2 + i)
+        let y0 = T.fma(T.fma(T.load(c0 + i), g.n10, x1), g.n20, x2)
+        let y1 = T.fma(T.fma(T.load(c1 + i), g.n11, x1), g.n21, x2)
+        let y2 = T.fma(T.fma(T.load(c2 + i), g.n12, x1), g.n22, x2)
+        let y3 = T.fma(T.fma(T.load(c3 + i), g.n13, x1), g.n23, x2)
+        T.store(y3, c3 + i); T.store(y2, c2 + i); T.store(y1, c1 + i); T.store(y0, c0 + i)
+        return (y0, y1)
+    }
+}
+
+/// The eight negated gains of a reflector pair on four columns, splatted: −w₁ⱼ and −w₂ⱼ for column j.
+struct PairGainVectors<Scalar: QRScalar> {
+    let n10, n20, n11, n21, n12, n22, n13, n23: Scalar.Vector
+    @inline(__always)
+    init(_ w10: Scalar, _ w20: Scalar, _ w11: Scalar, _ w21: Scalar, _ w12: Scalar, _ w22: Scalar, _ w13: Scalar, _ w23: Scalar) {
+        typealias T = Scalar
+        (n10, n20, n11, n21) = (T.splat(-w10), T.splat(-w20), T.splat(-w11), T.splat(-w21))
+        (n12, n22, n13, n23) = (T.splat(-w12), T.splat(-w22), T.splat(-w13), T.splat(-w23))
     }
 }
 

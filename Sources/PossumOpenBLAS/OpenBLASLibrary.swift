@@ -68,7 +68,7 @@ struct OpenBLASLibrary: @unchecked Sendable {
             threads: try symbol("openblas_get_num_threads", LAPACKRoutine.IntQuery.self),
             processors: try symbol("openblas_get_num_procs", LAPACKRoutine.IntQuery.self),
             config: try symbol("openblas_get_config", LAPACKRoutine.Text.self))
-        // Already loaded with its pool (a program that links -lopenblas, as possum-bench does): that pool.
+        // Already loaded with its pool (by a program that links -lopenblas): that pool.
         poolSize = max(1, Int(truncatingIfNeeded: library.threads()))
         defaultThreads = fromEnvironment ?? max(1, Int(truncatingIfNeeded: library.processors()))
         loaded = library

@@ -47,7 +47,7 @@ public func setOpenBLASThreads(_ n: Int) {
     openBLASLock.lock()
     defer { openBLASLock.unlock() }
     OpenBLASLibrary.requestedThreads = max(1, n)
-    // At once, for a program that also calls OpenBLAS directly (possum-bench links it); an error
+    // At once, for a program that also calls OpenBLAS directly (possum-bench, `OpenBLASRoutines`); an error
     // here comes back from the next call through possum.
     _ = try? OpenBLASLibrary.prepare()
 }

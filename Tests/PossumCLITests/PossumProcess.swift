@@ -27,6 +27,13 @@ extension ProcessResult {
             unsetting: unsetting, prefix: prefix, stdin: stdin, timeout: timeout)
     }
 
+    /// `run`, also returning the CPU seconds possum used (`ProductProcess.runCountingCPU`).
+    static func runCountingCPU(_ arguments: [String], in directory: URL) throws -> (PossumProcess, cpuSeconds: Double) {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("possum-cli-tests-mlruns").path
+        let (result, cpu) = try ProductProcess.runCountingCPU(executable, arguments, in: directory, environment: ["POSSUM_TRACKING_URI": store])
+        return (result, cpu)
+    }
+
     /// An empty scratch directory, removed by the caller.
     static func scratch() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("possum-cli-\(UUID().uuidString)")

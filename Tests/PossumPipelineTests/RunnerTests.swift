@@ -2,6 +2,7 @@ import Foundation
 import PossumData
 import Testing
 @testable import PossumPipeline
+import PossumTestSupport
 import PossumTracking
 
 /// Running DAGs of small shell commands: order, parallelism, caching, retries, timeouts, failures.
@@ -105,7 +106,11 @@ import PossumTracking
     @Test func parallelismIsBounded() throws {
         let s = try Scratch()
         defer { s.cleanup() }
-        let tasks = (1...6).map { "  - {name: t\($0), command: \"echo s >> par.log; sleep 0.15; echo e >> par.log\"}" }
+        // Each task logs its start, waits (at most 10 s) until `want` tasks have started, then
+        // 0.15 s more, and logs its end: the log's peak is the overlap the runner allowed, and
+        // a slow start on a loaded host only delays it (no clock is read).
+        let command = #"echo s >> par.log; n=0; while [ $(grep -c s par.log) -lt $(cat want) ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n+1)); done; sleep 0.15; echo e >> par.log"#
+        let tasks = (1...6).map { "  - {name: t\($0), command: '\(command)'}" }
         try s.pipeline("tasks:\n" + tasks.joined(separator: "\n") + "\n")
         func maxConcurrency() -> Int {
             var running = 0, peak = 0
@@ -115,14 +120,15 @@ import PossumTracking
             }
             return peak
         }
+        try s.write("2", to: "want")
         _ = try s.run(jobs: 2)
         #expect(maxConcurrency() == 2)
         try FileManager.default.removeItem(atPath: "\(s.dir)/par.log")
-        let t0 = Date()
+        try s.write("6", to: "want")
         _ = try s.run(jobs: 6, force: (1...6).map { "t\($0)" })
-        #expect(maxConcurrency() >= 3)  // they really overlap (on any machine, sleep does not need a core)
-        #expect(Date().timeIntervalSince(t0) < 0.15 * 6)
+        #expect(maxConcurrency() == 6)  // they really overlap (on any machine, sleep does not need a core)
         try FileManager.default.removeItem(atPath: "\(s.dir)/par.log")
+        try s.write("1", to: "want")
         _ = try s.run(jobs: 1, force: (1...6).map { "t\($0)" })
         #expect(maxConcurrency() == 1)
     }
@@ -134,16 +140,19 @@ import PossumTracking
         try s.pipeline("""
             tasks:
               - name: flaky
-                command: 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "attempt $n failing" >&2; [ $n -ge 3 ] && echo ok > out.txt'
+                command: 'date +%s.%N >> starts; n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "attempt $n failing" >&2; [ $n -ge 3 ] && echo ok > out.txt'
                 outputs: [out.txt]
                 retries: 3
                 retry_delay_seconds: 0.1
             """)
-        let t0 = Date()
         let (state, events) = try s.run()
-        let elapsed = Date().timeIntervalSince(t0)
         #expect(state.status == .succeeded && state.tasks["flaky"]!.attempts == 3)
-        #expect(elapsed >= 0.3, "backoff 0.1 s then 0.2 s")
+        // The attempts' own start stamps: each wait is at least its delay (load only lengthens it).
+        let starts = s.read("starts")!.split(separator: "\n").compactMap { Double($0) }
+        #expect(starts.count == 3)
+        if starts.count == 3 {
+            #expect(starts[1] - starts[0] >= 0.1 && starts[2] - starts[1] >= 0.2, "backoff 0.1 s then 0.2 s: \(starts)")
+        }
         let retries = events.compactMap { e -> Double? in if case let .taskRetrying(_, _, d, _) = e { return d }; return nil }
         #expect(retries == [0.1, 0.2])
         #expect(s.read("count") == "3\n")
@@ -212,17 +221,17 @@ import PossumTracking
                 command: 'sleep 30 & echo $! > sleeper.pid; wait'
                 timeout_seconds: 0.3
             """)
-        let t0 = Date()
+        // A hang guard: a runner that waited for the sleeper would take its 30 s; load does not
+        // stretch a 0.3 s timeout to 20 s.
+        let t0 = ContinuousClock.now
         let (state, _) = try s.run()
-        #expect(Date().timeIntervalSince(t0) < 5)
+        #expect(ContinuousClock.now - t0 < .seconds(20))
         let t = state.tasks["hang"]!
         #expect(t.status == .failed && t.timedOut == true && t.message?.contains("timed out") == true)
         let pid = try #require(Int32(s.read("sleeper.pid")!.trimmingCharacters(in: .whitespacesAndNewlines)))
-        usleep(100_000)
-        // Gone, or a zombie waiting for init to reap it: either way it no longer runs.
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        let procState = stat.split(separator: ")").last?.split(separator: " ").first ?? "gone"
-        #expect(kill(pid, 0) != 0 || procState == "Z", "background child of the timed-out task is gone (\(procState))")
+        // Gone, or a zombie waiting for init to reap it: either way it no longer runs. A killed
+        // process takes a moment to exit (longer under load); one left running stays for 30 s.
+        #expect(waitUntilStopped(pid, seconds: 20), "background child of the timed-out task still runs")
     }
 
     @Test func missingInputAtRunTimeAndUnstartableCommand() throws {

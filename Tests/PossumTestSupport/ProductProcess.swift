@@ -61,4 +61,30 @@ public enum ProductProcess {
         return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                              stderr: String(decoding: errData, as: UTF8.self), crashed: process.terminationReason == .uncaughtSignal)
     }
+
+    /// `run` under a shell that writes, with its `times`, the CPU seconds (user + system) the process
+    /// used: a guard against a blow-up that a loaded host cannot stretch, unlike the wall clock, and
+    /// unlike this process's RUSAGE_CHILDREN not shared with other tests' children. A hang that does
+    /// not spin is killed (`timeout -s KILL`) after `killAfter` wall seconds, exit status 137.
+    public static func runCountingCPU(
+        _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+        killAfter: Int = 600
+    ) throws -> (result: ProcessResult, cpuSeconds: Double) {
+        let times = FileManager.default.temporaryDirectory.appendingPathComponent("possum-times-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: times) }
+        let script = "timeout -s KILL \(killAfter) \"$0\" \"$@\"; s=$?; times > \"$POSSUM_TEST_TIMES\"; exit $s"
+        let result = try run(executable, arguments, in: directory, environment: environment.merging(["POSSUM_TEST_TIMES": times]) { $1 },
+                             prefix: ["/bin/sh", "-c", script])
+        // `times` prints the shell's user and system time, then its children's: "0m1.25s 0m0.03s".
+        let text = (try? String(contentsOfFile: times, encoding: .utf8)) ?? ""
+        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { field -> Double? in
+            let parts = field.dropLast().split(separator: "m")
+            guard field.hasSuffix("s"), parts.count == 2, let minutes = Double(parts[0]), let seconds = Double(parts[1]) else { return nil }
+            return 60 * minutes + seconds
+        }
+        guard fields.count == 4, let user = fields[2], let system = fields[3] else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "unreadable times: '\(text)'"])
+        }
+        return (result, user + system)
+    }
 }

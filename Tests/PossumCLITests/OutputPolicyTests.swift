@@ -176,4 +176,19 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: disk).sorted() == ["filler", "m.h5"])
         }
     }
+
+    /// `-` is standard input, whatever file it is: `--data - --out p.csv < p.csv` writes over its
+    /// input, so it is refused as naming the input directly is, with p.csv untouched.
+    @Test func anOutputThatIsTheFileOnStandardInputIsRefused() throws {
+        let scratch = try Scratch(model: true)
+        let original = scratch.bytes("p.csv")
+        for arguments in [["predict", "--model", "m.h5", "--data", "-", "--out", "p.csv"],
+                          ["data", "import", "-", "--out", "p.csv"],
+                          ["train", "--no-track", "--data", "-", "--export", "p.csv"] + PossumProcess.possumColumns] {
+            let run = try PossumProcess.run(arguments, in: scratch.url, stdin: scratch.file("p.csv"))
+            #expect(!run.crashed && run.status == 1, "\(arguments): status \(run.status)")
+            #expect(run.stderr.contains("p.csv: is the same file as the input <stdin>"), "\(run.stderr)")
+            #expect(scratch.bytes("p.csv") == original)
+        }
+    }
 }

@@ -264,6 +264,13 @@ for cmd, (make, own_input) in WRITERS.items():
     if cmd.startswith("predict"):
         case(f"{cmd} to its model file", make("model.h5"), expect="refuse")
 
+# `-` reads standard input, which may be a file: `--data - --out FILE < FILE` names that file as an
+# input too, and overwrote it.
+for cmd, (make, own_input) in WRITERS.items():
+    if own_input in ("possum.csv", "A.csv"):
+        case(f"{cmd} to the file that is its standard input (-)", make(own_input, "-"), stdin=own_input, expect="refuse")
+case("lstsq --out to b's file read as -", ["lstsq", "A.csv", "-", "--out", "b.csv"], stdin="b.csv", expect="refuse")
+
 # Standard output that fails: a full device, a closed pipe.
 STDOUT_COMMANDS = {
     "model show": ["model", "show", "model.h5"],
@@ -517,15 +524,20 @@ def run_case(c, base, work):
         feeder.stdin.write(c.feed_fifo)
         feeder.stdin.close()
     start = time.monotonic()
-    p = subprocess.Popen([POSSUM] + c.args, cwd=sb, env=env, stdin=subprocess.PIPE if c.stdin else subprocess.DEVNULL,
+    # stdin: bytes fed through a pipe, or a str naming a sandbox file redirected (`< FILE`).
+    stdin_file = open(os.path.join(sb, c.stdin), "rb") if isinstance(c.stdin, str) else None
+    p = subprocess.Popen([POSSUM] + c.args, cwd=sb, env=env,
+                         stdin=stdin_file or (subprocess.PIPE if c.stdin else subprocess.DEVNULL),
                          stdout=stdout, stderr=subprocess.PIPE, start_new_session=True, preexec_fn=limits(c.address_space))
     problems = []
     try:
-        out, err = p.communicate(input=c.stdin, timeout=c.timeout)
+        out, err = p.communicate(input=None if stdin_file else c.stdin, timeout=c.timeout)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate()
         problems.append(f"hang: still running after {c.timeout} s")
+    if stdin_file:
+        stdin_file.close()
     if feeder:
         try:
             feeder.wait(timeout=2)

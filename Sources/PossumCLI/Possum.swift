@@ -31,8 +31,10 @@ public struct Possum: ParsableCommand {
     public init() {}
 
     /// ArgumentParser's entry point, plus the policy for standard output's write errors (see
-    /// StandardOutput.swift): a failed write ends the run with status 1, a closed pipe with 0.
+    /// StandardOutput.swift): a failed write ends the run with status 1, a closed pipe with 0; a
+    /// standard descriptor closed at start is reopened first, so no output file can take its number.
     public static func main() {
+        StandardOutput.reopenClosedStandardDescriptors()
         StandardOutput.catchBrokenPipe()
         do {
             var command = try parseAsRoot(nil)

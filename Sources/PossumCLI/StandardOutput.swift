@@ -64,6 +64,22 @@ enum StandardOutput {
         }
     }
 
+    /// Reopens standard input, output and error if the process started with them closed
+    /// (`possum … >&-`, `2>&-`, a daemon's launcher): otherwise the first file possum opens takes
+    /// descriptor 1 or 2, and its notes and reports land inside that output file. Each is
+    /// reopened on /dev/null in the direction it cannot be used (stdout and stderr read-only,
+    /// stdin write-only), so using it still fails with EBADF, as it did closed, and the failure
+    /// is reported as before. Without /dev/null (a bare chroot) the process stops with status 1:
+    /// nothing can be written safely then.
+    static func reopenClosedStandardDescriptors() {
+        for fd: Int32 in [0, 1, 2] where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            let opened = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_NOCTTY)
+            if opened == fd { continue }
+            if opened >= 0, dup2(opened, fd) == fd { close(opened); continue }
+            _exit(1)
+        }
+    }
+
     /// Makes a write to a closed pipe fail with EPIPE rather than kill the process.
     static func catchBrokenPipe() {
         signal(SIGPIPE) { _ in }

@@ -64,7 +64,10 @@ public func checkOutputs(_ outputs: [String], inputs: [String]) throws {
     var inputIdentities: [(path: String, id: FileIdentity)] = []
     for input in inputs {
         var st = stat()
-        if stat(input, &st) == 0 { inputIdentities.append((input, FileIdentity(st))) }
+        // `-` is whatever standard input is: `--data - --out t.csv < t.csv` reads t.csv too.
+        if input == "-" ? fstat(STDIN_FILENO, &st) == 0 : stat(input, &st) == 0 {
+            inputIdentities.append((inputDisplayName(input), FileIdentity(st)))
+        }
     }
     var seen: [FileIdentity: String] = [:]
     for output in outputs {

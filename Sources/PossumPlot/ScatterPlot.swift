@@ -95,7 +95,8 @@ public func renderPNG(svg: String, to path: String) throws {
             process.standardInput = input
             process.standardError = FileHandle.nullDevice
             try process.run()
-            input.fileHandleForWriting.write(Data(svg.utf8))
+            // `write(contentsOf:)` throws where `write(_:)` traps (EPIPE if rsvg-convert exits early).
+            do { try input.fileHandleForWriting.write(contentsOf: Data(svg.utf8)) } catch {}
             try input.fileHandleForWriting.close()
             process.waitUntilExit()
             guard process.terminationStatus == 0 else {

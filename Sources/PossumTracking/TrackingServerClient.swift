@@ -21,12 +21,17 @@ public struct TrackingServerClient: Sendable {
     let authorization: String?
     let retry: RetryPolicy
     let session: URLSession
+    let answers: AnswerCollector
 
     public struct RetryPolicy: Sendable {
         public var attempts: Int
         public var initialDelay: Double
         public var maxTotalSeconds: Double
         public var requestTimeout: Double
+        /// The largest answer kept: one whose Content-Length says more is cancelled before its body,
+        /// one that streams past it is cut off and refused in one line (without a length, Foundation
+        /// may still read the rest before the task ends).
+        public var maxAnswerBytes = 256 << 20
 
         public static let standard = RetryPolicy(attempts: 5, initialDelay: 0.5, maxTotalSeconds: 60, requestTimeout: 30)
 
@@ -64,7 +69,8 @@ public struct TrackingServerClient: Sendable {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = retry.requestTimeout
         configuration.timeoutIntervalForResource = retry.maxTotalSeconds + retry.requestTimeout
-        session = URLSession(configuration: configuration, delegate: RefusingRedirects(), delegateQueue: nil)
+        answers = AnswerCollector(limit: retry.maxAnswerBytes)
+        session = URLSession(configuration: configuration, delegate: answers, delegateQueue: nil)
     }
 
     // MARK: - JSON API
@@ -153,6 +159,8 @@ public struct TrackingServerClient: Sendable {
                 problem = Self.problem(status: status, body: data, location: location)
             case let .failure(error):
                 problem = .connection(error)
+            case .tooLarge:
+                problem = .badAnswer("the answer is larger than \(retry.maxAnswerBytes) bytes; not read")
             }
             let elapsed = Date().timeIntervalSince(started)
             guard problem.isTransient, attempt < retry.attempts, elapsed + delay < retry.maxTotalSeconds else {
@@ -165,26 +173,18 @@ public struct TrackingServerClient: Sendable {
         }
     }
 
-    enum Outcome { case answer(Int, Data, location: String?), failure(URLError) }
-
-    private final class Box: @unchecked Sendable {
-        var outcome = Outcome.failure(URLError(.unknown))
-    }
+    enum Outcome { case answer(Int, Data, location: String?), failure(URLError), tooLarge }
 
     private func perform(_ request: URLRequest) -> Outcome {
-        let done = DispatchSemaphore(value: 0)
-        let box = Box()
-        let task = session.dataTask(with: request) { data, response, error in
-            if let http = response as? HTTPURLResponse {
-                box.outcome = .answer(http.statusCode, data ?? Data(), location: http.value(forHTTPHeaderField: "Location"))
-            } else {
-                box.outcome = .failure((error as? URLError) ?? URLError(.unknown))
-            }
-            done.signal()
-        }
+        let task = session.dataTask(with: request)
+        let answer = answers.expect(task)
         task.resume()
-        done.wait()
-        return box.outcome
+        answer.done.wait()
+        if answer.tooLarge { return .tooLarge }
+        if answer.error == nil, let http = answer.response {
+            return .answer(http.statusCode, answer.data, location: http.value(forHTTPHeaderField: "Location"))
+        }
+        return .failure((answer.error as? URLError) ?? URLError(.unknown))
     }
 
     static func problem(status: Int, body: Data, location: String? = nil) -> TrackingServerError.Problem {
@@ -206,9 +206,63 @@ public struct TrackingServerClient: Sendable {
 
 typealias JSONObject = [String: Any]
 
-/// Redirects are not followed: the credentials in the request would go along to wherever the
-/// `Location` points. A redirect is reported as its status, with where it pointed.
-final class RefusingRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+/// The session's delegate: collects each task's answer, cancelling one that grows past `limit`
+/// bytes (`RetryPolicy.maxAnswerBytes`), and refuses redirects: the credentials in the request
+/// would go along to wherever the `Location` points. A redirect is reported as its status, with
+/// where it pointed.
+final class AnswerCollector: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    final class Answer: @unchecked Sendable {
+        var data = Data()
+        var response: HTTPURLResponse?
+        var error: Error?
+        var tooLarge = false
+        let done = DispatchSemaphore(value: 0)
+    }
+
+    let limit: Int
+    private let lock = NSLock()
+    private var answers: [Int: Answer] = [:]  // by taskIdentifier; guarded by `lock`
+
+    init(limit: Int) { self.limit = limit }
+
+    /// The answer `task` will fill; call before `resume()`.
+    func expect(_ task: URLSessionTask) -> Answer {
+        let answer = Answer()
+        lock.withLock { answers[task.taskIdentifier] = answer }
+        return answer
+    }
+
+    private func answer(_ task: URLSessionTask) -> Answer? { lock.withLock { answers[task.taskIdentifier] } }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+        guard let answer = answer(dataTask) else { return completionHandler(.cancel) }
+        answer.response = response as? HTTPURLResponse
+        if response.expectedContentLength > Int64(limit) {
+            answer.tooLarge = true
+            return completionHandler(.cancel)
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        guard let answer = answer(dataTask), !answer.tooLarge else { return }
+        if answer.data.count + data.count > limit {
+            answer.tooLarge = true
+            answer.data = Data()
+            dataTask.cancel()
+            return
+        }
+        answer.data.append(data)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        guard let answer = lock.withLock({ answers.removeValue(forKey: task.taskIdentifier) }) else { return }
+        if answer.response == nil { answer.response = task.response as? HTTPURLResponse }
+        answer.error = error
+        answer.done.signal()
+    }
+
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
         completionHandler(nil)

@@ -165,6 +165,29 @@ import Testing
         #expect(sites.isEmpty, "try! traps on any error; throw or handle it instead:\n\(sites.map(\.description).joined(separator: "\n"))")
     }
 
+    /// FileHandle's Objective-C era calls (`write(_:)`, `readDataToEndOfFile()`, `seekToEndOfFile()`,
+    /// …) trap on any I/O error, such as EPIPE from a child that exited: use the throwing ones
+    /// (`write(contentsOf:)`, `readToEnd()`, `seekToEnd()`, `close()`).
+    static let trappingFileHandleCall = try! NSRegularExpression(pattern:
+        #"(?i)(filehandle[\w.]*|\bhandle)\.(write\((?!contentsOf:)|readDataToEndOfFile\(|readData\(ofLength:|seekToEndOfFile\(|seek\(toFileOffset:|truncateFile\(|synchronizeFile\(|closeFile\()"#)
+
+    @Test func detectorFindsTrappingFileHandleCalls() {
+        let found = { (line: String) in Self.trappingFileHandleCall.firstMatch(in: line, range: NSRange(location: 0, length: (line as NSString).length)) != nil }
+        #expect(found("input.fileHandleForWriting.write(Data(svg.utf8))"))
+        #expect(found("let data = pipe.fileHandleForReading.readDataToEndOfFile()"))
+        #expect(!found("try input.fileHandleForWriting.write(contentsOf: Data(svg.utf8))"))
+        #expect(found("FileHandle.standardError.write(data)"))
+        #expect(!found("let n = Foundation.write(fd, buffer.baseAddress, count)"))
+        #expect(!found("case .file: rc = HDF5Handle.closeFile(id)"))
+    }
+
+    @Test func noTrappingFileHandleCallsInSources() throws {
+        let sites = try Self.sourceLines().filter { line in
+            Self.trappingFileHandleCall.firstMatch(in: line.text, range: NSRange(location: 0, length: (line.text as NSString).length)) != nil
+        }.map { Site(file: $0.file, line: $0.line, text: $0.text.trimmingCharacters(in: .whitespaces)) }
+        #expect(sites.isEmpty, "FileHandle calls that trap on an I/O error; use the throwing ones:\n\(sites.map(\.description).joined(separator: "\n"))")
+    }
+
     @Test func everyUncheckedIntegerConversionIsReviewed() throws {
         var known: [String: Set<String>] = [:]
         for r in Self.reviewed { known[r.file, default: []].formUnion(r.calls) }

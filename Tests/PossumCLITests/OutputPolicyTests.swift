@@ -176,4 +176,40 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: disk).sorted() == ["filler", "m.h5"])
         }
     }
+
+    /// Standard descriptors closed at start (`<&-`, `2>&-`): the first file possum opens must not
+    /// take their number. It did: `lstsq A.csv - <&-` read A.csv's descriptor as standard input,
+    /// and `predict --plot … 2>&-` trapped in Foundation's Process about one run in two.
+    @Test func closedStandardDescriptorsAreNotReusedForFiles() throws {
+        let scratch = try Scratch(model: true)
+        let closingStdin = ["/bin/sh", "-c", "exec \"$@\" <&-", "sh"]
+        let lstsq = try PossumProcess.run(["lstsq", "A.csv", "-"], in: scratch.url, prefix: closingStdin)
+        #expect(!lstsq.crashed && lstsq.status == 1)
+        #expect(lstsq.stderr.contains("<stdin>") && lstsq.stderr.contains("Bad file descriptor"), "\(lstsq.stderr)")
+        let closingStderr = ["/bin/sh", "-c", "exec \"$@\" 2>&-", "sh"]
+        for _ in 0..<4 {
+            let run = try PossumProcess.run(["predict", "--model", "m.h5", "--data", "p.csv", "--out", "o.csv", "--plot", "o.svg", "--quiet"],
+                                            in: scratch.url, prefix: closingStderr)
+            // Without rsvg-convert the PNG is refused in one line (status 1), the CSV written all the same.
+            let converter = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+            #expect(!run.crashed && run.status == (converter ? 0 : 1), "status \(run.status)")
+            let lines = (String(data: scratch.bytes("o.csv") ?? Data(), encoding: .utf8) ?? "").split(separator: "\n")
+            #expect(lines.count == 102 && lines.dropFirst().allSatisfy { $0.split(separator: ",").count == 3 })
+        }
+    }
+
+    /// `-` is standard input, whatever file it is: `--data - --out p.csv < p.csv` writes over its
+    /// input, so it is refused as naming the input directly is, with p.csv untouched.
+    @Test func anOutputThatIsTheFileOnStandardInputIsRefused() throws {
+        let scratch = try Scratch(model: true)
+        let original = scratch.bytes("p.csv")
+        for arguments in [["predict", "--model", "m.h5", "--data", "-", "--out", "p.csv"],
+                          ["data", "import", "-", "--out", "p.csv"],
+                          ["train", "--no-track", "--data", "-", "--export", "p.csv"] + PossumProcess.possumColumns] {
+            let run = try PossumProcess.run(arguments, in: scratch.url, stdin: scratch.file("p.csv"))
+            #expect(!run.crashed && run.status == 1, "\(arguments): status \(run.status)")
+            #expect(run.stderr.contains("p.csv: is the same file as the input <stdin>"), "\(run.stderr)")
+            #expect(scratch.bytes("p.csv") == original)
+        }
+    }
 }

@@ -148,6 +148,21 @@ import Glibc
         #expect(server.requests.isEmpty)
     }
 
+    /// An answer past `maxAnswerBytes` is refused in one line, not read into memory: a server that
+    /// streamed gigabytes made `runs list` grow without bound. One just under the limit is read.
+    @Test func anAnswerPastTheLimitIsRefusedInOneLine() throws {
+        var small = Self.quick
+        small.maxAnswerBytes = 2000
+        let padded = String(Self.experimentJSON.dropLast()) + #", "pad": ""# + String(repeating: "x", count: 3000) + #""}"#
+        let server = try FakeHTTPServer(responses: [(200, padded), (200, Self.experimentJSON)])
+        defer { server.stop() }
+        let store = try RESTTrackingStore(uri: server.uri, environment: [:], retry: small)
+        let text = try #require(message { _ = try store.experiment(named: "E") })
+        #expect(text == "tracking server \(server.uri): GET /api/2.0/mlflow/experiments/get-by-name: the answer is larger than 2000 bytes; not read")
+        #expect(server.requests.count == 1, "not retried")
+        #expect(try store.experiment(named: "E")?.experimentID == "7")
+    }
+
     @Test func schemeChoosesTheStore() throws {
         #expect(try TrackingLocation(uri: "http://127.0.0.1:5000", environment: [:]) == .server("http://127.0.0.1:5000"))
         #expect(try TrackingLocation(uri: "HTTPS://mlflow.example.com/prefix", environment: [:]) == .server("HTTPS://mlflow.example.com/prefix"))

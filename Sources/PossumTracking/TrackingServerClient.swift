@@ -238,7 +238,7 @@ final class AnswerCollector: NSObject, URLSessionDataDelegate, @unchecked Sendab
                     completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
         guard let answer = answer(dataTask) else { return completionHandler(.cancel) }
         answer.response = response as? HTTPURLResponse
-        if response.expectedContentLength > Int64(limit) {
+        if response.expectedContentLength > Int64(clamping: limit) {
             answer.tooLarge = true
             return completionHandler(.cancel)
         }

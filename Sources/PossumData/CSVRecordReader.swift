@@ -1,9 +1,9 @@
 import PossumFiles
 
-/// Reads CSV records (RFC 4180: optional double quotes; CRLF or LF) one at a time from a file or
-/// from memory, so that a file far bigger than memory can be streamed. Blank lines are skipped; a
-/// quoted field may hold delimiters, newlines and doubled quotes; a leading UTF-8 byte-order mark
-/// is ignored. Errors name the source and line (and the column, once `fieldNames` is known).
+/// Reads CSV records (RFC 4180: optional double quotes; CRLF or LF, a lone CR refused) one at a
+/// time from a file or from memory, so that a file far bigger than memory can be streamed. Blank
+/// lines are skipped; a quoted field may hold delimiters, newlines and doubled quotes; a leading
+/// UTF-8 byte-order mark is ignored. Errors name the source and line (and the column, once `fieldNames` is known).
 ///
 /// The delimiter is a comma unless the first lines say otherwise (`detectDelimiter`): tab-,
 /// semicolon- and pipe-separated files are read alike. In a semicolon-separated table (the CSV
@@ -367,6 +367,11 @@ public struct CSVRecordReader {
             case UInt8(ascii: "\""):
                 throw DataError(file: source, line: line, "stray double quote inside an unquoted field")
             case UInt8(ascii: "\r"):
+                // CRLF ends a line; a lone CR (classic Mac OS) would glue the lines' fields together.
+                if let after = try peekByte(), after != UInt8(ascii: "\n") {
+                    throw DataError(file: source, line: line,
+                                    "a carriage return without a line feed (classic Mac OS line ends?): save the table with LF or CRLF line ends")
+                }
                 continue
             case UInt8(ascii: "\n"):
                 line += 1

@@ -91,6 +91,16 @@ import Testing
         #expect(throws: Never.self) { try CSVTable.parse("a;b\n1.500;2.5\n", source: "s.csv") }
     }
 
+    /// Classic Mac OS line ends (a lone CR) used to vanish, gluing each line's last field to the
+    /// next line's first ("3\r4" read as 34): refused in one line instead.
+    @Test func aLoneCarriageReturnIsRefusedNamingTheLine() throws {
+        let error = try #require(throws: DataError.self) { try CSVTable.parse("a,b,y\r1,2,3\r4,5,6\r", source: "mac.csv") }
+        #expect("\(error)".hasPrefix("mac.csv") && "\(error)".contains("carriage return without a line feed"), "\(error)")
+        #expect(try CSVTable.parse("a,b,y\r\n1,2,3\r\n", source: "w.csv").rows.count == 1)
+        #expect(try CSVTable.parse("a,b,y\n1,2,3\r", source: "e.csv").rows.count == 1)
+        #expect(try CSVTable.parse("a,b,y\n1,\"x\ry\",3\n", source: "q.csv").rows.count == 1)
+    }
+
     /// Spreadsheets and some exporters end every line with the delimiter (`a;b;y;`): an empty
     /// field past the last column, not a column of its own nor a ragged row.
     @Test func aTrailingDelimiterIsNotAColumn() throws {

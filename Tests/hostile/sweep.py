@@ -196,6 +196,7 @@ BAD_INPUTS = {
     "not UTF-8": ("latin.csv", b"a,b\n\xe9\xff,2\n", None, False),
     "header only": ("header.csv", b"x,y\n", None, False),
     "a value past a trailing delimiter": ("trailing.csv", b"a;b;\r\n1;2;\r\n1;2;3\r\n", None, False),
+    "classic Mac OS line ends (a lone CR)": ("mac.csv", b"a,b,y\r1,2,3\r4,5,6\r", None, True),
     "a 1 MB number with dots grouping thousands": ("grouped.csv", b"x;y\n1" + b".000" * 250_000 + b",5;1\n", None, False),
     "10 MB line without newline": ("longline.csv", b"a" * (10 << 20), None, False),
     "20k-column header": ("wide.csv", (",".join(f"c{i}" for i in range(20_000)) + "\n").encode(), None, False),

@@ -22,6 +22,7 @@ struct OpenBLASLibrary: @unchecked Sendable {
     // The signatures are PossumLAPACKLoader's (`LAPACKRoutine`); this library's integers are 32-bit (`Int32`).
     let dgeqrf: LAPACKRoutine.Geqrf, dorgqr: LAPACKRoutine.Orgqr, dormqr: LAPACKRoutine.Ormqr, dtrtrs: LAPACKRoutine.Trtrs
     let dgels: LAPACKRoutine.Gels, sgels: LAPACKRoutine.Gels, dgelsy: LAPACKRoutine.Gelsy, dgemm: LAPACKRoutine.Gemm
+    let sgeqrf: LAPACKRoutine.Geqrf  // possum-bench's Float32 peer (`OpenBLASRoutines`)
     let setThreads: LAPACKRoutine.SetThreads, threads: LAPACKRoutine.IntQuery, processors: LAPACKRoutine.IntQuery
     let config: LAPACKRoutine.Text
 
@@ -64,6 +65,7 @@ struct OpenBLASLibrary: @unchecked Sendable {
             dormqr: try symbol("dormqr_", LAPACKRoutine.Ormqr.self), dtrtrs: try symbol("dtrtrs_", LAPACKRoutine.Trtrs.self),
             dgels: try symbol("dgels_", LAPACKRoutine.Gels.self), sgels: try symbol("sgels_", LAPACKRoutine.Gels.self),
             dgelsy: try symbol("dgelsy_", LAPACKRoutine.Gelsy.self), dgemm: try symbol("dgemm_", LAPACKRoutine.Gemm.self),
+            sgeqrf: try symbol("sgeqrf_", LAPACKRoutine.Geqrf.self),
             setThreads: try symbol("openblas_set_num_threads", LAPACKRoutine.SetThreads.self),
             threads: try symbol("openblas_get_num_threads", LAPACKRoutine.IntQuery.self),
             processors: try symbol("openblas_get_num_procs", LAPACKRoutine.IntQuery.self),

@@ -1,5 +1,4 @@
 import PossumLAPACKLoader
-import PossumLinalg
 
 /// OpenBLAS's ?geqrf and ?gels as raw Fortran routines, for a caller that times them on its own
 /// buffers (possum-bench): the library possum loads (`OpenBLASLibrary`), prepared as possum's own
@@ -14,10 +13,6 @@ public struct OpenBLASRoutines: @unchecked Sendable {
         openBLASLock.lock()
         defer { openBLASLock.unlock() }
         let library = try OpenBLASLibrary.prepare()
-        // sgeqrf_ (possum itself calls no Float32 QR): from the library just loaded, the same one again.
-        guard let sgeqrf = (try? DynamicLibrary(path: OpenBLASLibrary.soname))?.function("sgeqrf_", as: LAPACKRoutine.Geqrf.self) else {
-            throw LinalgError.backend("OpenBLAS (\(OpenBLASLibrary.soname)) has no sgeqrf_")
-        }
-        return OpenBLASRoutines(dgeqrf: library.dgeqrf, sgeqrf: sgeqrf, dgels: library.dgels, sgels: library.sgels)
+        return OpenBLASRoutines(dgeqrf: library.dgeqrf, sgeqrf: library.sgeqrf, dgels: library.dgels, sgels: library.sgels)
     }
 }
